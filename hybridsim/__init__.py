@@ -1,0 +1,20 @@
+"""hybridsim: fuel and energy economy of conventional, hybrid and electric powertrains.
+
+>>> import hybridsim as hs
+>>> ds = hs.simulate(hs.load_vehicle("xingyue_l"), hs.load_cycle("wltc"))
+>>> hs.summarize(ds)["fuel_l_per_100km"]  # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from .cycles import CYCLE_ALIASES, Cycle, Phase, cycle_stats, list_cycles, load_cycle, read_cycle  # noqa: E402
+from .errors import UnknownNameError  # noqa: E402
+from .results import energy_balance, summarize  # noqa: E402
+from .simulate import simulate  # noqa: E402
+from .vehicle import Vehicle, list_vehicles, load_vehicle, read_vehicle, replace_path  # noqa: E402
+
+__all__ = [
+    "CYCLE_ALIASES", "Cycle", "Phase", "UnknownNameError", "Vehicle", "cycle_stats", "energy_balance",
+    "list_cycles", "list_vehicles", "load_cycle", "load_vehicle", "read_cycle", "read_vehicle",
+    "replace_path", "simulate", "summarize",
+]

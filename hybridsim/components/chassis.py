@@ -1,0 +1,140 @@
+"""Chassis: mass, wheels, road load.
+
+Road load (reference/components.md §6.1; WLTP/EU convention, v in km/h)::
+
+    F_RL(v) = F0 + F1·v + F2·v²               coast-down coefficients when the file gives them
+    F0 = m·g·C_rr,  F1 = 0,  F2 = ½·ρ·C_d·A/3.6²   otherwise (physical estimate)
+    on a grade θ = atan(grade):  F = F0·cos θ + F1·v + F2·v² + m·g·sin θ
+
+Inside the package the coefficients are converted once to SI: ``c0`` [N], ``c1`` [N/(m/s)],
+``c2`` [N/(m/s)²]. Rotating inertia is explicit: the wheels (and whatever else each architecture ties
+to the wheels) add ``J/r²`` to the translating mass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ._schema import check, param
+
+G_MPS2 = 9.80665  # standard gravity [m/s²]
+KMH = 1 / 3.6  # 1 km/h in m/s
+
+
+class ChassisK(NamedTuple):
+    """Chassis parameters for the numba core (SI)."""
+
+    mass_kg: float  # simulated (test) mass: curb + payload
+    mass_eff_kg: float  # + wheel rotational inertia J_w / r²
+    wheel_radius_m: float
+    c0_n: float
+    c1_n_per_mps: float
+    c2_n_per_mps2: float
+
+
+@dataclass(frozen=True)
+class Chassis:
+    """Body, mass, wheels and road load of a vehicle (TOML table ``[chassis]``)."""
+
+    mass_kg: float = param("Curb mass (kerb, DIN: fluids, 90 % fuel, no driver). [kg]", lo=100, hi=10000)
+    wheel_radius_m: float = param("Dynamic rolling radius of the driven wheels. [m]", lo=0.15, hi=0.8)
+    payload_kg: float = param("Mass added for simulation (driver, test payload). [kg]", default=100.0,
+                              lo=0, hi=5000)
+    wheel_inertia_kgm2: float = param("Rotational inertia of all wheels with tyres, brakes and hubs. "
+                                      "[kg·m²]", default=3.3, lo=0, hi=100)
+    road_load_f0_n: float | None = param("Coast-down F0. [N]", default=None, lo=0, hi=5000)
+    road_load_f1_n_per_kmh: float | None = param("Coast-down F1. [N/(km/h)]", default=None, lo=0, hi=50)
+    road_load_f2_n_per_kmh2: float | None = param("Coast-down F2. [N/(km/h)²]", default=None,
+                                                  lo=0, hi=1)
+    drag_coefficient: float | None = param("Aerodynamic drag coefficient C_d. [-]", default=None,
+                                           lo=0.1, hi=1.5)
+    frontal_area_m2: float | None = param("Frontal area A. [m²]", default=None, lo=0.5, hi=15)
+    rolling_resistance_coefficient: float | None = param("Tyre rolling-resistance coefficient C_rr. [-]",
+                                                         default=None, lo=0.002, hi=0.05)
+    air_density_kg_m3: float = param("Air density. [kg/m³]", default=1.2, lo=0.5, hi=1.6)
+    wheelbase_m: float | None = param("Wheelbase. [m]", default=None, lo=1, hi=6)
+    cg_height_m: float | None = param("Height of the centre of gravity. [m]", default=None, lo=0.2, hi=2)
+    front_axle_load_share: float | None = param("Static share of the weight on the front axle. [-]",
+                                                default=None, lo=0.2, hi=0.8)
+    length_m: float | None = param("Overall length. [m]", default=None, lo=2, hi=15)
+    width_m: float | None = param("Overall width (without mirrors). [m]", default=None, lo=1, hi=3)
+    height_m: float | None = param("Overall height. [m]", default=None, lo=1, hi=4)
+
+    def __post_init__(self):
+        check(self, "chassis")
+        coast = (self.road_load_f0_n, self.road_load_f1_n_per_kmh, self.road_load_f2_n_per_kmh2)
+        phys = (self.drag_coefficient, self.frontal_area_m2, self.rolling_resistance_coefficient)
+        if any(c is not None for c in coast) and any(c is None for c in coast):
+            raise ValueError(
+                f"chassis.road_load_f0_n/f1/f2 = {coast}: give all three coast-down coefficients or none"
+            )
+        if all(c is None for c in coast) and any(c is None for c in phys):
+            raise ValueError(
+                "chassis: without coast-down coefficients (road_load_f0_n, road_load_f1_n_per_kmh, "
+                "road_load_f2_n_per_kmh2) the file must give drag_coefficient, frontal_area_m2 and "
+                f"rolling_resistance_coefficient (got {phys})"
+            )
+
+    @property
+    def sim_mass_kg(self) -> float:
+        """Mass used in simulation: curb mass + payload. [kg]"""
+        return self.mass_kg + self.payload_kg
+
+    @property
+    def has_coastdown(self) -> bool:
+        return self.road_load_f0_n is not None
+
+    def road_load_coefficients(self) -> tuple[float, float, float]:
+        """(F0 [N], F1 [N/(km/h)], F2 [N/(km/h)²]) as used in simulation."""
+        if self.has_coastdown:
+            return (self.road_load_f0_n, self.road_load_f1_n_per_kmh, self.road_load_f2_n_per_kmh2)
+        f0 = self.sim_mass_kg * G_MPS2 * self.rolling_resistance_coefficient
+        f2 = 0.5 * self.air_density_kg_m3 * self.drag_coefficient * self.frontal_area_m2 / 3.6**2
+        return (f0, 0.0, f2)
+
+    def to_kernel(self) -> ChassisK:
+        f0, f1, f2 = self.road_load_coefficients()
+        r = self.wheel_radius_m
+        return ChassisK(
+            mass_kg=float(self.sim_mass_kg),
+            mass_eff_kg=float(self.sim_mass_kg + self.wheel_inertia_kgm2 / r**2),
+            wheel_radius_m=float(r),
+            c0_n=float(f0),
+            c1_n_per_mps=float(f1 * 3.6),
+            c2_n_per_mps2=float(f2 * 3.6**2),
+        )
+
+
+def road_load_force_n(ch: ChassisK, speed_mps, grade=0.0):
+    """Road-load force F = c0·cos θ + c1·v + c2·v² + m·g·sin θ at speed v (no inertia). [N]
+
+    Works on scalars and numpy arrays; the numba core has its own copy in ``core/chassis.py`` and the
+    tests check that the two agree.
+    """
+    theta = np.arctan(grade)
+    v = np.asarray(speed_mps, dtype=float)
+    return (ch.c0_n * np.cos(theta) + ch.c1_n_per_mps * v + ch.c2_n_per_mps2 * v * v
+            + ch.mass_kg * G_MPS2 * np.sin(theta))
+
+
+def wheel_energy_j(ch: ChassisK, time_s, speed_mps, grade) -> float:
+    """Energy demanded at the wheels over a speed trace, by the package's discretisation. [J]
+
+    Per interval: mean speed v̄ = (v0+v1)/2, a = (v1−v0)/dt, F = m_eff·a + F_RL(v̄, θ) (F_RL = 0 at
+    standstill), E = Σ F·v̄·dt. The kinetic part telescopes to ½·m_eff·(v_end² − v_start²).
+    """
+    t = np.asarray(time_s, float)
+    v = np.asarray(speed_mps, float)
+    g = np.asarray(grade, float)
+    dt = np.diff(t)
+    vbar = 0.5 * (v[1:] + v[:-1])
+    acc = np.diff(v) / dt
+    rl = road_load_force_n(ch, vbar, g[1:])
+    f = ch.mass_eff_kg * acc + np.where(vbar > 0, rl, 0.0)
+    return float(np.sum(f * vbar * dt))
+
+
+__all__ = ["Chassis", "ChassisK", "G_MPS2", "KMH", "road_load_force_n", "wheel_energy_j"]

@@ -1,0 +1,201 @@
+"""Time-loop kernel of a conventional powertrain: engine → converter → step-ratio gearbox → wheels.
+
+Quasi-static backward step with a forward feasibility check (DESIGN.md §3). For each interval the
+demanded wheel force follows from the trace (``chassis.wheel_force_n``); every gear is evaluated
+(``gear_step``) and one is chosen by the fuel-optimal rule of ``control/conventional.py``. If no gear
+can deliver the force, the end speed is lowered by bisection until one can: the vehicle falls behind
+and the trace miss is recorded. Nothing here raises.
+
+Power balance per step (all terms are outputs, so the energy balance is checked outside)::
+
+    P_fuel = P_engine_loss + P_accessory + P_engine_inertia + P_converter_loss
+             + P_gearbox_loss + P_wheel + P_brake
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import jit
+from .chassis import wheel_force_n
+from .engine import engine_point
+
+INF = np.inf
+
+
+class ConventionalOut(NamedTuple):
+    speed_mps: np.ndarray
+    gear: np.ndarray
+    engine_speed_rad_s: np.ndarray
+    engine_torque_nm: np.ndarray
+    fuel_kg_s: np.ndarray
+    fuel_power_w: np.ndarray
+    engine_loss_w: np.ndarray
+    accessory_power_w: np.ndarray
+    engine_inertia_power_w: np.ndarray
+    converter_loss_w: np.ndarray
+    gearbox_loss_w: np.ndarray
+    wheel_power_w: np.ndarray
+    brake_power_w: np.ndarray
+    trace_miss_mps: np.ndarray
+
+
+def allocate(n: int) -> ConventionalOut:
+    return ConventionalOut(*(np.zeros(n) for _ in ConventionalOut._fields))
+
+
+@jit
+def gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev, dt, p_aux):
+    """Engine operating point in gear ``g`` for wheel speed/torque.
+
+    Returns (feasible, w_e, t_e, fuel, t_in, w_in, t_wheel_pt, reserve_ratio): the engine speed and
+    torque, fuel rate, gearbox input torque and speed, the wheel torque the powertrain delivers (the
+    brakes supply t_wheel − t_wheel_pt) and t_e/WOT.
+    """
+    i = gb.ratios[g] * gb.final_drive_ratio
+    eta = gb.efficiencies[g] * gb.final_drive_efficiency
+    w_in = w_wheel * i
+    if t_wheel >= 0.0:
+        t_in = t_wheel / (i * eta)
+    else:
+        t_in = t_wheel * eta / i
+    # converter / launch slip
+    w_slip = eng.idle_speed_rad_s
+    if t_in > 0.0 and gb.converter_k_rad_s_per_sqrt_nm > 0.0:
+        ws = gb.converter_k_rad_s_per_sqrt_nm * math.sqrt(t_in)
+        if ws > w_slip:
+            w_slip = ws
+    if w_in >= w_slip:
+        w_e = w_in
+    else:
+        w_e = w_slip
+        if t_in < 0.0:
+            t_in = 0.0  # an unlocked converter passes no engine braking
+    if w_wheel <= 0.0:
+        t_in = 0.0  # standing: the brakes hold the car
+    t_j = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
+    t_aux = p_aux / w_e
+    t_e = t_in + t_j + t_aux
+    t_max, t_mot, fuel = engine_point(eng, w_e, t_e)
+    if t_e < 0.0 and w_e < eng.fuel_cutoff_min_speed_rad_s:
+        # no fuel cut near idle: the engine holds idle and does not brake the car
+        t_e = t_j + t_aux
+        if t_e < 0.0:
+            t_e = 0.0
+        t_in = t_e - t_j - t_aux
+        fuel = engine_point(eng, w_e, t_e)[2]
+    if t_e < t_mot:
+        # overrun beyond the engine's drag: fuel cut, the brakes take the rest
+        t_e = t_mot
+        t_in = t_e - t_j - t_aux
+        fuel = 0.0
+    # wheel torque actually delivered through the driveline for this t_in
+    if t_in >= 0.0:
+        t_wpt = t_in * i * eta
+    else:
+        t_wpt = t_in * i / eta
+    feasible = t_e <= t_max + 1e-9 and w_e <= eng.max_speed_rad_s
+    return feasible, w_e, t_e, fuel, t_in, w_in, t_wpt, t_e / t_max
+
+
+@jit
+def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
+    """Fuel-optimal gear with reserve, hysteresis and dwell; -1 if no gear can deliver."""
+    ng = gb.ratios.shape[0]
+    best = -1
+    best_fuel = INF
+    fallback = -1
+    fallback_res = INF
+    prev_ok = False
+    prev_fuel = INF
+    if w_wheel <= 0.0:
+        return 0
+    for g in range(ng):
+        w_in = w_wheel * gb.ratios[g] * gb.final_drive_ratio
+        if w_in > eng.max_speed_rad_s or (g > 0 and w_in < ctl.min_engine_speed_rad_s):
+            continue
+        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev,
+                                                               dt, p_aux)
+        if not ok:
+            continue
+        if res < fallback_res:
+            fallback_res = res
+            fallback = g
+        if res > ctl.torque_reserve and t_wheel > 0.0:
+            continue
+        if g == g_prev:
+            prev_ok = True
+            prev_fuel = fuel
+        if fuel < best_fuel - 1e-15:
+            best_fuel = fuel
+            best = g
+    if best < 0:
+        return fallback
+    if prev_ok and (t_in_gear < ctl.min_time_in_gear_s or prev_fuel <= best_fuel * (1.0 + ctl.shift_hysteresis)):
+        return g_prev
+    return best
+
+
+@jit
+def run_conventional(ch, eng, gb, ctl, p_aux, time_s, speed_mps, grade, out):
+    """Simulate a conventional car over a speed trace; fills ``out`` (see ConventionalOut)."""
+    n = time_s.shape[0]
+    out.speed_mps[0] = speed_mps[0]
+    w_e_prev = eng.idle_speed_rad_s
+    out.engine_speed_rad_s[0] = w_e_prev
+    g_prev = 0
+    t_in_gear = 0.0
+    r = ch.wheel_radius_m
+    for k in range(1, n):
+        dt = time_s[k] - time_s[k - 1]
+        v0 = out.speed_mps[k - 1]
+        v1 = speed_mps[k]
+        f = wheel_force_n(ch, v0, v1, dt, grade[k])
+        g = choose_gear(eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
+        if g < 0:
+            # trace miss: the highest end speed some gear can reach (bisection; v1 = 0 is always feasible)
+            lo = 0.0
+            hi = v1
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                fm = wheel_force_n(ch, v0, mid, dt, grade[k])
+                gm = choose_gear(eng, gb, ctl, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux, g_prev,
+                                 t_in_gear)
+                if gm >= 0:
+                    lo = mid
+                else:
+                    hi = mid
+            v1 = lo
+            f = wheel_force_n(ch, v0, v1, dt, grade[k])
+            g = choose_gear(eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev,
+                            t_in_gear)
+            if g < 0:
+                g = 0
+        w_wheel = 0.5 * (v0 + v1) / r
+        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, f * r, w_e_prev, dt,
+                                                               p_aux)
+        if g != g_prev:
+            t_in_gear = 0.0
+        t_in_gear += dt
+        p_e = t_e * w_e
+        p_fuel = fuel * eng.lhv_j_per_kg
+        t_j = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
+        out.speed_mps[k] = v1
+        out.gear[k] = g + 1.0
+        out.engine_speed_rad_s[k] = w_e
+        out.engine_torque_nm[k] = t_e
+        out.fuel_kg_s[k] = fuel
+        out.fuel_power_w[k] = p_fuel
+        out.engine_loss_w[k] = p_fuel - p_e
+        out.accessory_power_w[k] = p_aux
+        out.engine_inertia_power_w[k] = t_j * w_e
+        out.converter_loss_w[k] = t_in * (w_e - w_in)
+        out.gearbox_loss_w[k] = t_in * w_in - t_wpt * w_wheel
+        out.wheel_power_w[k] = f * r * w_wheel
+        out.brake_power_w[k] = (t_wpt - f * r) * w_wheel
+        out.trace_miss_mps[k] = speed_mps[k] - v1
+        w_e_prev = w_e
+        g_prev = g

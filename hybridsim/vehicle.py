@@ -1,0 +1,184 @@
+"""Vehicles as data: TOML files → validated, immutable :class:`Vehicle` objects.
+
+A vehicle file has the top-level tables ``[vehicle]`` (name, architecture, notes), ``[chassis]``,
+``[engine]``, ``[transmission]``, ``[controller]``, ``[accessories]`` and ``[[claims]]``; every key
+carries its unit (``mass_kg``, ``peak_power_kw``) and every value its provenance in a comment. Map
+files may sit beside the TOML and are named by a path relative to it. Any bad value raises ONE
+``ValueError`` naming the file, the key, the value and the allowed range.
+
+Sweeps derive new vehicles with :func:`dataclasses.replace` or :func:`replace_path`
+(``replace_path(v, "chassis.mass_kg", 1800.0)``); a vehicle is never mutated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._resources import data_dir
+from .components._schema import check, from_table, param
+from .components.accessories import Accessories
+from .components.chassis import Chassis
+from .components.engine import Engine
+from .components.gearbox import Transmission
+from .control.conventional import ConventionalController
+from .errors import UnknownNameError
+
+ARCHITECTURES = ("conventional",)
+_REQUIRED = {"conventional": ("chassis", "engine", "transmission")}
+_CONTROLLERS = {"conventional": ConventionalController}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A published figure to compare a simulation with (TOML array ``[[claims]]``)."""
+
+    quantity: str = param("What is claimed, e.g. fuel_l_per_100km, accel_0_100_s.")
+    unit: str = param("Unit of the value, e.g. 'L/100 km', 's'.")
+    procedure: str = param("Procedure or cycle the figure belongs to, e.g. nedc, wltp, perf.")
+    source: str = param("Where the figure comes from.")
+    value: float | None = param("The claimed figure.", default=None)
+    value_min: float | None = param("Lower end, for a claimed range.", default=None)
+    value_max: float | None = param("Upper end, for a claimed range.", default=None)
+    note: str = param("Anything a reader must know about the claim.", default="")
+
+    def __post_init__(self):
+        check(self, "claims")
+        if self.value is None and (self.value_min is None or self.value_max is None):
+            raise ValueError(f"claims.value = None: give value, or value_min and value_max "
+                             f"(claim {self.quantity!r})")
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """An immutable vehicle: identification plus one dataclass per component."""
+
+    id: str
+    name: str
+    architecture: str
+    chassis: Chassis
+    engine: Engine | None = None
+    transmission: Transmission | None = None
+    controller: Any = None
+    accessories: Accessories = dataclasses.field(default_factory=Accessories)
+    claims: tuple[Claim, ...] = ()
+    notes: str = ""
+    source: str = ""
+
+    def __post_init__(self):
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"vehicle.architecture = {self.architecture!r}: must be one of "
+                             f"{', '.join(ARCHITECTURES)}")
+        for section in _REQUIRED[self.architecture]:
+            if getattr(self, section) is None:
+                raise ValueError(f"[{section}] = None: required for architecture {self.architecture!r}")
+        if self.controller is None:
+            object.__setattr__(self, "controller", _CONTROLLERS[self.architecture]())
+
+
+_VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str}
+_SECTIONS = {
+    "chassis": Chassis,
+    "engine": Engine,
+    "transmission": Transmission,
+    "accessories": Accessories,
+}
+
+
+def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
+    head = doc.get("vehicle")
+    if not isinstance(head, dict):
+        raise ValueError("[vehicle] = None: the table is required (name, architecture)")
+    for key, val in head.items():
+        if key not in _VEHICLE_KEYS:
+            raise ValueError(f"vehicle.{key} = {val!r}: unknown key; allowed keys: {', '.join(_VEHICLE_KEYS)}")
+        if not isinstance(val, str):
+            raise ValueError(f"vehicle.{key} = {val!r}: must be a string")
+    for key in ("name", "architecture"):
+        if key not in head:
+            raise ValueError(f"vehicle.{key} = None: is required")
+    arch = head["architecture"]
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"vehicle.architecture = {arch!r}: must be one of {', '.join(ARCHITECTURES)}")
+    allowed = {"vehicle", "controller", "claims", *_SECTIONS}
+    for key in doc:
+        if key not in allowed:
+            raise ValueError(f"[{key}] = {doc[key]!r}: unknown table; allowed tables: {', '.join(sorted(allowed))}")
+    kwargs: dict[str, Any] = {}
+    for section, cls in _SECTIONS.items():
+        if section in doc:
+            table = dict(doc[section])
+            if section == "engine":
+                for fk in ("map_file", "wot_file"):
+                    if isinstance(table.get(fk), str):
+                        f = (path.parent / table[fk]).resolve()
+                        if not f.is_file():
+                            raise ValueError(f"engine.{fk} = {table[fk]!r}: file not found (looked for {f})")
+                        table[fk] = str(f)
+            kwargs[section] = from_table(cls, table, section)
+    if "controller" in doc:
+        kwargs["controller"] = from_table(_CONTROLLERS[arch], doc["controller"], "controller")
+    claims = doc.get("claims", [])
+    if not isinstance(claims, list):
+        raise ValueError(f"claims = {claims!r}: must be an array of tables [[claims]]")
+    kwargs["claims"] = tuple(from_table(Claim, c, "claims") for c in claims)
+    return Vehicle(id=vid, name=head["name"], architecture=arch, notes=head.get("notes", ""),
+                   source=str(path), **kwargs)
+
+
+def read_vehicle(path: str | Path) -> Vehicle:
+    """Read and validate a vehicle TOML file; any problem raises one ValueError naming the file."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: vehicle file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return _parse(doc, path, path.stem)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def list_vehicles() -> list[str]:
+    """Ids (file stems) of the shipped vehicles."""
+    return sorted(p.stem for p in data_dir("vehicles").glob("*.toml"))
+
+
+@functools.lru_cache(maxsize=32)
+def load_vehicle(name: str) -> Vehicle:
+    """A shipped vehicle by id, e.g. ``load_vehicle("xingyue_l")``."""
+    available = list_vehicles()
+    key = name.strip().lower()
+    if key not in available:
+        raise UnknownNameError("vehicle", name, available)
+    return read_vehicle(data_dir("vehicles") / f"{key}.toml")
+
+
+def replace_path(vehicle: Vehicle, path: str, value: Any) -> Vehicle:
+    """A copy of ``vehicle`` with the parameter at ``path`` (the file's own key path) replaced.
+
+    ``replace_path(v, "engine.peak_power_kw", 150.0)``. The changed component is re-validated.
+    """
+    parts = path.split(".")
+    if len(parts) < 2:
+        raise ValueError(f"parameter path {path!r}: must look like 'section.key'")
+
+    def rec(obj: Any, keys: list[str]) -> Any:
+        if not dataclasses.is_dataclass(obj) or keys[0] not in {f.name for f in dataclasses.fields(obj)}:
+            raise ValueError(f"parameter path {path!r}: {keys[0]!r} is not a parameter of "
+                             f"{type(obj).__name__}")
+        if len(keys) == 1:
+            old = getattr(obj, keys[0])
+            if isinstance(old, float) and isinstance(value, int):
+                return dataclasses.replace(obj, **{keys[0]: float(value)})
+            return dataclasses.replace(obj, **{keys[0]: value})
+        return dataclasses.replace(obj, **{keys[0]: rec(getattr(obj, keys[0]), keys[1:])})
+
+    return rec(vehicle, parts)
