@@ -45,6 +45,30 @@ VARIABLES: dict[str, Var] = {
     "gearbox_loss": Var("W", "gearbox and final-drive loss", "sink"),
     "brake_power": Var("W", "friction-brake power", "sink"),
     "wheel_power": Var("W", "power demanded at the wheels (road load + inertia + grade)", "wheel"),
+    "engine_mode": Var("1", "engine state: 0 off, 1 fuelled, 2 spun unfuelled"),
+    "mg1_speed": Var("rad s-1", "MG1 (sun) speed"),
+    "mg1_torque": Var("N m", "MG1 torque"),
+    "mg1_electric_power": Var("W", "MG1 DC power (> 0 motoring)"),
+    "mg2_speed": Var("rad s-1", "MG2 speed"),
+    "mg2_torque": Var("N m", "MG2 torque"),
+    "mg2_electric_power": Var("W", "MG2 DC power (> 0 motoring)"),
+    "ring_speed": Var("rad s-1", "planetary ring speed"),
+    "pinion_speed": Var("rad s-1", "pinion speed relative to the carrier"),
+    "battery_current": Var("A", "battery current (> 0 discharge)"),
+    "battery_voltage": Var("V", "battery terminal voltage"),
+    "battery_power": Var("W", "battery terminal power (> 0 discharge)"),
+    "soc": Var("1", "battery state of charge"),
+    "coolant_temperature": Var("degC", "engine coolant temperature"),
+    "battery_chemical_power": Var("W", "battery chemical power (OCV × effective current, > 0 discharge)",
+                                  "source"),
+    "mg1_loss": Var("W", "MG1 machine loss", "sink"),
+    "mg2_loss": Var("W", "MG2 machine loss", "sink"),
+    "inverter_loss": Var("W", "inverter and boost-converter loss", "sink"),
+    "battery_loss": Var("W", "battery resistive and coulombic loss", "sink"),
+    "planetary_loss": Var("W", "power-split gear set loss", "sink"),
+    "reduction_loss": Var("W", "MG2 reduction gear loss", "sink"),
+    "final_drive_loss": Var("W", "counter and final drive loss", "sink"),
+    "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
 }
 
 # kernel output field → Dataset variable
@@ -63,6 +87,29 @@ KERNEL_NAMES = {
     "wheel_power_w": "wheel_power",
     "brake_power_w": "brake_power",
     "trace_miss_mps": "trace_miss",
+    "engine_mode": "engine_mode",
+    "mg1_speed_rad_s": "mg1_speed",
+    "mg1_torque_nm": "mg1_torque",
+    "mg1_electric_power_w": "mg1_electric_power",
+    "mg2_speed_rad_s": "mg2_speed",
+    "mg2_torque_nm": "mg2_torque",
+    "mg2_electric_power_w": "mg2_electric_power",
+    "ring_speed_rad_s": "ring_speed",
+    "pinion_speed_rad_s": "pinion_speed",
+    "battery_current_a": "battery_current",
+    "battery_voltage_v": "battery_voltage",
+    "battery_power_w": "battery_power",
+    "soc": "soc",
+    "coolant_temp_c": "coolant_temperature",
+    "battery_chemical_power_w": "battery_chemical_power",
+    "mg1_loss_w": "mg1_loss",
+    "mg2_loss_w": "mg2_loss",
+    "inverter_loss_w": "inverter_loss",
+    "battery_loss_w": "battery_loss",
+    "planetary_loss_w": "planetary_loss",
+    "reduction_loss_w": "reduction_loss",
+    "final_drive_loss_w": "final_drive_loss",
+    "rotor_inertia_power_w": "rotor_inertia_power",
 }
 
 
@@ -154,5 +201,13 @@ def summarize(ds: xr.Dataset) -> dict:
         "distance_error_pct": (dist_m - dist_cycle_m) / dist_cycle_m * 100 if dist_cycle_m > 0 else 0.0,
         "cold_start": bool(ds.attrs.get("cold_start", 0)),
     }
+    if "soc_balance_fuel_kg" in ds.attrs:
+        fuel_bal = float(ds.attrs["soc_balance_fuel_kg"])
+        summary["fuel_raw_l_per_100km"] = summary["fuel_l_per_100km"]
+        summary["fuel_l_per_100km"] = fuel_bal / dens * per100
+        summary["co2_g_per_km"] = fuel_bal * co2 * 1e3 / dist_km if dist_km > 0 else 0.0
+        summary["soc_balance_method"] = str(ds.attrs["soc_balance_method"])
+        summary["soc_balance_residual"] = float(ds.attrs["soc_balance_residual"])
+        summary["soc_balance_runs"] = int(ds.attrs["soc_balance_runs"])
     summary["energy_kwh"] = {n: e / 3.6e6 for n, e in energy_terms_j(ds).items()}
     return summary

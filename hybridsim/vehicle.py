@@ -15,22 +15,32 @@ from __future__ import annotations
 import dataclasses
 import functools
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ._resources import data_dir
 from .components._schema import check, from_table, param
 from .components.accessories import Accessories
+from .components.battery import Battery
 from .components.chassis import Chassis
 from .components.engine import Engine
 from .components.gearbox import Transmission
+from .components.motor import Motor
+from .components.planetary import Planetary
 from .control.conventional import ConventionalController
+from .control.ths import ThsController
 from .errors import UnknownNameError
 
-ARCHITECTURES = ("conventional",)
-_REQUIRED = {"conventional": ("chassis", "engine", "transmission")}
-_CONTROLLERS = {"conventional": ConventionalController}
+ARCHITECTURES = ("conventional", "ths")
+_REQUIRED = {
+    "conventional": ("chassis", "engine", "transmission"),
+    "ths": ("chassis", "engine", "planetary", "battery"),
+}
+_MOTORS = {"conventional": (), "ths": ("mg1", "mg2")}
+_CONTROLLERS = {"conventional": ConventionalController, "ths": ThsController}
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,9 @@ class Vehicle:
     chassis: Chassis
     engine: Engine | None = None
     transmission: Transmission | None = None
+    planetary: Planetary | None = None
+    battery: Battery | None = None
+    motors: Mapping[str, Motor] = dataclasses.field(default_factory=dict)
     controller: Any = None
     accessories: Accessories = dataclasses.field(default_factory=Accessories)
     claims: tuple[Claim, ...] = ()
@@ -76,8 +89,16 @@ class Vehicle:
         for section in _REQUIRED[self.architecture]:
             if getattr(self, section) is None:
                 raise ValueError(f"[{section}] = None: required for architecture {self.architecture!r}")
+        names = set(self.motors)
+        if names != set(_MOTORS[self.architecture]):
+            raise ValueError(f"motors = {sorted(names)}: architecture {self.architecture!r} needs the tables "
+                             f"{', '.join('[motors.' + m + ']' for m in _MOTORS[self.architecture]) or 'none'}")
+        object.__setattr__(self, "motors", MappingProxyType(dict(self.motors)))
         if self.controller is None:
             object.__setattr__(self, "controller", _CONTROLLERS[self.architecture]())
+        if not isinstance(self.controller, _CONTROLLERS[self.architecture]):
+            raise ValueError(f"controller = {type(self.controller).__name__}: architecture "
+                             f"{self.architecture!r} needs a {_CONTROLLERS[self.architecture].__name__}")
 
 
 _VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str}
@@ -85,8 +106,11 @@ _SECTIONS = {
     "chassis": Chassis,
     "engine": Engine,
     "transmission": Transmission,
+    "planetary": Planetary,
+    "battery": Battery,
     "accessories": Accessories,
 }
+_FILE_KEYS = {"engine": ("map_file", "wot_file"), "battery": ("table_file",)}
 
 
 def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
@@ -104,7 +128,7 @@ def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
     arch = head["architecture"]
     if arch not in ARCHITECTURES:
         raise ValueError(f"vehicle.architecture = {arch!r}: must be one of {', '.join(ARCHITECTURES)}")
-    allowed = {"vehicle", "controller", "claims", *_SECTIONS}
+    allowed = {"vehicle", "controller", "claims", "motors", *_SECTIONS}
     for key in doc:
         if key not in allowed:
             raise ValueError(f"[{key}] = {doc[key]!r}: unknown table; allowed tables: {', '.join(sorted(allowed))}")
@@ -112,14 +136,17 @@ def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
     for section, cls in _SECTIONS.items():
         if section in doc:
             table = dict(doc[section])
-            if section == "engine":
-                for fk in ("map_file", "wot_file"):
-                    if isinstance(table.get(fk), str):
-                        f = (path.parent / table[fk]).resolve()
-                        if not f.is_file():
-                            raise ValueError(f"engine.{fk} = {table[fk]!r}: file not found (looked for {f})")
-                        table[fk] = str(f)
+            for fk in _FILE_KEYS.get(section, ()):
+                if isinstance(table.get(fk), str):
+                    f = (path.parent / table[fk]).resolve()
+                    if not f.is_file():
+                        raise ValueError(f"{section}.{fk} = {table[fk]!r}: file not found (looked for {f})")
+                    table[fk] = str(f)
             kwargs[section] = from_table(cls, table, section)
+    motors = doc.get("motors", {})
+    if not isinstance(motors, dict):
+        raise ValueError(f"motors = {motors!r}: must be tables [motors.<name>]")
+    kwargs["motors"] = {name: from_table(Motor, t, f"motors.{name}") for name, t in motors.items()}
     if "controller" in doc:
         kwargs["controller"] = from_table(_CONTROLLERS[arch], doc["controller"], "controller")
     claims = doc.get("claims", [])
@@ -171,6 +198,12 @@ def replace_path(vehicle: Vehicle, path: str, value: Any) -> Vehicle:
         raise ValueError(f"parameter path {path!r}: must look like 'section.key'")
 
     def rec(obj: Any, keys: list[str]) -> Any:
+        if isinstance(obj, Mapping):
+            if keys[0] not in obj or len(keys) < 2:
+                raise ValueError(f"parameter path {path!r}: no component {keys[0]!r} (have {', '.join(obj)})")
+            new = dict(obj)
+            new[keys[0]] = rec(obj[keys[0]], keys[1:])
+            return new
         if not dataclasses.is_dataclass(obj) or keys[0] not in {f.name for f in dataclasses.fields(obj)}:
             raise ValueError(f"parameter path {path!r}: {keys[0]!r} is not a parameter of "
                              f"{type(obj).__name__}")

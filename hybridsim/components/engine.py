@@ -99,6 +99,15 @@ class Engine:
                                              lo=0, hi=0.05)
     enrichment_max: float | None = param("Extra fuel at WOT and maximum speed (turbo protection). [-]",
                                          default=None, lo=0, hi=0.5)
+    start_fuel_g: float = param("Extra fuel per engine start (hybrids). [g]", default=0.2, lo=0, hi=20)
+    coolant_heat_capacity_kj_per_k: float = param("Lumped heat capacity warmed by the coolant. [kJ/K]",
+                                                  default=40.0, lo=1, hi=1000)
+    coolant_heat_fraction: float = param("Share of fuel power that heats the coolant. [-]", default=0.30,
+                                         lo=0.01, hi=1)
+    hot_coolant_c: float = param("Thermostat (fully warm) coolant temperature. [°C]", default=85.0,
+                                 lo=40, hi=130)
+    cold_friction_exponent: float = param("Friction rises as θ^(−t) when cold (CO2MPAS t). [-]",
+                                          default=4.5, lo=0, hi=10)
     map_file: str | None = param("BSFC table (bsfc_csv): speed_rpm, torque_nm, fuel_g_per_s columns.",
                                  default=None)
     wot_file: str | None = param("WOT table (bsfc_csv): speed_rpm, torque_max_nm columns.", default=None)
@@ -177,6 +186,7 @@ class EngineMap:
     wot_nm: np.ndarray
     motoring_nm: np.ndarray
     lhv_j_per_kg: float
+    willans: object = None  # the Willans fit behind the map (for cold-start friction), if any
 
     def efficiency(self) -> np.ndarray:
         """Brake efficiency on the grid (NaN outside 0 < T ≤ WOT)."""
@@ -247,6 +257,11 @@ class WillansParams:
 
     def motoring_nm(self, speed_rad_s):
         return -self.loss_bar(speed_rad_s) * BAR * self.displacement_m3 / (4 * math.pi)
+
+    def friction_fuel_kg_s(self, speed_rad_s, lhv_j_per_kg):
+        """Fuel that covers the friction/pumping loss alone, p_loss/e0 as a mass flow. [kg/s]"""
+        w = np.asarray(speed_rad_s, float)
+        return self.loss_bar(w) / self.e0 * BAR * self.displacement_m3 * w / (4 * math.pi * lhv_j_per_kg)
 
 
 def fit_willans_to_peak(e: Engine) -> WillansParams:
@@ -320,7 +335,7 @@ def _willans_map(e: Engine) -> EngineMap:
         n0 = 0.7 * e.peak_power_speed_rpm * RPM
         spd = np.clip((ww - n0) / (e.max_speed_rpm * RPM - n0), 0.0, 1.0)
         fuel = fuel * (1.0 + emax * load * spd)
-    return EngineMap(speed, torque, fuel, wot, mot, e.lhv_j_per_kg)
+    return EngineMap(speed, torque, fuel, wot, mot, e.lhv_j_per_kg, willans=wp)
 
 
 @functools.lru_cache(maxsize=64)

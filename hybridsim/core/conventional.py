@@ -113,7 +113,7 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
     prev_fuel = INF
     if w_wheel <= 0.0:
         return 0
-    for g in range(ng):
+    for g in range(ng - 1, -1, -1):  # from the top, so that ties (e.g. all at fuel cut) keep the higher gear
         w_in = w_wheel * gb.ratios[g] * gb.final_drive_ratio
         if w_in > eng.max_speed_rad_s or (g > 0 and w_in < ctl.min_engine_speed_rad_s):
             continue
@@ -134,7 +134,8 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
             best = g
     if best < 0:
         return fallback
-    if prev_ok and (t_in_gear < ctl.min_time_in_gear_s or prev_fuel <= best_fuel * (1.0 + ctl.shift_hysteresis)):
+    keep = t_in_gear < ctl.min_time_in_gear_s or prev_fuel <= best_fuel * (1.0 + ctl.shift_hysteresis)
+    if prev_ok and keep:
         return g_prev
     return best
 

@@ -1,0 +1,211 @@
+"""The ``hybridsim`` command line: ``list vehicles|cycles`` and ``simulate VEHICLE CYCLE``.
+
+The CLI only parses arguments, calls the public API and formats what it returns; no physics here.
+
+Adding a command: write ``_add_<name>(sub)`` that creates its parser and sets ``func`` (a function
+``args -> int``) with ``set_defaults``, and append it to :data:`COMMANDS`.
+
+Exit codes: 0 success; 2 bad usage or bad input (unknown name, invalid vehicle or cycle file: one line
+``hybridsim: error: ...`` on stderr, no traceback); 1 an output file could not be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+
+PROG = "hybridsim"
+
+
+# ---------------------------------------------------------------- formatting helpers
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None) -> str:
+    """A plain-text table; ``align`` has one character per column, ``l`` or ``r`` (default: all ``l``)."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    align = align or "l" * len(headers)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        parts = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(row, widths, align, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def _error(message: object) -> int:
+    text = " ".join(str(message).split())  # exactly one line
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+    return 2
+
+
+# ---------------------------------------------------------------- resolving names and files
+
+
+def _is_file_arg(arg: str, suffix: str) -> bool:
+    return arg.lower().endswith(suffix) or "/" in arg or "\\" in arg
+
+
+def _vehicle(arg: str):
+    from . import load_vehicle, read_vehicle
+
+    return read_vehicle(arg) if _is_file_arg(arg, ".toml") else load_vehicle(arg)
+
+
+def _cycle(arg: str):
+    from . import load_cycle, read_cycle
+
+    if not _is_file_arg(arg, ".csv"):
+        return load_cycle(arg)
+    if not Path(arg).is_file():
+        raise ValueError(f"{arg}: cycle file not found")
+    return read_cycle(arg)
+
+
+# ---------------------------------------------------------------- list
+
+
+def _list_vehicles() -> None:
+    from . import list_vehicles, load_vehicle
+
+    rows = [(vid, v.name, v.architecture) for vid in list_vehicles() for v in [load_vehicle(vid)]]
+    print(_table(("id", "name", "architecture"), rows))
+
+
+def _list_cycles() -> None:
+    from . import CYCLE_ALIASES, list_cycles, load_cycle
+
+    rows = []
+    for name in list_cycles():
+        s = load_cycle(name).stats()
+        rows.append((name, f"{s['duration_s']:.0f}", f"{s['distance_km']:.2f}",
+                     f"{s['max_speed_kmh']:.1f}", f"{s['mean_speed_kmh']:.1f}"))
+    print(_table(("name", "duration s", "distance km", "vmax km/h", "mean km/h"), rows, "lrrrr"))
+    aliases = ", ".join(f"{a} = {c}" for a, c in sorted(CYCLE_ALIASES.items()))
+    print(f"\naliases: {aliases}")
+
+
+_LISTERS: dict[str, Callable[[], None]] = {"vehicles": _list_vehicles, "cycles": _list_cycles}
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    _LISTERS[args.what]()
+    return 0
+
+
+def _add_list(sub) -> None:
+    p = sub.add_parser("list", help="list the shipped vehicles or drive cycles",
+                       description="List the shipped vehicles or drive cycles.")
+    p.add_argument("what", choices=sorted(_LISTERS), help="what to list")
+    p.set_defaults(func=_cmd_list)
+
+
+# ---------------------------------------------------------------- simulate
+
+
+def _summary_text(summary: dict, roles: dict[str, str]) -> str:
+    """The summary of one run as text; ``roles`` maps energy terms to source/sink/wheel."""
+    rows: list[tuple[str, str]] = [
+        ("vehicle", summary["vehicle"]),
+        ("cycle", summary["cycle"]),
+        ("distance", f"{summary['distance_km']:.3f} km"),
+        ("fuel", f"{summary['fuel_l_per_100km']:.2f} L/100 km"),
+        ("CO2", f"{summary['co2_g_per_km']:.1f} g/km"),
+    ]
+    if summary["electricity_kwh_per_100km"] != 0:
+        rows.append(("electricity", f"{summary['electricity_kwh_per_100km']:.2f} kWh/100 km"))
+    if not (math.isnan(summary["soc_start"]) or math.isnan(summary["soc_end"])):
+        rows.append(("SOC start/end", f"{summary['soc_start']:.3f} / {summary['soc_end']:.3f}"))
+    rows += [
+        ("energy balance rel. error", f"{summary['energy_balance_rel_error']:.1e}"),
+        ("trace miss max", f"{summary['trace_miss_max_kmh']:.2f} km/h"),
+        ("trace miss steps", str(summary["trace_miss_steps"])),
+    ]
+    head = _table(("quantity", "value"), rows)
+
+    energy = summary["energy_kwh"]
+    source_kwh = sum(e for n, e in energy.items() if roles.get(n) == "source")
+    order = {"source": 0, "wheel": 1, "sink": 2}
+    names = sorted(energy, key=lambda n: (order.get(roles.get(n, ""), 3), -abs(energy[n])))
+    erows = [(n, roles.get(n, ""), f"{energy[n]:.3f}",
+              f"{100 * energy[n] / source_kwh:.1f}" if source_kwh else "")
+             for n in names]
+    breakdown = _table(("energy term", "role", "kWh", "% of source"), erows, "llrr")
+    return f"{head}\n\n{breakdown}"
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from . import simulate, summarize
+
+    ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle))
+    roles = {n: ds[n].attrs["energy_role"] for n in ds.data_vars if "energy_role" in ds[n].attrs}
+    print(_summary_text(summarize(ds), roles))
+    written = []
+    if args.out:
+        ds.to_netcdf(args.out)
+        written.append(args.out)
+    if args.plot:
+        from .plot import plot_run
+
+        plot_run(ds, args.plot)
+        written.append(args.plot)
+    if written:
+        print()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_simulate(sub) -> None:
+    p = sub.add_parser(
+        "simulate", help="run one vehicle over one drive cycle and print a summary",
+        description="Run one vehicle over one drive cycle and print the headline figures and the "
+                    "energy breakdown.")
+    p.add_argument("vehicle", metavar="VEHICLE",
+                   help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
+    p.add_argument("cycle", metavar="CYCLE",
+                   help="shipped cycle name or alias (see 'hybridsim list cycles') or a path to a .csv file")
+    p.add_argument("--out", metavar="FILE.nc", help="write the time series to a netCDF file")
+    p.add_argument("--plot", metavar="FILE.png", help="write speed, power and engine-speed plots to a PNG")
+    p.set_defaults(func=_cmd_simulate)
+
+
+# ---------------------------------------------------------------- entry point
+
+#: One function per command; each adds its subparser and sets ``func``.
+COMMANDS: list[Callable] = [_add_list, _add_simulate]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Fuel and energy economy of vehicles over standard drive cycles.",
+        epilog="Run 'hybridsim COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:  # unknown names (UnknownNameError) and invalid input files
+        return _error(exc)
+    except OSError as exc:  # an output file that cannot be written
+        _error(exc)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

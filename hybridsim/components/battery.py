@@ -1,0 +1,120 @@
+"""Traction battery: internal-resistance (Rint) model with OCV(SOC), R_dis(SOC), R_chg(SOC).
+
+Equations (reference/components.md §3.1; Guzzella & Sciarretta ch. 4)::
+
+    terminal power P_b (discharge > 0), R = R_dis if P_b > 0 else R_chg
+    I    = (V_oc − √(V_oc² − 4·R·P_b)) / (2R)          the exact root of P_b = V_oc·I − R·I²
+    V_t  = V_oc − R·I ;   P_chem = V_oc·I_eff ;   resistive loss R·I²
+    I_eff = I (discharge), η_c·I (charge) ;   SOC' = SOC − I_eff·Δt/(3600·Q)
+    coulombic loss (charging) = (1 − η_c)·V_oc·|I|
+
+Power limits, voltage-limited (§3.1)::
+
+    P_dis,max = min(P_dis,rated, V_min·(V_oc − V_min)/R_dis)
+    P_chg,max = min(P_chg,rated, V_max·(V_max − V_oc)/R_chg)
+
+with a linear derate to zero over the last ``soc_derate_band`` of the SOC window.
+The OCV/R table is read from a CSV beside the vehicle file (columns ``soc``, ``ocv_v`` and optionally
+``r_discharge_ohm``, ``r_charge_ohm``); ``series_cells`` multiplies a cell-level OCV to the pack.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ._schema import check, param
+
+N_SOC = 201  # uniform SOC grid of the kernel tables
+
+
+class BatteryK(NamedTuple):
+    capacity_as: float  # [A·s]
+    ocv_v: np.ndarray  # on the uniform SOC grid 0..1
+    r_dis_ohm: np.ndarray
+    r_chg_ohm: np.ndarray
+    soc_min: float
+    soc_max: float
+    soc_derate_band: float
+    max_discharge_power_w: float
+    max_charge_power_w: float
+    min_voltage_v: float
+    max_voltage_v: float
+    coulombic_efficiency: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Battery:
+    """Traction battery (TOML table ``[battery]``)."""
+
+    capacity_ah: float = param("Rated capacity. [A·h]", lo=0.1, hi=2000)
+    table_file: str = param("CSV with soc, ocv_v[, r_discharge_ohm, r_charge_ohm] columns.")
+    nominal_voltage_v: float = param("Nominal voltage (for reference and energy). [V]", lo=1, hi=2000)
+    series_cells: int = param("Multiplier from the table's OCV to the pack's. [-]", default=1, lo=1, hi=2000)
+    resistance_ohm: float | None = param("Pack resistance, overrides the table's. [Ω]", default=None,
+                                         lo=1e-5, hi=100)
+    resistance_scale: float = param("Factor on the table's resistance. [-]", default=1.0, lo=0.01, hi=100)
+    soc_min: float = param("Lowest SOC the controller may use. [-]", lo=0, hi=1)
+    soc_max: float = param("Highest SOC the controller may use. [-]", lo=0, hi=1)
+    soc_derate_band: float = param("Band at the window edges over which power derates to 0. [-]",
+                                   default=0.03, lo=0, hi=0.5)
+    max_discharge_power_kw: float = param("Rated discharge power at the terminals. [kW]", lo=0.1, hi=2000)
+    max_charge_power_kw: float = param("Rated charge power at the terminals. [kW]", lo=0.1, hi=2000)
+    min_voltage_v: float = param("Lowest terminal voltage. [V]", lo=1, hi=2000)
+    max_voltage_v: float = param("Highest terminal voltage. [V]", lo=1, hi=2000)
+    coulombic_efficiency: float = param("Share of the charging current stored. [-]", default=0.98,
+                                        lo=0.5, hi=1)
+    mass_kg: float | None = param("Pack mass (information). [kg]", default=None, lo=0, hi=2000)
+
+    def __post_init__(self):
+        check(self, "battery")
+        if not self.soc_min < self.soc_max:
+            raise ValueError(f"battery.soc_min = {self.soc_min}: must be below soc_max = {self.soc_max}")
+        if not self.min_voltage_v < self.max_voltage_v:
+            raise ValueError(f"battery.min_voltage_v = {self.min_voltage_v}: must be below max_voltage_v")
+
+    @property
+    def energy_kwh(self) -> float:
+        return self.capacity_ah * self.nominal_voltage_v / 1e3
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(soc grid, OCV [V], R_dis [Ω], R_chg [Ω]) on the uniform SOC grid."""
+        return _tables(self)
+
+    def to_kernel(self) -> BatteryK:
+        _, ocv, rd, rc = self.tables()
+        return BatteryK(
+            float(self.capacity_ah * 3600.0), ocv, rd, rc, float(self.soc_min), float(self.soc_max),
+            float(self.soc_derate_band), float(self.max_discharge_power_kw * 1e3),
+            float(self.max_charge_power_kw * 1e3), float(self.min_voltage_v), float(self.max_voltage_v),
+            float(self.coulombic_efficiency),
+        )
+
+
+@functools.lru_cache(maxsize=32)
+def _tables(b: Battery):
+    from .engine_maps import _read_table
+
+    tab = _read_table(b.table_file, ("soc", "ocv_v"))
+    soc = tab["soc"]
+    if np.any(np.diff(soc) <= 0):
+        raise ValueError(f"{b.table_file}: soc must be strictly increasing")
+    ocv = tab["ocv_v"] * b.series_cells
+    if np.any(np.diff(ocv) < 0):
+        raise ValueError(f"{b.table_file}: ocv_v must not decrease with soc")
+    grid = np.linspace(0.0, 1.0, N_SOC)
+    ocv_g = np.interp(grid, soc, ocv)
+    if b.resistance_ohm is not None:
+        rd = np.full(N_SOC, b.resistance_ohm)
+        rc = rd.copy()
+    else:
+        if "r_discharge_ohm" not in tab:
+            raise ValueError(f"{b.table_file}: no r_discharge_ohm column; give battery.resistance_ohm")
+        rd = np.interp(grid, soc, tab["r_discharge_ohm"]) * b.resistance_scale
+        rc = np.interp(grid, soc, tab.get("r_charge_ohm", tab["r_discharge_ohm"])) * b.resistance_scale
+    for a in (ocv_g, rd, rc):
+        a.setflags(write=False)
+    return grid, np.ascontiguousarray(ocv_g), np.ascontiguousarray(rd), np.ascontiguousarray(rc)

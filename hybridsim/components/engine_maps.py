@@ -1,0 +1,161 @@
+"""Measured/published engine maps: read a BSFC table, repair it, grid it; the optimal operating line.
+
+Repair (reference/components.md §1.2–1.3): the 2ZR-FXE table's cells below 40 N·m are unreliable
+(fuel rate not monotonic in torque), so an extended Willans line is fitted by least squares to the
+cells at ≥ ``repair_below_nm`` inside the WOT curve::
+
+    p_me = (e0 + e1·c_m)·p_mf − (p0 + p1·c_m + p2·c_m²)          (pressures in bar, c_m = S·n/30)
+
+(the reference fit: e0 = 0.467, e1 = −0.0056 s/m, p0 = 1.46 bar, p1 = −0.102, p2 = 0.0044, rms 0.19 bar),
+and the fit replaces the table below that torque, down to the motoring curve (p_mf = 0), and outside the
+table's speed range. Above it the table is used as it is.
+
+Optimal operating line (components.md §1.6): ``ω*(P) = argmin_ω mdot_f(ω, P/ω)`` subject to
+T ≤ T_max(ω) and ω_min ≤ ω ≤ ω_max, computed once from the gridded map on a fine grid.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.interpolate import RegularGridInterpolator
+
+from .engine import BAR, RPM, Engine, EngineMap
+
+REPAIR_BELOW_NM = 40.0
+
+
+def _read_table(path: str, required: tuple[str, ...]) -> dict[str, np.ndarray]:
+    with open(path, encoding="utf-8") as fh:
+        lines = [ln.strip() for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
+    header = [h.strip() for h in lines[0].split(",")]
+    for col in required:
+        if col not in header:
+            raise ValueError(f"{path}: column {col!r} missing (header: {', '.join(header)})")
+    try:
+        rows = np.array([[float(x) for x in ln.split(",")] for ln in lines[1:]])
+    except ValueError as exc:
+        raise ValueError(f"{path}: non-numeric value ({exc})") from None
+    return {h: rows[:, i] for i, h in enumerate(header)}
+
+
+@dataclass(frozen=True)
+class ExtendedWillans:
+    """p_me = (e0 + e1·c_m)·p_mf − (p0 + p1·c_m + p2·c_m²), pressures in bar."""
+
+    e0: float
+    e1: float
+    p0: float
+    p1: float
+    p2: float
+    displacement_m3: float
+    stroke_m: float
+    rms_bar: float
+
+    def cm(self, w):
+        return self.stroke_m * np.asarray(w, float) / math.pi
+
+    def loss_bar(self, w):
+        c = self.cm(w)
+        return self.p0 + self.p1 * c + self.p2 * c * c
+
+    def fuel_kg_s(self, w, t, lhv):
+        w = np.asarray(w, float)
+        pme = 4 * math.pi * np.asarray(t, float) / self.displacement_m3 / BAR
+        pmf = np.maximum((pme + self.loss_bar(w)) / (self.e0 + self.e1 * self.cm(w)), 0.0)
+        return pmf * BAR * self.displacement_m3 * w / (4 * math.pi * lhv)
+
+    def motoring_nm(self, w):
+        return -self.loss_bar(w) * BAR * self.displacement_m3 / (4 * math.pi)
+
+    def friction_fuel_kg_s(self, w, lhv):
+        """Fuel that covers the friction/pumping loss alone, p_loss/e(c_m) as a mass flow. [kg/s]"""
+        w = np.asarray(w, float)
+        e = self.e0 + self.e1 * self.cm(w)
+        return self.loss_bar(w) / e * BAR * self.displacement_m3 * w / (4 * math.pi * lhv)
+
+
+def fit_extended_willans(speed_rpm, torque_nm, fuel_g_s, e: Engine) -> ExtendedWillans:
+    """Least-squares fit of the extended Willans line to map cells (SI in, bar inside)."""
+    vd = e.displacement_l * 1e-3
+    s = e.stroke_mm * 1e-3
+    w = np.asarray(speed_rpm) * RPM
+    cm = s * w / math.pi
+    pme = 4 * math.pi * np.asarray(torque_nm) / vd / BAR
+    pmf = 4 * math.pi * np.asarray(fuel_g_s) * 1e-3 * e.lhv_j_per_kg / (w * vd) / BAR
+    a = np.column_stack([pmf, cm * pmf, -np.ones_like(cm), -cm, -cm * cm])
+    coef, *_ = np.linalg.lstsq(a, pme, rcond=None)
+    rms = float(np.sqrt(np.mean((a @ coef - pme) ** 2)))
+    return ExtendedWillans(*map(float, coef), vd, s, rms)
+
+
+def bsfc_csv_map(e: Engine) -> EngineMap:
+    """Grid a BSFC table (``engine.map_file``) and its WOT curve (``engine.wot_file``), repaired."""
+    tab = _read_table(e.map_file, ("speed_rpm", "torque_nm", "fuel_g_per_s"))
+    wot_tab = _read_table(e.wot_file, ("speed_rpm", "torque_max_nm"))
+    n_wot = wot_tab["speed_rpm"]
+    t_wot = wot_tab["torque_max_nm"]
+    keep = n_wot > 0  # the 0 rpm entry of such files is a placeholder
+    n_wot, t_wot = n_wot[keep], t_wot[keep]
+    if np.any(np.diff(n_wot) <= 0):
+        raise ValueError(f"{e.wot_file}: speed_rpm must be strictly increasing")
+    sp = np.unique(tab["speed_rpm"])
+    tq = np.unique(tab["torque_nm"])
+    if sp.size * tq.size != tab["speed_rpm"].size:
+        raise ValueError(f"{e.map_file}: the table is not a full speed × torque grid")
+    grid = np.full((sp.size, tq.size), np.nan)
+    i = np.searchsorted(sp, tab["speed_rpm"])
+    j = np.searchsorted(tq, tab["torque_nm"])
+    grid[i, j] = tab["fuel_g_per_s"]
+    wot_at = np.interp(tab["speed_rpm"], n_wot, t_wot)
+    fit_cells = (tab["torque_nm"] >= REPAIR_BELOW_NM) & (tab["torque_nm"] <= wot_at + 1e-9)
+    wil = fit_extended_willans(tab["speed_rpm"][fit_cells], tab["torque_nm"][fit_cells],
+                               tab["fuel_g_per_s"][fit_cells], e)
+    measured = RegularGridInterpolator((sp * RPM, tq), grid * 1e-3, method="linear", bounds_error=False,
+                                       fill_value=np.nan)
+
+    speed = np.linspace(0.0, e.max_speed_rpm * RPM, 105)
+    wot = np.interp(speed / RPM, n_wot, t_wot)
+    mot = wil.motoring_nm(speed)
+    torque = np.linspace(math.floor(float(mot.min())) - 1.0, math.ceil(float(wot.max()) * 1.02), 241)
+    ww, tt = np.meshgrid(speed, torque, indexing="ij")
+    fuel = wil.fuel_kg_s(ww, tt, e.lhv_j_per_kg)
+    meas = measured(np.stack([ww, tt], axis=-1))
+    use = (tt >= REPAIR_BELOW_NM) & np.isfinite(meas)
+    fuel = np.where(use, meas, fuel)
+    return EngineMap(speed, torque, fuel, wot, mot, e.lhv_j_per_kg, willans=wil)
+
+
+@dataclass(frozen=True, eq=False)
+class OperatingLine:
+    """Minimum-fuel engine operating line on a uniform power grid."""
+
+    power_w: np.ndarray
+    speed_rad_s: np.ndarray
+    torque_nm: np.ndarray
+    fuel_kg_s: np.ndarray
+
+
+def optimal_operating_line(m: EngineMap, min_speed_rad_s: float, max_speed_rad_s: float,
+                           n_power: int = 201, n_speed: int = 400) -> OperatingLine:
+    """ω*(P), T*(P), mdot*(P) = argmin over ω of the fuel rate at power P (components.md §1.6)."""
+    interp = RegularGridInterpolator((m.speed_rad_s, m.torque_nm), m.fuel_kg_s, method="linear")
+    w = np.linspace(min_speed_rad_s, max_speed_rad_s, n_speed)
+    wot = np.interp(w, m.speed_rad_s, m.wot_nm)
+    p_max = float(np.max(wot * w))
+    power = np.linspace(0.0, p_max, n_power)
+    speed = np.empty(n_power)
+    fuel = np.empty(n_power)
+    for k, p in enumerate(power):
+        t = p / w
+        ok = t <= wot
+        f = np.where(ok, interp(np.column_stack([w, np.minimum(t, wot)])), np.inf)
+        i = int(np.argmin(f))
+        speed[k], fuel[k] = w[i], f[i]
+    # the line must be monotonic in speed for a smooth controller; enforce a non-decreasing envelope
+    speed = np.maximum.accumulate(speed)
+    torque = power / speed
+    fuel = interp(np.column_stack([speed, np.minimum(torque, np.interp(speed, m.speed_rad_s, m.wot_nm))]))
+    return OperatingLine(power, speed, torque, fuel)

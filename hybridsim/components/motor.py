@@ -1,0 +1,76 @@
+"""Electric machine (PMSM) with its inverter: torque envelope and loss model.
+
+Envelope (reference/components.md §2.3): ``T_max(ω) = min(T_pk, P_pk/ω)``, the same magnitude when
+generating. Losses (§2.2; Larminie & Lowry, *Electric Vehicle Technology Explained*, ch. 7)::
+
+    P_loss(T, ω) = kc·T² + ki·|ω| + kw·|ω|³ + C        (copper, iron, windage, constant)
+    P_ac = T·ω + P_loss                                  (> 0 motoring, < 0 generating)
+
+The constant C (gate drive, control) is only drawn while the machine makes torque; iron and windage
+loss drag a spinning rotor at zero torque. The default coefficients are the least-squares fit to the
+measured 2010 Prius MG2 map (kc = 0.236 W/(N·m)², ki = 0.796 W·s/rad, kw = 6.44e-7 W·s³/rad³,
+C = 347 W; peak 207 N·m, 13,500 rpm), scaled to another machine by its torque and speed ratios
+(ADVISOR's rule, §2.2): kc' = kc·s_ω/s_T, ki' = ki·s_T, kw' = kw·s_T/s_ω², C' = C·s_T·s_ω, times
+``loss_scale`` (e.g. 0.7 for a modern machine). Inverter (§2.4): ``P_dc = P_ac/η_inv`` when motoring,
+``P_ac·η_inv`` when generating.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ._schema import check, param
+from .engine import RPM
+
+MG2_2010 = dict(kc=0.236, ki=0.796, kw=6.44e-7, c=347.0, torque_nm=207.0, speed_rpm=13500.0)
+
+
+class MotorK(NamedTuple):
+    peak_torque_nm: float
+    peak_power_w: float
+    max_speed_rad_s: float
+    kc: float
+    ki: float
+    kw: float
+    c_w: float
+    inverter_efficiency: float
+    inertia_kgm2: float
+
+
+@dataclass(frozen=True)
+class Motor:
+    """One electric machine (TOML table ``[motors.<name>]``)."""
+
+    peak_power_kw: float = param("Peak mechanical power. [kW]", lo=0.1, hi=2000)
+    peak_torque_nm: float = param("Peak torque. [N·m]", lo=0.1, hi=5000)
+    max_speed_rpm: float = param("Maximum rotor speed. [rpm]", lo=100, hi=40000)
+    inertia_kgm2: float = param("Rotor inertia. [kg·m²]", default=0.02, lo=0, hi=10)
+    inverter_efficiency: float = param("Inverter efficiency. [-]", default=0.97, lo=0.5, hi=1)
+    loss_scale: float = param("Factor on all loss coefficients of the scaled MG2 fit. [-]", default=1.0,
+                              lo=0.1, hi=5)
+    loss_kc_w_per_nm2: float | None = param("Copper-loss coefficient (overrides the fit). [W/(N·m)²]",
+                                            default=None, lo=0, hi=100)
+    loss_ki_w_s_per_rad: float | None = param("Iron-loss coefficient. [W·s/rad]", default=None, lo=0, hi=1e3)
+    loss_kw_w_s3_per_rad3: float | None = param("Windage coefficient. [W·s³/rad³]", default=None, lo=0, hi=1)
+    loss_c_w: float | None = param("Constant loss while making torque. [W]", default=None, lo=0, hi=1e5)
+
+    def __post_init__(self):
+        check(self, "motors")
+
+    def loss_coefficients(self) -> tuple[float, float, float, float]:
+        """(kc, ki, kw, C) after scaling. [SI]"""
+        s_t = self.peak_torque_nm / MG2_2010["torque_nm"]
+        s_w = self.max_speed_rpm / MG2_2010["speed_rpm"]
+        f = self.loss_scale
+        kc = MG2_2010["kc"] * s_w / s_t * f if self.loss_kc_w_per_nm2 is None else self.loss_kc_w_per_nm2
+        ki = MG2_2010["ki"] * s_t * f if self.loss_ki_w_s_per_rad is None else self.loss_ki_w_s_per_rad
+        kw = MG2_2010["kw"] * s_t / s_w**2 * f if self.loss_kw_w_s3_per_rad3 is None else self.loss_kw_w_s3_per_rad3
+        c = MG2_2010["c"] * s_t * s_w * f if self.loss_c_w is None else self.loss_c_w
+        return kc, ki, kw, c
+
+    def to_kernel(self) -> MotorK:
+        kc, ki, kw, c = self.loss_coefficients()
+        return MotorK(float(self.peak_torque_nm), float(self.peak_power_kw * 1e3),
+                      float(self.max_speed_rpm * RPM), float(kc), float(ki), float(kw), float(c),
+                      float(self.inverter_efficiency), float(self.inertia_kgm2))

@@ -1,0 +1,118 @@
+"""Electric machines and battery for one time step (mirrors ``components/motor.py`` and
+``components/battery.py``; equations there)."""
+
+from __future__ import annotations
+
+import math
+
+from . import jit
+from .interp import interp1_uniform
+
+
+@jit
+def motor_tmax(m, w):
+    """Torque envelope min(T_pk, P_pk/|ω|). [N·m]"""
+    aw = abs(w)
+    if aw * m.peak_torque_nm <= m.peak_power_w:
+        return m.peak_torque_nm
+    return m.peak_power_w / aw
+
+
+@jit
+def motor_loss_w(m, t, w):
+    """kc·T² + ki·|ω| + kw·|ω|³ (+ C while making torque). [W]"""
+    aw = abs(w)
+    loss = m.ki * aw + m.kw * aw * aw * aw
+    if t != 0.0:
+        loss += m.kc * t * t + m.c_w
+    return loss
+
+
+@jit
+def motor_dc_power_w(m, t, w):
+    """(DC power [W], machine loss [W], inverter loss [W]) at torque t, speed w."""
+    loss = motor_loss_w(m, t, w)
+    p_ac = t * w + loss
+    if p_ac >= 0.0:
+        p_dc = p_ac / m.inverter_efficiency
+    else:
+        p_dc = p_ac * m.inverter_efficiency
+    return p_dc, loss, p_dc - p_ac
+
+
+@jit
+def motor_torque_for_dc_power(m, w, p_dc):
+    """Generating torque (≤ 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
+
+    Solves kc·T² + ω·T + (ki|ω| + kw|ω|³ + C − P_ac) = 0 for the root nearest zero, P_ac = p_dc/η_inv.
+    """
+    p_ac = p_dc / m.inverter_efficiency
+    aw = abs(w)
+    c0 = m.ki * aw + m.kw * aw * aw * aw + m.c_w - p_ac
+    if c0 <= 0.0 or aw == 0.0:
+        return 0.0
+    disc = w * w - 4.0 * m.kc * c0
+    if disc < 0.0:
+        # the requested power is beyond the machine's best generating point: take that point
+        return -w / (2.0 * m.kc)
+    # T = (−ω + sign(ω)·√disc)/(2kc): the root nearest zero, opposite in sign to ω
+    if w > 0.0:
+        return (-w + math.sqrt(disc)) / (2.0 * m.kc)
+    return (-w - math.sqrt(disc)) / (2.0 * m.kc)
+
+
+@jit
+def battery_state(b, soc):
+    """(OCV [V], R_dis [Ω], R_chg [Ω]) at state of charge soc."""
+    n = b.ocv_v.shape[0]
+    step_inv = n - 1.0
+    ocv = interp1_uniform(0.0, 1.0 / step_inv, b.ocv_v, soc)
+    rd = interp1_uniform(0.0, 1.0 / step_inv, b.r_dis_ohm, soc)
+    rc = interp1_uniform(0.0, 1.0 / step_inv, b.r_chg_ohm, soc)
+    return ocv, rd, rc
+
+
+@jit
+def battery_limits_w(b, soc):
+    """(discharge, charge) terminal power limits, voltage-limited and derated at the SOC edges. [W]"""
+    ocv, rd, rc = battery_state(b, soc)
+    p_dis = b.min_voltage_v * (ocv - b.min_voltage_v) / rd
+    if p_dis > b.max_discharge_power_w:
+        p_dis = b.max_discharge_power_w
+    p_chg = b.max_voltage_v * (b.max_voltage_v - ocv) / rc
+    if p_chg > b.max_charge_power_w:
+        p_chg = b.max_charge_power_w
+    band = b.soc_derate_band
+    if band > 0.0:
+        fd = (soc - b.soc_min) / band
+        fc = (b.soc_max - soc) / band
+    else:
+        fd = 1.0 if soc > b.soc_min else 0.0
+        fc = 1.0 if soc < b.soc_max else 0.0
+    fd = min(max(fd, 0.0), 1.0)
+    fc = min(max(fc, 0.0), 1.0)
+    return max(p_dis, 0.0) * fd, max(p_chg, 0.0) * fc
+
+
+@jit
+def battery_step(b, soc, p_term, dt):
+    """Rint step for terminal power p_term (discharge > 0).
+
+    Returns (current [A], terminal voltage [V], chemical power [W], loss [W], new SOC).
+    Chemical power = terminal power + loss exactly.
+    """
+    ocv, rd, rc = battery_state(b, soc)
+    r = rd if p_term > 0.0 else rc
+    disc = ocv * ocv - 4.0 * r * p_term
+    if disc < 0.0:
+        disc = 0.0  # beyond the matched-load point; the controllers keep p_term inside the limits
+    i = 2.0 * p_term / (ocv + math.sqrt(disc))  # = (ocv − √disc)/(2r), without cancellation
+    if i >= 0.0:
+        i_eff = i
+        loss = r * i * i
+    else:
+        i_eff = b.coulombic_efficiency * i
+        loss = r * i * i - (1.0 - b.coulombic_efficiency) * ocv * i
+    p_chem = ocv * i_eff
+    soc_new = soc - i_eff * dt / b.capacity_as
+    return i, ocv - r * i, p_chem, loss, soc_new

@@ -1,0 +1,407 @@
+"""Time-loop kernel of a THS-II power-split hybrid (Toyota P410), rule-based control.
+
+Per interval (DESIGN.md §3, components.md §4.1 "backward step"): (1) wheel force and speed from the
+trace; (2) ring and MG2 speeds from the gearing; (3) the controller (``control/ths.py``) picks engine
+off / fuelled on the optimal operating line / spun unfuelled; (4) MG1 speed from Willis, MG1 torque
+from the lever with rotor inertias; (5) MG2 closes the wheel torque within its envelope, braking beyond
+MG2 and battery limits goes to the friction brakes; (6) electrical powers → battery (Rint); (7) limits:
+MG1 speed and torque, MG2 torque, pinion speed, engine speed, battery power. Where the battery or MG2
+cannot deliver, engine power is raised (bisection for the least that suffices); where nothing
+suffices the vehicle falls behind the trace. Nothing here raises.
+
+Cold start: a lumped coolant temperature ``C·dT/dt = f·P_fuel`` (capped at the thermostat temperature)
+raises engine friction by ``θ^(−t)`` (CO2MPAS, θ = normalised absolute coolant temperature), turned into
+extra fuel via the Willans line; the controller keeps the engine on until the coolant is warm.
+
+Power balance per step (each term an output)::
+
+    P_fuel + P_batt,chem = P_engine_loss + P_mg1_loss + P_mg2_loss + P_inverter_loss + P_battery_loss
+        + P_planetary_loss + P_reduction_loss + P_final_drive_loss + P_rotor + P_accessory
+        + P_brake + P_wheel
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import jit
+from .chassis import wheel_force_n
+from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .engine import engine_point
+from .interp import interp1_uniform
+
+
+class ThsOut(NamedTuple):
+    speed_mps: np.ndarray
+    trace_miss_mps: np.ndarray
+    engine_mode: np.ndarray  # 0 off, 1 fuelled, 2 spun unfuelled
+    engine_speed_rad_s: np.ndarray
+    engine_torque_nm: np.ndarray
+    fuel_kg_s: np.ndarray
+    mg1_speed_rad_s: np.ndarray
+    mg1_torque_nm: np.ndarray
+    mg1_electric_power_w: np.ndarray
+    mg2_speed_rad_s: np.ndarray
+    mg2_torque_nm: np.ndarray
+    mg2_electric_power_w: np.ndarray
+    ring_speed_rad_s: np.ndarray
+    pinion_speed_rad_s: np.ndarray
+    battery_current_a: np.ndarray
+    battery_voltage_v: np.ndarray
+    battery_power_w: np.ndarray  # terminal, discharge > 0
+    soc: np.ndarray
+    coolant_temp_c: np.ndarray
+    fuel_power_w: np.ndarray
+    battery_chemical_power_w: np.ndarray
+    engine_loss_w: np.ndarray
+    mg1_loss_w: np.ndarray
+    mg2_loss_w: np.ndarray
+    inverter_loss_w: np.ndarray
+    battery_loss_w: np.ndarray
+    planetary_loss_w: np.ndarray
+    reduction_loss_w: np.ndarray
+    final_drive_loss_w: np.ndarray
+    rotor_inertia_power_w: np.ndarray
+    accessory_power_w: np.ndarray
+    brake_power_w: np.ndarray
+    wheel_power_w: np.ndarray
+
+
+def allocate(n: int) -> ThsOut:
+    return ThsOut(*(np.zeros(n) for _ in ThsOut._fields))
+
+
+class ThermalK(NamedTuple):
+    """Engine warm-up model (see components/thermal.py)."""
+
+    enabled: float  # 1.0 cold start, 0.0 hot
+    initial_c: float
+    hot_c: float
+    heat_capacity_j_per_k: float
+    coolant_heat_fraction: float
+    friction_exponent: float
+
+
+class ThsAuxK(NamedTuple):
+    """Scalars of the THS kernel not owned by one component."""
+
+    accessory_power_w: float
+    engine_start_fuel_kg: float
+    engine_min_speed_rad_s: float
+    ool_power_max_w: float
+    ool_power_step_inv: float
+    ool_speed_rad_s: np.ndarray
+    friction_fuel_kg_s: np.ndarray  # fuel equivalent of the hot friction loss on the engine speed grid
+
+
+@jit
+def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t_e, w_e_prev, w_g_prev, soc):
+    """Evaluate one operating choice. Returns a tuple (see the unpacking in ``run_ths``).
+
+    mode: 0 engine off, 1 fuelled at (w_e, t_e), 2 spun unfuelled at w_e.
+    Flags: ok_traction (MG2 torque and battery discharge within limits), overcharge (the engine charges
+    beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope).
+    """
+    r = ch.wheel_radius_m
+    f = wheel_force_n(ch, v0, v1, dt, grade)
+    w_wh = 0.5 * (v0 + v1) / r
+    t_axle = f * r
+    w_r = w_wh * pg.ring_ratio
+    w_m2 = w_r * pg.mg2_ratio
+    if mode == 0:
+        w_e = 0.0
+        t_e = 0.0
+    elif mode == 2:
+        t_e = engine_point(eng, w_e, 0.0)[1]  # motoring torque: fuel cut
+    k = pg.k
+    w_g = (1.0 + k) * w_e - k * w_r
+    dw_e = (w_e - w_e_prev) / dt
+    dw_g = (w_g - w_g_prev) / dt
+    t_c = t_e - eng.inertia_kgm2 * dw_e
+    t_s = -t_c / (1.0 + k)
+    t_g = mg1.inertia_kgm2 * dw_g + t_s
+    t_r = t_c * k / (1.0 + k)
+    if t_r * w_r >= 0.0:
+        t_r_del = t_r * pg.planetary_efficiency
+    else:
+        t_r_del = t_r / pg.planetary_efficiency
+    # required ring torque for the axle
+    if t_axle >= 0.0:
+        t_ring_req = t_axle / (pg.ring_ratio * pg.final_drive_efficiency)
+    else:
+        t_ring_req = t_axle * pg.final_drive_efficiency / pg.ring_ratio
+    x = t_ring_req - t_r_del
+    if x >= 0.0:
+        t_m2 = x / (pg.mg2_ratio * pg.mg2_reduction_efficiency)
+    else:
+        t_m2 = x * pg.mg2_reduction_efficiency / pg.mg2_ratio
+    t2max = motor_tmax(mg2, w_m2)
+    ok_traction = t_m2 <= t2max + 1e-9
+    if t_m2 > t2max:
+        t_m2 = t2max
+    # regenerative limit: torque envelope and low-speed fade
+    if t_m2 < 0.0:
+        vbar = 0.5 * (v0 + v1)
+        fade = 1.0
+        if ctl.regen_fade_speed_mps > 0.0 and vbar < ctl.regen_fade_speed_mps:
+            fade = vbar / ctl.regen_fade_speed_mps
+        tmin = -t2max * fade
+        if t_m2 < tmin:
+            t_m2 = tmin
+    p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
+    p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+    p_dis_max, p_chg_max = battery_limits_w(bat, soc)
+    p_b = p_g + p_m + aux.accessory_power_w
+    overcharge = False
+    if p_b < -p_chg_max:
+        if t_m2 < 0.0:
+            t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w)
+            if t_lim > t_m2:
+                t_m2 = t_lim if t_lim < 0.0 else 0.0
+                p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+                p_b = p_g + p_m + aux.accessory_power_w
+        if p_b < -p_chg_max - 1e-6:
+            overcharge = True
+    if p_b > p_dis_max + 1e-6:
+        ok_traction = False
+    t1max = motor_tmax(mg1, w_g)
+    mg1_ok = abs(t_g) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-9
+    # delivered torques and losses
+    if t_m2 >= 0.0:
+        x_del = t_m2 * pg.mg2_ratio * pg.mg2_reduction_efficiency
+    else:
+        x_del = t_m2 * pg.mg2_ratio / pg.mg2_reduction_efficiency
+    t_ring = t_r_del + x_del
+    if t_ring >= 0.0:
+        t_axle_pt = t_ring * pg.ring_ratio * pg.final_drive_efficiency
+    else:
+        t_axle_pt = t_ring * pg.ring_ratio / pg.final_drive_efficiency
+    if t_axle_pt < t_axle - 1e-9:
+        ok_traction = False
+    return (ok_traction, overcharge, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s,
+            t_r, t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, dw_e, dw_g)
+
+
+@jit
+def _engine_speed_for_power(pg, eng, mg1, aux, p, w_r):
+    """Engine speed on the OOL at power p, raised/lowered for the MG1, pinion and engine speed limits."""
+    w = interp1_uniform(0.0, 1.0 / aux.ool_power_step_inv, aux.ool_speed_rad_s, p)
+    k = pg.k
+    w_lo = (k * w_r - mg1.max_speed_rad_s) / (1.0 + k)  # MG1 reverse-speed limit
+    w_lo2 = w_r - pg.max_pinion_speed_rad_s / pg.zr_over_zp  # pinion speed limit
+    w_hi = (mg1.max_speed_rad_s + k * w_r) / (1.0 + k)  # MG1 forward-speed limit
+    if w < w_lo:
+        w = w_lo
+    if w < w_lo2:
+        w = w_lo2
+    if w < aux.engine_min_speed_rad_s:
+        w = aux.engine_min_speed_rad_s
+    if w > w_hi:
+        w = w_hi
+    if w > eng.max_speed_rad_s:
+        w = eng.max_speed_rad_s
+    return w
+
+
+@jit
+def _spin_speed(pg, eng, mg1, ctl, w_r):
+    k = pg.k
+    w = ctl.spin_speed_rad_s
+    w_lo = (k * w_r - mg1.max_speed_rad_s) / (1.0 + k)
+    w_lo2 = w_r - pg.max_pinion_speed_rad_s / pg.zr_over_zp
+    if w < w_lo:
+        w = w_lo
+    if w < w_lo2:
+        w = w_lo2
+    if w > eng.max_speed_rad_s:
+        w = eng.max_speed_rad_s
+    return w
+
+
+@jit
+def _torque_for_power(eng, p, w):
+    t = p / w
+    t_max = engine_point(eng, w, t)[0]
+    return t if t < t_max else t_max
+
+
+@jit
+def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, grade, out):
+    """Simulate a THS-II hybrid over a speed trace from SOC ``soc0``; fills ``out`` (see ThsOut)."""
+    n = time_s.shape[0]
+    soc = soc0
+    out.speed_mps[0] = speed_mps[0]
+    out.soc[0] = soc
+    temp = th.initial_c if th.enabled > 0.0 else th.hot_c
+    out.coolant_temp_c[0] = temp
+    w_e_prev = 0.0
+    w_g_prev = 0.0
+    was_on = False
+    t_state = 1e9  # time since the last engine on/off change
+    r = ch.wheel_radius_m
+    for kk in range(1, n):
+        dt = time_s[kk] - time_s[kk - 1]
+        v0 = out.speed_mps[kk - 1]
+        v1 = speed_mps[kk]
+        gr = grade[kk]
+        vbar = 0.5 * (v0 + v1)
+        f = wheel_force_n(ch, v0, v1, dt, gr)
+        p_wheel = f * vbar
+        p_dem = (p_wheel / 0.9 if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
+        w_r = vbar / r * pg.ring_ratio
+        cold = th.enabled > 0.0 and temp < ctl.warm_coolant_c
+        # --- engine on/off rule
+        forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
+        if was_on:
+            on = forced or p_dem >= ctl.engine_off_power_w or t_state < ctl.min_on_time_s
+        else:
+            on = forced or (p_dem > ctl.engine_on_power_w and t_state >= ctl.min_off_time_s)
+        p_chg = ctl.charge_gain_w * (ctl.soc_target - soc)
+        if p_chg > ctl.charge_power_max_w:
+            p_chg = ctl.charge_power_max_w
+        if p_chg < -ctl.charge_power_max_w:
+            p_chg = -ctl.charge_power_max_w
+        p_eng = p_dem + p_chg
+        mode = 0
+        w_e = 0.0
+        t_e = 0.0
+        if on:
+            if p_wheel <= 0.0 and not cold:
+                mode = 2
+                w_e = _spin_speed(pg, eng, mg1, ctl, w_r)
+            else:
+                mode = 1
+                if p_eng < ctl.engine_min_power_w:
+                    p_eng = ctl.engine_min_power_w
+                if p_eng > aux.ool_power_max_w:
+                    p_eng = aux.ool_power_max_w
+                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_eng, w_r)
+                t_e = _torque_for_power(eng, p_eng, w_e)
+        res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
+                     w_g_prev, soc)
+        ok = res[0] and res[2]
+        if not ok:
+            # more engine power: the least that makes MG2, MG1 and the battery feasible
+            p_hi = aux.ool_power_max_w
+            w_hi = _engine_speed_for_power(pg, eng, mg1, aux, p_hi, w_r)
+            t_hi = _torque_for_power(eng, p_hi, w_hi)
+            res_hi = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w_hi, t_hi, w_e_prev,
+                            w_g_prev, soc)
+            if res_hi[0] and res_hi[2]:
+                p_lo = p_eng if mode == 1 else 0.0
+                for _ in range(30):
+                    p_mid = 0.5 * (p_lo + p_hi)
+                    w_m = _engine_speed_for_power(pg, eng, mg1, aux, p_mid, w_r)
+                    t_m = _torque_for_power(eng, p_mid, w_m)
+                    rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w_m, t_m, w_e_prev,
+                                w_g_prev, soc)
+                    if rm[0] and rm[2]:
+                        p_hi = p_mid
+                    else:
+                        p_lo = p_mid
+                mode = 1
+                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_hi, w_r)
+                t_e = _torque_for_power(eng, p_hi, w_e)
+            else:
+                # trace miss: the highest end speed full engine power can reach
+                lo = 0.0
+                hi = v1
+                for _ in range(40):
+                    mid = 0.5 * (lo + hi)
+                    wr_m = 0.25 * (v0 + mid) / r * pg.ring_ratio * 2.0
+                    w_m = _engine_speed_for_power(pg, eng, mg1, aux, aux.ool_power_max_w, wr_m)
+                    t_m = _torque_for_power(eng, aux.ool_power_max_w, w_m)
+                    rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, mid, dt, gr, 1, w_m, t_m, w_e_prev,
+                                w_g_prev, soc)
+                    if rm[0] and rm[2]:
+                        lo = mid
+                    else:
+                        hi = mid
+                v1 = lo
+                w_r = 0.5 * (v0 + v1) / r * pg.ring_ratio
+                mode = 1
+                w_e = _engine_speed_for_power(pg, eng, mg1, aux, aux.ool_power_max_w, w_r)
+                t_e = _torque_for_power(eng, aux.ool_power_max_w, w_e)
+            res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
+                         w_g_prev, soc)
+        elif res[1] and mode == 1:
+            # the engine charges beyond the battery limit: the most engine power that does not
+            p_lo = 0.0
+            p_hi = p_eng
+            for _ in range(30):
+                p_mid = 0.5 * (p_lo + p_hi)
+                w_m = _engine_speed_for_power(pg, eng, mg1, aux, p_mid, w_r)
+                t_m = _torque_for_power(eng, p_mid, w_m)
+                rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w_m, t_m, w_e_prev,
+                            w_g_prev, soc)
+                if rm[1] or not (rm[0] and rm[2]):
+                    p_hi = p_mid
+                else:
+                    p_lo = p_mid
+            w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_lo, w_r)
+            t_e = _torque_for_power(eng, p_lo, w_e)
+            res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
+                         w_g_prev, soc)
+        (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del,
+         x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, dw_e, dw_g) = res
+        # --- fuel, with warm-up friction and start cost
+        fuel = 0.0
+        if mode == 1:
+            fuel = engine_point(eng, w_e, t_e)[2]
+            if th.enabled > 0.0 and temp < th.hot_c:
+                theta = (temp + 273.15) / (th.hot_c + 273.15)
+                fric = interp1_uniform(eng.speed_min_rad_s, 1.0 / eng.speed_inv_step, aux.friction_fuel_kg_s, w_e)
+                fuel += (theta ** (-th.friction_exponent) - 1.0) * fric
+            if not (was_on and out.engine_mode[kk - 1] == 1.0):
+                fuel += aux.engine_start_fuel_kg / dt
+        is_on = mode != 0
+        if is_on != was_on:
+            t_state = 0.0
+        t_state += dt
+        was_on = is_on
+        i_b, v_b, p_chem, l_b, soc_new = battery_step(bat, soc, p_b, dt)
+        p_fuel = fuel * eng.lhv_j_per_kg
+        if th.enabled > 0.0:
+            temp += dt * th.coolant_heat_fraction * p_fuel / th.heat_capacity_j_per_k
+            if temp > th.hot_c:
+                temp = th.hot_c
+        # --- outputs
+        out.speed_mps[kk] = v1
+        out.trace_miss_mps[kk] = speed_mps[kk] - v1
+        out.engine_mode[kk] = mode
+        out.engine_speed_rad_s[kk] = w_e
+        out.engine_torque_nm[kk] = t_e
+        out.fuel_kg_s[kk] = fuel
+        out.mg1_speed_rad_s[kk] = w_g
+        out.mg1_torque_nm[kk] = t_g
+        out.mg1_electric_power_w[kk] = p_g
+        out.mg2_speed_rad_s[kk] = w_m2
+        out.mg2_torque_nm[kk] = t_m2
+        out.mg2_electric_power_w[kk] = p_m
+        out.ring_speed_rad_s[kk] = w_r
+        out.pinion_speed_rad_s[kk] = (w_r - w_e) * pg.zr_over_zp
+        out.battery_current_a[kk] = i_b
+        out.battery_voltage_v[kk] = v_b
+        out.battery_power_w[kk] = p_b
+        out.soc[kk] = soc_new
+        out.coolant_temp_c[kk] = temp
+        out.fuel_power_w[kk] = p_fuel
+        out.battery_chemical_power_w[kk] = p_chem
+        out.engine_loss_w[kk] = p_fuel - t_e * w_e
+        out.mg1_loss_w[kk] = l_g
+        out.mg2_loss_w[kk] = l_m
+        out.inverter_loss_w[kk] = li_g + li_m
+        out.battery_loss_w[kk] = l_b
+        out.planetary_loss_w[kk] = t_c * w_e + t_s * w_g - t_r_del * w_r
+        out.reduction_loss_w[kk] = t_m2 * w_m2 - x_del * w_r
+        out.final_drive_loss_w[kk] = t_ring * w_r - t_axle_pt * w_wh
+        out.rotor_inertia_power_w[kk] = eng.inertia_kgm2 * dw_e * w_e + mg1.inertia_kgm2 * dw_g * w_g
+        out.accessory_power_w[kk] = aux.accessory_power_w
+        out.brake_power_w[kk] = (t_axle_pt - t_axle) * w_wh
+        out.wheel_power_w[kk] = t_axle * w_wh
+        soc = soc_new
+        w_e_prev = w_e
+        w_g_prev = w_g

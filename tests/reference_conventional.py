@@ -1,0 +1,271 @@
+"""A slow, obvious reference model of a conventional car, for testing ``hybridsim.core.conventional``.
+
+Written from the model descriptions in the package's docstrings (``components/chassis.py``,
+``components/gearbox.py``, ``components/engine.py``, ``control/conventional.py`` and the kernel's
+module docstring), in plain Python, one step and one gear at a time. It deliberately imports nothing
+from ``hybridsim.core``: parameters come straight from the component dataclasses (units converted
+here), the fuel map is looked up with ``scipy.interpolate.RegularGridInterpolator`` and the WOT and
+motoring curves with ``numpy.interp``.
+
+Where the descriptions leave a detail open, the kernel's own documented choice is followed and
+marked "(kernel rule)" below.
+
+Model, per time interval [t0, t1] with achieved start speed v0 and demanded end speed v1:
+
+* chassis: v̄ = (v0+v1)/2, a = (v1−v0)/dt,
+  F = m_eff·a + [c0·cos θ + c1·v̄ + c2·v̄² + m·g·sin θ]  (bracket only while moving, v̄ > 0);
+* wheel: ω_w = v̄/r, T_w = F·r;
+* gear g: i = i_g·i_fd, η = η_g·η_fd, ω_in = ω_w·i, T_in = T_w/(i·η) in traction, T_w·η/i in overrun;
+* converter: ω_e = max(ω_in, ω_idle, K·√T_in); unlocked (ω_e > ω_in) it passes no engine braking;
+* engine: T_e = T_in + J·(ω_e − ω_e,prev)/dt + P_aux/ω_e; fuel from the map, 0 at or below the
+  motoring torque; near idle (ω_e < cut-off speed) no overrun fuel cut: the engine does not brake
+  the car; above it, overrun beyond the motoring torque is a fuel cut and the brakes take the rest;
+* gear choice: fuel-optimal among the allowed gears within the torque reserve (a tie goes to the
+  higher gear), with hysteresis and a least time in gear; if none keeps the reserve, the feasible
+  gear with the lowest T_e/WOT;
+* trace miss: if no gear can deliver the force, the end speed is lowered by bisection.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.interpolate import RegularGridInterpolator
+
+G = 9.80665  # standard gravity [m/s²]
+RPM = math.pi / 30.0  # 1 rpm in rad/s
+BISECTION_STEPS = 40  # (kernel rule) number of halvings of the end speed on a trace miss
+
+OUTPUTS = (
+    "speed_mps", "gear", "engine_speed_rad_s", "engine_torque_nm", "fuel_kg_s", "fuel_power_w",
+    "engine_loss_w", "accessory_power_w", "engine_inertia_power_w", "converter_loss_w", "gearbox_loss_w",
+    "wheel_power_w", "brake_power_w", "trace_miss_mps",
+)
+
+
+class ReferenceCar:
+    """All parameters of the car in SI units, read from the component dataclasses."""
+
+    def __init__(self, vehicle):
+        ch = vehicle.chassis
+        self.mass = ch.mass_kg + ch.payload_kg
+        self.r = ch.wheel_radius_m
+        self.mass_eff = self.mass + ch.wheel_inertia_kgm2 / self.r**2
+        if ch.road_load_f0_n is not None:  # coast-down coefficients, v in km/h
+            self.c0 = ch.road_load_f0_n
+            self.c1 = ch.road_load_f1_n_per_kmh * 3.6
+            self.c2 = ch.road_load_f2_n_per_kmh2 * 3.6**2
+        else:  # physical estimate
+            self.c0 = self.mass * G * ch.rolling_resistance_coefficient
+            self.c1 = 0.0
+            self.c2 = 0.5 * ch.air_density_kg_m3 * ch.drag_coefficient * ch.frontal_area_m2
+
+        e = vehicle.engine
+        self.idle = e.idle_speed_rpm * RPM
+        self.max_speed = e.max_speed_rpm * RPM
+        self.inertia = e.inertia_kgm2
+        cutoff_rpm = e.fuel_cutoff_min_speed_rpm
+        if cutoff_rpm is None:
+            cutoff_rpm = e.idle_speed_rpm + 250.0
+        self.cutoff_speed = cutoff_rpm * RPM
+        self.lhv = e.fuel_lhv_mj_per_kg * 1e6
+        m = e.data()
+        self.map_speed = np.asarray(m.speed_rad_s, float)
+        self.map_torque = np.asarray(m.torque_nm, float)
+        self.map_wot = np.asarray(m.wot_nm, float)
+        self.map_motoring = np.asarray(m.motoring_nm, float)
+        self.fuel_map = RegularGridInterpolator((self.map_speed, self.map_torque), np.asarray(m.fuel_kg_s, float),
+                                                method="linear")
+
+        t = vehicle.transmission
+        self.ratios = [float(x) for x in t.gear_ratios]
+        self.efficiencies = [float(x) for x in t.gear_efficiencies]
+        self.final_ratio = t.final_drive_ratio
+        self.final_efficiency = t.final_drive_efficiency
+        self.k_converter = t.converter_k_factor_rpm_per_sqrt_nm * RPM  # (rad/s)/√(N·m)
+
+        c = vehicle.controller
+        self.min_engine_speed = c.min_engine_speed_rpm * RPM
+        self.torque_reserve = c.torque_reserve
+        self.hysteresis = c.shift_hysteresis
+        self.min_time_in_gear = c.min_time_in_gear_s
+
+        self.p_aux = vehicle.accessories.electrical_power_w / vehicle.accessories.alternator_efficiency
+
+    # --- engine -------------------------------------------------------------------------------
+    def wot(self, w):
+        return float(np.interp(w, self.map_speed, self.map_wot))
+
+    def motoring(self, w):
+        return float(np.interp(w, self.map_speed, self.map_motoring))
+
+    def fuel(self, w, t):
+        """Fuel rate [kg/s]; 0 at or below the motoring torque; the map is clamped at its edges."""
+        if t <= self.motoring(w):
+            return 0.0
+        w = min(max(w, self.map_speed[0]), self.map_speed[-1])
+        t = min(max(t, self.map_torque[0]), self.map_torque[-1])
+        return max(float(self.fuel_map([[w, t]])[0]), 0.0)
+
+    # --- chassis ------------------------------------------------------------------------------
+    def wheel_force(self, v0, v1, dt, grade):
+        v_mean = 0.5 * (v0 + v1)
+        force = self.mass_eff * (v1 - v0) / dt
+        if v_mean > 0.0:
+            theta = math.atan(grade)
+            force += (self.c0 * math.cos(theta) + self.c1 * v_mean + self.c2 * v_mean**2
+                      + self.mass * G * math.sin(theta))
+        return force
+
+    # --- one gear -----------------------------------------------------------------------------
+    def in_gear(self, g, w_wheel, t_wheel, w_engine_before, dt):
+        """Operating point in gear index g (0 = 1st) for the wheel speed [rad/s] and torque [N·m]."""
+        i = self.ratios[g] * self.final_ratio
+        eta = self.efficiencies[g] * self.final_efficiency
+        w_in = w_wheel * i
+        t_in = t_wheel / (i * eta) if t_wheel >= 0.0 else t_wheel * eta / i
+
+        # converter: the pump turns at least at idle, and at K·√T_in to pass T_in
+        w_slip = self.idle
+        if t_in > 0.0 and self.k_converter > 0.0:
+            w_slip = max(w_slip, self.k_converter * math.sqrt(t_in))
+        if w_in >= w_slip:
+            w_e = w_in  # locked
+        else:
+            w_e = w_slip  # slipping: no engine braking through an open converter (kernel rule)
+            t_in = max(t_in, 0.0)
+        if w_wheel <= 0.0:
+            t_in = 0.0  # standing: the brakes hold the car
+
+        t_inertia = self.inertia * (w_e - w_engine_before) / dt
+        t_aux = self.p_aux / w_e
+        t_e = t_in + t_inertia + t_aux
+        if t_e < 0.0 and w_e < self.cutoff_speed:
+            # no fuel cut near idle: the engine keeps running and does not brake the car
+            t_e = max(t_inertia + t_aux, 0.0)
+            t_in = t_e - t_inertia - t_aux
+        t_motoring = self.motoring(w_e)
+        if t_e < t_motoring:
+            # overrun beyond the engine's drag: fuel cut, the brakes take the rest
+            t_e = t_motoring
+            t_in = t_e - t_inertia - t_aux
+        fuel = self.fuel(w_e, t_e)
+        t_wheel_delivered = t_in * i * eta if t_in >= 0.0 else t_in * i / eta
+        t_max = self.wot(w_e)
+        feasible = t_e <= t_max + 1e-9 and w_e <= self.max_speed
+        return {"feasible": feasible, "w_e": w_e, "t_e": t_e, "fuel": fuel, "t_in": t_in, "w_in": w_in,
+                "t_wheel": t_wheel_delivered, "load": t_e / t_max, "t_inertia": t_inertia}
+
+    # --- gear choice --------------------------------------------------------------------------
+    def choose_gear(self, w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear):
+        """Gear index (0 = 1st) by the fuel-optimal rule; None if no gear can deliver the demand."""
+        if w_wheel <= 0.0:
+            return 0  # standing: 1st gear (kernel rule)
+        feasible = {}
+        allowed = {}
+        for g in range(len(self.ratios)):
+            w_in = w_wheel * self.ratios[g] * self.final_ratio
+            if w_in > self.max_speed:
+                continue
+            if g > 0 and w_in < self.min_engine_speed:
+                continue  # only 1st gear may run below the least engine speed (the converter slips)
+            p = self.in_gear(g, w_wheel, t_wheel, w_engine_before, dt)
+            if not p["feasible"]:
+                continue
+            feasible[g] = p
+            # the torque reserve only matters in traction (kernel rule)
+            if t_wheel > 0.0 and p["load"] > self.torque_reserve:
+                continue
+            allowed[g] = p
+        if not feasible:
+            return None
+        top_down = sorted(feasible, reverse=True)  # ties go to the higher gear (kernel rule)
+        if not allowed:
+            # no gear keeps the reserve: the one with the lowest share of WOT (kernel rule)
+            return min(top_down, key=lambda g: feasible[g]["load"])
+        # least fuel; a lower gear must burn more than 1e-15 kg/s less to win (kernel rule)
+        best = max(allowed)
+        for g in sorted(allowed, reverse=True):
+            if allowed[g]["fuel"] < allowed[best]["fuel"] - 1e-15:
+                best = g
+        if gear_before in allowed:
+            dwell = time_in_gear < self.min_time_in_gear
+            small_saving = allowed[gear_before]["fuel"] <= allowed[best]["fuel"] * (1.0 + self.hysteresis)
+            if dwell or small_saving:
+                return gear_before
+        return best
+
+
+def run_reference(vehicle, cycle) -> dict[str, np.ndarray]:
+    """Simulate ``vehicle`` over ``cycle`` step by step; outputs named as the kernel's ConventionalOut.
+
+    Index 0 holds the initial state (cycle speed, engine at idle, all powers 0, gear 0); index k the
+    interval (t[k−1], t[k]).
+    """
+    car = ReferenceCar(vehicle)
+    t = np.asarray(cycle.time_s, float)
+    v_cycle = np.asarray(cycle.speed_mps, float)
+    grade = np.asarray(cycle.grade, float)
+    n = len(t)
+    out = {name: np.zeros(n) for name in OUTPUTS}
+    out["speed_mps"][0] = v_cycle[0]
+    out["engine_speed_rad_s"][0] = car.idle
+
+    w_engine_before = car.idle
+    gear_before = 0
+    time_in_gear = 0.0
+    for k in range(1, n):
+        dt = t[k] - t[k - 1]
+        v0 = out["speed_mps"][k - 1]
+
+        def demand(v1, v0=v0, dt=dt, k=k):
+            force = car.wheel_force(v0, v1, dt, grade[k])
+            w_wheel = 0.5 * (v0 + v1) / car.r
+            return force, w_wheel, force * car.r
+
+        v1 = v_cycle[k]
+        force, w_wheel, t_wheel = demand(v1)
+        gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
+        if gear is None:
+            # the car cannot follow: find the highest reachable end speed by bisection
+            lo, hi = 0.0, v1
+            for _ in range(BISECTION_STEPS):
+                mid = 0.5 * (lo + hi)
+                _, w_mid, t_mid = demand(mid)
+                if car.choose_gear(w_mid, t_mid, w_engine_before, dt, gear_before, time_in_gear) is None:
+                    hi = mid
+                else:
+                    lo = mid
+            v1 = lo
+            force, w_wheel, t_wheel = demand(v1)
+            gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
+            if gear is None:
+                gear = 0
+        p = car.in_gear(gear, w_wheel, t_wheel, w_engine_before, dt)
+
+        if gear != gear_before:
+            time_in_gear = 0.0
+        time_in_gear += dt
+
+        w_e, t_e = p["w_e"], p["t_e"]
+        p_fuel = p["fuel"] * car.lhv
+        p_wheel = force * car.r * w_wheel
+        out["speed_mps"][k] = v1
+        out["gear"][k] = gear + 1
+        out["engine_speed_rad_s"][k] = w_e
+        out["engine_torque_nm"][k] = t_e
+        out["fuel_kg_s"][k] = p["fuel"]
+        out["fuel_power_w"][k] = p_fuel
+        out["engine_loss_w"][k] = p_fuel - t_e * w_e
+        out["accessory_power_w"][k] = car.p_aux
+        out["engine_inertia_power_w"][k] = p["t_inertia"] * w_e
+        out["converter_loss_w"][k] = p["t_in"] * (w_e - p["w_in"])
+        out["gearbox_loss_w"][k] = p["t_in"] * p["w_in"] - p["t_wheel"] * w_wheel
+        out["wheel_power_w"][k] = p_wheel
+        out["brake_power_w"][k] = p["t_wheel"] * w_wheel - p_wheel
+        out["trace_miss_mps"][k] = v_cycle[k] - v1
+
+        w_engine_before = w_e
+        gear_before = gear
+    return out

@@ -1,0 +1,138 @@
+"""Tests for the ``hybridsim`` command line (hybridsim/cli.py), run in-process through ``main``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+import hybridsim as hs
+from hybridsim._resources import data_dir
+from hybridsim.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_vehicles(capsys):
+    code, out, err = run(capsys, "list", "vehicles")
+    assert code == 0 and err == ""
+    assert "xingyue_l" in out and "conventional" in out and "Geely Xingyue L" in out
+
+
+def test_list_cycles(capsys):
+    code, out, _ = run(capsys, "list", "cycles")
+    assert code == 0
+    line = next(ln for ln in out.splitlines() if ln.startswith("wltc_class3b "))
+    assert "23.27" in line.split() and "1800" in line.split()
+    assert "wltc = wltc_class3b" in out  # the aliases line
+
+
+@pytest.fixture(scope="module")
+def wltc_ds():
+    return hs.simulate(hs.load_vehicle("xingyue_l"), hs.load_cycle("wltc"))
+
+
+def test_simulate_prints_summary(capsys, wltc_ds):
+    code, out, err = run(capsys, "simulate", "xingyue_l", "wltc")
+    assert code == 0 and err == ""
+    fuel = hs.summarize(wltc_ds)["fuel_l_per_100km"]
+    assert any(ln.split()[:1] == ["fuel"] and f"{fuel:.2f} L/100 km" in ln for ln in out.splitlines())
+    assert "energy balance rel. error" in out
+    assert "engine_loss" in out and "% of source" in out
+    assert "SOC" not in out and "electricity" not in out  # conventional: no battery
+
+
+def test_simulate_out_writes_netcdf(capsys, tmp_path, wltc_ds):
+    path = tmp_path / "run.nc"
+    code, out, _ = run(capsys, "simulate", "xingyue_l", "wltc", "--out", str(path))
+    assert code == 0 and f"wrote {path}" in out
+    xr.testing.assert_identical(xr.load_dataset(path), wltc_ds)
+
+
+def test_simulate_plot_writes_png(capsys, tmp_path):
+    path = tmp_path / "run.png"
+    code, out, _ = run(capsys, "simulate", "xingyue_l", "wltc", "--plot", str(path))
+    assert code == 0 and f"wrote {path}" in out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+def test_simulate_accepts_file_paths(capsys, tmp_path):
+    cycle = tmp_path / "trip.csv"
+    cycle.write_text("time_s,speed_kmh\n0,0\n10,36\n20,36\n30,0\n")
+    vehicle = data_dir("vehicles") / "xingyue_l.toml"
+    code, out, _ = run(capsys, "simulate", str(vehicle), str(cycle))
+    assert code == 0 and "trip" in out and "0.200 km" in out
+
+
+def assert_one_line_error(err: str, *fragments: str) -> None:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hybridsim: error: "), err
+    for f in fragments:
+        assert f in lines[0]
+
+
+def test_unknown_vehicle(capsys):
+    code, out, err = run(capsys, "simulate", "xingyue", "wltc")
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "did you mean", "xingyue_l")
+
+
+def test_unknown_cycle(capsys):
+    code, _, err = run(capsys, "simulate", "xingyue_l", "wltp")
+    assert code == 2
+    assert_one_line_error(err, "unknown cycle", "'wltp'")
+
+
+def test_bad_vehicle_file(capsys, tmp_path):
+    text = (data_dir("vehicles") / "xingyue_l.toml").read_text()
+    assert "mass_kg = 1760" in text
+    bad = tmp_path / "negative_mass.toml"
+    bad.write_text(text.replace("mass_kg = 1760", "mass_kg = -5", 1))
+    code, _, err = run(capsys, "simulate", str(bad), "wltc")
+    assert code == 2
+    assert_one_line_error(err, "negative_mass.toml", "chassis.mass_kg")
+
+
+def test_missing_cycle_file(capsys, tmp_path):
+    code, _, err = run(capsys, "simulate", "xingyue_l", str(tmp_path / "nope.csv"))
+    assert code == 2
+    assert_one_line_error(err, "nope.csv", "not found")
+
+
+def test_missing_argument_is_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "xingyue_l"])
+    assert exc.value.code == 2
+    assert "CYCLE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["list", "--help"], ["simulate", "--help"]])
+def test_help(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    assert "usage: hybridsim" in capsys.readouterr().out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"hybridsim {hs.__version__}"
+
+
+def test_module_runs_as_script():
+    root = str(Path(hs.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-m", "hybridsim.cli", "--help"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "simulate" in proc.stdout
