@@ -22,7 +22,6 @@ Power balance per step (each term an output)::
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -168,7 +167,8 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
     t1max = motor_tmax(mg1, w_g)
-    mg1_ok = abs(t_g) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-9
+    # MG1 must react the engine torque (its own rotor's inertia torque is not counted against the envelope)
+    mg1_ok = abs(t_s) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-6
     # delivered torques and losses
     if t_m2 >= 0.0:
         x_del = t_m2 * pg.mg2_ratio * pg.mg2_reduction_efficiency
@@ -222,10 +222,62 @@ def _spin_speed(pg, eng, mg1, ctl, w_r):
 
 
 @jit
-def _torque_for_power(eng, p, w):
+def _torque_for_power(pg, eng, mg1, p, w, w_r):
+    """Engine torque for power p at speed w, within WOT and within what MG1 can react (T_e ≤ (1+k)·T_MG1,max)."""
     t = p / w
     t_max = engine_point(eng, w, t)[0]
+    w_g = (1.0 + pg.k) * w - pg.k * w_r
+    t_react = (1.0 + pg.k) * motor_tmax(mg1, w_g) * 0.999
+    if t_react < t_max:
+        t_max = t_react
     return t if t < t_max else t_max
+
+
+@jit
+def _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p_lo):
+    """Least engine power ≥ p_lo at which MG1, MG2 and the battery can deliver; −1 if even full power cannot."""
+    w_r = 0.5 * (v0 + v1) / ch.wheel_radius_m * pg.ring_ratio
+    p_hi = aux.ool_power_max_w
+    w = _engine_speed_for_power(pg, eng, mg1, aux, p_hi, w_r)
+    t = _torque_for_power(pg, eng, mg1, p_hi, w, w_r)
+    rh = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+    if not (rh[0] and rh[2]):
+        return -1.0
+    for _ in range(30):
+        p_mid = 0.5 * (p_lo + p_hi)
+        w = _engine_speed_for_power(pg, eng, mg1, aux, p_mid, w_r)
+        t = _torque_for_power(pg, eng, mg1, p_mid, w, w_r)
+        rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+        if rm[0] and rm[2]:
+            p_hi = p_mid
+        else:
+            p_lo = p_mid
+    return p_hi
+
+
+@jit
+def _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc):
+    """An engine power that can deliver end speed v1 (the least, if full power can), 0 for EV drive with
+    the engine off, −1 if none of: the least-power search, a few fixed fractions of full power, EV drive.
+
+    Feasibility is not monotonic in engine power within one step (spinning the engine up from rest
+    costs MG1 and battery power), hence the candidates.
+    """
+    p = _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, 0.0)
+    if p >= 0.0:
+        return p
+    w_r = 0.5 * (v0 + v1) / ch.wheel_radius_m * pg.ring_ratio
+    for frac in (0.6, 0.35, 0.15):
+        pc = frac * aux.ool_power_max_w
+        w = _engine_speed_for_power(pg, eng, mg1, aux, pc, w_r)
+        t = _torque_for_power(pg, eng, mg1, pc, w, w_r)
+        rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+        if rm[0] and rm[2]:
+            return pc
+    rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 0, 0.0, 0.0, w_e_prev, w_g_prev, soc)
+    if rm[0] and rm[2]:
+        return 0.0
+    return -1.0
 
 
 @jit
@@ -279,52 +331,39 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 if p_eng > aux.ool_power_max_w:
                     p_eng = aux.ool_power_max_w
                 w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_eng, w_r)
-                t_e = _torque_for_power(eng, p_eng, w_e)
+                t_e = _torque_for_power(pg, eng, mg1, p_eng, w_e, w_r)
         res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                      w_g_prev, soc)
         ok = res[0] and res[2]
         if not ok:
             # more engine power: the least that makes MG2, MG1 and the battery feasible
-            p_hi = aux.ool_power_max_w
-            w_hi = _engine_speed_for_power(pg, eng, mg1, aux, p_hi, w_r)
-            t_hi = _torque_for_power(eng, p_hi, w_hi)
-            res_hi = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w_hi, t_hi, w_e_prev,
-                            w_g_prev, soc)
-            if res_hi[0] and res_hi[2]:
-                p_lo = p_eng if mode == 1 else 0.0
-                for _ in range(30):
-                    p_mid = 0.5 * (p_lo + p_hi)
-                    w_m = _engine_speed_for_power(pg, eng, mg1, aux, p_mid, w_r)
-                    t_m = _torque_for_power(eng, p_mid, w_m)
-                    rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w_m, t_m, w_e_prev,
-                                w_g_prev, soc)
-                    if rm[0] and rm[2]:
-                        p_hi = p_mid
-                    else:
-                        p_lo = p_mid
-                mode = 1
-                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_hi, w_r)
-                t_e = _torque_for_power(eng, p_hi, w_e)
-            else:
-                # trace miss: the highest end speed full engine power can reach
+            p_need = _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc,
+                                  p_eng if mode == 1 else 0.0)
+            if p_need < 0.0:
+                # trace miss: the highest end speed some engine power (or EV drive) can reach
                 lo = 0.0
                 hi = v1
                 for _ in range(40):
                     mid = 0.5 * (lo + hi)
-                    wr_m = 0.25 * (v0 + mid) / r * pg.ring_ratio * 2.0
-                    w_m = _engine_speed_for_power(pg, eng, mg1, aux, aux.ool_power_max_w, wr_m)
-                    t_m = _torque_for_power(eng, aux.ool_power_max_w, w_m)
-                    rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, mid, dt, gr, 1, w_m, t_m, w_e_prev,
-                                w_g_prev, soc)
-                    if rm[0] and rm[2]:
+                    if _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, mid, dt, gr, w_e_prev, w_g_prev,
+                                    soc) >= -0.5:
                         lo = mid
                     else:
                         hi = mid
                 v1 = lo
                 w_r = 0.5 * (v0 + v1) / r * pg.ring_ratio
+                p_need = _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev,
+                                      soc)
+                if p_need < -0.5:
+                    p_need = aux.ool_power_max_w  # nothing is feasible even at this speed: full power
+            if p_need == 0.0 and not (was_on or forced):
+                mode = 0
+                w_e = 0.0
+                t_e = 0.0
+            else:
                 mode = 1
-                w_e = _engine_speed_for_power(pg, eng, mg1, aux, aux.ool_power_max_w, w_r)
-                t_e = _torque_for_power(eng, aux.ool_power_max_w, w_e)
+                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_need, w_r)
+                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
             res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                          w_g_prev, soc)
         elif res[1] and mode == 1:
@@ -334,7 +373,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
             for _ in range(30):
                 p_mid = 0.5 * (p_lo + p_hi)
                 w_m = _engine_speed_for_power(pg, eng, mg1, aux, p_mid, w_r)
-                t_m = _torque_for_power(eng, p_mid, w_m)
+                t_m = _torque_for_power(pg, eng, mg1, p_mid, w_m, w_r)
                 rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w_m, t_m, w_e_prev,
                             w_g_prev, soc)
                 if rm[1] or not (rm[0] and rm[2]):
@@ -342,7 +381,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 else:
                     p_lo = p_mid
             w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_lo, w_r)
-            t_e = _torque_for_power(eng, p_lo, w_e)
+            t_e = _torque_for_power(pg, eng, mg1, p_lo, w_e, w_r)
             res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                          w_g_prev, soc)
         (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del,
