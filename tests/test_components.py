@@ -131,12 +131,11 @@ def test_map_peak_efficiency_na_engine_within_operating_range(xingyue):
     assert_allclose(np.nanmax(eta), 0.37, atol=5e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="components/engine.py fit_willans_to_peak calibrates e0 on speeds "
-                   "idle..max only, but _willans_map grids 0..max: below idle (WOT held at the idle value, "
-                   "lower friction) the NA map reaches 0.3710 > peak_efficiency 0.37")
 def test_map_peak_efficiency_na_engine_whole_map(xingyue):
+    # the map's grid pads speeds below idle; efficiency() leaves them out, so the whole map peaks at the target
+    # (to the difference between the calibration grid and the map grid)
     m = _na_engine(xingyue).data()
-    assert_allclose(np.nanmax(m.efficiency()), 0.37, atol=1e-6)
+    assert_allclose(np.nanmax(m.efficiency()), 0.37, atol=5e-5)
 
 
 def test_fuel_zero_below_motoring_positive_above(xingyue):

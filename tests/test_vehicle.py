@@ -152,16 +152,12 @@ def test_bad_file_raises_one_clear_error(tmp_path, xingyue_toml_text, case):
         assert frag in msg, f"{frag!r} not in {msg!r}"
 
 
-# The design asks every bad-value message for "the allowed range"; these two cases omit it.
-@pytest.mark.xfail(strict=True, reason="components/_schema.py: a missing required key's message gives the "
-                   "description but not the allowed range (from_table, 'is required (...)')")
+# The design asks every bad-value message for "the allowed range".
 def test_missing_key_message_gives_range(tmp_path, xingyue_toml_text):
     msg, _ = _read_error(tmp_path, _drop_line("peak_power_kw")(xingyue_toml_text))
     assert ">= 1" in msg and "<= 1500" in msg, msg
 
 
-@pytest.mark.xfail(strict=True, reason="components/_schema.py: _check_number's 'must be a number' message "
-                   "does not state the allowed range")
 def test_wrong_type_message_gives_range(tmp_path, xingyue_toml_text):
     msg, _ = _read_error(tmp_path, _sub("mass_kg = 1760", 'mass_kg = "heavy"')(xingyue_toml_text))
     assert ">= 100" in msg and "<= 10000" in msg, msg

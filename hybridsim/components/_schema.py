@@ -70,7 +70,7 @@ def _bad(name: str, value: Any, rule: str) -> ValueError:
 def _check_number(name: str, x: Any, m: dict, shown: Any = None) -> None:
     shown = x if shown is None else shown
     if isinstance(x, bool) or not isinstance(x, int | float):
-        raise _bad(name, shown, "must be a number")
+        raise _bad(name, shown, f"must be a number (allowed {_range_text(m)})")
     if not math.isfinite(x):
         raise _bad(name, shown, "must be finite")
     lo, hi = m["lo"], m["hi"]
@@ -152,8 +152,9 @@ def from_table(cls: type, table: dict, section: str, **extra: Any):
     missing = [n for n, f in fields.items()
                if n not in kwargs and f.default is _MISSING and f.default_factory is _MISSING]
     if missing:
+        meta = fields[missing[0]].metadata
         raise _bad(f"{section}.{missing[0]}", None,
-                   f"is required ({fields[missing[0]].metadata['doc']})")
+                   f"is required ({meta['doc']}; allowed {_range_text(meta)})")
     return cls(**kwargs, **extra)
 
 

@@ -187,14 +187,15 @@ class EngineMap:
     motoring_nm: np.ndarray
     lhv_j_per_kg: float
     willans: object = None  # the Willans fit behind the map (for cold-start friction), if any
+    idle_speed_rad_s: float = 0.0  # below it the grid only pads the table (the engine does not run there)
 
     def efficiency(self) -> np.ndarray:
-        """Brake efficiency on the grid (NaN outside 0 < T ≤ WOT)."""
+        """Brake efficiency on the grid (NaN outside 0 < T ≤ WOT and below idle speed)."""
         w = self.speed_rad_s[:, None]
         t = self.torque_nm[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = t * w / (self.fuel_kg_s * self.lhv_j_per_kg)
-        inside = (t > 0) & (t <= self.wot_nm[:, None] + 1e-9) & (w > 0)
+        inside = (t > 0) & (t <= self.wot_nm[:, None] + 1e-9) & (w > 0) & (w >= self.idle_speed_rad_s)
         return np.where(inside, eta, np.nan)
 
 
@@ -335,7 +336,8 @@ def _willans_map(e: Engine) -> EngineMap:
         n0 = 0.7 * e.peak_power_speed_rpm * RPM
         spd = np.clip((ww - n0) / (e.max_speed_rpm * RPM - n0), 0.0, 1.0)
         fuel = fuel * (1.0 + emax * load * spd)
-    return EngineMap(speed, torque, fuel, wot, mot, e.lhv_j_per_kg, willans=wp)
+    return EngineMap(speed, torque, fuel, wot, mot, e.lhv_j_per_kg, willans=wp,
+                     idle_speed_rad_s=e.idle_speed_rpm * RPM)
 
 
 @functools.lru_cache(maxsize=64)
