@@ -13,7 +13,6 @@ import dataclasses
 import math
 
 import numpy as np
-import pytest
 from numpy.testing import assert_allclose
 
 from hybridsim.components.chassis import road_load_force_n, wheel_energy_j

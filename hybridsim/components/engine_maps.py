@@ -125,7 +125,8 @@ def bsfc_csv_map(e: Engine) -> EngineMap:
     meas = measured(np.stack([ww, tt], axis=-1))
     use = (tt >= REPAIR_BELOW_NM) & np.isfinite(meas)
     fuel = np.where(use, meas, fuel)
-    return EngineMap(speed, torque, fuel, wot, mot, e.lhv_j_per_kg, willans=wil, idle_speed_rad_s=e.idle_speed_rpm * RPM)
+    return EngineMap(speed, torque, fuel, wot, mot, e.lhv_j_per_kg, willans=wil,
+                     idle_speed_rad_s=e.idle_speed_rpm * RPM)
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,8 +5,8 @@ speed lies in [min_engine_speed, max speed] (1st gear is always allowed: the con
 engine torque stays within ``torque_reserve``·WOT, take the one with the least fuel; keep the current
 gear unless another saves more than ``shift_hysteresis`` (relative) and the current gear has been
 held for ``min_time_in_gear_s``, or the current gear is no longer allowed. If no gear keeps the
-reserve, the feasible gear with the lowest share of WOT torque (T_e/T_WOT) is used; if none can deliver the demand at all,
-the vehicle falls behind the trace (trace miss).
+reserve, the feasible gear with the lowest share of WOT torque (T_e/T_WOT) is used; if none can deliver
+the demand at all, the vehicle falls behind the trace (trace miss).
 """
 
 from __future__ import annotations
