@@ -115,9 +115,14 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
         ("vehicle", summary["vehicle"]),
         ("cycle", summary["cycle"]),
         ("distance", f"{summary['distance_km']:.3f} km"),
-        ("fuel", f"{summary['fuel_l_per_100km']:.2f} L/100 km"),
+        ("fuel", f"{summary['fuel_l_per_100km']:.2f} L/100 km"
+                 + (" (charge-balanced)" if "fuel_raw_l_per_100km" in summary else "")),
         ("CO2", f"{summary['co2_g_per_km']:.1f} g/km"),
     ]
+    if "fuel_raw_l_per_100km" in summary:
+        rows.append(("fuel, raw (unbalanced)", f"{summary['fuel_raw_l_per_100km']:.2f} L/100 km"))
+        rows.append(("SOC balance", f"{summary['soc_balance_method']} in {summary['soc_balance_runs']} runs, "
+                                    f"residual {summary['soc_balance_residual']:+.1e} of fuel energy"))
     if summary["electricity_kwh_per_100km"] != 0:
         rows.append(("electricity", f"{summary['electricity_kwh_per_100km']:.2f} kWh/100 km"))
     if not (math.isnan(summary["soc_start"]) or math.isnan(summary["soc_end"])):
