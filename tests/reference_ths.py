@@ -1,0 +1,564 @@
+"""A slow, obvious reference model of a THS-II power-split hybrid, for testing ``hybridsim.core.ths``.
+
+Written from the model descriptions in the package's docstrings (``components/planetary.py``,
+``components/motor.py``, ``components/battery.py``, ``components/engine.py``, ``control/ths.py`` and the
+kernel's module docstring), in plain Python, one step and one operating choice at a time. It imports
+nothing from ``hybridsim.core``: parameters come from the component dataclasses (units converted here),
+the fuel map is looked up with ``scipy.interpolate.RegularGridInterpolator``, every curve and table with
+``numpy.interp``. Two package helpers are used as inputs, not as code under test: the chassis with MG2's
+rotor inertia (``hybridsim.simulate._ths_chassis``) and the engine's optimal operating line
+(``hybridsim.simulate._ool``).
+
+Where the descriptions leave a detail open, the kernel's own choice is followed and marked
+"(kernel rule)" below, so that the two can be compared to round-off.
+
+Model, per interval [t0, t1] with achieved start speed v0 and demanded end speed v1 (k = Zr/Zs):
+
+* chassis: v̄ = (v0+v1)/2, a = (v1−v0)/dt, F = m_eff·a + [c0·cos θ + c1·v̄ + c2·v̄² + m·g·sin θ]
+  (bracket only while moving); axle torque T_axle = F·r at wheel speed ω_w = v̄/r;
+* gearing: ω_ring = i_r·ω_w, ω_MG2 = i_m·ω_ring; Willis ω_MG1 = (1+k)·ω_e − k·ω_ring;
+  pinion speed relative to the carrier (ω_ring − ω_e)·Zr/Zp;
+* lever with rotor inertias (backward differences over the step): T_c = T_e − J_e·ω̇_e,
+  T_sun = −T_c/(1+k), T_MG1 = J_g·ω̇_MG1 + T_sun, T_r = k·T_c/(1+k);
+* efficiencies in the direction of power flow (multiply along it, divide against it): gear set on the
+  ring torque, MG2 reduction, counter and final drive;
+* MG2 closes the axle torque within min(T_pk, P_pk/ω) (regeneration fading out below a speed); the
+  friction brakes take whatever braking torque is left;
+* machines: loss kc·T² + ki·|ω| + kw·|ω|³ (+ C while making torque), DC power through the inverter
+  (÷η motoring, ×η generating);
+* battery: Rint with the exact root I = (V_oc − √(V_oc² − 4RP))/(2R), voltage-limited power limits
+  derated linearly over the last band of the SOC window;
+* controller: engine on/off with power hysteresis, minimum on/off times, forced on above the EV speed
+  cap, below a SOC and while cold; fuelled on the OOL at P_dem + P_chg(SOC) (speed clamped for MG1,
+  pinion and engine speed limits; torque capped by WOT and by MG1's reaction limit) or spun unfuelled;
+  least engine power by bisection where MG1, MG2 or the battery cannot deliver; trace miss by
+  bisection on the end speed; most engine power within the battery's charge limit by bisection;
+* fuel: map (0 at or below motoring), cold friction fuel (θ^(−t) − 1)·ṁ_friction, start fuel per start;
+  coolant C·dT/dt = f·P_fuel capped at the thermostat temperature.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+from scipy.interpolate import RegularGridInterpolator
+
+from hybridsim.components.motor import MG2_2010
+from hybridsim.simulate import _ool, _ths_chassis
+
+G = 9.80665  # standard gravity [m/s²]
+RPM = math.pi / 30.0  # 1 rpm in rad/s
+KMH = 1.0 / 3.6  # 1 km/h in m/s
+SPEED_BISECTIONS = 40  # (kernel rule) halvings of the end speed on a trace miss
+POWER_BISECTIONS = 30  # (kernel rule) halvings of the engine power in the least-power and charge-limit searches
+BEST_EFFORT_FRACTIONS = (0.6, 0.35, 0.15)  # (kernel rule) shares of full power tried when the search fails
+DRIVELINE_EFFICIENCY_GUESS = 0.9  # (kernel rule) the controller's P_dem = P_wheel/0.9 + P_aux
+OFF, FUELLED, SPUN = 0, 1, 2
+
+OUTPUTS = (
+    "speed_mps", "trace_miss_mps", "engine_mode", "engine_speed_rad_s", "engine_torque_nm", "fuel_kg_s",
+    "mg1_speed_rad_s", "mg1_torque_nm", "mg1_electric_power_w", "mg2_speed_rad_s", "mg2_torque_nm",
+    "mg2_electric_power_w", "ring_speed_rad_s", "pinion_speed_rad_s", "battery_current_a", "battery_voltage_v",
+    "battery_power_w", "soc", "coolant_temp_c", "fuel_power_w", "battery_chemical_power_w", "engine_loss_w",
+    "mg1_loss_w", "mg2_loss_w", "inverter_loss_w", "battery_loss_w", "planetary_loss_w", "reduction_loss_w",
+    "final_drive_loss_w", "rotor_inertia_power_w", "accessory_power_w", "brake_power_w", "wheel_power_w",
+)
+
+
+def _efficiency(x, eta, forward):
+    """x·η when the power flows the way of the conversion, x/η when against it."""
+    return x * eta if forward else x / eta
+
+
+class Machine:
+    """A PMSM with its inverter: envelope, loss model and DC power (``components/motor.py``)."""
+
+    def __init__(self, m):
+        self.peak_torque = m.peak_torque_nm
+        self.peak_power = m.peak_power_kw * 1e3
+        self.max_speed = m.max_speed_rpm * RPM
+        self.inertia = m.inertia_kgm2
+        self.eta_inv = m.inverter_efficiency
+        # ADVISOR's scaling of the 2010 MG2 loss fit by the torque and speed ratios, times loss_scale
+        s_t = m.peak_torque_nm / MG2_2010["torque_nm"]
+        s_w = m.max_speed_rpm / MG2_2010["speed_rpm"]
+        f = m.loss_scale
+        self.kc = MG2_2010["kc"] * s_w / s_t * f if m.loss_kc_w_per_nm2 is None else m.loss_kc_w_per_nm2
+        self.ki = MG2_2010["ki"] * s_t * f if m.loss_ki_w_s_per_rad is None else m.loss_ki_w_s_per_rad
+        self.kw = MG2_2010["kw"] * s_t / s_w**2 * f if m.loss_kw_w_s3_per_rad3 is None else m.loss_kw_w_s3_per_rad3
+        self.c = MG2_2010["c"] * s_t * s_w * f if m.loss_c_w is None else m.loss_c_w
+
+    def torque_max(self, w):
+        """min(T_pk, P_pk/|ω|) [N·m]."""
+        return min(self.peak_torque, self.peak_power / abs(w)) if w != 0.0 else self.peak_torque
+
+    def loss(self, t, w):
+        """kc·T² + ki·|ω| + kw·|ω|³, plus C only while making torque [W]."""
+        drag = self.ki * abs(w) + self.kw * abs(w) ** 3
+        return drag + (self.kc * t * t + self.c if t != 0.0 else 0.0)
+
+    def dc_power(self, t, w):
+        """(DC power, machine loss, inverter loss) [W]; the inverter loses in the direction of flow."""
+        loss = self.loss(t, w)
+        p_ac = t * w + loss
+        p_dc = p_ac / self.eta_inv if p_ac >= 0.0 else p_ac * self.eta_inv
+        return p_dc, loss, p_dc - p_ac
+
+    def generating_torque_for_dc_power(self, w, p_dc):
+        """Braking torque (≤ 0) that returns DC power p_dc (< 0): the root of kc·T² + ω·T + (drag + C − P_ac)
+        nearest zero, with P_ac = p_dc/η_inv; 0 if even zero torque draws more; the best generating point
+        if p_dc is beyond it (kernel rules)."""
+        p_ac = p_dc / self.eta_inv
+        c0 = self.ki * abs(w) + self.kw * abs(w) ** 3 + self.c - p_ac
+        if c0 <= 0.0 or w == 0.0:
+            return 0.0
+        disc = w * w - 4.0 * self.kc * c0
+        if disc < 0.0:
+            return -w / (2.0 * self.kc)
+        # written without the cancellation of (−ω + √disc)/(2kc) (w > 0 here: MG2 turns forward)
+        return -2.0 * c0 / (w + math.copysign(math.sqrt(disc), w))
+
+
+class Battery:
+    """Rint battery on the package's uniform SOC tables (``components/battery.py``)."""
+
+    def __init__(self, b):
+        self.soc_grid, self.ocv, self.r_dis, self.r_chg = (np.asarray(a, float) for a in b.tables())
+        self.capacity_as = b.capacity_ah * 3600.0
+        self.soc_min, self.soc_max, self.band = b.soc_min, b.soc_max, b.soc_derate_band
+        self.p_dis_rated = b.max_discharge_power_kw * 1e3
+        self.p_chg_rated = b.max_charge_power_kw * 1e3
+        self.v_min, self.v_max = b.min_voltage_v, b.max_voltage_v
+        self.eta_c = b.coulombic_efficiency
+
+    def state(self, soc):
+        """(V_oc [V], R_dis [Ω], R_chg [Ω])."""
+        return tuple(float(np.interp(soc, self.soc_grid, a)) for a in (self.ocv, self.r_dis, self.r_chg))
+
+    def limits(self, soc):
+        """(discharge, charge) terminal power limits [W], both ≥ 0."""
+        ocv, rd, rc = self.state(soc)
+        p_dis = min(self.p_dis_rated, self.v_min * (ocv - self.v_min) / rd)
+        p_chg = min(self.p_chg_rated, self.v_max * (self.v_max - ocv) / rc)
+        if self.band > 0.0:
+            f_dis = (soc - self.soc_min) / self.band
+            f_chg = (self.soc_max - soc) / self.band
+        else:
+            f_dis = 1.0 if soc > self.soc_min else 0.0
+            f_chg = 1.0 if soc < self.soc_max else 0.0
+        f_dis = min(max(f_dis, 0.0), 1.0)
+        f_chg = min(max(f_chg, 0.0), 1.0)
+        return max(p_dis, 0.0) * f_dis, max(p_chg, 0.0) * f_chg
+
+    def step(self, soc, p, dt):
+        """(current, terminal voltage, chemical power, loss, new SOC) at terminal power p (discharge > 0)."""
+        ocv, rd, rc = self.state(soc)
+        r = rd if p > 0.0 else rc
+        # I = (V_oc − √disc)/(2R), the root of P = V_oc·I − R·I² nearest zero, written as 2P/(V_oc + √disc)
+        # (no cancellation at small P). Beyond the matched-load point (disc < 0) disc is taken as 0, which
+        # gives I = 2P/V_oc (kernel rule; the controller should never ask for that much).
+        disc = max(ocv * ocv - 4.0 * r * p, 0.0)
+        i = 2.0 * p / (ocv + math.sqrt(disc))
+        if i >= 0.0:
+            i_eff, loss = i, r * i * i
+        else:
+            i_eff = self.eta_c * i
+            loss = r * i * i + (1.0 - self.eta_c) * ocv * (-i)  # resistive + coulombic
+        return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.capacity_as
+
+
+class ReferenceThs:
+    """All parameters of the vehicle in SI units, read from the component dataclasses."""
+
+    def __init__(self, vehicle, cold_start=False, ambient_c=23.0):
+        ch = _ths_chassis(vehicle)
+        self.mass, self.mass_eff, self.r = ch.mass_kg, ch.mass_eff_kg, ch.wheel_radius_m
+        self.c0, self.c1, self.c2 = ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2
+
+        pg = vehicle.planetary
+        self.k = pg.ring_teeth / pg.sun_teeth
+        self.zr_over_zp = pg.ring_teeth / pg.pinion_teeth
+        self.i_mg2 = pg.mg2_reduction_ratio
+        self.i_ring = pg.ring_to_axle_ratio
+        self.eta_pg = pg.planetary_efficiency
+        self.eta_mg2 = pg.mg2_reduction_efficiency
+        self.eta_fd = pg.final_drive_efficiency
+        self.pinion_max = pg.max_pinion_speed_rpm * RPM
+
+        e = vehicle.engine
+        m = e.data()
+        self.map_speed = np.asarray(m.speed_rad_s, float)
+        self.map_torque = np.asarray(m.torque_nm, float)
+        self.map_wot = np.asarray(m.wot_nm, float)
+        self.map_motoring = np.asarray(m.motoring_nm, float)
+        self.fuel_map = RegularGridInterpolator((self.map_speed, self.map_torque), np.asarray(m.fuel_kg_s, float))
+        self.lhv = e.fuel_lhv_mj_per_kg * 1e6
+        # fuel of the hot friction loss, on the map's speed grid and interpolated linearly (kernel rule)
+        self.friction_fuel = np.asarray(m.willans.friction_fuel_kg_s(self.map_speed, self.lhv), float)
+        self.j_engine = e.inertia_kgm2
+        self.engine_max_speed = e.max_speed_rpm * RPM
+        self.engine_min_speed = e.idle_speed_rpm * RPM
+        self.start_fuel_kg = e.start_fuel_g * 1e-3
+        ool = _ool(e)
+        self.ool_power = np.asarray(ool.power_w, float)
+        self.ool_speed = np.asarray(ool.speed_rad_s, float)
+        self.p_engine_max = float(self.ool_power[-1])
+
+        self.mg1 = Machine(vehicle.motors["mg1"])
+        self.mg2 = Machine(vehicle.motors["mg2"])
+        self.battery = Battery(vehicle.battery)
+        acc = vehicle.accessories
+        self.p_aux = acc.electrical_power_w / acc.dcdc_efficiency
+
+        c = vehicle.controller
+        self.ev_speed_max = c.ev_speed_max_kmh * KMH
+        self.p_on = c.engine_on_power_kw * 1e3
+        self.p_off = c.engine_off_power_kw * 1e3
+        self.soc_target = c.soc_target
+        self.soc_engine_on = c.soc_engine_on
+        self.charge_gain = c.charge_gain_kw * 1e3
+        self.p_charge_max = c.charge_power_max_kw * 1e3
+        self.p_engine_min = c.engine_min_power_kw * 1e3
+        self.min_on_time = c.min_on_time_s
+        self.min_off_time = c.min_off_time_s
+        self.spin_speed = c.spin_speed_rpm * RPM
+        self.warm_coolant = c.warm_coolant_c
+        self.regen_fade_speed = c.regen_fade_speed_kmh * KMH
+
+        self.cold_start = bool(cold_start)
+        self.coolant_start = float(ambient_c) if cold_start else e.hot_coolant_c
+        self.coolant_hot = e.hot_coolant_c
+        self.heat_capacity = e.coolant_heat_capacity_kj_per_k * 1e3
+        self.heat_fraction = e.coolant_heat_fraction
+        self.friction_exponent = e.cold_friction_exponent
+
+    # --- engine -------------------------------------------------------------------------------
+    def wot(self, w):
+        return float(np.interp(w, self.map_speed, self.map_wot))
+
+    def motoring(self, w):
+        return float(np.interp(w, self.map_speed, self.map_motoring))
+
+    def fuel(self, w, t):
+        """Fuel rate [kg/s]; 0 at or below the motoring torque; the map is clamped at its edges."""
+        if t <= self.motoring(w):
+            return 0.0
+        w = min(max(w, self.map_speed[0]), self.map_speed[-1])
+        t = min(max(t, self.map_torque[0]), self.map_torque[-1])
+        return max(float(self.fuel_map([[w, t]])[0]), 0.0)
+
+    def ool_speed_at(self, p):
+        return float(np.interp(p, self.ool_power, self.ool_speed))
+
+    # --- chassis ------------------------------------------------------------------------------
+    def wheel_force(self, v0, v1, dt, grade):
+        v_mean = 0.5 * (v0 + v1)
+        force = self.mass_eff * (v1 - v0) / dt
+        if v_mean > 0.0:
+            theta = math.atan(grade)
+            force += (self.c0 * math.cos(theta) + self.c1 * v_mean + self.c2 * v_mean**2
+                      + self.mass * G * math.sin(theta))
+        return force
+
+    def ring_speed(self, v0, v1):
+        return 0.5 * (v0 + v1) / self.r * self.i_ring
+
+    # --- speed limits on the engine -------------------------------------------------------------
+    def engine_speed_for_power(self, p, w_ring):
+        """OOL speed at power p, raised for MG1's reverse-speed and the pinion limits and to the least
+        fuelled speed, then lowered for MG1's forward-speed and the engine limits (in that order: kernel
+        rule; the later clamp wins a conflict)."""
+        k = self.k
+        w = self.ool_speed_at(p)
+        w = max(w, (k * w_ring - self.mg1.max_speed) / (1.0 + k))  # ω_MG1 ≥ −ω_MG1,max
+        w = max(w, w_ring - self.pinion_max / self.zr_over_zp)  # (ω_ring − ω_e)·Zr/Zp ≤ ω_p,max
+        w = max(w, self.engine_min_speed)
+        w = min(w, (self.mg1.max_speed + k * w_ring) / (1.0 + k))  # ω_MG1 ≤ ω_MG1,max
+        w = min(w, self.engine_max_speed)
+        return w
+
+    def spin_speed_for(self, w_ring):
+        """Speed of the unfuelled, spun engine: the set speed, raised for MG1 reverse and pinion limits."""
+        k = self.k
+        w = self.spin_speed
+        w = max(w, (k * w_ring - self.mg1.max_speed) / (1.0 + k))
+        w = max(w, w_ring - self.pinion_max / self.zr_over_zp)
+        return min(w, self.engine_max_speed)
+
+    def torque_for_power(self, p, w, w_ring):
+        """p/ω, capped by WOT and by what MG1 can react, (1+k)·T_MG1,max(ω_MG1) less 0.1 % (kernel rule)."""
+        w_mg1 = (1.0 + self.k) * w - self.k * w_ring
+        t_cap = min(self.wot(w), (1.0 + self.k) * self.mg1.torque_max(w_mg1) * 0.999)
+        return min(p / w, t_cap)
+
+    def fuelled_point(self, p, w_ring):
+        w = self.engine_speed_for_power(p, w_ring)
+        return w, self.torque_for_power(p, w, w_ring)
+
+    # --- one operating choice -----------------------------------------------------------------
+    def operate(self, v0, v1, dt, grade, mode, w_e, t_e, w_e_prev, w_g_prev, limits):
+        """Everything about one step with the engine in ``mode`` at (w_e, t_e); ``limits`` = the battery's
+        (discharge, charge) limits at the step's starting SOC."""
+        s = SimpleNamespace()
+        k = self.k
+        s.force = self.wheel_force(v0, v1, dt, grade)
+        s.w_wheel = 0.5 * (v0 + v1) / self.r
+        s.t_axle = s.force * self.r
+        s.w_ring = s.w_wheel * self.i_ring
+        s.w_mg2 = s.w_ring * self.i_mg2
+        if mode == OFF:
+            w_e, t_e = 0.0, 0.0
+        elif mode == SPUN:
+            t_e = self.motoring(w_e)  # fuel cut: the engine drags
+        s.w_e, s.t_e = w_e, t_e
+        s.w_mg1 = (1.0 + k) * w_e - k * s.w_ring  # Willis
+        s.acc_e = (w_e - w_e_prev) / dt
+        s.acc_g = (s.w_mg1 - w_g_prev) / dt
+        # lever
+        s.t_carrier = t_e - self.j_engine * s.acc_e
+        s.t_sun = -s.t_carrier / (1.0 + k)
+        s.t_mg1 = self.mg1.inertia * s.acc_g + s.t_sun
+        s.t_ring_pg = s.t_carrier * k / (1.0 + k)
+        s.t_ring_pg_out = _efficiency(s.t_ring_pg, self.eta_pg, s.t_ring_pg * s.w_ring >= 0.0)
+        # MG2 closes the axle torque
+        t_ring_need = _efficiency(s.t_axle, self.eta_fd, s.t_axle < 0.0) / self.i_ring
+        x = t_ring_need - s.t_ring_pg_out
+        t_mg2 = _efficiency(x, self.eta_mg2, x < 0.0) / self.i_mg2
+        t2max = self.mg2.torque_max(s.w_mg2)
+        traction_ok = t_mg2 <= t2max + 1e-9
+        t_mg2 = min(t_mg2, t2max)
+        if t_mg2 < 0.0:
+            v_mean = 0.5 * (v0 + v1)
+            fade = 1.0
+            if self.regen_fade_speed > 0.0 and v_mean < self.regen_fade_speed:
+                fade = v_mean / self.regen_fade_speed
+            t_mg2 = max(t_mg2, -t2max * fade)
+        # electrical side
+        s.p_mg1, s.loss_mg1, s.inv_mg1 = self.mg1.dc_power(s.t_mg1, s.w_mg1)
+        p_mg2, loss_mg2, inv_mg2 = self.mg2.dc_power(t_mg2, s.w_mg2)
+        p_dis_max, p_chg_max = limits
+        p_batt = s.p_mg1 + p_mg2 + self.p_aux
+        s.overcharge = False
+        if p_batt < -p_chg_max:
+            # MG2 regenerates less (the friction brakes take the rest)
+            if t_mg2 < 0.0:
+                t_lim = self.mg2.generating_torque_for_dc_power(s.w_mg2, -p_chg_max - s.p_mg1 - self.p_aux)
+                if t_lim > t_mg2:
+                    t_mg2 = min(t_lim, 0.0)
+                    p_mg2, loss_mg2, inv_mg2 = self.mg2.dc_power(t_mg2, s.w_mg2)
+                    p_batt = s.p_mg1 + p_mg2 + self.p_aux
+            s.overcharge = p_batt < -p_chg_max - 1e-6
+        if p_batt > p_dis_max + 1e-6:
+            traction_ok = False
+        s.t_mg2, s.p_mg2, s.loss_mg2, s.inv_mg2, s.p_batt = t_mg2, p_mg2, loss_mg2, inv_mg2, p_batt
+        # MG1 reacts the engine (its own rotor's inertia torque not counted: kernel rule) within its speed
+        s.mg1_ok = abs(s.t_sun) <= self.mg1.torque_max(s.w_mg1) + 1e-9 and abs(s.w_mg1) <= self.mg1.max_speed + 1e-6
+        # what reaches the axle
+        s.t_mg2_out = _efficiency(t_mg2 * self.i_mg2, self.eta_mg2, t_mg2 >= 0.0)
+        s.t_ring = s.t_ring_pg_out + s.t_mg2_out
+        s.t_axle_out = _efficiency(s.t_ring * self.i_ring, self.eta_fd, s.t_ring >= 0.0)
+        if s.t_axle_out < s.t_axle - 1e-9:
+            traction_ok = False
+        s.traction_ok = traction_ok
+        s.ok = traction_ok and s.mg1_ok
+        return s
+
+    def try_power(self, v0, v1, dt, grade, p, w_e_prev, w_g_prev, limits):
+        w_e, t_e = self.fuelled_point(p, self.ring_speed(v0, v1))
+        return self.operate(v0, v1, dt, grade, FUELLED, w_e, t_e, w_e_prev, w_g_prev, limits)
+
+    # --- searches -----------------------------------------------------------------------------
+    def least_power(self, v0, v1, dt, grade, w_e_prev, w_g_prev, limits, p_lo):
+        """Least engine power ≥ p_lo that MG1, MG2 and the battery can work with; None if full power cannot
+        (kernel rules: full power is tried first, and "can work with" ignores the battery's charge limit)."""
+        p_hi = self.p_engine_max
+        if not self.try_power(v0, v1, dt, grade, p_hi, w_e_prev, w_g_prev, limits).ok:
+            return None
+        for _ in range(POWER_BISECTIONS):
+            p_mid = 0.5 * (p_lo + p_hi)
+            if self.try_power(v0, v1, dt, grade, p_mid, w_e_prev, w_g_prev, limits).ok:
+                p_hi = p_mid
+            else:
+                p_lo = p_mid
+        return p_hi
+
+    def best_effort(self, v0, v1, dt, grade, w_e_prev, w_g_prev, limits):
+        """An engine power that reaches end speed v1: the least; else the first feasible of a few shares
+        of full power; else 0.0 for EV drive; None if nothing works (kernel rule)."""
+        p = self.least_power(v0, v1, dt, grade, w_e_prev, w_g_prev, limits, 0.0)
+        if p is not None:
+            return p
+        for frac in BEST_EFFORT_FRACTIONS:
+            if self.try_power(v0, v1, dt, grade, frac * self.p_engine_max, w_e_prev, w_g_prev, limits).ok:
+                return frac * self.p_engine_max
+        if self.operate(v0, v1, dt, grade, OFF, 0.0, 0.0, w_e_prev, w_g_prev, limits).ok:
+            return 0.0
+        return None
+
+
+def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, branches=None) -> dict[str, np.ndarray]:
+    """Simulate ``vehicle`` over ``cycle`` from SOC ``soc0``; outputs named as the kernel's ThsOut fields.
+
+    Index 0 holds the initial state (cycle speed, SOC, coolant temperature, everything else 0); index k
+    the interval (t[k−1], t[k]). ``branches``, if a dict, counts the steps that took each path of the step
+    logic ("spun", "least_power", "trace_miss", "charge_limit", "start") and the steps that end in a choice
+    the limits reject ("infeasible": kept as it is, kernel rule), so a test can tell what a comparison
+    exercised.
+    """
+    branches = {} if branches is None else branches
+
+    def count(name):
+        branches[name] = branches.get(name, 0) + 1
+
+    car = ReferenceThs(vehicle, cold_start, ambient_c)
+    bat = car.battery
+    t = np.asarray(cycle.time_s, float)
+    v_cycle = np.asarray(cycle.speed_mps, float)
+    grade = np.asarray(cycle.grade, float)
+    n = len(t)
+    out = {name: np.zeros(n) for name in OUTPUTS}
+    out["speed_mps"][0] = v_cycle[0]
+    out["soc"][0] = soc0
+    out["coolant_temp_c"][0] = car.coolant_start
+
+    soc = float(soc0)
+    coolant = car.coolant_start
+    w_e_prev = w_g_prev = 0.0
+    mode_prev = OFF
+    time_in_state = 1e9  # since the last engine on/off change (kernel rule: an engine may start at once)
+    for kk in range(1, n):
+        dt = float(t[kk] - t[kk - 1])
+        v0 = float(out["speed_mps"][kk - 1])
+        v1 = float(v_cycle[kk])
+        gr = float(grade[kk])
+        limits = bat.limits(soc)
+        was_on = mode_prev != OFF
+
+        # --- controller
+        v_mean = 0.5 * (v0 + v1)
+        p_wheel = car.wheel_force(v0, v1, dt, gr) * v_mean
+        p_dem = max(p_wheel, 0.0) / DRIVELINE_EFFICIENCY_GUESS + car.p_aux
+        w_ring = car.ring_speed(v0, v1)
+        cold = car.cold_start and coolant < car.warm_coolant
+        forced = v_mean > car.ev_speed_max or soc < car.soc_engine_on or cold
+        if was_on:
+            on = forced or p_dem >= car.p_off or time_in_state < car.min_on_time
+        else:
+            on = forced or (p_dem > car.p_on and time_in_state >= car.min_off_time)
+        p_chg = min(max(car.charge_gain * (car.soc_target - soc), -car.p_charge_max), car.p_charge_max)
+        p_eng = p_dem + p_chg
+        mode, w_e, t_e = OFF, 0.0, 0.0
+        if on:
+            if p_wheel <= 0.0 and not cold:
+                mode, w_e = SPUN, car.spin_speed_for(w_ring)
+                count("spun")
+            else:
+                mode = FUELLED
+                p_eng = min(max(p_eng, car.p_engine_min), car.p_engine_max)
+                w_e, t_e = car.fuelled_point(p_eng, w_ring)
+
+        s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
+        if not s.ok:
+            # the least engine power at which MG1, MG2 and the battery can deliver
+            count("least_power")
+            p_need = car.least_power(v0, v1, dt, gr, w_e_prev, w_g_prev, limits, p_eng if mode == FUELLED else 0.0)
+            if p_need is None:
+                # trace miss: the highest end speed some engine power (or EV drive) reaches
+                count("trace_miss")
+                lo, hi = 0.0, v1
+                for _ in range(SPEED_BISECTIONS):
+                    mid = 0.5 * (lo + hi)
+                    if car.best_effort(v0, mid, dt, gr, w_e_prev, w_g_prev, limits) is not None:
+                        lo = mid
+                    else:
+                        hi = mid
+                v1 = lo
+                w_ring = car.ring_speed(v0, v1)
+                p_need = car.best_effort(v0, v1, dt, gr, w_e_prev, w_g_prev, limits)
+                if p_need is None:
+                    p_need = car.p_engine_max  # nothing works even at this speed: full power (kernel rule)
+            if p_need == 0.0 and not (was_on or forced):
+                mode, w_e, t_e = OFF, 0.0, 0.0
+            else:
+                mode = FUELLED
+                w_e, t_e = car.fuelled_point(p_need, w_ring)
+            s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
+        elif s.overcharge and mode == FUELLED:
+            # the engine would charge beyond the battery's limit: the most power that does not
+            count("charge_limit")
+            p_lo, p_hi = 0.0, p_eng
+            for _ in range(POWER_BISECTIONS):
+                p_mid = 0.5 * (p_lo + p_hi)
+                r = car.try_power(v0, v1, dt, gr, p_mid, w_e_prev, w_g_prev, limits)
+                if r.overcharge or not r.ok:
+                    p_hi = p_mid
+                else:
+                    p_lo = p_mid
+            w_e, t_e = car.fuelled_point(p_lo, w_ring)
+            s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
+
+        if not s.ok or s.overcharge:
+            count("infeasible")  # the step ends in a choice the limits reject (kernel rule: kept as it is)
+
+        # --- fuel: map, warm-up friction, start
+        fuel = 0.0
+        if mode == FUELLED:
+            fuel = car.fuel(s.w_e, s.t_e)
+            if car.cold_start and coolant < car.coolant_hot:
+                theta = (coolant + 273.15) / (car.coolant_hot + 273.15)
+                fuel += (theta ** (-car.friction_exponent) - 1.0) * float(
+                    np.interp(s.w_e, car.map_speed, car.friction_fuel))
+            if mode_prev != FUELLED:
+                fuel += car.start_fuel_kg / dt
+                count("start")
+        is_on = mode != OFF
+        if is_on != was_on:
+            time_in_state = 0.0
+        time_in_state += dt
+
+        i_b, v_b, p_chem, loss_b, soc_new = bat.step(soc, s.p_batt, dt)
+        p_fuel = fuel * car.lhv
+        if car.cold_start:
+            coolant = min(coolant + dt * car.heat_fraction * p_fuel / car.heat_capacity, car.coolant_hot)
+
+        o = out
+        o["speed_mps"][kk] = v1
+        o["trace_miss_mps"][kk] = v_cycle[kk] - v1
+        o["engine_mode"][kk] = mode
+        o["engine_speed_rad_s"][kk] = s.w_e
+        o["engine_torque_nm"][kk] = s.t_e
+        o["fuel_kg_s"][kk] = fuel
+        o["mg1_speed_rad_s"][kk] = s.w_mg1
+        o["mg1_torque_nm"][kk] = s.t_mg1
+        o["mg1_electric_power_w"][kk] = s.p_mg1
+        o["mg2_speed_rad_s"][kk] = s.w_mg2
+        o["mg2_torque_nm"][kk] = s.t_mg2
+        o["mg2_electric_power_w"][kk] = s.p_mg2
+        o["ring_speed_rad_s"][kk] = s.w_ring
+        o["pinion_speed_rad_s"][kk] = (s.w_ring - s.w_e) * car.zr_over_zp
+        o["battery_current_a"][kk] = i_b
+        o["battery_voltage_v"][kk] = v_b
+        o["battery_power_w"][kk] = s.p_batt
+        o["soc"][kk] = soc_new
+        o["coolant_temp_c"][kk] = coolant
+        o["fuel_power_w"][kk] = p_fuel
+        o["battery_chemical_power_w"][kk] = p_chem
+        o["engine_loss_w"][kk] = p_fuel - s.t_e * s.w_e
+        o["mg1_loss_w"][kk] = s.loss_mg1
+        o["mg2_loss_w"][kk] = s.loss_mg2
+        o["inverter_loss_w"][kk] = s.inv_mg1 + s.inv_mg2
+        o["battery_loss_w"][kk] = loss_b
+        o["planetary_loss_w"][kk] = s.t_carrier * s.w_e + s.t_sun * s.w_mg1 - s.t_ring_pg_out * s.w_ring
+        o["reduction_loss_w"][kk] = s.t_mg2 * s.w_mg2 - s.t_mg2_out * s.w_ring
+        o["final_drive_loss_w"][kk] = s.t_ring * s.w_ring - s.t_axle_out * s.w_wheel
+        o["rotor_inertia_power_w"][kk] = (car.j_engine * s.acc_e * s.w_e + car.mg1.inertia * s.acc_g * s.w_mg1)
+        o["accessory_power_w"][kk] = car.p_aux
+        o["brake_power_w"][kk] = (s.t_axle_out - s.t_axle) * s.w_wheel
+        o["wheel_power_w"][kk] = s.t_axle * s.w_wheel
+
+        soc = soc_new
+        w_e_prev, w_g_prev = s.w_e, s.w_mg1
+        mode_prev = mode
+    return out

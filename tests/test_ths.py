@@ -1,0 +1,457 @@
+"""THS-II power split (Levin/Ralink): the numba kernel against a slow obvious reference, invariants on every
+shipped cycle, the EV cap, a standstill cycle, charge balancing, cold start, hand checks of the electric
+step functions and a plausibility check against the claimed NEDC figure.
+
+The reference model (``reference_ths.py``) is written from the docstrings and imports nothing from
+``hybridsim.core``; kernel and reference must agree to 1e-9 on every output (engine mode exactly).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from reference_ths import OUTPUTS, run_reference
+
+import hybridsim as hs
+from hybridsim.control.ths import ThsController
+from hybridsim.core.electric import battery_step, motor_dc_power_w, motor_torque_for_dc_power
+from hybridsim.core.ths import ThsOut
+from hybridsim.simulate import _run_ths_once, _ths_args
+
+REPO = Path(__file__).resolve().parent.parent
+RPM = math.pi / 30.0
+KMH = 1 / 3.6
+CYCLES = hs.list_cycles()
+
+
+# --- vehicles, cycles, runs ------------------------------------------------------------------------
+
+@functools.cache
+def ralink():
+    return hs.load_vehicle("ralink")
+
+
+@functools.cache
+def weak_battery_ralink():
+    """The Ralink with a 6 kW / 3 kW battery: EV drive and engine charging run into the battery limits, so the
+    least-power search succeeds, the charge-limit search runs, and the fallbacks of the trace-miss search
+    are reached."""
+    v = ralink()
+    return dataclasses.replace(v, battery=dataclasses.replace(v.battery, max_discharge_power_kw=6.0,
+                                                              max_charge_power_kw=3.0))
+
+
+def head(cycle, n):
+    """The first n samples of a cycle."""
+    return hs.Cycle(name=f"{cycle.name}_first_{n - 1}s", time_s=cycle.time_s[:n], speed_mps=cycle.speed_mps[:n],
+                    grade=cycle.grade[:n])
+
+
+def hill_launch(grade=0.2):
+    """5 s standing, then 1 m/s² to 60 km/h up a constant grade: beyond the car (trace miss at full power)."""
+    t = np.arange(0.0, 61.0)
+    v = np.minimum(np.maximum(t - 5.0, 0.0), 60 * KMH)
+    return hs.Cycle(name=f"hill_{grade:g}", time_s=t, speed_mps=v, grade=np.full_like(t, grade))
+
+
+def standstill(seconds=600):
+    t = np.arange(0.0, seconds + 1.0)
+    return hs.Cycle(name="standstill", time_s=t, speed_mps=np.zeros_like(t), grade=np.zeros_like(t))
+
+
+@functools.cache
+def balanced(cycle_name):
+    """The SOC-balanced run of the Ralink on a shipped cycle (shared by the invariant tests)."""
+    return hs.simulate(ralink(), hs.load_cycle(cycle_name))
+
+
+# --- kernel vs reference ---------------------------------------------------------------------------
+
+# case id → (vehicle, cycle, initial SOC, cold start)
+COMPARISON_CASES = {
+    "nedc": (ralink, lambda: hs.load_cycle("nedc"), 0.6, False),
+    "us06_first_400s": (ralink, lambda: head(hs.load_cycle("us06"), 401), 0.6, False),
+    "nedc_first_300s_cold": (ralink, lambda: head(hs.load_cycle("nedc"), 301), 0.6, True),
+    # beyond the brief, for coverage of the search paths the shipped vehicle never takes:
+    "weak_battery_nedc": (weak_battery_ralink, lambda: hs.load_cycle("nedc"), 0.5, False),
+    "hill_20pct": (ralink, hill_launch, 0.6, False),
+}
+
+
+@functools.cache
+def comparison(case):
+    make_vehicle, make_cycle, soc0, cold = COMPARISON_CASES[case]
+    vehicle, cycle = make_vehicle(), make_cycle()
+    out = _run_ths_once(_ths_args(vehicle, cold, 23.0), soc0, cycle)
+    branches = {}
+    ref = run_reference(vehicle, cycle, soc0, cold_start=cold, ambient_c=23.0, branches=branches)
+    return out, ref, branches
+
+
+def test_reference_outputs_are_the_kernel_outputs():
+    assert tuple(ThsOut._fields) == OUTPUTS
+
+
+def test_reference_does_not_use_the_core():
+    code = ("import sys, hybridsim as hs, reference_ths as r; "
+            "r.run_reference(hs.load_vehicle('ralink'), hs.load_cycle('nedc'), 0.6); "
+            "sys.exit(any(m.startswith('hybridsim.core') for m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
+    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode == 0
+
+
+@pytest.mark.parametrize("case", list(COMPARISON_CASES))
+def test_kernel_matches_reference(case):
+    # The searches (least engine power, end speed on a trace miss, most power within the charge limit)
+    # are bisections on feasibility flags, so an evaluation lying within round-off of a limit could send
+    # kernel and reference down different halves, and the two then differ by up to one bisection
+    # interval (~7e-5 W of engine power): that would show as a single step off by ~1e-8 relative, not a
+    # model difference. It does not happen on these cases: everything agrees to 1e-9.
+    out, ref, _ = comparison(case)
+    assert_array_equal(out.engine_mode, ref["engine_mode"])
+    for name in OUTPUTS:
+        assert_allclose(getattr(out, name), ref[name], rtol=1e-9, atol=1e-9, err_msg=f"{case}: {name}")
+
+
+def test_comparison_covers_every_path():
+    """Between them, the comparison cases take every path of the step logic."""
+    total = {}
+    for case in COMPARISON_CASES:
+        for name, n in comparison(case)[2].items():
+            total[name] = total.get(name, 0) + n
+    for name in ("spun", "start", "least_power", "trace_miss", "charge_limit"):
+        assert total.get(name, 0) > 0, (name, total)
+    assert total["least_power"] > total["trace_miss"]  # some least-power searches succeed
+    assert comparison("us06_first_400s")[0].trace_miss_mps.max() > 0.5  # a real trace miss
+    cold = comparison("nedc_first_300s_cold")[0]
+    assert cold.coolant_temp_c[-1] > ralink().controller.warm_coolant_c  # the warm-up rule released the engine
+
+
+def test_shipped_vehicle_never_ends_a_step_outside_its_limits_on_the_comparison_cycles():
+    for case in ("nedc", "us06_first_400s", "nedc_first_300s_cold"):
+        assert comparison(case)[2].get("infeasible", 0) == 0
+
+
+# --- invariants on every shipped cycle -------------------------------------------------------------
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_willis_relation(cycle):
+    ds = balanced(cycle)
+    pg = ralink().planetary
+    zs, zr = pg.sun_teeth, pg.ring_teeth
+    w_g, w_r, w_e = ds["mg1_speed"].values, ds["ring_speed"].values, ds["engine_speed"].values
+    lhs = w_g * zs + w_r * zr
+    rhs = w_e * (zs + zr)
+    scale = np.abs(w_g) * zs + np.abs(w_r) * zr + np.abs(w_e) * (zs + zr)
+    assert np.all(np.abs(lhs - rhs) <= 1e-9 * np.maximum(scale, 1.0))
+    # the rest of the gearing
+    r = ralink().chassis.wheel_radius_m
+    v = ds["speed"].values
+    w_ring = np.r_[0.0, 0.5 * (v[1:] + v[:-1]) / r * pg.ring_to_axle_ratio]
+    assert_allclose(w_r, w_ring, rtol=1e-12, atol=1e-12)
+    assert_allclose(ds["mg2_speed"].values, w_r * pg.mg2_reduction_ratio, rtol=1e-12, atol=1e-12)
+    assert_allclose(ds["pinion_speed"].values, (w_r - w_e) * zr / pg.pinion_teeth, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_energy_balance(cycle):
+    assert hs.summarize(balanced(cycle))["energy_balance_rel_error"] < 1e-9
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_soc_window(cycle):
+    b = ralink().battery
+    soc = balanced(cycle)["soc"].values
+    assert soc.min() >= b.soc_min - 1e-9
+    assert soc.max() <= b.soc_max + 1e-9
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_speed_limits(cycle):
+    ds = balanced(cycle)
+    assert np.abs(ds["mg1_speed"].values).max() <= 13500 * RPM + 1e-6
+    assert ds["mg2_speed"].values.max() <= 13500 * RPM * (1 + 1e-12)
+    assert ds["engine_speed"].values.max() <= 5200 * RPM * (1 + 1e-12)
+    # the pinion limit binds on the motorway cycles (engine speed raised to keep it): round-off allowed
+    assert np.abs(ds["pinion_speed"].values).max() <= 10000 * RPM * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_machine_torque_envelopes(cycle):
+    ds = balanced(cycle)
+    for name, peak_nm, peak_w in (("mg2", 207.0, 60e3), ("mg1", 80.0, 42e3)):
+        w = np.abs(ds[f"{name}_speed"].values)
+        with np.errstate(divide="ignore"):
+            envelope = np.minimum(peak_nm, np.where(w > 0, peak_w / w, np.inf))
+        assert np.all(np.abs(ds[f"{name}_torque"].values) <= envelope + 1e-6), name
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_battery_power_within_limits(cycle):
+    """Terminal power against the limits recomputed from the battery tables at each step's starting SOC."""
+    ds = balanced(cycle)
+    b = ralink().battery
+    grid, ocv_tab, rd_tab, rc_tab = b.tables()
+    soc = ds["soc"].values[:-1]  # SOC at the start of step k = 1..n-1
+    ocv, rd, rc = (np.interp(soc, grid, tab) for tab in (ocv_tab, rd_tab, rc_tab))
+    derate_dis = np.clip((soc - b.soc_min) / b.soc_derate_band, 0.0, 1.0)
+    derate_chg = np.clip((b.soc_max - soc) / b.soc_derate_band, 0.0, 1.0)
+    p_dis_max = np.minimum(25e3, b.min_voltage_v * (ocv - b.min_voltage_v) / rd) * derate_dis
+    p_chg_max = np.minimum(20e3, b.max_voltage_v * (b.max_voltage_v - ocv) / rc) * derate_chg
+    p = ds["battery_power"].values[1:]
+    # the kernel accepts 1e-6 W beyond a limit (its charge limit is met by a root solve, so battery power
+    # sits on the limit to round-off); 1e-5 W covers that and the table look-up's round-off
+    assert np.all(p <= p_dis_max + 1e-5)
+    assert np.all(p >= -p_chg_max - 1e-5)
+    at_chg, at_dis = np.sum(p < -p_chg_max + 1.0), np.sum(p > p_dis_max - 1.0)
+    print(f"{cycle}: steps within 1 W of the charge limit {at_chg}, of the discharge limit {at_dis}")
+    if cycle == "us06":
+        assert at_chg > 0 and at_dis > 0  # both limits bind: the check is not vacuous
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_engine_torque_within_wot_and_fuel_only_when_fuelled(cycle):
+    ds = balanced(cycle)
+    m = ralink().engine.data()
+    w_e = ds["engine_speed"].values
+    assert np.all(ds["engine_torque"].values <= np.interp(w_e, m.speed_rad_s, m.wot_nm) + 1e-9)
+    mode = ds["engine_mode"].values
+    assert set(np.unique(mode)) <= {0.0, 1.0, 2.0}
+    assert np.all(ds["fuel_rate"].values[mode != 1] == 0.0)
+    assert np.all(ds["fuel_rate"].values[mode == 1] > 0.0)
+    assert np.all(w_e[mode == 0] == 0.0)
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_friction_brakes_only_dissipate(cycle):
+    assert balanced(cycle)["brake_power"].values.min() >= -1e-6
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_soc_balance_converged(cycle):
+    s = hs.summarize(balanced(cycle))
+    print(f"{cycle}: method {s['soc_balance_method']}, runs {s['soc_balance_runs']}, "
+          f"residual {s['soc_balance_residual']:.2e}, start SOC {s['soc_start']:.4f}")
+    assert abs(s["soc_balance_residual"]) <= 1e-3
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_engine_on_above_ev_speed_cap(cycle):
+    assert ralink().controller.ev_speed_max_kmh == ThsController().ev_speed_max_kmh == 50.0
+    ds = balanced(cycle)
+    v = ds["speed"].values
+    v_mean = np.r_[0.0, 0.5 * (v[1:] + v[:-1])]
+    fast = v_mean > 50 * KMH
+    assert np.all(ds["engine_mode"].values[fast] != 0)
+
+
+# --- standstill --------------------------------------------------------------------------------------
+
+def test_standstill_burns_no_fuel_and_draws_only_the_accessories():
+    v = ralink()
+    ds = hs.simulate(v, standstill(600), soc_balance=False)
+    assert np.all(ds["engine_mode"].values == 0)
+    assert np.all(ds["fuel_rate"].values == 0.0)
+    assert ds["soc"].values[0] == v.controller.soc_target
+    # hand calculation: 300 W / 0.92 from the battery every second, through the Rint model
+    p = 300.0 / 0.92
+    assert v.accessories.electrical_power_w == 300.0 and v.accessories.dcdc_efficiency == 0.92
+    grid, ocv_tab, rd_tab, _ = v.battery.tables()
+    soc = 0.6
+    for _ in range(600):
+        ocv, r = np.interp(soc, grid, ocv_tab), np.interp(soc, grid, rd_tab)
+        i = (ocv - math.sqrt(ocv**2 - 4 * r * p)) / (2 * r)
+        soc -= i * 1.0 / (6.5 * 3600.0)
+    d_soc = ds["soc"].values[-1] - 0.6
+    assert d_soc < -0.03  # ≈ 326 W for 10 min from a 1.3 kWh pack
+    assert_allclose(d_soc, soc - 0.6, rtol=1e-6)
+    assert_allclose(ds["battery_power"].values[1:], p, rtol=1e-12)
+
+
+# --- balanced and raw figures --------------------------------------------------------------------------
+
+def test_raw_and_balanced_figures():
+    v, nedc = ralink(), hs.load_cycle("nedc")
+    raw = hs.simulate(v, nedc, soc_balance=False)
+    s_raw = hs.summarize(raw)
+    assert "soc_balance_fuel_kg" not in raw.attrs
+    assert "fuel_raw_l_per_100km" not in s_raw and "soc_balance_method" not in s_raw
+    assert s_raw["soc_start"] == v.controller.soc_target
+    s_bal = hs.summarize(balanced("nedc"))
+    assert {"fuel_l_per_100km", "fuel_raw_l_per_100km"} <= set(s_bal)
+    assert s_bal["fuel_l_per_100km"] == pytest.approx(
+        balanced("nedc").attrs["soc_balance_fuel_kg"] / 0.745 / s_bal["distance_km"] * 100, rel=1e-12)
+    # the raw figure of the balanced run is its own fuel over its own distance
+    assert s_bal["fuel_raw_l_per_100km"] == pytest.approx(s_bal["fuel_l"] / s_bal["distance_km"] * 100, rel=1e-12)
+
+
+# --- cold start -----------------------------------------------------------------------------------------
+
+@functools.cache
+def nedc_cold():
+    return hs.simulate(ralink(), hs.load_cycle("nedc"), cold_start=True, ambient_temp_c=25.0)
+
+
+def test_cold_start():
+    v = ralink()
+    hot, cold = balanced("nedc"), nedc_cold()
+    assert hs.summarize(cold)["fuel_l_per_100km"] > hs.summarize(hot)["fuel_l_per_100km"]
+    assert hs.summarize(cold)["fuel_raw_l_per_100km"] > hs.summarize(hot)["fuel_raw_l_per_100km"]
+    temp = cold["coolant_temperature"].values
+    assert temp[0] == 25.0
+    assert np.all(np.diff(temp) >= 0.0)
+    assert temp.max() <= v.engine.hot_coolant_c
+    assert temp[-1] == v.engine.hot_coolant_c  # NEDC is long enough to warm up
+    # the engine runs fuelled through every step that starts below the warm-coolant temperature
+    still_cold = temp[:-1] < v.controller.warm_coolant_c
+    assert still_cold.sum() > 10
+    assert np.all(cold["engine_mode"].values[1:][still_cold] == 1)
+    assert np.all(hot["coolant_temperature"].values == v.engine.hot_coolant_c)
+
+
+# --- the Dataset ------------------------------------------------------------------------------------------
+
+def test_dataset_has_the_issue_variables():
+    ds = balanced("nedc")
+    names = ("engine_speed", "engine_torque", "engine_mode", "mg1_speed", "mg1_torque", "mg1_electric_power",
+             "mg2_speed", "mg2_torque", "mg2_electric_power", "ring_speed", "battery_current", "battery_voltage",
+             "battery_power", "soc", "fuel_rate", "brake_power", "speed")
+    for name in names:
+        assert name in ds, name
+        assert ds[name].dims == ("time",)
+        assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
+
+
+# --- hand checks of the electric step functions -----------------------------------------------------------
+
+def test_battery_step_by_hand():
+    bk = ralink().battery.to_kernel()
+    grid, ocv_tab, rd_tab, rc_tab = ralink().battery.tables()
+    soc, dt = 0.6, 1.0
+    ocv, rd, rc = (float(np.interp(soc, grid, t)) for t in (ocv_tab, rd_tab, rc_tab))
+    q = 6.5 * 3600.0
+    # discharge 10 kW
+    i, v_t, p_chem, loss, soc_new = battery_step(bk, soc, 10e3, dt)
+    i_hand = (ocv - math.sqrt(ocv * ocv - 4 * rd * 10e3)) / (2 * rd)
+    assert i == pytest.approx(i_hand, rel=1e-12)
+    assert v_t == pytest.approx(ocv - rd * i_hand, rel=1e-12)
+    assert v_t * i == pytest.approx(10e3, rel=1e-12)
+    assert loss == pytest.approx(rd * i_hand**2, rel=1e-12)
+    assert p_chem == pytest.approx(10e3 + loss, rel=1e-12)
+    assert soc_new == pytest.approx(soc - i_hand * dt / q, rel=1e-14)
+    # charge 8 kW: charge resistance, coulombic efficiency 0.98 on the stored charge
+    i, v_t, p_chem, loss, soc_new = battery_step(bk, soc, -8e3, dt)
+    i_hand = (ocv - math.sqrt(ocv * ocv + 4 * rc * 8e3)) / (2 * rc)
+    assert i == pytest.approx(i_hand, rel=1e-12) and i < 0
+    assert v_t == pytest.approx(ocv - rc * i_hand, rel=1e-12)
+    assert v_t * i == pytest.approx(-8e3, rel=1e-12)
+    assert p_chem == pytest.approx(ocv * 0.98 * i_hand, rel=1e-12)
+    assert p_chem == pytest.approx(-8e3 + loss, rel=1e-12)
+    assert soc_new == pytest.approx(soc - 0.98 * i_hand * dt / q, rel=1e-14)
+    # zero power
+    assert battery_step(bk, soc, 0.0, dt) == (0.0, pytest.approx(ocv, rel=1e-15), 0.0, 0.0, soc)
+
+
+def test_motor_dc_power_by_hand():
+    mg2 = ralink().motors["mg2"].to_kernel()  # the fitted 2010 MG2 itself: kc 0.236, ki 0.796, kw 6.44e-7, C 347
+    # motoring 100 N·m at 300 rad/s
+    loss = 0.236 * 100**2 + 0.796 * 300 + 6.44e-7 * 300**3 + 347.0
+    assert loss == pytest.approx(2963.188, rel=1e-12)
+    p_dc, l_m, l_inv = motor_dc_power_w(mg2, 100.0, 300.0)
+    assert l_m == pytest.approx(loss, rel=1e-12)
+    assert p_dc == pytest.approx((100 * 300 + loss) / 0.95, rel=1e-12)
+    assert l_inv == pytest.approx(p_dc - (100 * 300 + loss), rel=1e-12)
+    # generating −100 N·m at 300 rad/s: the inverter multiplies
+    p_dc, l_m, l_inv = motor_dc_power_w(mg2, -100.0, 300.0)
+    assert p_dc == pytest.approx((-100 * 300 + loss) * 0.95, rel=1e-12)
+    assert l_inv == pytest.approx((-100 * 300 + loss) * (0.95 - 1), rel=1e-12) and l_inv > 0
+    # zero torque: iron and windage drag the spinning rotor, no constant loss
+    p_dc, l_m, _ = motor_dc_power_w(mg2, 0.0, 300.0)
+    assert l_m == pytest.approx(0.796 * 300 + 6.44e-7 * 300**3, rel=1e-12)
+    assert p_dc == pytest.approx(l_m / 0.95, rel=1e-12)
+    # MG1: the MG2 fit scaled by torque 80/207 (same top speed): kc·207/80, ki·80/207, kw·80/207, C·80/207
+    mg1 = ralink().motors["mg1"].to_kernel()
+    s_t = 80 / 207
+    loss1 = 0.236 / s_t * 20**2 + 0.796 * s_t * 500 + 6.44e-7 * s_t * 500**3 + 347.0 * s_t
+    assert motor_dc_power_w(mg1, -20.0, 500.0)[1] == pytest.approx(loss1, rel=1e-12)
+
+
+@pytest.mark.parametrize("w", [50.0, 300.0, 800.0, 1400.0])
+@pytest.mark.parametrize("p_dc", [-500.0, -5e3, -20e3, -45e3])
+def test_motor_torque_for_dc_power_inverts_dc_power(w, p_dc):
+    mg2 = ralink().motors["mg2"].to_kernel()
+    t = motor_torque_for_dc_power(mg2, w, p_dc)
+    best = -w / (2 * 0.236)  # the most a generator at w returns: dP/dT = 0
+    if t == pytest.approx(best, rel=1e-12):
+        assert motor_dc_power_w(mg2, best, w)[0] > p_dc  # p_dc is beyond the machine: its best point
+    else:
+        assert t < 0.0
+        assert motor_dc_power_w(mg2, t, w)[0] == pytest.approx(p_dc, rel=1e-9)
+        assert abs(t) < abs(best)  # the root nearest zero (less loss)
+
+
+def test_motor_torque_for_dc_power_edge_cases():
+    mg2 = ralink().motors["mg2"].to_kernel()
+    assert motor_torque_for_dc_power(mg2, 0.0, -1e3) == 0.0  # a standing machine returns nothing
+    drag_dc = motor_dc_power_w(mg2, 0.0, 300.0)[0]
+    assert motor_torque_for_dc_power(mg2, 300.0, drag_dc + 500.0) == 0.0  # more than zero torque draws
+
+
+# --- validation ---------------------------------------------------------------------------------------------
+
+@pytest.mark.validation
+def test_nedc_against_claim():
+    hot = hs.summarize(balanced("nedc"))["fuel_l_per_100km"]
+    cold = hs.summarize(nedc_cold())["fuel_l_per_100km"]
+    claim = next(c.value for c in ralink().claims if c.procedure == "nedc")
+    print(f"\nRalink NEDC: hot start {hot:.2f} L/100 km, cold start (25 °C) {cold:.2f} L/100 km, "
+          f"claimed {claim} L/100 km (not tuned to)")
+    assert 3.0 < hot < 6.0
+    assert 3.0 < cold < 6.0
+
+
+# --- known kernel defects (xfail, strict: a fix makes them pass and must remove the mark) ---------------------
+
+@pytest.mark.xfail(strict=True, reason="core/ths.py _engine_speed_for_power/_spin_speed/_split limit the pinion "
+                   "speed only forwards ((ω_r − ω_e)·Zr/Zp ≤ max); at low ring speed and high engine speed it "
+                   "exceeds the limit backwards (−12,000 rpm on a 20 % hill launch)")
+def test_pinion_speed_limit_both_ways_on_a_hill():
+    out = comparison("hill_20pct")[0]
+    assert np.abs(out.pinion_speed_rad_s).max() <= 10000 * RPM * (1 + 1e-9)
+
+
+@pytest.mark.xfail(strict=True, reason="core/ths.py run_ths: after a failed least-power search the final choice is "
+                   "not re-checked: _best_effort's 0.0 (EV drive) becomes a fuelled engine at zero power when the "
+                   "engine was on (35 kW from a 6 kW battery, beyond its matched load: energy balance breaks), and "
+                   "the feasibility tests in _least_power/_best_effort ignore the charge limit")
+def test_weak_battery_stays_within_its_limits():
+    v = weak_battery_ralink()
+    ds = hs.simulate(v, hs.load_cycle("udds"), soc_init=0.5, soc_balance=False)
+    b = v.battery
+    grid, ocv_tab, rd_tab, rc_tab = b.tables()
+    soc = ds["soc"].values[:-1]
+    ocv, rd, rc = (np.interp(soc, grid, tab) for tab in (ocv_tab, rd_tab, rc_tab))
+    p_dis_max = np.minimum(6e3, b.min_voltage_v * (ocv - b.min_voltage_v) / rd)
+    p_chg_max = np.minimum(3e3, b.max_voltage_v * (b.max_voltage_v - ocv) / rc)
+    p = ds["battery_power"].values[1:]
+    assert hs.summarize(ds)["energy_balance_rel_error"] < 1e-9
+    assert np.all(p <= p_dis_max + 1e-5)
+    assert np.all(p >= -p_chg_max - 1e-5)
+
+
+@pytest.mark.xfail(strict=True, reason="core/ths.py run_ths: an engine forced on by SOC < soc_engine_on is spun "
+                   "unfuelled (mode 2) whenever p_wheel <= 0, e.g. standing still, so MG1 drains the battery it was "
+                   "started to charge")
+def test_low_soc_at_standstill_charges():
+    v = ralink()
+    ds = hs.simulate(v, standstill(300), soc_init=0.43, soc_balance=False)
+    assert ds["soc"].values[-1] > 0.43
