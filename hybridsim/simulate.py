@@ -140,16 +140,12 @@ def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
             vehicle.motors["mg2"].to_kernel(), vehicle.battery.to_kernel(), vehicle.controller.to_kernel(), aux, th)
 
 
+@functools.lru_cache(maxsize=16)
 def _ool(engine):
-    """The engine's minimum-fuel operating line between its lowest fuelled and its maximum speed."""
+    """The engine's minimum-fuel operating line between its lowest fuelled and its maximum speed (cached)."""
     from .components.engine_maps import optimal_operating_line
 
-    return _ool_cached(engine, optimal_operating_line)
-
-
-@functools.lru_cache(maxsize=16)
-def _ool_cached(engine, fn):
-    return fn(engine.data(), engine.idle_speed_rpm * RPM, engine.max_speed_rpm * RPM)
+    return optimal_operating_line(engine.data(), engine.idle_speed_rpm * RPM, engine.max_speed_rpm * RPM)
 
 
 def _run_ths_once(args, soc0: float, cycle: Cycle):

@@ -234,20 +234,24 @@ def _torque_for_power(pg, eng, mg1, p, w, w_r):
 
 
 @jit
+def _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p):
+    """``_split`` with the engine fuelled at power p on the operating line (speed and torque limits applied)."""
+    w_r = 0.5 * (v0 + v1) / ch.wheel_radius_m * pg.ring_ratio
+    w = _engine_speed_for_power(pg, eng, mg1, aux, p, w_r)
+    t = _torque_for_power(pg, eng, mg1, p, w, w_r)
+    return _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+
+
+@jit
 def _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p_lo):
     """Least engine power ≥ p_lo at which MG1, MG2 and the battery can deliver; −1 if even full power cannot."""
-    w_r = 0.5 * (v0 + v1) / ch.wheel_radius_m * pg.ring_ratio
     p_hi = aux.ool_power_max_w
-    w = _engine_speed_for_power(pg, eng, mg1, aux, p_hi, w_r)
-    t = _torque_for_power(pg, eng, mg1, p_hi, w, w_r)
-    rh = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+    rh = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p_hi)
     if not (rh[0] and rh[2]):
         return -1.0
     for _ in range(30):
         p_mid = 0.5 * (p_lo + p_hi)
-        w = _engine_speed_for_power(pg, eng, mg1, aux, p_mid, w_r)
-        t = _torque_for_power(pg, eng, mg1, p_mid, w, w_r)
-        rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+        rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p_mid)
         if rm[0] and rm[2]:
             p_hi = p_mid
         else:
@@ -266,12 +270,9 @@ def _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev,
     p = _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, 0.0)
     if p >= 0.0:
         return p
-    w_r = 0.5 * (v0 + v1) / ch.wheel_radius_m * pg.ring_ratio
     for frac in (0.6, 0.35, 0.15):
         pc = frac * aux.ool_power_max_w
-        w = _engine_speed_for_power(pg, eng, mg1, aux, pc, w_r)
-        t = _torque_for_power(pg, eng, mg1, pc, w, w_r)
-        rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+        rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, pc)
         if rm[0] and rm[2]:
             return pc
     rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 0, 0.0, 0.0, w_e_prev, w_g_prev, soc)
@@ -372,10 +373,8 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
             p_hi = p_eng
             for _ in range(30):
                 p_mid = 0.5 * (p_lo + p_hi)
-                w_m = _engine_speed_for_power(pg, eng, mg1, aux, p_mid, w_r)
-                t_m = _torque_for_power(pg, eng, mg1, p_mid, w_m, w_r)
-                rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w_m, t_m, w_e_prev,
-                            w_g_prev, soc)
+                rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev,
+                                     soc, p_mid)
                 if rm[1] or not (rm[0] and rm[2]):
                     p_hi = p_mid
                 else:
