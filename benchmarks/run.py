@@ -60,7 +60,7 @@ def bench_conventional(cycle, repeat=50):
 
 def bench_ths(cycle, repeat=50):
     import hybridsim as hs
-    from hybridsim.simulate import _run_ths_once, _ths_args
+    from hybridsim.powertrains.ths import _run_ths_once, _ths_args
 
     v = hs.load_vehicle("ralink")
     args = _ths_args(v, False, 23.0)

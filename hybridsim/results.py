@@ -69,6 +69,8 @@ VARIABLES: dict[str, Var] = {
     "reduction_loss": Var("W", "MG2 reduction gear loss", "sink"),
     "final_drive_loss": Var("W", "counter and final drive loss", "sink"),
     "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
+    # --- P2 plug-in hybrid ---
+    # --- battery-electric ---
 }
 
 # kernel output field → Dataset variable
@@ -110,6 +112,8 @@ KERNEL_NAMES = {
     "reduction_loss_w": "reduction_loss",
     "final_drive_loss_w": "final_drive_loss",
     "rotor_inertia_power_w": "rotor_inertia_power",
+    # --- P2 plug-in hybrid ---
+    # --- battery-electric ---
 }
 
 

@@ -34,13 +34,26 @@ from .control.conventional import ConventionalController
 from .control.ths import ThsController
 from .errors import UnknownNameError
 
-ARCHITECTURES = ("conventional", "ths")
-_REQUIRED = {
-    "conventional": ("chassis", "engine", "transmission"),
-    "ths": ("chassis", "engine", "planetary", "battery"),
+
+@dataclass(frozen=True)
+class Architecture:
+    """What a vehicle of one architecture must have: component tables, motor names, controller class.
+
+    One entry per architecture in :data:`ARCHITECTURES`; the simulation runner of each lives in
+    ``hybridsim/powertrains/<name>.py``.
+    """
+
+    required: tuple[str, ...]
+    motors: tuple[str, ...]
+    controller: type
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "conventional": Architecture(("chassis", "engine", "transmission"), (), ConventionalController),
+    "ths": Architecture(("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsController),
+    # --- P2 plug-in hybrid ---
+    # --- battery-electric ---
 }
-_MOTORS = {"conventional": (), "ths": ("mg1", "mg2")}
-_CONTROLLERS = {"conventional": ConventionalController, "ths": ThsController}
 
 
 @dataclass(frozen=True)
@@ -86,19 +99,20 @@ class Vehicle:
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"vehicle.architecture = {self.architecture!r}: must be one of "
                              f"{', '.join(ARCHITECTURES)}")
-        for section in _REQUIRED[self.architecture]:
+        arch = ARCHITECTURES[self.architecture]
+        for section in arch.required:
             if getattr(self, section) is None:
                 raise ValueError(f"[{section}] = None: required for architecture {self.architecture!r}")
         names = set(self.motors)
-        if names != set(_MOTORS[self.architecture]):
+        if names != set(arch.motors):
             raise ValueError(f"motors = {sorted(names)}: architecture {self.architecture!r} needs the tables "
-                             f"{', '.join('[motors.' + m + ']' for m in _MOTORS[self.architecture]) or 'none'}")
+                             f"{', '.join('[motors.' + m + ']' for m in arch.motors) or 'none'}")
         object.__setattr__(self, "motors", MappingProxyType(dict(self.motors)))
         if self.controller is None:
-            object.__setattr__(self, "controller", _CONTROLLERS[self.architecture]())
-        if not isinstance(self.controller, _CONTROLLERS[self.architecture]):
+            object.__setattr__(self, "controller", arch.controller())
+        if not isinstance(self.controller, arch.controller):
             raise ValueError(f"controller = {type(self.controller).__name__}: architecture "
-                             f"{self.architecture!r} needs a {_CONTROLLERS[self.architecture].__name__}")
+                             f"{self.architecture!r} needs a {arch.controller.__name__}")
 
 
 _VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str}
@@ -109,6 +123,8 @@ _SECTIONS = {
     "planetary": Planetary,
     "battery": Battery,
     "accessories": Accessories,
+    # --- P2 plug-in hybrid ---
+    # --- battery-electric ---
 }
 _FILE_KEYS = {"engine": ("map_file", "wot_file"), "battery": ("table_file",)}
 
@@ -148,7 +164,7 @@ def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
         raise ValueError(f"motors = {motors!r}: must be tables [motors.<name>]")
     kwargs["motors"] = {name: from_table(Motor, t, f"motors.{name}") for name, t in motors.items()}
     if "controller" in doc:
-        kwargs["controller"] = from_table(_CONTROLLERS[arch], doc["controller"], "controller")
+        kwargs["controller"] = from_table(ARCHITECTURES[arch].controller, doc["controller"], "controller")
     claims = doc.get("claims", [])
     if not isinstance(claims, list):
         raise ValueError(f"claims = {claims!r}: must be an array of tables [[claims]]")

@@ -6,8 +6,8 @@ kernel's module docstring), in plain Python, one step and one operating choice a
 nothing from ``hybridsim.core``: parameters come from the component dataclasses (units converted here),
 the fuel map is looked up with ``scipy.interpolate.RegularGridInterpolator``, every curve and table with
 ``numpy.interp``. Two package helpers are used as inputs, not as code under test: the chassis with MG2's
-rotor inertia (``hybridsim.simulate._ths_chassis``) and the engine's optimal operating line
-(``hybridsim.simulate._ool``).
+rotor inertia (``hybridsim.powertrains.ths._ths_chassis``) and the engine's optimal operating line
+(``hybridsim.powertrains.ths._ool``).
 
 Where the descriptions leave a detail open, the kernel's own choice is followed and marked
 "(kernel rule)" below, so that the two can be compared to round-off.
@@ -46,7 +46,7 @@ import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
 from hybridsim.components.motor import MG2_2010
-from hybridsim.simulate import _ool, _ths_chassis
+from hybridsim.powertrains.ths import _ool, _ths_chassis
 
 G = 9.80665  # standard gravity [m/s²]
 RPM = math.pi / 30.0  # 1 rpm in rad/s

@@ -25,7 +25,7 @@ import hybridsim as hs
 from hybridsim.control.ths import ThsController
 from hybridsim.core.electric import battery_step, motor_dc_power_w, motor_torque_for_dc_power
 from hybridsim.core.ths import ThsOut
-from hybridsim.simulate import _run_ths_once, _ths_args
+from hybridsim.powertrains.ths import _run_ths_once, _ths_args
 
 REPO = Path(__file__).resolve().parent.parent
 RPM = math.pi / 30.0

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from .cycles import load_cycle
-from .results import summarize
-from .simulate import simulate
-from .vehicle import Vehicle
+from ..cycles import load_cycle
+from ..results import summarize
+from ..simulate import simulate
+from ..vehicle import Vehicle
 
 # UN R83 Annex 4a: reference-mass bands [kg] → equivalent inertia class [kg] (M; reference/components.md §6.3)
 R83_INERTIA_CLASSES: tuple[tuple[float, float, float], ...] = (

@@ -1,0 +1,13 @@
+"""One runner per architecture: ``run(vehicle, cycle, *, cold_start, ambient_temp_c, soc_init, soc_balance)``
+returns (kernel output NamedTuple, Dataset attributes). :func:`hybridsim.simulate` dispatches here by
+``vehicle.architecture``; each runner prepares its kernel's arguments (``core/<name>.py``).
+"""
+
+from . import conventional, ths
+
+RUNNERS = {
+    "conventional": conventional.run,
+    "ths": ths.run,
+    # --- P2 plug-in hybrid ---
+    # --- battery-electric ---
+}

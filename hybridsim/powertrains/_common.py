@@ -1,0 +1,80 @@
+"""Pieces every powertrain runner shares: result attributes, run energies, the SOC balance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import __version__
+from ..cycles import Cycle
+from ..vehicle import Vehicle
+
+
+def common_attrs(vehicle: Vehicle, cycle: Cycle) -> dict:
+    ch = vehicle.chassis.to_kernel()
+    attrs = {
+        "vehicle": vehicle.id,
+        "vehicle_name": vehicle.name,
+        "architecture": vehicle.architecture,
+        "cycle": cycle.name,
+        "hybridsim_version": __version__,
+    }
+    for f in ch._fields:
+        attrs[f"chassis_{f}"] = float(getattr(ch, f))
+    if vehicle.engine is not None:
+        attrs["fuel_density_kg_per_l"] = float(vehicle.engine.fuel_density_kg_per_l)
+        attrs["fuel_lhv_j_per_kg"] = float(vehicle.engine.lhv_j_per_kg)
+        attrs["co2_per_fuel_kg"] = float(vehicle.engine.co2_per_fuel_mass)
+    return attrs
+
+
+def energies(out, cycle: Cycle) -> tuple[float, float]:
+    dt = np.diff(cycle.time_s)
+    return (float(np.sum(out.fuel_kg_s[1:] * dt)), float(np.sum(out.battery_chemical_power_w[1:] * dt)))
+
+
+def soc_balance(run, soc_lo: float, soc_hi: float, soc_start: float, lhv: float, *, tol: float = 1e-3,
+                max_runs: int = 12):
+    """Charge-balance a hybrid run (SAE J1711 / WLTP RCB idea, components.md §5.6).
+
+    ``run(soc0) -> (out, fuel_kg, battery_chemical_j)``. The initial SOC is iterated (secant, kept in
+    [soc_lo, soc_hi]) until the net battery energy is within ``tol`` of the fuel energy. If that does
+    not happen within ``max_runs``, the fuel is interpolated to zero net battery energy by a straight
+    line through all runs (the K-factor correction). Returns (out of the last run, fuel at zero net
+    battery energy [kg], residual = ΔE_batt/E_fuel of the last run, runs, method).
+    """
+    runs = []
+
+    def call(s):
+        out, fuel, eb = run(s)
+        runs.append((s, fuel, eb, out))
+        return eb / max(fuel * lhv, 1.0)
+
+    s0 = soc_start
+    r0 = call(s0)
+    if abs(r0) <= tol:
+        return runs[-1][3], runs[-1][1], r0, 1, "iterated"
+    s1 = min(max(s0 + (0.05 if r0 < 0 else -0.05), soc_lo), soc_hi)
+    r1 = call(s1)
+    while len(runs) < max_runs and abs(r1) > tol:
+        if r1 == r0:
+            break
+        s2 = s1 - r1 * (s1 - s0) / (r1 - r0)
+        s2 = min(max(s2, soc_lo), soc_hi)
+        if s2 == s1:
+            break
+        s0, r0 = s1, r1
+        s1 = s2
+        r1 = call(s1)
+    best = min(runs, key=lambda r: abs(r[2]))
+    if abs(best[2]) <= tol * max(best[1] * lhv, 1.0):
+        return best[3], best[1], best[2] / max(best[1] * lhv, 1.0), len(runs), "iterated"
+    eb = np.array([r[2] for r in runs])
+    fu = np.array([r[1] for r in runs])
+    if np.ptp(eb) > 0:
+        slope, icpt = np.polyfit(eb, fu, 1)
+        fuel0 = float(icpt)
+    else:
+        fuel0 = float(best[1])
+    return best[3], fuel0, best[2] / max(best[1] * lhv, 1.0), len(runs), "interpolated"
+
+
