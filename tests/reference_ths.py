@@ -267,25 +267,23 @@ class ReferenceThs:
 
     # --- speed limits on the engine -------------------------------------------------------------
     def engine_speed_for_power(self, p, w_ring):
-        """OOL speed at power p, raised for MG1's reverse-speed and the pinion limits and to the least
-        fuelled speed, then lowered for MG1's forward-speed and the engine limits (in that order: kernel
-        rule; the later clamp wins a conflict)."""
+        """OOL speed at power p, at least the least fuelled speed, then clamped into the speed limits."""
+        return self.clamp_speed(max(self.ool_speed_at(p), self.engine_min_speed), w_ring)
+
+    def clamp_speed(self, w, w_ring):
+        """Raised for MG1's reverse-speed and the backward pinion limits, then lowered for MG1's forward
+        speed, the forward pinion and the engine limits (in that order: kernel rule; the later clamp wins)."""
         k = self.k
-        w = self.ool_speed_at(p)
+        dw_pinion = self.pinion_max / self.zr_over_zp
         w = max(w, (k * w_ring - self.mg1.max_speed) / (1.0 + k))  # ω_MG1 ≥ −ω_MG1,max
-        w = max(w, w_ring - self.pinion_max / self.zr_over_zp)  # (ω_ring − ω_e)·Zr/Zp ≤ ω_p,max
-        w = max(w, self.engine_min_speed)
+        w = max(w, w_ring - dw_pinion)  # (ω_ring − ω_e)·Zr/Zp ≤ ω_p,max
         w = min(w, (self.mg1.max_speed + k * w_ring) / (1.0 + k))  # ω_MG1 ≤ ω_MG1,max
-        w = min(w, self.engine_max_speed)
-        return w
+        w = min(w, w_ring + dw_pinion)  # (ω_ring − ω_e)·Zr/Zp ≥ −ω_p,max
+        return min(w, self.engine_max_speed)
 
     def spin_speed_for(self, w_ring):
-        """Speed of the unfuelled, spun engine: the set speed, raised for MG1 reverse and pinion limits."""
-        k = self.k
-        w = self.spin_speed
-        w = max(w, (k * w_ring - self.mg1.max_speed) / (1.0 + k))
-        w = max(w, w_ring - self.pinion_max / self.zr_over_zp)
-        return min(w, self.engine_max_speed)
+        """Speed of the unfuelled, spun engine: the set speed clamped into the speed limits."""
+        return self.clamp_speed(self.spin_speed, w_ring)
 
     def torque_for_power(self, p, w, w_ring):
         """p/ω, capped by WOT and by what MG1 can react, (1+k)·T_MG1,max(ω_MG1) less 0.1 % (kernel rule)."""
@@ -354,7 +352,10 @@ class ReferenceThs:
             traction_ok = False
         s.t_mg2, s.p_mg2, s.loss_mg2, s.inv_mg2, s.p_batt = t_mg2, p_mg2, loss_mg2, inv_mg2, p_batt
         # MG1 reacts the engine (its own rotor's inertia torque not counted: kernel rule) within its speed
-        s.mg1_ok = abs(s.t_sun) <= self.mg1.torque_max(s.w_mg1) + 1e-9 and abs(s.w_mg1) <= self.mg1.max_speed + 1e-6
+        # and the pinion (both ways) and the engine within their speed limits
+        s.mg1_ok = (abs(s.t_sun) <= self.mg1.torque_max(s.w_mg1) + 1e-9 and abs(s.w_mg1) <= self.mg1.max_speed + 1e-6
+                    and abs((s.w_ring - w_e) * self.zr_over_zp) <= self.pinion_max + 1e-6
+                    and w_e <= self.engine_max_speed + 1e-6)
         # what reaches the axle
         s.t_mg2_out = _efficiency(t_mg2 * self.i_mg2, self.eta_mg2, t_mg2 >= 0.0)
         s.t_ring = s.t_ring_pg_out + s.t_mg2_out
@@ -363,6 +364,7 @@ class ReferenceThs:
             traction_ok = False
         s.traction_ok = traction_ok
         s.ok = traction_ok and s.mg1_ok
+        s.feasible = s.ok and not s.overcharge
         return s
 
     def try_power(self, v0, v1, dt, grade, p, w_e_prev, w_g_prev, limits):
@@ -385,16 +387,17 @@ class ReferenceThs:
         return p_hi
 
     def best_effort(self, v0, v1, dt, grade, w_e_prev, w_g_prev, limits):
-        """An engine power that reaches end speed v1: the least; else the first feasible of a few shares
-        of full power; else 0.0 for EV drive; None if nothing works (kernel rule)."""
+        """(power, mode) reaching end speed v1 within every limit (charge limit included): fuelled at the
+        least power if that is feasible; else at the first feasible of a few shares of full power; else
+        (0.0, OFF) for EV drive; None if nothing works (kernel rule)."""
         p = self.least_power(v0, v1, dt, grade, w_e_prev, w_g_prev, limits, 0.0)
-        if p is not None:
-            return p
+        if p is not None and self.try_power(v0, v1, dt, grade, p, w_e_prev, w_g_prev, limits).feasible:
+            return p, FUELLED
         for frac in BEST_EFFORT_FRACTIONS:
-            if self.try_power(v0, v1, dt, grade, frac * self.p_engine_max, w_e_prev, w_g_prev, limits).ok:
-                return frac * self.p_engine_max
-        if self.operate(v0, v1, dt, grade, OFF, 0.0, 0.0, w_e_prev, w_g_prev, limits).ok:
-            return 0.0
+            if self.try_power(v0, v1, dt, grade, frac * self.p_engine_max, w_e_prev, w_g_prev, limits).feasible:
+                return frac * self.p_engine_max, FUELLED
+        if self.operate(v0, v1, dt, grade, OFF, 0.0, 0.0, w_e_prev, w_g_prev, limits).feasible:
+            return 0.0, OFF
         return None
 
 
@@ -451,7 +454,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         p_eng = p_dem + p_chg
         mode, w_e, t_e = OFF, 0.0, 0.0
         if on:
-            if p_wheel <= 0.0 and not cold:
+            if p_wheel <= 0.0 and not cold and soc >= car.soc_engine_on:
                 mode, w_e = SPUN, car.spin_speed_for(w_ring)
                 count("spun")
             else:
@@ -464,7 +467,27 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
             # the least engine power at which MG1, MG2 and the battery can deliver
             count("least_power")
             p_need = car.least_power(v0, v1, dt, gr, w_e_prev, w_g_prev, limits, p_eng if mode == FUELLED else 0.0)
-            if p_need is None:
+            if p_need is not None:
+                mode = FUELLED
+                w_e, t_e = car.fuelled_point(p_need, w_ring)
+                s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
+        elif s.overcharge and mode == FUELLED:
+            # the engine would charge beyond the battery's limit: the most power that does not
+            count("charge_limit")
+            p_lo, p_hi = 0.0, p_eng
+            for _ in range(POWER_BISECTIONS):
+                p_mid = 0.5 * (p_lo + p_hi)
+                if car.try_power(v0, v1, dt, gr, p_mid, w_e_prev, w_g_prev, limits).feasible:
+                    p_lo = p_mid
+                else:
+                    p_hi = p_mid
+            w_e, t_e = car.fuelled_point(p_lo, w_ring)
+            s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
+        if not s.feasible:
+            # every limit, the charge limit too: the best effort at the demanded speed, else a trace miss
+            count("best_effort")
+            choice = car.best_effort(v0, v1, dt, gr, w_e_prev, w_g_prev, limits)
+            if choice is None:
                 # trace miss: the highest end speed some engine power (or EV drive) reaches
                 count("trace_miss")
                 lo, hi = 0.0, v1
@@ -476,30 +499,14 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
                         hi = mid
                 v1 = lo
                 w_ring = car.ring_speed(v0, v1)
-                p_need = car.best_effort(v0, v1, dt, gr, w_e_prev, w_g_prev, limits)
-                if p_need is None:
-                    p_need = car.p_engine_max  # nothing works even at this speed: full power (kernel rule)
-            if p_need == 0.0 and not (was_on or forced):
-                mode, w_e, t_e = OFF, 0.0, 0.0
-            else:
-                mode = FUELLED
-                w_e, t_e = car.fuelled_point(p_need, w_ring)
-            s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
-        elif s.overcharge and mode == FUELLED:
-            # the engine would charge beyond the battery's limit: the most power that does not
-            count("charge_limit")
-            p_lo, p_hi = 0.0, p_eng
-            for _ in range(POWER_BISECTIONS):
-                p_mid = 0.5 * (p_lo + p_hi)
-                r = car.try_power(v0, v1, dt, gr, p_mid, w_e_prev, w_g_prev, limits)
-                if r.overcharge or not r.ok:
-                    p_hi = p_mid
-                else:
-                    p_lo = p_mid
-            w_e, t_e = car.fuelled_point(p_lo, w_ring)
+                choice = car.best_effort(v0, v1, dt, gr, w_e_prev, w_g_prev, limits)
+                if choice is None:
+                    choice = (car.p_engine_max, FUELLED)  # nothing works even at this speed (kernel rule)
+            p_need, mode = choice
+            w_e, t_e = car.fuelled_point(p_need, w_ring) if mode == FUELLED else (0.0, 0.0)
             s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
 
-        if not s.ok or s.overcharge:
+        if not s.feasible:
             count("infeasible")  # the step ends in a choice the limits reject (kernel rule: kept as it is)
 
         # --- fuel: map, warm-up friction, start

@@ -419,20 +419,13 @@ def test_nedc_against_claim():
     assert 3.0 < cold < 6.0
 
 
-# --- known kernel defects (xfail, strict: a fix makes them pass and must remove the mark) ---------------------
+# --- limits in corner cases: hill launch, weak battery, low SOC at standstill ------------------------------
 
-@pytest.mark.xfail(strict=True, reason="core/ths.py _engine_speed_for_power/_spin_speed/_split limit the pinion "
-                   "speed only forwards ((ω_r − ω_e)·Zr/Zp ≤ max); at low ring speed and high engine speed it "
-                   "exceeds the limit backwards (−12,000 rpm on a 20 % hill launch)")
 def test_pinion_speed_limit_both_ways_on_a_hill():
     out = comparison("hill_20pct")[0]
     assert np.abs(out.pinion_speed_rad_s).max() <= 10000 * RPM * (1 + 1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="core/ths.py run_ths: after a failed least-power search the final choice is "
-                   "not re-checked: _best_effort's 0.0 (EV drive) becomes a fuelled engine at zero power when the "
-                   "engine was on (35 kW from a 6 kW battery, beyond its matched load: energy balance breaks), and "
-                   "the feasibility tests in _least_power/_best_effort ignore the charge limit")
 def test_weak_battery_stays_within_its_limits():
     v = weak_battery_ralink()
     ds = hs.simulate(v, hs.load_cycle("udds"), soc_init=0.5, soc_balance=False)
@@ -448,9 +441,6 @@ def test_weak_battery_stays_within_its_limits():
     assert np.all(p >= -p_chg_max - 1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="core/ths.py run_ths: an engine forced on by SOC < soc_engine_on is spun "
-                   "unfuelled (mode 2) whenever p_wheel <= 0, e.g. standing still, so MG1 drains the battery it was "
-                   "started to charge")
 def test_low_soc_at_standstill_charges():
     v = ralink()
     ds = hs.simulate(v, standstill(300), soc_init=0.43, soc_balance=False)

@@ -102,7 +102,8 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
 
     mode: 0 engine off, 1 fuelled at (w_e, t_e), 2 spun unfuelled at w_e.
     Flags: ok_traction (MG2 torque and battery discharge within limits), overcharge (the engine charges
-    beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope).
+    beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope; MG1, pinion and engine
+    speeds within their limits).
     """
     r = ch.wheel_radius_m
     f = wheel_force_n(ch, v0, v1, dt, grade)
@@ -167,8 +168,11 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
     t1max = motor_tmax(mg1, w_g)
-    # MG1 must react the engine torque (its own rotor's inertia torque is not counted against the envelope)
-    mg1_ok = abs(t_s) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-6
+    # MG1 must react the engine torque (its own rotor's inertia torque is not counted against the envelope);
+    # MG1, pinion (both directions) and engine speeds within their limits
+    mg1_ok = (abs(t_s) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-6
+              and abs((w_r - w_e) * pg.zr_over_zp) <= pg.max_pinion_speed_rad_s + 1e-6
+              and w_e <= eng.max_speed_rad_s + 1e-6)
     # delivered torques and losses
     if t_m2 >= 0.0:
         x_del = t_m2 * pg.mg2_ratio * pg.mg2_reduction_efficiency
@@ -187,20 +191,32 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
 
 @jit
 def _engine_speed_for_power(pg, eng, mg1, aux, p, w_r):
-    """Engine speed on the OOL at power p, raised/lowered for the MG1, pinion and engine speed limits."""
+    """Engine speed on the OOL at power p, clamped into the MG1, pinion and engine speed limits."""
     w = interp1_uniform(0.0, 1.0 / aux.ool_power_step_inv, aux.ool_speed_rad_s, p)
-    k = pg.k
-    w_lo = (k * w_r - mg1.max_speed_rad_s) / (1.0 + k)  # MG1 reverse-speed limit
-    w_lo2 = w_r - pg.max_pinion_speed_rad_s / pg.zr_over_zp  # pinion speed limit
-    w_hi = (mg1.max_speed_rad_s + k * w_r) / (1.0 + k)  # MG1 forward-speed limit
-    if w < w_lo:
-        w = w_lo
-    if w < w_lo2:
-        w = w_lo2
     if w < aux.engine_min_speed_rad_s:
         w = aux.engine_min_speed_rad_s
+    return _clamp_engine_speed(pg, eng, mg1, w, w_r)
+
+
+@jit
+def _clamp_engine_speed(pg, eng, mg1, w, w_r):
+    """Engine speed ``w`` raised for MG1's reverse-speed and the backward pinion limits, then lowered for
+    MG1's forward-speed, the forward pinion and the engine speed limits (the later clamp wins a conflict).
+
+    Willis: ω_MG1 = (1+k)·ω_e − k·ω_r; pinion relative to the carrier: (ω_r − ω_e)·Zr/Zp.
+    """
+    k = pg.k
+    dw_p = pg.max_pinion_speed_rad_s / pg.zr_over_zp
+    w_lo = (k * w_r - mg1.max_speed_rad_s) / (1.0 + k)  # ω_MG1 ≥ −ω_MG1,max
+    if w < w_lo:
+        w = w_lo
+    if w < w_r - dw_p:  # (ω_r − ω_e)·Zr/Zp ≤ ω_p,max
+        w = w_r - dw_p
+    w_hi = (mg1.max_speed_rad_s + k * w_r) / (1.0 + k)  # ω_MG1 ≤ ω_MG1,max
     if w > w_hi:
         w = w_hi
+    if w > w_r + dw_p:  # (ω_r − ω_e)·Zr/Zp ≥ −ω_p,max
+        w = w_r + dw_p
     if w > eng.max_speed_rad_s:
         w = eng.max_speed_rad_s
     return w
@@ -208,17 +224,8 @@ def _engine_speed_for_power(pg, eng, mg1, aux, p, w_r):
 
 @jit
 def _spin_speed(pg, eng, mg1, ctl, w_r):
-    k = pg.k
-    w = ctl.spin_speed_rad_s
-    w_lo = (k * w_r - mg1.max_speed_rad_s) / (1.0 + k)
-    w_lo2 = w_r - pg.max_pinion_speed_rad_s / pg.zr_over_zp
-    if w < w_lo:
-        w = w_lo
-    if w < w_lo2:
-        w = w_lo2
-    if w > eng.max_speed_rad_s:
-        w = eng.max_speed_rad_s
-    return w
+    """Speed of the unfuelled, spun engine: the set speed clamped into the speed limits."""
+    return _clamp_engine_speed(pg, eng, mg1, ctl.spin_speed_rad_s, w_r)
 
 
 @jit
@@ -260,25 +267,34 @@ def _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev,
 
 
 @jit
+def _feasible(res):
+    """MG2, MG1, the speed limits and the battery (discharge and charge) all accept the step ``res``."""
+    return res[0] and res[2] and not res[1]
+
+
+@jit
 def _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc):
-    """An engine power that can deliver end speed v1 (the least, if full power can), 0 for EV drive with
-    the engine off, −1 if none of: the least-power search, a few fixed fractions of full power, EV drive.
+    """(engine power, mode) that reaches end speed v1 within every limit: fuelled at the least sufficient
+    power if there is one, else at the first feasible of a few fixed fractions of full power, else EV
+    drive with the engine off (0, 0); (−1, −1) if none is feasible.
 
     Feasibility is not monotonic in engine power within one step (spinning the engine up from rest
     costs MG1 and battery power), hence the candidates.
     """
     p = _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, 0.0)
     if p >= 0.0:
-        return p
+        rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p)
+        if _feasible(rm):
+            return p, 1
     for frac in (0.6, 0.35, 0.15):
         pc = frac * aux.ool_power_max_w
         rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, pc)
-        if rm[0] and rm[2]:
-            return pc
+        if _feasible(rm):
+            return pc, 1
     rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 0, 0.0, 0.0, w_e_prev, w_g_prev, soc)
-    if rm[0] and rm[2]:
-        return 0.0
-    return -1.0
+    if _feasible(rm):
+        return 0.0, 0
+    return -1.0, -1
 
 
 @jit
@@ -322,8 +338,8 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
         w_e = 0.0
         t_e = 0.0
         if on:
-            if p_wheel <= 0.0 and not cold:
-                mode = 2
+            if p_wheel <= 0.0 and not cold and soc >= ctl.soc_engine_on:
+                mode = 2  # on, but nothing to drive or charge: fuel cut, MG1 holds the spin speed
                 w_e = _spin_speed(pg, eng, mg1, ctl, w_r)
             else:
                 mode = 1
@@ -335,38 +351,16 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 t_e = _torque_for_power(pg, eng, mg1, p_eng, w_e, w_r)
         res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                      w_g_prev, soc)
-        ok = res[0] and res[2]
-        if not ok:
+        if not (res[0] and res[2]):
             # more engine power: the least that makes MG2, MG1 and the battery feasible
             p_need = _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc,
                                   p_eng if mode == 1 else 0.0)
-            if p_need < 0.0:
-                # trace miss: the highest end speed some engine power (or EV drive) can reach
-                lo = 0.0
-                hi = v1
-                for _ in range(40):
-                    mid = 0.5 * (lo + hi)
-                    if _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, mid, dt, gr, w_e_prev, w_g_prev,
-                                    soc) >= -0.5:
-                        lo = mid
-                    else:
-                        hi = mid
-                v1 = lo
-                w_r = 0.5 * (v0 + v1) / r * pg.ring_ratio
-                p_need = _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev,
-                                      soc)
-                if p_need < -0.5:
-                    p_need = aux.ool_power_max_w  # nothing is feasible even at this speed: full power
-            if p_need == 0.0 and not (was_on or forced):
-                mode = 0
-                w_e = 0.0
-                t_e = 0.0
-            else:
+            if p_need >= 0.0:
                 mode = 1
                 w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_need, w_r)
                 t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
-            res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
-                         w_g_prev, soc)
+                res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
+                             w_g_prev, soc)
         elif res[1] and mode == 1:
             # the engine charges beyond the battery limit: the most engine power that does not
             p_lo = 0.0
@@ -375,12 +369,41 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 p_mid = 0.5 * (p_lo + p_hi)
                 rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev,
                                      soc, p_mid)
-                if rm[1] or not (rm[0] and rm[2]):
+                if not _feasible(rm):
                     p_hi = p_mid
                 else:
                     p_lo = p_mid
             w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_lo, w_r)
             t_e = _torque_for_power(pg, eng, mg1, p_lo, w_e, w_r)
+            res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
+                         w_g_prev, soc)
+        if not _feasible(res):
+            # every limit, the charge limit too: the best effort at the demanded speed, else a trace miss
+            p_need, m = _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc)
+            if m < 0:
+                # trace miss: the highest end speed some engine power (or EV drive) reaches
+                lo = 0.0
+                hi = v1
+                for _ in range(40):
+                    mid = 0.5 * (lo + hi)
+                    if _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, mid, dt, gr, w_e_prev, w_g_prev,
+                                    soc)[1] >= 0:
+                        lo = mid
+                    else:
+                        hi = mid
+                v1 = lo
+                w_r = 0.5 * (v0 + v1) / r * pg.ring_ratio
+                p_need, m = _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev,
+                                         w_g_prev, soc)
+                if m < 0:
+                    p_need = aux.ool_power_max_w  # nothing is feasible even at this speed: full power
+                    m = 1
+            mode = m
+            w_e = 0.0
+            t_e = 0.0
+            if mode == 1:
+                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_need, w_r)
+                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
             res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                          w_g_prev, soc)
         (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del,
