@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit
+from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .engine import engine_point
 
@@ -47,7 +47,7 @@ def allocate(n: int) -> ConventionalOut:
     return ConventionalOut(*(np.zeros(n) for _ in ConventionalOut._fields))
 
 
-@jit
+@jit_inline
 def gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev, dt, p_aux):
     """Engine operating point in gear ``g`` for wheel speed/torque.
 
@@ -101,9 +101,14 @@ def gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev, dt, p_aux):
     return feasible, w_e, t_e, fuel, t_in, w_in, t_wpt, t_e / t_max
 
 
-@jit
-def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
-    """Fuel-optimal gear with reserve, hysteresis and dwell; -1 if no gear can deliver."""
+@jit_inline
+def choose_gear_point(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
+    """Fuel-optimal gear with reserve, hysteresis and dwell; -1 if no gear can deliver.
+
+    Returns (gear, evaluated, w_e, t_e, fuel, t_in, w_in, t_wheel_pt): the operating point of
+    :func:`gear_step` in the chosen gear as evaluated during the choice (``evaluated`` False when the car
+    stands or no gear can deliver), so that the time loop need not evaluate it a second time.
+    """
     ng = gb.ratios.shape[0]
     best = -1
     best_fuel = INF
@@ -111,8 +116,12 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
     fallback_res = INF
     prev_ok = False
     prev_fuel = INF
+    nan6 = (np.nan, np.nan, np.nan, np.nan, np.nan, np.nan)
+    best_pt = nan6
+    fb_pt = nan6
+    prev_pt = nan6
     if w_wheel <= 0.0:
-        return 0
+        return 0, False, nan6[0], nan6[1], nan6[2], nan6[3], nan6[4], nan6[5]
     for g in range(ng - 1, -1, -1):  # from the top, so that ties (e.g. all at fuel cut) keep the higher gear
         w_in = w_wheel * gb.ratios[g] * gb.final_drive_ratio
         if w_in > eng.max_speed_rad_s or (g > 0 and w_in < ctl.min_engine_speed_rad_s):
@@ -121,23 +130,33 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
                                                                dt, p_aux)
         if not ok:
             continue
+        pt = (w_e, t_e, fuel, t_in, w_in, t_wpt)
         if res < fallback_res:
             fallback_res = res
             fallback = g
+            fb_pt = pt
         if res > ctl.torque_reserve and t_wheel > 0.0:
             continue
         if g == g_prev:
             prev_ok = True
             prev_fuel = fuel
+            prev_pt = pt
         if fuel < best_fuel - 1e-15:
             best_fuel = fuel
             best = g
+            best_pt = pt
     if best < 0:
-        return fallback
+        return fallback, fallback >= 0, fb_pt[0], fb_pt[1], fb_pt[2], fb_pt[3], fb_pt[4], fb_pt[5]
     keep = t_in_gear < ctl.min_time_in_gear_s or prev_fuel <= best_fuel * (1.0 + ctl.shift_hysteresis)
     if prev_ok and keep:
-        return g_prev
-    return best
+        return g_prev, True, prev_pt[0], prev_pt[1], prev_pt[2], prev_pt[3], prev_pt[4], prev_pt[5]
+    return best, True, best_pt[0], best_pt[1], best_pt[2], best_pt[3], best_pt[4], best_pt[5]
+
+
+@jit
+def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
+    """Fuel-optimal gear with reserve, hysteresis and dwell; -1 if no gear can deliver."""
+    return choose_gear_point(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear)[0]
 
 
 @jit
@@ -155,7 +174,8 @@ def run_conventional(ch, eng, gb, ctl, p_aux, time_s, speed_mps, grade, out):
         v0 = out.speed_mps[k - 1]
         v1 = speed_mps[k]
         f = wheel_force_n(ch, v0, v1, dt, grade[k])
-        g = choose_gear(eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
+        g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
+            eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
         if g < 0:
             # trace miss: the highest end speed some gear can reach (bisection; v1 = 0 is always feasible)
             lo = 0.0
@@ -171,13 +191,14 @@ def run_conventional(ch, eng, gb, ctl, p_aux, time_s, speed_mps, grade, out):
                     hi = mid
             v1 = lo
             f = wheel_force_n(ch, v0, v1, dt, grade[k])
-            g = choose_gear(eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev,
-                            t_in_gear)
+            g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
+                eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
             if g < 0:
                 g = 0
         w_wheel = 0.5 * (v0 + v1) / r
-        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, f * r, w_e_prev, dt,
-                                                               p_aux)
+        if not have:  # standing, or no gear can deliver: evaluate the gear kept
+            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, f * r, w_e_prev, dt,
+                                                                   p_aux)
         if g != g_prev:
             t_in_gear = 0.0
         t_in_gear += dt
