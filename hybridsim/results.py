@@ -70,7 +70,24 @@ VARIABLES: dict[str, Var] = {
     "final_drive_loss": Var("W", "counter and final drive loss", "sink"),
     "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
     # --- P2 plug-in hybrid ---
+    "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting"),
+    "clutch_state": Var("1", "engine clutch K0: 0 open, 1 slipping, 2 closed"),
+    "p2_speed": Var("rad s-1", "P2 motor (gearbox input) speed"),
+    "p2_torque": Var("N m", "P2 motor torque"),
+    "p2_electric_power": Var("W", "P2 motor DC power (> 0 motoring)"),
+    "clutch_loss": Var("W", "engine clutch (K0) slip loss", "sink"),
+    "p2_loss": Var("W", "P2 motor machine loss", "sink"),
+    "p2_inertia_power": Var("W", "power accelerating the P2 rotor and gearbox input", "sink"),
     # --- battery-electric ---
+    "rear_gear": Var("1", "engaged gear of the rear drive unit (1 = first)"),
+    "front_motor_speed": Var("rad s-1", "front machine speed"),
+    "front_motor_torque": Var("N m", "front machine torque"),
+    "front_motor_electric_power": Var("W", "front machine DC power (> 0 motoring)"),
+    "front_motor_loss": Var("W", "front machine loss", "sink"),
+    "rear_motor_speed": Var("rad s-1", "rear machine speed"),
+    "rear_motor_torque": Var("N m", "rear machine torque"),
+    "rear_motor_electric_power": Var("W", "rear machine DC power (> 0 motoring)"),
+    "rear_motor_loss": Var("W", "rear machine loss", "sink"),
 }
 
 # kernel output field → Dataset variable
@@ -113,7 +130,24 @@ KERNEL_NAMES = {
     "final_drive_loss_w": "final_drive_loss",
     "rotor_inertia_power_w": "rotor_inertia_power",
     # --- P2 plug-in hybrid ---
+    "charge_sustaining": "charge_sustaining",
+    "clutch_state": "clutch_state",
+    "p2_speed_rad_s": "p2_speed",
+    "p2_torque_nm": "p2_torque",
+    "p2_electric_power_w": "p2_electric_power",
+    "clutch_loss_w": "clutch_loss",
+    "p2_loss_w": "p2_loss",
+    "p2_inertia_power_w": "p2_inertia_power",
     # --- battery-electric ---
+    "rear_gear": "rear_gear",
+    "front_motor_speed_rad_s": "front_motor_speed",
+    "front_motor_torque_nm": "front_motor_torque",
+    "front_motor_electric_power_w": "front_motor_electric_power",
+    "front_motor_loss_w": "front_motor_loss",
+    "rear_motor_speed_rad_s": "rear_motor_speed",
+    "rear_motor_torque_nm": "rear_motor_torque",
+    "rear_motor_electric_power_w": "rear_motor_electric_power",
+    "rear_motor_loss_w": "rear_motor_loss",
 }
 
 
@@ -160,36 +194,48 @@ def wheel_work_j(ds: xr.Dataset) -> float:
 
 def energy_balance(ds: xr.Dataset) -> dict[str, float]:
     """Sources, sinks, independent wheel work and the relative residual of the energy balance."""
-    terms = energy_terms_j(ds)
-    src = sum(v for n, v in terms.items() if ds[n].attrs["energy_role"] == "source")
-    sink = sum(v for n, v in terms.items() if ds[n].attrs["energy_role"] == "sink")
-    wheel = wheel_work_j(ds)
-    scale = max(abs(src), abs(sink), abs(wheel), 1.0)
-    return {"sources_j": src, "sinks_j": sink, "wheel_j": wheel,
+    return _balance(energy_terms_j(ds), wheel_work_j(ds))
+
+
+def _balance(terms: dict[str, float], wheel_j: float) -> dict[str, float]:
+    src = sum(v for n, v in terms.items() if VARIABLES[n].role == "source")
+    sink = sum(v for n, v in terms.items() if VARIABLES[n].role == "sink")
+    scale = max(abs(src), abs(sink), abs(wheel_j), 1.0)
+    return {"sources_j": src, "sinks_j": sink, "wheel_j": wheel_j,
             "kernel_wheel_j": terms.get("wheel_power", math.nan),
-            "rel_error": abs(src - sink - wheel) / scale}
+            "rel_error": abs(src - sink - wheel_j) / scale}
 
 
 def summarize(ds: xr.Dataset) -> dict:
     """Headline figures of a run (SI in the Dataset, human units here)."""
-    t = ds["time"].values
-    v = ds["speed"].values
-    vc = ds["speed_cycle"].values
-    dist_m = float(np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(t)))
-    dist_cycle_m = float(np.sum(0.5 * (vc[1:] + vc[:-1]) * np.diff(t)))
+    if "time" not in ds.dims:  # summary-level Dataset (simulate(..., record=False))
+        return _summary_from_scalars(ds)
+    return _summary(ds["time"].values, {n: ds[n].values for n in ds.data_vars}, ds.attrs)
+
+
+def _summary(t: np.ndarray, data: dict, attrs) -> dict:
+    """The one implementation behind :func:`summarize` (time-series Dataset) and :func:`summary_values`
+    (kernel output): ``data`` maps Dataset variable names to arrays on ``t``."""
+    dt = np.diff(t)
+    v = data["speed"]
+    vc = data["speed_cycle"]
+    dist_m = float(np.sum(0.5 * (v[1:] + v[:-1]) * dt))
+    dist_cycle_m = float(np.sum(0.5 * (vc[1:] + vc[:-1]) * dt))
     dist_km = dist_m / 1e3
-    fuel_kg = float(np.sum(ds["fuel_rate"].values[1:] * np.diff(t))) if "fuel_rate" in ds else 0.0
-    dens = float(ds.attrs.get("fuel_density_kg_per_l", math.nan))
-    co2 = float(ds.attrs.get("co2_per_fuel_kg", math.nan))
+    fuel_kg = float(np.sum(data["fuel_rate"][1:] * dt)) if "fuel_rate" in data else 0.0
+    dens = float(attrs.get("fuel_density_kg_per_l", math.nan))
+    co2 = float(attrs.get("co2_per_fuel_kg", math.nan))
     fuel_l = fuel_kg / dens if fuel_kg > 0 else 0.0
-    batt_j = _energy_j(ds, "battery_power") if "battery_power" in ds else 0.0
-    miss = ds["trace_miss"].values
-    bal = energy_balance(ds)
+    batt_j = float(np.sum(data["battery_power"][1:] * dt)) if "battery_power" in data else 0.0
+    miss = data["trace_miss"]
+    terms = {n: float(np.sum(x[1:] * dt)) for n, x in data.items() if n in VARIABLES and VARIABLES[n].role}
+    ch = ChassisK(*(float(attrs[f"chassis_{f}"]) for f in ChassisK._fields))
+    bal = _balance(terms, wheel_energy_j(ch, t, v, data["grade"]))
     per100 = 100.0 / dist_km if dist_km > 0 else math.nan
     summary = {
-        "vehicle": ds.attrs.get("vehicle", ""),
-        "cycle": ds.attrs.get("cycle", ""),
-        "architecture": ds.attrs.get("architecture", ""),
+        "vehicle": attrs.get("vehicle", ""),
+        "cycle": attrs.get("cycle", ""),
+        "architecture": attrs.get("architecture", ""),
         "distance_km": dist_km,
         "duration_s": float(t[-1] - t[0]),
         "fuel_kg": fuel_kg,
@@ -197,21 +243,105 @@ def summarize(ds: xr.Dataset) -> dict:
         "fuel_l_per_100km": fuel_l * per100,
         "co2_g_per_km": fuel_kg * co2 * 1e3 / dist_km if dist_km > 0 and fuel_kg > 0 else 0.0,
         "electricity_kwh_per_100km": batt_j / 3.6e6 * per100,
-        "soc_start": float(ds["soc"].values[0]) if "soc" in ds else math.nan,
-        "soc_end": float(ds["soc"].values[-1]) if "soc" in ds else math.nan,
+        "soc_start": float(data["soc"][0]) if "soc" in data else math.nan,
+        "soc_end": float(data["soc"][-1]) if "soc" in data else math.nan,
         "energy_balance_rel_error": bal["rel_error"],
         "trace_miss_max_kmh": float(np.max(miss)) * 3.6,
         "trace_miss_steps": int(np.sum(miss > 1e-3)),
         "distance_error_pct": (dist_m - dist_cycle_m) / dist_cycle_m * 100 if dist_cycle_m > 0 else 0.0,
-        "cold_start": bool(ds.attrs.get("cold_start", 0)),
+        "cold_start": bool(attrs.get("cold_start", 0)),
     }
-    if "soc_balance_fuel_kg" in ds.attrs:
-        fuel_bal = float(ds.attrs["soc_balance_fuel_kg"])
+    if "soc_balance_fuel_kg" in attrs:
+        fuel_bal = float(attrs["soc_balance_fuel_kg"])
         summary["fuel_raw_l_per_100km"] = summary["fuel_l_per_100km"]
         summary["fuel_l_per_100km"] = fuel_bal / dens * per100
         summary["co2_g_per_km"] = fuel_bal * co2 * 1e3 / dist_km if dist_km > 0 else 0.0
-        summary["soc_balance_method"] = str(ds.attrs["soc_balance_method"])
-        summary["soc_balance_residual"] = float(ds.attrs["soc_balance_residual"])
-        summary["soc_balance_runs"] = int(ds.attrs["soc_balance_runs"])
-    summary["energy_kwh"] = {n: e / 3.6e6 for n, e in energy_terms_j(ds).items()}
+        summary["soc_balance_method"] = str(attrs["soc_balance_method"])
+        summary["soc_balance_residual"] = float(attrs["soc_balance_residual"])
+        summary["soc_balance_runs"] = int(attrs["soc_balance_runs"])
+    summary["energy_kwh"] = {n: e / 3.6e6 for n, e in terms.items()}
     return summary
+
+
+# --- summary-level results (``simulate(..., record=False)``, batch sweeps) ---------------------------
+
+# scalar summary variable → (units, long_name); the keys are those of :func:`summarize`. Energies of the
+# flows in VARIABLES become ``energy_<flow>`` in kWh.
+SUMMARY_VARIABLES: dict[str, Var] = {
+    "distance_km": Var("km", "distance driven"),
+    "duration_s": Var("s", "duration of the cycle"),
+    "fuel_kg": Var("kg", "fuel mass used (raw, not charge-balanced)"),
+    "fuel_l": Var("L", "fuel volume used (raw, not charge-balanced)"),
+    "fuel_l_per_100km": Var("L/100 km", "fuel consumption (charge-balanced where balanced)"),
+    "fuel_raw_l_per_100km": Var("L/100 km", "fuel consumption of the run, before the charge-balance correction"),
+    "co2_g_per_km": Var("g km-1", "tailpipe CO2 from the fuel's carbon"),
+    "electricity_kwh_per_100km": Var("kWh/100 km", "battery terminal energy per distance (> 0 discharge)"),
+    "soc_start": Var("1", "battery state of charge at the start"),
+    "soc_end": Var("1", "battery state of charge at the end"),
+    "energy_balance_rel_error": Var("1", "relative residual of sources = wheel work + losses"),
+    "trace_miss_max_kmh": Var("km h-1", "largest shortfall of the achieved speed"),
+    "trace_miss_steps": Var("1", "samples more than 1 mm/s behind the trace"),
+    "distance_error_pct": Var("%", "achieved minus cycle distance, relative to the cycle distance"),
+    "soc_balance_residual": Var("1", "net battery energy / fuel energy of the charge-balanced run"),
+    "soc_balance_runs": Var("1", "kernel runs of the charge balance"),
+}
+SUMMARY_STRINGS = ("vehicle", "cycle", "architecture", "soc_balance_method")
+
+
+def summary_values(cycle, out: NamedTuple, attrs: dict) -> dict:
+    """The headline figures of :func:`summarize`, straight from a kernel's output NamedTuple (no Dataset
+    built); the same code as ``summarize``, so the figures are identical."""
+    data = {"speed_cycle": cycle.speed_mps, "grade": cycle.grade}
+    for f in out._fields:
+        data[KERNEL_NAMES[f]] = getattr(out, f)
+    return _summary(np.asarray(cycle.time_s, dtype=np.float64), data, attrs)
+
+
+def summary_fields(summary: dict) -> dict[str, float | int]:
+    """The numeric figures of a :func:`summarize` dict as flat Dataset variable names → values
+    (``energy_kwh[flow]`` becomes ``energy_<flow>``); the strings and ``cold_start`` are left out."""
+    flat = {k: summary[k] for k in SUMMARY_VARIABLES if k in summary}
+    for flow, e in summary.get("energy_kwh", {}).items():
+        flat[f"energy_{flow}"] = e
+    return flat
+
+
+def summary_var_attrs(name: str) -> dict:
+    """``units`` and ``long_name`` of a summary variable (see :data:`SUMMARY_VARIABLES`)."""
+    if name.startswith("energy_") and name[7:] in VARIABLES:
+        flow = VARIABLES[name[7:]]
+        return {"units": "kWh", "long_name": f"energy over the run: {flow.long_name}", "energy_role": flow.role}
+    v = SUMMARY_VARIABLES[name]
+    return {"units": v.units, "long_name": v.long_name}
+
+
+def summary_dataset(cycle, out: NamedTuple, attrs: dict) -> xr.Dataset:
+    """Summary-level result of one run: a Dataset of scalar variables with units, no time series.
+
+    The variables hold the numbers of :func:`summarize` (``energy_<flow>`` in kWh for each energy flow);
+    the run attributes are kept and the strings (vehicle, cycle, architecture, SOC-balance method) are
+    attributes too. ``summarize`` of this Dataset gives back the summary dict.
+    """
+    s = summary_values(cycle, out, attrs)
+    a = dict(attrs)
+    for k in SUMMARY_STRINGS:
+        if k in s:
+            a[k] = s[k]
+    a["cold_start"] = int(s["cold_start"])
+    data = {k: ((), np.asarray(x), summary_var_attrs(k)) for k, x in summary_fields(s).items()}
+    return xr.Dataset(data, attrs=a)
+
+
+def _summary_from_scalars(ds: xr.Dataset) -> dict:
+    """:func:`summarize` of a summary-level Dataset (``record=False``): read the figures back."""
+    s: dict = {k: ds.attrs.get(k, "") for k in ("vehicle", "cycle", "architecture")}
+    for k in SUMMARY_VARIABLES:
+        if k in ds:
+            x = ds[k].values.item()
+            s[k] = int(x) if k in ("trace_miss_steps", "soc_balance_runs") else float(x)
+    s["cold_start"] = bool(ds.attrs.get("cold_start", 0))
+    if "soc_balance_method" in ds.attrs:
+        s["soc_balance_method"] = str(ds.attrs["soc_balance_method"])
+    s["energy_kwh"] = {n[7:]: float(ds[n].values) for n in ds.data_vars
+                       if n.startswith("energy_") and n[7:] in VARIABLES}
+    return s

@@ -26,11 +26,14 @@ from .components._schema import check, from_table, param
 from .components.accessories import Accessories
 from .components.battery import Battery
 from .components.chassis import Chassis
+from .components.drive_unit import DriveUnits
 from .components.engine import Engine
 from .components.gearbox import Transmission
 from .components.motor import Motor
 from .components.planetary import Planetary
+from .control.bev import BevController
 from .control.conventional import ConventionalController
+from .control.p2 import P2Controller
 from .control.ths import ThsController
 from .errors import UnknownNameError
 
@@ -52,7 +55,9 @@ ARCHITECTURES: dict[str, Architecture] = {
     "conventional": Architecture(("chassis", "engine", "transmission"), (), ConventionalController),
     "ths": Architecture(("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsController),
     # --- P2 plug-in hybrid ---
+    "p2": Architecture(("chassis", "engine", "transmission", "battery"), ("p2",), P2Controller),
     # --- battery-electric ---
+    "bev": Architecture(("chassis", "battery", "drive"), ("front", "rear"), BevController),
 }
 
 
@@ -91,6 +96,7 @@ class Vehicle:
     motors: Mapping[str, Motor] = dataclasses.field(default_factory=dict)
     controller: Any = None
     accessories: Accessories = dataclasses.field(default_factory=Accessories)
+    drive: DriveUnits | None = None  # battery-electric: drive units per axle ([drive])
     claims: tuple[Claim, ...] = ()
     notes: str = ""
     source: str = ""
@@ -115,7 +121,7 @@ class Vehicle:
                              f"{self.architecture!r} needs a {arch.controller.__name__}")
 
 
-_VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str}
+_VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str, "extends": str}
 _SECTIONS = {
     "chassis": Chassis,
     "engine": Engine,
@@ -125,11 +131,56 @@ _SECTIONS = {
     "accessories": Accessories,
     # --- P2 plug-in hybrid ---
     # --- battery-electric ---
+    "drive": DriveUnits,
 }
 _FILE_KEYS = {"engine": ("map_file", "wot_file"), "battery": ("table_file",)}
 
 
+def _merge(base: dict, child: dict) -> dict:
+    """Deep merge of two TOML documents: tables merge key by key, anything else (values, arrays such as
+    ``[[claims]]``) is taken from the child when it has the key."""
+    out = dict(base)
+    for key, val in child.items():
+        if isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], val)
+        else:
+            out[key] = val
+    return out
+
+
+def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """Resolve ``[vehicle] extends = "base.toml"`` (a path relative to this file): the base file's tables
+    deep-merged with this file's, this file winning. File keys of the base are made absolute first."""
+    head = doc.get("vehicle")
+    if not isinstance(head, dict) or "extends" not in head:
+        return doc
+    ref = head["extends"]
+    if not isinstance(ref, str):
+        raise ValueError(f"vehicle.extends = {ref!r}: must be a string (a vehicle file path relative to this one)")
+    base_path = (path.parent / ref).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ValueError(f"vehicle.extends = {ref!r}: circular extends")
+    try:
+        with open(base_path, "rb") as fh:
+            base = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ValueError(f"vehicle.extends = {ref!r}: file not found (looked for {base_path})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"vehicle.extends = {ref!r}: {base_path} is not valid TOML: {exc}") from None
+    base = _extends(base, base_path, (*seen, path.resolve()))
+    for section, keys in _FILE_KEYS.items():
+        table = base.get(section)
+        if isinstance(table, dict):
+            for fk in keys:
+                if isinstance(table.get(fk), str):
+                    table[fk] = str((base_path.parent / table[fk]).resolve())
+    merged = _merge(base, doc)
+    merged["vehicle"] = {k: v for k, v in merged["vehicle"].items() if k != "extends"}
+    return merged
+
+
 def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
+    doc = _extends(doc, path)
     head = doc.get("vehicle")
     if not isinstance(head, dict):
         raise ValueError("[vehicle] = None: the table is required (name, architecture)")

@@ -62,6 +62,11 @@ class Chassis:
     length_m: float | None = param("Overall length. [m]", default=None, lo=2, hi=15)
     width_m: float | None = param("Overall width (without mirrors). [m]", default=None, lo=1, hi=3)
     height_m: float | None = param("Overall height. [m]", default=None, lo=1, hi=4)
+    tyre_friction_coefficient: float | None = param(
+        "Peak tyre-road friction coefficient for traction limits (performance; default: an estimate in "
+        "performance.py). [-]", default=None, lo=0.1, hi=2)
+    driven_axles: str | None = param("Driven axles (performance; default per architecture).", default=None,
+                                     choices=("front", "rear", "all"))
 
     def __post_init__(self):
         check(self, "chassis")

@@ -3,11 +3,13 @@ returns (kernel output NamedTuple, Dataset attributes). :func:`hybridsim.simulat
 ``vehicle.architecture``; each runner prepares its kernel's arguments (``core/<name>.py``).
 """
 
-from . import conventional, ths
+from . import bev, conventional, p2, ths
 
 RUNNERS = {
     "conventional": conventional.run,
     "ths": ths.run,
     # --- P2 plug-in hybrid ---
+    "p2": p2.run,
     # --- battery-electric ---
+    "bev": bev.run,
 }

@@ -1,0 +1,67 @@
+"""Dual-motor battery-electric car: the Python side of ``core/bev`` (kernel arguments, full-charge start).
+
+The rotors of both machines turn with the wheels; their inertia is added to the translating mass with
+the rear unit in its top gear (the gear used almost always on a cycle; vehicles.md §3.2):
+``m_eff += (J_f·i_f² + J_r·i_r,top²)/r²``. The adjusted chassis goes into the Dataset attributes, so the
+energy balance recomputes the wheel work with it. No SOC balancing: a BEV's result is the energy drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cycles import Cycle
+from ..performance import DEFAULT_TYRE_MU
+from ..vehicle import Vehicle
+from ._common import common_attrs
+
+
+def bev_chassis(vehicle: Vehicle):
+    """ChassisK with both rotors (rear unit in top gear) in the effective mass."""
+    ch = vehicle.chassis.to_kernel()
+    d = vehicle.drive
+    j = (vehicle.motors["front"].inertia_kgm2 * d.front_ratio**2
+         + vehicle.motors["rear"].inertia_kgm2 * d.rear_gear_ratios[-1] ** 2)
+    return ch._replace(mass_eff_kg=ch.mass_eff_kg + j / ch.wheel_radius_m**2)
+
+
+def bev_aux(vehicle: Vehicle):
+    """Accessory load and traction-limit parameters of the kernel (``BevAuxK``)."""
+    from ..core.bev import BevAuxK
+
+    c = vehicle.chassis
+    mu = DEFAULT_TYRE_MU if c.tyre_friction_coefficient is None else c.tyre_friction_coefficient
+    if c.front_axle_load_share is None:
+        mu = 0.0  # no axle loads known: no traction limit in the cycle kernel
+    share = 0.5 if c.front_axle_load_share is None else c.front_axle_load_share
+    h_over_l = 0.0 if c.cg_height_m is None or c.wheelbase_m is None else c.cg_height_m / c.wheelbase_m
+    return BevAuxK(float(vehicle.accessories.battery_power_w), float(mu), float(share), float(h_over_l))
+
+
+def bev_args(vehicle: Vehicle):
+    """(chassis, front motor, rear motor, drive, controller, aux, battery) kernel arguments."""
+    return (bev_chassis(vehicle), vehicle.motors["front"].to_kernel(), vehicle.motors["rear"].to_kernel(),
+            vehicle.drive.to_kernel(), vehicle.controller.to_kernel(), bev_aux(vehicle),
+            vehicle.battery.to_kernel())
+
+
+def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool):
+    """Run the BEV kernel from ``soc_init`` (default: full charge = battery.soc_max); returns (output, attrs).
+
+    ``soc_balance`` has no meaning for a BEV and is ignored (the contract: plug-ins run unbalanced).
+    """
+    from ..core.bev import allocate, run_bev
+
+    if cold_start:
+        raise ValueError("cold_start=True: no thermal model for architecture 'bev' (allowed: False)")
+    soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
+    out = allocate(cycle.time_s.shape[0])
+    run_bev(*bev_args(vehicle), float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+            np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
+            np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
+    attrs = common_attrs(vehicle, cycle)
+    ch = bev_chassis(vehicle)
+    for f in ch._fields:
+        attrs[f"chassis_{f}"] = float(getattr(ch, f))
+    attrs["charger_efficiency"] = float(vehicle.drive.charger_efficiency)
+    return out, attrs

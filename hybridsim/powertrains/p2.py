@@ -1,0 +1,69 @@
+"""P2 parallel plug-in hybrid: the Python side of ``core/p2`` (kernel arguments, initial SOC).
+
+Plug-in conventions (COMMON contract): ``soc_init=None`` starts from full charge, i.e. the battery's
+``soc_max``, and the run is charge-depleting until the controller's CS threshold. A plug-in hybrid is
+never SOC-balanced: ``soc_balance`` is ignored (the WLTP/NEDC plug-in procedures in
+``procedures/phev.py`` combine charge-depleting and charge-sustaining runs instead), so
+``simulate(v, cycle)`` with its default ``soc_balance=True`` gives the raw run from full charge.
+``cold_start=True`` starts the engine's coolant at ``ambient_temp_c`` (warm-up model of ``core/ths.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cycles import Cycle
+from ..vehicle import Vehicle
+from ._common import common_attrs
+
+
+def p2_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23.0):
+    """Kernel arguments (ch, eng, gb, mot, bat, ctl, aux, th) of a P2 vehicle."""
+    from ..core.p2 import P2AuxK
+    from ..core.ths import ThermalK
+
+    e = vehicle.engine
+    m = vehicle.motors["p2"]
+    emap = e.data()
+    if emap.willans is None:
+        if cold_start:
+            raise ValueError(f"cold_start=True: engine.map_kind = {e.map_kind!r} has no Willans friction line "
+                             "for the warm-up model (allowed: map_kind = 'willans', or cold_start=False)")
+        fric = np.zeros_like(emap.speed_rad_s)
+    else:
+        fric = emap.willans.friction_fuel_kg_s(emap.speed_rad_s, e.lhv_j_per_kg)
+    aux = P2AuxK(
+        accessory_power_w=float(vehicle.accessories.battery_power_w),
+        engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
+        input_inertia_kgm2=float(m.inertia_kgm2 + vehicle.transmission.input_inertia_kgm2),
+        friction_fuel_kg_s=np.ascontiguousarray(fric, dtype=np.float64),
+    )
+    th = ThermalK(1.0 if cold_start else 0.0, float(ambient_c), float(e.hot_coolant_c),
+                  float(e.coolant_heat_capacity_kj_per_k * 1e3), float(e.coolant_heat_fraction),
+                  float(e.cold_friction_exponent))
+    return (vehicle.chassis.to_kernel(), e.to_kernel(), vehicle.transmission.to_kernel(), m.to_kernel(),
+            vehicle.battery.to_kernel(), vehicle.controller.to_kernel(), aux, th)
+
+
+def run_p2_once(args, soc0: float, cycle: Cycle):
+    from ..core.p2 import allocate, run_p2
+
+    out = allocate(cycle.time_s.shape[0])
+    run_p2(*args, float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+           np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
+           np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
+    return out
+
+
+def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool):
+    """Run the P2 kernel from ``soc_init`` (default: full charge, ``battery.soc_max``); returns (output, attrs).
+
+    ``soc_balance`` is ignored for this plug-in architecture (see the module docstring).
+    """
+    soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
+    out = run_p2_once(p2_args(vehicle, cold_start, ambient_temp_c), soc0, cycle)
+    attrs = common_attrs(vehicle, cycle)
+    attrs["soc_init"] = soc0
+    attrs["ambient_temp_c"] = float(ambient_temp_c)
+    attrs["engine_hot_coolant_c"] = float(vehicle.engine.hot_coolant_c)
+    return out, attrs

@@ -1,0 +1,299 @@
+"""A slow, obvious reference model of a dual-motor BEV, for testing ``hybridsim.core.bev``.
+
+Written from the model descriptions in the package's docstrings (``components/chassis.py``,
+``components/motor.py``, ``components/battery.py``, ``components/drive_unit.py``, ``control/bev.py``
+and the kernel's module docstring), in plain Python, one step at a time. It imports nothing from
+``hybridsim.core``: parameters come straight from the component dataclasses (units converted here), the
+battery's OCV/R tables from ``Battery.tables()`` with ``numpy.interp``.
+
+Where the descriptions leave a detail open, the kernel's documented choice is followed and marked
+"(kernel rule)": the split search is a grid of N_GRID intervals plus the 50/50 point, refined by
+N_GOLDEN golden-section steps in the neighbouring cells; bisections take 40 halvings.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+G = 9.80665
+RPM = math.pi / 30.0
+N_GRID = 24  # (kernel rule)
+N_GOLDEN = 24  # (kernel rule)
+INVPHI = (math.sqrt(5.0) - 1.0) / 2.0
+INF = float("inf")
+
+OUTPUTS = (
+    "speed_mps", "rear_gear", "front_motor_speed_rad_s", "front_motor_torque_nm", "front_motor_electric_power_w",
+    "front_motor_loss_w", "rear_motor_speed_rad_s", "rear_motor_torque_nm", "rear_motor_electric_power_w",
+    "rear_motor_loss_w", "inverter_loss_w", "gearbox_loss_w", "battery_current_a", "battery_voltage_v",
+    "battery_power_w", "battery_chemical_power_w", "battery_loss_w", "soc", "accessory_power_w",
+    "wheel_power_w", "brake_power_w", "trace_miss_mps",
+)
+
+
+class Machine:
+    """PMSM + inverter: envelope min(T_pk, P_pk/|ω|), loss kc·T² + ki|ω| + kw|ω|³ (+C when T ≠ 0)."""
+
+    def __init__(self, m):
+        self.t_pk = m.peak_torque_nm
+        self.p_pk = m.peak_power_kw * 1e3
+        self.w_max = m.max_speed_rpm * RPM
+        self.kc, self.ki, self.kw, self.c = m.loss_coefficients()
+        self.eta = m.inverter_efficiency
+
+    def tmax(self, w):
+        return min(self.t_pk, self.p_pk / abs(w)) if w != 0 else self.t_pk
+
+    def dc(self, t, w):
+        loss = self.ki * abs(w) + self.kw * abs(w) ** 3 + ((self.kc * t * t + self.c) if t != 0 else 0.0)
+        p_ac = t * w + loss
+        p_dc = p_ac / self.eta if p_ac >= 0 else p_ac * self.eta
+        return p_dc, loss, p_dc - p_ac
+
+
+class ReferenceBev:
+    def __init__(self, vehicle):
+        ch = vehicle.chassis
+        d = vehicle.drive
+        self.r = ch.wheel_radius_m
+        self.mass = ch.mass_kg + ch.payload_kg
+        jf = vehicle.motors["front"].inertia_kgm2 * d.front_ratio**2
+        jr = vehicle.motors["rear"].inertia_kgm2 * d.rear_gear_ratios[-1] ** 2
+        self.mass_eff = self.mass + (ch.wheel_inertia_kgm2 + jf + jr) / self.r**2
+        self.c0 = ch.road_load_f0_n
+        self.c1 = ch.road_load_f1_n_per_kmh * 3.6
+        self.c2 = ch.road_load_f2_n_per_kmh2 * 3.6**2
+        self.front = Machine(vehicle.motors["front"])
+        self.rear = Machine(vehicle.motors["rear"])
+        self.i_f = d.front_ratio
+        self.eta_f = d.front_efficiency
+        self.i_r = list(d.rear_gear_ratios)
+        self.eta_r = list(d.rear_efficiencies)
+        self.p_sys = d.system_power_kw * 1e3
+        self.p_regen = d.regen_power_kw * 1e3
+        c = vehicle.controller
+        self.v_up = c.first_gear_max_speed_kmh / 3.6
+        self.v_down = c.downshift_speed_kmh / 3.6
+        self.f_launch = c.launch_demand_fraction
+        self.f_release = c.release_demand_fraction
+        self.v_fade = c.regen_fade_speed_kmh / 3.6
+        self.p_aux = vehicle.accessories.electrical_power_w / vehicle.accessories.dcdc_efficiency
+        mu = 0.9 if ch.tyre_friction_coefficient is None else ch.tyre_friction_coefficient
+        self.mu = mu if ch.front_axle_load_share is not None else 0.0
+        self.share = ch.front_axle_load_share or 0.5
+        self.h_l = ch.cg_height_m / ch.wheelbase_m if ch.cg_height_m and ch.wheelbase_m else 0.0
+        b = vehicle.battery
+        grid, ocv, rd, rc = b.tables()
+        self.grid, self.ocv, self.rd, self.rc = grid, ocv, rd, rc
+        self.q_as = b.capacity_ah * 3600.0
+        self.soc_min, self.soc_max, self.band = b.soc_min, b.soc_max, b.soc_derate_band
+        self.p_dis_max = b.max_discharge_power_kw * 1e3
+        self.p_chg_max = b.max_charge_power_kw * 1e3
+        self.v_min, self.v_max = b.min_voltage_v, b.max_voltage_v
+        self.eta_c = b.coulombic_efficiency
+
+    # chassis
+    def force(self, v0, v1, dt, grade):
+        vbar = 0.5 * (v0 + v1)
+        f = self.mass_eff * (v1 - v0) / dt
+        if vbar > 0:
+            th = math.atan(grade)
+            f += self.c0 * math.cos(th) + self.c1 * vbar + self.c2 * vbar**2 + self.mass * G * math.sin(th)
+        return f
+
+    # battery
+    def limits(self, soc):
+        ocv = np.interp(soc, self.grid, self.ocv)
+        rd = np.interp(soc, self.grid, self.rd)
+        rc = np.interp(soc, self.grid, self.rc)
+        p_dis = min(self.v_min * (ocv - self.v_min) / rd, self.p_dis_max)
+        p_chg = min(self.v_max * (self.v_max - ocv) / rc, self.p_chg_max)
+        fd = min(max((soc - self.soc_min) / self.band, 0.0), 1.0)
+        fc = min(max((self.soc_max - soc) / self.band, 0.0), 1.0)
+        return max(p_dis, 0.0) * fd, max(p_chg, 0.0) * fc
+
+    def battery(self, soc, p, dt):
+        ocv = float(np.interp(soc, self.grid, self.ocv))
+        r = float(np.interp(soc, self.grid, self.rd if p > 0 else self.rc))
+        i = (ocv - math.sqrt(max(ocv * ocv - 4 * r * p, 0.0))) / (2 * r) if p != 0 else 0.0
+        if i >= 0:
+            i_eff, loss = i, r * i * i
+        else:
+            i_eff, loss = self.eta_c * i, r * i * i - (1 - self.eta_c) * ocv * i
+        return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.q_as
+
+    # drive units
+    @staticmethod
+    def motor_torque(t_wheel, i, eta):
+        return t_wheel / (i * eta) if t_wheel >= 0 else t_wheel * eta / i
+
+    def powers(self, g, w, tf, trr):
+        t_mf = self.motor_torque(tf, self.i_f, self.eta_f)
+        t_mr = self.motor_torque(trr, self.i_r[g], self.eta_r[g])
+        pf, lf, invf = self.front.dc(t_mf, w * self.i_f)
+        pr, lr, invr = self.rear.dc(t_mr, w * self.i_r[g])
+        shaft = t_mf * w * self.i_f + t_mr * w * self.i_r[g]
+        return pf + pr, shaft, t_mf, t_mr, pf, pr, lf, lr, invf + invr
+
+    def axle_limits(self, g, w, acc):
+        tf = self.front.tmax(w * self.i_f) * self.i_f * self.eta_f
+        tr = self.rear.tmax(w * self.i_r[g]) * self.i_r[g] * self.eta_r[g]
+        if self.mu > 0:
+            dn = self.mass * acc * self.h_l
+            tf = min(tf, self.mu * max(self.mass * G * self.share - dn, 0.0) * self.r)
+            tr = min(tr, self.mu * max(self.mass * G * (1 - self.share) + dn, 0.0) * self.r)
+        return tf, tr
+
+    def cost(self, g, w, t, tf, p_dis, p_sys):
+        p, shaft = self.powers(g, w, tf, t - tf)[:2]
+        if t > 0 and (shaft > p_sys * (1 + 1e-12) or p + self.p_aux > p_dis * (1 + 1e-12)):
+            return INF
+        return p
+
+    def split(self, g, w, t, tf_max, tr_max, p_dis, p_sys):
+        lo, hi = (max(0.0, t - tr_max), min(t, tf_max)) if t >= 0 else (max(t, -tf_max), min(0.0, t + tr_max))
+        if lo > hi + 1e-9 * (1 + abs(t)):
+            return False, 0.0, INF
+        hi = max(hi, lo)
+        cands = [(self.cost(g, w, t, lo, p_dis, p_sys), lo, 0)]
+        span = hi - lo
+        if span > 0:
+            for k in range(1, N_GRID + 1):
+                tf = hi if k == N_GRID else lo + span * k / N_GRID  # (kernel rule) the end exactly
+                cands.append((self.cost(g, w, t, tf, p_dis, p_sys), tf, k))
+        best_p, best_t, best_k = cands[0]
+        for p, tf, k in cands[1:]:
+            if p < best_p:
+                best_p, best_t, best_k = p, tf, k
+        if span > 0:
+            if lo <= 0.5 * t <= hi:
+                p = self.cost(g, w, t, 0.5 * t, p_dis, p_sys)
+                if p < best_p:
+                    best_p, best_t, best_k = p, 0.5 * t, -1
+            if best_k >= 0 and best_p < INF:
+                a = lo + span * max(best_k - 1, 0) / N_GRID
+                b = lo + span * min(best_k + 1, N_GRID) / N_GRID
+                c, d = b - INVPHI * (b - a), a + INVPHI * (b - a)
+                pc, pd = self.cost(g, w, t, c, p_dis, p_sys), self.cost(g, w, t, d, p_dis, p_sys)
+                for _ in range(N_GOLDEN):
+                    if pc < pd:
+                        b, d, pd = d, c, pc
+                        c = b - INVPHI * (b - a)
+                        pc = self.cost(g, w, t, c, p_dis, p_sys)
+                    else:
+                        a, c, pc = c, d, pd
+                        d = a + INVPHI * (b - a)
+                        pd = self.cost(g, w, t, d, p_dis, p_sys)
+                if pc < best_p:
+                    best_p, best_t = pc, c
+                if pd < best_p:
+                    best_p, best_t = pd, d
+        return best_p < INF, best_t, best_p
+
+    def gear(self, g_prev, v, w, t):
+        if len(self.i_r) < 2:
+            return 0
+        if w * self.i_r[0] > self.rear.w_max:
+            return 1
+        t2 = (self.front.tmax(w * self.i_f) * self.i_f * self.eta_f
+              + self.rear.tmax(w * self.i_r[1]) * self.i_r[1] * self.eta_r[1])
+        if g_prev == 0:
+            return 0 if (v < self.v_up and t > self.f_release * t2) else 1
+        return 0 if (v < self.v_down and t > self.f_launch * t2) else 1
+
+    def drive(self, v0, v1, dt, grade, g_prev, p_dis):
+        f = self.force(v0, v1, dt, grade)
+        t = f * self.r
+        vbar = 0.5 * (v0 + v1)
+        w = vbar / self.r
+        g = self.gear(g_prev, vbar, w, t)
+        n = len(self.i_r)
+        for attempt in range(n):
+            gg = (g + attempt) % n
+            if w * self.i_r[gg] > self.rear.w_max or w * self.i_f > self.front.w_max:
+                continue
+            tf_max, tr_max = self.axle_limits(gg, w, (v1 - v0) / dt)
+            ok, tf, _ = self.split(gg, w, t, tf_max, tr_max, p_dis, self.p_sys)
+            if ok:
+                return True, gg, tf, t, f
+        return False, g, 0.0, t, f
+
+    def regen(self, v0, v1, dt, grade, g_prev, p_chg):
+        f = self.force(v0, v1, dt, grade)
+        vbar = 0.5 * (v0 + v1)
+        w = vbar / self.r
+        g = self.gear(g_prev, vbar, w, 0.0)
+        if w * self.i_r[g] > self.rear.w_max:
+            g = len(self.i_r) - 1
+        fade = vbar / self.v_fade if (self.v_fade > 0 and vbar < self.v_fade) else 1.0
+        tf_max, tr_max = self.axle_limits(g, w, (v1 - v0) / dt)
+        t_req = max(f * self.r * fade, -(tf_max + tr_max))
+        p_lo = max(-p_chg - self.p_aux, -self.p_regen)
+        ok, tf, p = self.split(g, w, t_req, tf_max, tr_max, INF, INF)
+        if ok and p < p_lo:
+            lo, hi = 0.0, 1.0
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                okm, _, pm = self.split(g, w, t_req * mid, tf_max, tr_max, INF, INF)
+                if okm and pm >= p_lo:
+                    lo = mid
+                else:
+                    hi = mid
+            t_req *= lo
+            ok, tf, p = self.split(g, w, t_req, tf_max, tr_max, INF, INF)
+        if not ok or self.powers(g, w, 0.0, 0.0)[0] <= p:
+            return g, 0.0, 0.0, f
+        return g, tf, t_req, f
+
+
+def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
+    car = ReferenceBev(vehicle)
+    t, vc, gr = cycle.time_s, cycle.speed_mps, cycle.grade
+    n = len(t)
+    out = {k: np.zeros(n) for k in OUTPUTS}
+    soc = vehicle.battery.soc_max if soc0 is None else soc0
+    out["speed_mps"][0] = vc[0]
+    out["soc"][0] = soc
+    out["rear_gear"][0] = len(car.i_r)
+    g_prev = len(car.i_r) - 1
+    for k in range(1, n):
+        dt = t[k] - t[k - 1]
+        v0, v1 = out["speed_mps"][k - 1], vc[k]
+        p_dis, p_chg = car.limits(soc)
+        f = car.force(v0, v1, dt, gr[k])
+        if f >= 0:
+            ok, g, tf, t_el, f = car.drive(v0, v1, dt, gr[k], g_prev, p_dis)
+            if not ok:
+                lo, hi = 0.0, v1
+                for _ in range(40):
+                    mid = 0.5 * (lo + hi)
+                    if car.force(v0, mid, dt, gr[k]) < 0 or car.drive(v0, mid, dt, gr[k], g_prev, p_dis)[0]:
+                        lo = mid
+                    else:
+                        hi = mid
+                v1 = lo
+                if car.force(v0, v1, dt, gr[k]) >= 0:
+                    ok, g, tf, t_el, f = car.drive(v0, v1, dt, gr[k], g_prev, p_dis)
+                    if not ok:
+                        tf = t_el = 0.0
+                else:
+                    g, tf, t_el, f = car.regen(v0, v1, dt, gr[k], g_prev, p_chg)
+        else:
+            g, tf, t_el, f = car.regen(v0, v1, dt, gr[k], g_prev, p_chg)
+        w = 0.5 * (v0 + v1) / car.r
+        p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.powers(g, w, tf, t_el - tf)
+        i_b, v_b, p_chem, l_b, soc_new = car.battery(soc, p_el + car.p_aux, dt)
+        row = dict(speed_mps=v1, rear_gear=g + 1, front_motor_speed_rad_s=w * car.i_f, front_motor_torque_nm=t_mf,
+                   front_motor_electric_power_w=pf, front_motor_loss_w=lf, rear_motor_speed_rad_s=w * car.i_r[g],
+                   rear_motor_torque_nm=t_mr, rear_motor_electric_power_w=pr, rear_motor_loss_w=lr,
+                   inverter_loss_w=inv, gearbox_loss_w=shaft - t_el * w, battery_current_a=i_b,
+                   battery_voltage_v=v_b, battery_power_w=p_el + car.p_aux, battery_chemical_power_w=p_chem,
+                   battery_loss_w=l_b, soc=soc_new, accessory_power_w=car.p_aux, wheel_power_w=f * car.r * w,
+                   brake_power_w=(t_el - f * car.r) * w, trace_miss_mps=vc[k] - v1)
+        for key, val in row.items():
+            out[key][k] = val
+        soc = soc_new
+        g_prev = g
+    return out

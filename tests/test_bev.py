@@ -1,0 +1,430 @@
+"""Dual-motor BEV (Porsche Taycan Turbo / Turbo S): vehicle files, kernel vs a slow reference, energy balance,
+limits, the axle split, BEV procedures on hand-checkable pieces, and validation against the claims.
+
+The reference model (``reference_bev.py``) imports nothing from ``hybridsim.core``; kernel and reference
+must agree to 1e-9.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from reference_bev import OUTPUTS, run_reference
+
+import hybridsim as hs
+from hybridsim import performance, procedures
+from hybridsim.components.chassis import road_load_force_n
+from hybridsim.cycles import Cycle
+from hybridsim.results import energy_balance, summarize
+from hybridsim.vehicle import read_vehicle, replace_path
+
+
+@pytest.fixture(scope="module")
+def turbo():
+    return hs.load_vehicle("taycan_turbo")
+
+
+@pytest.fixture(scope="module")
+def turbo_s():
+    return hs.load_vehicle("taycan_turbo_s")
+
+
+def _cycle(name, t, v_kmh, grade=0.0):
+    t = np.asarray(t, float)
+    return Cycle(name=name, time_s=t, speed_mps=np.asarray(v_kmh, float) / 3.6,
+                 grade=np.broadcast_to(np.asarray(grade, float), t.shape).copy())
+
+
+def _launch_cycle(dt=1.0):
+    """Full launch 0 → 200 km/h in 10 s (beyond the car), cruise, hard stop, a hill: exercises 1st gear,
+    trace miss, power and regeneration limits."""
+    tk = [0, 10, 25, 31, 40, 41, 60, 80, 90]
+    vk = [0, 200, 200, 0, 0, 0, 90, 90, 0]
+    t = np.arange(0, 90 + 1e-9, dt)
+    g = np.where((t > 60) & (t < 80), 0.08, 0.0)
+    return _cycle(f"launch_dt{dt}", t, np.interp(t, tk, vk), g)
+
+
+def _run(v, cycle, soc0=None):
+    from hybridsim.powertrains.bev import run
+
+    out, _ = run(v, cycle, cold_start=False, ambient_temp_c=23.0, soc_init=soc0, soc_balance=False)
+    return out
+
+
+# --- vehicle files and extends --------------------------------------------------------------------
+
+def test_turbo_s_extends_turbo(turbo, turbo_s):
+    assert turbo.architecture == turbo_s.architecture == "bev"
+    assert turbo_s.battery == turbo.battery  # inherited whole
+    assert turbo_s.motors["rear"] == turbo.motors["rear"]
+    assert turbo_s.motors["front"].peak_torque_nm == 440 and turbo.motors["front"].peak_torque_nm == 240
+    assert turbo_s.drive.overboost_power_kw == 560 and turbo.drive.overboost_power_kw == 500
+    assert turbo_s.drive.front_ratio == turbo.drive.front_ratio == 8.05
+    assert turbo_s.chassis.mass_kg == 2295 and turbo_s.chassis.wheelbase_m == turbo.chassis.wheelbase_m
+    # the claims array is replaced, not merged
+    assert {c.value for c in turbo_s.claims if c.quantity == "accel_0_100_s"} == {2.8}
+    assert not any(c.procedure == "nedc" for c in turbo_s.claims)
+    # system torque and power: overboost sums of the per-axle figures
+    for v, p, t in ((turbo, 500, 850), (turbo_s, 560, 1050)):
+        assert v.motors["front"].peak_power_kw + v.motors["rear"].peak_power_kw == p
+        assert v.motors["front"].peak_torque_nm + v.motors["rear"].peak_torque_nm == t
+
+
+def test_extends_errors_name_the_child(tmp_path, turbo):
+    src = open(turbo.source, encoding="utf-8").read()
+    (tmp_path / "base.toml").write_text(src.replace("maps/", str(turbo.source).rsplit("/", 1)[0] + "/maps/"),
+                                        encoding="utf-8")
+    child = tmp_path / "child.toml"
+    child.write_text('[vehicle]\nextends = "base.toml"\nname = "x"\n[chassis]\nmass_kg = -3\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"child\.toml.*chassis\.mass_kg = -3"):
+        read_vehicle(child)
+    child.write_text('[vehicle]\nextends = "nope.toml"\nname = "x"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"child\.toml.*vehicle\.extends = 'nope\.toml': file not found"):
+        read_vehicle(child)
+    child.write_text('[vehicle]\nextends = "child.toml"\nname = "x"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="circular"):
+        read_vehicle(child)
+    child.write_text('[vehicle]\nextends = "base.toml"\nname = "ok"\n[motors.front]\npeak_torque_nm = 300\n',
+                     encoding="utf-8")
+    v = read_vehicle(child)
+    assert v.name == "ok" and v.motors["front"].peak_torque_nm == 300
+    assert v.motors["front"].peak_power_kw == turbo.motors["front"].peak_power_kw  # table merged key by key
+
+
+def test_usable_energy_and_voltage_range(turbo):
+    """The SOC window holds the published 83.7 kWh usable; 198 cells span the published 610–834 V."""
+    b = turbo.battery
+    grid, ocv, _, _ = b.tables()
+    inside = (grid >= b.soc_min) & (grid <= b.soc_max)
+    g = np.concatenate(([b.soc_min], grid[inside], [b.soc_max]))
+    e_kwh = np.trapezoid(np.interp(g, grid, ocv), g) * b.capacity_ah / 1e3
+    assert abs(e_kwh - 83.7) / 83.7 < 0.01
+    assert abs(ocv[-1] - 831.6) < 1.0 and 600 < np.interp(0.035, grid, ocv) < 620
+    assert abs(b.energy_kwh - 93.4) < 0.05
+
+
+def test_bad_drive_table_is_one_clear_error(turbo):
+    with pytest.raises(ValueError, match=r"drive\.rear_gear_ratios = \[8\.05, 15\.563\]: must be strictly decreasing"):
+        replace_path(turbo, "drive.rear_gear_ratios", (8.05, 15.563))
+    with pytest.raises(ValueError, match=r"controller\.downshift_speed_kmh = 90"):
+        replace_path(turbo, "controller.downshift_speed_kmh", 90.0)
+
+
+# --- kernel vs reference ------------------------------------------------------------------------------
+
+def test_reference_has_the_kernel_outputs():
+    from hybridsim.core.bev import BevOut
+
+    assert tuple(BevOut._fields) == OUTPUTS
+
+
+@pytest.mark.parametrize("vname, cname, soc0", [
+    ("taycan_turbo", "wltc", None),
+    ("taycan_turbo_s", "us06", None),
+    ("taycan_turbo_s", "launch", None),
+    ("taycan_turbo", "launch_half_s", 0.08),  # near the bottom of the window: derated power, trace miss
+])
+def test_kernel_matches_reference(vname, cname, soc0):
+    v = hs.load_vehicle(vname)
+    cyc = {"launch": _launch_cycle(1.0), "launch_half_s": _launch_cycle(0.5)}.get(cname) or hs.load_cycle(cname)
+    out = _run(v, cyc, soc0)
+    ref = run_reference(v, cyc, soc0)
+    for k in OUTPUTS:
+        assert_allclose(getattr(out, k), ref[k], rtol=1e-9, atol=1e-6, err_msg=k)
+
+
+# --- energy balance and limits --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cname", ["wltc", "nedc", "udds", "hwfet", "us06", "artemis_motorway_150", "launch",
+                                   "launch_dt0.1", "wltc_dt0.5"])
+def test_energy_balance_closes(turbo, cname):
+    if cname == "launch":
+        cyc = _launch_cycle(1.0)
+    elif cname == "launch_dt0.1":
+        cyc = _launch_cycle(0.1)
+    elif cname == "wltc_dt0.5":
+        cyc = hs.load_cycle("wltc").resample(0.5)
+    else:
+        cyc = hs.load_cycle(cname)
+    ds = hs.simulate(turbo, cyc)
+    bal = energy_balance(ds)
+    assert bal["rel_error"] < 1e-9, bal
+    s = summarize(ds)
+    assert s["soc_start"] == turbo.battery.soc_max
+    assert s["soc_end"] < s["soc_start"]
+    # the summary's kWh/100 km is the battery terminal energy per distance
+    e_term = float(np.sum(ds["battery_power"].values[1:] * np.diff(ds["time"].values)))
+    assert_allclose(s["electricity_kwh_per_100km"], e_term / 3.6e6 / s["distance_km"] * 100, rtol=1e-12)
+
+
+def test_limits_respected(turbo_s):
+    from hybridsim.core.electric import battery_limits_w, motor_tmax
+
+    v = turbo_s
+    cyc = _launch_cycle(0.5)
+    out = _run(v, cyc, soc0=0.6)  # below the top of the window, so that regeneration is not derated
+    mf, mr = v.motors["front"].to_kernel(), v.motors["rear"].to_kernel()
+    b = v.battery.to_kernel()
+    soc_prev = np.concatenate(([out.soc[0]], out.soc[:-1]))
+    p_aux = v.accessories.battery_power_w
+    for k in range(1, len(out.soc)):
+        assert abs(out.front_motor_torque_nm[k]) <= motor_tmax(mf, out.front_motor_speed_rad_s[k]) * (1 + 1e-9)
+        assert abs(out.rear_motor_torque_nm[k]) <= motor_tmax(mr, out.rear_motor_speed_rad_s[k]) * (1 + 1e-9)
+        assert out.front_motor_speed_rad_s[k] <= mf.max_speed_rad_s * (1 + 1e-12)
+        assert out.rear_motor_speed_rad_s[k] <= mr.max_speed_rad_s * (1 + 1e-12)
+        p_dis, p_chg = battery_limits_w(b, soc_prev[k])
+        p_b = out.battery_power_w[k]
+        assert p_b <= p_dis * (1 + 1e-9) + 1e-6 or p_b <= p_aux + 1e-6
+        assert p_b >= -p_chg * (1 + 1e-9) - 1e-6
+        p_el = out.front_motor_electric_power_w[k] + out.rear_motor_electric_power_w[k]
+        assert p_el >= -v.drive.regen_power_kw * 1e3 * (1 + 1e-9)
+        shaft = (out.front_motor_torque_nm[k] * out.front_motor_speed_rad_s[k]
+                 + out.rear_motor_torque_nm[k] * out.rear_motor_speed_rad_s[k])
+        assert shaft <= v.drive.system_power_kw * 1e3 * (1 + 1e-9)
+    assert out.brake_power_w.min() >= -1e-6
+    # the launch is beyond the car: it falls behind, drops to 1st for the launch, and hits the caps
+    assert out.trace_miss_mps.max() > 5.0
+    assert 1.0 in set(out.rear_gear[1:]) and 2.0 in set(out.rear_gear[1:])
+    assert out.battery_power_w.max() == pytest.approx(460e3, rel=1e-6)  # the discharge cap binds
+    assert min(out.front_motor_electric_power_w + out.rear_motor_electric_power_w) == pytest.approx(-265e3,
+                                                                                                     rel=1e-6)
+    assert out.soc.min() >= v.battery.soc_min
+
+
+def test_standstill_draws_only_accessories(turbo):
+    cyc = _cycle("idle", np.arange(0, 61.0), np.zeros(61))
+    out = _run(turbo, cyc)
+    assert_allclose(out.battery_power_w[1:], turbo.accessories.battery_power_w, rtol=1e-12)
+    assert np.all(out.front_motor_loss_w == 0) and np.all(out.rear_motor_loss_w == 0)
+
+
+def test_full_battery_limits_regeneration(turbo):
+    """Near soc_max the charge limit is derated towards 0: regeneration is held to that small limit."""
+    from hybridsim.core.electric import battery_limits_w
+
+    cyc = _cycle("stop", [0, 1, 2, 10], [100, 100, 100, 0])
+    out = _run(turbo, cyc)
+    p_chg = battery_limits_w(turbo.battery.to_kernel(), out.soc[2])[1]
+    assert p_chg < 5e3
+    assert out.battery_power_w[3] == pytest.approx(-p_chg, rel=1e-6)
+    out2 = _run(turbo, cyc, soc0=0.6)
+    assert out2.battery_power_w[3] < -50e3
+
+
+# --- the axle split -------------------------------------------------------------------------------------
+
+def _fixed_split_power(v, g, w, t_total, share_front):
+    from hybridsim.core.bev import axle_powers
+
+    return axle_powers(v.motors["front"].to_kernel(), v.motors["rear"].to_kernel(), v.drive.to_kernel(), g, w,
+                       t_total * share_front, t_total * (1 - share_front))[0]
+
+
+@pytest.mark.parametrize("vname, cname", [("taycan_turbo", "wltc"), ("taycan_turbo_s", "us06"),
+                                          ("taycan_turbo", "hwfet")])
+def test_split_never_worse_than_fixed_splits(vname, cname):
+    """At the same wheel torque the chosen split never draws more DC power than 50/50 or rear-only (where those
+    are within the envelopes), and is within 0.1 % (or 5 W) of a dense brute-force search."""
+    from hybridsim.core.bev import axle_limits, axle_powers
+    from hybridsim.core.electric import motor_tmax
+    from hybridsim.powertrains.bev import bev_aux, bev_chassis
+
+    v = hs.load_vehicle(vname)
+    out = _run(v, hs.load_cycle(cname))
+    mf, mr, dk = v.motors["front"].to_kernel(), v.motors["rear"].to_kernel(), v.drive.to_kernel()
+    aux = bev_aux(v)
+    ch = bev_chassis(v)
+    r = ch.wheel_radius_m
+    t = hs.load_cycle(cname).time_s
+    checked = 0
+    for k in range(1, len(t), 3):
+        w = out.front_motor_speed_rad_s[k] / dk.front_ratio
+        g = int(out.rear_gear[k]) - 1
+        p_kernel = out.front_motor_electric_power_w[k] + out.rear_motor_electric_power_w[k]
+        t_wheel = out.wheel_power_w[k] / w if w > 0 else 0.0
+        if t_wheel <= 0 or out.brake_power_w[k] > 1e-9:
+            continue
+        checked += 1
+        for share in (0.5, 0.0):
+            tf, tr = t_wheel * share, t_wheel * (1 - share)
+            if (tf / (dk.front_ratio * dk.front_efficiency) <= motor_tmax(mf, w * dk.front_ratio)
+                    and tr / (dk.rear_ratios[g] * dk.rear_efficiencies[g]) <= motor_tmax(mr, w * dk.rear_ratios[g])):
+                assert p_kernel <= _fixed_split_power(v, g, w, t_wheel, share) + 1e-9
+        acc = (out.speed_mps[k] - out.speed_mps[k - 1]) / (t[k] - t[k - 1])
+        tf_max, tr_max = axle_limits(mf, mr, dk, aux, g, w, ch.mass_kg, acc, r)
+        lo, hi = max(0.0, t_wheel - tr_max), min(t_wheel, tf_max)
+        brute = min(axle_powers(mf, mr, dk, g, w, x, t_wheel - x)[0] for x in np.linspace(lo, hi, 2001))
+        assert p_kernel <= brute + max(5.0, 1e-3 * abs(brute))
+    assert checked > 100
+
+
+# --- procedures -------------------------------------------------------------------------------------------
+
+def test_recharge_energy_by_hand(turbo):
+    """With a near-ideal pack (R → 0, η_c = 1) the wall energy is ∫OCV dQ / η_charger."""
+    from hybridsim.procedures.bev import recharge_energy_j
+
+    v = replace_path(replace_path(turbo, "battery.resistance_ohm", 1e-5), "battery.coulombic_efficiency", 1.0)
+    b = v.battery
+    grid, ocv, _, _ = b.tables()
+    g = np.linspace(0.3, b.soc_max, 20001)
+    chem_j = np.trapezoid(np.interp(g, grid, ocv), g) * b.capacity_ah * 3600
+    term, wall = recharge_energy_j(v, 0.3)
+    assert_allclose(term, chem_j, rtol=2e-4)
+    assert_allclose(wall, term / v.drive.charger_efficiency, rtol=1e-12)
+    # the real pack needs more at the terminals: its resistive and coulombic losses
+    term_real, _ = recharge_energy_j(turbo, 0.3)
+    assert term_real > term * 1.001
+
+
+def test_wall_consumption_of_a_run(turbo):
+    from hybridsim.procedures.bev import recharge_energy_j, wall_kwh_per_100km
+
+    ds = hs.simulate(turbo, hs.load_cycle("wltc"), soc_init=0.6)
+    s = summarize(ds)
+    wall = wall_kwh_per_100km(turbo, ds)
+    term, w = recharge_energy_j(turbo, s["soc_end"], 0.6)
+    assert_allclose(wall, w / 3.6e6 / s["distance_km"] * 100, rtol=1e-12)
+    # charging needs more at the terminals than the chemical energy drawn, and the charger loses 10 %
+    chem = s["energy_kwh"]["battery_chemical_power"] / s["distance_km"] * 100
+    assert chem < term / 3.6e6 / s["distance_km"] * 100 < wall
+    assert_allclose(w, term / turbo.drive.charger_efficiency, rtol=1e-12)
+
+
+def test_break_off_rule():
+    import xarray as xr
+
+    from hybridsim.procedures.bev import _break_off_index
+
+    t = np.arange(0, 20.0)
+    miss = np.zeros(20)
+    miss[5:8] = 3.0 / 3.6  # 3 s beyond 2 km/h: not yet
+    miss[10:16] = 3.0 / 3.6  # the 4th second after the start of this one breaks off
+    ds = xr.Dataset({"trace_miss": ("time", miss)}, coords={"time": t})
+    assert _break_off_index(ds) == 14
+
+
+def test_constant_speed_range_by_hand(turbo):
+    """Constant 60 km/h: range × DC consumption = the energy drawn (UBE); DC consumption = (road load × v /
+    drive efficiency + accessories)/v, with the drive efficiency taken from the kernel's own losses."""
+    from hybridsim.procedures.bev import wltp_bev
+
+    t = np.arange(0, 3600.0 + 1)
+    cyc = _cycle("const60", t, np.where(t < 20, t * 3.0, 60.0))
+    r = wltp_bev(turbo, cyc)
+    assert_allclose(r["range_km"] * r["electricity_dc_kwh_per_100km"] / 100, r["usable_battery_energy_kwh"],
+                    rtol=1e-9)
+    assert r["usable_battery_energy_kwh"] == pytest.approx(83.7, rel=0.03)
+    assert r["electricity_kwh_per_100km"] > r["electricity_dc_kwh_per_100km"] / turbo.drive.charger_efficiency
+    ds = hs.simulate(turbo, cyc)
+    k = 1000
+    f = float(road_load_force_n(turbo.chassis.to_kernel(), 60 / 3.6))
+    p_in = ds["battery_power"].values[k]
+    p_loss = sum(ds[n].values[k] for n in ("front_motor_loss", "rear_motor_loss", "inverter_loss", "gearbox_loss"))
+    assert_allclose(p_in, f * 60 / 3.6 + p_loss + turbo.accessories.battery_power_w, rtol=1e-9)
+
+
+def test_epa_combination(turbo):
+    from hybridsim.procedures.bev import epa_bev
+
+    r = epa_bev(turbo, hs.load_cycle("udds"), hs.load_cycle("hwfet"))
+    assert_allclose(r["electricity_kwh_per_100km"],
+                    0.55 * r["city_kwh_per_100km"] + 0.45 * r["highway_kwh_per_100km"], rtol=1e-12)
+    assert_allclose(r["mpge_combined_unadjusted"] * r["electricity_kwh_per_100km"] / 100 * 1.609344, 33.705,
+                    rtol=1e-12)
+    assert r["range_adjusted_km"] == pytest.approx(0.7 * r["range_km"])
+    assert r["city_kwh_per_100km"] > r["city_dc_kwh_per_100km"]
+
+
+def test_wltp_range_consistent(turbo):
+    from hybridsim.procedures.bev import wltp_bev
+
+    r = wltp_bev(turbo, hs.load_cycle("wltc"))
+    assert r["full_cycles"] >= 10
+    assert r["range_km"] > r["full_cycles"] * r["first_cycle_distance_km"]
+    assert r["usable_battery_energy_kwh"] == pytest.approx(83.7, rel=0.03)
+
+
+def test_bev_rejects_cold_start(turbo):
+    with pytest.raises(ValueError, match="cold_start=True"):
+        hs.simulate(turbo, hs.load_cycle("nedc"), cold_start=True)
+
+
+# --- validation -----------------------------------------------------------------------------------------
+
+def _claim(v, quantity, procedure):
+    return next(c for c in v.claims if c.quantity == quantity and c.procedure == procedure)
+
+
+@pytest.mark.validation
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "Simulated 20.8 kWh/100 km at the wall vs the claimed 26.0 (-20 %). The same model matches the EPA raw lab "
+    "figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated 18.9 / 19.2), so the gap "
+    "is in the WLTP test conditions we do not have (EU road load of the worst-case interpolation vehicle, "
+    "battery conditioning, charger losses above 10 %), not tuned away."))
+def test_validation_turbo_wltp(turbo):
+    r = procedures.wltp(turbo)
+    c = _claim(turbo, "electricity_kwh_per_100km", "wltp")
+    print(f"\nTaycan Turbo WLTP: simulated {r['electricity_kwh_per_100km']:.2f} kWh/100 km at the wall "
+          f"({r['electricity_dc_kwh_per_100km']:.2f} DC), range {r['range_km']:.0f} km; claimed {c.value} kWh/100 km,"
+          f" range 381–450 km")
+    assert abs(r["electricity_kwh_per_100km"] - c.value) / c.value < 0.15
+
+
+@pytest.mark.validation
+def test_validation_turbo_nedc_range(turbo):
+    r = procedures.nedc(turbo)
+    c = _claim(turbo, "range_km", "nedc")
+    print(f"\nTaycan Turbo NEDC range: simulated {r['range_km']:.0f} km ({r['electricity_kwh_per_100km']:.2f} "
+          f"kWh/100 km at the wall); claimed > {c.value_min:.0f} km")
+    assert r["range_km"] > c.value_min * 0.85
+
+
+@pytest.mark.validation
+def test_validation_turbo_epa_raw_lab(turbo):
+    """Not a [[claims]] entry (vehicles.md §3.4: EPA MY2022 Test Car List, mapping of the test car E)."""
+    r = procedures.epa(turbo)
+    print(f"\nTaycan Turbo EPA unadjusted at the wall: UDDS {r['city_kwh_per_100km']:.1f} (lab 19.9), HWFET "
+          f"{r['highway_kwh_per_100km']:.1f} (lab 18.8) kWh/100 km; adjusted combined "
+          f"{r['electricity_adjusted_kwh_per_100km']:.1f} (label 30.4), range adjusted {r['range_adjusted_km']:.0f}"
+          f" km (label 323)")
+    assert abs(r["city_kwh_per_100km"] - 19.9) / 19.9 < 0.15
+    assert abs(r["highway_kwh_per_100km"] - 18.8) / 18.8 < 0.15
+
+
+def _perf_check(v, key, simulated, tol=0.15):
+    c = next(c for c in v.claims if c.quantity == key)
+    print(f"\n{v.name} {key}: simulated {simulated:.2f}, claimed {c.value}")
+    assert abs(simulated - c.value) / c.value < tol
+
+
+@pytest.mark.validation
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "Simulated 3.51 s vs the claimed 2.8 s (+25 %): with μ = 1.0 (an estimate for road tyres) the launch is "
+    "traction-limited at ≈ 8.8 m/s² to 80 km/h, and the published 2.5 s of overboost ends before 100 km/h; "
+    "the claim implies ≈ 1 g average, i.e. a higher effective μ than we assume. Not tuned."))
+def test_validation_turbo_s_0_100(turbo_s):
+    _perf_check(turbo_s, "accel_0_100_s", performance.acceleration(turbo_s, 0, 100))
+
+
+@pytest.mark.validation
+def test_validation_turbo_s_0_200(turbo_s):
+    _perf_check(turbo_s, "accel_0_200_s", performance.acceleration(turbo_s, 0, 200))
+
+
+@pytest.mark.validation
+def test_validation_turbo_s_top_speed(turbo_s):
+    _perf_check(turbo_s, "top_speed_kmh", performance.top_speed(turbo_s))
+
+
+def test_summary_has_bev_variables(turbo):
+    ds = hs.simulate(turbo, hs.load_cycle("nedc"))
+    for name in ("front_motor_torque", "rear_motor_loss", "rear_gear", "battery_chemical_power", "soc"):
+        assert name in ds and ds[name].attrs["units"]
+    assert math.isfinite(summarize(ds)["electricity_kwh_per_100km"])
+    assert dataclasses.is_dataclass(turbo.drive)
