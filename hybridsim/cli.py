@@ -1,4 +1,11 @@
-"""The ``hybridsim`` command line: ``list vehicles|cycles`` and ``simulate VEHICLE CYCLE``.
+"""The ``hybridsim`` command line: ``list``, ``simulate``, ``nedc``/``wltp``/``epa``, ``perf``, ``verify``.
+
+* ``hybridsim simulate VEHICLE CYCLE [--soc S] [--cold] [--ambient C]``: one run, headline figures and
+  the energy breakdown.
+* ``hybridsim nedc|wltp|epa VEHICLE``: the type-approval procedure (:mod:`hybridsim.procedures`).
+* ``hybridsim perf VEHICLE``: acceleration and top speed (:func:`hybridsim.performance.summary`).
+* ``hybridsim verify [VEHICLE ...] [--plot claims.png] [--out claims.csv]``: every claim of the vehicle
+  files next to its simulation (:mod:`hybridsim.verify`).
 
 The CLI only parses arguments, calls the public API and formats what it returns; no physics here.
 
@@ -148,7 +155,8 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from . import simulate, summarize
 
-    ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle))
+    ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle), cold_start=args.cold, ambient_temp_c=args.ambient,
+                  soc_init=args.soc, soc_balance=args.soc is None)
     roles = {n: ds[n].attrs["energy_role"] for n in ds.data_vars if "energy_role" in ds[n].attrs}
     print(_summary_text(summarize(ds), roles))
     written = []
@@ -176,15 +184,166 @@ def _add_simulate(sub) -> None:
                    help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
     p.add_argument("cycle", metavar="CYCLE",
                    help="shipped cycle name or alias (see 'hybridsim list cycles') or a path to a .csv file")
+    p.add_argument("--soc", metavar="S", type=float, default=None,
+                   help="run once from this initial state of charge, 0-1 (vehicles with a battery; default: "
+                        "hybrids charge-balanced from the controller's target, plug-ins and EVs from full)")
+    p.add_argument("--cold", action="store_true",
+                   help="cold start: engine soaked at the ambient temperature (vehicles with a thermal model)")
+    p.add_argument("--ambient", metavar="C", type=float, default=23.0,
+                   help="ambient (soak) temperature in degC for --cold (default 23)")
     p.add_argument("--out", metavar="FILE.nc", help="write the time series to a netCDF file")
     p.add_argument("--plot", metavar="FILE.png", help="write speed, power and engine-speed plots to a PNG")
     p.set_defaults(func=_cmd_simulate)
 
 
+# ---------------------------------------------------------------- nedc / wltp / epa / perf
+
+#: Key suffix → display unit, for procedure results (longest suffix first).
+_UNITS = (
+    ("_l_per_100km", "L/100 km"), ("_kwh_per_100km", "kWh/100 km"), ("_g_per_km", "g/km"),
+    ("_w_per_kg", "W/kg"), ("_kmh", "km/h"), ("_kwh", "kWh"), ("_km", "km"), ("_kg", "kg"), ("_kw", "kW"),
+    ("_pct", "%"), ("_temp_c", "degC"), ("_c", "degC"), ("_s", "s"),
+)
+_WORDS = {"co2": "CO2", "pmr": "PMR", "soc": "SOC", "rcb": "RCB", "uf": "UF", "cs": "CS", "cd": "CD", "dc": "DC",
+          "ac": "AC", "ftp": "FTP", "hwfet": "HWFET", "wltc": "WLTC", "soak": "soak temperature"}
+
+
+def _split_unit(key: str) -> tuple[str, str]:
+    unit = ""
+    if key.startswith("mpg_"):
+        key, unit = key[4:] + "_fuel_economy", "mpg"
+    for suffix, u in _UNITS:
+        if not unit and key.endswith(suffix):
+            key, unit = key[: -len(suffix)], u
+    return " ".join(_WORDS.get(w, w) for w in key.split("_")), unit
+
+
+def _fmt_value(v: object) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v).lower() if isinstance(v, bool) else "-"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "-"
+        if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
+            return f"{v:.2e}"
+        return f"{v:.1f}" if abs(v) >= 100 else f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1 else f"{v:.2f}"
+    return str(v)
+
+
+def _result_text(result: dict, title: str = "") -> str:
+    """A procedure's result dict as text: scalars as quantity/value/unit, nested tables below."""
+    rows, nested = [], []
+    for key, val in result.items():
+        if isinstance(val, dict):
+            nested.append((key, val))
+        elif isinstance(val, list | tuple):
+            continue  # per-cycle detail lists: see the Python API
+        else:
+            label, unit = _split_unit(key)
+            rows.append((label, val, unit))
+    # numbers right-aligned in a column of their own width, text left-aligned from the same column
+    numw = max([len(_fmt_value(v)) for _, v, _ in rows if not isinstance(v, str)] + [5])
+    rows = [(lab, _fmt_value(v) if isinstance(v, str) else f"{_fmt_value(v).rjust(numw)} {u}".rstrip())
+            for lab, v, u in rows]
+    parts = [(title + "\n" if title else "") + _table(("quantity", "value"), rows)]
+    for key, val in nested:
+        if val and all(isinstance(x, dict) for x in val.values()):
+            cols = list(dict.fromkeys(k for x in val.values() for k in x))
+            heads = [" ".join(filter(None, (_split_unit(c)[0], f"[{_split_unit(c)[1]}]" if _split_unit(c)[1] else "")))
+                     for c in cols]
+            trows = [(name, *(_fmt_value(x.get(c)) for c in cols)) for name, x in val.items()]
+            parts.append(f"{key.replace('_', ' ')}:\n" + _table((key.rstrip("s") or key, *heads), trows,
+                                                               "l" + "r" * len(cols)))
+        else:
+            parts.append(_result_text(val, f"{key}:"))
+    return "\n\n".join(parts)
+
+
+def _cmd_procedure(args: argparse.Namespace) -> int:
+    from . import procedures
+
+    result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle))
+    print(_result_text(result))
+    return 0
+
+
+def _add_procedures(sub) -> None:
+    helps = {
+        "nedc": "NEDC type-approval result (UN R83 / R101: inertia class, cold start, battery balance)",
+        "wltp": "WLTP result (UN GTR 15: class, downscaling, test mass, per-phase, RCB; plug-ins and EVs too)",
+        "epa": "EPA result (FTP-75 bag-weighted, HWFET, 55/45 combined and the label adjustment)",
+    }
+    for name, text in helps.items():
+        p = sub.add_parser(name, help=text, description=text + ".")
+        p.add_argument("vehicle", metavar="VEHICLE",
+                       help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
+        p.set_defaults(func=_cmd_procedure)
+
+
+def _cmd_perf(args: argparse.Namespace) -> int:
+    from . import performance
+
+    vehicle = _vehicle(args.vehicle)
+    print(_result_text({"vehicle": vehicle.id, **performance.summary(vehicle)}))
+    return 0
+
+
+def _add_perf(sub) -> None:
+    p = sub.add_parser("perf", help="acceleration and top speed (0-100, 80-120, quarter mile, top speed)",
+                       description="Acceleration times and top speed of a vehicle.")
+    p.add_argument("vehicle", metavar="VEHICLE",
+                   help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
+    p.set_defaults(func=_cmd_perf)
+
+
+# ---------------------------------------------------------------- verify
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import format_table, verify, write_csv
+
+    vehicles = [_vehicle(v) for v in args.vehicles] if args.vehicles else None
+    rows = verify(vehicles)
+    if not rows:
+        raise ValueError("no [[claims]] in the selected vehicle files: nothing to verify")
+    print(format_table(rows))
+    written = []
+    if args.out:
+        write_csv(rows, args.out)
+        written.append(args.out)
+    if args.plot:
+        from .plot import plot_claims
+
+        ax = plot_claims(rows)
+        ax.figure.savefig(args.plot, dpi=120)
+        written.append(args.plot)
+    if written:
+        print()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_verify(sub) -> None:
+    p = sub.add_parser(
+        "verify", help="every claimed figure of the vehicle files next to its simulation",
+        description="Run the right procedure (nedc, wltp, epa, perf; road tests against WLTP) for every "
+                    "[[claims]] entry and print one table: claimed, simulated, difference in %%.")
+    p.add_argument("vehicles", metavar="VEHICLE", nargs="*",
+                   help="vehicle ids or .toml paths (default: all shipped vehicles)")
+    p.add_argument("--out", metavar="FILE.csv",
+                   help="write the table as CSV (vehicle, claim, claimed, simulated, difference_pct, "
+                        "procedure, source)")
+    p.add_argument("--plot", metavar="FILE.png", help="write a bar chart of the differences to a PNG")
+    p.set_defaults(func=_cmd_verify)
+
+
 # ---------------------------------------------------------------- entry point
 
 #: One function per command; each adds its subparser and sets ``func``.
-COMMANDS: list[Callable] = [_add_list, _add_simulate]
+COMMANDS: list[Callable] = [_add_list, _add_simulate, _add_procedures, _add_perf, _add_verify]
 
 
 def build_parser() -> argparse.ArgumentParser:

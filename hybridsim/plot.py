@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 # (units in the Dataset, display unit) -> factor
 _CONVERSIONS = {
     ("m s-1", "km/h"): 3.6,
     ("W", "kW"): 1e-3,
     ("rad s-1", "rpm"): 30.0 / math.pi,
     ("1", "-"): 1.0,
+    ("1", "%"): 100.0,
     ("s", "s"): 1.0,
+    ("N m", "N·m"): 1.0,
 }
 
 
@@ -158,6 +162,180 @@ def plot_energy_breakdown(summary_or_ds, ax=None):
     ax.grid(axis="x", alpha=0.3)
     title = f"{summary.get('vehicle', '')} on {summary.get('cycle', '')}".strip()
     ax.set_title(f"{title}: source energy {source:.2f} kWh" if source else title)
+    return ax
+
+
+def _vehicle_of(ds, vehicle):
+    """The vehicle of a run: the one given, else the shipped vehicle named in ``ds.attrs``."""
+    if vehicle is not None:
+        return vehicle
+    from .vehicle import load_vehicle
+
+    return load_vehicle(ds.attrs["vehicle"])
+
+
+def plot_soc(ds, ax=None):
+    """Battery state of charge in % against time in s (vehicles with a battery); returns the Axes."""
+    ax = _new_axes(ax)
+    t = _time(ds)
+    if "soc" not in ds:
+        raise ValueError(f"{ds.attrs.get('vehicle', 'this run')}: no battery, no SOC to plot")
+    soc = _values(ds, "soc", "%")
+    ax.plot(t, soc, color="C2", lw=1.0, label="SOC")
+    ax.axhline(soc[0], color="0.5", lw=0.8, ls="--", label=f"start ({soc[0]:.1f} %)")
+    ax.set_xlabel("time [s]")
+    ax.set_ylabel("state of charge [%]")
+    ax.set_xlim(t[0], t[-1])
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best")
+    ax.set_title(f"Battery state of charge\n{_title(ds)}", fontsize=10)
+    return ax
+
+
+def plot_engine_map(ds, ax=None, *, vehicle=None, color_by_time: bool = True):
+    """Engine operating points over the brake-efficiency map, with the WOT curve and the optimal line.
+
+    Contours: brake thermal efficiency [%] of ``vehicle.engine.data()`` (``vehicle`` defaults to the
+    shipped vehicle named in ``ds.attrs``). Line: minimum-fuel operating line
+    (:func:`hybridsim.components.engine_maps.optimal_operating_line` between idle and maximum speed, as
+    the THS controller uses it). Points: every fuelled time step of the run, coloured by time.
+    """
+    from .components.engine import RPM
+    from .components.engine_maps import optimal_operating_line
+
+    v = _vehicle_of(ds, vehicle)
+    if v.engine is None:
+        raise ValueError(f"{v.id}: no engine, no engine map to plot")
+    e = v.engine
+    m = e.data()
+    ax = _new_axes(ax, figsize=(8.5, 5.5))
+    rpm = m.speed_rad_s / RPM
+    eta = m.efficiency() * 100.0
+    top = float(max(m.wot_nm.max(), 1.0)) * 1.08
+    levels = [lv for lv in (10, 15, 20, 24, 27, 30, 32, 34, 35, 36, 37, 38, 39, 40, 41, 42)
+              if lv < float(np.nanmax(eta))]
+    ax.contourf(rpm, m.torque_nm, eta.T, levels=[0, *levels, 100], cmap="Greys", alpha=0.55)
+    cl = ax.contour(rpm, m.torque_nm, eta.T, levels=levels, colors="0.35", linewidths=0.6)
+    ax.clabel(cl, fmt="%g %%", fontsize=7)
+    ax.plot(rpm, m.wot_nm, color="k", lw=1.8, label="full load (WOT)")
+    ool = optimal_operating_line(m, e.idle_speed_rpm * RPM, e.max_speed_rpm * RPM)
+    ax.plot(ool.speed_rad_s / RPM, ool.torque_nm, color="C3", lw=1.2, ls="--", label="optimal operating line",
+            zorder=4)
+    w = _values(ds, "engine_speed", "rpm")
+    trq = ds["engine_torque"].values
+    on = (ds["fuel_rate"].values > 0) & (w > 0)
+    t = _time(ds)
+    pts = ax.scatter(w[on], trq[on], c=t[on] if color_by_time else "C0", s=14, cmap="viridis", alpha=0.8,
+                     lw=0, label=f"operating points ({int(on.sum())} fuelled steps)", zorder=3)
+    if color_by_time and on.any():
+        ax.figure.colorbar(pts, ax=ax, label="time [s]", pad=0.01)
+    ax.set_xlim(0.8 * e.idle_speed_rpm, max(e.max_speed_rpm, float(w.max()) if w.size else 0) * 1.03)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("engine speed [rpm]")
+    ax.set_ylabel("engine torque [N·m]")
+    ax.set_title(f"Engine operating points over the brake-efficiency map [%]\n{_title(ds)}", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_power_split(ds, ax=None):
+    """Power-split speeds: engine (carrier), MG1 (sun), ring and MG2 in rpm against time (THS runs)."""
+    ax = _new_axes(ax)
+    for name in ("engine_speed", "mg1_speed", "mg2_speed"):
+        if name not in ds:
+            raise ValueError(f"{ds.attrs.get('vehicle', 'this run')}: no {name} (not a power-split run)")
+    t = _time(ds)
+    lines = [("engine_speed", "engine (carrier)", "C3", 1.2), ("mg1_speed", "MG1 (sun)", "C0", 0.9),
+             ("ring_speed", "ring (to the wheels)", "0.4", 0.9), ("mg2_speed", "MG2", "C2", 0.9)]
+    for name, label, color, lw in lines:
+        if name in ds:
+            ax.plot(t, _values(ds, name, "rpm"), color=color, lw=lw, label=label)
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.set_xlabel("time [s]")
+    ax.set_ylabel("speed [rpm]")
+    ax.set_xlim(t[0], t[-1])
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", ncols=2, fontsize=8)
+    ax.set_title(f"Power-split speeds\n{_title(ds)}", fontsize=10)
+    return ax
+
+
+def plot_lever(ds, time_s: float, ax=None, *, vehicle=None):
+    """Lever diagram of the power-split planetary at the instant nearest ``time_s``.
+
+    The three vertical axes are sun (MG1), carrier (engine) and ring, spaced in the ratio
+    sun–carrier : carrier–ring = Zr : Zs, so the speeds lie on one straight line (Willis:
+    ω_s·Zs + ω_r·Zr = ω_c·(Zs + Zr)). Speeds in rpm; torques of the run printed beside each node.
+    """
+    v = _vehicle_of(ds, vehicle)
+    if v.planetary is None:
+        raise ValueError(f"{v.id}: no planetary gear set, no lever diagram")
+    zs, zr = v.planetary.sun_teeth, v.planetary.ring_teeth
+    t = _time(ds)
+    k = int(np.argmin(np.abs(t - time_s)))
+    speeds = [_values(ds, n, "rpm")[k] for n in ("mg1_speed", "engine_speed", "ring_speed")]
+    torques = [ds[n].values[k] for n in ("mg1_torque", "engine_torque")] + [math.nan]
+    x = [0.0, zr / (zs + zr), 1.0]
+    ax = _new_axes(ax, figsize=(6.5, 5.5))
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.plot(x, speeds, color="C3", lw=2.0, marker="o", ms=7, label="speed line (Willis)")
+    names = ("sun\nMG1", "carrier\nengine", "ring\nwheels, MG2")
+    for xi, s_, tq in zip(x, speeds, torques, strict=True):
+        ax.axvline(xi, color="0.6", lw=1.0)
+        txt = f"{s_:.0f} rpm" + (f"\n{tq:.0f} N·m" if math.isfinite(tq) else "")
+        ax.annotate(txt, (xi, s_), textcoords="offset points", xytext=(7, 4), fontsize=8,
+                    bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1})
+    ax.set_xticks(x, names, fontsize=8)
+    ax.set_xlim(-0.15, 1.25)
+    ax.set_ylabel("speed [rpm]")
+    v_kmh = _values(ds, "speed", "km/h")[k]
+    ax.set_title(f"Lever diagram at t = {t[k]:.0f} s ({v_kmh:.0f} km/h)\n{_title(ds)}", fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_claims(rows, ax=None):
+    """Claimed vs simulated for the rows of :func:`hybridsim.verify.verify`: one bar per claim.
+
+    Mixed quantities (L/100 km, km, s) are put on one axis as the difference from the claim in %
+    (0 inside a claimed range); each bar is labelled with both figures and the unit. Bars within ±5 %
+    green, within ±15 % orange, beyond red; claims with no simulated figure are listed as "n/a".
+    """
+    n = len(rows)
+    ax = _new_axes(ax, figsize=(10.0, 0.42 * n + 2.2))
+    labels, diffs, colors, notes = [], [], [], []
+    for r in rows:
+        labels.append(f"{r.vehicle} · {r.label} ({r.procedure_text.replace(' (vs ', ' vs ').rstrip(')')})")
+        d = r.difference_pct
+        ok = math.isfinite(d)
+        diffs.append(d if ok else 0.0)
+        colors.append("0.8" if not ok else "C2" if abs(d) <= 5 else "C1" if abs(d) <= 15 else "C3")
+        sim = f"{r.simulated:.3g}" if ok else "n/a"
+        claim = f"{r.claimed_text} {r.unit}"
+        notes.append(f"sim {sim} vs claim {claim}" if ok else f"n/a (claim {claim})")
+    y = np.arange(n)[::-1]
+    ax.axvspan(-5, 5, color="C2", alpha=0.08, lw=0)
+    ax.barh(y, diffs, color=colors, height=0.6)
+    zero = [yi for yi, d, c in zip(y, diffs, colors, strict=True) if abs(d) < 0.5 and c != "0.8"]  # ≈ 0 or in range
+    ax.plot([0.0] * len(zero), zero, "o", color="C2", ms=6, zorder=3)  # inside the claimed range
+    ax.axvline(0.0, color="k", lw=0.8)
+    lim = max([abs(d) for d in diffs] + [10.0]) * 1.15
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="C2", label="within ±5 % (dot: inside the claimed range)"),
+                       Patch(color="C1", label="within ±15 %"), Patch(color="C3", label="beyond ±15 %"),
+                       Patch(color="0.8", label="no simulated figure")],
+              loc="upper center", bbox_to_anchor=(0.5, -0.7 / (0.42 * n + 1.8)), ncols=4, fontsize=7,
+              frameon=False)
+    for yi, d, note in zip(y, diffs, notes, strict=True):  # text right of the bar end or of zero
+        ax.annotate(note, (max(d, 0.0), yi), textcoords="offset points", xytext=(5, 0), va="center", ha="left",
+                    fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(-lim * 1.05, lim * 1.6)
+    ax.set_xlabel("simulated − claimed [% of the claim]  (0 inside a claimed range; shaded band ±5 %)")
+    ax.set_title("Claimed vs simulated")
+    ax.grid(axis="x", alpha=0.3)
     return ax
 
 

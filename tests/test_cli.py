@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 import hybridsim as hs
+from hybridsim import procedures
 from hybridsim._resources import data_dir
 from hybridsim.cli import main
 
@@ -114,7 +115,8 @@ def test_missing_argument_is_usage_error(capsys):
     assert "CYCLE" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["list", "--help"], ["simulate", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["list", "--help"], ["simulate", "--help"], ["nedc", "--help"],
+                                  ["wltp", "--help"], ["epa", "--help"], ["perf", "--help"], ["verify", "--help"]])
 def test_help(capsys, argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
@@ -136,3 +138,91 @@ def test_module_runs_as_script():
                           text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "simulate" in proc.stdout
+
+
+# ---------------------------------------------------------------- simulate options
+
+
+def test_simulate_cold_and_soc_options(capsys):
+    v = hs.load_vehicle("ralink")
+    ds = hs.simulate(v, hs.load_cycle("nedc"), cold_start=True, ambient_temp_c=10.0, soc_init=0.55,
+                     soc_balance=False)
+    fuel = hs.summarize(ds)["fuel_l_per_100km"]
+    code, out, err = run(capsys, "simulate", "ralink", "nedc", "--cold", "--ambient", "10", "--soc", "0.55")
+    assert code == 0 and err == ""
+    assert f"{fuel:.2f} L/100 km" in out and "SOC start/end" in out and "0.550 /" in out
+    assert "charge-balanced" not in out  # --soc runs once from that SOC
+
+
+def test_simulate_soc_out_of_window(capsys):
+    code, _, err = run(capsys, "simulate", "ralink", "nedc", "--soc", "0.95")
+    assert code == 2
+    assert_one_line_error(err, "soc_init = 0.95", "allowed")
+
+
+def test_simulate_soc_without_battery(capsys):
+    code, _, err = run(capsys, "simulate", "xingyue_l", "nedc", "--soc", "0.5")
+    assert code == 2
+    assert_one_line_error(err, "soc_init", "no battery")
+
+
+# ---------------------------------------------------------------- procedures
+
+
+def test_nedc_command(capsys):
+    r = procedures.nedc(hs.load_vehicle("ralink"))
+    code, out, err = run(capsys, "nedc", "ralink")
+    assert code == 0 and err == ""
+    fuel_line = next(ln for ln in out.splitlines() if ln.split()[:1] == ["fuel"])
+    assert f"{r['fuel_l_per_100km']:.2f} L/100 km" in fuel_line
+    assert "inertia class" in out and "1470 kg" in out
+    assert "udc" in out and "eudc" in out  # the per-phase table
+
+
+def test_wltp_command(capsys):
+    code, out, _ = run(capsys, "wltp", "xingyue_l")
+    assert code == 0
+    assert "WLTC class" in out and "class3b" in out and "test mass" in out
+    assert "extra_high" in out and "W/kg" in out
+
+
+def test_epa_command(capsys):
+    code, out, _ = run(capsys, "epa", "xingyue_l")
+    assert code == 0
+    assert "fuel city label" in out and "mpg" in out and "phase1_cold_transient" in out
+
+
+def test_procedure_unknown_vehicle(capsys):
+    code, out, err = run(capsys, "wltp", "nosuchcar")
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "nosuchcar")
+
+
+def test_perf_command(capsys):
+    pytest.importorskip("hybridsim.performance")
+    code, out, err = run(capsys, "perf", "xingyue_l")
+    assert code == 0 and err == ""
+    assert "accel 0 100" in out and " s" in out and "top speed" in out and "km/h" in out
+
+
+# ---------------------------------------------------------------- verify
+
+
+def test_verify_table_csv_and_plot(capsys, tmp_path):
+    csv_path, png = tmp_path / "claims.csv", tmp_path / "claims.png"
+    code, out, err = run(capsys, "verify", "ralink", "--out", str(csv_path), "--plot", str(png))
+    assert code == 0 and err == ""
+    assert "road (vs wltp)" in out and "4.1–4.4" in out
+    assert f"wrote {csv_path}" in out and f"wrote {png}" in out
+    header = csv_path.read_text(encoding="utf-8").splitlines()[0]
+    assert header == "vehicle,claim,claimed,simulated,difference_pct,procedure,source"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_verify_vehicle_without_claims(capsys, tmp_path):
+    text = (data_dir("vehicles") / "xingyue_l.toml").read_text(encoding="utf-8")
+    path = tmp_path / "noclaims.toml"
+    path.write_text(text[: text.index("[[claims]]")], encoding="utf-8")
+    code, _, err = run(capsys, "verify", str(path))
+    assert code == 2
+    assert_one_line_error(err, "no [[claims]]")

@@ -70,3 +70,60 @@ def test_plot_run_saves_png(ds, tmp_path):
         assert has_unit(ax.get_ylabel())
     assert has_unit(fig.axes[2].get_xlabel())
     assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------- hybrid views, engine map, claims
+
+
+@pytest.fixture(scope="module")
+def ths_ds():
+    return hs.simulate(hs.load_vehicle("ralink"), hs.load_cycle("nedc"))
+
+
+def test_soc_plot(ths_ds):
+    ax = plot.plot_soc(ths_ds)
+    assert has_unit(ax.get_xlabel()) and "[%]" in ax.get_ylabel() and ax.get_legend() is not None
+    assert max(ax.get_lines()[0].get_ydata()) == pytest.approx(100 * float(ths_ds.soc.max()))
+
+
+def test_soc_plot_needs_a_battery(ds):
+    with pytest.raises(ValueError, match="no battery"):
+        plot.plot_soc(ds)
+
+
+def test_power_split_plot(ths_ds):
+    ax = plot.plot_power_split(ths_ds)
+    assert has_unit(ax.get_xlabel()) and "[rpm]" in ax.get_ylabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["engine (carrier)", "MG1 (sun)"] and "MG2" in labels
+
+
+def test_lever_points_are_on_one_line(ths_ds):
+    ax = plot.plot_lever(ths_ds, 1000.0)
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "speed line (Willis)")
+    x, y = (list(map(float, a)) for a in line.get_data())  # sun, carrier, ring
+    # Willis: the carrier speed is the lever-weighted mean of the sun and ring speeds
+    assert y[1] == pytest.approx(y[0] + (y[2] - y[0]) * x[1], rel=1e-6, abs=1e-6)
+    assert "[rpm]" in ax.get_ylabel() and "t = 1000 s" in ax.get_title()
+
+
+@pytest.mark.parametrize("vid", ["ralink", "xingyue_l"])
+def test_engine_map_plot(vid, ths_ds, ds):
+    run = ths_ds if vid == "ralink" else ds
+    ax = plot.plot_engine_map(run)
+    assert ax.get_xlabel() == "engine speed [rpm]" and ax.get_ylabel() == "engine torque [N·m]"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == "full load (WOT)" and labels[1] == "optimal operating line"
+    fuelled = int(((run.fuel_rate.values > 0) & (run.engine_speed.values > 0)).sum())
+    assert len(ax.collections[-1].get_offsets()) == fuelled  # every fuelled step is a point
+
+
+def test_claims_plot():
+    from hybridsim.verify import verify
+
+    rows = verify(["ralink"])
+    ax = plot.plot_claims(rows)
+    assert has_unit(ax.get_xlabel())
+    bars = [p for p in ax.patches if p.get_height() == pytest.approx(0.6)]
+    assert [b.get_width() for b in bars] == pytest.approx([r.difference_pct for r in rows])
+    assert any("vs claim 4.2 L/100 km" in t.get_text() for t in ax.texts)

@@ -1,18 +1,20 @@
-"""Type-approval test procedures built on :func:`hybridsim.simulate`.
+"""NEDC as UN R83 / R101 run it: reference mass, inertia class, cold start, battery balance.
 
-So far: NEDC for conventional cars and non-plug-in hybrids (UN R83 Annex 4a with the R101 rules for
-NOVC-HEVs). Each formula cites its regulation; status tags as in the reference files (S sourced,
-M from the literature/regulation as recalled, not re-verified here, E our choice).
+Conventional cars and non-plug-in hybrids (NOVC-HEV) are simulated here; plug-in hybrids go to
+:func:`hybridsim.procedures.phev.nedc_ovc` (the R101 Annex 8 formula C = (De·C1 + Dav·C2)/(De + Dav),
+Dav = 25 km) and battery-electric cars to :func:`hybridsim.procedures.bev.nedc_bev` (R101 Annex 7),
+both given the test vehicle at the inertia class and the NEDC built here. Each formula cites its
+regulation; status tags as in the reference files (S sourced, M from the literature/regulation as
+recalled, not re-verified here, E our choice).
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 from ..cycles import load_cycle
 from ..results import summarize
 from ..simulate import simulate
 from ..vehicle import Vehicle
+from ._common import is_electric, is_plugin, phase_results, with_test_mass
 
 # UN R83 Annex 4a: reference-mass bands [kg] → equivalent inertia class [kg] (M; reference/components.md §6.3)
 R83_INERTIA_CLASSES: tuple[tuple[float, float, float], ...] = (
@@ -46,25 +48,44 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
 
     * Test mass: the equivalent inertia class of the reference mass (R83 Annex 4a table), set on the
       dynamometer; the vehicle's own road-load coefficients are used (its coast-down when the file has
-      one, else its physical estimate at that mass).
+      one, else its physical estimate at the reference mass, R83 Annex 4a §5 / Annex 7).
     * Cold start after a soak at 20–30 °C (``soak_temp_c``) for vehicles with a thermal model (hybrids
       here); the conventional model has none yet and runs hot (``cold_start`` in the result says which).
-    * Hybrids: charge-balanced fuel (R101 Annex 8 §3.3 corrects the result to zero battery energy
-      change; here the initial SOC is iterated to a balanced run, else interpolated — see simulate()).
+    * NOVC-HEV: charge-balanced fuel. R101 Annex 8 §3.3 (M) corrects the result to zero battery energy
+      change (or accepts it when the change is below its threshold); here the initial SOC is iterated to
+      a balanced run, else the fuel is interpolated to zero net battery energy (the K-factor idea), see
+      :func:`hybridsim.simulate`. ``fuel_raw_l_per_100km`` is the last run before that correction.
+    * OVC-HEV (plug-in): :func:`hybridsim.procedures.phev.nedc_ovc`; BEV:
+      :func:`hybridsim.procedures.bev.nedc_bev` (their keys are merged into the result).
     """
     ref = nedc_reference_mass_kg(vehicle)
     inertia = nedc_inertia_class_kg(ref)
-    test = dataclasses.replace(vehicle, chassis=dataclasses.replace(
-        vehicle.chassis, payload_kg=inertia - vehicle.chassis.mass_kg))
-    if cold_start is None:
-        cold_start = vehicle.architecture != "conventional"
-    ds = simulate(test, load_cycle("nedc"), cold_start=cold_start, ambient_temp_c=soak_temp_c)
-    s = summarize(ds)
+    test = with_test_mass(vehicle, inertia, road_load_mass_kg=ref)
+    cycle = load_cycle("nedc")
     out = {
         "procedure": "NEDC (UN R83 Annex 4a; R101 Annex 8 for NOVC-HEV)",
         "vehicle": vehicle.id,
         "reference_mass_kg": ref,
         "inertia_class_kg": inertia,
+        "test_mass_kg": test.chassis.sim_mass_kg,
+    }
+    if is_plugin(vehicle):
+        from . import phev
+
+        out["procedure"] = "NEDC OVC-HEV (UN R101 Annex 8)"
+        out.update(phev.nedc_ovc(test, cycle))
+        return out
+    if is_electric(vehicle):
+        from . import bev
+
+        out["procedure"] = "NEDC PEV (UN R101 Annex 7)"
+        out.update(bev.nedc_bev(test, cycle))
+        return out
+    if cold_start is None:
+        cold_start = vehicle.architecture != "conventional"
+    ds = simulate(test, cycle, cold_start=cold_start, ambient_temp_c=soak_temp_c)
+    s = summarize(ds)
+    out.update({
         "cold_start": bool(cold_start),
         "soak_temp_c": soak_temp_c if cold_start else None,
         "distance_km": s["distance_km"],
@@ -73,8 +94,9 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
         "electricity_kwh_per_100km": s["electricity_kwh_per_100km"],
         "trace_miss_max_kmh": s["trace_miss_max_kmh"],
         "energy_balance_rel_error": s["energy_balance_rel_error"],
-    }
+    })
     for key in ("fuel_raw_l_per_100km", "soc_balance_method", "soc_balance_residual"):
         if key in s:
             out[key] = s[key]
+    out["phases"] = phase_results(ds, cycle)
     return out

@@ -1,0 +1,114 @@
+"""Pieces every test procedure shares: the test vehicle at a test mass, rated power, per-phase results.
+
+Status tags as in the reference files: S sourced, S* secondary source, M regulation text as recalled
+(not re-verified offline), E our estimate or choice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from ..cycles import Cycle
+from ..vehicle import Vehicle
+
+#: Mass of the driver that EU/UN "mass in running order" includes and our ``chassis.mass_kg`` (curb,
+#: DIN, without driver) does not (EU 2017/1151 Art. 2; UN R83 §2.2; M).
+DRIVER_MASS_KG = 75.0
+
+#: Architectures charged from the grid and those with no engine (the plug-in and BEV branches).
+PLUGIN_ARCHITECTURES = ("p2",)
+ELECTRIC_ARCHITECTURES = ("bev",)
+
+
+def is_plugin(vehicle: Vehicle) -> bool:
+    """OVC-HEV (off-vehicle charging hybrid, "plug-in")."""
+    return vehicle.architecture in PLUGIN_ARCHITECTURES
+
+
+def is_electric(vehicle: Vehicle) -> bool:
+    """Pure electric vehicle (PEV / BEV)."""
+    return vehicle.architecture in ELECTRIC_ARCHITECTURES
+
+
+def with_test_mass(vehicle: Vehicle, test_mass_kg: float, road_load_mass_kg: float | None = None) -> Vehicle:
+    """A copy of ``vehicle`` whose simulated (dynamometer inertia) mass equals ``test_mass_kg``.
+
+    Normally only ``chassis.payload_kg`` changes: the road load is the vehicle's own (coast-down when the
+    file has one, else its physical estimate, whose F0 = m·g·C_rr then follows the test mass).
+    ``road_load_mass_kg`` freezes a physical estimate at that mass instead (R83: road load determined at
+    the reference mass, inertia set to the class). A test mass below the curb mass (R83's top inertia
+    class, 2,270 kg, for heavy vehicles) lowers ``chassis.mass_kg`` to the test mass and freezes the road
+    load at the vehicle's own mass (curb + payload) unless ``road_load_mass_kg`` says otherwise.
+    """
+    ch = vehicle.chassis
+    test_mass_kg = float(test_mass_kg)
+    if test_mass_kg <= 0:
+        raise ValueError(f"test mass = {test_mass_kg}: out of range, allowed > 0 kg")
+    if road_load_mass_kg is None and test_mass_kg < ch.mass_kg:
+        road_load_mass_kg = ch.sim_mass_kg
+    if road_load_mass_kg is not None and not ch.has_coastdown:
+        at = dataclasses.replace(ch, payload_kg=max(float(road_load_mass_kg) - ch.mass_kg, 0.0))
+        f0, f1, f2 = at.road_load_coefficients()
+        ch = dataclasses.replace(ch, road_load_f0_n=float(f0), road_load_f1_n_per_kmh=float(f1),
+                                 road_load_f2_n_per_kmh2=float(f2))
+    curb = min(ch.mass_kg, test_mass_kg)
+    ch = dataclasses.replace(ch, mass_kg=curb, payload_kg=test_mass_kg - curb)
+    return dataclasses.replace(vehicle, chassis=ch)
+
+
+def rated_power_kw(vehicle: Vehicle) -> float:
+    """Rated power used to classify a vehicle and to downscale a cycle. [kW]
+
+    GTR 15 §3 (M): the rated engine power (maximum net power per UN R85) for vehicles with a combustion
+    engine, hybrids included; for pure electric vehicles the maximum net power of the traction motor(s).
+    """
+    if vehicle.engine is not None:
+        return float(vehicle.engine.peak_power_kw)
+    if vehicle.motors:
+        return float(sum(m.peak_power_kw for m in vehicle.motors.values()))
+    raise ValueError(f"vehicle {vehicle.id!r}: no engine and no motors, no rated power")
+
+
+def road_load_kmh(vehicle: Vehicle) -> tuple[float, float, float]:
+    """Road-load coefficients f0 [N], f1 [N/(km/h)], f2 [N/(km/h)²] at the vehicle's simulated mass."""
+    f0, f1, f2 = vehicle.chassis.road_load_coefficients()
+    return float(f0), float(f1), float(f2)
+
+
+def phase_results(ds, cycle: Cycle) -> dict[str, dict]:
+    """Distance and raw (uncorrected) consumption of each phase of ``cycle`` in the run ``ds``.
+
+    Per phase: ``distance_km``, ``fuel_l_per_100km`` (fuel burnt in the phase over its driven distance),
+    ``electricity_kwh_per_100km`` (net battery terminal energy, > 0 discharge) and ``battery_energy_kwh``.
+    The phase sums are exact: energy-flow value k is the mean over (t[k−1], t[k]) (results.to_dataset), so
+    an interval belongs to the phase that contains it.
+    """
+    t = ds["time"].values
+    v = ds["speed"].values
+    dt = np.diff(t)
+    mid = 0.5 * (t[1:] + t[:-1])
+    dens = float(ds.attrs.get("fuel_density_kg_per_l", math.nan))
+    out = {}
+    for p in cycle.phases:
+        m = (mid > p.start_s) & (mid < p.end_s)
+        dist_km = float(np.sum(0.5 * (v[1:] + v[:-1])[m] * dt[m])) / 1e3
+        fuel_kg = float(np.sum(ds["fuel_rate"].values[1:][m] * dt[m])) if "fuel_rate" in ds else 0.0
+        batt_kwh = float(np.sum(ds["battery_power"].values[1:][m] * dt[m])) / 3.6e6 if "battery_power" in ds else 0.0
+        per100 = 100.0 / dist_km if dist_km > 0 else math.nan
+        out[p.name] = {
+            "distance_km": dist_km,
+            "fuel_l_per_100km": (fuel_kg / dens * per100) if fuel_kg > 0 else 0.0,
+            "electricity_kwh_per_100km": batt_kwh * per100,
+            "battery_energy_kwh": batt_kwh,
+        }
+    return out
+
+
+def copy_summary(s: dict, keys=("distance_km", "fuel_l_per_100km", "co2_g_per_km", "electricity_kwh_per_100km",
+                                "trace_miss_max_kmh", "energy_balance_rel_error", "fuel_raw_l_per_100km",
+                                "soc_balance_method", "soc_balance_residual", "soc_start", "soc_end")) -> dict:
+    """The headline keys of :func:`hybridsim.summarize` that a procedure passes on (those present)."""
+    return {k: s[k] for k in keys if k in s}

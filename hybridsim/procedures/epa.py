@@ -1,0 +1,164 @@
+"""US EPA fuel economy: FTP-75 (bag-weighted) and HWFET, the 55/45 combined, and the label adjustment.
+
+Conventional cars and non-plug-in hybrids are simulated here; battery-electric cars go to
+:func:`hybridsim.procedures.bev.epa_bev` (with the test vehicle at its equivalent test weight and the
+two cycles built here). Status tags: S sourced, M from the regulation as recalled (40 CFR parts 86 and
+600; not re-verified against the eCFR text offline), E our choice.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..cycles import load_cycle
+from ..results import summarize
+from ..simulate import simulate
+from ..vehicle import Vehicle
+from ._common import copy_summary, is_electric, is_plugin, phase_results, with_test_mass
+
+LB_KG = 0.45359237  # exact
+L_PER_100KM_MPG = 100.0 * 3.785411784 / 1.609344  # L/100 km × mpg (US gallon, statute mile) = 235.2146
+FTP_SOAK_TEMP_C = 25.0  # 40 CFR 86.130: soak and test at 20–30 °C (68–86 °F); the middle (E)
+
+#: FTP composite weighting (40 CFR 86.144-94(a)/(b), used for fuel economy by 40 CFR 600.113-12; M):
+#: 43 % of the cold-start (bags 1 + 2) and 57 % of the hot-start (bags 3 + 2) per-distance results.
+FTP_COLD_WEIGHT = 0.43
+FTP_HOT_WEIGHT = 0.57
+#: City/highway weighting of the combined figure: MPG_c/h = 1 / (0.55/MPG_c + 0.45/MPG_h) (S: 40 CFR 600
+#: Appendix II, sample calculation, law.cornell.edu; used by 600.206/600.208 and the label 600.210-12(c), M),
+#: harmonic in mpg, i.e. linear in L/100 km.
+CITY_SHARE = 0.55
+HIGHWAY_SHARE = 0.45
+#: Derived 5-cycle label equations (40 CFR 600.210-08(a)(2) / 600.210-12(a)(2); M):
+#: city = 1 / (0.003259 + 1.1805 / FTP mpg), highway = 1 / (0.001376 + 1.3466 / HWFET mpg).
+LABEL_CITY = (0.003259, 1.1805)
+LABEL_HIGHWAY = (0.001376, 1.3466)
+
+
+def mpg(l_per_100km: float) -> float:
+    """Miles per US gallon from L/100 km."""
+    return L_PER_100KM_MPG / l_per_100km if l_per_100km > 0 else math.inf
+
+
+def l_per_100km(miles_per_gallon: float) -> float:
+    """L/100 km from miles per US gallon."""
+    return L_PER_100KM_MPG / miles_per_gallon
+
+
+def equivalent_test_weight_kg(curb_mass_kg: float) -> float:
+    """Equivalent test weight (ETW) from the curb mass. [kg]
+
+    Loaded vehicle weight LVW = curb + 300 lb (40 CFR 86.1803-01; M); ETW is LVW rounded to the inertia
+    class of 40 CFR 1066.805 Table 1 (M): steps of 125 lb up to 4,000 lb, 250 lb up to 5,500 lb, 500 lb
+    above (nearest class).
+    """
+    lvw_lb = curb_mass_kg / LB_KG + 300.0
+    if lvw_lb <= 4000.0 + 62.5:
+        step = 125.0
+    elif lvw_lb <= 5500.0 + 125.0:
+        step = 250.0
+    else:
+        step = 500.0
+    return round(lvw_lb / step) * step * LB_KG
+
+
+def ftp_weighted(bags: dict[str, dict]) -> float:
+    """FTP-75 composite consumption from the three bags (fuel per distance, any volume unit).
+
+    40 CFR 86.144-94 (M): ``Y_w = 0.43·(Y_ct + Y_s)/(D_ct + D_s) + 0.57·(Y_ht + Y_s)/(D_ht + D_s)``,
+    Y fuel, D distance; ct = bag 1 (cold transient), s = bag 2 (stabilised), ht = bag 3 (hot transient).
+    ``bags`` maps the three FTP-75 phase names to dicts with ``fuel_l_per_100km`` and ``distance_km``.
+    """
+    b1, b2, b3 = (bags[k] for k in ("phase1_cold_transient", "phase2_stabilized", "phase3_hot_transient"))
+
+    def fuel(b):
+        return b["fuel_l_per_100km"] * b["distance_km"] / 100.0
+
+    cold = (fuel(b1) + fuel(b2)) / (b1["distance_km"] + b2["distance_km"]) * 100.0
+    hot = (fuel(b3) + fuel(b2)) / (b3["distance_km"] + b2["distance_km"]) * 100.0
+    return FTP_COLD_WEIGHT * cold + FTP_HOT_WEIGHT * hot
+
+
+def combined(city: float, highway: float) -> float:
+    """55/45 combined consumption (L/100 km in, L/100 km out; = the harmonic mpg combination)."""
+    return CITY_SHARE * city + HIGHWAY_SHARE * highway
+
+
+def label_city_mpg(ftp_mpg: float) -> float:
+    """Derived 5-cycle city label mpg (40 CFR 600.210-08(a)(2)(i); M)."""
+    a, b = LABEL_CITY
+    return 1.0 / (a + b / ftp_mpg)
+
+
+def label_highway_mpg(hwfet_mpg: float) -> float:
+    """Derived 5-cycle highway label mpg (40 CFR 600.210-08(a)(2)(ii); M)."""
+    a, b = LABEL_HIGHWAY
+    return 1.0 / (a + b / hwfet_mpg)
+
+
+def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float = FTP_SOAK_TEMP_C) -> dict:
+    """EPA city (FTP-75), highway (HWFET), combined and label figures.
+
+    * Test mass: the equivalent test weight (:func:`equivalent_test_weight_kg`).
+    * FTP-75 (40 CFR 86 App. I; 600.111): cold start for vehicles with a thermal model (hybrids); the
+      10-minute hot soak before bag 3 is not in the trace (the engine cools only by the model's own
+      physics while driving). Bag-weighted per :func:`ftp_weighted`.
+    * HWFET (40 CFR 600 App. I; 600.111): hot start.
+    * NOVC-HEV: each cycle charge-balanced (SAE J1711 idea, 40 CFR 600.116; M); the FTP bag figures of
+      the reported run are scaled by the run's balanced/raw fuel ratio (E) so the weighted result is the
+      charge-balanced one.
+    * Unadjusted combined = 0.55·city + 0.45·highway (L/100 km); label city/highway by the derived
+      5-cycle equations, label combined 55/45 of the label values.
+    * BEV: :func:`hybridsim.procedures.bev.epa_bev` (keys merged into the result). Plug-in hybrids are not
+      covered (their EPA procedure, SAE J1711 with the J2841 utility factor, is not implemented).
+
+    Returns a dict; ``fuel_l_per_100km`` is the **label** combined figure (what a window sticker shows),
+    ``fuel_unadjusted_l_per_100km`` the 55/45 combined of the raw test results.
+    """
+    ftp_cycle = load_cycle("ftp75")
+    hwfet_cycle = load_cycle("hwfet")
+    etw = equivalent_test_weight_kg(vehicle.chassis.mass_kg)
+    test = with_test_mass(vehicle, etw)
+    out = {"procedure": "EPA FTP-75 + HWFET (40 CFR 600)", "vehicle": vehicle.id, "test_mass_kg": etw}
+    if is_electric(vehicle):
+        from . import bev
+
+        out["procedure"] = "EPA BEV (40 CFR 600, SAE J1634)"
+        out.update(bev.epa_bev(test, ftp_cycle, hwfet_cycle))
+        return out
+    if is_plugin(vehicle):
+        raise ValueError(f"vehicle {vehicle.id!r}: the EPA procedure for plug-in hybrids (SAE J1711 with the "
+                         "J2841 utility factor) is not implemented; use wltp or nedc")
+    if cold_start is None:
+        cold_start = vehicle.architecture != "conventional"
+    ds_ftp = simulate(test, ftp_cycle, cold_start=cold_start, ambient_temp_c=soak_temp_c)
+    s_ftp = summarize(ds_ftp)
+    bags = phase_results(ds_ftp, ftp_cycle)
+    scale = s_ftp["fuel_l_per_100km"] / s_ftp["fuel_raw_l_per_100km"] if s_ftp.get("fuel_raw_l_per_100km") else 1.0
+    for b in bags.values():
+        b["fuel_l_per_100km"] *= scale
+    city = ftp_weighted(bags)
+    ds_hw = simulate(test, hwfet_cycle, cold_start=False, ambient_temp_c=soak_temp_c)
+    s_hw = summarize(ds_hw)
+    highway = s_hw["fuel_l_per_100km"]
+    city_label = l_per_100km(label_city_mpg(mpg(city)))
+    highway_label = l_per_100km(label_highway_mpg(mpg(highway)))
+    label = combined(city_label, highway_label)
+    out.update({
+        "cold_start": bool(cold_start),
+        "fuel_l_per_100km": label,
+        "fuel_unadjusted_l_per_100km": combined(city, highway),
+        "fuel_city_l_per_100km": city,
+        "fuel_highway_l_per_100km": highway,
+        "fuel_city_label_l_per_100km": city_label,
+        "fuel_highway_label_l_per_100km": highway_label,
+        "mpg_city_label": mpg(city_label),
+        "mpg_highway_label": mpg(highway_label),
+        "mpg_combined_label": mpg(label),
+        "bags": bags,
+        "ftp": copy_summary(s_ftp),
+        "hwfet": copy_summary(s_hw),
+        "trace_miss_max_kmh": max(s_ftp["trace_miss_max_kmh"], s_hw["trace_miss_max_kmh"]),
+        "energy_balance_rel_error": max(s_ftp["energy_balance_rel_error"], s_hw["energy_balance_rel_error"]),
+    })
+    return out

@@ -1,0 +1,36 @@
+"""Every script in examples/ runs headless (MPLBACKEND=Agg) in a fresh folder and writes its figure.
+
+Examples 03 (plug-in hybrid through WLTP) and 04 (Taycan performance) need the P2/PHEV and BEV parts of
+the package; they are run like the others.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((REPO / "examples").glob("[0-9][0-9]_*.py"))
+
+
+def test_there_are_five_examples():
+    assert [p.name[:2] for p in EXAMPLES] == ["01", "02", "03", "04", "05"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs(script, tmp_path):
+    text = script.read_text(encoding="utf-8")
+    assert text.startswith('"""') and "# %%" in text  # gallery style: title docstring and cells
+    env = {**os.environ, "MPLBACKEND": "Agg", "HYBRIDSIM_EXAMPLES_OUT": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pngs = sorted(tmp_path.glob(f"{script.stem[:2]}_*.png"))
+    assert pngs, f"{script.name} wrote no figure; stdout: {proc.stdout[-500:]}"
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000 for p in pngs)
