@@ -11,13 +11,13 @@ import xarray as xr
 
 from .cycles import Cycle
 from .powertrains import RUNNERS
-from .results import to_dataset
+from .results import summary_dataset, to_dataset
 from .vehicle import Vehicle
 
 
 def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
-             soc_init: float | None = None, soc_balance: bool = True) -> xr.Dataset:
-    """Simulate ``vehicle`` over ``cycle``; return the time series as an ``xarray.Dataset``.
+             soc_init: float | None = None, soc_balance: bool = True, record: bool = True) -> xr.Dataset:
+    """Simulate ``vehicle`` over ``cycle``; return the time series (or, ``record=False``, the summary) as a Dataset.
 
     Parameters
     ----------
@@ -30,12 +30,27 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     soc_balance : report a charge-balanced result (hybrids): the initial SOC is iterated until the net
         battery energy is within 0.1 % of the fuel energy, else fuel is interpolated to zero net battery
         energy; raw and corrected figures are both in :func:`summarize`.
+    record : keep the time series (default). ``record=False`` returns the summary-level Dataset: scalar
+        variables with units holding the numbers of :func:`summarize` (distance, fuel, L/100 km,
+        electricity, SOC start/end, energy-balance error, trace miss, ``energy_<flow>`` in kWh), no
+        ``time`` dimension (for sweeps: see :mod:`hybridsim.batch`).
 
     Returns
     -------
     Dataset on ``time`` with every variable's ``units`` and ``long_name``; :func:`summarize` turns it
     into headline figures. A vehicle that cannot follow the trace falls behind (``trace_miss``).
     """
+    out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
+                           soc_init=soc_init, soc_balance=soc_balance)
+    if not record:
+        return summary_dataset(cycle, out, attrs)
+    return to_dataset(cycle, out, attrs)
+
+
+def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
+              soc_init: float | None = None, soc_balance: bool = True):
+    """Check the arguments and run the architecture's kernel: (kernel output NamedTuple, attrs).
+    Shared by :func:`simulate` and :mod:`hybridsim.batch` (so a batch case is the same computation)."""
     if not isinstance(vehicle, Vehicle):
         raise TypeError(f"vehicle must be a hybridsim Vehicle, got {type(vehicle).__name__}")
     if not isinstance(cycle, Cycle):
@@ -54,4 +69,4 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
                                                ambient_temp_c=float(ambient_temp_c), soc_init=soc_init,
                                                soc_balance=bool(soc_balance))
     attrs["cold_start"] = int(cold_start)
-    return to_dataset(cycle, out, attrs)
+    return out, attrs
