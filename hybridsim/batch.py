@@ -58,19 +58,6 @@ _SIM_KEYS = ("cold_start", "ambient_temp_c", "soc_init", "soc_balance")
 PROGRESS_MIN_CASES = 50  # below this a bar is not worth drawing
 
 
-# --- vehicles over process boundaries ---------------------------------------------------------------
-
-def _pack(v: Vehicle) -> dict:
-    """A picklable form of a Vehicle (its ``motors`` mapping proxy cannot be pickled)."""
-    d = {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
-    d["motors"] = dict(v.motors)
-    return d
-
-
-def _unpack(d: dict) -> Vehicle:
-    return Vehicle(**d)
-
-
 # --- cases ---------------------------------------------------------------------------------------------
 
 def _component_key(path: str) -> str:
@@ -143,7 +130,7 @@ def _run_chunk(payload: dict) -> list:
 
     ``payload``: ``cases`` [(index, vehicle key, cycle key, assignment)], ``vehicles`` {key: packed
     vehicle}, ``cycles`` {key: Cycle}, ``summary_only``, ``sim`` (simulate keywords)."""
-    builders = {k: v if isinstance(v, _Builder) else _Builder(_unpack(v) if isinstance(v, dict) else v)
+    builders = {k: v if isinstance(v, _Builder) else _Builder(v)
                 for k, v in payload["vehicles"].items()}
     res = []
     for idx, vk, ck, assignment in payload["cases"]:
@@ -213,7 +200,7 @@ def _execute(cases: list, vehicles: dict, cycles: dict, *, summary_only: bool, s
         if _is_client(scheduler):
             from distributed import as_completed
 
-            packed = {k: _pack(b.base) for k, b in vehicles.items()}
+            packed = {k: b.base for k, b in vehicles.items()}
             futures = [scheduler.submit(_run_chunk, payload(c, packed), pure=False, retries=3) for c in rest]
             try:
                 for fut in as_completed(futures):
@@ -226,7 +213,7 @@ def _execute(cases: list, vehicles: dict, cycles: dict, *, summary_only: bool, s
                 for c in rest:
                     store(_run_chunk(payload(c, vehicles)))
             elif scheduler == "processes":
-                packed = {k: _pack(b.base) for k, b in vehicles.items()}
+                packed = {k: b.base for k, b in vehicles.items()}
                 with cf.ProcessPoolExecutor(nw) as pool:
                     for fut in cf.as_completed([pool.submit(_run_chunk, payload(c, packed)) for c in rest]):
                         store(fut.result())

@@ -120,6 +120,17 @@ class Vehicle:
             raise ValueError(f"controller = {type(self.controller).__name__}: architecture "
                              f"{self.architecture!r} needs a {arch.controller.__name__}")
 
+    def __reduce__(self):
+        """Pickle support (for process pools and Dask workers): ``motors`` is a read-only mapping proxy,
+        which pickle cannot store, so the vehicle is rebuilt from its fields."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["motors"] = dict(self.motors)
+        return (_rebuild_vehicle, (fields,))
+
+
+def _rebuild_vehicle(fields: dict) -> Vehicle:
+    return Vehicle(**fields)
+
 
 _VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str, "extends": str}
 _SECTIONS = {
@@ -276,6 +287,8 @@ def replace_path(vehicle: Vehicle, path: str, value: Any) -> Vehicle:
                              f"{type(obj).__name__}")
         if len(keys) == 1:
             old = getattr(obj, keys[0])
+            if isinstance(old, tuple) and isinstance(value, list):
+                return dataclasses.replace(obj, **{keys[0]: tuple(value)})
             if isinstance(old, float) and isinstance(value, int):
                 return dataclasses.replace(obj, **{keys[0]: float(value)})
             return dataclasses.replace(obj, **{keys[0]: value})

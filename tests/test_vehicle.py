@@ -215,3 +215,18 @@ def test_any_mass_out_of_range_raises(mass_dir, xingyue_toml_text, x):
     msg = str(exc.value)
     assert msg.startswith(str(p)) and "chassis.mass_kg" in msg
     assert ("allowed >= 100 and <= 10000" in msg) if math.isfinite(x) else ("finite" in msg)
+
+
+@pytest.mark.parametrize("name", list_vehicles())
+def test_vehicles_pickle_round_trip(name):
+    import pickle
+
+    v = load_vehicle(name)
+    w = pickle.loads(pickle.dumps(v))
+    assert w == v and w.motors == v.motors and type(w.motors) is type(v.motors)
+
+
+def test_replace_path_takes_a_list_for_a_tuple_parameter():
+    v = replace_path(load_vehicle("xingyue_l"), "transmission.gear_ratios",
+                     [4.0, 2.5, 1.8, 1.4, 1.0, 0.8, 0.7, 0.6])
+    assert v.transmission.gear_ratios == (4.0, 2.5, 1.8, 1.4, 1.0, 0.8, 0.7, 0.6)
