@@ -54,7 +54,6 @@ KMH = 1.0 / 3.6  # 1 km/h in m/s
 SPEED_BISECTIONS = 40  # (kernel rule) halvings of the end speed on a trace miss
 POWER_BISECTIONS = 30  # (kernel rule) halvings of the engine power in the least-power and charge-limit searches
 BEST_EFFORT_FRACTIONS = (0.6, 0.35, 0.15)  # (kernel rule) shares of full power tried when the search fails
-DRIVELINE_EFFICIENCY_GUESS = 0.9  # (kernel rule) the controller's P_dem = P_wheel/0.9 + P_aux
 OFF, FUELLED, SPUN = 0, 1, 2
 
 OUTPUTS = (
@@ -226,6 +225,7 @@ class ReferenceThs:
         self.spin_speed = c.spin_speed_rpm * RPM
         self.warm_coolant = c.warm_coolant_c
         self.regen_fade_speed = c.regen_fade_speed_kmh * KMH
+        self.eta_estimate = c.driveline_efficiency_estimate  # P_dem = P_wheel / this + P_aux
 
         self.cold_start = bool(cold_start)
         self.coolant_start = float(ambient_c) if cold_start else e.hot_coolant_c
@@ -355,7 +355,7 @@ class ReferenceThs:
         # and the pinion (both ways) and the engine within their speed limits
         s.mg1_ok = (abs(s.t_sun) <= self.mg1.torque_max(s.w_mg1) + 1e-9 and abs(s.w_mg1) <= self.mg1.max_speed + 1e-6
                     and abs((s.w_ring - w_e) * self.zr_over_zp) <= self.pinion_max + 1e-6
-                    and w_e <= self.engine_max_speed + 1e-6)
+                    and w_e <= self.engine_max_speed + 1e-6 and abs(s.w_mg2) <= self.mg2.max_speed + 1e-6)
         # what reaches the axle
         s.t_mg2_out = _efficiency(t_mg2 * self.i_mg2, self.eta_mg2, t_mg2 >= 0.0)
         s.t_ring = s.t_ring_pg_out + s.t_mg2_out
@@ -442,7 +442,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         # --- controller
         v_mean = 0.5 * (v0 + v1)
         p_wheel = car.wheel_force(v0, v1, dt, gr) * v_mean
-        p_dem = max(p_wheel, 0.0) / DRIVELINE_EFFICIENCY_GUESS + car.p_aux
+        p_dem = max(p_wheel, 0.0) / car.eta_estimate + car.p_aux
         w_ring = car.ring_speed(v0, v1)
         cold = car.cold_start and coolant < car.warm_coolant
         forced = v_mean > car.ev_speed_max or soc < car.soc_engine_on or cold

@@ -43,6 +43,7 @@ class ThsControlK(NamedTuple):
     spin_speed_rad_s: float
     warm_coolant_c: float
     regen_fade_speed_mps: float
+    driveline_efficiency_estimate: float
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class ThsController:
                                   default=40.0, lo=-40, hi=120)
     regen_fade_speed_kmh: float = param("Regenerative braking fades out linearly below this speed. [km/h]",
                                         default=8.0, lo=0, hi=100)
+    driveline_efficiency_estimate: float = param(
+        "The controller's estimate of the wheel-to-engine efficiency: demanded power = wheel power / this "
+        "+ accessories (E: ≈ planetary × MG path × final drive). [-]", default=0.9, lo=0.3, hi=1)
 
     def __post_init__(self):
         check(self, "controller")
@@ -81,4 +85,5 @@ class ThsController:
             float(self.engine_off_power_kw * 1e3), float(self.soc_target), float(self.soc_engine_on),
             float(self.charge_gain_kw * 1e3), float(self.charge_power_max_kw * 1e3),
             float(self.engine_min_power_kw * 1e3), float(self.min_on_time_s), float(self.min_off_time_s),
-            float(self.spin_speed_rpm * RPM), float(self.warm_coolant_c), float(self.regen_fade_speed_kmh / 3.6))
+            float(self.spin_speed_rpm * RPM), float(self.warm_coolant_c), float(self.regen_fade_speed_kmh / 3.6),
+            float(self.driveline_efficiency_estimate))

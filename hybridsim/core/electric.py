@@ -55,10 +55,10 @@ def motor_torque_for_dc_power(m, w, p_dc):
     if disc < 0.0:
         # the requested power is beyond the machine's best generating point: take that point
         return -w / (2.0 * m.kc)
-    # T = (−ω + sign(ω)·√disc)/(2kc): the root nearest zero, opposite in sign to ω
-    if w > 0.0:
-        return (-w + math.sqrt(disc)) / (2.0 * m.kc)
-    return (-w - math.sqrt(disc)) / (2.0 * m.kc)
+    # the root nearest zero, opposite in sign to ω: (−ω + sign(ω)·√disc)/(2kc), written without the
+    # cancellation of −ω + √disc when 4·kc·c0 ≪ ω² (and valid for kc = 0)
+    t = 2.0 * c0 / (aw + math.sqrt(disc))
+    return -t if w > 0.0 else t
 
 
 @jit

@@ -102,8 +102,8 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
 
     mode: 0 engine off, 1 fuelled at (w_e, t_e), 2 spun unfuelled at w_e.
     Flags: ok_traction (MG2 torque and battery discharge within limits), overcharge (the engine charges
-    beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope; MG1, pinion and engine
-    speeds within their limits).
+    beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope; MG1, MG2, pinion and
+    engine speeds within their limits).
     """
     r = ch.wheel_radius_m
     f = wheel_force_n(ch, v0, v1, dt, grade)
@@ -172,7 +172,7 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     # MG1, pinion (both directions) and engine speeds within their limits
     mg1_ok = (abs(t_s) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-6
               and abs((w_r - w_e) * pg.zr_over_zp) <= pg.max_pinion_speed_rad_s + 1e-6
-              and w_e <= eng.max_speed_rad_s + 1e-6)
+              and w_e <= eng.max_speed_rad_s + 1e-6 and abs(w_m2) <= mg2.max_speed_rad_s + 1e-6)
     # delivered torques and losses
     if t_m2 >= 0.0:
         x_del = t_m2 * pg.mg2_ratio * pg.mg2_reduction_efficiency
@@ -319,7 +319,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
         vbar = 0.5 * (v0 + v1)
         f = wheel_force_n(ch, v0, v1, dt, gr)
         p_wheel = f * vbar
-        p_dem = (p_wheel / 0.9 if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
+        p_dem = (p_wheel / ctl.driveline_efficiency_estimate if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
         w_r = vbar / r * pg.ring_ratio
         cold = th.enabled > 0.0 and temp < ctl.warm_coolant_c
         # --- engine on/off rule
