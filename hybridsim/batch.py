@@ -3,10 +3,13 @@ dimension, with the swept parameters (or the vehicle and cycle) as coordinates.
 
 >>> import hybridsim as hs
 >>> from hybridsim.batch import sweep
->>> ds = sweep(hs.load_vehicle("ralink"), hs.load_cycle("wltc"),
-...            {"chassis.mass_kg": [1300, 1400, 1500], "chassis.cd": [0.27, 0.30]},
+>>> ds = sweep(hs.load_vehicle("xingyue_l"), hs.load_cycle("wltc"),
+...            {"chassis.mass_kg": [1700, 1800, 1900], "chassis.drag_coefficient": [0.30, 0.33]},
 ...            summary_only=True)                                   # doctest: +SKIP
->>> ds["fuel_l_per_100km"].set_index(case=["chassis.mass_kg", "chassis.cd"]).unstack("case")  # doctest: +SKIP
+>>> ds["fuel_l_per_100km"].set_index(case=["chassis.mass_kg", "chassis.drag_coefficient"]).unstack("case")
+
+(A parameter only acts where the model uses it: a vehicle whose file gives coast-down coefficients
+``road_load_f0_n``/``f1``/``f2`` ignores ``drag_coefficient``; sweep those coefficients instead.)
 
 Each case is exactly what :func:`hybridsim.simulate` computes (the same argument checks, runner and
 kernel; the tests check bit-identity). Parameter paths are the vehicle file's own keys
@@ -238,12 +241,12 @@ def _execute(cases: list, vehicles: dict, cycles: dict, *, summary_only: bool, s
 # --- assembling the Dataset ----------------------------------------------------------------------------
 
 def _coord_array(values: list) -> np.ndarray:
+    """Coordinate values of a swept parameter; a list-valued parameter (gear ratios) becomes its text,
+    e.g. ``"4.7, 2.8, 1.9"``, so that the Dataset stays writable to netCDF."""
     if all(isinstance(x, bool | int | float | str | np.number | np.bool_) for x in values):
         return np.asarray(values)
-    arr = np.empty(len(values), dtype=object)
-    for i, x in enumerate(values):
-        arr[i] = tuple(np.asarray(x).tolist()) if isinstance(x, list | np.ndarray) else x
-    return arr
+    return np.asarray([", ".join(f"{float(y):g}" for y in np.ravel(x)) if isinstance(x, list | tuple | np.ndarray)
+                       else str(x) for x in values])
 
 
 def _split_attrs(all_attrs: list[dict]) -> tuple[dict, dict[str, list]]:

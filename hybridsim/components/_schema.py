@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import types
 import typing
@@ -89,16 +90,20 @@ def _base_type(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, Any, bool, Any], ...]:
+    """(name, type without Optional, optional?, metadata) of each declared field of a component class,
+    resolved once per class (resolving string annotations compiles them)."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, *_base_type(hints[f.name]), f.metadata) for f in dataclasses.fields(cls)
+                 if "doc" in f.metadata)
+
+
 def check(obj: Any, section: str) -> None:
     """Validate every declared field of a component instance; raise ValueError on the first bad one."""
-    hints = typing.get_type_hints(type(obj))
-    for f in dataclasses.fields(obj):
-        m = f.metadata
-        if "doc" not in m:
-            continue
-        name = f"{section}.{f.name}"
-        value = getattr(obj, f.name)
-        tp, optional = _base_type(hints[f.name])
+    for fname, tp, optional, m in _fields(type(obj)):
+        value = getattr(obj, fname)
+        name = f"{section}.{fname}"
         if value is None:
             if optional:
                 continue
