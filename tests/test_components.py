@@ -356,3 +356,30 @@ def test_wot_lookup_plateau(xingyue):
     k = xingyue.engine.to_kernel()
     for n in (2000.0, 3000.0, 4000.0):  # between nodes on the flat part: exact to rounding
         assert_allclose(wot_nm(k, n * RPM), 350.0, rtol=1e-12)
+
+
+def test_compiled_run_sums_agree_with_the_numpy_definitions():
+    """core/summary.run_sums (what summarize uses) against the plain numpy sums and wheel_energy_j."""
+    import pytest
+
+    from hybridsim.components.chassis import ChassisK, wheel_energy_j
+    from hybridsim.core.summary import run_sums
+
+    rng = np.random.default_rng(3)
+    n = 900
+    t = np.cumsum(rng.uniform(0.2, 2.0, n))
+    v = np.abs(rng.normal(10.0, 8.0, n))
+    v[rng.random(n) < 0.1] = 0.0
+    vc = v + np.abs(rng.normal(0.0, 0.3, n))
+    grade = rng.normal(0.0, 0.04, n)
+    flows = tuple(rng.normal(0.0, 1e4, n) for _ in range(5))
+    ch = ChassisK(1500.0, 1540.0, 0.31, 150.0, 2.0, 0.45)
+    sums = np.empty(len(flows))
+    dist, dist_c, wheel, miss_max, steps = run_sums(t, v, vc, grade, vc - v, flows, ch, sums)
+    dt = np.diff(t)
+    for x, s in zip(flows, sums, strict=True):
+        assert s == pytest.approx(np.sum(x[1:] * dt), rel=1e-12, abs=1e-6)
+    assert dist == pytest.approx(np.sum(0.5 * (v[1:] + v[:-1]) * dt), rel=1e-12)
+    assert dist_c == pytest.approx(np.sum(0.5 * (vc[1:] + vc[:-1]) * dt), rel=1e-12)
+    assert wheel == pytest.approx(wheel_energy_j(ch, t, v, grade), rel=1e-11)
+    assert miss_max == np.max(vc - v) and steps == int(np.sum(vc - v > 1e-3))
