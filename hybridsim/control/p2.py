@@ -3,18 +3,29 @@
 Structure (reference/components.md §5.1 rule-based EMS, adapted to a P2 parallel hybrid; E)::
 
     mode      CD (charge-depleting) while SOC ≥ soc_cs_enter; CS (charge-sustaining) below it;
-              back to CD only above soc_cs_enter + cd_resume_band (hysteresis).
-    engine    CD: ON only if EV cannot meet the demand (motor torque/speed, battery power, in any
+              back to CD only above soc_cs_enter + cd_resume_band (hysteresis). The mode at the start of
+              a run is explicit (``powertrains/p2.run(..., charge_sustaining=)``); by default a start
+              inside the band (SOC < soc_cs_enter + cd_resume_band) is CS, a car that has depleted to
+              the CS threshold; the WLTP/NEDC procedures chain the mode from cycle to cycle and force CS
+              for the CS tests.
+    engine    least on-time first: once ON it stays ON for min_on_time while the car moves (also on
+              overrun, in fuel cut); then
+              CD: ON only if EV cannot meet the demand (motor torque/speed, battery power, in any
                   gear) or v > ev_speed_max; the engine then follows the load, the motor assists.
-              CS: ON if P_wheel > P_on or SOC < soc_engine_force; stays ON while P_wheel > P_off
-                  or for min_on_time; OFF otherwise (after min_off_time, unless EV is infeasible).
-              braking or standstill: OFF, clutch open (start-stop).
+              CS: ON if P_wheel > P_on or SOC < soc_engine_force; stays ON while P_wheel > P_off;
+                  OFF otherwise (restart only after min_off_time, unless EV is infeasible).
+              braking (after min_on_time) or standstill: OFF, clutch open (start-stop).
     when ON   load-following: T_clutch = T_in,req + P_chg/ω_in,  P_chg = clamp(K·(soc_target − SOC),
-              0, P_chg,max) in CS (0 in CD); T_clutch ≤ WOT − inertia; the P2 motor closes the rest
-              (assist > 0, charge < 0) within its envelope and the battery's power limits.
+              −P_chg,max, P_chg,max) in CS (symmetric: the motor assists above the target), 0 in CD;
+              T_clutch ≤ WOT − inertia; the P2 motor closes the rest (assist > 0, charge < 0) within its
+              envelope and the battery's power limits.
     gear      among the feasible gears, the least equivalent power P_fuel + s·P_batt,DC (s the
               equivalence factor); keep the gear unless another saves more than shift_hysteresis
-              (relative) and the gear was held for min_time_in_gear_s.
+              (relative) and the gear was held for min_time_in_gear_s; above 1st the input speed stays
+              ≥ min_input_speed while driving; at most max_gear_step gears per change (kickdown/skip
+              only if no gear within it can drive); a change's inertia energy is booked over shift_time.
+    start     the P2 motor cranks the engine through K0 over crank_time (energy + K0 slip loss from the
+              battery, within its limits).
     braking   series blend: the P2 motor regenerates up to regen_share of the braking torque, its
               envelope and the battery's charge limit, fading out linearly below regen_fade_speed;
               the friction brakes take the rest.
@@ -51,6 +62,10 @@ class P2ControlK(NamedTuple):
     equivalence_factor: float
     regen_share: float
     regen_fade_speed_mps: float
+    min_input_speed_rad_s: float
+    max_gear_step: float
+    crank_time_s: float
+    shift_time_s: float
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,14 @@ class P2Controller:
                                default=1.0, lo=0, hi=1)
     regen_fade_speed_kmh: float = param("Regeneration fades out linearly below this speed. [km/h]",
                                         default=6.0, lo=0, hi=100)
+    min_input_speed_rpm: float = param("Lowest gearbox input (P2) speed of any gear above 1st while driving. "
+                                       "[rpm]", default=700.0, lo=0, hi=3000)
+    max_gear_step: int = param("Most gears one change may skip up or down (larger only if no gear within it "
+                               "can drive the step). [-]", default=2, lo=1, hi=20)
+    crank_time_s: float = param("Time over which the P2 motor cranks the engine through K0; the crank energy "
+                                "is drawn over it. [s]", default=0.3, lo=0, hi=5)
+    shift_time_s: float = param("Inertia phase of a gear change; the input side's speed-step energy is "
+                                "booked over it. [s]", default=0.4, lo=0, hi=5)
 
     def __post_init__(self):
         check(self, "controller")
@@ -106,4 +129,5 @@ class P2Controller:
             float(self.charge_power_max_kw * 1e3), float(self.min_on_time_s), float(self.min_off_time_s),
             float(self.min_engine_speed_rpm * RPM), float(self.torque_reserve), float(self.shift_hysteresis),
             float(self.min_time_in_gear_s), float(self.equivalence_factor), float(self.regen_share),
-            float(self.regen_fade_speed_kmh / 3.6))
+            float(self.regen_fade_speed_kmh / 3.6), float(self.min_input_speed_rpm * RPM), float(self.max_gear_step),
+            float(self.crank_time_s), float(self.shift_time_s))

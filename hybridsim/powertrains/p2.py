@@ -6,6 +6,8 @@ never SOC-balanced: ``soc_balance`` is ignored (the WLTP/NEDC plug-in procedures
 ``procedures/phev.py`` combine charge-depleting and charge-sustaining runs instead), so
 ``simulate(v, cycle)`` with its default ``soc_balance=True`` gives the raw run from full charge.
 ``cold_start=True`` starts the engine's coolant at ``ambient_temp_c`` (warm-up model of ``core/ths.py``).
+The controller's initial mode is the keyword ``charge_sustaining`` of :func:`run` (True/False, or None: by
+the SOC, CS when it is below the top of the CD-resume hysteresis band); ``simulate()`` uses None.
 """
 
 from __future__ import annotations
@@ -45,25 +47,33 @@ def p2_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23.0)
             vehicle.battery.to_kernel(), vehicle.controller.to_kernel(), aux, th)
 
 
-def run_p2_once(args, soc0: float, cycle: Cycle):
+def run_p2_once(args, soc0: float, cycle: Cycle, charge_sustaining: bool | None = None):
     from ..core.p2 import allocate, run_p2
 
     out = allocate(cycle.time_s.shape[0])
-    run_p2(*args, float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+    cs_init = -1.0 if charge_sustaining is None else float(bool(charge_sustaining))
+    run_p2(*args, float(soc0), cs_init, np.ascontiguousarray(cycle.time_s, dtype=np.float64),
            np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
            np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
     return out
 
 
-def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool):
+def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
+        charge_sustaining: bool | None = None):
     """Run the P2 kernel from ``soc_init`` (default: full charge, ``battery.soc_max``); returns (output, attrs).
 
     ``soc_balance`` is ignored for this plug-in architecture (see the module docstring).
+    ``charge_sustaining`` is the controller's initial mode: True CS, False CD, None (default) by the SOC:
+    CS when ``soc_init < soc_cs_enter + cd_resume_band`` (a start inside the hysteresis band is taken as a
+    car that has already depleted to the CS threshold), CD otherwise. The procedures set it explicitly.
     """
     soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
-    out = run_p2_once(p2_args(vehicle, cold_start, ambient_temp_c), soc0, cycle)
+    if charge_sustaining is not None and not isinstance(charge_sustaining, bool | np.bool_):
+        raise ValueError(f"charge_sustaining = {charge_sustaining!r}: allowed True, False or None")
+    out = run_p2_once(p2_args(vehicle, cold_start, ambient_temp_c), soc0, cycle, charge_sustaining)
     attrs = common_attrs(vehicle, cycle)
     attrs["soc_init"] = soc0
+    attrs["charge_sustaining_init"] = int(out.charge_sustaining[0])
     attrs["ambient_temp_c"] = float(ambient_temp_c)
     attrs["engine_hot_coolant_c"] = float(vehicle.engine.hot_coolant_c)
     return out, attrs

@@ -8,18 +8,27 @@ WLTP (UN GTR 15 Annex 8; EU 2017/1151 Annex XXI Sub-Annex 8) — :func:`wltp_ovc
 * Charge-depleting (CD) test (GTR 15 Annex 8 §3.2.4, M): consecutive WLTCs from full charge. After each
   cycle i the relative electric energy change is ``REEC_i = |ΔE_REESS,i| / E_cycle`` (§3.2.4.5, M),
   ΔE_REESS,i the change of the battery's electric energy over the cycle (here: the DC energy at the
-  battery terminals), E_cycle the cycle energy demand (Annex 7 §5, M: the positive tractive work over the
-  cycle; here the simulated positive wheel work). The first cycle with REEC < 0.04 is the *confirmation
-  cycle*; the one before it is the *transition cycle* n; the test ends after the confirmation cycle.
+  battery terminals), E_cycle the cycle energy demand. The regulation's E_cycle (Annex 7 §5, M) is
+  computed from the TARGET speed trace with the road-load coefficients and the test mass; here it is the
+  simulated positive wheel work over the ACHIEVED trace (E: equal to it when the car follows the trace,
+  as the Tank 300 does on the WLTC; the wheel-inertia share of the effective mass is included). The first
+  cycle with REEC < 0.04 is the *confirmation cycle*; the one before it is the *transition cycle* n; the
+  test ends after the confirmation cycle.
+* Controller mode across the CD test (E): the first cycle starts charge-depleting from full charge; each
+  following cycle starts in the mode the previous one ended in (the car is driven on, not restarted: a
+  cycle that switched to CS half-way hands CS on, even if regeneration has lifted the SOC a little).
+  The CS test (and its K-factor run) starts in CS whatever the SOC.
 * R_CDC (§4.4.4, M): distance from the start of the CD test to the end of the transition cycle.
 * AER (§4.4.1.1, M): distance from the start of the CD test until the combustion engine first uses fuel.
 * Charge-sustaining (CS) test (§3.2.5, M): one WLTC in charge-sustaining operation; here it starts from
   the SOC at the end of the CD test (the car is then in its CS state: GTR sequence "CD + CS").
-  RCB correction (Appendix 2, M): the CS result is corrected when the battery's energy change exceeds a
-  share of the fuel energy, ``c = |ΔE_REESS,CS| / E_fuel,CS`` > 0.005 for a 4-phase WLTC (0.01 for 3
-  phases, 0.015 for 2; M); the correction is the K-factor method of Appendix 2 §2
-  (``FC_CS = FC_CS,nb − K_fuel·EC_DC,CS``, K from a straight line through CS runs at different initial
-  SOC): here two runs (the second from the first's SOC ± 0.02), K from the line through them.
+  RCB correction (Appendix 2, M; components.md §5.6 "corrected if the REESS is depleted beyond a
+  threshold"): the CS result is corrected only when the battery was DEPLETED (ΔE_REESS,CS < 0) and
+  ``c = |ΔE_REESS,CS| / E_fuel,CS`` exceeds 0.005 for a 4-phase WLTC (0.01 for 3 phases, 0.015 for 2; M);
+  a net charge is reported uncorrected (conservative: the fuel that charged the battery stays counted).
+  The correction is the K-factor method of Appendix 2 §2 (``FC_CS = FC_CS,nb − K_fuel·EC_DC,CS``, K from
+  a straight line through CS runs at different initial SOC): here two runs (the second from the first's
+  SOC + 0.02, i.e. more depletion), K from the line through them.
 * Utility factors (EU 2017/1151 Sub-Annex 8 Appendix 5; S [R1] via components.md §5.6)::
 
       UF_j = 1 − exp(−Σ_{i=1..10} C_i·(d_j/d_n)^i) − Σ_{l<j} UF_l ,   d_n = 800 km,
@@ -32,7 +41,10 @@ WLTP (UN GTR 15 Annex 8; EU 2017/1151 Annex XXI Sub-Annex 8) — :func:`wltp_ovc
                                                                                the transition cycle n)
       EC_weighted = Σ_{j=1..k} UF_j·EC_j ,   EC_j = ΔE_REESS,j/d_j · E_AC/Σ ΔE_REESS  (at the wall)
 
-  E_AC, the energy recharged from the grid, is the DC energy divided by ``charger_efficiency`` (E).
+  E_AC, the energy recharged from the grid after the CD test, is not simulated (no charger model): E_AC =
+  ΣΔE_REESS/``charger_efficiency`` (E), so the regulation's scaling E_AC/ΣΔE_REESS becomes the constant
+  1/η_charger and EC_j = ΔE_REESS,j/(d_j·η_charger). The regulation's ΣΔE_REESS runs over all CD cycles
+  including the confirmation cycle; with a constant η that choice drops out here.
 * EAER (§4.4.4.1, M): ``EAER = (FC_CS − FC_CD,avg)/FC_CS · R_CDC`` with FC_CD,avg the distance-weighted
   fuel consumption of the CD cycles 1..n (the regulation writes it with CO2; fuel is proportional).
 
@@ -148,14 +160,21 @@ def _phase_figures(ds, cycle: Cycle) -> list[dict]:
     return res
 
 
-def _run(vehicle, cycle, soc, coolant_c=None):
-    """One cycle from ``soc``; ``coolant_c`` = None runs hot, else the engine coolant starts at that temperature."""
-    if coolant_c is not None and coolant_c > 60.0:
-        # a coolant still warming from the previous cycle of a sequence: above simulate()'s ambient range,
-        # so the architecture's runner is called directly (the same kernel and Dataset)
-        out, attrs = RUNNERS[vehicle.architecture](vehicle, cycle, cold_start=True, ambient_temp_c=coolant_c,
-                                                   soc_init=soc, soc_balance=False)
-        attrs["cold_start"] = 1
+def _run(vehicle, cycle, soc, coolant_c=None, charge_sustaining=None):
+    """One cycle from ``soc``; ``coolant_c`` = None runs hot, else the engine coolant starts at that temperature.
+
+    ``charge_sustaining`` is the controller's initial mode (True CS, False CD, None: the runner's default by
+    SOC, see ``powertrains/p2.py``); the procedures set it explicitly.
+    """
+    if charge_sustaining is not None or (coolant_c is not None and coolant_c > 60.0):
+        # an explicit initial controller mode, or a coolant still warming from the previous cycle of a
+        # sequence (above simulate()'s ambient range): the architecture's runner is called directly (the
+        # same kernel and Dataset as simulate())
+        kw = {} if charge_sustaining is None else {"charge_sustaining": bool(charge_sustaining)}
+        out, attrs = RUNNERS[vehicle.architecture](vehicle, cycle, cold_start=coolant_c is not None,
+                                                   ambient_temp_c=23.0 if coolant_c is None else coolant_c,
+                                                   soc_init=soc, soc_balance=False, **kw)
+        attrs["cold_start"] = int(coolant_c is not None)
         ds = to_dataset(cycle, out, attrs)
     else:
         ds = simulate(vehicle, cycle, soc_init=soc, soc_balance=False, cold_start=coolant_c is not None,
@@ -177,10 +196,16 @@ def _hot_c(ds) -> float:
 
 
 def _cs_test(vehicle: Vehicle, cycle: Cycle, soc0: float, coolant_c: float | None = None) -> dict:
-    """CS test with the GTR 15 Annex 8 Appendix 2 RCB criterion and K-factor correction (M)."""
+    """CS test with the GTR 15 Annex 8 Appendix 2 RCB criterion and K-factor correction (M).
+
+    Both runs start with the controller in its charge-sustaining mode (whatever the SOC).
+    The correction is applied only when the battery was depleted over the test (ΔE_REESS < 0) by more than
+    the threshold share of the fuel energy (GTR 15 Annex 8 App. 2, M; components.md §5.6 "corrected if the
+    REESS is depleted beyond a threshold"); a net charge is reported uncorrected (``rcb_corrected`` False).
+    """
     dens = vehicle.engine.fuel_density_kg_per_l
     lhv = vehicle.engine.lhv_j_per_kg
-    ds, _ = _run(vehicle, cycle, soc0, coolant_c)
+    ds, _ = _run(vehicle, cycle, soc0, coolant_c, charge_sustaining=True)
     s = summarize(ds)
     dist_km = s["distance_km"]
     e_batt = s["electricity_kwh_per_100km"] * dist_km / 100 * 3.6e6  # terminal energy out of the battery [J]
@@ -193,10 +218,10 @@ def _cs_test(vehicle: Vehicle, cycle: Cycle, soc0: float, coolant_c: float | Non
            "rcb_corrected": False, "cs_distance_km": dist_km, "cs_trace_miss_max_kmh": s["trace_miss_max_kmh"],
            "cs_energy_balance_rel_error": s["energy_balance_rel_error"]}
     fc = fc_raw
-    if crit > thr:
+    if crit > thr and e_batt > 0:  # depleted (energy out of the battery) beyond the threshold
         b = vehicle.battery
-        soc1 = min(max(soc0 + (0.02 if e_batt > 0 else -0.02), b.soc_min), b.soc_max)
-        s1 = summarize(_run(vehicle, cycle, soc1, coolant_c)[0])
+        soc1 = min(max(soc0 + 0.02, b.soc_min), b.soc_max)
+        s1 = summarize(_run(vehicle, cycle, soc1, coolant_c, charge_sustaining=True)[0])
         e1 = s1["electricity_kwh_per_100km"] * s1["distance_km"] / 100 * 3.6e6
         ec = np.array([e_batt, e1]) / (dist_km * 1e3)  # J/m out of the battery
         fcs = np.array([fc_raw, s1["fuel_kg"] / dens / s1["distance_km"] * 100])
@@ -232,8 +257,10 @@ def wltp_ovc(test_vehicle: Vehicle, cycle: Cycle, uf_table="EU", *, cold_start: 
     aer_m = math.nan
     done_m = 0.0
     found = None
+    mode_cs = False  # the CD test starts charge-depleting from full charge
     for _ in range(max_cycles):
-        ds, soc_end = _run(test_vehicle, cycle, soc, coolant)
+        ds, soc_end = _run(test_vehicle, cycle, soc, coolant, mode_cs)
+        mode_cs = bool(ds["charge_sustaining"].values[-1])  # the mode at the end of a cycle starts the next
         coolant = _end_coolant(ds, coolant)
         ph = _phase_figures(ds, cycle)
         ev = ph[0].pop("_ev_distance_m")
@@ -244,7 +271,7 @@ def wltp_ovc(test_vehicle: Vehicle, cycle: Cycle, uf_table="EU", *, cold_start: 
         reec.append(relative_electric_energy_change(d_e, e_cyc))
         cycles.append({"cycle": len(cycles) + 1, "distance_km": sum(p["distance_m"] for p in ph) / 1e3,
                        "fuel_kg": sum(p["fuel_kg"] for p in ph), "delta_e_reess_kwh": -d_e / 3.6e6,
-                       "reec": reec[-1], "soc_start": soc, "soc_end": soc_end})
+                       "reec": reec[-1], "soc_start": soc, "soc_end": soc_end, "cs_at_end": mode_cs})
         for p in ph:
             p["cycle"] = len(cycles)
         phases.extend(ph)
@@ -315,7 +342,7 @@ def nedc_ovc(test_vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = True, so
     dens = test_vehicle.engine.fuel_density_kg_per_l
     soc = test_vehicle.battery.soc_max
     # condition A: one cycle from full charge
-    ds_a, _ = _run(test_vehicle, cycle, soc, cold)
+    ds_a, _ = _run(test_vehicle, cycle, soc, cold, False)
     sa = summarize(ds_a)
     c1 = sa["fuel_l_per_100km"]
     e1 = sa["electricity_kwh_per_100km"] / charger_efficiency
@@ -325,7 +352,7 @@ def nedc_ovc(test_vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = True, so
     ds = ds_a
     for k in range(max_cycles):
         if k:
-            ds, _ = _run(test_vehicle, cycle, soc)
+            ds, _ = _run(test_vehicle, cycle, soc, None, bool(ds["charge_sustaining"].values[-1]))
         ev = _phase_figures(ds, cycle)[0]["_ev_distance_m"]
         if math.isfinite(ev):
             de_m = done_m + ev
@@ -338,7 +365,7 @@ def nedc_ovc(test_vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = True, so
     # less than the WLTP break-off share (E: R101 only says "minimum state of charge"), then one more cycle
     soc_b = float(ds["soc"].values[-1])
     for _ in range(max_cycles):
-        dsb, soc_next = _run(test_vehicle, cycle, soc_b, cold)
+        dsb, soc_next = _run(test_vehicle, cycle, soc_b, cold, True)
         ph = _phase_figures(dsb, cycle)
         if relative_electric_energy_change(sum(p["battery_j"] for p in ph),
                                            sum(p["wheel_positive_j"] for p in ph)) < REEC_THRESHOLD:
