@@ -1,18 +1,24 @@
 """Full-load performance of every architecture: 0–100 km/h, 80–120 km/h, quarter mile, top speed.
 
-A forward simulation with a small time step (``DT_S``; DESIGN.md §3): at each step the largest tractive
-force the powertrain can put on the road at the present speed, minus the road load, accelerates the
-effective mass (chassis mass + wheel inertia + rotors tied to the wheels in the engaged gear)::
+A forward simulation with a small time step (``DT_S``; DESIGN.md §3). Per axle k the tyre carries the
+**ground force** ``G_k = T_k/r − M_k·a`` (T_k: torque the powertrain puts on that axle's wheels;
+M_k = J_k/r²: the rotating inertia spun by that axle — its wheels and whatever turns with them: rotors,
+engine, input shaft — which the powertrain torque accelerates, not the tyre), and the car obeys::
 
-    m_eff·dv/dt = min(F_powertrain(v), F_traction) − (c0 + c1·v + c2·v²)
+    m·a = Σ_k G_k − F_RL(v),      G_k ≤ μ·N_k                        (only the translating mass m)
 
-Traction limit (rigid body, quasi-static weight transfer; Wong, *Theory of Ground Vehicles*, ch. 3, M)::
+A non-driven axle has T_k = 0 (its tyre spins its wheels up: G_k = −M_k·a). Without slip this is
+``m_eff·a = F − F_RL`` with m_eff = m + Σ M_k and F = Σ T_k/r; when a driven axle reaches μ·N_k its
+ground force is capped and the acceleration is the smallest of the candidate solutions (the root of a
+monotone piecewise-linear equation, solved exactly per step). Axle loads (rigid body, quasi-static weight
+transfer with the translating mass; Wong, *Theory of Ground Vehicles*, ch. 3, M)::
 
-    N_f = m·g·s_f − m·a·h/L ,   N_r = m·g·(1 − s_f) + m·a·h/L ,   F_axle ≤ μ·N_axle
+    N_f = m·g·s_f − m·a·h/L ,   N_r = m·g·(1 − s_f) + m·a·h/L
 
 with ``s_f = chassis.front_axle_load_share``, h = ``cg_height_m``, L = ``wheelbase_m`` (no transfer when
 either is missing, s_f = 0.5 when unknown), μ = ``chassis.tyre_friction_coefficient`` or
-``DEFAULT_TYRE_MU``; ``a`` is taken from the previous step. Driven axles per architecture (or
+``DEFAULT_TYRE_MU``; the weight transfer uses the previous step's ``a``. The wheel inertia
+``chassis.wheel_inertia_kgm2`` is split equally between the axles (E). Driven axles per architecture (or
 ``chassis.driven_axles``): conventional and THS front, P2 all (full-time 4WD: one torque shared by a
 centre differential, limited by μ·(N_f + N_r)), BEV one machine per axle (each axle limited by its own).
 
@@ -21,27 +27,39 @@ Powertrain force, from the component models (no second copy of their equations):
 * conventional: engine WOT (``Engine.data()``) less the accessory drive, × gear × final drive and their
   efficiencies (``Transmission``); below the launch speed the launch element slips and the engine
   runs at its peak-torque speed (E: a launch at the torque peak; the converter's torque multiplication
-  is neglected, as in ``gearbox.py``); the gear with the most force is engaged, upshifts only, each
-  shift interrupting the torque for ``SHIFT_TIME_S[kind]``.
+  is neglected, as in ``gearbox.py``) — while it slips, the input-side inertia (engine, P2 motor, input
+  shaft) is held at that speed and is not part of the accelerated mass; the gear giving the most
+  acceleration is engaged, upshifts only, each shift interrupting the torque for ``SHIFT_TIME_S[kind]``.
 * P2: engine WOT + P2 motor torque (envelope, battery discharge limit less accessories) on the same
-  input shaft, × gear × final drive; launch as above; all-wheel drive.
+  input shaft, × gear × final drive; launch as above; all-wheel drive. Battery at full charge
+  (a plug-in, charged: ``battery.soc_max``).
 * THS: engine at the operating point along its WOT that gives the most wheel force within MG1's torque
   and speed and the pinion speed limits; MG1's generated power plus the battery's discharge limit feed
-  MG2 within its envelope; front-wheel drive.
-* BEV: both machines' envelopes through their reductions, the per-axle traction limits, the system power
-  cap and the battery discharge limit, with the axle split of ``core/bev.best_split`` (the most wheel
-  torque that split can deliver, by bisection). From a standstill (launch control) the overboost power
-  and battery limit hold for ``drive.overboost_time_s``; the rear unit starts in 1st and shifts to 2nd
-  at ``controller.first_gear_max_speed_kmh`` (or at the machine's speed limit), the rear torque
-  interrupted for ``BEV_SHIFT_TIME_S``.
+  MG2 within its envelope, and when MG1 generates more than MG2 can use, the surplus must not exceed the
+  battery's charge limit (P_mg1 + P_mg2 ≥ −P_chg,max; the engine is throttled back until it holds).
+  Battery at the controller's working SOC (``controller.soc_target``), not at full charge: a
+  charge-sustaining hybrid lives there.
+* BEV: both machines' envelopes through their reductions, the per-axle traction limits
+  ``T_k ≤ (μ·N_k + M_k·a)·r`` (a of the previous step), the system power cap and the battery discharge
+  limit (full charge), with the axle split of ``core/bev.best_split`` (the most wheel torque that split
+  can deliver, by bisection). From a standstill (launch control) the overboost power and battery limit
+  hold for ``drive.overboost_time_s``; the rear unit starts in 1st and shifts to 2nd at
+  ``controller.first_gear_max_speed_kmh`` (or at the machine's speed limit), the rear torque
+  interrupted for ``BEV_SHIFT_TIME_S``; the rear rotor's reflected inertia is that of the engaged gear.
+
+Speed limits: no engine or machine may exceed its maximum speed, so the car's speed is capped at the
+lowest such limit in top gear (and at ``drive.top_speed_limit_kmh``, an electronic governor, when the
+vehicle file gives one). A target speed above the cap is unreachable: the time is nan.
 
 Top speed: the highest speed at which the continuous tractive force still equals the road load, and
-every speed limit (engine, machines) holds. Batteries are at full charge (``battery.soc_max``).
+every speed limit holds (``top_speed(v, governed=False)``: the physical value); the governed value is
+that, capped by the governor.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -58,8 +76,9 @@ DEFAULT_TYRE_MU = 0.9
 #: E: torque interruption per upshift [s]: power-on upshift of a torque-converter automatic ≈ 0.2–0.3 s
 #: of reduced torque (taken as a full interruption of 0.15 s), AMT ≈ 0.5 s, DCT ≈ 0 (overlapping clutches).
 SHIFT_TIME_S = {"automatic": 0.15, "amt": 0.5, "dct": 0.05}
-#: E: rear-unit shift of the Taycan (dog clutch + wet clutch pack, [Y13]): rear torque interrupted 0.2 s,
-#: the front machine keeps pulling.
+#: E (unsourced): rear-unit shift of the Taycan (dog clutch + wet clutch pack, [Y13]): rear torque
+#: interrupted 0.2 s, the front machine keeps pulling. No published figure was found; the validation
+#: tests print the sensitivity of the acceleration times to it (0 and 0.4 s).
 BEV_SHIFT_TIME_S = 0.2
 _DEFAULT_AXLES = {"conventional": "front", "ths": "front", "p2": "all", "bev": "per_axle"}
 
@@ -90,7 +109,7 @@ def tyre_mu(v: Vehicle) -> float:
 
 
 def traction_limit_n(v: Vehicle, acc: float, axles: str) -> float:
-    """Largest total tractive force the driven axles can transmit at acceleration ``acc``. [N]"""
+    """Largest total ground force the driven axles can transmit at acceleration ``acc``. [N]"""
     n_f, n_r = _axle_loads(v, acc)
     mu = tyre_mu(v)
     return mu * {"front": n_f, "rear": n_r, "all": n_f + n_r}[axles]
@@ -100,14 +119,56 @@ def _driven(v: Vehicle) -> str:
     return v.chassis.driven_axles or _DEFAULT_AXLES[v.architecture]
 
 
-def _battery_discharge_w(v: Vehicle, p_aux_w: float, override_w: float | None = None) -> float:
-    """Battery power available to the machines at full charge (voltage-limited), less accessories. [W]"""
+def _wheel_mass_per_axle(v: Vehicle) -> float:
+    """Reflected mass of one axle's wheels, J_w/2/r² (E: equal split between the axles). [kg]"""
+    c = v.chassis
+    return 0.5 * c.wheel_inertia_kgm2 / c.wheel_radius_m**2
+
+
+def solve_acceleration(m: float, f_road: float, axles) -> float:
+    """Acceleration a of ``m·a = Σ_k min(F_k − M_k·a, cap_k) − f_road``. [m/s²]
+
+    ``axles``: (F_k [N] = axle torque / r, M_k [kg] rotating inertia of the axle / r², cap_k [N] = μ·N_k,
+    inf for no limit). The right-hand side falls and the left rises with a, so the root is unique; every
+    choice of capped axles gives a linear equation whose root lies at or above the true one (min ≤ each
+    branch), hence the true root is the smallest of them.
+    """
+    best = math.inf
+    for capped in itertools.product((False, True), repeat=len(axles)):
+        num = -f_road
+        den = m
+        for (f, mk, cap), c in zip(axles, capped, strict=True):
+            if c:
+                if math.isinf(cap):
+                    break
+                num += cap
+            else:
+                num += f
+                den += mk
+        else:
+            best = min(best, num / den)
+    return best
+
+
+def _battery_limits_w(v: Vehicle, override_dis_w: float | None = None) -> tuple[float, float]:
+    """(discharge, charge) battery terminal power limits at the performance SOC. [W]
+
+    SOC: the THS controller's working SOC (``controller.soc_target``); full charge (``battery.soc_max``)
+    for the plug-ins (P2, BEV).
+    """
     from .core.electric import battery_limits_w
 
     b = v.battery.to_kernel()
-    if override_w is not None:
-        b = b._replace(max_discharge_power_w=float(override_w))
-    return battery_limits_w(b, v.battery.soc_max)[0] - p_aux_w
+    if override_dis_w is not None:
+        b = b._replace(max_discharge_power_w=float(override_dis_w))
+    soc = v.controller.soc_target if v.architecture == "ths" else v.battery.soc_max
+    p_dis, p_chg = battery_limits_w(b, soc)
+    return float(p_dis), float(p_chg)
+
+
+def _battery_discharge_w(v: Vehicle, p_aux_w: float, override_w: float | None = None) -> float:
+    """Battery power available to the machines at the performance SOC, less accessories. [W]"""
+    return _battery_limits_w(v, override_w)[0] - p_aux_w
 
 
 def _motor_torque_for_power(m, w: float, p_dc_w: float) -> float:
@@ -134,9 +195,34 @@ def _wot(v: Vehicle):
     return m.speed_rad_s, m.wot_nm
 
 
+def max_speed_kmh(vehicle: Vehicle, governed: bool = True) -> float:
+    """Speed at which the first engine or machine reaches its maximum speed in top gear (and the governor
+    ``drive.top_speed_limit_kmh`` when ``governed``). [km/h]"""
+    r = vehicle.chassis.wheel_radius_m
+    a = vehicle.architecture
+    lim = math.inf
+    if a == "bev":
+        d = vehicle.drive
+        lim = min(vehicle.motors["front"].max_speed_rpm * RPM / d.front_ratio,
+                  vehicle.motors["rear"].max_speed_rpm * RPM / d.rear_gear_ratios[-1]) * r
+        gov = getattr(d, "top_speed_limit_kmh", None)
+        if governed and gov is not None:
+            lim = min(lim, gov / 3.6)
+    elif a == "ths":
+        pk = vehicle.planetary.to_kernel()
+        lim = vehicle.motors["mg2"].max_speed_rpm * RPM / (pk.mg2_ratio * pk.ring_ratio) * r
+    elif a in ("conventional", "p2"):
+        tr = vehicle.transmission
+        w = vehicle.engine.max_speed_rpm * RPM
+        if a == "p2":
+            w = min(w, vehicle.motors["p2"].max_speed_rpm * RPM)
+        lim = w / (min(tr.gear_ratios) * tr.final_drive_ratio) * r
+    return lim * 3.6
+
+
 # --- per-architecture force models ---------------------------------------------------------------
-# Each returns a list of (gear index, wheel force [N], effective mass [kg]) for the gears possible at
-# speed ``spd`` (continuous=True: no overboost, for the top speed).
+# Each returns a list of (gear index, F = wheel torque / r [N], m_eff [kg], driven-axle inertia M_d [kg]) for
+# the gears possible at speed ``spd`` (continuous=True: no overboost, for the top speed).
 
 def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_motor: bool):
     c = v.chassis
@@ -159,16 +245,20 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
         aux_torque = 0.0
     else:
         j_in = e.inertia_kgm2 + tr.input_inertia_kgm2
+    m_wheels = _wheel_mass_per_axle(v)
+    m_drv_wheels = 2 * m_wheels if _driven(v) == "all" else m_wheels
     out = []
     for g, (ig, eta_g) in enumerate(zip(tr.gear_ratios, tr.gear_efficiencies, strict=True)):
         i = ig * tr.final_drive_ratio
         eta = eta_g * tr.final_drive_efficiency
         w_in = w_wheel * i
-        if w_in > w_max:
+        if w_in > w_max * (1 + 1e-12):
             continue
+        slipping = False
         if w_in < w_launch:
             if g > 0 and w_in < e.idle_speed_rpm * RPM:
                 continue
+            slipping = g == 0
             w_e = w_launch if g == 0 else max(w_in, e.idle_speed_rpm * RPM)
         else:
             w_e = w_in
@@ -180,8 +270,9 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
         else:
             t_in = t_e - v.accessories.crank_power_w / max(w_e, 1.0)
         f = max(t_in, 0.0) * i * eta / r
-        m_eff = ch.mass_eff_kg + j_in * i * i / r**2
-        out.append((g, f, m_eff))
+        # the input side turns with the wheels only once the launch element has locked
+        m_in = 0.0 if slipping else j_in * i * i / r**2
+        out.append((g, f, ch.mass_eff_kg + m_in, m_drv_wheels + m_in))
     return out
 
 
@@ -197,34 +288,56 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     mg1 = v.motors["mg1"].to_kernel()
     mg2 = v.motors["mg2"].to_kernel()
     w_m2 = w_r * pk.mg2_ratio
-    if w_m2 > mg2.max_speed_rad_s:
+    if w_m2 > mg2.max_speed_rad_s * (1 + 1e-12):
         return []
     e = v.engine
     ws, wot = _wot(v)
-    p_batt = _battery_discharge_w(v, v.accessories.battery_power_w)
+    p_dis, p_chg = _battery_limits_w(v)
+    p_batt = p_dis - v.accessories.battery_power_w
     best = 0.0
     for w_e in np.linspace(e.idle_speed_rpm * RPM, e.max_speed_rpm * RPM, 25):
         w_s = (1.0 + k) * w_e - k * w_r
         if abs(w_s) > mg1.max_speed_rad_s or abs(w_r - w_e) * pk.zr_over_zp > pk.max_pinion_speed_rad_s:
             continue
-        t_e = min(float(np.interp(w_e, ws, wot)), motor_tmax(mg1, w_s) * (1.0 + k))
-        t_mg1 = -t_e / (1.0 + k)  # reacts the engine torque on the sun
-        p_mg1 = motor_dc_power_w(mg1, t_mg1, w_s)[0]
+        t_wot = min(float(np.interp(w_e, ws, wot)), motor_tmax(mg1, w_s) * (1.0 + k))
+
+        def point(t_e, w_s=w_s):
+            p_mg1 = motor_dc_power_w(mg1, -t_e / (1.0 + k), w_s)[0]  # MG1 reacts the engine torque on the sun
+            t_mg2 = _motor_torque_for_power(mg2, w_m2, p_batt - p_mg1) if w_m2 > 0 else motor_tmax(mg2, 0.0)
+            p_mg2 = motor_dc_power_w(mg2, t_mg2, w_m2)[0]
+            return t_mg2, p_mg1 + p_mg2 >= -p_chg  # MG1's surplus over MG2 within the charge limit
+
+        t_e = t_wot
+        t_mg2, ok = point(t_e)
+        if not ok:  # part load: the largest engine torque whose surplus the battery can take (bisection)
+            lo, hi = 0.0, t_wot
+            for _ in range(20):
+                mid = 0.5 * (lo + hi)
+                if point(mid)[1]:
+                    lo = mid
+                else:
+                    hi = mid
+            t_e = lo
+            t_mg2 = point(t_e)[0]
         t_ring_e = t_e * k / (1.0 + k) * pk.planetary_efficiency
-        t_mg2 = _motor_torque_for_power(mg2, w_m2, p_batt - p_mg1) if w_m2 > 0 else motor_tmax(mg2, 0.0)
         t_ring = t_ring_e + t_mg2 * pk.mg2_ratio * pk.mg2_reduction_efficiency
         f = t_ring * pk.ring_ratio * pk.final_drive_efficiency / r
         best = max(best, f)
     ch = c.to_kernel()
-    m_eff = ch.mass_eff_kg + v.motors["mg2"].inertia_kgm2 * (pk.mg2_ratio * pk.ring_ratio) ** 2 / r**2
-    return [(0, best, m_eff)]
+    m_mg2 = v.motors["mg2"].inertia_kgm2 * (pk.mg2_ratio * pk.ring_ratio) ** 2 / r**2
+    return [(0, best, ch.mass_eff_kg + m_mg2, _wheel_mass_per_axle(v) + m_mg2)]
 
 
 def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear_off: bool) -> tuple[float, float]:
-    """(largest wheel force [N], effective mass [kg]) of a BEV in rear gear g."""
+    """(largest wheel force = Σ axle torque / r [N], effective mass [kg]) of a BEV in rear gear g.
+
+    Per-axle traction: ``T_k ≤ (μ·N_k + M_k·acc)·r`` with ``acc`` the previous step's acceleration (the
+    axle's own rotating inertia M_k is spun by the machine, not by the tyre). Above a machine's speed limit
+    the force is 0 (the caller caps the speed there); the effective mass is always the real one.
+    """
     from .core.bev import best_split
     from .core.electric import motor_tmax
-    from .powertrains.bev import bev_chassis
+    from .powertrains.bev import axle_masses_kg, bev_chassis
 
     d = v.drive
     dk = d.to_kernel()
@@ -232,16 +345,21 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
     mr = v.motors["rear"].to_kernel()
     r = v.chassis.wheel_radius_m
     w = spd / r
-    if w * dk.front_ratio > mf.max_speed_rad_s or w * dk.rear_ratios[g] > mr.max_speed_rad_s:
-        return 0.0, 0.0
+    ch = bev_chassis(v)
+    j_r = v.motors["rear"].inertia_kgm2
+    m_eff = ch.mass_eff_kg + j_r * (dk.rear_ratios[g] ** 2 - dk.rear_ratios[-1] ** 2) / r**2
+    if (w * dk.front_ratio > mf.max_speed_rad_s * (1 + 1e-12)
+            or w * dk.rear_ratios[g] > mr.max_speed_rad_s * (1 + 1e-12)):
+        return 0.0, m_eff
     tf = motor_tmax(mf, w * dk.front_ratio) * dk.front_ratio * dk.front_efficiency
     tr = 0.0 if rear_off else motor_tmax(mr, w * dk.rear_ratios[g]) * dk.rear_ratios[g] * dk.rear_efficiencies[g]
     mu = tyre_mu(v)
     n_f, n_r = _axle_loads(v, acc)
+    m_f, m_r = axle_masses_kg(v, g)
     axles = _driven(v)
     if axles == "per_axle":
-        tf = min(tf, mu * n_f * r)
-        tr = min(tr, mu * n_r * r)
+        tf = min(tf, max(mu * n_f + m_f * acc, 0.0) * r)
+        tr = min(tr, max(mu * n_r + m_r * acc, 0.0) * r)
     p_aux = v.accessories.battery_power_w
     if overboost and d.overboost_power_kw is not None:
         p_sys = d.overboost_power_kw * 1e3
@@ -262,10 +380,8 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
                 hi = mid
     f = lo / r
     if axles != "per_axle":
-        f = min(f, traction_limit_n(v, acc, axles))
-    ch = bev_chassis(v)
-    j_r = v.motors["rear"].inertia_kgm2
-    m_eff = ch.mass_eff_kg + j_r * (dk.rear_ratios[g] ** 2 - dk.rear_ratios[-1] ** 2) / r**2
+        m_d = {"front": m_f, "rear": m_r, "all": m_f + m_r}[axles]
+        f = min(f, traction_limit_n(v, acc, axles) + m_d * acc)
     return f, m_eff
 
 
@@ -300,26 +416,36 @@ def _options(v: Vehicle, spd: float, st: _State, continuous: bool):
     raise ValueError(f"vehicle.architecture = {a!r}: no performance model (allowed: conventional, ths, p2, bev)")
 
 
-def _force(v: Vehicle, spd: float, st: _State, continuous: bool = False) -> tuple[float, float]:
-    """(tractive force [N], effective mass [kg]) at speed spd, updating the gear state."""
+def _acc_option(v: Vehicle, f: float, m_eff: float, m_d: float, cap: float, rl: float) -> float:
+    """Acceleration with wheel force f on the driven axle(s) (inertia m_d) capped at μ·N (cap). [m/s²]"""
+    return solve_acceleration(v.chassis.sim_mass_kg, rl, [(f, m_d, cap), (0.0, m_eff - v.chassis.sim_mass_kg - m_d,
+                                                                         math.inf)])
+
+
+def _force(v: Vehicle, spd: float, st: _State, rl: float, continuous: bool = False) -> tuple[float, float, float]:
+    """(wheel force actually used = Σ axle torque / r [N], effective mass [kg], acceleration [m/s²]) at speed
+    spd against road load rl, updating the gear state. continuous: top-speed evaluation (a = 0, the force is
+    the largest the driven axles can transmit)."""
     if v.architecture == "bev":
-        return _bev_step(v, spd, st, continuous)
+        f, m_eff = _bev_step(v, spd, st, continuous)
+        return f, m_eff, (f - rl) / m_eff
     opts = _options(v, spd, st, continuous)
     if not opts:
-        return 0.0, v.chassis.to_kernel().mass_eff_kg
-    axles = _driven(v)
-    lim = traction_limit_n(v, st.acc, axles)
+        m_eff = v.chassis.to_kernel().mass_eff_kg
+        return 0.0, m_eff, -rl / m_eff
+    lim = traction_limit_n(v, st.acc, _driven(v))
     if continuous:
-        g, f, m = max(opts, key=lambda o: o[1])
-        return min(f, lim), m
+        g, f, m, md = max(opts, key=lambda o: o[1])
+        return min(f, lim), m, 0.0
     allowed = [o for o in opts if o[0] >= st.gear] or opts  # upshifts only during a full-load run
-    g, f, m = max(allowed, key=lambda o: min(o[1], lim))
+    g, f, m, md = max(allowed, key=lambda o: _acc_option(v, o[1], o[2], o[3], lim, rl))
     if st.gear >= 0 and g != st.gear:
         st.shift_end = st.t + SHIFT_TIME_S.get(v.transmission.kind, 0.15)
     st.gear = g
     if st.t < st.shift_end - 1e-9:
         f = 0.0
-    return min(f, lim), m
+    a = _acc_option(v, f, m, md, lim, rl)
+    return rl + m * a, m, a
 
 
 # --- the forward simulation -----------------------------------------------------------------------
@@ -333,26 +459,32 @@ def run(vehicle: Vehicle, v_from_kmh: float, *, v_to_kmh: float | None = None, d
         dt_s: float = DT_S, t_max_s: float = T_MAX_S) -> dict:
     """Full-load run from ``v_from_kmh`` until ``v_to_kmh`` or ``distance_m``; returns the time and traces.
 
-    A standing start (v_from = 0) uses launch control (BEV overboost). The result has ``time_s`` (nan if the
-    target is not reached) and arrays ``t``, ``speed_mps``, ``distance_m``, ``gear`` (samples) and
-    ``force_n`` (the tractive force over each step).
+    A standing start (v_from = 0) uses launch control (BEV overboost). The speed is capped at
+    :func:`max_speed_kmh` (speed limits, governor). The result has ``time_s`` (nan if the target is not
+    reached: a speed above the cap or beyond what the car can reach, or ``t_max_s`` exceeded) and arrays
+    ``t``, ``speed_mps``, ``distance_m``, ``gear`` (samples), ``force_n`` (wheel force = axle torques / r
+    over each step) and ``acc_mps2``.
     """
     _check(vehicle)
     ch = vehicle.chassis.to_kernel()
-    v = v_from_kmh / 3.6
+    v_cap = max_speed_kmh(vehicle) / 3.6
+    v = min(v_from_kmh / 3.6, v_cap)
     st = _State(launch=v_from_kmh == 0.0)
     x = 0.0
-    ts, vs, xs, gs, fs = [0.0], [v], [0.0], [0], []
+    ts, vs, xs, gs, fs, accs = [0.0], [v], [0.0], [0], [], []
     result = math.nan
     n_steps = int(t_max_s / dt_s)
+    if v_to_kmh is not None and v_to_kmh / 3.6 > v_cap * (1 + 1e-12):
+        n_steps = 0  # above the speed cap: unreachable
     for _ in range(n_steps):
-        f, m_eff = _force(vehicle, v, st)
-        # weight transfer uses the previous step's acceleration (st.acc)
-        rl = float(road_load_force_n(ch, v)) if (v > 0 or f > ch.c0_n) else 0.0
-        acc = (f - rl) / m_eff
-        st.acc = acc
+        rl = float(road_load_force_n(ch, v))
+        f, m_eff, acc = _force(vehicle, v, st, rl)
+        if v <= 0.0 and acc < 0.0:  # standing: static friction holds the car
+            f, acc = 0.0, 0.0
+        st.acc = acc  # weight transfer of the next step
         fs.append(f)
-        v_new = max(v + acc * dt_s, 0.0)
+        accs.append(acc)
+        v_new = min(max(v + acc * dt_s, 0.0), v_cap)
         x_new = x + 0.5 * (v + v_new) * dt_s
         t_new = st.t + dt_s
         if v_to_kmh is not None and v_new >= v_to_kmh / 3.6:
@@ -367,55 +499,69 @@ def run(vehicle: Vehicle, v_from_kmh: float, *, v_to_kmh: float | None = None, d
         gs.append(st.gear + 1)
         if not math.isnan(result):
             break
-        if acc <= 0.0 and st.t > st.shift_end + 1.0 and v > 0:
+        if distance_m is None and acc <= 0.0 and st.t > st.shift_end + 1.0 and v > 0:
             break  # the car no longer accelerates: the target is out of reach
     return {"time_s": result, "t": np.array(ts), "speed_mps": np.array(vs), "distance_m": np.array(xs),
-            "gear": np.array(gs), "force_n": np.array(fs)}
+            "gear": np.array(gs), "force_n": np.array(fs), "acc_mps2": np.array(accs)}
 
 
 def acceleration(vehicle: Vehicle, v_from_kmh: float, v_to_kmh: float) -> float:
-    """Time to accelerate at full load from ``v_from_kmh`` to ``v_to_kmh`` (nan if never reached). [s]"""
+    """Time to accelerate at full load from ``v_from_kmh`` to ``v_to_kmh``; nan if the car cannot reach
+    ``v_to_kmh`` (above its speed cap or its top speed). [s]"""
     if not 0.0 <= v_from_kmh < v_to_kmh:
         raise ValueError(f"v_from_kmh = {v_from_kmh}, v_to_kmh = {v_to_kmh}: need 0 <= v_from < v_to")
     return float(run(vehicle, v_from_kmh, v_to_kmh=v_to_kmh)["time_s"])
 
 
-def top_speed(vehicle: Vehicle) -> float:
-    """Highest steady speed: continuous tractive force = road load, within every speed limit. [km/h]"""
+def top_speed(vehicle: Vehicle, governed: bool = True) -> float:
+    """Highest steady speed: continuous tractive force = road load, within every speed limit; with
+    ``governed`` also within ``drive.top_speed_limit_kmh`` when the vehicle has one. [km/h]"""
     _check(vehicle)
     ch = vehicle.chassis.to_kernel()
+    cap = max_speed_kmh(vehicle, governed=False) / 3.6
 
     def surplus(spd: float) -> float:
-        f, _ = _force(vehicle, spd, _State(), continuous=True)
-        return f - float(road_load_force_n(ch, spd))
+        rl = float(road_load_force_n(ch, spd))
+        f = _force(vehicle, spd, _State(), rl, continuous=True)[0]
+        return f - rl
 
     step = 1.0 / 3.6
     spd = step
-    if surplus(spd) <= 0:
-        return 0.0
-    while spd < 500 / 3.6:
-        if surplus(spd + step) <= 0:
-            lo, hi = spd, spd + step
-            for _ in range(40):
-                mid = 0.5 * (lo + hi)
-                if surplus(mid) > 0:
-                    lo = mid
-                else:
-                    hi = mid
-            return lo * 3.6
-        spd += step
-    return spd * 3.6
+    out = 0.0
+    if surplus(spd) > 0:
+        out = cap
+        while spd < cap:
+            hi = min(spd + step, cap)
+            if surplus(hi) <= 0:
+                lo = spd
+                for _ in range(40):
+                    mid = 0.5 * (lo + hi)
+                    if surplus(mid) > 0:
+                        lo = mid
+                    else:
+                        hi = mid
+                out = lo
+                break
+            spd = hi
+    vmax = out * 3.6
+    if governed:
+        vmax = min(vmax, max_speed_kmh(vehicle, governed=True))
+    return vmax
 
 
 def summary(vehicle: Vehicle) -> dict:
-    """Headline performance figures (s, km/h); ``accel_0_200_s`` only when the car reaches 200 km/h."""
+    """Headline performance figures (s, km/h): ``accel_0_100_s``, ``accel_80_120_s``, ``quarter_mile_s``,
+    ``top_speed_kmh`` (governed), ``top_speed_physical_kmh`` (without the governor), and ``accel_0_200_s``
+    only when the car reaches 200 km/h. A figure the car cannot reach is nan; this never raises for a valid
+    vehicle."""
     vmax = top_speed(vehicle)
     out = {
         "vehicle": vehicle.id,
-        "accel_0_100_s": acceleration(vehicle, 0.0, 100.0),
+        "accel_0_100_s": acceleration(vehicle, 0.0, 100.0) if vmax > 100 else math.nan,
         "accel_80_120_s": acceleration(vehicle, 80.0, 120.0) if vmax > 120 else math.nan,
         "quarter_mile_s": float(run(vehicle, 0.0, distance_m=QUARTER_MILE_M)["time_s"]),
         "top_speed_kmh": vmax,
+        "top_speed_physical_kmh": top_speed(vehicle, governed=False),
     }
     if vmax > 200.0:
         out["accel_0_200_s"] = acceleration(vehicle, 0.0, 200.0)

@@ -27,7 +27,8 @@ INF = float("inf")
 OUTPUTS = (
     "speed_mps", "rear_gear", "front_motor_speed_rad_s", "front_motor_torque_nm", "front_motor_electric_power_w",
     "front_motor_loss_w", "rear_motor_speed_rad_s", "rear_motor_torque_nm", "rear_motor_electric_power_w",
-    "rear_motor_loss_w", "inverter_loss_w", "gearbox_loss_w", "battery_current_a", "battery_voltage_v",
+    "rear_motor_loss_w", "inverter_loss_w", "gearbox_loss_w", "rear_rotor_inertia_power_w", "battery_current_a",
+    "battery_voltage_v",
     "battery_power_w", "battery_chemical_power_w", "battery_loss_w", "soc", "accessory_power_w",
     "wheel_power_w", "brake_power_w", "trace_miss_mps",
 )
@@ -62,6 +63,9 @@ class ReferenceBev:
         jf = vehicle.motors["front"].inertia_kgm2 * d.front_ratio**2
         jr = vehicle.motors["rear"].inertia_kgm2 * d.rear_gear_ratios[-1] ** 2
         self.mass_eff = self.mass + (ch.wheel_inertia_kgm2 + jf + jr) / self.r**2
+        self.m_wheels_axle = 0.5 * ch.wheel_inertia_kgm2 / self.r**2
+        self.j_f = vehicle.motors["front"].inertia_kgm2
+        self.j_r = vehicle.motors["rear"].inertia_kgm2
         self.c0 = ch.road_load_f0_n
         self.c1 = ch.road_load_f1_n_per_kmh * 3.6
         self.c2 = ch.road_load_f2_n_per_kmh2 * 3.6**2
@@ -137,13 +141,34 @@ class ReferenceBev:
         shaft = t_mf * w * self.i_f + t_mr * w * self.i_r[g]
         return pf + pr, shaft, t_mf, t_mr, pf, pr, lf, lr, invf + invr
 
-    def axle_limits(self, g, w, acc):
-        tf = self.front.tmax(w * self.i_f) * self.i_f * self.eta_f
-        tr = self.rear.tmax(w * self.i_r[g]) * self.i_r[g] * self.eta_r[g]
+    def gearbox_loss(self, t_m, w_m, eta):
+        """Reduction loss in the direction of power flow: machine drives → (1 − η)·P_m; wheels drive →
+        the wheel side gives |P_m|/η, loss (1/η − 1)·|P_m|."""
+        p = t_m * w_m
+        return (1 - eta) * p if p >= 0 else -p * (1 / eta - 1)
+
+    def extra_rotor_mass(self, g):
+        """Rear rotor inertia in gear g beyond the top-gear share already in mass_eff. [kg]"""
+        return self.j_r * (self.i_r[g] ** 2 - self.i_r[-1] ** 2) / self.r**2
+
+    def axle_limits(self, g, w, acc, braking=False):
+        """Envelope through the reduction (i·η driving, i/η braking) and traction on the ground force
+        T/r − M·a ≤ μ·N (driving), −(T/r − M·a) ≤ μ·N (braking)."""
+        if braking:
+            tf = self.front.tmax(w * self.i_f) * self.i_f / self.eta_f
+            tr = self.rear.tmax(w * self.i_r[g]) * self.i_r[g] / self.eta_r[g]
+        else:
+            tf = self.front.tmax(w * self.i_f) * self.i_f * self.eta_f
+            tr = self.rear.tmax(w * self.i_r[g]) * self.i_r[g] * self.eta_r[g]
         if self.mu > 0:
             dn = self.mass * acc * self.h_l
-            tf = min(tf, self.mu * max(self.mass * G * self.share - dn, 0.0) * self.r)
-            tr = min(tr, self.mu * max(self.mass * G * (1 - self.share) + dn, 0.0) * self.r)
+            n_f = max(self.mass * G * self.share - dn, 0.0)
+            n_r = max(self.mass * G * (1 - self.share) + dn, 0.0)
+            m_f = self.m_wheels_axle + self.j_f * self.i_f**2 / self.r**2
+            m_r = self.m_wheels_axle + self.j_r * self.i_r[g] ** 2 / self.r**2
+            s = -1.0 if braking else 1.0
+            tf = min(tf, max((self.mu * n_f + s * m_f * acc) * self.r, 0.0))
+            tr = min(tr, max((self.mu * n_r + s * m_r * acc) * self.r, 0.0))
         return tf, tr
 
     def cost(self, g, w, t, tf, p_dis, p_sys):
@@ -205,20 +230,21 @@ class ReferenceBev:
 
     def drive(self, v0, v1, dt, grade, g_prev, p_dis):
         f = self.force(v0, v1, dt, grade)
-        t = f * self.r
         vbar = 0.5 * (v0 + v1)
         w = vbar / self.r
-        g = self.gear(g_prev, vbar, w, t)
+        acc = (v1 - v0) / dt
+        g = self.gear(g_prev, vbar, w, f * self.r)
         n = len(self.i_r)
         for attempt in range(n):
             gg = (g + attempt) % n
             if w * self.i_r[gg] > self.rear.w_max or w * self.i_f > self.front.w_max:
                 continue
-            tf_max, tr_max = self.axle_limits(gg, w, (v1 - v0) / dt)
+            t = (f + self.extra_rotor_mass(gg) * acc) * self.r
+            tf_max, tr_max = self.axle_limits(gg, w, acc)
             ok, tf, _ = self.split(gg, w, t, tf_max, tr_max, p_dis, self.p_sys)
             if ok:
                 return True, gg, tf, t, f
-        return False, g, 0.0, t, f
+        return False, g, 0.0, f * self.r, f
 
     def regen(self, v0, v1, dt, grade, g_prev, p_chg):
         f = self.force(v0, v1, dt, grade)
@@ -228,8 +254,9 @@ class ReferenceBev:
         if w * self.i_r[g] > self.rear.w_max:
             g = len(self.i_r) - 1
         fade = vbar / self.v_fade if (self.v_fade > 0 and vbar < self.v_fade) else 1.0
-        tf_max, tr_max = self.axle_limits(g, w, (v1 - v0) / dt)
-        t_req = max(f * self.r * fade, -(tf_max + tr_max))
+        acc = (v1 - v0) / dt
+        tf_max, tr_max = self.axle_limits(g, w, acc, braking=True)
+        t_req = max((f + self.extra_rotor_mass(g) * acc) * self.r * fade, -(tf_max + tr_max))
         p_lo = max(-p_chg - self.p_aux, -self.p_regen)
         ok, tf, p = self.split(g, w, t_req, tf_max, tr_max, INF, INF)
         if ok and p < p_lo:
@@ -283,15 +310,18 @@ def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
         else:
             g, tf, t_el, f = car.regen(v0, v1, dt, gr[k], g_prev, p_chg)
         w = 0.5 * (v0 + v1) / car.r
+        p_rotor = car.extra_rotor_mass(g) * (v1 - v0) / dt * 0.5 * (v0 + v1)
         p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.powers(g, w, tf, t_el - tf)
+        gbx = (car.gearbox_loss(t_mf, w * car.i_f, car.eta_f)
+               + car.gearbox_loss(t_mr, w * car.i_r[g], car.eta_r[g]))
         i_b, v_b, p_chem, l_b, soc_new = car.battery(soc, p_el + car.p_aux, dt)
         row = dict(speed_mps=v1, rear_gear=g + 1, front_motor_speed_rad_s=w * car.i_f, front_motor_torque_nm=t_mf,
                    front_motor_electric_power_w=pf, front_motor_loss_w=lf, rear_motor_speed_rad_s=w * car.i_r[g],
                    rear_motor_torque_nm=t_mr, rear_motor_electric_power_w=pr, rear_motor_loss_w=lr,
-                   inverter_loss_w=inv, gearbox_loss_w=shaft - t_el * w, battery_current_a=i_b,
+                   inverter_loss_w=inv, gearbox_loss_w=gbx, rear_rotor_inertia_power_w=p_rotor, battery_current_a=i_b,
                    battery_voltage_v=v_b, battery_power_w=p_el + car.p_aux, battery_chemical_power_w=p_chem,
                    battery_loss_w=l_b, soc=soc_new, accessory_power_w=car.p_aux, wheel_power_w=f * car.r * w,
-                   brake_power_w=(t_el - f * car.r) * w, trace_miss_mps=vc[k] - v1)
+                   brake_power_w=t_el * w - f * car.r * w - p_rotor, trace_miss_mps=vc[k] - v1)
         for key, val in row.items():
             out[key][k] = val
         soc = soc_new

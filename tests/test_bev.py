@@ -128,10 +128,16 @@ def test_reference_has_the_kernel_outputs():
     ("taycan_turbo_s", "us06", None),
     ("taycan_turbo_s", "launch", None),
     ("taycan_turbo", "launch_half_s", 0.08),  # near the bottom of the window: derated power, trace miss
+    ("taycan_turbo_s_grip", "hard", 0.6),  # 1st gear with its extra rotor inertia, hard braking at the end
 ])
 def test_kernel_matches_reference(vname, cname, soc0):
-    v = hs.load_vehicle(vname)
-    cyc = {"launch": _launch_cycle(1.0), "launch_half_s": _launch_cycle(0.5)}.get(cname) or hs.load_cycle(cname)
+    if vname.endswith("_grip"):
+        v = replace_path(hs.load_vehicle(vname.removesuffix("_grip")), "chassis.tyre_friction_coefficient", 1.6)
+    else:
+        v = hs.load_vehicle(vname)
+    hard = _cycle("hard", np.arange(0, 12.01, 0.5), np.interp(np.arange(0, 12.01, 0.5), [0, 2, 6, 9], [0, 100, 100, 0]))
+    cyc = ({"launch": _launch_cycle(1.0), "launch_half_s": _launch_cycle(0.5), "hard": hard}.get(cname)
+           or hs.load_cycle(cname))
     out = _run(v, cyc, soc0)
     ref = run_reference(v, cyc, soc0)
     for k in OUTPUTS:
@@ -186,11 +192,54 @@ def test_limits_respected(turbo_s):
         shaft = (out.front_motor_torque_nm[k] * out.front_motor_speed_rad_s[k]
                  + out.rear_motor_torque_nm[k] * out.rear_motor_speed_rad_s[k])
         assert shaft <= v.drive.system_power_kw * 1e3 * (1 + 1e-9)
+    # every loss is a loss: gearbox (computed per axle from η, not a residual), machines, brakes
     assert out.brake_power_w.min() >= -1e-6
-    # the launch is beyond the car: it falls behind, drops to 1st for the launch, and hits the caps
+    assert out.gearbox_loss_w.min() >= 0.0
+    assert out.front_motor_loss_w.min() >= 0.0 and out.rear_motor_loss_w.min() >= 0.0
+    # the gearbox loss equals shaft power − axle power (an independent check of the per-axle formula)
+    from hybridsim.powertrains.bev import bev_chassis
+
+    r = v.chassis.wheel_radius_m
+    shaft = (out.front_motor_torque_nm * out.front_motor_speed_rad_s
+             + out.rear_motor_torque_nm * out.rear_motor_speed_rad_s)
+    axle = out.wheel_power_w + out.rear_rotor_inertia_power_w + out.brake_power_w
+    drive = out.brake_power_w < 1e-9
+    assert_allclose(out.gearbox_loss_w[drive], (shaft - axle)[drive], atol=1e-6 * np.abs(shaft).max())
+    # per-axle ground force T/r − M·a within μ·N (weight transfer with the translating mass)
+    from hybridsim.powertrains.bev import axle_masses_kg
+
+    c = v.chassis
+    m = c.sim_mass_kg
+    dk = v.drive.to_kernel()
+    t = cyc.time_s
+    for k in range(1, len(t)):
+        a = (out.speed_mps[k] - out.speed_mps[k - 1]) / (t[k] - t[k - 1])
+        if out.front_motor_torque_nm[k] <= 0 or out.rear_motor_torque_nm[k] <= 0:
+            continue
+        g = int(out.rear_gear[k]) - 1
+        m_f, m_r = axle_masses_kg(v, g)
+        t_f = out.front_motor_torque_nm[k] * dk.front_ratio * dk.front_efficiency
+        t_r = out.rear_motor_torque_nm[k] * dk.rear_ratios[g] * dk.rear_efficiencies[g]
+        dn = m * a * c.cg_height_m / c.wheelbase_m
+        mu = c.tyre_friction_coefficient
+        assert t_f / r - m_f * a <= mu * (m * 9.80665 * c.front_axle_load_share - dn) * (1 + 1e-9)
+        assert t_r / r - m_r * a <= mu * (m * 9.80665 * (1 - c.front_axle_load_share) + dn) * (1 + 1e-9)
+    assert bev_chassis(v).mass_eff_kg > m
+    # the launch is beyond the car: it falls behind and hits the caps
     assert out.trace_miss_mps.max() > 5.0
-    assert 1.0 in set(out.rear_gear[1:]) and 2.0 in set(out.rear_gear[1:])
-    assert out.battery_power_w.max() == pytest.approx(460e3, rel=1e-6)  # the discharge cap binds
+    assert 2.0 in set(out.rear_gear[1:])
+    # a launch harder than 2nd gear can give (0–100 km/h in 2 s) drops to 1st, whose extra rotor inertia is
+    # booked; traction-limited (μ = 1.0) 1st brings only that inertia, so with more grip (μ = 1.6) it is used
+    hard = _cycle("hard", np.arange(0, 6.01, 0.5), np.minimum(np.arange(0, 6.01, 0.5) * 50.0, 100.0))
+    grip = _run(replace_path(v, "chassis.tyre_friction_coefficient", 1.6), hard, soc0=0.6)
+    assert 1.0 in set(grip.rear_gear[1:]) and grip.rear_rotor_inertia_power_w.max() > 0
+    assert_allclose(energy_balance(hs.simulate(replace_path(v, "chassis.tyre_friction_coefficient", 1.6), hard,
+                                               soc_init=0.6))["rel_error"], 0.0, atol=1e-9)
+    # at full load the 460 kW system cap on the shaft power binds, below the pack's 501 kW
+    shaft = (out.front_motor_torque_nm * out.front_motor_speed_rad_s
+             + out.rear_motor_torque_nm * out.rear_motor_speed_rad_s)
+    assert shaft.max() == pytest.approx(460e3, rel=1e-6)
+    assert out.battery_power_w.max() < v.battery.max_discharge_power_kw * 1e3
     assert min(out.front_motor_electric_power_w + out.rear_motor_electric_power_w) == pytest.approx(-265e3,
                                                                                                      rel=1e-6)
     assert out.soc.min() >= v.battery.soc_min
@@ -246,7 +295,7 @@ def test_split_never_worse_than_fixed_splits(vname, cname):
         w = out.front_motor_speed_rad_s[k] / dk.front_ratio
         g = int(out.rear_gear[k]) - 1
         p_kernel = out.front_motor_electric_power_w[k] + out.rear_motor_electric_power_w[k]
-        t_wheel = out.wheel_power_w[k] / w if w > 0 else 0.0
+        t_wheel = (out.wheel_power_w[k] + out.rear_rotor_inertia_power_w[k]) / w if w > 0 else 0.0
         if t_wheel <= 0 or out.brake_power_w[k] > 1e-9:
             continue
         checked += 1
@@ -256,7 +305,7 @@ def test_split_never_worse_than_fixed_splits(vname, cname):
                     and tr / (dk.rear_ratios[g] * dk.rear_efficiencies[g]) <= motor_tmax(mr, w * dk.rear_ratios[g])):
                 assert p_kernel <= _fixed_split_power(v, g, w, t_wheel, share) + 1e-9
         acc = (out.speed_mps[k] - out.speed_mps[k - 1]) / (t[k] - t[k - 1])
-        tf_max, tr_max = axle_limits(mf, mr, dk, aux, g, w, ch.mass_kg, acc, r)
+        tf_max, tr_max = axle_limits(mf, mr, dk, aux, g, w, ch.mass_kg, acc, r, False)
         lo, hi = max(0.0, t_wheel - tr_max), min(t_wheel, tf_max)
         brute = min(axle_powers(mf, mr, dk, g, w, x, t_wheel - x)[0] for x in np.linspace(lo, hi, 2001))
         assert p_kernel <= brute + max(5.0, 1e-3 * abs(brute))
@@ -310,35 +359,70 @@ def test_break_off_rule():
 
 
 def test_constant_speed_range_by_hand(turbo):
-    """Constant 60 km/h: range × DC consumption = the energy drawn (UBE); DC consumption = (road load × v /
-    drive efficiency + accessories)/v, with the drive efficiency taken from the kernel's own losses."""
+    """Constant 60 km/h: the battery terminal power P is constant (machine DC power does not depend on the
+    pack voltage), so by hand (Rint, discharge: I = (OCV − √(OCV² − 4·R·P))/(2R), dSOC/dt = −I/Q) the time
+    from soc_max to soc_min is ∫ Q/I(soc) dSOC and the range is 60 km/h × that time (+ the 20 s ramp's
+    10 km/h·20 s… counted exactly from the trace). Independent of the procedure's bookkeeping."""
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+
     from hybridsim.procedures.bev import wltp_bev
 
-    t = np.arange(0, 3600.0 + 1)
+    t = np.arange(0, 45000.0 + 1)  # longer than the range: one cycle, one ramp, break-off inside it
     cyc = _cycle("const60", t, np.where(t < 20, t * 3.0, 60.0))
     r = wltp_bev(turbo, cyc)
-    assert_allclose(r["range_km"] * r["electricity_dc_kwh_per_100km"] / 100, r["usable_battery_energy_kwh"],
-                    rtol=1e-9)
-    assert r["usable_battery_energy_kwh"] == pytest.approx(83.7, rel=0.03)
-    assert r["electricity_kwh_per_100km"] > r["electricity_dc_kwh_per_100km"] / turbo.drive.charger_efficiency
+    assert r["full_cycles"] == 0
     ds = hs.simulate(turbo, cyc)
-    k = 1000
-    f = float(road_load_force_n(turbo.chassis.to_kernel(), 60 / 3.6))
-    p_in = ds["battery_power"].values[k]
-    p_loss = sum(ds[n].values[k] for n in ("front_motor_loss", "rear_motor_loss", "inverter_loss", "gearbox_loss"))
-    assert_allclose(p_in, f * 60 / 3.6 + p_loss + turbo.accessories.battery_power_w, rtol=1e-9)
+    p = ds["battery_power"].values[100:30000]
+    assert np.ptp(p) < 1e-6 * p.mean()
+    p = float(p.mean())
+    b = turbo.battery
+    grid, ocv, rd, _ = b.tables()
+    q = b.capacity_ah * 3600.0
+
+    def current(s):
+        o, res = np.interp(s, grid, ocv), np.interp(s, grid, rd)
+        return (o - math.sqrt(o * o - 4 * res * p)) / (2 * res)
+
+    # the run ends where the pack can no longer give P: its discharge limit (voltage floor
+    # V_min·(OCV − V_min)/R, the power cap, derated over the band above soc_min) falls to P
+    def p_limit(s):
+        o, res = np.interp(s, grid, ocv), np.interp(s, grid, rd)
+        lim = min(b.min_voltage_v * (o - b.min_voltage_v) / res, b.max_discharge_power_kw * 1e3)
+        return lim * min(max((s - b.soc_min) / b.soc_derate_band, 0.0), 1.0)
+
+    soc_end = brentq(lambda s: p_limit(s) - p, b.soc_min, 0.5)
+    # soc at the end of the 20 s ramp, from the trace; then constant power down to soc_end
+    soc20 = float(ds["soc"].values[20])
+    kinks = grid[(grid > soc_end) & (grid < soc20)]
+    t_hand = quad(lambda s: q / current(s), soc_end, soc20, points=kinks, limit=500)[0]
+    range_hand = float(np.sum(0.5 * (cyc.speed_mps[1:21] + cyc.speed_mps[:20]))) + 60 / 3.6 * t_hand
+    assert_allclose(r["range_km"] * 1e3, range_hand, rtol=2e-3)
+    # the terminal energy is P × time, and the wall energy exceeds it by the charger and charging losses
+    assert_allclose(r["usable_battery_energy_kwh"] * 3.6e6, float(np.sum(ds["battery_power"].values[1:21]))
+                    + p * t_hand, rtol=2e-3)
+    assert r["electricity_kwh_per_100km"] > r["electricity_dc_kwh_per_100km"] / turbo.drive.charger_efficiency
 
 
-def test_epa_combination(turbo):
+def test_epa_against_hand_bounds(turbo):
+    """EPA figures against independent numbers: the DC energy of each cycle exceeds the road-load work over
+    the cycle (computed here from the trace and the coast-down coefficients: no perpetual motion), and
+    the combined lies between city and highway; the MPGe conversion reproduces a published pair (EPA Test
+    Car List: 105.3 MPGe ↔ 19.9 kWh/100 km, vehicles.md §3.4) within its rounding."""
     from hybridsim.procedures.bev import epa_bev
 
-    r = epa_bev(turbo, hs.load_cycle("udds"), hs.load_cycle("hwfet"))
-    assert_allclose(r["electricity_kwh_per_100km"],
-                    0.55 * r["city_kwh_per_100km"] + 0.45 * r["highway_kwh_per_100km"], rtol=1e-12)
-    assert_allclose(r["mpge_combined_unadjusted"] * r["electricity_kwh_per_100km"] / 100 * 1.609344, 33.705,
-                    rtol=1e-12)
-    assert r["range_adjusted_km"] == pytest.approx(0.7 * r["range_km"])
-    assert r["city_kwh_per_100km"] > r["city_dc_kwh_per_100km"]
+    udds, hwfet = hs.load_cycle("udds"), hs.load_cycle("hwfet")
+    r = epa_bev(turbo, udds, hwfet)
+    ch = turbo.chassis.to_kernel()
+    for cyc, key in ((udds, "city_dc_kwh_per_100km"), (hwfet, "highway_dc_kwh_per_100km")):
+        vbar = 0.5 * (cyc.speed_mps[1:] + cyc.speed_mps[:-1])
+        dx = vbar * np.diff(cyc.time_s)
+        rl_kwh_100 = float(np.sum(road_load_force_n(ch, vbar) * dx)) / 3.6e6 / (dx.sum() / 1e5)
+        assert rl_kwh_100 < r[key] < 2 * rl_kwh_100, (key, rl_kwh_100, r[key])
+    lo, hi = sorted((r["city_kwh_per_100km"], r["highway_kwh_per_100km"]))
+    assert lo < r["electricity_kwh_per_100km"] < hi
+    k = r["mpge_combined_unadjusted"] * r["electricity_kwh_per_100km"]
+    assert k == pytest.approx(105.3 * 19.9, rel=2e-3)
 
 
 def test_wltp_range_consistent(turbo):
@@ -363,10 +447,10 @@ def _claim(v, quantity, procedure):
 
 @pytest.mark.validation
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Simulated 20.8 kWh/100 km at the wall vs the claimed 26.0 (-20 %). The same model matches the EPA raw lab "
-    "figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated 18.9 / 19.2), so the gap "
-    "is in the WLTP test conditions we do not have (EU road load of the worst-case interpolation vehicle, "
-    "battery conditioning, charger losses above 10 %), not tuned away."))
+    "Simulated 21.2 kWh/100 km at the wall (18.9 DC, range 440 km) vs the claimed 26.0 (-19 %). The same model "
+    "is near the EPA raw lab figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated "
+    "19.2 / 19.6), so the gap is in the WLTP test conditions we do not have (EU road load of the worst-case "
+    "interpolation vehicle, battery conditioning, charger losses above 10 %), not tuned away."))
 def test_validation_turbo_wltp(turbo):
     r = procedures.wltp(turbo)
     c = _claim(turbo, "electricity_kwh_per_100km", "wltp")
@@ -404,10 +488,6 @@ def _perf_check(v, key, simulated, tol=0.15):
 
 
 @pytest.mark.validation
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Simulated 3.51 s vs the claimed 2.8 s (+25 %): with μ = 1.0 (an estimate for road tyres) the launch is "
-    "traction-limited at ≈ 8.8 m/s² to 80 km/h, and the published 2.5 s of overboost ends before 100 km/h; "
-    "the claim implies ≈ 1 g average, i.e. a higher effective μ than we assume. Not tuned."))
 def test_validation_turbo_s_0_100(turbo_s):
     _perf_check(turbo_s, "accel_0_100_s", performance.acceleration(turbo_s, 0, 100))
 
@@ -419,7 +499,10 @@ def test_validation_turbo_s_0_200(turbo_s):
 
 @pytest.mark.validation
 def test_validation_turbo_s_top_speed(turbo_s):
-    _perf_check(turbo_s, "top_speed_kmh", performance.top_speed(turbo_s))
+    """The physical top speed (no governor: the governed one is the governor itself). The Turbo S reaches its
+    machines' 16,000 rpm at 260.0 km/h on its 21" tyre — a check of the tyre radius and ratio estimates,
+    since its 460 kW exceed the road load there."""
+    _perf_check(turbo_s, "top_speed_kmh", performance.top_speed(turbo_s, governed=False))
 
 
 def test_summary_has_bev_variables(turbo):
@@ -428,3 +511,15 @@ def test_summary_has_bev_variables(turbo):
         assert name in ds and ds[name].attrs["units"]
     assert math.isfinite(summarize(ds)["electricity_kwh_per_100km"])
     assert dataclasses.is_dataclass(turbo.drive)
+
+
+@pytest.mark.validation
+def test_validation_turbo_s_wltp(turbo_s):
+    """Turbo S WLTP: consumption (26.9 kWh/100 km) and range ('up to 412 km', the best configuration), printed."""
+    r = procedures.wltp(turbo_s)
+    c_e = _claim(turbo_s, "electricity_kwh_per_100km", "wltp")
+    c_r = _claim(turbo_s, "range_km", "wltp")
+    print(f"\nTaycan Turbo S WLTP: simulated {r['electricity_kwh_per_100km']:.2f} kWh/100 km at the wall "
+          f"({r['electricity_dc_kwh_per_100km']:.2f} DC), range {r['range_km']:.0f} km; claimed {c_e.value} "
+          f"kWh/100 km, range up to {c_r.value:.0f} km")
+    assert abs(r["range_km"] - c_r.value) / c_r.value < 0.15

@@ -16,7 +16,8 @@ powers is capped at ``system_power_kw`` in normal driving and at ``overboost_pow
 ``overboost_time_s`` after a launch-control start, when the battery may deliver
 ``overboost_battery_power_kw``; regenerative braking is capped at ``regen_power_kw`` (DC). The
 charging path (``charger_efficiency``: wall → battery terminals, on-board AC charger) converts the
-battery-side energy of a test into the energy drawn at the wall.
+battery-side energy of a test into the energy drawn at the wall. ``top_speed_limit_kmh`` (optional) is an electronic
+governor: ``performance`` caps the car's speed there and reports the governed and the physical top speed.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ class DriveUnits:
                                         default=11.0, lo=0.5, hi=500)
     dc_charging_power_kw: float | None = param("Peak DC fast-charging power (information). [kW]",
                                                default=None, lo=1, hi=2000)
+    top_speed_limit_kmh: float | None = param(
+        "Electronic speed governor (performance: the governed top speed; the physical one is reported too). "
+        "[km/h]", default=None, lo=20, hi=600)
 
     def __post_init__(self):
         check(self, "drive")

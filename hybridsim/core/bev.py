@@ -3,12 +3,21 @@ rear machine → 2-speed gearbox → rear axle, one battery (``components/drive_
 
 Quasi-static backward step with a forward feasibility check, as ``core/conventional.py``. Per interval:
 
-1. demanded wheel torque ``T = F·r`` (``chassis.wheel_force_n``), wheel speed ω = v̄/r;
+1. demanded wheel torque ``T = F·r`` (``chassis.wheel_force_n``; the chassis's effective mass holds the
+   wheels and both rotors with the rear unit in top gear), wheel speed ω = v̄/r;
 2. rear gear from the controller rule (1st for hard launches, 2nd otherwise, with hysteresis); the
-   other gear if the chosen one cannot deliver;
+   other gear if the chosen one cannot deliver. In a lower gear g the rear rotor turns faster: the rear
+   axle must also give it ``ΔM_g·a`` with ``ΔM_g = J_r·(i_g² − i_top²)/r²``, so ``T = (F + ΔM_g·a)·r``;
+   that power ``ΔM_g·a·v̄`` is booked as ``rear_rotor_inertia_power`` (a sink: the rotor's kinetic energy
+   above its top-gear share, which the clutch pack dissipates at the upshift; the spin-up at a downshift
+   under way is neglected);
 3. axle split: ``T = T_f + T_r`` chosen to minimise the machines' total DC power
-   ``P = P_dc,f(T_f) + P_dc,r(T_r)`` over the feasible interval (motor envelopes, per-axle traction
-   ``|T_axle| ≤ μ·N_axle·r`` with static weight transfer ``ΔN = m·a·h/L``), by a grid of
+   ``P = P_dc,f(T_f) + P_dc,r(T_r)`` over the feasible interval (motor envelopes through the reduction:
+   ``|T_axle| ≤ T_max·i·η`` driving, ``≤ T_max·i/η`` braking, see ``motor_torque_from_wheel``; per-axle
+   traction on the ground force ``T_axle/r − M_axle·a`` (M_axle: that axle's wheels and rotor, which the
+   machine spins up, not the tyre): ``T_axle ≤ (μ·N_axle + M_axle·a)·r`` driving and
+   ``−T_axle ≤ (μ·N_axle − M_axle·a)·r`` braking, weight transfer ``ΔN = m·a·h/L`` with the translating
+   mass m), by a grid of
    ``N_GRID`` points that always contains the interval's ends (single-axle drive) and the 50/50
    split, refined by golden-section search around the best grid point; candidates breaking the
    system power cap (Σ shaft power) or the battery discharge limit are rejected;
@@ -21,7 +30,11 @@ Quasi-static backward step with a forward feasibility check, as ``core/conventio
 Power balance per step (every term is an output; checked outside)::
 
     P_chem = P_battery_loss + P_aux + P_inverter_loss + P_front_loss + P_rear_loss + P_gearbox_loss
-             + P_wheel + P_brake
+             + P_rear_rotor_inertia + P_wheel + P_brake
+
+The gearbox loss is computed per axle from the machine's shaft power and η in the direction of power
+flow (``reduction_loss_w``), not as a residual; the friction brake power is the one balancing term
+(axle torque demand minus what the machines deliver) and is ≥ 0 (tested).
 """
 
 from __future__ import annotations
@@ -44,6 +57,9 @@ class BevAuxK(NamedTuple):
     tyre_mu: float  # peak friction coefficient; 0 = no traction limit
     front_static_share: float  # static share of the weight on the front axle
     cg_over_wheelbase: float  # h/L for the static weight transfer
+    wheel_mass_per_axle_kg: float  # one axle's wheels, J_w/2/r²
+    front_rotor_inertia_kgm2: float  # J_f
+    rear_rotor_inertia_kgm2: float  # J_r
 
 
 class BevOut(NamedTuple):
@@ -59,6 +75,7 @@ class BevOut(NamedTuple):
     rear_motor_loss_w: np.ndarray
     inverter_loss_w: np.ndarray
     gearbox_loss_w: np.ndarray
+    rear_rotor_inertia_power_w: np.ndarray
     battery_current_a: np.ndarray
     battery_voltage_v: np.ndarray
     battery_power_w: np.ndarray
@@ -84,6 +101,23 @@ def motor_torque_from_wheel(t_wheel, i, eta):
 
 
 @jit
+def reduction_loss_w(t_motor, w_motor, eta):
+    """Loss of a reduction with efficiency η in the direction of power flow: (1 − η)·P_m when the machine
+    drives (P_m = T_m·ω_m ≥ 0), (1/η − 1)·|P_m| when the wheels drive it (the wheel side carries |P_m|/η)."""
+    p = t_motor * w_motor
+    if p >= 0.0:
+        return (1.0 - eta) * p
+    return -p * (1.0 / eta - 1.0)
+
+
+@jit
+def rear_rotor_extra_mass(dr, aux, g, r):
+    """ΔM_g = J_r·(i_g² − i_top²)/r²: the rear rotor's reflected inertia in gear g beyond the chassis's. [kg]"""
+    i_top = dr.rear_ratios[dr.rear_ratios.shape[0] - 1]
+    return aux.rear_rotor_inertia_kgm2 * (dr.rear_ratios[g] ** 2 - i_top**2) / (r * r)
+
+
+@jit
 def axle_powers(mf, mr, dr, g, w_wheel, t_front, t_rear):
     """(P_dc total, shaft power total, t_mf, t_mr, P_dc,f, P_dc,r, loss_f, loss_r, inverter loss) for wheel
     torques t_front, t_rear with the rear unit in gear g."""
@@ -99,10 +133,17 @@ def axle_powers(mf, mr, dr, g, w_wheel, t_front, t_rear):
 
 
 @jit
-def axle_limits(mf, mr, dr, aux, g, w_wheel, mass, acc, r):
-    """Largest |wheel torque| per axle: motor envelope through the reduction, and traction μ·N·r."""
-    tf = motor_tmax(mf, w_wheel * dr.front_ratio) * dr.front_ratio * dr.front_efficiency
-    tr = motor_tmax(mr, w_wheel * dr.rear_ratios[g]) * dr.rear_ratios[g] * dr.rear_efficiencies[g]
+def axle_limits(mf, mr, dr, aux, g, w_wheel, mass, acc, r, braking):
+    """Largest |wheel torque| per axle: motor envelope through the reduction (T_max·i·η driving, T_max·i/η
+    braking: on overrun T_motor = T_wheel·η/i), and traction on the ground force (see module docstring)."""
+    i_f = dr.front_ratio
+    i_r = dr.rear_ratios[g]
+    if braking:
+        tf = motor_tmax(mf, w_wheel * i_f) * i_f / dr.front_efficiency
+        tr = motor_tmax(mr, w_wheel * i_r) * i_r / dr.rear_efficiencies[g]
+    else:
+        tf = motor_tmax(mf, w_wheel * i_f) * i_f * dr.front_efficiency
+        tr = motor_tmax(mr, w_wheel * i_r) * i_r * dr.rear_efficiencies[g]
     if aux.tyre_mu > 0.0:
         dn = mass * acc * aux.cg_over_wheelbase
         n_f = mass * G * aux.front_static_share - dn
@@ -111,8 +152,13 @@ def axle_limits(mf, mr, dr, aux, g, w_wheel, mass, acc, r):
             n_f = 0.0
         if n_r < 0.0:
             n_r = 0.0
-        tf = min(tf, aux.tyre_mu * n_f * r)
-        tr = min(tr, aux.tyre_mu * n_r * r)
+        m_f = aux.wheel_mass_per_axle_kg + aux.front_rotor_inertia_kgm2 * i_f * i_f / (r * r)
+        m_r = aux.wheel_mass_per_axle_kg + aux.rear_rotor_inertia_kgm2 * i_r * i_r / (r * r)
+        sgn = -1.0 if braking else 1.0
+        cf = (aux.tyre_mu * n_f + sgn * m_f * acc) * r
+        cr = (aux.tyre_mu * n_r + sgn * m_r * acc) * r
+        tf = min(tf, max(cf, 0.0))
+        tr = min(tr, max(cr, 0.0))
     return tf, tr
 
 
@@ -213,42 +259,46 @@ def choose_gear(mf, mr, dr, ctl, g_prev, v, w_wheel, t_total):
 
 @jit
 def drive_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_dis, p_sys):
-    """Traction or coasting step: (ok, gear, t_front, t_total, f). ok False if no gear can deliver."""
+    """Traction or coasting step: (ok, gear, t_front, t_total, f). ok False if no gear can deliver.
+
+    f is the chassis force (top-gear rotor inertia); t_total = (f + ΔM_g·a)·r the axle torque demand in the
+    gear used."""
     r = ch.wheel_radius_m
     f = wheel_force_n(ch, v0, v1, dt, grade)
-    t_total = f * r
     vbar = 0.5 * (v0 + v1)
     w = vbar / r
     acc = (v1 - v0) / dt
-    g = choose_gear(mf, mr, dr, ctl, g_prev, vbar, w, t_total)
+    g = choose_gear(mf, mr, dr, ctl, g_prev, vbar, w, f * r)
     ng = dr.rear_ratios.shape[0]
     for attempt in range(ng):
         gg = (g + attempt) % ng
         if w * dr.rear_ratios[gg] > mr.max_speed_rad_s or w * dr.front_ratio > mf.max_speed_rad_s:
             continue
-        tf_max, tr_max = axle_limits(mf, mr, dr, aux, gg, w, ch.mass_kg, acc, r)
+        t_total = (f + rear_rotor_extra_mass(dr, aux, gg, r) * acc) * r
+        tf_max, tr_max = axle_limits(mf, mr, dr, aux, gg, w, ch.mass_kg, acc, r, False)
         ok, tf, p = best_split(mf, mr, dr, gg, w, t_total, tf_max, tr_max, p_dis, p_sys, aux.accessory_power_w)
         if ok:
             return True, gg, tf, t_total, f
-    return False, g, 0.0, t_total, f
+    return False, g, 0.0, f * r, f
 
 
 @jit
 def regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_chg):
-    """Braking step: (gear, t_front, t_electric, f) with t_electric ≥ the demand f·r (friction takes the rest)."""
+    """Braking step: (gear, t_front, t_electric, f) with t_electric ≥ the axle demand (f + ΔM_g·a)·r (friction
+    takes the rest)."""
     r = ch.wheel_radius_m
     f = wheel_force_n(ch, v0, v1, dt, grade)
-    t_dem = f * r
     vbar = 0.5 * (v0 + v1)
     w = vbar / r
     acc = (v1 - v0) / dt
     g = choose_gear(mf, mr, dr, ctl, g_prev, vbar, w, 0.0)
     if w * dr.rear_ratios[g] > mr.max_speed_rad_s:
         g = dr.rear_ratios.shape[0] - 1
+    t_dem = (f + rear_rotor_extra_mass(dr, aux, g, r) * acc) * r
     fade = 1.0
     if ctl.regen_fade_speed_mps > 0.0 and vbar < ctl.regen_fade_speed_mps:
         fade = vbar / ctl.regen_fade_speed_mps
-    tf_max, tr_max = axle_limits(mf, mr, dr, aux, g, w, ch.mass_kg, acc, r)
+    tf_max, tr_max = axle_limits(mf, mr, dr, aux, g, w, ch.mass_kg, acc, r, True)
     t_req = t_dem * fade
     if t_req < -(tf_max + tr_max):
         t_req = -(tf_max + tr_max)
@@ -321,6 +371,8 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
         else:
             g, tf, t_el, f = regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade[k], g_prev, p_chg)
         w = 0.5 * (v0 + v1) / r
+        dm = rear_rotor_extra_mass(dr, aux, g, r)
+        p_rotor = dm * (v1 - v0) / dt * w * r
         res = axle_powers(mf, mr, dr, g, w, tf, t_el - tf)
         p_el = res[0]
         i_b, v_b, p_chem, l_b, soc_new = battery_step(b, soc, p_el + p_aux, dt)
@@ -335,7 +387,9 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
         out.rear_motor_electric_power_w[k] = res[5]
         out.rear_motor_loss_w[k] = res[7]
         out.inverter_loss_w[k] = res[8]
-        out.gearbox_loss_w[k] = res[1] - t_el * w
+        out.gearbox_loss_w[k] = (reduction_loss_w(res[2], w * dr.front_ratio, dr.front_efficiency)
+                                 + reduction_loss_w(res[3], w * dr.rear_ratios[g], dr.rear_efficiencies[g]))
+        out.rear_rotor_inertia_power_w[k] = p_rotor
         out.battery_current_a[k] = i_b
         out.battery_voltage_v[k] = v_b
         out.battery_power_w[k] = p_el + p_aux
@@ -344,7 +398,7 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
         out.soc[k] = soc_new
         out.accessory_power_w[k] = p_aux
         out.wheel_power_w[k] = f * r * w
-        out.brake_power_w[k] = (t_el - f * r) * w
+        out.brake_power_w[k] = t_el * w - f * r * w - p_rotor
         out.trace_miss_mps[k] = speed_mps[k] - v1
         soc = soc_new
         g_prev = g

@@ -2,8 +2,10 @@
 
 The rotors of both machines turn with the wheels; their inertia is added to the translating mass with
 the rear unit in its top gear (the gear used almost always on a cycle; vehicles.md §3.2):
-``m_eff += (J_f·i_f² + J_r·i_r,top²)/r²``. The adjusted chassis goes into the Dataset attributes, so the
-energy balance recomputes the wheel work with it. No SOC balancing: a BEV's result is the energy drawn.
+``m_eff += (J_f·i_f² + J_r·i_r,top²)/r²``; in a lower rear gear the kernel adds the rest of the rear
+rotor's inertia on the rear axle and books it as ``rear_rotor_inertia_power``. The adjusted chassis
+goes into the Dataset attributes, so the energy balance recomputes the wheel work with it. No SOC
+balancing: a BEV's result is the energy drawn.
 """
 
 from __future__ import annotations
@@ -35,7 +37,20 @@ def bev_aux(vehicle: Vehicle):
         mu = 0.0  # no axle loads known: no traction limit in the cycle kernel
     share = 0.5 if c.front_axle_load_share is None else c.front_axle_load_share
     h_over_l = 0.0 if c.cg_height_m is None or c.wheelbase_m is None else c.cg_height_m / c.wheelbase_m
-    return BevAuxK(float(vehicle.accessories.battery_power_w), float(mu), float(share), float(h_over_l))
+    return BevAuxK(float(vehicle.accessories.battery_power_w), float(mu), float(share), float(h_over_l),
+                   float(0.5 * c.wheel_inertia_kgm2 / c.wheel_radius_m**2),
+                   float(vehicle.motors["front"].inertia_kgm2), float(vehicle.motors["rear"].inertia_kgm2))
+
+
+def axle_masses_kg(vehicle: Vehicle, g: int) -> tuple[float, float]:
+    """(M_f, M_r): rotating inertia each axle's machine spins up, over r² — half the wheels (E: equal split)
+    plus the rotor through its reduction, the rear in gear g. [kg]"""
+    c = vehicle.chassis
+    d = vehicle.drive
+    r2 = c.wheel_radius_m**2
+    half = 0.5 * c.wheel_inertia_kgm2 / r2
+    return (half + vehicle.motors["front"].inertia_kgm2 * d.front_ratio**2 / r2,
+            half + vehicle.motors["rear"].inertia_kgm2 * d.rear_gear_ratios[g] ** 2 / r2)
 
 
 def bev_args(vehicle: Vehicle):
