@@ -2,7 +2,8 @@
 
 * ``hybridsim simulate VEHICLE CYCLE [--soc S] [--cold] [--ambient C]``: one run, headline figures and
   the energy breakdown.
-* ``hybridsim nedc|wltp|epa VEHICLE``: the type-approval procedure (:mod:`hybridsim.procedures`).
+* ``hybridsim nedc|wltp|epa VEHICLE [--hot]``: the type-approval procedure (:mod:`hybridsim.procedures`);
+  ``wltp`` also ``[--uf-table EU] [--v-max KMH] [--max-laden-mass KG]``.
 * ``hybridsim perf VEHICLE``: acceleration and top speed (:func:`hybridsim.performance.summary`).
 * ``hybridsim verify [VEHICLE ...] [--plot claims.png] [--out claims.csv]``: every claim of the vehicle
   files next to its simulation (:mod:`hybridsim.verify`).
@@ -13,13 +14,16 @@ Adding a command: write ``_add_<name>(sub)`` that creates its parser and sets ``
 ``args -> int``) with ``set_defaults``, and append it to :data:`COMMANDS`.
 
 Exit codes: 0 success; 2 bad usage or bad input (unknown name, invalid vehicle or cycle file: one line
-``hybridsim: error: ...`` on stderr, no traceback); 1 an output file could not be written.
+``hybridsim: error: ...`` on stderr, no traceback); 1 an output file could not be written (output folders
+are checked before anything runs); 141 (128 + SIGPIPE) quietly when the reader of the output goes away
+(``hybridsim nedc xingyue_l | head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,6 +57,20 @@ def _error(message: object) -> int:
 
 
 # ---------------------------------------------------------------- resolving names and files
+
+
+class OutputPathError(OSError):
+    """An output file that cannot be written (its folder is missing); raised before anything runs."""
+
+
+def _check_outputs(*paths) -> None:
+    """Fail early (exit 1) if an output file's folder does not exist or is not a folder."""
+    for p in paths:
+        if p is None:
+            continue
+        parent = Path(p).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise OutputPathError(f"{p}: cannot write, the folder {parent} does not exist")
 
 
 def _is_file_arg(arg: str, suffix: str) -> bool:
@@ -155,6 +173,7 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from . import simulate, summarize
 
+    _check_outputs(args.out, args.plot)
     ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle), cold_start=args.cold, ambient_temp_c=args.ambient,
                   soc_init=args.soc, soc_balance=args.soc is None)
     roles = {n: ds[n].attrs["energy_role"] for n in ds.data_vars if "energy_role" in ds[n].attrs}
@@ -200,6 +219,7 @@ def _add_simulate(sub) -> None:
 
 #: Key suffix → display unit, for procedure results (longest suffix first).
 _UNITS = (
+    ("_n_per_kmh2", "N/(km/h)²"), ("_n_per_kmh", "N/(km/h)"), ("_f0_n", "N"),
     ("_l_per_100km", "L/100 km"), ("_kwh_per_100km", "kWh/100 km"), ("_g_per_km", "g/km"),
     ("_w_per_kg", "W/kg"), ("_kmh", "km/h"), ("_kwh", "kWh"), ("_km", "km"), ("_kg", "kg"), ("_kw", "kW"),
     ("_pct", "%"), ("_temp_c", "degC"), ("_c", "degC"), ("_s", "s"),
@@ -214,7 +234,7 @@ def _split_unit(key: str) -> tuple[str, str]:
         key, unit = key[4:] + "_fuel_economy", "mpg"
     for suffix, u in _UNITS:
         if not unit and key.endswith(suffix):
-            key, unit = key[: -len(suffix)], u
+            key, unit = key[: -len(suffix)] + ("_f0" if suffix == "_f0_n" else ""), u
     return " ".join(_WORDS.get(w, w) for w in key.split("_")), unit
 
 
@@ -264,7 +284,13 @@ def _result_text(result: dict, title: str = "") -> str:
 def _cmd_procedure(args: argparse.Namespace) -> int:
     from . import procedures
 
-    result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle))
+    kw = {}
+    if args.hot:
+        kw["cold_start"] = False
+    for opt, key in (("uf_table", "uf_table"), ("v_max", "v_max_kmh"), ("max_laden_mass", "max_laden_mass_kg")):
+        if getattr(args, opt, None) is not None:
+            kw[key] = getattr(args, opt)
+    result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle), **kw)
     print(_result_text(result))
     return 0
 
@@ -279,6 +305,16 @@ def _add_procedures(sub) -> None:
         p = sub.add_parser(name, help=text, description=text + ".")
         p.add_argument("vehicle", metavar="VEHICLE",
                        help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
+        p.add_argument("--hot", action="store_true",
+                       help="hot start (no cold start after the soak; not the regulation, for comparison)")
+        if name == "wltp":
+            p.add_argument("--uf-table", metavar="NAME", default=None,
+                           help="utility-factor table for plug-in hybrids (default EU)")
+            p.add_argument("--v-max", metavar="KMH", type=float, default=None,
+                           help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
+            p.add_argument("--max-laden-mass", metavar="KG", type=float, default=None,
+                           help="technically permissible maximum laden mass in kg for the test mass (default: "
+                                "chassis.max_laden_mass_kg of the file, else curb + 500 kg)")
         p.set_defaults(func=_cmd_procedure)
 
 
@@ -304,6 +340,7 @@ def _add_perf(sub) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .verify import format_table, verify, write_csv
 
+    _check_outputs(args.out, args.plot)
     vehicles = [_vehicle(v) for v in args.vehicles] if args.vehicles else None
     rows = verify(vehicles)
     if not rows:
@@ -363,7 +400,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return code
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as a SIGPIPE'd tool does
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 141
     except ValueError as exc:  # unknown names (UnknownNameError) and invalid input files
         return _error(exc)
     except OSError as exc:  # an output file that cannot be written

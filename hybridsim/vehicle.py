@@ -63,22 +63,46 @@ ARCHITECTURES: dict[str, Architecture] = {
 
 @dataclass(frozen=True)
 class Claim:
-    """A published figure to compare a simulation with (TOML array ``[[claims]]``)."""
+    """A published figure to compare a simulation with (TOML array ``[[claims]]``).
+
+    Give either ``value`` (a single figure, not 0: the difference is relative to it), or a bound:
+    ``value_min`` alone (a lower bound, "≥ 465 km"), ``value_max`` alone (an upper bound, "≤ 4.4 L/100 km"),
+    or both (a range, ``value_min ≤ value_max``). A lone bound of 0 is rejected like a value of 0 (no
+    relative difference can be taken from it).
+    """
 
     quantity: str = param("What is claimed, e.g. fuel_l_per_100km, accel_0_100_s.")
     unit: str = param("Unit of the value, e.g. 'L/100 km', 's'.")
     procedure: str = param("Procedure or cycle the figure belongs to, e.g. nedc, wltp, perf.")
     source: str = param("Where the figure comes from.")
-    value: float | None = param("The claimed figure.", default=None)
-    value_min: float | None = param("Lower end, for a claimed range.", default=None)
-    value_max: float | None = param("Upper end, for a claimed range.", default=None)
+    value: float | None = param("The claimed figure (not 0).", default=None)
+    value_min: float | None = param("Lower bound (alone: 'at least'), or the lower end of a range.", default=None)
+    value_max: float | None = param("Upper bound (alone: 'at most'), or the upper end of a range.", default=None)
     note: str = param("Anything a reader must know about the claim.", default="")
 
     def __post_init__(self):
         check(self, "claims")
-        if self.value is None and (self.value_min is None or self.value_max is None):
-            raise ValueError(f"claims.value = None: give value, or value_min and value_max "
-                             f"(claim {self.quantity!r})")
+        lo, hi = self.value_min, self.value_max
+        what = f"(claim {self.quantity!r}, procedure {self.procedure!r})"
+        if self.value is not None:
+            if lo is not None or hi is not None:
+                raise ValueError(f"claims.value = {self.value!r}: give value, or value_min and/or value_max, "
+                                 f"not both {what}")
+            if self.value == 0:
+                raise ValueError(f"claims.value = 0: out of range, allowed a non-zero figure (the difference "
+                                 f"is relative to it) {what}")
+            return
+        if lo is None and hi is None:
+            raise ValueError(f"claims.value = None: give value, or value_min and/or value_max {what}")
+        if lo is not None and hi is not None:
+            if lo > hi:
+                raise ValueError(f"claims.value_min = {lo!r}: out of range, allowed <= value_max = {hi!r} {what}")
+            if lo == hi == 0:
+                raise ValueError(f"claims.value_min = value_max = 0: out of range, allowed a non-zero figure {what}")
+        elif (lo if lo is not None else hi) == 0:
+            key = "value_min" if lo is not None else "value_max"
+            raise ValueError(f"claims.{key} = 0: out of range, a lone bound must be non-zero (the difference is "
+                             f"relative to it) {what}")
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,18 @@ How each claim is simulated (``procedure`` of the claim):
 
 * ``nedc``, ``wltp``, ``epa``: :mod:`hybridsim.procedures` (one run per vehicle and procedure, cached);
   the claim's ``quantity`` is looked up in the procedure's result.
-* ``perf``: :func:`hybridsim.performance.summary`.
+* ``perf``: :func:`hybridsim.performance.summary`; a top-speed claim is compared with the physical
+  top speed (``top_speed_physical_kmh``: without the electronic governor, whose setting comes from the
+  claim itself).
 * any other name (a road test, e.g. ``road``): compared with the WLTP result, the type-approval cycle
   closest to mixed real-world driving (:data:`ROAD_PROXY`); the table says so.
 
-Difference: ``(simulated − claimed) / claimed`` in %; for a range claim 0 inside the range and the
-distance to the nearer bound (relative to that bound) outside; a lower bound (``value_max`` open or
-≥ 100 × ``value_min``) likewise with only the lower bound. A procedure that is not available for a
-vehicle (not implemented yet, or failing) gives a row with the reason instead of a number.
+Difference: ``(simulated − claimed) / |claimed|`` in % for a single value; for a bound claim 0 on the
+allowed side and outside the distance to the violated bound, relative to that bound's magnitude. The
+claim's kind (:func:`claim_kind`): ``value``; ``value_min`` alone a lower bound; ``value_max`` alone an
+upper bound; both a range (a huge ``value_max`` is simply a wide range). The sign always says the
+direction: negative below the claim, positive above it. A procedure that is not available for a vehicle
+(not implemented yet, or failing) gives a row with the reason instead of a number.
 """
 
 from __future__ import annotations
@@ -70,27 +74,36 @@ class ClaimCheck:
     problem: str = ""  # why there is no simulated figure
 
     @property
+    def kind(self) -> str:
+        """``"value"``, ``"range"``, ``"lower bound"`` or ``"upper bound"``."""
+        return claim_kind(self)
+
+    @property
     def lower_bound_only(self) -> bool:
-        return (self.value is None and self.value_min is not None
-                and (self.value_max is None or not math.isfinite(self.value_max)
-                     or self.value_max >= 100 * abs(self.value_min)))
+        return self.kind == "lower bound"
 
     @property
     def claimed_text(self) -> str:
-        """The claim as text without unit: ``4.2``, ``4.1–4.4``, ``≥ 465``."""
-        if self.value is not None:
+        """The claim as text without unit: ``4.2``, ``4.1–4.4``, ``≥ 465``, ``≤ 4.4``."""
+        kind = self.kind
+        if kind == "value":
             return _num(self.value)
-        if self.lower_bound_only:
+        if kind == "lower bound":
             return f"≥ {_num(self.value_min)}"
+        if kind == "upper bound":
+            return f"≤ {_num(self.value_max)}"
         return f"{_num(self.value_min)}–{_num(self.value_max)}"
 
     @property
     def claimed_reference(self) -> float:
-        """One number for the claim (the value, the middle of a range, or the lower bound)."""
-        if self.value is not None:
+        """One number for the claim (the value, the middle of a range, or the bound)."""
+        kind = self.kind
+        if kind == "value":
             return self.value
-        if self.lower_bound_only:
+        if kind == "lower bound":
             return self.value_min
+        if kind == "upper bound":
+            return self.value_max
         return 0.5 * (self.value_min + self.value_max)
 
     @property
@@ -107,19 +120,44 @@ def _num(x: float) -> str:
     return f"{x:.3f}".rstrip("0").rstrip(".") if math.isfinite(x) else str(x)
 
 
+def claim_kind(claim) -> str:
+    """``"value"``, ``"range"``, ``"lower bound"`` or ``"upper bound"`` of a :class:`Claim` (or any object with
+    ``value``, ``value_min``, ``value_max``); a bound that is None or not finite is open."""
+    if claim.value is not None:
+        return "value"
+    has_lo = claim.value_min is not None and math.isfinite(claim.value_min)
+    has_hi = claim.value_max is not None and math.isfinite(claim.value_max)
+    if has_lo and has_hi:
+        return "range"
+    if has_lo:
+        return "lower bound"
+    if has_hi:
+        return "upper bound"
+    raise ValueError("claim: no value, value_min or value_max")
+
+
+def _relative(simulated: float, bound: float, other: float | None = None) -> float:
+    """(simulated − bound) / |bound| in %; for a bound of 0 (one end of a range), relative to the range's width."""
+    ref = abs(bound) if bound != 0 else (abs(other - bound) if other is not None and math.isfinite(other) else 0.0)
+    return (simulated - bound) / ref * 100.0 if ref > 0 else math.nan
+
+
 def difference_pct(simulated: float, claim: Claim | ClaimCheck) -> float:
-    """Relative difference of ``simulated`` from the claim, in % (see the module docstring)."""
+    """Relative difference of ``simulated`` from the claim, in % (see the module docstring).
+
+    NaN when the simulation is missing or the claim gives nothing to be relative to (a value of 0, which
+    :class:`~hybridsim.vehicle.Claim` rejects at load)."""
     if not math.isfinite(simulated):
         return math.nan
-    if claim.value is not None:
-        return (simulated - claim.value) / claim.value * 100.0
-    lo = claim.value_min
-    hi = claim.value_max
-    open_top = hi is None or not math.isfinite(hi) or hi >= 100 * abs(lo)
-    if simulated < lo:
-        return (simulated - lo) / lo * 100.0
-    if not open_top and simulated > hi:
-        return (simulated - hi) / hi * 100.0
+    kind = claim_kind(claim)
+    if kind == "value":
+        return _relative(simulated, claim.value)
+    lo = claim.value_min if kind in ("range", "lower bound") else None
+    hi = claim.value_max if kind in ("range", "upper bound") else None
+    if lo is not None and simulated < lo:
+        return _relative(simulated, lo, hi)
+    if hi is not None and simulated > hi:
+        return _relative(simulated, hi, lo)
     return 0.0
 
 
@@ -156,7 +194,11 @@ class _Runner:
         if procedure == "perf":
             from . import performance
 
-            return dict(performance.summary(vehicle))
+            res = dict(performance.summary(vehicle))
+            # a claimed top speed is compared with what the powertrain and road load allow: the governed
+            # value is the file's top_speed_limit_kmh, itself taken from the same claim
+            res["top_speed_kmh"] = res.get("top_speed_physical_kmh", res["top_speed_kmh"])
+            return res
         from .procedures import PROCEDURES
 
         return PROCEDURES[procedure](vehicle)
@@ -182,14 +224,16 @@ def check_claim(vehicle: Vehicle, claim: Claim, runner: _Runner | None = None) -
     known = (*PROCEDURES, "perf")
     compared = claim.procedure if claim.procedure in known else ROAD_PROXY
     sim, problem = math.nan, ""
+    diff = math.nan
     try:
         sim = _lookup(runner.run(vehicle, compared), claim.quantity)
+        diff = difference_pct(sim, claim)
     except Exception as exc:  # noqa: BLE001 - reported in the row
         problem = _problem(exc)
     return ClaimCheck(
         vehicle=vehicle.id, vehicle_name=vehicle.name, quantity=claim.quantity, unit=claim.unit,
         procedure=claim.procedure, compared_with=compared, value=claim.value, value_min=claim.value_min,
-        value_max=claim.value_max, simulated=sim, difference_pct=difference_pct(sim, claim),
+        value_max=claim.value_max, simulated=sim, difference_pct=diff,
         source=claim.source, note=claim.note, problem=problem,
     )
 
@@ -223,7 +267,7 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
             notes.setdefault(note, len(notes) + 1)
             diff = f"n/a [{notes[note]}]"
         elif r.difference_pct == 0.0 and r.value is None:
-            diff = "0 (in range)" if not r.lower_bound_only else "0 (above)"
+            diff = {"range": "0 (in range)", "lower bound": "0 (above)", "upper bound": "0 (below)"}[r.kind]
         else:
             diff = f"{r.difference_pct:+.1f}"
         src = r.source if len(r.source) <= source_width else r.source[: source_width - 1] + "…"
@@ -243,8 +287,8 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
             out.append("")
         out.append(fmt(cells if cells[0] != prev else ("", *cells[1:])))  # the vehicle once per group
         prev = cells[0]
-    foot = ["", "diff % = (simulated − claimed)/claimed; 0 inside a claimed range, else the distance to the "
-                "nearer bound."]
+    foot = ["", "diff % = (simulated − claimed)/|claimed|; for a range or bound 0 on the claimed side, else the "
+                "distance to the violated bound."]
     for p in proxies:
         foot.append(f"'{p}' claims (not a test cycle) are compared with the {ROAD_PROXY.upper()} result.")
     foot += [f"[{i}] {n}" for n, i in notes.items()]
@@ -254,14 +298,14 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
 def write_csv(rows: Sequence[ClaimCheck], path) -> None:
     """CSV with the columns ``vehicle, claim, claimed, simulated, difference_pct, procedure, source``.
 
-    ``claimed`` is a number, ``lo-hi`` for a range or ``>=lo`` for a lower bound; ``simulated`` and
+    ``claimed`` is a number, ``lo-hi`` for a range, ``>=lo`` / ``<=hi`` for a lower / upper bound; ``simulated`` and
     ``difference_pct`` are empty when not available; ``procedure`` reads e.g. ``road (vs wltp)``.
     """
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CSV_COLUMNS)
         for r in rows:
-            claimed = r.claimed_text.replace("≥ ", ">=").replace("–", "-")
+            claimed = r.claimed_text.replace("≥ ", ">=").replace("≤ ", "<=").replace("–", "-")
             w.writerow([
                 r.vehicle, r.quantity, claimed,
                 "" if not math.isfinite(r.simulated) else f"{r.simulated:.6g}",

@@ -226,3 +226,66 @@ def test_verify_vehicle_without_claims(capsys, tmp_path):
     code, _, err = run(capsys, "verify", str(path))
     assert code == 2
     assert_one_line_error(err, "no [[claims]]")
+
+
+# ---------------------------------------------------------------- procedure options, outputs, pipes
+
+
+def test_procedure_options_are_passed_on(capsys, monkeypatch):
+    seen = {}
+
+    def fake(vehicle, **kw):
+        seen.update(kw)
+        return {"procedure": "fake", "vehicle": vehicle.id}
+
+    monkeypatch.setitem(procedures.PROCEDURES, "wltp", fake)
+    code, out, _ = run(capsys, "wltp", "ralink", "--hot", "--uf-table", "EU", "--v-max", "110",
+                       "--max-laden-mass", "1900")
+    assert code == 0 and "fake" in out
+    assert seen == {"cold_start": False, "uf_table": "EU", "v_max_kmh": 110.0, "max_laden_mass_kg": 1900.0}
+    monkeypatch.setitem(procedures.PROCEDURES, "nedc", fake)
+    seen.clear()
+    assert run(capsys, "nedc", "ralink")[0] == 0 and seen == {}  # no option: the regulation's defaults
+
+
+def test_wltp_hot_and_laden_mass_for_real(capsys):
+    r = procedures.wltp(hs.load_vehicle("ralink"), cold_start=False, max_laden_mass_kg=1900.0)
+    code, out, _ = run(capsys, "wltp", "ralink", "--hot", "--max-laden-mass", "1900")
+    assert code == 0
+    fuel_line = next(ln for ln in out.splitlines() if ln.split()[:1] == ["fuel"])
+    assert f"{r['fuel_l_per_100km']:.2f} L/100 km" in fuel_line and r["cold_start"] is False
+    assert "argument" in out  # laden mass source
+
+
+def test_epa_procedure_line_says_label(capsys):
+    code, out, _ = run(capsys, "epa", "xingyue_l")
+    line = next(ln for ln in out.splitlines() if ln.startswith("procedure"))
+    assert code == 0 and "label" in line and "unadjusted" in line
+
+
+@pytest.mark.parametrize("argv", [["verify", "ralink", "--plot", "/nonexistent_dir_hs/x.png"],
+                                  ["verify", "ralink", "--out", "/nonexistent_dir_hs/x.csv"],
+                                  ["simulate", "xingyue_l", "wltc", "--plot", "/nonexistent_dir_hs/x.png"]])
+def test_missing_output_folder_fails_before_running(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and out == ""  # nothing was run or printed
+    assert_one_line_error(err, "/nonexistent_dir_hs", "does not exist")
+
+
+def test_simulate_plot_for_a_bev(capsys, tmp_path):
+    path = tmp_path / "bev.png"
+    code, out, err = run(capsys, "simulate", "taycan_turbo", "nedc", "--plot", str(path))
+    assert code == 0 and err == "" and path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_broken_pipe_is_quiet():
+    # `hybridsim list cycles | head -1`: the reader closes the pipe; no traceback, no message, exit 0 or 141
+    root = str(Path(hs.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "hybridsim.cli", "list", "cycles"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()  # the reader is gone before the first line
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) in (0, 141)
+    assert err == ""

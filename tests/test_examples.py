@@ -21,6 +21,14 @@ def test_there_are_five_examples():
     assert [p.name[:2] for p in EXAMPLES] == ["01", "02", "03", "04", "05"]
 
 
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_cells_are_top_level(script):
+    # a "# %%" cell marker must start a line: one inside a loop or a block would split the block
+    lines = script.read_text(encoding="utf-8").splitlines()
+    assert any(ln.startswith("# %%") for ln in lines)
+    assert not [ln for ln in lines if "# %%" in ln and not ln.startswith("# %%")]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs(script, tmp_path):

@@ -1,18 +1,29 @@
 """Procedures: NEDC (R83 inertia classes, reference mass, the Levin's claimed 4.2 L/100 km), WLTP (GTR 15
 classes, downscaling, test mass, RCB) and EPA (FTP bag weighting, 55/45, label equations, test weight)."""
 
-import importlib
+import math
 
+import numpy as np
 import pytest
+import xarray as xr
 
 import hybridsim as hs
 from hybridsim import procedures
 from hybridsim.procedures import _common
+from hybridsim.procedures import cfr600 as epa
+from hybridsim.procedures import gtr15 as wltp
 
-# the package exports the *functions* wltp/epa under the module names; the modules themselves:
-wltp = importlib.import_module("hybridsim.procedures.wltp")
-epa = importlib.import_module("hybridsim.procedures.epa")
 DOWNSCALE = wltp.DOWNSCALE
+
+
+def test_functions_and_modules_do_not_shadow_each_other():
+    import hybridsim.procedures.cfr600
+    import hybridsim.procedures.gtr15
+    import hybridsim.procedures.r83
+
+    assert callable(procedures.nedc) and procedures.nedc is hybridsim.procedures.r83.nedc
+    assert procedures.wltp is hybridsim.procedures.gtr15.wltp and procedures.epa is hybridsim.procedures.cfr600.epa
+    assert procedures.PROCEDURES == {"nedc": procedures.nedc, "wltp": procedures.wltp, "epa": procedures.epa}
 
 
 @pytest.mark.parametrize(("ref_mass", "inertia"), [
@@ -74,6 +85,19 @@ def test_with_test_mass_changes_only_the_payload():
     assert t.chassis.road_load_coefficients()[0] == pytest.approx(1900.0 * 9.80665 * 0.009)
 
 
+def test_with_test_mass_scales_given_road_load_f0():
+    # ralink gives F0 = 125 N (an estimate at its file mass 1,410 + 100 kg): at the WLTP test mass of 1,570 kg
+    # F0 = 125·1570/1510 = 129.97 N; F1 and F2 unchanged. The road load at another mass than the inertia:
+    v = hs.load_vehicle("ralink")
+    t = _common.with_test_mass(v, 1570.0)
+    f0, f1, f2 = t.chassis.road_load_coefficients()
+    assert f0 == pytest.approx(125.0 * 1570 / 1510) and (f1, f2) == (0.5, 0.030)
+    assert t.chassis.sim_mass_kg == pytest.approx(1570.0)
+    r83 = _common.with_test_mass(v, 1470.0, road_load_mass_kg=1510.0)
+    assert r83.chassis.road_load_coefficients()[0] == pytest.approx(125.0)  # the file's own mass: factor 1
+    assert r83.chassis.sim_mass_kg == pytest.approx(1470.0)
+
+
 def test_with_test_mass_below_curb_freezes_road_load():
     # R83's top inertia class (2,270 kg) is below a heavy car's curb mass: the inertia drops, the road load
     # stays the one at the road-load mass
@@ -109,7 +133,19 @@ def test_downscale_reference_point_is_on_the_class_cycle(cls):
     v = hs.load_cycle(f"wltc_{cls}").speed_mps * 3.6
     assert v[d.t_ref_s] == pytest.approx(d.v_ref_kmh, abs=1e-9)
     assert (v[d.t_ref_s + 1] - v[d.t_ref_s]) / 3.6 == pytest.approx(d.a_ref_mps2, abs=0.006)
-    assert d.r0 * d.a1 + d.b1 == pytest.approx(0.01, abs=0.011)  # f_dsc is continuous-ish at r0 (≈ 0.01)
+
+
+@pytest.mark.parametrize("cls", ["class1", "class2", "class3b"])
+def test_downscale_factor_at_the_r0_step(cls):
+    # GTR 15 Annex 1 §8.3: just below r0 f = 0; just above, a1·r0 + b1 (0.00004 / −0.0002 / 0.0098 for classes
+    # 1 / 2 / 3) is ≤ 0.01 and gives no downscaling either: no jump at r0. At r = (0.02 − b1)/a1, f = 0.020.
+    d = DOWNSCALE[cls]
+    tm, f0, f1, f2 = 1500.0, 150.0, 0.0, 0.04
+    p_req = (f0 * d.v_ref_kmh + f2 * d.v_ref_kmh**3 + 1.03 * tm * d.v_ref_kmh * d.a_ref_mps2) / 3600.0
+    for r in (d.r0 * 0.999, d.r0 * 1.001):
+        assert wltp.downscale_factor(p_req / r, tm, f0, f1, f2, cls) == 0.0
+    r = (0.0201 - d.b1) / d.a1
+    assert wltp.downscale_factor(p_req / r, tm, f0, f1, f2, cls) == pytest.approx(0.020)
 
 
 def test_downscale_factor_hand_calculation():
@@ -139,7 +175,7 @@ def test_wltp_test_mass_hand_calculation():
     tm = wltp.wltp_test_mass_kg(v)
     # MRO 1,485; LM estimate 1,910; load 1,910 − 1,485 − 25 = 400; TM = 1,485 + 25 + 0.15·400 = 1,570
     assert tm["mass_in_running_order_kg"] == 1485.0 and tm["max_vehicle_load_kg"] == 400.0
-    assert tm["test_mass_kg"] == pytest.approx(1570.0) and tm["laden_mass_source"] == "estimate"
+    assert tm["test_mass_kg"] == pytest.approx(1570.0) and tm["laden_mass_source"].startswith("estimate")
     n1 = wltp.wltp_test_mass_kg(v, category="N1", max_laden_mass_kg=2000.0)
     assert n1["test_mass_kg"] == pytest.approx(1485 + 25 + 0.28 * 490)
     with pytest.raises(ValueError, match="max_laden_mass_kg"):
@@ -156,10 +192,50 @@ def test_wltp_ralink_novc_hev():
     ph = r["phases"]
     assert list(ph) == ["low", "medium", "high", "extra_high"]
     assert sum(p["distance_km"] for p in ph.values()) == pytest.approx(r["distance_km"], rel=1e-12)
-    # the charge-balanced run: the RCB criterion is inside the 4-phase threshold, no correction required
+    # the charge-balanced run: the RCB criterion is inside the class 3 (4-phase) threshold, no correction
     assert r["rcb_threshold"] == 0.005 and abs(r["rcb_criterion"]) <= r["rcb_threshold"]
     assert r["rcb_correction_required"] is False
-    assert r["fuel_l_per_100km"] == pytest.approx(r["fuel_raw_l_per_100km"] + r["rcb_correction_l_per_100km"])
+    # the road load of the vehicle at the test mass (GTR 15), F0 scaled from the file's 1,510 kg
+    assert r["road_load_mass_kg"] == pytest.approx(1570.0)
+    assert r["road_load_f0_n"] == pytest.approx(125.0 * 1570 / 1510)
+    assert r["laden_mass_source"].startswith("estimate")
+
+
+@pytest.mark.parametrize(("cls", "phases", "threshold"), [
+    ("class1", ("low", "medium", "low_repeat"), 0.015), ("class2", ("low", "medium", "high", "extra_high"), 0.005),
+    ("class3b", ("low", "medium", "high", "extra_high"), 0.005), ("class3a", ("low", "medium", "high"), 0.01),
+])
+def test_rcb_threshold_by_class(cls, phases, threshold):
+    # GTR 15 Annex 8 App. 2 (M): low+medium 1.5 %, low+medium+high 1 %, with extra high 0.5 %; the class 1
+    # cycle has three phases but is "low + medium" (its third phase repeats low)
+    assert wltp.rcb_threshold(cls, phases) == threshold
+    with pytest.raises(ValueError, match="WLTC class"):
+        wltp.rcb_threshold("class4")
+
+
+def test_rcb_criterion_hand_calculation():
+    # ΔAh·U_nom / E_fuel: current 10, 10, −5 A over 1 s each = 15 A·s; × 200 V = 3,000 J;
+    # fuel 3 × 1 g = 3 g × 42.6 MJ/kg = 127,800 J → c = 0.0234742 (battery depleted: > 0)
+    ds = xr.Dataset({"battery_current": ("time", [0.0, 10.0, 10.0, -5.0]),
+                     "fuel_rate": ("time", [0.0, 1e-3, 1e-3, 1e-3])},
+                    coords={"time": [0.0, 1.0, 2.0, 3.0]}, attrs={"fuel_lhv_j_per_kg": 42.6e6})
+    assert wltp.rcb_criterion(ds, 200.0) == pytest.approx(3000.0 / 127800.0, rel=1e-12)
+    no_fuel = ds.assign(fuel_rate=("time", np.zeros(4)))
+    assert math.isnan(wltp.rcb_criterion(no_fuel, 200.0))
+
+
+@pytest.mark.parametrize(("soc_init", "sign"), [(0.42, -1), (0.78, 1)])
+def test_rcb_criterion_of_an_unbalanced_run_exceeds_the_threshold(soc_init, sign):
+    # from a low SOC the engine charges the battery, from a high one the run depletes it: either way, far
+    # beyond the 0.5 % of the fuel energy that needs no correction
+    v = hs.load_vehicle("ralink")
+    test, cycle, info = wltp.wltp_setup(v)
+    ds = hs.simulate(test, cycle, soc_init=soc_init, soc_balance=False)
+    c = wltp.rcb_criterion(ds, v.battery.nominal_voltage_v)
+    threshold = wltp.rcb_threshold(info["wltc_class"], [p.name for p in cycle.phases])
+    assert sign * c > threshold
+    # the same sign as the SOC change (ΔAh > 0 discharge ⇔ SOC falls)
+    assert np.sign(float(ds.soc[0] - ds.soc[-1])) == sign
 
 
 def test_wltp_conventional_phase_fuel_adds_up():
@@ -212,3 +288,46 @@ def test_epa_rejects_plugin_hybrids_clearly():
         pytest.skip("no shipped plug-in hybrid")
     with pytest.raises(ValueError, match="plug-in"):
         procedures.epa(hs.load_vehicle("tank300_hi4t"))
+
+
+def test_wltp_test_mass_from_the_vehicle_file():
+    # chassis.max_laden_mass_kg (GVM) replaces the curb + 500 kg estimate; an argument overrides both
+    v = hs.replace_path(hs.load_vehicle("ralink"), "chassis.max_laden_mass_kg", 2000.0)
+    tm = wltp.wltp_test_mass_kg(v)
+    assert tm["test_mass_kg"] == pytest.approx(1485 + 25 + 0.15 * (2000 - 1485 - 25))
+    assert tm["laden_mass_source"].startswith("vehicle file")
+    arg = wltp.wltp_test_mass_kg(v, max_laden_mass_kg=1900.0)
+    assert arg["test_mass_kg"] == pytest.approx(1485 + 25 + 0.15 * 390) and arg["laden_mass_source"] == "argument"
+    with pytest.raises(ValueError, match="max_laden_mass_kg"):
+        hs.replace_path(v, "chassis.max_laden_mass_kg", 1300.0)  # below the curb mass
+
+
+def test_wltp_options_reach_the_setup():
+    v = hs.load_vehicle("ralink")
+    _, cycle, info = wltp.wltp_setup(v, v_max_kmh=110.0, max_laden_mass_kg=1900.0)
+    assert info["wltc_class"] == "class3a" and info["v_max_source"] == "argument"
+    assert info["test_mass_kg"] == pytest.approx(1485 + 25 + 0.15 * 390) and cycle.name == "wltc_class3a"
+
+
+# ---------------------------------------------------------------- EPA: label values under the headline keys
+
+
+def test_epa_bev_headline_keys_are_label_values(monkeypatch):
+    from hybridsim.procedures import bev
+
+    raw = {"procedure": "EPA city/highway (unadjusted)", "electricity_kwh_per_100km": 21.0,
+           "electricity_dc_kwh_per_100km": 19.0, "range_km": 400.0, "electricity_adjusted_kwh_per_100km": 30.0,
+           "range_adjusted_km": 280.0, "city_kwh_per_100km": 20.0}
+    monkeypatch.setattr(bev, "epa_bev", lambda test, ftp, hwfet: dict(raw))
+    r = procedures.epa(hs.load_vehicle("taycan_turbo"))
+    # the headline keys mean the same as for a conventional car: the label figure; raw under *_unadjusted
+    assert r["electricity_kwh_per_100km"] == 30.0 and r["electricity_unadjusted_kwh_per_100km"] == 21.0
+    assert r["range_km"] == 280.0 and r["range_unadjusted_km"] == 400.0
+    assert r["electricity_dc_kwh_per_100km"] == pytest.approx(19.0 / 0.7)
+    assert r["electricity_dc_unadjusted_kwh_per_100km"] == 19.0
+    assert "label" in r["procedure"] and "_unadjusted" in r["procedure"]
+    # without bev's own adjusted keys the 0.7 factor applies
+    monkeypatch.setattr(bev, "epa_bev", lambda test, ftp, hwfet: {k: raw[k] for k in ("electricity_kwh_per_100km",
+                                                                                     "range_km")})
+    r = procedures.epa(hs.load_vehicle("taycan_turbo"))
+    assert r["electricity_kwh_per_100km"] == pytest.approx(30.0) and r["range_km"] == pytest.approx(280.0)

@@ -26,11 +26,72 @@ def claim(**kw) -> Claim:
     ({"value_min": 4.1, "value_max": 4.4}, 4.4, 0.0),
     ({"value_min": 4.1, "value_max": 4.4}, 4.84, 10.0),  # distance to the upper bound
     ({"value_min": 4.0, "value_max": 4.4}, 3.6, -10.0),  # distance to the lower bound
-    ({"value_min": 465.0, "value_max": 100000.0}, 500.0, 0.0),  # lower bound: anything above is inside
+    ({"value_min": 465.0, "value_max": 100000.0}, 500.0, 0.0),  # a huge value_max is simply a wide range
     ({"value_min": 465.0, "value_max": 100000.0}, 418.5, -10.0),
+    ({"value_min": 465.0}, 1e6, 0.0),  # value_min alone: a lower bound
+    ({"value_min": 465.0}, 418.5, -10.0),
+    ({"value_max": 4.4}, 3.0, 0.0),  # value_max alone: an upper bound
+    ({"value_max": 4.4}, 4.84, 10.0),
+    ({"value_min": 0.0, "value_max": 2.0}, 1.0, 0.0),  # a range from 0 is a range, not a lower bound
+    ({"value_min": 0.0, "value_max": 2.0}, 3.0, 50.0),
+    ({"value_min": 0.0, "value_max": 2.0}, -1.0, -50.0),  # below a 0 bound: relative to the range's width
+    ({"value": -2.0}, -3.0, -50.0),  # negative figures keep the sign: below the claim is negative
+    ({"value_min": -4.0, "value_max": -2.0}, -5.0, -25.0),
+    ({"value_min": -4.0, "value_max": -2.0}, -1.0, 50.0),
 ])
 def test_difference_rules(kw, sim, diff):
     assert vf.difference_pct(sim, claim(**kw)) == pytest.approx(diff)
+
+
+@pytest.mark.parametrize(("kw", "kind", "text"), [
+    ({"value": 4.2}, "value", "4.2"), ({"value_min": 4.1, "value_max": 4.4}, "range", "4.1–4.4"),
+    ({"value_min": 465.0}, "lower bound", "≥ 465"), ({"value_max": 4.4}, "upper bound", "≤ 4.4"),
+    ({"value_min": 0.0, "value_max": 2.0}, "range", "0–2"),
+    ({"value_min": 465.0, "value_max": 100000.0}, "range", "465–100000"),
+])
+def test_claim_kinds(kw, kind, text):
+    c = claim(**kw)
+    check = vf.check_claim(hs.load_vehicle("xingyue_l"), c, _FakeRunner())
+    assert vf.claim_kind(c) == kind and check.kind == kind and check.claimed_text == text
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"value": 0.0}, "claims.value = 0"),
+    ({"value_min": 5.0, "value_max": 4.0}, "claims.value_min = 5.0"),
+    ({"value_min": 0.0}, "claims.value_min = 0"),
+    ({"value_max": 0.0}, "claims.value_max = 0"),
+    ({"value_min": 0.0, "value_max": 0.0}, "value_max = 0"),
+    ({}, "give value, or value_min and/or value_max"),
+    ({"value": 4.0, "value_min": 3.0}, "not both"),
+])
+def test_bad_claims_rejected_at_load(kw, match):
+    with pytest.raises(ValueError, match=match):
+        claim(**kw)
+
+
+def test_bad_claim_in_a_file_is_one_clear_error(tmp_path):
+    text = (data_dir("vehicles") / "xingyue_l.toml").read_text(encoding="utf-8")
+    text += ('\n[[claims]]\nquantity = "fuel_l_per_100km"\nvalue = 0\nunit = "L/100 km"\nprocedure = "wltp"\n'
+             'source = "made up for the test"\n')
+    path = tmp_path / "zero.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"zero\.toml: claims\.value = 0"):
+        hs.read_vehicle(path)
+
+
+class _FakeRunner:
+    """Stands in for the procedure runner: every procedure 'returns' 4.0 for every quantity."""
+
+    def run(self, vehicle, procedure):
+        return {"fuel_l_per_100km": 4.0}
+
+
+def test_a_bad_difference_never_crashes_verify():
+    # a claim object that slipped past validation (value 0) gives a row with no difference, not a traceback
+    c = SimpleNamespace(quantity="fuel_l_per_100km", unit="L/100 km", procedure="wltp", source="x", note="",
+                        value=0.0, value_min=None, value_max=None)
+    row = vf.check_claim(hs.load_vehicle("xingyue_l"), c, _FakeRunner())
+    assert row.simulated == 4.0 and math.isnan(row.difference_pct)
 
 
 def test_open_upper_bound():

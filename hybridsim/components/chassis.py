@@ -67,6 +67,9 @@ class Chassis:
         "performance.py). [-]", default=None, lo=0.1, hi=2)
     driven_axles: str | None = param("Driven axles (performance; default per architecture).", default=None,
                                      choices=("front", "rear", "all"))
+    max_laden_mass_kg: float | None = param(
+        "Technically permissible maximum laden mass (GVM, 'maximum authorised mass') for the WLTP test mass "
+        "(procedures; default: an estimate there). [kg]", default=None, lo=100, hi=20000)
 
     def __post_init__(self):
         check(self, "chassis")
@@ -76,6 +79,9 @@ class Chassis:
             raise ValueError(
                 f"chassis.road_load_f0_n/f1/f2 = {coast}: give all three coast-down coefficients or none"
             )
+        if self.max_laden_mass_kg is not None and self.max_laden_mass_kg < self.mass_kg:
+            raise ValueError(f"chassis.max_laden_mass_kg = {self.max_laden_mass_kg}: out of range, allowed >= "
+                             f"chassis.mass_kg = {self.mass_kg}")
         if all(c is None for c in coast) and any(c is None for c in phys):
             raise ValueError(
                 "chassis: without coast-down coefficients (road_load_f0_n, road_load_f1_n_per_kmh, "

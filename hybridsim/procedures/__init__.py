@@ -1,8 +1,14 @@
 """Type-approval test procedures built on :func:`hybridsim.simulate`, one module per regulation.
 
-* :func:`nedc` — UN R83 Annex 4a / R101 (NEDC): inertia class, cold start, battery balance.
-* :func:`wltp` — UN GTR 15 (WLTP): class, downscaling, test mass, per-phase results, RCB.
-* :func:`epa` — 40 CFR 600 (FTP-75 bag-weighted, HWFET, 55/45 combined, label adjustment).
+* :func:`nedc` (module :mod:`hybridsim.procedures.r83`) — UN R83 Annex 4a / R101 (NEDC): inertia class,
+  cold start, battery balance.
+* :func:`wltp` (module :mod:`hybridsim.procedures.gtr15`) — UN GTR 15 (WLTP): class, downscaling, test
+  mass, per-phase results, RCB.
+* :func:`epa` (module :mod:`hybridsim.procedures.cfr600`) — 40 CFR 600 (FTP-75 bag-weighted, HWFET, 55/45
+  combined, label adjustment).
+
+The modules are named after their regulation so that ``hybridsim.procedures.nedc``, ``.wltp`` and ``.epa``
+are the functions (and ``import hybridsim.procedures.gtr15`` the module with the tables).
 
 Each returns a dict; for conventional cars and non-plug-in hybrids it holds ``fuel_l_per_100km``.
 Plug-in hybrids are handed to ``procedures.phev`` and battery-electric cars to ``procedures.bev``
@@ -10,15 +16,15 @@ Plug-in hybrids are handed to ``procedures.phev`` and battery-electric cars to `
 (S sourced, S* secondary, M from the regulation as recalled and not re-verified here, E our choice).
 """
 
-from .epa import epa, equivalent_test_weight_kg, ftp_weighted
-from .nedc import (
+from .cfr600 import epa, equivalent_test_weight_kg, ftp_weighted
+from .gtr15 import downscale_cycle, downscale_factor, power_to_mass_ratio, wltc_class, wltp, wltp_test_mass_kg
+from .r83 import (
     NEDC_SOAK_TEMP_C,
     R83_INERTIA_CLASSES,
     nedc,
     nedc_inertia_class_kg,
     nedc_reference_mass_kg,
 )
-from .wltp import downscale_cycle, downscale_factor, power_to_mass_ratio, wltc_class, wltp, wltp_test_mass_kg
 
 #: Procedure functions by the names used in ``[[claims]] procedure`` and on the command line.
 PROCEDURES = {"nedc": nedc, "wltp": wltp, "epa": epa}

@@ -34,29 +34,52 @@ def is_electric(vehicle: Vehicle) -> bool:
 
 
 def with_test_mass(vehicle: Vehicle, test_mass_kg: float, road_load_mass_kg: float | None = None) -> Vehicle:
-    """A copy of ``vehicle`` whose simulated (dynamometer inertia) mass equals ``test_mass_kg``.
+    """A copy of ``vehicle`` whose simulated (dynamometer inertia) mass is ``test_mass_kg`` and whose road load
+    is the one at ``road_load_mass_kg`` (default: the test mass).
 
-    Normally only ``chassis.payload_kg`` changes: the road load is the vehicle's own (coast-down when the
-    file has one, else its physical estimate, whose F0 = m·g·C_rr then follows the test mass).
-    ``road_load_mass_kg`` freezes a physical estimate at that mass instead (R83: road load determined at
-    the reference mass, inertia set to the class). A test mass below the curb mass (R83's top inertia
-    class, 2,270 kg, for heavy vehicles) lowers ``chassis.mass_kg`` to the test mass and freezes the road
-    load at the vehicle's own mass (curb + payload) unless ``road_load_mass_kg`` says otherwise.
+    Which mass the road load belongs to is the regulation's rule: GTR 15 (WLTP) determines the road load of
+    the vehicle at its test mass, and EPA's coast-down target coefficients belong to the vehicle at its test
+    weight (both: the default); R83 (NEDC) determines it at the reference mass and sets the inertia class
+    on the dynamometer (:func:`hybridsim.procedures.nedc` passes ``road_load_mass_kg`` = reference mass).
+
+    How the road load follows the mass (E, our rule):
+
+    * physical estimate in the file (C_rr, C_d, A): ``F0 = m·g·C_rr`` at the road-load mass, F2 unchanged
+      (:meth:`~hybridsim.components.chassis.Chassis.road_load_coefficients`);
+    * coefficients F0, F1, F2 in the file: the file cannot say whether they were measured or estimated, nor
+      at which mass, so they are taken as the road load of the vehicle as the file describes it (curb +
+      payload, ``chassis.sim_mass_kg``) and F0 — the rolling-resistance term, proportional to the normal
+      load — is scaled by road-load mass / that mass; F1 and F2 (speed-dependent, mostly aerodynamic) are
+      kept. For a coast-down measured at the procedure's own mass the factor is 1.
+
+    Normally only ``chassis.payload_kg`` changes. A test mass below the curb mass (R83's top inertia class,
+    2,270 kg, for heavy vehicles) lowers ``chassis.mass_kg`` to the test mass.
     """
     ch = vehicle.chassis
     test_mass_kg = float(test_mass_kg)
     if test_mass_kg <= 0:
         raise ValueError(f"test mass = {test_mass_kg}: out of range, allowed > 0 kg")
-    if road_load_mass_kg is None and test_mass_kg < ch.mass_kg:
-        road_load_mass_kg = ch.sim_mass_kg
-    if road_load_mass_kg is not None and not ch.has_coastdown:
-        at = dataclasses.replace(ch, payload_kg=max(float(road_load_mass_kg) - ch.mass_kg, 0.0))
+    rl_mass = test_mass_kg if road_load_mass_kg is None else float(road_load_mass_kg)
+    if rl_mass <= 0:
+        raise ValueError(f"road-load mass = {rl_mass}: out of range, allowed > 0 kg")
+    if ch.has_coastdown:
+        f0 = ch.road_load_f0_n * rl_mass / ch.sim_mass_kg
+        ch = dataclasses.replace(ch, road_load_f0_n=float(f0))
+    elif rl_mass != test_mass_kg or test_mass_kg < ch.mass_kg:
+        at = dataclasses.replace(ch, mass_kg=min(ch.mass_kg, rl_mass), payload_kg=max(rl_mass - ch.mass_kg, 0.0))
         f0, f1, f2 = at.road_load_coefficients()
         ch = dataclasses.replace(ch, road_load_f0_n=float(f0), road_load_f1_n_per_kmh=float(f1),
                                  road_load_f2_n_per_kmh2=float(f2))
     curb = min(ch.mass_kg, test_mass_kg)
     ch = dataclasses.replace(ch, mass_kg=curb, payload_kg=test_mass_kg - curb)
     return dataclasses.replace(vehicle, chassis=ch)
+
+
+def road_load_info(test_vehicle: Vehicle, road_load_mass_kg: float) -> dict:
+    """What a procedure reports about the road load it used: the mass it belongs to and F0, F1, F2."""
+    f0, f1, f2 = road_load_kmh(test_vehicle)
+    return {"road_load_mass_kg": float(road_load_mass_kg), "road_load_f0_n": f0, "road_load_f1_n_per_kmh": f1,
+            "road_load_f2_n_per_kmh2": f2}
 
 
 def rated_power_kw(vehicle: Vehicle) -> float:

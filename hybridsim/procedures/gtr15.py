@@ -28,6 +28,7 @@ from ._common import (
     is_plugin,
     phase_results,
     rated_power_kw,
+    road_load_info,
     road_load_kmh,
     with_test_mass,
 )
@@ -159,23 +160,25 @@ def wltp_test_mass_kg(vehicle: Vehicle, *, category: str = "M1", max_laden_mass_
     GTR 15 §3.2 definitions and Annex 4 (M): MRO = mass in running order (with the 75 kg driver; our
     ``chassis.mass_kg`` is the curb mass without driver, so MRO = curb + 75 kg), M_opt = optional equipment
     (0: the files describe one configuration), LM = technically permissible maximum laden mass,
-    φ = 0.15 (M1) or 0.28 (N1). ``max_laden_mass_kg`` (or a ``chassis.max_laden_mass_kg`` if the chassis
-    schema has one) overrides the estimate LM = curb + 500 kg (E, :data:`LADEN_MINUS_CURB_ESTIMATE_KG`).
+    φ = 0.15 (M1) or 0.28 (N1). LM is, in this order: the ``max_laden_mass_kg`` argument, the vehicle
+    file's ``chassis.max_laden_mass_kg`` (the GVM / "maximum authorised mass" of the registration papers,
+    with its source in the file), else the estimate LM = curb + 500 kg (E,
+    :data:`LADEN_MINUS_CURB_ESTIMATE_KG`).
 
     Returns a dict: ``test_mass_kg``, ``mass_in_running_order_kg``, ``max_laden_mass_kg``,
-    ``max_vehicle_load_kg``, ``payload_share``, ``laden_mass_source`` ("vehicle file", "argument" or
-    "estimate").
+    ``max_vehicle_load_kg``, ``payload_share``, ``laden_mass_source`` ("argument", "vehicle file
+    (chassis.max_laden_mass_kg)" or "estimate (curb + 500 kg)").
     """
     if category not in PAYLOAD_SHARE:
         raise ValueError(f"category = {category!r}: must be one of {', '.join(PAYLOAD_SHARE)}")
     mro = vehicle.chassis.mass_kg + DRIVER_MASS_KG
     source = "argument"
     if max_laden_mass_kg is None:
-        max_laden_mass_kg = getattr(vehicle.chassis, "max_laden_mass_kg", None)
-        source = "vehicle file"
+        max_laden_mass_kg = vehicle.chassis.max_laden_mass_kg
+        source = "vehicle file (chassis.max_laden_mass_kg)"
     if max_laden_mass_kg is None:
         max_laden_mass_kg = vehicle.chassis.mass_kg + LADEN_MINUS_CURB_ESTIMATE_KG
-        source = "estimate"
+        source = f"estimate (curb + {LADEN_MINUS_CURB_ESTIMATE_KG:.0f} kg)"
     load = float(max_laden_mass_kg) - mro - TEST_MASS_ADDITION_KG
     if load < 0:
         raise ValueError(f"max_laden_mass_kg = {max_laden_mass_kg}: out of range, allowed ≥ mass in running "
@@ -220,9 +223,24 @@ def _max_speed_kmh(vehicle: Vehicle) -> tuple[float, str]:
 
 # ------------------------------------------------------------------ RCB correction (GTR 15 Annex 8 App. 2)
 
-#: Thresholds of the REESS-energy-change criterion c = |ΔE_REESS| / E_fuel by the phases driven (M:
-#: GTR 15 Annex 8 Appendix 2 Table A8.App2/1; components.md §5.6 lists them as unverified).
-RCB_THRESHOLDS = {2: 0.015, 3: 0.01, 4: 0.005}
+#: Thresholds of the REESS-energy-change correction criterion c = |ΔE_REESS| / E_fuel by the cycle driven
+#: (M: GTR 15 Annex 8 Appendix 2 Table A8.App2/1 as recalled, not re-verified offline; components.md §5.6
+#: gives only "tighter for longer cycles, ≈ 0.5–1.5 %"): low + medium (the class 1 cycle, whose third phase
+#: is a repeat of low) 0.015; low + medium + high (class 2/3 without the extra-high phase) 0.01;
+#: low + medium + high + extra high (class 2/3) 0.005.
+RCB_THRESHOLDS = {"low+medium": 0.015, "low+medium+high": 0.01, "low+medium+high+extra_high": 0.005}
+
+
+def rcb_threshold(wclass: str, phases: tuple[str, ...] | list[str] = ()) -> float:
+    """RCB criterion threshold of a WLTC class (:data:`RCB_THRESHOLDS`); ``phases`` (the cycle's phase
+    names) decide for class 2/3 whether the extra-high phase was driven (default: yes)."""
+    if wclass == "class1":
+        return RCB_THRESHOLDS["low+medium"]
+    if wclass in ("class2", "class3a", "class3b"):
+        if phases and "extra_high" not in phases:
+            return RCB_THRESHOLDS["low+medium+high"]
+        return RCB_THRESHOLDS["low+medium+high+extra_high"]
+    raise ValueError(f"WLTC class = {wclass!r}: must be one of class1, class2, class3a, class3b")
 
 
 def rcb_criterion(ds, nominal_voltage_v: float) -> float:
@@ -246,7 +264,7 @@ def wltp_setup(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: st
                max_laden_mass_kg: float | None = None) -> tuple[Vehicle, Cycle, dict]:
     """Test vehicle (at the WLTP test mass), class cycle (downscaled if required) and the set-up figures."""
     tm = wltp_test_mass_kg(vehicle, category=category, max_laden_mass_kg=max_laden_mass_kg)
-    test = with_test_mass(vehicle, tm["test_mass_kg"])
+    test = with_test_mass(vehicle, tm["test_mass_kg"])  # GTR 15: the road load of the vehicle at TM
     p_rated = rated_power_kw(vehicle)
     pmr = power_to_mass_ratio(p_rated, vehicle.chassis.mass_kg)
     if v_max_kmh is None:
@@ -266,6 +284,7 @@ def wltp_setup(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: st
         "wltc_class": wclass,
         "downscale_factor": f_dsc,
         "cycle": cycle.name,
+        **road_load_info(test, tm["test_mass_kg"]),
     }
     return test, cycle, info
 
@@ -275,14 +294,19 @@ def wltp(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: str = "M
          soak_temp_c: float = WLTP_SOAK_TEMP_C, uf_table: str = "EU") -> dict:
     """WLTP result (UN GTR 15): class, test mass, per-phase and combined consumption.
 
-    * Class from PMR and v_max (Annex 1 §2), cycle downscaled if required (Annex 1 §8), test mass with
-      the payload share (see :func:`wltp_test_mass_kg`), the vehicle's own road load.
+    * Class from PMR and v_max (Annex 1 §2; ``v_max_kmh`` overrides the simulated top speed), cycle
+      downscaled if required (Annex 1 §8), test mass with the payload share (see :func:`wltp_test_mass_kg`;
+      ``max_laden_mass_kg`` overrides the file's value or estimate), the vehicle's road load at the test
+      mass (:func:`hybridsim.procedures._common.with_test_mass`).
     * Cold start after a soak at 23 °C for vehicles with a thermal model (hybrids); the conventional
-      model has none and runs hot (``cold_start`` in the result says which).
+      model has none and runs hot (``cold_start`` in the result says which). ``cold_start=False`` runs
+      hot (not the regulation; for comparison); plug-ins take it too. ``uf_table``: the plug-ins' utility
+      factor table (:data:`hybridsim.procedures.phev.UF_TABLES`).
     * NOVC-HEV: the combined fuel is charge-balanced (the initial SOC is iterated to a balanced run, else
       fuel is interpolated to zero net battery energy — the K-factor method of Annex 8 App. 2). The RCB
-      criterion of the reported run, its threshold (the correction is required when the battery was
-      depleted by more than the threshold), and the correction applied are reported
+      criterion of the reported run, its threshold by class (:func:`rcb_threshold`; the correction is
+      required when the battery was depleted by more than the threshold), and the correction applied are
+      reported
       (``rcb_criterion``, ``rcb_threshold``, ``rcb_correction_required``, ``rcb_correction_l_per_100km``).
       Per-phase figures are raw (the battery is not balanced within a phase).
     * Plug-ins: :func:`hybridsim.procedures.phev.wltp_ovc`; BEVs: :func:`hybridsim.procedures.bev.wltp_bev`
@@ -297,7 +321,8 @@ def wltp(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: str = "M
         from . import phev
 
         out["procedure"] = "WLTP OVC-HEV (UN GTR 15 Annex 8)"
-        out.update(phev.wltp_ovc(test, cycle, uf_table=uf_table))
+        kw = {} if cold_start is None else {"cold_start": bool(cold_start)}
+        out.update(phev.wltp_ovc(test, cycle, uf_table=uf_table, soak_temp_c=soak_temp_c, **kw))
         return out
     if is_electric(vehicle):
         from . import bev
@@ -314,7 +339,7 @@ def wltp(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: str = "M
     out["phases"] = phase_results(ds, cycle)
     if "fuel_raw_l_per_100km" in s:
         c = rcb_criterion(ds, vehicle.battery.nominal_voltage_v)
-        threshold = RCB_THRESHOLDS[len(cycle.phases)] if len(cycle.phases) in RCB_THRESHOLDS else math.nan
+        threshold = rcb_threshold(info["wltc_class"], [p.name for p in cycle.phases])
         out.update({
             "rcb_criterion": c,
             "rcb_threshold": threshold,

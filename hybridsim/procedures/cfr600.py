@@ -14,7 +14,7 @@ from ..cycles import load_cycle
 from ..results import summarize
 from ..simulate import simulate
 from ..vehicle import Vehicle
-from ._common import copy_summary, is_electric, is_plugin, phase_results, with_test_mass
+from ._common import copy_summary, is_electric, is_plugin, phase_results, road_load_info, with_test_mass
 
 LB_KG = 0.45359237  # exact
 L_PER_100KM_MPG = 100.0 * 3.785411784 / 1.609344  # L/100 km × mpg (US gallon, statute mile) = 235.2146
@@ -33,6 +33,14 @@ HIGHWAY_SHARE = 0.45
 #: city = 1 / (0.003259 + 1.1805 / FTP mpg), highway = 1 / (0.001376 + 1.3466 / HWFET mpg).
 LABEL_CITY = (0.003259, 1.1805)
 LABEL_HIGHWAY = (0.001376, 1.3466)
+#: BEV label adjustment: the 2-cycle (unadjusted) results × 0.7 for range, ÷ 0.7 for consumption (M: EPA's
+#: optional derived adjustment for EVs; the same factor as ``procedures.bev.EPA_DERATING``).
+BEV_LABEL_FACTOR = 0.7
+#: Headline keys that :func:`epa` reports as label values; the raw 2-cycle figure is under ``<key>_unadjusted``
+#: (``fuel_l_per_100km`` → ``fuel_unadjusted_l_per_100km`` and so on, the unit suffix kept last).
+BEV_HEADLINE = (("electricity_kwh_per_100km", "electricity_unadjusted_kwh_per_100km", 1.0 / BEV_LABEL_FACTOR),
+                ("electricity_dc_kwh_per_100km", "electricity_dc_unadjusted_kwh_per_100km", 1.0 / BEV_LABEL_FACTOR),
+                ("range_km", "range_unadjusted_km", BEV_LABEL_FACTOR))
 
 
 def mpg(l_per_100km: float) -> float:
@@ -109,22 +117,30 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
       charge-balanced one.
     * Unadjusted combined = 0.55·city + 0.45·highway (L/100 km); label city/highway by the derived
       5-cycle equations, label combined 55/45 of the label values.
-    * BEV: :func:`hybridsim.procedures.bev.epa_bev` (keys merged into the result). Plug-in hybrids are not
-      covered (their EPA procedure, SAE J1711 with the J2841 utility factor, is not implemented).
+    * BEV: :func:`hybridsim.procedures.bev.epa_bev` (keys merged into the result); its 2-cycle figures
+      are label-adjusted here by :data:`BEV_LABEL_FACTOR` (its own ``*_adjusted`` keys when it gives them).
+      Plug-in hybrids are not covered (their EPA procedure, SAE J1711 with the J2841 utility factor, is not
+      implemented).
+    * ``cold_start=False`` runs the FTP hot (not the regulation; for comparison).
 
-    Returns a dict; ``fuel_l_per_100km`` is the **label** combined figure (what a window sticker shows),
-    ``fuel_unadjusted_l_per_100km`` the 55/45 combined of the raw test results.
+    Returns a dict whose headline keys are **label** values for every architecture (what a window sticker
+    shows): ``fuel_l_per_100km``; for BEVs ``electricity_kwh_per_100km`` (at the wall),
+    ``electricity_dc_kwh_per_100km`` and ``range_km``. The raw (unadjusted) 55/45 test results are under
+    the same names with ``_unadjusted`` before the unit (``fuel_unadjusted_l_per_100km``,
+    ``electricity_unadjusted_kwh_per_100km``, ``range_unadjusted_km``); ``procedure`` says so.
     """
     ftp_cycle = load_cycle("ftp75")
     hwfet_cycle = load_cycle("hwfet")
     etw = equivalent_test_weight_kg(vehicle.chassis.mass_kg)
     test = with_test_mass(vehicle, etw)
-    out = {"procedure": "EPA FTP-75 + HWFET (40 CFR 600)", "vehicle": vehicle.id, "test_mass_kg": etw}
+    out = {"procedure": "EPA FTP-75 + HWFET (40 CFR 600); headline = label (derived 5-cycle), raw = *_unadjusted",
+           "vehicle": vehicle.id, "test_mass_kg": etw, **road_load_info(test, etw)}
     if is_electric(vehicle):
         from . import bev
 
-        out["procedure"] = "EPA BEV (40 CFR 600, SAE J1634)"
-        out.update(bev.epa_bev(test, ftp_cycle, hwfet_cycle))
+        out.update(_bev_label(bev.epa_bev(test, ftp_cycle, hwfet_cycle)))
+        out["procedure"] = (f"EPA BEV UDDS + HWFET (40 CFR 600, SAE J1634); headline = label (range × "
+                            f"{BEV_LABEL_FACTOR:g}, consumption ÷ {BEV_LABEL_FACTOR:g}), raw = *_unadjusted")
         return out
     if is_plugin(vehicle):
         raise ValueError(f"vehicle {vehicle.id!r}: the EPA procedure for plug-in hybrids (SAE J1711 with the "
@@ -162,3 +178,23 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
         "energy_balance_rel_error": max(s_ftp["energy_balance_rel_error"], s_hw["energy_balance_rel_error"]),
     })
     return out
+
+
+def _bev_label(r: dict) -> dict:
+    """The BEV result of ``procedures.bev.epa_bev`` with its headline keys made label values (the raw ones
+    moved to ``*_unadjusted``). Uses its ``*_adjusted`` keys where present, else :data:`BEV_LABEL_FACTOR`."""
+    adjusted = {"electricity_kwh_per_100km": "electricity_adjusted_kwh_per_100km", "range_km": "range_adjusted_km"}
+    out = {}
+    for key, val in r.items():
+        spec = next((h for h in BEV_HEADLINE if h[0] == key), None)
+        if spec is None:
+            out[key] = val
+            continue
+        label = r.get(adjusted.get(key, ""))
+        out[key] = float(label) if label is not None else val * spec[2]
+        out[spec[1]] = val  # the raw figure right after its label value
+    r = out
+    if "electricity_kwh_per_100km" in r and r["electricity_kwh_per_100km"] > 0:
+        # MPGe: 33.705 kWh per US gallon equivalent (40 CFR 600.002, M)
+        r["mpge_combined_label"] = 33.705 / (r["electricity_kwh_per_100km"] / 100.0) / 1.609344
+    return r

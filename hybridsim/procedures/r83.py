@@ -14,7 +14,7 @@ from ..cycles import load_cycle
 from ..results import summarize
 from ..simulate import simulate
 from ..vehicle import Vehicle
-from ._common import is_electric, is_plugin, phase_results, with_test_mass
+from ._common import is_electric, is_plugin, phase_results, road_load_info, with_test_mass
 
 # UN R83 Annex 4a: reference-mass bands [kg] → equivalent inertia class [kg] (M; reference/components.md §6.3)
 R83_INERTIA_CLASSES: tuple[tuple[float, float, float], ...] = (
@@ -36,7 +36,11 @@ def nedc_reference_mass_kg(vehicle: Vehicle) -> float:
 
 
 def nedc_inertia_class_kg(reference_mass_kg: float) -> float:
-    """Equivalent inertia of the R83 Annex 4a band containing the reference mass (upper bound exclusive). [kg]"""
+    """Equivalent inertia of the R83 Annex 4a band containing the reference mass. [kg]
+
+    Bands are ``lower < reference mass ≤ upper``: the upper bound belongs to the band (inclusive), the lower
+    bound to the band below (R83 Annex 4a table, "> lower, ≤ upper").
+    """
     for lo, hi, inertia in R83_INERTIA_CLASSES:
         if lo < reference_mass_kg <= hi:
             return inertia
@@ -47,10 +51,12 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
     """NEDC result as type approval runs it (R83 Annex 4a; R101 Annex 8 for non-plug-in hybrids).
 
     * Test mass: the equivalent inertia class of the reference mass (R83 Annex 4a table), set on the
-      dynamometer; the vehicle's own road-load coefficients are used (its coast-down when the file has
-      one, else its physical estimate at the reference mass, R83 Annex 4a §5 / Annex 7).
+      dynamometer; the road load is the vehicle's at the reference mass (R83 Annex 4a §5 / Annex 7; how the
+      file's road load follows the mass: :func:`hybridsim.procedures._common.with_test_mass`; reported as
+      ``road_load_mass_kg`` and ``road_load_f0_n`` …).
     * Cold start after a soak at 20–30 °C (``soak_temp_c``) for vehicles with a thermal model (hybrids
       here); the conventional model has none yet and runs hot (``cold_start`` in the result says which).
+      ``cold_start=False`` runs hot (not the regulation; for comparison); plug-ins take it too.
     * NOVC-HEV: charge-balanced fuel. R101 Annex 8 §3.3 (M) corrects the result to zero battery energy
       change (or accepts it when the change is below its threshold); here the initial SOC is iterated to
       a balanced run, else the fuel is interpolated to zero net battery energy (the K-factor idea), see
@@ -68,12 +74,14 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
         "reference_mass_kg": ref,
         "inertia_class_kg": inertia,
         "test_mass_kg": test.chassis.sim_mass_kg,
+        **road_load_info(test, ref),
     }
     if is_plugin(vehicle):
         from . import phev
 
         out["procedure"] = "NEDC OVC-HEV (UN R101 Annex 8)"
-        out.update(phev.nedc_ovc(test, cycle))
+        kw = {} if cold_start is None else {"cold_start": bool(cold_start)}
+        out.update(phev.nedc_ovc(test, cycle, soak_temp_c=soak_temp_c, **kw))
         return out
     if is_electric(vehicle):
         from . import bev
