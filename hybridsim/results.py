@@ -88,6 +88,8 @@ VARIABLES: dict[str, Var] = {
     "rear_motor_torque": Var("N m", "rear machine torque"),
     "rear_motor_electric_power": Var("W", "rear machine DC power (> 0 motoring)"),
     "rear_motor_loss": Var("W", "rear machine loss", "sink"),
+    "rear_rotor_inertia_power": Var("W", "power into the rear rotor's inertia beyond its top-gear share "
+                                    "(lower rear gear; dissipated at the upshift)", "sink"),
 }
 
 # kernel output field → Dataset variable
@@ -148,6 +150,7 @@ KERNEL_NAMES = {
     "rear_motor_torque_nm": "rear_motor_torque",
     "rear_motor_electric_power_w": "rear_motor_electric_power",
     "rear_motor_loss_w": "rear_motor_loss",
+    "rear_rotor_inertia_power_w": "rear_rotor_inertia_power",
 }
 
 
@@ -215,22 +218,28 @@ def summarize(ds: xr.Dataset) -> dict:
 
 def _summary(t: np.ndarray, data: dict, attrs) -> dict:
     """The one implementation behind :func:`summarize` (time-series Dataset) and :func:`summary_values`
-    (kernel output): ``data`` maps Dataset variable names to arrays on ``t``."""
-    dt = np.diff(t)
-    v = data["speed"]
-    vc = data["speed_cycle"]
-    dist_m = float(np.sum(0.5 * (v[1:] + v[:-1]) * dt))
-    dist_cycle_m = float(np.sum(0.5 * (vc[1:] + vc[:-1]) * dt))
+    (kernel output): ``data`` maps Dataset variable names to arrays on ``t``. The sums run in one
+    compiled call (``core/summary.run_sums``)."""
+    from .core.summary import run_sums
+
+    f64 = np.ascontiguousarray
+    flows = [n for n in data if n in VARIABLES and VARIABLES[n].role]
+    rows = flows + [n for n in ("fuel_rate", "battery_power") if n in data]
+    sums = np.empty(len(rows))
+    ch = ChassisK(*(float(attrs[f"chassis_{f}"]) for f in ChassisK._fields))
+    dist_m, dist_cycle_m, wheel_j, miss_max, miss_steps = run_sums(
+        f64(t, dtype=np.float64), f64(data["speed"], dtype=np.float64), f64(data["speed_cycle"], dtype=np.float64),
+        f64(data["grade"], dtype=np.float64), f64(data["trace_miss"], dtype=np.float64),
+        tuple(f64(data[n], dtype=np.float64) for n in rows), ch, sums)
+    totals = dict(zip(rows, sums.tolist(), strict=True))
     dist_km = dist_m / 1e3
-    fuel_kg = float(np.sum(data["fuel_rate"][1:] * dt)) if "fuel_rate" in data else 0.0
+    fuel_kg = totals.get("fuel_rate", 0.0)
     dens = float(attrs.get("fuel_density_kg_per_l", math.nan))
     co2 = float(attrs.get("co2_per_fuel_kg", math.nan))
     fuel_l = fuel_kg / dens if fuel_kg > 0 else 0.0
-    batt_j = float(np.sum(data["battery_power"][1:] * dt)) if "battery_power" in data else 0.0
-    miss = data["trace_miss"]
-    terms = {n: float(np.sum(x[1:] * dt)) for n, x in data.items() if n in VARIABLES and VARIABLES[n].role}
-    ch = ChassisK(*(float(attrs[f"chassis_{f}"]) for f in ChassisK._fields))
-    bal = _balance(terms, wheel_energy_j(ch, t, v, data["grade"]))
+    batt_j = totals.get("battery_power", 0.0)
+    terms = {n: totals[n] for n in flows}
+    bal = _balance(terms, wheel_j)
     per100 = 100.0 / dist_km if dist_km > 0 else math.nan
     summary = {
         "vehicle": attrs.get("vehicle", ""),
@@ -246,8 +255,8 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         "soc_start": float(data["soc"][0]) if "soc" in data else math.nan,
         "soc_end": float(data["soc"][-1]) if "soc" in data else math.nan,
         "energy_balance_rel_error": bal["rel_error"],
-        "trace_miss_max_kmh": float(np.max(miss)) * 3.6,
-        "trace_miss_steps": int(np.sum(miss > 1e-3)),
+        "trace_miss_max_kmh": float(miss_max) * 3.6,
+        "trace_miss_steps": int(miss_steps),
         "distance_error_pct": (dist_m - dist_cycle_m) / dist_cycle_m * 100 if dist_cycle_m > 0 else 0.0,
         "cold_start": bool(attrs.get("cold_start", 0)),
     }
