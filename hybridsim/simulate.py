@@ -24,7 +24,7 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     vehicle : from :func:`hybridsim.load_vehicle` / :func:`hybridsim.read_vehicle`.
     cycle : from :func:`hybridsim.load_cycle` / :func:`hybridsim.read_cycle`.
     cold_start : start with the engine at ``ambient_temp_c`` (type-approval tests: WLTP 23 °C, NEDC
-        20–30 °C); hybrids only (the conventional model has no thermal model yet).
+        20–30 °C); every architecture with an engine (warm-up model of ``core/thermal.py``), not ``bev``.
     ambient_temp_c : soak temperature for a cold start. [°C]
     soc_init : initial state of charge (hybrids); default the controller's target.
     soc_balance : report a charge-balanced result (hybrids): the initial SOC is iterated until the net

@@ -23,7 +23,14 @@ Model, per time interval [t0, t1] with achieved start speed v0 and demanded end 
 * gear choice: fuel-optimal among the allowed gears within the torque reserve (a tie goes to the
   higher gear), with hysteresis and a least time in gear; if none keeps the reserve, the feasible
   gear with the lowest T_e/WOT;
-* trace miss: if no gear can deliver the force, the end speed is lowered by bisection.
+* trace miss: if no gear can deliver the force, the end speed is lowered by bisection;
+* cold start (engine warm-up): the coolant starts at the soak temperature (hot runs: at the thermostat
+  temperature T_hot and stay there) and warms as C·dT/dt = f·P_fuel, explicit over the interval with the
+  interval's fuel power (kernel rule), capped at T_hot. While it is below T_hot a fuelled engine burns
+  (θ^(−t) − 1)·ṁ_fric(ω_e) more fuel at the same brake torque, θ = (T + 273.15)/(T_hot + 273.15), ṁ_fric the
+  fuel that covers the hot friction/pumping loss alone (the Willans fit's friction line, interpolated
+  linearly in engine speed on the map's speed grid); the gear choice, the operating point and the WOT
+  limit stay those of the hot engine, and the extra fuel is engine loss.
 """
 
 from __future__ import annotations
@@ -40,14 +47,14 @@ BISECTION_STEPS = 40  # (kernel rule) number of halvings of the end speed on a t
 OUTPUTS = (
     "speed_mps", "gear", "engine_speed_rad_s", "engine_torque_nm", "fuel_kg_s", "fuel_power_w",
     "engine_loss_w", "accessory_power_w", "engine_inertia_power_w", "converter_loss_w", "gearbox_loss_w",
-    "wheel_power_w", "brake_power_w", "trace_miss_mps",
+    "wheel_power_w", "brake_power_w", "trace_miss_mps", "coolant_temp_c",
 )
 
 
 class ReferenceCar:
     """All parameters of the car in SI units, read from the component dataclasses."""
 
-    def __init__(self, vehicle):
+    def __init__(self, vehicle, cold_start=False, ambient_c=23.0):
         ch = vehicle.chassis
         self.mass = ch.mass_kg + ch.payload_kg
         self.r = ch.wheel_radius_m
@@ -77,6 +84,14 @@ class ReferenceCar:
         self.map_motoring = np.asarray(m.motoring_nm, float)
         self.fuel_map = RegularGridInterpolator((self.map_speed, self.map_torque), np.asarray(m.fuel_kg_s, float),
                                                 method="linear")
+        # warm-up
+        self.cold_start = bool(cold_start)
+        self.coolant_hot = e.hot_coolant_c
+        self.coolant_start = float(ambient_c) if cold_start else e.hot_coolant_c
+        self.heat_capacity = e.coolant_heat_capacity_kj_per_k * 1e3  # J/K
+        self.heat_fraction = e.coolant_heat_fraction
+        self.friction_exponent = e.cold_friction_exponent
+        self.friction_fuel = np.asarray(m.willans.friction_fuel_kg_s(self.map_speed, self.lhv), float)
 
         t = vehicle.transmission
         self.ratios = [float(x) for x in t.gear_ratios]
@@ -107,6 +122,13 @@ class ReferenceCar:
         w = min(max(w, self.map_speed[0]), self.map_speed[-1])
         t = min(max(t, self.map_torque[0]), self.map_torque[-1])
         return max(float(self.fuel_map([[w, t]])[0]), 0.0)
+
+    def cold_extra_fuel(self, w, coolant):
+        """Extra fuel [kg/s] of a fuelled engine at speed w [rad/s] with the coolant at ``coolant`` [°C]."""
+        if not self.cold_start or coolant >= self.coolant_hot:
+            return 0.0
+        theta = (coolant + 273.15) / (self.coolant_hot + 273.15)
+        return (theta ** (-self.friction_exponent) - 1.0) * float(np.interp(w, self.map_speed, self.friction_fuel))
 
     # --- chassis ------------------------------------------------------------------------------
     def wheel_force(self, v0, v1, dt, grade):
@@ -197,13 +219,13 @@ class ReferenceCar:
         return best
 
 
-def run_reference(vehicle, cycle) -> dict[str, np.ndarray]:
+def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str, np.ndarray]:
     """Simulate ``vehicle`` over ``cycle`` step by step; outputs named as the kernel's ConventionalOut.
 
-    Index 0 holds the initial state (cycle speed, engine at idle, all powers 0, gear 0); index k the
-    interval (t[k−1], t[k]).
+    Index 0 holds the initial state (cycle speed, engine at idle, coolant at its start temperature, all
+    powers 0, gear 0); index k the interval (t[k−1], t[k]). ``cold_start``: coolant soaked at ``ambient_c``.
     """
-    car = ReferenceCar(vehicle)
+    car = ReferenceCar(vehicle, cold_start, ambient_c)
     t = np.asarray(cycle.time_s, float)
     v_cycle = np.asarray(cycle.speed_mps, float)
     grade = np.asarray(cycle.grade, float)
@@ -211,6 +233,8 @@ def run_reference(vehicle, cycle) -> dict[str, np.ndarray]:
     out = {name: np.zeros(n) for name in OUTPUTS}
     out["speed_mps"][0] = v_cycle[0]
     out["engine_speed_rad_s"][0] = car.idle
+    coolant = car.coolant_start
+    out["coolant_temp_c"][0] = coolant
 
     w_engine_before = car.idle
     gear_before = 0
@@ -249,13 +273,18 @@ def run_reference(vehicle, cycle) -> dict[str, np.ndarray]:
         time_in_gear += dt
 
         w_e, t_e = p["w_e"], p["t_e"]
-        p_fuel = p["fuel"] * car.lhv
+        fuel = p["fuel"]
+        if fuel > 0.0:
+            fuel += car.cold_extra_fuel(w_e, coolant)
+        p_fuel = fuel * car.lhv
+        if car.cold_start:
+            coolant = min(coolant + dt * car.heat_fraction * p_fuel / car.heat_capacity, car.coolant_hot)
         p_wheel = force * car.r * w_wheel
         out["speed_mps"][k] = v1
         out["gear"][k] = gear + 1
         out["engine_speed_rad_s"][k] = w_e
         out["engine_torque_nm"][k] = t_e
-        out["fuel_kg_s"][k] = p["fuel"]
+        out["fuel_kg_s"][k] = fuel
         out["fuel_power_w"][k] = p_fuel
         out["engine_loss_w"][k] = p_fuel - t_e * w_e
         out["accessory_power_w"][k] = car.p_aux
@@ -265,6 +294,7 @@ def run_reference(vehicle, cycle) -> dict[str, np.ndarray]:
         out["wheel_power_w"][k] = p_wheel
         out["brake_power_w"][k] = p["t_wheel"] * w_wheel - p_wheel
         out["trace_miss_mps"][k] = v_cycle[k] - v1
+        out["coolant_temp_c"][k] = coolant
 
         w_engine_before = w_e
         gear_before = gear

@@ -73,15 +73,29 @@ def cruise_50_cycle():
     return hs.Cycle(name="cruise_50", time_s=t, speed_mps=v, grade=np.zeros_like(t))
 
 
+@functools.cache
+def half_second_cycle():
+    """The first 400 s of the NEDC sampled every 0.5 s (the warm-up with a time step other than 1 s)."""
+    n = hs.load_cycle("nedc")
+    t = np.arange(0.0, 400.25, 0.5)
+    return hs.Cycle(name="nedc_first_400s_half_second", time_s=t, speed_mps=np.interp(t, n.time_s, n.speed_mps),
+                    grade=np.zeros_like(t))
+
+
 def cycle(name):
     if name == "hill":
         return hill_cycle()
+    if name == "nedc_half_s":
+        return half_second_cycle()
     return hs.load_cycle(name)
 
 
 @functools.cache
-def run(vehicle_name, cycle_name):
-    return hs.simulate(vehicle(vehicle_name), cycle(cycle_name))
+def run(vehicle_name, cycle_name, ambient_c=None):
+    """A hot run, or (``ambient_c`` given) a cold start after a soak at ``ambient_c``."""
+    if ambient_c is None:
+        return hs.simulate(vehicle(vehicle_name), cycle(cycle_name))
+    return hs.simulate(vehicle(vehicle_name), cycle(cycle_name), cold_start=True, ambient_temp_c=ambient_c)
 
 
 def wltc_head(n_seconds=200):
@@ -140,11 +154,80 @@ def test_hill_cycle_exercises_trace_miss_grade_and_fuel_cut():
     assert s["energy_balance_rel_error"] < 1e-9
 
 
+# --- cold start (engine warm-up, core/thermal.py) ------------------------------------------------
+
+@pytest.mark.parametrize("vehicle_name, cycle_name, ambient_c", [
+    ("xingyue_l", "nedc", 25.0),
+    ("xingyue_l", "hill", -7.0),  # trace miss and fuel cut while cold
+    ("weak", "nedc_half_s", 23.0),  # dt = 0.5 s
+])
+def test_cold_start_kernel_matches_reference(vehicle_name, cycle_name, ambient_c):
+    ds = run(vehicle_name, cycle_name, ambient_c)
+    ref = run_reference(vehicle(vehicle_name), cycle(cycle_name), cold_start=True, ambient_c=ambient_c)
+    assert ref["coolant_temp_c"][0] == ambient_c
+    assert np.any(np.diff(ref["coolant_temp_c"]) > 0)  # the warm-up is exercised
+    assert_array_equal(ds["gear"].values, ref["gear"])
+    for field in OUTPUTS:
+        assert_allclose(ds[KERNEL_NAMES[field]].values, ref[field], rtol=1e-9, atol=1e-9, err_msg=field)
+
+
+@pytest.mark.parametrize("ambient_c", [23.0, -7.0])
+def test_cold_start_warms_up_and_costs_fuel(ambient_c):
+    v = car()
+    hot_c = v.engine.hot_coolant_c
+    cold = run("xingyue_l", "nedc", ambient_c)
+    hot = run("xingyue_l", "nedc")
+    temp = cold["coolant_temperature"].values
+    assert temp[0] == ambient_c
+    assert np.all(np.diff(temp) >= 0)  # rises monotonically (flat only at fuel cut and once warm) ...
+    assert temp.max() == hot_c and temp[-1] == hot_c  # ... to the thermostat temperature, never beyond
+    fuel_c, fuel_h = cold["fuel_rate"].values, hot["fuel_rate"].values
+    warming = (temp[:-1] < hot_c) & (fuel_h[1:] > 0)  # fuelled intervals that start below T_hot
+    assert np.all(np.diff(temp)[warming] > 0)
+    assert np.all(hot["coolant_temperature"].values == hot_c)
+    # the modelling choice: same operating points (hot map), more fuel while cold, none at fuel cut
+    for name in ("speed", "gear", "engine_speed", "engine_torque", "wheel_power", "gearbox_loss"):
+        assert_array_equal(cold[name].values, hot[name].values, err_msg=name)
+    assert np.all(fuel_c[1:][warming] > fuel_h[1:][warming])
+    assert_array_equal(fuel_c[1:][~warming], fuel_h[1:][~warming])
+    s_c, s_h = hs.summarize(cold), hs.summarize(hot)
+    assert s_c["fuel_l_per_100km"] > s_h["fuel_l_per_100km"]
+    assert s_c["energy_balance_rel_error"] < 1e-9
+    # the extra fuel is engine loss
+    assert_allclose(cold["engine_loss"].values - hot["engine_loss"].values,
+                    (fuel_c - fuel_h) * v.engine.lhv_j_per_kg, rtol=1e-12, atol=1e-6)
+    if ambient_c < 0:
+        assert s_c["fuel_l_per_100km"] > hs.summarize(run("xingyue_l", "nedc", 23.0))["fuel_l_per_100km"]
+
+
+def test_cold_start_step_by_hand():
+    """Extra fuel (θ^(−t) − 1)·ṁ_fric(ω_e), θ = (T+273.15)/(T_hot+273.15); T_k = T_(k−1) + Δt·f·P_fuel/C."""
+    v = car()
+    e = v.engine
+    cold = run("xingyue_l", "nedc", 23.0)
+    hot = run("xingyue_l", "nedc")
+    m = e.data()
+    for k in (1, 30, 200):  # idle at the start, still idling, driving while still warming
+        t_prev = float(cold["coolant_temperature"].values[k - 1])
+        assert t_prev < e.hot_coolant_c
+        w = float(cold["engine_speed"].values[k])
+        # the friction-only fuel by hand: Willans p_loss/e0 as a mass flow, off the engine map's grid
+        fric = float(np.interp(w, m.speed_rad_s, m.willans.friction_fuel_kg_s(m.speed_rad_s, e.lhv_j_per_kg)))
+        theta = (t_prev + 273.15) / (e.hot_coolant_c + 273.15)
+        expected = float(hot["fuel_rate"].values[k]) + (theta ** -e.cold_friction_exponent - 1.0) * fric
+        assert_allclose(cold["fuel_rate"].values[k], expected, rtol=1e-12)
+        dt = float(cold["time"].values[k] - cold["time"].values[k - 1])
+        rise = dt * e.coolant_heat_fraction * expected * e.lhv_j_per_kg / (e.coolant_heat_capacity_kj_per_k * 1e3)
+        assert_allclose(cold["coolant_temperature"].values[k], t_prev + rise, rtol=1e-12)
+    assert cold.attrs["cold_start"] == 1 and cold.attrs["ambient_temp_c"] == 23.0
+
+
 # --- energy balance and invariants on every shipped cycle ---------------------------------------
 
+@pytest.mark.parametrize("cold", [False, True])
 @pytest.mark.parametrize("cycle_name", CYCLES)
-def test_energy_balance_closes(cycle_name):
-    ds = run("xingyue_l", cycle_name)
+def test_energy_balance_closes(cycle_name, cold):
+    ds = run("xingyue_l", cycle_name, 23.0 if cold else None)
     assert hs.summarize(ds)["energy_balance_rel_error"] < 1e-9
     kernel_wheel_j = float(np.sum(ds["wheel_power"].values[1:] * np.diff(ds["time"].values)))
     assert_allclose(kernel_wheel_j, wheel_work_j(ds), rtol=1e-9)

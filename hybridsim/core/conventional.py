@@ -6,6 +6,13 @@ demanded wheel force follows from the trace (``chassis.wheel_force_n``); every g
 can deliver the force, the end speed is lowered by bisection until one can: the vehicle falls behind
 and the trace miss is recorded. Nothing here raises.
 
+Cold start (``core/thermal.py``, the same model and code as the THS-II kernel's): a lumped coolant
+temperature ``C·dT/dt = f·P_fuel`` (capped at the thermostat temperature) raises engine friction by
+``θ^(−t)``; the fuelled engine burns ``(θ^(−t) − 1)·ṁ_fric(ω_e)`` more fuel at the same brake torque.
+Modelling choice, as in the THS-II kernel: the extra friction is paid in fuel, not in torque, so the
+operating point, the gear choice (on the hot map) and the WOT limit are those of a warm engine; the extra
+fuel power is all engine loss (P_engine_loss below). An engine at fuel cut gets no extra fuel.
+
 Power balance per step (all terms are outputs, so the energy balance is checked outside)::
 
     P_fuel = P_engine_loss + P_accessory + P_engine_inertia + P_converter_loss
@@ -22,6 +29,7 @@ import numpy as np
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .engine import engine_point
+from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
 
 INF = np.inf
 
@@ -41,6 +49,7 @@ class ConventionalOut(NamedTuple):
     wheel_power_w: np.ndarray
     brake_power_w: np.ndarray
     trace_miss_mps: np.ndarray
+    coolant_temp_c: np.ndarray
 
 
 def allocate(n: int) -> ConventionalOut:
@@ -160,10 +169,16 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
 
 
 @jit
-def run_conventional(ch, eng, gb, ctl, p_aux, time_s, speed_mps, grade, out):
-    """Simulate a conventional car over a speed trace; fills ``out`` (see ConventionalOut)."""
+def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, speed_mps, grade, out):
+    """Simulate a conventional car over a speed trace; fills ``out`` (see ConventionalOut).
+
+    ``th`` (``core.thermal.ThermalK``) and ``friction_fuel_kg_s`` (ṁ_fric on the engine map's speed grid)
+    are the warm-up model; a hot run has ``th.enabled`` = 0.
+    """
     n = time_s.shape[0]
     out.speed_mps[0] = speed_mps[0]
+    temp = coolant_initial_c(th)
+    out.coolant_temp_c[0] = temp
     w_e_prev = eng.idle_speed_rad_s
     out.engine_speed_rad_s[0] = w_e_prev
     g_prev = 0
@@ -202,8 +217,11 @@ def run_conventional(ch, eng, gb, ctl, p_aux, time_s, speed_mps, grade, out):
         if g != g_prev:
             t_in_gear = 0.0
         t_in_gear += dt
+        if fuel > 0.0:
+            fuel += cold_extra_fuel_kg_s(th, eng, friction_fuel_kg_s, temp, w_e)
         p_e = t_e * w_e
         p_fuel = fuel * eng.lhv_j_per_kg
+        temp = coolant_step_c(th, temp, p_fuel, dt)
         t_j = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
         out.speed_mps[k] = v1
         out.gear[k] = g + 1.0
@@ -219,5 +237,6 @@ def run_conventional(ch, eng, gb, ctl, p_aux, time_s, speed_mps, grade, out):
         out.wheel_power_w[k] = f * r * w_wheel
         out.brake_power_w[k] = (t_wpt - f * r) * w_wheel
         out.trace_miss_mps[k] = speed_mps[k] - v1
+        out.coolant_temp_c[k] = temp
         w_e_prev = w_e
         g_prev = g

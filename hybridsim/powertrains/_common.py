@@ -27,6 +27,31 @@ def common_attrs(vehicle: Vehicle, cycle: Cycle) -> dict:
     return attrs
 
 
+def thermal_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
+    """Kernel arguments of the engine warm-up model (``core/thermal.py``): (ThermalK, ṁ_fric table).
+
+    ``ThermalK`` from the Engine's ``hot_coolant_c``, ``coolant_heat_capacity_kj_per_k``,
+    ``coolant_heat_fraction`` and ``cold_friction_exponent`` (a cold start soaks the coolant at
+    ``ambient_c``); the table is the fuel that covers the hot friction and pumping loss alone (the Willans
+    fit's ``friction_fuel_kg_s``) on the engine map's speed grid. [kg/s]
+    """
+    from ..core.thermal import ThermalK
+
+    e = vehicle.engine
+    m = e.data()
+    if m.willans is None:
+        if cold_start:
+            raise ValueError(f"cold_start=True: engine.map_kind = {e.map_kind!r} has no Willans friction line "
+                             "for the warm-up model (allowed: map_kind = 'willans', or cold_start=False)")
+        fric = np.zeros_like(m.speed_rad_s)
+    else:
+        fric = m.willans.friction_fuel_kg_s(m.speed_rad_s, e.lhv_j_per_kg)
+    th = ThermalK(1.0 if cold_start else 0.0, float(ambient_c), float(e.hot_coolant_c),
+                  float(e.coolant_heat_capacity_kj_per_k * 1e3), float(e.coolant_heat_fraction),
+                  float(e.cold_friction_exponent))
+    return th, np.ascontiguousarray(fric, dtype=np.float64)
+
+
 def energies(out, cycle: Cycle) -> tuple[float, float]:
     dt = np.diff(cycle.time_s)
     return (float(np.sum(out.fuel_kg_s[1:] * dt)), float(np.sum(out.battery_chemical_power_w[1:] * dt)))

@@ -1,4 +1,8 @@
-"""Conventional car (engine → torque converter → automatic gearbox): the Python side of ``core/conventional``."""
+"""Conventional car (engine → torque converter → automatic gearbox): the Python side of ``core/conventional``.
+
+``cold_start=True`` starts the engine's coolant at ``ambient_temp_c`` (warm-up model of ``core/thermal.py``,
+the same as the hybrids').
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from ._common import common_attrs
+from ._common import common_attrs, thermal_args
 
 
-def _run_conventional(vehicle: Vehicle, cycle: Cycle):
+def _run_conventional(vehicle: Vehicle, cycle: Cycle, cold_start: bool = False, ambient_c: float = 23.0):
     from ..core.conventional import allocate, run_conventional
 
+    th, friction_fuel = thermal_args(vehicle, cold_start, ambient_c)
     out = allocate(cycle.time_s.shape[0])
     run_conventional(
         vehicle.chassis.to_kernel(),
@@ -19,6 +24,8 @@ def _run_conventional(vehicle: Vehicle, cycle: Cycle):
         vehicle.transmission.to_kernel(),
         vehicle.controller.to_kernel(),
         float(vehicle.accessories.crank_power_w),
+        th,
+        friction_fuel,
         np.ascontiguousarray(cycle.time_s, dtype=np.float64),
         np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
         np.ascontiguousarray(cycle.grade, dtype=np.float64),
@@ -27,10 +34,10 @@ def _run_conventional(vehicle: Vehicle, cycle: Cycle):
     return out
 
 
-
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool):
-    """Run the conventional kernel; returns (kernel output, Dataset attributes)."""
-    if cold_start:
-        raise ValueError("cold_start=True: no engine thermal model for architecture 'conventional' "
-                         "(allowed: False)")
-    return _run_conventional(vehicle, cycle), common_attrs(vehicle, cycle)
+    """Run the conventional kernel (cold or hot engine); returns (kernel output, Dataset attributes)."""
+    out = _run_conventional(vehicle, cycle, cold_start, ambient_temp_c)
+    attrs = common_attrs(vehicle, cycle)
+    attrs["ambient_temp_c"] = float(ambient_temp_c)
+    attrs["engine_hot_coolant_c"] = float(vehicle.engine.hot_coolant_c)
+    return out, attrs

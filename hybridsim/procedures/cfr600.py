@@ -108,9 +108,11 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
     """EPA city (FTP-75), highway (HWFET), combined and label figures.
 
     * Test mass: the equivalent test weight (:func:`equivalent_test_weight_kg`).
-    * FTP-75 (40 CFR 86 App. I; 600.111): cold start for vehicles with a thermal model (hybrids); the
-      10-minute hot soak before bag 3 is not in the trace (the engine cools only by the model's own
-      physics while driving). Bag-weighted per :func:`ftp_weighted`.
+    * FTP-75 (40 CFR 86 App. I; 600.111): bag 1 starts cold after a soak at 20–30 °C (``soak_temp_c``,
+      default the middle of the band) for every architecture with an engine (the engine warm-up model,
+      ``core/thermal.py``); the 10-minute hot soak before bag 3 is not in the trace and the model has no
+      coolant heat loss, so bag 3 starts with the coolant as bag 2 left it (warm). Bag-weighted per
+      :func:`ftp_weighted`.
     * HWFET (40 CFR 600 App. I; 600.111): hot start.
     * NOVC-HEV: each cycle charge-balanced (SAE J1711 idea, 40 CFR 600.116; M); the FTP bag figures of
       the reported run are scaled by the run's balanced/raw fuel ratio (E) so the weighted result is the
@@ -146,7 +148,7 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
         raise ValueError(f"vehicle {vehicle.id!r}: the EPA procedure for plug-in hybrids (SAE J1711 with the "
                          "J2841 utility factor) is not implemented; use wltp or nedc")
     if cold_start is None:
-        cold_start = vehicle.architecture != "conventional"
+        cold_start = True  # the regulation's cold start (every engine has the warm-up model)
     ds_ftp = simulate(test, ftp_cycle, cold_start=cold_start, ambient_temp_c=soak_temp_c)
     s_ftp = summarize(ds_ftp)
     bags = phase_results(ds_ftp, ftp_cycle)
@@ -162,6 +164,7 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
     label = combined(city_label, highway_label)
     out.update({
         "cold_start": bool(cold_start),
+        "soak_temp_c": soak_temp_c if cold_start else None,
         "fuel_l_per_100km": label,
         "fuel_unadjusted_l_per_100km": combined(city, highway),
         "fuel_city_l_per_100km": city,

@@ -298,9 +298,9 @@ def wltp(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: str = "M
       downscaled if required (Annex 1 §8), test mass with the payload share (see :func:`wltp_test_mass_kg`;
       ``max_laden_mass_kg`` overrides the file's value or estimate), the vehicle's road load at the test
       mass (:func:`hybridsim.procedures._common.with_test_mass`).
-    * Cold start after a soak at 23 °C for vehicles with a thermal model (hybrids); the conventional
-      model has none and runs hot (``cold_start`` in the result says which). ``cold_start=False`` runs
-      hot (not the regulation; for comparison); plug-ins take it too. ``uf_table``: the plug-ins' utility
+    * Cold start after a soak at 23 °C for every architecture with an engine (the engine warm-up model,
+      ``core/thermal.py``). ``cold_start=False`` runs hot (not the regulation; for comparison); plug-ins
+      take it too. ``uf_table``: the plug-ins' utility
       factor table (:data:`hybridsim.procedures.phev.UF_TABLES`).
     * NOVC-HEV: the combined fuel is charge-balanced (the initial SOC is iterated to a balanced run, else
       fuel is interpolated to zero net battery energy — the K-factor method of Annex 8 App. 2). The RCB
@@ -331,7 +331,7 @@ def wltp(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: str = "M
         out.update(bev.wltp_bev(test, cycle))
         return out
     if cold_start is None:
-        cold_start = vehicle.architecture != "conventional"
+        cold_start = True  # the regulation's cold start (every engine has the warm-up model)
     ds = simulate(test, cycle, cold_start=cold_start, ambient_temp_c=soak_temp_c)
     s = summarize(ds)
     out.update({"cold_start": bool(cold_start), "soak_temp_c": soak_temp_c if cold_start else None})

@@ -54,9 +54,9 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
       dynamometer; the road load is the vehicle's at the reference mass (R83 Annex 4a §5 / Annex 7; how the
       file's road load follows the mass: :func:`hybridsim.procedures._common.with_test_mass`; reported as
       ``road_load_mass_kg`` and ``road_load_f0_n`` …).
-    * Cold start after a soak at 20–30 °C (``soak_temp_c``) for vehicles with a thermal model (hybrids
-      here); the conventional model has none yet and runs hot (``cold_start`` in the result says which).
-      ``cold_start=False`` runs hot (not the regulation; for comparison); plug-ins take it too.
+    * Cold start after a soak at 20–30 °C (``soak_temp_c``, default the middle of the band) for every
+      architecture with an engine (the engine warm-up model, ``core/thermal.py``). ``cold_start=False`` runs
+      hot (not the regulation; for comparison); plug-ins take it too.
     * NOVC-HEV: charge-balanced fuel. R101 Annex 8 §3.3 (M) corrects the result to zero battery energy
       change (or accepts it when the change is below its threshold); here the initial SOC is iterated to
       a balanced run, else the fuel is interpolated to zero net battery energy (the K-factor idea), see
@@ -90,7 +90,7 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
         out.update(bev.nedc_bev(test, cycle))
         return out
     if cold_start is None:
-        cold_start = vehicle.architecture != "conventional"
+        cold_start = True  # the regulation's cold start (every engine has the warm-up model)
     ds = simulate(test, cycle, cold_start=cold_start, ambient_temp_c=soak_temp_c)
     s = summarize(ds)
     out.update({
