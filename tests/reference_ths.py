@@ -18,8 +18,8 @@ Model, per interval [t0, t1] with achieved start speed v0 and demanded end speed
   (bracket only while moving); axle torque T_axle = F·r at wheel speed ω_w = v̄/r;
 * gearing: ω_ring = i_r·ω_w, ω_MG2 = i_m·ω_ring; Willis ω_MG1 = (1+k)·ω_e − k·ω_ring;
   pinion speed relative to the carrier (ω_ring − ω_e)·Zr/Zp;
-* lever with rotor inertias (backward differences over the step): T_c = T_e − J_e·ω̇_e,
-  T_sun = −T_c/(1+k), T_MG1 = J_g·ω̇_MG1 + T_sun, T_r = k·T_c/(1+k);
+* lever with rotor inertias, energy-consistent over the step (T_J·ω·Δt = ½J(ω² − ω₀²)): T_c = T_e − T_J,e,
+  T_sun = −T_c/(1+k), T_MG1 = T_J,MG1 + T_sun, T_r = k·T_c/(1+k);
 * efficiencies in the direction of power flow (multiply along it, divide against it): gear set on the
   ring torque, MG2 reduction, counter and final drive;
 * MG2 closes the axle torque within min(T_pk, P_pk/ω) (regeneration fading out below a speed); the
@@ -64,6 +64,14 @@ OUTPUTS = (
     "mg1_loss_w", "mg2_loss_w", "inverter_loss_w", "battery_loss_w", "planetary_loss_w", "reduction_loss_w",
     "final_drive_loss_w", "rotor_inertia_power_w", "accessory_power_w", "brake_power_w", "wheel_power_w",
 )
+
+
+def _rotor_torque(j, w, w_prev, dt):
+    """Torque accelerating a rotor from w_prev to w in dt whose work at w is the kinetic-energy change:
+    T·w·dt = ½J(w² − w_prev²); the plain J·(w − w_prev)/dt where |w| < |w_prev|/2 (stopping, zero crossing)."""
+    if w != 0.0 and abs(w) >= 0.5 * abs(w_prev):
+        return (0.5 * j * (w * w - w_prev * w_prev)) / (w * dt)
+    return j * (w - w_prev) / dt
 
 
 def _efficiency(x, eta, forward):
@@ -312,12 +320,12 @@ class ReferenceThs:
             t_e = self.motoring(w_e)  # fuel cut: the engine drags
         s.w_e, s.t_e = w_e, t_e
         s.w_mg1 = (1.0 + k) * w_e - k * s.w_ring  # Willis
-        s.acc_e = (w_e - w_e_prev) / dt
-        s.acc_g = (s.w_mg1 - w_g_prev) / dt
+        s.t_inertia_e = _rotor_torque(self.j_engine, w_e, w_e_prev, dt)
+        s.t_inertia_g = _rotor_torque(self.mg1.inertia, s.w_mg1, w_g_prev, dt)
         # lever
-        s.t_carrier = t_e - self.j_engine * s.acc_e
+        s.t_carrier = t_e - s.t_inertia_e
         s.t_sun = -s.t_carrier / (1.0 + k)
-        s.t_mg1 = self.mg1.inertia * s.acc_g + s.t_sun
+        s.t_mg1 = s.t_inertia_g + s.t_sun
         s.t_ring_pg = s.t_carrier * k / (1.0 + k)
         s.t_ring_pg_out = _efficiency(s.t_ring_pg, self.eta_pg, s.t_ring_pg * s.w_ring >= 0.0)
         # MG2 closes the axle torque
@@ -351,9 +359,9 @@ class ReferenceThs:
         if p_batt > p_dis_max + 1e-6:
             traction_ok = False
         s.t_mg2, s.p_mg2, s.loss_mg2, s.inv_mg2, s.p_batt = t_mg2, p_mg2, loss_mg2, inv_mg2, p_batt
-        # MG1 reacts the engine (its own rotor's inertia torque not counted: kernel rule) within its speed
+        # MG1 reacts the engine and accelerates its own rotor within its torque envelope, within its speed
         # and the pinion (both ways) and the engine within their speed limits
-        s.mg1_ok = (abs(s.t_sun) <= self.mg1.torque_max(s.w_mg1) + 1e-9 and abs(s.w_mg1) <= self.mg1.max_speed + 1e-6
+        s.mg1_ok = (abs(s.t_mg1) <= self.mg1.torque_max(s.w_mg1) + 1e-9 and abs(s.w_mg1) <= self.mg1.max_speed + 1e-6
                     and abs((s.w_ring - w_e) * self.zr_over_zp) <= self.pinion_max + 1e-6
                     and w_e <= self.engine_max_speed + 1e-6 and abs(s.w_mg2) <= self.mg2.max_speed + 1e-6)
         # what reaches the axle
@@ -560,7 +568,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         o["planetary_loss_w"][kk] = s.t_carrier * s.w_e + s.t_sun * s.w_mg1 - s.t_ring_pg_out * s.w_ring
         o["reduction_loss_w"][kk] = s.t_mg2 * s.w_mg2 - s.t_mg2_out * s.w_ring
         o["final_drive_loss_w"][kk] = s.t_ring * s.w_ring - s.t_axle_out * s.w_wheel
-        o["rotor_inertia_power_w"][kk] = (car.j_engine * s.acc_e * s.w_e + car.mg1.inertia * s.acc_g * s.w_mg1)
+        o["rotor_inertia_power_w"][kk] = s.t_inertia_e * s.w_e + s.t_inertia_g * s.w_mg1
         o["accessory_power_w"][kk] = car.p_aux
         o["brake_power_w"][kk] = (s.t_axle_out - s.t_axle) * s.w_wheel
         o["wheel_power_w"][kk] = s.t_axle * s.w_wheel

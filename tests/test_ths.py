@@ -131,7 +131,7 @@ def test_comparison_covers_every_path():
     for name in ("spun", "start", "least_power", "trace_miss", "charge_limit"):
         assert total.get(name, 0) > 0, (name, total)
     assert total["least_power"] > total["trace_miss"]  # some least-power searches succeed
-    assert comparison("us06_first_400s")[0].trace_miss_mps.max() > 0.5  # a real trace miss
+    assert comparison("us06_first_400s")[0].trace_miss_mps.max() > 0.1  # a real trace miss, not round-off
     cold = comparison("nedc_first_300s_cold")[0]
     assert cold.coolant_temp_c[-1] > ralink().controller.warm_coolant_c  # the warm-up rule released the engine
 
@@ -445,3 +445,17 @@ def test_low_soc_at_standstill_charges():
     v = ralink()
     ds = hs.simulate(v, standstill(300), soc_init=0.43, soc_balance=False)
     assert ds["soc"].values[-1] > 0.43
+
+
+def test_engine_start_books_the_rotor_kinetic_energy_once():
+    """Starting the engine at standstill spins engine and MG1 from rest: the rotor-inertia energy of that
+    step is exactly ½·J_e·ω_e² + ½·J_MG1·ω_MG1² (the plain backward difference would book twice that)."""
+    v = ralink()
+    ds = hs.simulate(v, standstill(60), soc_init=0.43, soc_balance=False)  # low SOC: the engine starts to charge
+    mode = ds["engine_mode"].values
+    k = int(np.argmax(mode > 0))
+    assert k > 0 and mode[k - 1] == 0
+    dt = float(ds["time"].values[k] - ds["time"].values[k - 1])
+    w_e, w_g = float(ds["engine_speed"].values[k]), float(ds["mg1_speed"].values[k])
+    kinetic = 0.5 * v.engine.inertia_kgm2 * w_e**2 + 0.5 * v.motors["mg1"].inertia_kgm2 * w_g**2
+    assert w_e > 0 and float(ds["rotor_inertia_power"].values[k]) * dt == pytest.approx(kinetic, rel=1e-12)

@@ -9,9 +9,10 @@ MG1 speed and torque, MG2 torque, pinion speed, engine speed, battery power. Whe
 cannot deliver, engine power is raised (bisection for the least that suffices); where nothing
 suffices the vehicle falls behind the trace. Nothing here raises.
 
-Cold start: a lumped coolant temperature ``C·dT/dt = f·P_fuel`` (capped at the thermostat temperature)
-raises engine friction by ``θ^(−t)`` (CO2MPAS, θ = normalised absolute coolant temperature), turned into
-extra fuel via the Willans line; the controller keeps the engine on until the coolant is warm.
+Cold start (``core/thermal.py``, shared with the conventional kernel): a lumped coolant temperature
+``C·dT/dt = f·P_fuel`` (capped at the thermostat temperature) raises engine friction by ``θ^(−t)`` (CO2MPAS,
+θ = normalised absolute coolant temperature), turned into extra fuel via the Willans line; the controller
+keeps the engine on until the coolant is warm.
 
 Power balance per step (each term an output)::
 
@@ -31,6 +32,12 @@ from .chassis import wheel_force_n
 from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .interp import interp1_uniform
+from .thermal import (
+    ThermalK,  # noqa: F401  (moved to core/thermal.py; still imported from here by powertrains/p2)
+    cold_extra_fuel_kg_s,
+    coolant_initial_c,
+    coolant_step_c,
+)
 
 
 class ThsOut(NamedTuple):
@@ -73,17 +80,6 @@ def allocate(n: int) -> ThsOut:
     return ThsOut(*(np.zeros(n) for _ in ThsOut._fields))
 
 
-class ThermalK(NamedTuple):
-    """Engine warm-up model (see components/thermal.py)."""
-
-    enabled: float  # 1.0 cold start, 0.0 hot
-    initial_c: float
-    hot_c: float
-    heat_capacity_j_per_k: float
-    coolant_heat_fraction: float
-    friction_exponent: float
-
-
 class ThsAuxK(NamedTuple):
     """Scalars of the THS kernel not owned by one component."""
 
@@ -94,6 +90,22 @@ class ThsAuxK(NamedTuple):
     ool_power_step_inv: float
     ool_speed_rad_s: np.ndarray
     friction_fuel_kg_s: np.ndarray  # fuel equivalent of the hot friction loss on the engine speed grid
+
+
+@jit
+def _inertia_torque(j, w, w_prev, dt):
+    """Torque that accelerates a rotor of inertia j from w_prev to w over the step, energy-consistent:
+    T = J·(ω − ω₀)/Δt · (ω + ω₀)/(2ω), so that T·ω·Δt = ½J(ω² − ω₀²) exactly, the kinetic-energy change.
+
+    The plain backward difference J·(ω − ω₀)/Δt, with every power taken at the step's speed ω, books
+    ½J(ω − ω₀)² too much per step (a start from rest would cost Jω² instead of ½Jω²). Where |ω| < |ω₀|/2
+    (a rotor stopping or crossing zero) the energy-consistent torque grows without bound, so the plain
+    difference is kept there: an engine that stops books no power (its kinetic energy is dissipated). [N·m]
+    """
+    dw = (w - w_prev) / dt
+    if w != 0.0 and abs(w) >= 0.5 * abs(w_prev):
+        return j * dw * 0.5 * (1.0 + w_prev / w)
+    return j * dw
 
 
 @jit
@@ -118,11 +130,11 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
         t_e = engine_point(eng, w_e, 0.0)[1]  # motoring torque: fuel cut
     k = pg.k
     w_g = (1.0 + k) * w_e - k * w_r
-    dw_e = (w_e - w_e_prev) / dt
-    dw_g = (w_g - w_g_prev) / dt
-    t_c = t_e - eng.inertia_kgm2 * dw_e
+    t_je = _inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
+    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
+    t_c = t_e - t_je
     t_s = -t_c / (1.0 + k)
-    t_g = mg1.inertia_kgm2 * dw_g + t_s
+    t_g = t_jg + t_s
     t_r = t_c * k / (1.0 + k)
     if t_r * w_r >= 0.0:
         t_r_del = t_r * pg.planetary_efficiency
@@ -168,9 +180,9 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
     t1max = motor_tmax(mg1, w_g)
-    # MG1 must react the engine torque (its own rotor's inertia torque is not counted against the envelope);
+    # MG1 must react the engine torque and accelerate its own rotor within its envelope;
     # MG1, pinion (both directions) and engine speeds within their limits
-    mg1_ok = (abs(t_s) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-6
+    mg1_ok = (abs(t_g) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-6
               and abs((w_r - w_e) * pg.zr_over_zp) <= pg.max_pinion_speed_rad_s + 1e-6
               and w_e <= eng.max_speed_rad_s + 1e-6 and abs(w_m2) <= mg2.max_speed_rad_s + 1e-6)
     # delivered torques and losses
@@ -186,7 +198,7 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     if t_axle_pt < t_axle - 1e-9:
         ok_traction = False
     return (ok_traction, overcharge, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s,
-            t_r, t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, dw_e, dw_g)
+            t_r, t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, t_je, t_jg)
 
 
 @jit
@@ -304,7 +316,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
     soc = soc0
     out.speed_mps[0] = speed_mps[0]
     out.soc[0] = soc
-    temp = th.initial_c if th.enabled > 0.0 else th.hot_c
+    temp = coolant_initial_c(th)
     out.coolant_temp_c[0] = temp
     w_e_prev = 0.0
     w_g_prev = 0.0
@@ -407,15 +419,12 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
             res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                          w_g_prev, soc)
         (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del,
-         x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, dw_e, dw_g) = res
+         x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, t_je, t_jg) = res
         # --- fuel, with warm-up friction and start cost
         fuel = 0.0
         if mode == 1:
             fuel = engine_point(eng, w_e, t_e)[2]
-            if th.enabled > 0.0 and temp < th.hot_c:
-                theta = (temp + 273.15) / (th.hot_c + 273.15)
-                fric = interp1_uniform(eng.speed_min_rad_s, 1.0 / eng.speed_inv_step, aux.friction_fuel_kg_s, w_e)
-                fuel += (theta ** (-th.friction_exponent) - 1.0) * fric
+            fuel += cold_extra_fuel_kg_s(th, eng, aux.friction_fuel_kg_s, temp, w_e)
             if not (was_on and out.engine_mode[kk - 1] == 1.0):
                 fuel += aux.engine_start_fuel_kg / dt
         is_on = mode != 0
@@ -425,10 +434,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
         was_on = is_on
         i_b, v_b, p_chem, l_b, soc_new = battery_step(bat, soc, p_b, dt)
         p_fuel = fuel * eng.lhv_j_per_kg
-        if th.enabled > 0.0:
-            temp += dt * th.coolant_heat_fraction * p_fuel / th.heat_capacity_j_per_k
-            if temp > th.hot_c:
-                temp = th.hot_c
+        temp = coolant_step_c(th, temp, p_fuel, dt)
         # --- outputs
         out.speed_mps[kk] = v1
         out.trace_miss_mps[kk] = speed_mps[kk] - v1
@@ -459,7 +465,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
         out.planetary_loss_w[kk] = t_c * w_e + t_s * w_g - t_r_del * w_r
         out.reduction_loss_w[kk] = t_m2 * w_m2 - x_del * w_r
         out.final_drive_loss_w[kk] = t_ring * w_r - t_axle_pt * w_wh
-        out.rotor_inertia_power_w[kk] = eng.inertia_kgm2 * dw_e * w_e + mg1.inertia_kgm2 * dw_g * w_g
+        out.rotor_inertia_power_w[kk] = t_je * w_e + t_jg * w_g
         out.accessory_power_w[kk] = aux.accessory_power_w
         out.brake_power_w[kk] = (t_axle_pt - t_axle) * w_wh
         out.wheel_power_w[kk] = t_axle * w_wh

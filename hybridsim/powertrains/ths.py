@@ -9,7 +9,7 @@ import numpy as np
 from ..components.engine import RPM
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from ._common import common_attrs, energies, soc_balance
+from ._common import common_attrs, energies, soc_balance, thermal_args
 
 
 def _ths_chassis(vehicle: Vehicle):
@@ -22,12 +22,12 @@ def _ths_chassis(vehicle: Vehicle):
 
 
 def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
-    from ..core.ths import ThermalK, ThsAuxK
+    from ..core.ths import ThsAuxK
 
     e = vehicle.engine
-    m = e.data()
     ool = _ool(e)
     eng = e.to_kernel()
+    th, friction_fuel = thermal_args(vehicle, cold_start, ambient_c)
     aux = ThsAuxK(
         accessory_power_w=float(vehicle.accessories.battery_power_w),
         engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
@@ -35,12 +35,8 @@ def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
         ool_power_max_w=float(ool.power_w[-1]),
         ool_power_step_inv=float(1.0 / (ool.power_w[1] - ool.power_w[0])),
         ool_speed_rad_s=np.ascontiguousarray(ool.speed_rad_s, dtype=np.float64),
-        friction_fuel_kg_s=np.ascontiguousarray(m.willans.friction_fuel_kg_s(m.speed_rad_s, e.lhv_j_per_kg),
-                                                dtype=np.float64),
+        friction_fuel_kg_s=friction_fuel,
     )
-    th = ThermalK(1.0 if cold_start else 0.0, float(ambient_c), float(e.hot_coolant_c),
-                  float(e.coolant_heat_capacity_kj_per_k * 1e3), float(e.coolant_heat_fraction),
-                  float(e.cold_friction_exponent))
     return (_ths_chassis(vehicle), vehicle.planetary.to_kernel(), eng, vehicle.motors["mg1"].to_kernel(),
             vehicle.motors["mg2"].to_kernel(), vehicle.battery.to_kernel(), vehicle.controller.to_kernel(), aux, th)
 
