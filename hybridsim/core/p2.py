@@ -63,7 +63,7 @@ from . import jit
 from .chassis import wheel_force_n
 from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
-from .interp import interp1_uniform
+from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
 
 INF = np.inf
 # an upshift must leave the input speed at least this factor above the lowest speed of the target gear
@@ -414,7 +414,7 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
     ``cs_init`` is the controller's initial mode: 1 charge-sustaining, 0 charge-depleting, < 0 by the
     SOC (CS when soc0 < soc_cs_enter + cd_resume_band, i.e. below the top of the hysteresis band, the
     state a car in that band is in after having depleted to soc_cs_enter).
-    ``th`` is the engine warm-up model shared with the THS kernel (``core.ths.ThermalK``).
+    ``th`` is the engine warm-up model shared with the other kernels (``core/thermal.py``).
     """
     n = time_s.shape[0]
     r = ch.wheel_radius_m
@@ -439,7 +439,7 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
     e_shm_pend = 0.0
     e_she_pend = 0.0
     shift_left = 0.0
-    temp = th.initial_c if th.enabled > 0.0 else th.hot_c
+    temp = coolant_initial_c(th)
     out.coolant_temp_c[0] = temp
     out.speed_mps[0] = speed_mps[0]
     out.soc[0] = soc0
@@ -561,10 +561,8 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
                 e_she_pend = 0.0
                 shift_left = 0.0
         p_dc, p_loss_m, p_inv = motor_dc_power_w(mot, t_m, w_in)
-        if fuel > 0.0 and th.enabled > 0.0 and temp < th.hot_c:
-            theta = (temp + 273.15) / (th.hot_c + 273.15)
-            fric = interp1_uniform(eng.speed_min_rad_s, 1.0 / eng.speed_inv_step, aux.friction_fuel_kg_s, w_e)
-            fuel += (theta ** (-th.friction_exponent) - 1.0) * fric
+        if fuel > 0.0:
+            fuel += cold_extra_fuel_kg_s(th, eng, aux.friction_fuel_kg_s, temp, w_e)
         if want and not eng_on:
             fuel += aux.engine_start_fuel_kg / dt
         # wheel torque the driveline delivers for the input torque it gets
@@ -579,10 +577,7 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
         p_term = p_dc + aux.accessory_power_w + p_ck + p_cs
         i_b, v_b, p_chem, p_bloss, soc_new = battery_step(bat, soc, p_term, dt)
         p_fuel = fuel * eng.lhv_j_per_kg
-        if th.enabled > 0.0:
-            temp += dt * th.coolant_heat_fraction * p_fuel / th.heat_capacity_j_per_k
-            if temp > th.hot_c:
-                temp = th.hot_c
+        temp = coolant_step_c(th, temp, p_fuel, dt)
         # bookkeeping
         if g != g_prev:
             t_in_gear = 0.0

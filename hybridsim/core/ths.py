@@ -33,7 +33,7 @@ from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tm
 from .engine import engine_point
 from .interp import interp1_uniform
 from .thermal import (
-    ThermalK,  # noqa: F401  (moved to core/thermal.py; still imported from here by powertrains/p2)
+    ThermalK,  # noqa: F401  (re-exported: numba cache indexes written before core/thermal.py name it here)
     cold_extra_fuel_kg_s,
     coolant_initial_c,
     coolant_step_c,

@@ -16,33 +16,22 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from ._common import common_attrs
+from ._common import common_attrs, thermal_args
 
 
 def p2_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23.0):
     """Kernel arguments (ch, eng, gb, mot, bat, ctl, aux, th) of a P2 vehicle."""
     from ..core.p2 import P2AuxK
-    from ..core.ths import ThermalK
 
     e = vehicle.engine
     m = vehicle.motors["p2"]
-    emap = e.data()
-    if emap.willans is None:
-        if cold_start:
-            raise ValueError(f"cold_start=True: engine.map_kind = {e.map_kind!r} has no Willans friction line "
-                             "for the warm-up model (allowed: map_kind = 'willans', or cold_start=False)")
-        fric = np.zeros_like(emap.speed_rad_s)
-    else:
-        fric = emap.willans.friction_fuel_kg_s(emap.speed_rad_s, e.lhv_j_per_kg)
+    th, fric = thermal_args(vehicle, cold_start, ambient_c)
     aux = P2AuxK(
         accessory_power_w=float(vehicle.accessories.battery_power_w),
         engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
         input_inertia_kgm2=float(m.inertia_kgm2 + vehicle.transmission.input_inertia_kgm2),
-        friction_fuel_kg_s=np.ascontiguousarray(fric, dtype=np.float64),
+        friction_fuel_kg_s=fric,
     )
-    th = ThermalK(1.0 if cold_start else 0.0, float(ambient_c), float(e.hot_coolant_c),
-                  float(e.coolant_heat_capacity_kj_per_k * 1e3), float(e.coolant_heat_fraction),
-                  float(e.cold_friction_exponent))
     return (vehicle.chassis.to_kernel(), e.to_kernel(), vehicle.transmission.to_kernel(), m.to_kernel(),
             vehicle.battery.to_kernel(), vehicle.controller.to_kernel(), aux, th)
 
