@@ -78,7 +78,11 @@ def soc_balance(run, soc_lo: float, soc_hi: float, soc_start: float, lhv: float,
     r0 = call(s0)
     if abs(r0) <= tol:
         return runs[-1][3], runs[-1][1], r0, 1, "iterated"
-    s1 = min(max(s0 + (0.05 if r0 < 0 else -0.05), soc_lo), soc_hi)
+    # second guess: start where the first run ended (a charge-sustaining controller ends near the same SOC
+    # whatever the start, so this is usually balanced already); a fixed step if that gives no new point
+    s1 = min(max(float(runs[-1][3].soc[-1]), soc_lo), soc_hi)
+    if abs(s1 - s0) < 1e-6:
+        s1 = min(max(s0 + (0.05 if r0 < 0 else -0.05), soc_lo), soc_hi)
     r1 = call(s1)
     while len(runs) < max_runs and abs(r1) > tol:
         if r1 == r0:
