@@ -59,12 +59,12 @@ def _error(message: object) -> int:
 # ---------------------------------------------------------------- resolving names and files
 
 
-class OutputPathError(OSError):
-    """An output file that cannot be written (its folder is missing); raised before anything runs."""
+class OutputPathError(ValueError):
+    """An output file that cannot be written (its folder is missing); raised before anything runs (exit 2)."""
 
 
 def _check_outputs(*paths) -> None:
-    """Fail early (exit 1) if an output file's folder does not exist or is not a folder."""
+    """Fail early (exit 2, bad argument) if an output file's folder does not exist or is not a folder."""
     for p in paths:
         if p is None:
             continue
@@ -145,11 +145,17 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
         ("CO2", f"{summary['co2_g_per_km']:.1f} g/km"),
     ]
     if "fuel_raw_l_per_100km" in summary:
-        rows.append(("fuel, raw (unbalanced)", f"{summary['fuel_raw_l_per_100km']:.2f} L/100 km"))
+        if summary["soc_balance_method"] != "iterated":  # an iterated run is balanced: raw = balanced
+            rows.append(("fuel, raw (before the correction)", f"{summary['fuel_raw_l_per_100km']:.2f} L/100 km"))
         rows.append(("SOC balance", f"{summary['soc_balance_method']} in {summary['soc_balance_runs']} runs, "
                                     f"residual {summary['soc_balance_residual']:+.1e} of fuel energy"))
     if summary["electricity_kwh_per_100km"] != 0:
-        rows.append(("electricity", f"{summary['electricity_kwh_per_100km']:.2f} kWh/100 km"))
+        label = ("battery terminal energy, net (> 0 discharge; a balanced hybrid shows its battery losses)"
+                 if "fuel_raw_l_per_100km" in summary else "electricity at the battery terminals (DC)")
+        rows.append((label, f"{summary['electricity_kwh_per_100km']:.2f} kWh/100 km"))
+    if summary.get("electricity_wall_kwh_per_100km") is not None:
+        rows.append(("electricity at the wall (recharge through the charger)",
+                     f"{summary['electricity_wall_kwh_per_100km']:.2f} kWh/100 km"))
     if not (math.isnan(summary["soc_start"]) or math.isnan(summary["soc_end"])):
         rows.append(("SOC start/end", f"{summary['soc_start']:.3f} / {summary['soc_end']:.3f}"))
     rows += [
@@ -177,7 +183,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle), cold_start=args.cold, ambient_temp_c=args.ambient,
                   soc_init=args.soc, soc_balance=args.soc is None)
     roles = {n: ds[n].attrs["energy_role"] for n in ds.data_vars if "energy_role" in ds[n].attrs}
-    print(_summary_text(summarize(ds), roles))
+    summary = summarize(ds)
+    if ds.attrs.get("architecture") == "bev":
+        from .procedures.bev import wall_kwh_per_100km
+
+        summary["electricity_wall_kwh_per_100km"] = wall_kwh_per_100km(_vehicle(args.vehicle), ds)
+    print(_summary_text(summary, roles))
+    if summary["trace_miss_max_kmh"] > 2.0:
+        print(f"\nwarning: the vehicle fell behind the trace by up to {summary['trace_miss_max_kmh']:.1f} km/h "
+              f"({summary['trace_miss_steps']} samples; distance {summary['distance_error_pct']:+.1f} %): the "
+              "figures are those of the speed it could drive, not of the cycle", file=sys.stderr)
     written = []
     if args.out:
         ds.to_netcdf(args.out)

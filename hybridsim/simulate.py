@@ -58,8 +58,8 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     if vehicle.battery is not None:
         b = vehicle.battery
         if soc_init is not None and not (b.soc_min <= soc_init <= b.soc_max):
-            raise ValueError(f"soc_init = {soc_init}: out of range, allowed {b.soc_min} to {b.soc_max} "
-                             "(the battery's SOC window)")
+            raise ValueError(f"soc_init (--soc) = {soc_init}: out of range for vehicle {vehicle.id!r}, allowed "
+                             f"{b.soc_min} to {b.soc_max} (its battery's SOC window)")
     elif soc_init is not None:
         raise ValueError(f"soc_init = {soc_init}: architecture {vehicle.architecture!r} has no battery "
                          "(allowed: None)")

@@ -112,7 +112,8 @@ class ClaimCheck:
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.quantity, self.quantity.replace("_", " "))
+        text = LABELS.get(self.quantity, self.quantity.replace("_", " "))
+        return f"{text} (no governor)" if self.quantity == "top_speed_kmh" else text
 
 
 def _num(x: float) -> str:
@@ -270,6 +271,10 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
             diff = {"range": "0 (in range)", "lower bound": "0 (above)", "upper bound": "0 (below)"}[r.kind]
         else:
             diff = f"{r.difference_pct:+.1f}"
+            if r.note and abs(r.difference_pct) > 15.0:  # a large gap: the claim's own note says why
+                note = f"{r.vehicle}, {r.label}: {r.note}"
+                notes.setdefault(note, len(notes) + 1)
+                diff += f" [{notes[note]}]"
         src = r.source if len(r.source) <= source_width else r.source[: source_width - 1] + "…"
         lines.append((r.vehicle, r.label, r.procedure_text, r.claimed_text, _fmt_sim(r.simulated), r.unit, diff, src))
     proxies = sorted({r.procedure for r in rows if r.compared_with != r.procedure})

@@ -157,7 +157,7 @@ def test_simulate_cold_and_soc_options(capsys):
 def test_simulate_soc_out_of_window(capsys):
     code, _, err = run(capsys, "simulate", "ralink", "nedc", "--soc", "0.95")
     assert code == 2
-    assert_one_line_error(err, "soc_init = 0.95", "allowed")
+    assert_one_line_error(err, "soc_init (--soc) = 0.95", "allowed")
 
 
 def test_simulate_soc_without_battery(capsys):
@@ -268,7 +268,7 @@ def test_epa_procedure_line_says_label(capsys):
                                   ["simulate", "xingyue_l", "wltc", "--plot", "/nonexistent_dir_hs/x.png"]])
 def test_missing_output_folder_fails_before_running(capsys, argv):
     code, out, err = run(capsys, *argv)
-    assert code == 1 and out == ""  # nothing was run or printed
+    assert code == 2 and out == ""  # a bad argument: nothing was run or printed
     assert_one_line_error(err, "/nonexistent_dir_hs", "does not exist")
 
 
@@ -289,3 +289,19 @@ def test_broken_pipe_is_quiet():
     proc.stderr.close()
     assert proc.wait(timeout=60) in (0, 141)
     assert err == ""
+
+
+def test_simulate_bev_reports_battery_and_wall_energy(capsys):
+    code, out, err = run(capsys, "simulate", "taycan_turbo", "nedc")
+    assert code == 0
+    dc = next(ln for ln in out.splitlines() if "battery terminals" in ln)
+    wall = next(ln for ln in out.splitlines() if "at the wall" in ln)
+    dc_v, wall_v = (float(ln.split()[-3]) for ln in (dc, wall))  # "... 17.15 kWh/100 km"
+    assert 1.0 < wall_v / dc_v < 1.3  # charger and charging losses on top of the DC energy
+
+
+def test_simulate_warns_when_the_car_falls_behind(capsys, tmp_path):
+    csv = tmp_path / "sprint.csv"
+    csv.write_text("time_s,speed_kmh\n0,0\n1,0\n2,150\n3,150\n4,0\n5,0\n")
+    code, out, err = run(capsys, "simulate", "xingyue_l", str(csv))
+    assert code == 0 and "fell behind the trace" in err
