@@ -51,7 +51,8 @@ Speed limits: no engine or machine may exceed its maximum speed, so the car's sp
 lowest such limit in top gear (and at ``drive.top_speed_limit_kmh``, an electronic governor, when the
 vehicle file gives one). A target speed above the cap is unreachable: the time is nan.
 
-Top speed: the highest speed at which the continuous tractive force still equals the road load, and
+Top speed: the highest speed at which the continuous tractive force still equals the road load (for the
+hybrids without net battery discharge, which cannot be held), and
 every speed limit holds (``top_speed(v, governed=False)``: the physical value); the governed value is
 that, capped by the governor.
 """
@@ -240,7 +241,8 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
         mot = v.motors["p2"].to_kernel()
         w_max = min(w_max, mot.max_speed_rad_s)
         p_aux = v.accessories.battery_power_w
-        p_batt = _battery_discharge_w(v, p_aux)
+        # a top speed is held indefinitely: no net battery discharge (the accessories stay on the battery)
+        p_batt = 0.0 if continuous else _battery_discharge_w(v, p_aux)
         j_in = e.inertia_kgm2 + mot.inertia_kgm2 + tr.input_inertia_kgm2
         aux_torque = 0.0
     else:
@@ -293,7 +295,8 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     e = v.engine
     ws, wot = _wot(v)
     p_dis, p_chg = _battery_limits_w(v)
-    p_batt = p_dis - v.accessories.battery_power_w
+    # a top speed is held indefinitely: no net battery discharge (MG2 runs on what MG1 generates)
+    p_batt = -v.accessories.battery_power_w if continuous else p_dis - v.accessories.battery_power_w
     best = 0.0
     for w_e in np.linspace(e.idle_speed_rpm * RPM, e.max_speed_rpm * RPM, 25):
         w_s = (1.0 + k) * w_e - k * w_r
