@@ -183,6 +183,16 @@ def _merge(base: dict, child: dict) -> dict:
     return out
 
 
+def _locate(path: Path, ref: str) -> Path:
+    """A file named in a vehicle file: relative to that file; if it is not there, the shipped one of the same
+    relative name (so that a copy of a shipped vehicle file still finds its ``maps/`` and ``extends`` base)."""
+    own = (path.parent / ref).resolve()
+    if own.is_file():
+        return own
+    shipped = (data_dir("vehicles") / ref).resolve()
+    return shipped if shipped.is_file() else own
+
+
 def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = ()) -> dict:
     """Resolve ``[vehicle] extends = "base.toml"`` (a path relative to this file): the base file's tables
     deep-merged with this file's, this file winning. File keys of the base are made absolute first."""
@@ -192,14 +202,15 @@ def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = ()) -> dict:
     ref = head["extends"]
     if not isinstance(ref, str):
         raise ValueError(f"vehicle.extends = {ref!r}: must be a string (a vehicle file path relative to this one)")
-    base_path = (path.parent / ref).resolve()
+    base_path = _locate(path, ref)
     if base_path in seen or base_path == path.resolve():
         raise ValueError(f"vehicle.extends = {ref!r}: circular extends")
     try:
         with open(base_path, "rb") as fh:
             base = tomllib.load(fh)
     except FileNotFoundError:
-        raise ValueError(f"vehicle.extends = {ref!r}: file not found (looked for {base_path})") from None
+        raise ValueError(f"vehicle.extends = {ref!r}: file not found (looked for {base_path}, and among the "
+                         "shipped vehicle files)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"vehicle.extends = {ref!r}: {base_path} is not valid TOML: {exc}") from None
     base = _extends(base, base_path, (*seen, path.resolve()))
@@ -208,7 +219,7 @@ def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = ()) -> dict:
         if isinstance(table, dict):
             for fk in keys:
                 if isinstance(table.get(fk), str):
-                    table[fk] = str((base_path.parent / table[fk]).resolve())
+                    table[fk] = str(_locate(base_path, table[fk]))
     merged = _merge(base, doc)
     merged["vehicle"] = {k: v for k, v in merged["vehicle"].items() if k != "extends"}
     return merged
@@ -240,9 +251,10 @@ def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
             table = dict(doc[section])
             for fk in _FILE_KEYS.get(section, ()):
                 if isinstance(table.get(fk), str):
-                    f = (path.parent / table[fk]).resolve()
+                    f = _locate(path, table[fk])
                     if not f.is_file():
-                        raise ValueError(f"{section}.{fk} = {table[fk]!r}: file not found (looked for {f})")
+                        raise ValueError(f"{section}.{fk} = {table[fk]!r}: file not found (looked for {f}, and "
+                                         f"for {(data_dir('vehicles') / table[fk]).resolve()} among the shipped maps)")
                     table[fk] = str(f)
             kwargs[section] = from_table(cls, table, section)
     motors = doc.get("motors", {})

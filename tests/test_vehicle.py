@@ -230,3 +230,13 @@ def test_replace_path_takes_a_list_for_a_tuple_parameter():
     v = replace_path(load_vehicle("xingyue_l"), "transmission.gear_ratios",
                      [4.0, 2.5, 1.8, 1.4, 1.0, 0.8, 0.7, 0.6])
     assert v.transmission.gear_ratios == (4.0, 2.5, 1.8, 1.4, 1.0, 0.8, 0.7, 0.6)
+
+
+@pytest.mark.parametrize("name", ["tank300_hi4t", "taycan_turbo_s", "ralink"])
+def test_a_copied_shipped_vehicle_file_finds_its_maps_and_base(tmp_path, name):
+    """Copy a shipped file elsewhere to edit it: its relative maps/ and extends fall back to the shipped ones."""
+    from hybridsim._resources import data_dir
+
+    copy = tmp_path / f"my_{name}.toml"
+    copy.write_text((data_dir("vehicles") / f"{name}.toml").read_text())
+    assert read_vehicle(copy) == dataclasses.replace(load_vehicle(name), id=f"my_{name}", source=str(copy))
