@@ -77,7 +77,7 @@ def plot_power(ds, ax=None):
         ("fuel_power", "fuel (chemical)", "C3"),
         ("wheel_power", "wheels", "C0"),
         ("brake_power", "friction brakes (absorbed)", "C1"),
-        ("battery_power", "battery", "C2"),
+        ("battery_power", "battery (> 0 discharge)", "C2"),
     ]
     for name, label, color in lines:
         if name in ds:
@@ -171,7 +171,9 @@ def plot_motor_speed(ds, ax=None):
     handles = []
     for k, name in enumerate(names):
         label = name.removesuffix("_speed").replace("_", " ").replace("mg", "MG").replace("p2", "P2 motor")
-        handles += ax.plot(t, _values(ds, name, "rpm"), color=f"C{(k * 3) % 10}", lw=0.9, label=label)
+        # later machines dashed and drawn on top: equal speeds (same ratio) must not hide one another
+        handles += ax.plot(t, _values(ds, name, "rpm"), color=f"C{(k * 3) % 10}", lw=0.9 + 0.5 * (k == 0),
+                           ls="-" if k == 0 else (0, (4, 3)), label=label, zorder=2 + k)
     ax.axhline(0.0, color="k", lw=0.5)
     ax.set_xlabel("time [s]")
     ax.set_ylabel("motor speed [rpm]")
