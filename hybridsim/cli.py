@@ -202,9 +202,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
         plot_run(ds, args.plot)
         written.append(args.plot)
-    if written:
+    return _report_written(written)
+
+
+def _report_written(paths: list) -> int:
+    """Print the files a command wrote (after a blank line); the command's exit code, 0."""
+    if paths:
         print()
-    for path in written:
+    for path in paths:
         print(f"wrote {path}")
     return 0
 
@@ -371,11 +376,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         ax = plot_claims(rows)
         ax.figure.savefig(args.plot, dpi=120)
         written.append(args.plot)
-    if written:
-        print()
-    for path in written:
-        print(f"wrote {path}")
-    return 0
+    return _report_written(written)
 
 
 def _add_verify(sub) -> None:
