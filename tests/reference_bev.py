@@ -16,9 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from reference_components import Battery, G, Machine, road_force, road_load_si
 
-G = 9.80665
-RPM = math.pi / 30.0
 N_GRID = 24  # (kernel rule)
 N_GOLDEN = 24  # (kernel rule)
 INVPHI = (math.sqrt(5.0) - 1.0) / 2.0
@@ -34,26 +33,6 @@ OUTPUTS = (
 )
 
 
-class Machine:
-    """PMSM + inverter: envelope min(T_pk, P_pk/|ω|), loss kc·T² + ki|ω| + kw|ω|³ (+C when T ≠ 0)."""
-
-    def __init__(self, m):
-        self.t_pk = m.peak_torque_nm
-        self.p_pk = m.peak_power_kw * 1e3
-        self.w_max = m.max_speed_rpm * RPM
-        self.kc, self.ki, self.kw, self.c = m.loss_coefficients()
-        self.eta = m.inverter_efficiency
-
-    def tmax(self, w):
-        return min(self.t_pk, self.p_pk / abs(w)) if w != 0 else self.t_pk
-
-    def dc(self, t, w):
-        loss = self.ki * abs(w) + self.kw * abs(w) ** 3 + ((self.kc * t * t + self.c) if t != 0 else 0.0)
-        p_ac = t * w + loss
-        p_dc = p_ac / self.eta if p_ac >= 0 else p_ac * self.eta
-        return p_dc, loss, p_dc - p_ac
-
-
 class ReferenceBev:
     def __init__(self, vehicle):
         ch = vehicle.chassis
@@ -66,9 +45,7 @@ class ReferenceBev:
         self.m_wheels_axle = 0.5 * ch.wheel_inertia_kgm2 / self.r**2
         self.j_f = vehicle.motors["front"].inertia_kgm2
         self.j_r = vehicle.motors["rear"].inertia_kgm2
-        self.c0 = ch.road_load_f0_n
-        self.c1 = ch.road_load_f1_n_per_kmh * 3.6
-        self.c2 = ch.road_load_f2_n_per_kmh2 * 3.6**2
+        self.c0, self.c1, self.c2 = road_load_si(ch, self.mass)
         self.front = Machine(vehicle.motors["front"])
         self.rear = Machine(vehicle.motors["rear"])
         self.i_f = d.front_ratio
@@ -88,45 +65,11 @@ class ReferenceBev:
         self.mu = mu if ch.front_axle_load_share is not None else 0.0
         self.share = ch.front_axle_load_share or 0.5
         self.h_l = ch.cg_height_m / ch.wheelbase_m if ch.cg_height_m and ch.wheelbase_m else 0.0
-        b = vehicle.battery
-        grid, ocv, rd, rc = b.tables()
-        self.grid, self.ocv, self.rd, self.rc = grid, ocv, rd, rc
-        self.q_as = b.capacity_ah * 3600.0
-        self.soc_min, self.soc_max, self.band = b.soc_min, b.soc_max, b.soc_derate_band
-        self.p_dis_max = b.max_discharge_power_kw * 1e3
-        self.p_chg_max = b.max_charge_power_kw * 1e3
-        self.v_min, self.v_max = b.min_voltage_v, b.max_voltage_v
-        self.eta_c = b.coulombic_efficiency
+        self.bat = Battery(vehicle.battery)
 
     # chassis
     def force(self, v0, v1, dt, grade):
-        vbar = 0.5 * (v0 + v1)
-        f = self.mass_eff * (v1 - v0) / dt
-        if vbar > 0:
-            th = math.atan(grade)
-            f += self.c0 * math.cos(th) + self.c1 * vbar + self.c2 * vbar**2 + self.mass * G * math.sin(th)
-        return f
-
-    # battery
-    def limits(self, soc):
-        ocv = np.interp(soc, self.grid, self.ocv)
-        rd = np.interp(soc, self.grid, self.rd)
-        rc = np.interp(soc, self.grid, self.rc)
-        p_dis = min(self.v_min * (ocv - self.v_min) / rd, self.p_dis_max)
-        p_chg = min(self.v_max * (self.v_max - ocv) / rc, self.p_chg_max)
-        fd = min(max((soc - self.soc_min) / self.band, 0.0), 1.0)
-        fc = min(max((self.soc_max - soc) / self.band, 0.0), 1.0)
-        return max(p_dis, 0.0) * fd, max(p_chg, 0.0) * fc
-
-    def battery(self, soc, p, dt):
-        ocv = float(np.interp(soc, self.grid, self.ocv))
-        r = float(np.interp(soc, self.grid, self.rd if p > 0 else self.rc))
-        i = (ocv - math.sqrt(max(ocv * ocv - 4 * r * p, 0.0))) / (2 * r) if p != 0 else 0.0
-        if i >= 0:
-            i_eff, loss = i, r * i * i
-        else:
-            i_eff, loss = self.eta_c * i, r * i * i - (1 - self.eta_c) * ocv * i
-        return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.q_as
+        return road_force(self.mass, self.mass_eff, self.c0, self.c1, self.c2, v0, v1, dt, grade)
 
     # drive units
     @staticmethod
@@ -136,8 +79,8 @@ class ReferenceBev:
     def powers(self, g, w, tf, trr):
         t_mf = self.motor_torque(tf, self.i_f, self.eta_f)
         t_mr = self.motor_torque(trr, self.i_r[g], self.eta_r[g])
-        pf, lf, invf = self.front.dc(t_mf, w * self.i_f)
-        pr, lr, invr = self.rear.dc(t_mr, w * self.i_r[g])
+        pf, lf, invf = self.front.dc_power(t_mf, w * self.i_f)
+        pr, lr, invr = self.rear.dc_power(t_mr, w * self.i_r[g])
         shaft = t_mf * w * self.i_f + t_mr * w * self.i_r[g]
         return pf + pr, shaft, t_mf, t_mr, pf, pr, lf, lr, invf + invr
 
@@ -155,11 +98,11 @@ class ReferenceBev:
         """Envelope through the reduction (i·η driving, i/η braking) and traction on the ground force
         T/r − M·a ≤ μ·N (driving), −(T/r − M·a) ≤ μ·N (braking)."""
         if braking:
-            tf = self.front.tmax(w * self.i_f) * self.i_f / self.eta_f
-            tr = self.rear.tmax(w * self.i_r[g]) * self.i_r[g] / self.eta_r[g]
+            tf = self.front.torque_max(w * self.i_f) * self.i_f / self.eta_f
+            tr = self.rear.torque_max(w * self.i_r[g]) * self.i_r[g] / self.eta_r[g]
         else:
-            tf = self.front.tmax(w * self.i_f) * self.i_f * self.eta_f
-            tr = self.rear.tmax(w * self.i_r[g]) * self.i_r[g] * self.eta_r[g]
+            tf = self.front.torque_max(w * self.i_f) * self.i_f * self.eta_f
+            tr = self.rear.torque_max(w * self.i_r[g]) * self.i_r[g] * self.eta_r[g]
         if self.mu > 0:
             dn = self.mass * acc * self.h_l
             n_f = max(self.mass * G * self.share - dn, 0.0)
@@ -220,10 +163,10 @@ class ReferenceBev:
     def gear(self, g_prev, v, w, t):
         if len(self.i_r) < 2:
             return 0
-        if w * self.i_r[0] > self.rear.w_max:
+        if w * self.i_r[0] > self.rear.max_speed:
             return 1
-        t2 = (self.front.tmax(w * self.i_f) * self.i_f * self.eta_f
-              + self.rear.tmax(w * self.i_r[1]) * self.i_r[1] * self.eta_r[1])
+        t2 = (self.front.torque_max(w * self.i_f) * self.i_f * self.eta_f
+              + self.rear.torque_max(w * self.i_r[1]) * self.i_r[1] * self.eta_r[1])
         if g_prev == 0:
             return 0 if (v < self.v_up and t > self.f_release * t2) else 1
         return 0 if (v < self.v_down and t > self.f_launch * t2) else 1
@@ -237,7 +180,7 @@ class ReferenceBev:
         n = len(self.i_r)
         for attempt in range(n):
             gg = (g + attempt) % n
-            if w * self.i_r[gg] > self.rear.w_max or w * self.i_f > self.front.w_max:
+            if w * self.i_r[gg] > self.rear.max_speed or w * self.i_f > self.front.max_speed:
                 continue
             t = (f + self.extra_rotor_mass(gg) * acc) * self.r
             tf_max, tr_max = self.axle_limits(gg, w, acc)
@@ -251,7 +194,7 @@ class ReferenceBev:
         vbar = 0.5 * (v0 + v1)
         w = vbar / self.r
         g = self.gear(g_prev, vbar, w, 0.0)
-        if w * self.i_r[g] > self.rear.w_max:
+        if w * self.i_r[g] > self.rear.max_speed:
             g = len(self.i_r) - 1
         fade = vbar / self.v_fade if (self.v_fade > 0 and vbar < self.v_fade) else 1.0
         acc = (v1 - v0) / dt
@@ -288,7 +231,7 @@ def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
     for k in range(1, n):
         dt = t[k] - t[k - 1]
         v0, v1 = out["speed_mps"][k - 1], vc[k]
-        p_dis, p_chg = car.limits(soc)
+        p_dis, p_chg = car.bat.limits(soc)
         f = car.force(v0, v1, dt, gr[k])
         if f >= 0:
             ok, g, tf, t_el, f = car.drive(v0, v1, dt, gr[k], g_prev, p_dis)
@@ -314,7 +257,7 @@ def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
         p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.powers(g, w, tf, t_el - tf)
         gbx = (car.gearbox_loss(t_mf, w * car.i_f, car.eta_f)
                + car.gearbox_loss(t_mr, w * car.i_r[g], car.eta_r[g]))
-        i_b, v_b, p_chem, l_b, soc_new = car.battery(soc, p_el + car.p_aux, dt)
+        i_b, v_b, p_chem, l_b, soc_new = car.bat.step(soc, p_el + car.p_aux, dt)
         row = dict(speed_mps=v1, rear_gear=g + 1, front_motor_speed_rad_s=w * car.i_f, front_motor_torque_nm=t_mf,
                    front_motor_electric_power_w=pf, front_motor_loss_w=lf, rear_motor_speed_rad_s=w * car.i_r[g],
                    rear_motor_torque_nm=t_mr, rear_motor_electric_power_w=pr, rear_motor_loss_w=lr,

@@ -38,10 +38,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.interpolate import RegularGridInterpolator
+from reference_components import RPM, EngineMap, road_force, road_load_si
 
-G = 9.80665  # standard gravity [m/s²]
-RPM = math.pi / 30.0  # 1 rpm in rad/s
 BISECTION_STEPS = 40  # (kernel rule) number of halvings of the end speed on a trace miss
 
 OUTPUTS = (
@@ -59,14 +57,7 @@ class ReferenceCar:
         self.mass = ch.mass_kg + ch.payload_kg
         self.r = ch.wheel_radius_m
         self.mass_eff = self.mass + ch.wheel_inertia_kgm2 / self.r**2
-        if ch.road_load_f0_n is not None:  # coast-down coefficients, v in km/h
-            self.c0 = ch.road_load_f0_n
-            self.c1 = ch.road_load_f1_n_per_kmh * 3.6
-            self.c2 = ch.road_load_f2_n_per_kmh2 * 3.6**2
-        else:  # physical estimate
-            self.c0 = self.mass * G * ch.rolling_resistance_coefficient
-            self.c1 = 0.0
-            self.c2 = 0.5 * ch.air_density_kg_m3 * ch.drag_coefficient * ch.frontal_area_m2
+        self.c0, self.c1, self.c2 = road_load_si(ch, self.mass)  # coast-down, else the physical estimate
 
         e = vehicle.engine
         self.idle = e.idle_speed_rpm * RPM
@@ -76,22 +67,8 @@ class ReferenceCar:
         if cutoff_rpm is None:
             cutoff_rpm = e.idle_speed_rpm + 250.0
         self.cutoff_speed = cutoff_rpm * RPM
-        self.lhv = e.fuel_lhv_mj_per_kg * 1e6
-        m = e.data()
-        self.map_speed = np.asarray(m.speed_rad_s, float)
-        self.map_torque = np.asarray(m.torque_nm, float)
-        self.map_wot = np.asarray(m.wot_nm, float)
-        self.map_motoring = np.asarray(m.motoring_nm, float)
-        self.fuel_map = RegularGridInterpolator((self.map_speed, self.map_torque), np.asarray(m.fuel_kg_s, float),
-                                                method="linear")
-        # warm-up
-        self.cold_start = bool(cold_start)
-        self.coolant_hot = e.hot_coolant_c
-        self.coolant_start = float(ambient_c) if cold_start else e.hot_coolant_c
-        self.heat_capacity = e.coolant_heat_capacity_kj_per_k * 1e3  # J/K
-        self.heat_fraction = e.coolant_heat_fraction
-        self.friction_exponent = e.cold_friction_exponent
-        self.friction_fuel = np.asarray(m.willans.friction_fuel_kg_s(self.map_speed, self.lhv), float)
+        self.engine = EngineMap(e, cold_start, ambient_c)  # maps and warm-up
+        self.lhv = self.engine.lhv
 
         t = vehicle.transmission
         self.ratios = [float(x) for x in t.gear_ratios]
@@ -108,37 +85,9 @@ class ReferenceCar:
 
         self.p_aux = vehicle.accessories.electrical_power_w / vehicle.accessories.alternator_efficiency
 
-    # --- engine -------------------------------------------------------------------------------
-    def wot(self, w):
-        return float(np.interp(w, self.map_speed, self.map_wot))
-
-    def motoring(self, w):
-        return float(np.interp(w, self.map_speed, self.map_motoring))
-
-    def fuel(self, w, t):
-        """Fuel rate [kg/s]; 0 at or below the motoring torque; the map is clamped at its edges."""
-        if t <= self.motoring(w):
-            return 0.0
-        w = min(max(w, self.map_speed[0]), self.map_speed[-1])
-        t = min(max(t, self.map_torque[0]), self.map_torque[-1])
-        return max(float(self.fuel_map([[w, t]])[0]), 0.0)
-
-    def cold_extra_fuel(self, w, coolant):
-        """Extra fuel [kg/s] of a fuelled engine at speed w [rad/s] with the coolant at ``coolant`` [°C]."""
-        if not self.cold_start or coolant >= self.coolant_hot:
-            return 0.0
-        theta = (coolant + 273.15) / (self.coolant_hot + 273.15)
-        return (theta ** (-self.friction_exponent) - 1.0) * float(np.interp(w, self.map_speed, self.friction_fuel))
-
     # --- chassis ------------------------------------------------------------------------------
     def wheel_force(self, v0, v1, dt, grade):
-        v_mean = 0.5 * (v0 + v1)
-        force = self.mass_eff * (v1 - v0) / dt
-        if v_mean > 0.0:
-            theta = math.atan(grade)
-            force += (self.c0 * math.cos(theta) + self.c1 * v_mean + self.c2 * v_mean**2
-                      + self.mass * G * math.sin(theta))
-        return force
+        return road_force(self.mass, self.mass_eff, self.c0, self.c1, self.c2, v0, v1, dt, grade)
 
     # --- one gear -----------------------------------------------------------------------------
     def in_gear(self, g, w_wheel, t_wheel, w_engine_before, dt):
@@ -167,14 +116,14 @@ class ReferenceCar:
             # no fuel cut near idle: the engine keeps running and does not brake the car
             t_e = max(t_inertia + t_aux, 0.0)
             t_in = t_e - t_inertia - t_aux
-        t_motoring = self.motoring(w_e)
+        t_motoring = self.engine.motoring(w_e)
         if t_e < t_motoring:
             # overrun beyond the engine's drag: fuel cut, the brakes take the rest
             t_e = t_motoring
             t_in = t_e - t_inertia - t_aux
-        fuel = self.fuel(w_e, t_e)
+        fuel = self.engine.fuel(w_e, t_e)
         t_wheel_delivered = t_in * i * eta if t_in >= 0.0 else t_in * i / eta
-        t_max = self.wot(w_e)
+        t_max = self.engine.wot(w_e)
         feasible = t_e <= t_max + 1e-9 and w_e <= self.max_speed
         return {"feasible": feasible, "w_e": w_e, "t_e": t_e, "fuel": fuel, "t_in": t_in, "w_in": w_in,
                 "t_wheel": t_wheel_delivered, "load": t_e / t_max, "t_inertia": t_inertia}
@@ -233,7 +182,7 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
     out = {name: np.zeros(n) for name in OUTPUTS}
     out["speed_mps"][0] = v_cycle[0]
     out["engine_speed_rad_s"][0] = car.idle
-    coolant = car.coolant_start
+    coolant = car.engine.coolant_start
     out["coolant_temp_c"][0] = coolant
 
     w_engine_before = car.idle
@@ -275,10 +224,9 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
         w_e, t_e = p["w_e"], p["t_e"]
         fuel = p["fuel"]
         if fuel > 0.0:
-            fuel += car.cold_extra_fuel(w_e, coolant)
+            fuel += car.engine.cold_extra_fuel(w_e, coolant)
         p_fuel = fuel * car.lhv
-        if car.cold_start:
-            coolant = min(coolant + dt * car.heat_fraction * p_fuel / car.heat_capacity, car.coolant_hot)
+        coolant = car.engine.coolant_after(coolant, p_fuel, dt)
         p_wheel = force * car.r * w_wheel
         out["speed_mps"][k] = v1
         out["gear"][k] = gear + 1

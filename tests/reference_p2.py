@@ -4,10 +4,9 @@ Written from the model descriptions in the docstrings (``core/p2.py`` module doc
 ``control/p2.py``, ``components/motor.py``, ``components/battery.py``, ``components/gearbox.py``), in
 plain Python, one step, one gear and one mode at a time. It imports nothing from ``hybridsim.core``:
 parameters come from the component dataclasses (units converted here), the fuel map is looked up with
-``scipy.interpolate.RegularGridInterpolator``, curves and battery tables with ``numpy.interp``, and the
-generating torque for a DC power limit is found with ``scipy.optimize.brentq`` instead of the kernel's
-closed-form root. Where the descriptions leave a detail open, the kernel's documented choice is
-followed and marked "(kernel rule)".
+``scipy.interpolate.RegularGridInterpolator``, curves and battery tables with ``numpy.interp`` (engine,
+machine and battery from the shared ``reference_components.py``). Where the descriptions leave a detail
+open, the kernel's documented choice is followed and marked "(kernel rule)".
 """
 
 from __future__ import annotations
@@ -15,11 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.interpolate import RegularGridInterpolator
-from scipy.optimize import brentq
+from reference_components import RPM, Battery, EngineMap, Machine, road_force, road_load_si
 
-G = 9.80665
-RPM = math.pi / 30.0
 BISECTION_STEPS = 40  # (kernel rule)
 
 OUTPUTS = (
@@ -34,126 +30,40 @@ OUTPUTS = (
 
 
 class RefP2:
-    def __init__(self, v):
+    def __init__(self, v, cold_start=False, ambient_c=23.0):
         ch = v.chassis
         self.mass = ch.mass_kg + ch.payload_kg
         self.r = ch.wheel_radius_m
         self.mass_eff = self.mass + ch.wheel_inertia_kgm2 / self.r**2
-        if ch.road_load_f0_n is not None:
-            self.c = (ch.road_load_f0_n, ch.road_load_f1_n_per_kmh * 3.6, ch.road_load_f2_n_per_kmh2 * 3.6**2)
-        else:
-            self.c = (self.mass * G * ch.rolling_resistance_coefficient, 0.0,
-                      0.5 * ch.air_density_kg_m3 * ch.drag_coefficient * ch.frontal_area_m2)
+        self.c = road_load_si(ch, self.mass)
         e = v.engine
-        m = e.data()
-        self.e_speed = np.asarray(m.speed_rad_s, float)
-        self.e_torque = np.asarray(m.torque_nm, float)
-        self.e_wot = np.asarray(m.wot_nm, float)
-        self.e_mot = np.asarray(m.motoring_nm, float)
-        self.fuel_map = RegularGridInterpolator((self.e_speed, self.e_torque), np.asarray(m.fuel_kg_s, float))
+        self.engine = EngineMap(e, cold_start, ambient_c)  # maps and warm-up
         self.e_max = e.max_speed_rpm * RPM
         self.e_j = e.inertia_kgm2
-        self.lhv = e.fuel_lhv_mj_per_kg * 1e6
+        self.lhv = self.engine.lhv
         self.start_fuel = e.start_fuel_g * 1e-3
         self.e = e
-        self.willans = m.willans
         t = v.transmission
         self.ratios = list(t.gear_ratios)
         self.effs = list(t.gear_efficiencies)
         self.fd = t.final_drive_ratio
         self.fd_eff = t.final_drive_efficiency
-        mo = v.motors["p2"]
-        self.m_t = mo.peak_torque_nm
-        self.m_p = mo.peak_power_kw * 1e3
-        self.m_max = mo.max_speed_rpm * RPM
-        self.kc, self.ki, self.kw, self.kconst = mo.loss_coefficients()
-        self.inv = mo.inverter_efficiency
-        self.j_in = mo.inertia_kgm2 + t.input_inertia_kgm2
-        b = v.battery
-        self.b_grid, self.b_ocv, self.b_rd, self.b_rc = (np.asarray(a, float) for a in b.tables())
-        self.q_as = b.capacity_ah * 3600
-        self.b = b
-        self.ce = b.coulombic_efficiency
+        self.motor = Machine(v.motors["p2"])
+        self.j_in = v.motors["p2"].inertia_kgm2 + t.input_inertia_kgm2
+        self.bat = Battery(v.battery)
         self.c_ = v.controller
         self.p_aux = v.accessories.electrical_power_w / v.accessories.dcdc_efficiency
 
-    # --- components --------------------------------------------------------------------------
-    def wot(self, w):
-        return float(np.interp(w, self.e_speed, self.e_wot))
-
-    def fuel(self, w, t):
-        if t <= float(np.interp(w, self.e_speed, self.e_mot)):
-            return 0.0
-        w = min(max(w, self.e_speed[0]), self.e_speed[-1])
-        t = min(max(t, self.e_torque[0]), self.e_torque[-1])
-        return max(float(self.fuel_map([[w, t]])[0]), 0.0)
-
-    def motoring(self, w):
-        return float(np.interp(w, self.e_speed, self.e_mot))
-
-    def m_tmax(self, w):
-        return min(self.m_t, self.m_p / abs(w)) if w != 0 else self.m_t
-
-    def m_loss(self, t, w):
-        return self.ki * abs(w) + self.kw * abs(w) ** 3 + (self.kc * t * t + self.kconst if t != 0 else 0.0)
-
-    def m_dc(self, t, w):
-        ac = t * w + self.m_loss(t, w)
-        dc = ac / self.inv if ac >= 0 else ac * self.inv
-        return dc, self.m_loss(t, w), dc - ac
-
-    def m_torque_for_dc(self, w, p_dc):
-        """Generating torque nearest zero with DC power p_dc (< 0); the best point if out of reach."""
-        if w == 0 or (self.ki * abs(w) + self.kw * abs(w) ** 3 + self.kconst) <= p_dc / self.inv:
-            return 0.0  # even an infinitesimal generating torque (constant loss C on) draws more
-        t_best = -w / (2 * self.kc)  # (kernel rule) most negative AC power
-        if self.m_dc(t_best, w)[0] > p_dc:
-            return t_best
-        return brentq(lambda t: self.m_dc(t, w)[0] - p_dc, t_best, 0.0, xtol=1e-13, rtol=1e-15)
-
-    def ocv_r(self, soc):
-        return (float(np.interp(soc, self.b_grid, self.b_ocv)), float(np.interp(soc, self.b_grid, self.b_rd)),
-                float(np.interp(soc, self.b_grid, self.b_rc)))
-
-    def limits(self, soc):
-        b = self.b
-        ocv, rd, rc = self.ocv_r(soc)
-        p_dis = min(b.min_voltage_v * (ocv - b.min_voltage_v) / rd, b.max_discharge_power_kw * 1e3)
-        p_chg = min(b.max_voltage_v * (b.max_voltage_v - ocv) / rc, b.max_charge_power_kw * 1e3)
-        band = b.soc_derate_band
-        fd = min(max((soc - b.soc_min) / band, 0.0), 1.0)
-        fc = min(max((b.soc_max - soc) / band, 0.0), 1.0)
-        return max(p_dis, 0.0) * fd, max(p_chg, 0.0) * fc
-
-    def battery(self, soc, p, dt):
-        ocv, rd, rc = self.ocv_r(soc)
-        r = rd if p > 0 else rc
-        if p == 0:
-            i = 0.0
-        else:
-            i = (ocv - math.sqrt(max(ocv * ocv - 4 * r * p, 0.0))) / (2 * r)
-        if i >= 0:
-            i_eff, loss = i, r * i * i
-        else:
-            i_eff = self.ce * i
-            loss = r * i * i - (1 - self.ce) * ocv * i
-        return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.q_as
-
     def force(self, v0, v1, dt, grade):
-        vm = 0.5 * (v0 + v1)
-        f = self.mass_eff * (v1 - v0) / dt
-        if vm > 0:
-            th = math.atan(grade)
-            f += self.c[0] * math.cos(th) + self.c[1] * vm + self.c[2] * vm * vm + self.mass * G * math.sin(th)
-        return f
+        return road_force(self.mass, self.mass_eff, *self.c, v0, v1, dt, grade)
 
     # --- one gear, one mode ----------------------------------------------------------------------
     def engine_at(self, w_e, t_c, t_je):
         t_e = t_c + t_je
-        if t_e <= self.motoring(w_e):
-            t_e = self.motoring(w_e)
+        if t_e <= self.engine.motoring(w_e):
+            t_e = self.engine.motoring(w_e)
             return t_e, t_e - t_je, 0.0
-        return t_e, t_c, self.fuel(w_e, t_e)
+        return t_e, t_c, self.engine.fuel(w_e, t_e)
     # --- one gear, one mode ----------------------------------------------------------------------
     def gear(self, g, on, s, vbar, w_w, t_w, dt):
         c = self.c_
@@ -176,13 +86,14 @@ class RefP2:
             p_sh_m = p_sh_e = 0.0
         t_sh = (p_sh_m + p_sh_e) / w_in if w_in > 0 else 0.0
         t_req = t_in + t_jm + t_sh
-        if w_in > self.m_max:
+        if w_in > self.motor.max_speed:
             return None
-        tmax = self.m_tmax(w_in)
+        tmax = self.motor.torque_max(w_in)
         p_ck, p_cs = s["p_ck_old"], s["p_cs_old"]
         if not on:
             p_fix = self.p_aux + p_ck + p_cs
-            t_lim = self.m_torque_for_dc(w_in, -s["p_chg"] - p_fix) if -s["p_chg"] - p_fix < 0 else 0.0
+            p_lim = -s["p_chg"] - p_fix
+            t_lim = self.motor.generating_torque_for_dc_power(w_in, p_lim) if p_lim < 0 else 0.0
             if t_in < 0:
                 fade = 1.0
                 fs = c.regen_fade_speed_kmh / 3.6
@@ -196,7 +107,7 @@ class RefP2:
             t_m = max(t_m, -tmax)
             if t_m < 0:
                 t_m = max(t_m, t_lim)
-            p_dc = self.m_dc(t_m, w_in)[0]
+            p_dc = self.motor.dc_power(t_m, w_in)[0]
             if p_dc > 0 and p_dc + p_fix > s["p_dis"] + 1e-6:
                 return None
             cost = c.equivalence_factor * (p_dc + max(-e_sh_m / t_shift, 0.0))
@@ -230,15 +141,16 @@ class RefP2:
             tc = max(c.crank_time_s, dt)
             p_ck, p_cs = (s["eck"] + e_ck) / tc, (s["ecs"] + e_cs) / tc
         p_fix = self.p_aux + p_ck + p_cs
-        t_lim = self.m_torque_for_dc(w_in, -s["p_chg"] - p_fix) if -s["p_chg"] - p_fix < 0 else 0.0
+        p_lim = -s["p_chg"] - p_fix
+        t_lim = self.motor.generating_torque_for_dc_power(w_in, p_lim) if p_lim < 0 else 0.0
         t_chg = 0.0
         if s["cs"] and clutch == 2.0:
             p_max = c.charge_power_max_kw * 1e3
             p_c = min(max(c.charge_gain_kw * 1e3 * (c.soc_target - s["soc"]), -p_max), p_max)
             t_chg = p_c / w_e
-        t_c = min(t_req - min(t_sh, 0.0) + t_chg, self.wot(w_e) - t_je)
+        t_c = min(t_req - min(t_sh, 0.0) + t_chg, self.engine.wot(w_e) - t_je)
         if t_c < 0:
-            t_c = max(t_c, self.motoring(w_e) - t_je) if clutch == 2.0 else 0.0
+            t_c = max(t_c, self.engine.motoring(w_e) - t_je) if clutch == 2.0 else 0.0
         t_e, t_c, fuel = self.engine_at(w_e, t_c, t_je)
         t_m = t_req - t_c
         if t_m > tmax + 1e-9:
@@ -253,10 +165,10 @@ class RefP2:
                     return None
                 t_m = t_lo
                 t_in_act = t_c + t_m - t_jm - t_sh
-        p_dc = self.m_dc(t_m, w_in)[0]
+        p_dc = self.motor.dc_power(t_m, w_in)[0]
         if p_dc > 0 and p_dc + p_fix > s["p_dis"] + 1e-6:
             return None
-        wot = self.wot(w_e)
+        wot = self.engine.wot(w_e)
         if t_e > wot + 1e-9:
             return None
         cost = fuel * self.lhv + c.equivalence_factor * (p_dc + max(-(e_sh_m + e_sh_e) / t_shift, 0.0))
@@ -342,9 +254,8 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
     cold, friction fuel × (θ^(−t) − 1) is added, θ = (T + 273.15)/(T_hot + 273.15), with the friction
     fuel p_loss/e0 of the Willans line at the engine speed (tabulated on the map's speed grid).
     """
-    ref = RefP2(vehicle)
-    e = vehicle.engine
-    temp = ambient_c if cold_start else e.hot_coolant_c
+    ref = RefP2(vehicle, cold_start, ambient_c)
+    temp = ref.engine.coolant_start
     c = vehicle.controller
     t = np.asarray(cycle.time_s, float)
     vc = np.asarray(cycle.speed_mps, float)
@@ -359,7 +270,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
     out["coolant_temp_c"][0] = temp
     out["gear"][0] = 1.0
     out["charge_sustaining"][0] = 1.0 if s["cs"] else 0.0
-    out["battery_voltage_v"][0] = ref.ocv_r(soc0)[0]
+    out["battery_voltage_v"][0] = ref.bat.state(soc0)[0]
     for k in range(1, n):
         dt = t[k] - t[k - 1]
         v0 = out["speed_mps"][k - 1]
@@ -368,7 +279,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
             s["cs"] = False
         elif not s["cs"] and s["soc"] < c.soc_cs_enter:
             s["cs"] = True
-        s["p_dis"], s["p_chg"] = ref.limits(s["soc"])
+        s["p_dis"], s["p_chg"] = ref.bat.limits(s["soc"])
         s["p_ck_old"] = _spread(s["eck"], s["crank_left"], dt)
         s["p_cs_old"] = _spread(s["ecs"], s["crank_left"], dt)
         s["p_shm_old"] = _spread(s["eshm"], s["shift_left"], dt)
@@ -433,13 +344,10 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
             s["shift_left"] -= dt
             if s["shift_left"] <= 1e-12:
                 s["eshm"] = s["eshe"] = s["shift_left"] = 0.0
-        p_dc, p_ml, p_inv = ref.m_dc(r["t_m"], r["w_in"])
+        p_dc, p_ml, p_inv = ref.motor.dc_power(r["t_m"], r["w_in"])
         fuel = r["fuel"]
-        if fuel > 0 and cold_start and temp < e.hot_coolant_c:
-            theta = (temp + 273.15) / (e.hot_coolant_c + 273.15)
-            # (kernel rule) the friction fuel is tabulated on the map's speed grid, linear in between
-            fric = float(np.interp(r["w_e"], ref.e_speed, ref.willans.friction_fuel_kg_s(ref.e_speed, e.lhv_j_per_kg)))
-            fuel += (theta ** (-e.cold_friction_exponent) - 1.0) * fric
+        if fuel > 0:
+            fuel += ref.engine.cold_extra_fuel(r["w_e"], temp)
         if on and not s["on"]:
             fuel += ref.start_fuel / dt
         i = ref.ratios[g] * ref.fd
@@ -448,10 +356,8 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
         if w_w <= 0:
             t_wpt = t_w
         p_term = p_dc + ref.p_aux + r["p_ck"] + r["p_cs"]
-        i_b, v_b, p_chem, p_bl, soc_new = ref.battery(s["soc"], p_term, dt)
-        if cold_start:
-            temp = min(temp + dt * e.coolant_heat_fraction * fuel * ref.lhv / (e.coolant_heat_capacity_kj_per_k * 1e3),
-                       e.hot_coolant_c)
+        i_b, v_b, p_chem, p_bl, soc_new = ref.bat.step(s["soc"], p_term, dt)
+        temp = ref.engine.coolant_after(temp, fuel * ref.lhv, dt)
         if g != s["g"]:
             s["t_gear"] = 0.0
         s["t_gear"] += dt

@@ -39,18 +39,13 @@ Model, per interval [t0, t1] with achieved start speed v0 and demanded end speed
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 
 import numpy as np
-from scipy.interpolate import RegularGridInterpolator
+from reference_components import KMH, RPM, Battery, EngineMap, Machine, road_force
 
-from hybridsim.components.motor import MG2_2010
 from hybridsim.powertrains.ths import _ool, _ths_chassis
 
-G = 9.80665  # standard gravity [m/s²]
-RPM = math.pi / 30.0  # 1 rpm in rad/s
-KMH = 1.0 / 3.6  # 1 km/h in m/s
 SPEED_BISECTIONS = 40  # (kernel rule) halvings of the end speed on a trace miss
 POWER_BISECTIONS = 30  # (kernel rule) halvings of the engine power in the least-power and charge-limit searches
 BEST_EFFORT_FRACTIONS = (0.6, 0.35, 0.15)  # (kernel rule) shares of full power tried when the search fails
@@ -79,103 +74,6 @@ def _efficiency(x, eta, forward):
     return x * eta if forward else x / eta
 
 
-class Machine:
-    """A PMSM with its inverter: envelope, loss model and DC power (``components/motor.py``)."""
-
-    def __init__(self, m):
-        self.peak_torque = m.peak_torque_nm
-        self.peak_power = m.peak_power_kw * 1e3
-        self.max_speed = m.max_speed_rpm * RPM
-        self.inertia = m.inertia_kgm2
-        self.eta_inv = m.inverter_efficiency
-        # ADVISOR's scaling of the 2010 MG2 loss fit by the torque and speed ratios, times loss_scale
-        s_t = m.peak_torque_nm / MG2_2010["torque_nm"]
-        s_w = m.max_speed_rpm / MG2_2010["speed_rpm"]
-        f = m.loss_scale
-        self.kc = MG2_2010["kc"] * s_w / s_t * f if m.loss_kc_w_per_nm2 is None else m.loss_kc_w_per_nm2
-        self.ki = MG2_2010["ki"] * s_t * f if m.loss_ki_w_s_per_rad is None else m.loss_ki_w_s_per_rad
-        self.kw = MG2_2010["kw"] * s_t / s_w**2 * f if m.loss_kw_w_s3_per_rad3 is None else m.loss_kw_w_s3_per_rad3
-        self.c = MG2_2010["c"] * s_t * s_w * f if m.loss_c_w is None else m.loss_c_w
-
-    def torque_max(self, w):
-        """min(T_pk, P_pk/|ω|) [N·m]."""
-        return min(self.peak_torque, self.peak_power / abs(w)) if w != 0.0 else self.peak_torque
-
-    def loss(self, t, w):
-        """kc·T² + ki·|ω| + kw·|ω|³, plus C only while making torque [W]."""
-        drag = self.ki * abs(w) + self.kw * abs(w) ** 3
-        return drag + (self.kc * t * t + self.c if t != 0.0 else 0.0)
-
-    def dc_power(self, t, w):
-        """(DC power, machine loss, inverter loss) [W]; the inverter loses in the direction of flow."""
-        loss = self.loss(t, w)
-        p_ac = t * w + loss
-        p_dc = p_ac / self.eta_inv if p_ac >= 0.0 else p_ac * self.eta_inv
-        return p_dc, loss, p_dc - p_ac
-
-    def generating_torque_for_dc_power(self, w, p_dc):
-        """Braking torque (≤ 0) that returns DC power p_dc (< 0): the root of kc·T² + ω·T + (drag + C − P_ac)
-        nearest zero, with P_ac = p_dc/η_inv; 0 if even zero torque draws more; the best generating point
-        if p_dc is beyond it (kernel rules)."""
-        p_ac = p_dc / self.eta_inv
-        c0 = self.ki * abs(w) + self.kw * abs(w) ** 3 + self.c - p_ac
-        if c0 <= 0.0 or w == 0.0:
-            return 0.0
-        disc = w * w - 4.0 * self.kc * c0
-        if disc < 0.0:
-            return -w / (2.0 * self.kc)
-        # written without the cancellation of (−ω + √disc)/(2kc) (w > 0 here: MG2 turns forward)
-        return -2.0 * c0 / (w + math.copysign(math.sqrt(disc), w))
-
-
-class Battery:
-    """Rint battery on the package's uniform SOC tables (``components/battery.py``)."""
-
-    def __init__(self, b):
-        self.soc_grid, self.ocv, self.r_dis, self.r_chg = (np.asarray(a, float) for a in b.tables())
-        self.capacity_as = b.capacity_ah * 3600.0
-        self.soc_min, self.soc_max, self.band = b.soc_min, b.soc_max, b.soc_derate_band
-        self.p_dis_rated = b.max_discharge_power_kw * 1e3
-        self.p_chg_rated = b.max_charge_power_kw * 1e3
-        self.v_min, self.v_max = b.min_voltage_v, b.max_voltage_v
-        self.eta_c = b.coulombic_efficiency
-
-    def state(self, soc):
-        """(V_oc [V], R_dis [Ω], R_chg [Ω])."""
-        return tuple(float(np.interp(soc, self.soc_grid, a)) for a in (self.ocv, self.r_dis, self.r_chg))
-
-    def limits(self, soc):
-        """(discharge, charge) terminal power limits [W], both ≥ 0."""
-        ocv, rd, rc = self.state(soc)
-        p_dis = min(self.p_dis_rated, self.v_min * (ocv - self.v_min) / rd)
-        p_chg = min(self.p_chg_rated, self.v_max * (self.v_max - ocv) / rc)
-        if self.band > 0.0:
-            f_dis = (soc - self.soc_min) / self.band
-            f_chg = (self.soc_max - soc) / self.band
-        else:
-            f_dis = 1.0 if soc > self.soc_min else 0.0
-            f_chg = 1.0 if soc < self.soc_max else 0.0
-        f_dis = min(max(f_dis, 0.0), 1.0)
-        f_chg = min(max(f_chg, 0.0), 1.0)
-        return max(p_dis, 0.0) * f_dis, max(p_chg, 0.0) * f_chg
-
-    def step(self, soc, p, dt):
-        """(current, terminal voltage, chemical power, loss, new SOC) at terminal power p (discharge > 0)."""
-        ocv, rd, rc = self.state(soc)
-        r = rd if p > 0.0 else rc
-        # I = (V_oc − √disc)/(2R), the root of P = V_oc·I − R·I² nearest zero, written as 2P/(V_oc + √disc)
-        # (no cancellation at small P). Beyond the matched-load point (disc < 0) disc is taken as 0, which
-        # gives I = 2P/V_oc (kernel rule; the controller should never ask for that much).
-        disc = max(ocv * ocv - 4.0 * r * p, 0.0)
-        i = 2.0 * p / (ocv + math.sqrt(disc))
-        if i >= 0.0:
-            i_eff, loss = i, r * i * i
-        else:
-            i_eff = self.eta_c * i
-            loss = r * i * i + (1.0 - self.eta_c) * ocv * (-i)  # resistive + coulombic
-        return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.capacity_as
-
-
 class ReferenceThs:
     """All parameters of the vehicle in SI units, read from the component dataclasses."""
 
@@ -195,15 +93,8 @@ class ReferenceThs:
         self.pinion_max = pg.max_pinion_speed_rpm * RPM
 
         e = vehicle.engine
-        m = e.data()
-        self.map_speed = np.asarray(m.speed_rad_s, float)
-        self.map_torque = np.asarray(m.torque_nm, float)
-        self.map_wot = np.asarray(m.wot_nm, float)
-        self.map_motoring = np.asarray(m.motoring_nm, float)
-        self.fuel_map = RegularGridInterpolator((self.map_speed, self.map_torque), np.asarray(m.fuel_kg_s, float))
-        self.lhv = e.fuel_lhv_mj_per_kg * 1e6
-        # fuel of the hot friction loss, on the map's speed grid and interpolated linearly (kernel rule)
-        self.friction_fuel = np.asarray(m.willans.friction_fuel_kg_s(self.map_speed, self.lhv), float)
+        self.engine = EngineMap(e, cold_start, ambient_c)
+        self.lhv = self.engine.lhv
         self.j_engine = e.inertia_kgm2
         self.engine_max_speed = e.max_speed_rpm * RPM
         self.engine_min_speed = e.idle_speed_rpm * RPM
@@ -236,39 +127,14 @@ class ReferenceThs:
         self.eta_estimate = c.driveline_efficiency_estimate  # P_dem = P_wheel / this + P_aux
 
         self.cold_start = bool(cold_start)
-        self.coolant_start = float(ambient_c) if cold_start else e.hot_coolant_c
-        self.coolant_hot = e.hot_coolant_c
-        self.heat_capacity = e.coolant_heat_capacity_kj_per_k * 1e3
-        self.heat_fraction = e.coolant_heat_fraction
-        self.friction_exponent = e.cold_friction_exponent
 
     # --- engine -------------------------------------------------------------------------------
-    def wot(self, w):
-        return float(np.interp(w, self.map_speed, self.map_wot))
-
-    def motoring(self, w):
-        return float(np.interp(w, self.map_speed, self.map_motoring))
-
-    def fuel(self, w, t):
-        """Fuel rate [kg/s]; 0 at or below the motoring torque; the map is clamped at its edges."""
-        if t <= self.motoring(w):
-            return 0.0
-        w = min(max(w, self.map_speed[0]), self.map_speed[-1])
-        t = min(max(t, self.map_torque[0]), self.map_torque[-1])
-        return max(float(self.fuel_map([[w, t]])[0]), 0.0)
-
     def ool_speed_at(self, p):
         return float(np.interp(p, self.ool_power, self.ool_speed))
 
     # --- chassis ------------------------------------------------------------------------------
     def wheel_force(self, v0, v1, dt, grade):
-        v_mean = 0.5 * (v0 + v1)
-        force = self.mass_eff * (v1 - v0) / dt
-        if v_mean > 0.0:
-            theta = math.atan(grade)
-            force += (self.c0 * math.cos(theta) + self.c1 * v_mean + self.c2 * v_mean**2
-                      + self.mass * G * math.sin(theta))
-        return force
+        return road_force(self.mass, self.mass_eff, self.c0, self.c1, self.c2, v0, v1, dt, grade)
 
     def ring_speed(self, v0, v1):
         return 0.5 * (v0 + v1) / self.r * self.i_ring
@@ -296,7 +162,7 @@ class ReferenceThs:
     def torque_for_power(self, p, w, w_ring):
         """p/ω, capped by WOT and by what MG1 can react, (1+k)·T_MG1,max(ω_MG1) less 0.1 % (kernel rule)."""
         w_mg1 = (1.0 + self.k) * w - self.k * w_ring
-        t_cap = min(self.wot(w), (1.0 + self.k) * self.mg1.torque_max(w_mg1) * 0.999)
+        t_cap = min(self.engine.wot(w), (1.0 + self.k) * self.mg1.torque_max(w_mg1) * 0.999)
         return min(p / w, t_cap)
 
     def fuelled_point(self, p, w_ring):
@@ -317,7 +183,7 @@ class ReferenceThs:
         if mode == OFF:
             w_e, t_e = 0.0, 0.0
         elif mode == SPUN:
-            t_e = self.motoring(w_e)  # fuel cut: the engine drags
+            t_e = self.engine.motoring(w_e)  # fuel cut: the engine drags
         s.w_e, s.t_e = w_e, t_e
         s.w_mg1 = (1.0 + k) * w_e - k * s.w_ring  # Willis
         s.t_inertia_e = _rotor_torque(self.j_engine, w_e, w_e_prev, dt)
@@ -432,10 +298,10 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
     out = {name: np.zeros(n) for name in OUTPUTS}
     out["speed_mps"][0] = v_cycle[0]
     out["soc"][0] = soc0
-    out["coolant_temp_c"][0] = car.coolant_start
+    out["coolant_temp_c"][0] = car.engine.coolant_start
 
     soc = float(soc0)
-    coolant = car.coolant_start
+    coolant = car.engine.coolant_start
     w_e_prev = w_g_prev = 0.0
     mode_prev = OFF
     time_in_state = 1e9  # since the last engine on/off change (kernel rule: an engine may start at once)
@@ -520,11 +386,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         # --- fuel: map, warm-up friction, start
         fuel = 0.0
         if mode == FUELLED:
-            fuel = car.fuel(s.w_e, s.t_e)
-            if car.cold_start and coolant < car.coolant_hot:
-                theta = (coolant + 273.15) / (car.coolant_hot + 273.15)
-                fuel += (theta ** (-car.friction_exponent) - 1.0) * float(
-                    np.interp(s.w_e, car.map_speed, car.friction_fuel))
+            fuel = car.engine.fuel(s.w_e, s.t_e) + car.engine.cold_extra_fuel(s.w_e, coolant)
             if mode_prev != FUELLED:
                 fuel += car.start_fuel_kg / dt
                 count("start")
@@ -535,8 +397,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
 
         i_b, v_b, p_chem, loss_b, soc_new = bat.step(soc, s.p_batt, dt)
         p_fuel = fuel * car.lhv
-        if car.cold_start:
-            coolant = min(coolant + dt * car.heat_fraction * p_fuel / car.heat_capacity, car.coolant_hot)
+        coolant = car.engine.coolant_after(coolant, p_fuel, dt)
 
         o = out
         o["speed_mps"][kk] = v1

@@ -1,0 +1,187 @@
+"""Slow, obvious reference models of the components every powertrain shares, for the kernel reference loops
+(``reference_conventional.py``, ``reference_ths.py``, ``reference_p2.py``, ``reference_bev.py``).
+
+Written from the component docstrings, in plain Python; parameters come from the component dataclasses
+(units converted here); nothing from ``hybridsim.core`` is used. The engine's fuel map is looked up with
+``scipy.interpolate.RegularGridInterpolator``, every curve and table with ``numpy.interp``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.interpolate import RegularGridInterpolator
+
+from hybridsim.components.motor import MG2_2010
+
+G = 9.80665  # standard gravity [m/s²]
+RPM = math.pi / 30.0  # 1 rpm in rad/s
+KMH = 1.0 / 3.6  # 1 km/h in m/s
+
+
+def road_force(mass, mass_eff, c0, c1, c2, v0, v1, dt, grade):
+    """Force at the wheels over [t0, t1]: m_eff·a + c0·cos θ + c1·v̄ + c2·v̄² + m·g·sin θ (road load while moving)."""
+    v_mean = 0.5 * (v0 + v1)
+    force = mass_eff * (v1 - v0) / dt
+    if v_mean > 0.0:
+        theta = math.atan(grade)
+        force += c0 * math.cos(theta) + c1 * v_mean + c2 * v_mean**2 + mass * G * math.sin(theta)
+    return force
+
+
+def road_load_si(chassis, mass):
+    """(c0 [N], c1 [N/(m/s)], c2 [N/(m/s)²]): the coast-down coefficients converted from km/h, else the physical
+    estimate m·g·C_rr, 0, ½·ρ·C_d·A at the simulated mass."""
+    if chassis.road_load_f0_n is not None:
+        return chassis.road_load_f0_n, chassis.road_load_f1_n_per_kmh * 3.6, chassis.road_load_f2_n_per_kmh2 * 3.6**2
+    return (mass * G * chassis.rolling_resistance_coefficient, 0.0,
+            0.5 * chassis.air_density_kg_m3 * chassis.drag_coefficient * chassis.frontal_area_m2)
+
+
+class EngineMap:
+    """The engine's full-load, motoring and fuel maps and its warm-up (``components/engine.py``,
+    ``core/thermal.py``)."""
+
+    def __init__(self, e, cold_start=False, ambient_c=23.0):
+        m = e.data()
+        self.speed = np.asarray(m.speed_rad_s, float)
+        self.torque = np.asarray(m.torque_nm, float)
+        self.wot_curve = np.asarray(m.wot_nm, float)
+        self.motoring_curve = np.asarray(m.motoring_nm, float)
+        self.fuel_map = RegularGridInterpolator((self.speed, self.torque), np.asarray(m.fuel_kg_s, float))
+        self.lhv = e.fuel_lhv_mj_per_kg * 1e6
+        # fuel of the hot friction loss, on the map's speed grid and interpolated linearly (kernel rule)
+        self.friction_fuel = (np.zeros_like(self.speed) if m.willans is None
+                              else np.asarray(m.willans.friction_fuel_kg_s(self.speed, self.lhv), float))
+        self.cold_start = bool(cold_start)
+        self.coolant_hot = e.hot_coolant_c
+        self.coolant_start = float(ambient_c) if cold_start else e.hot_coolant_c
+        self.heat_capacity = e.coolant_heat_capacity_kj_per_k * 1e3  # J/K
+        self.heat_fraction = e.coolant_heat_fraction
+        self.friction_exponent = e.cold_friction_exponent
+
+    def wot(self, w):
+        return float(np.interp(w, self.speed, self.wot_curve))
+
+    def motoring(self, w):
+        return float(np.interp(w, self.speed, self.motoring_curve))
+
+    def fuel(self, w, t):
+        """Fuel rate [kg/s] of the warm engine; 0 at or below the motoring torque; the map is clamped at its edges."""
+        if t <= self.motoring(w):
+            return 0.0
+        w = min(max(w, self.speed[0]), self.speed[-1])
+        t = min(max(t, self.torque[0]), self.torque[-1])
+        return max(float(self.fuel_map([[w, t]])[0]), 0.0)
+
+    def cold_extra_fuel(self, w, coolant):
+        """Extra fuel [kg/s] of a fuelled engine at speed w with the coolant at ``coolant`` [°C]:
+        (θ^(−t) − 1)·ṁ_fric."""
+        if not self.cold_start or coolant >= self.coolant_hot:
+            return 0.0
+        theta = (coolant + 273.15) / (self.coolant_hot + 273.15)
+        return (theta ** (-self.friction_exponent) - 1.0) * float(np.interp(w, self.speed, self.friction_fuel))
+
+    def coolant_after(self, coolant, p_fuel, dt):
+        """Coolant temperature after dt with fuel power p_fuel: C·dT/dt = f·P_fuel, capped at the thermostat."""
+        if not self.cold_start:
+            return coolant
+        return min(coolant + dt * self.heat_fraction * p_fuel / self.heat_capacity, self.coolant_hot)
+
+
+class Machine:
+    """A PMSM with its inverter: envelope, loss model and DC power (``components/motor.py``)."""
+
+    def __init__(self, m):
+        self.peak_torque = m.peak_torque_nm
+        self.peak_power = m.peak_power_kw * 1e3
+        self.max_speed = m.max_speed_rpm * RPM
+        self.inertia = m.inertia_kgm2
+        self.eta_inv = m.inverter_efficiency
+        # ADVISOR's scaling of the 2010 MG2 loss fit by the torque and speed ratios, times loss_scale
+        s_t = m.peak_torque_nm / MG2_2010["torque_nm"]
+        s_w = m.max_speed_rpm / MG2_2010["speed_rpm"]
+        f = m.loss_scale
+        self.kc = MG2_2010["kc"] * s_w / s_t * f if m.loss_kc_w_per_nm2 is None else m.loss_kc_w_per_nm2
+        self.ki = MG2_2010["ki"] * s_t * f if m.loss_ki_w_s_per_rad is None else m.loss_ki_w_s_per_rad
+        self.kw = MG2_2010["kw"] * s_t / s_w**2 * f if m.loss_kw_w_s3_per_rad3 is None else m.loss_kw_w_s3_per_rad3
+        self.c = MG2_2010["c"] * s_t * s_w * f if m.loss_c_w is None else m.loss_c_w
+
+    def torque_max(self, w):
+        """min(T_pk, P_pk/|ω|) [N·m]."""
+        return min(self.peak_torque, self.peak_power / abs(w)) if w != 0.0 else self.peak_torque
+
+    def loss(self, t, w):
+        """kc·T² + ki·|ω| + kw·|ω|³, plus C only while making torque [W]."""
+        drag = self.ki * abs(w) + self.kw * abs(w) ** 3
+        return drag + (self.kc * t * t + self.c if t != 0.0 else 0.0)
+
+    def dc_power(self, t, w):
+        """(DC power, machine loss, inverter loss) [W]; the inverter loses in the direction of flow."""
+        loss = self.loss(t, w)
+        p_ac = t * w + loss
+        p_dc = p_ac / self.eta_inv if p_ac >= 0.0 else p_ac * self.eta_inv
+        return p_dc, loss, p_dc - p_ac
+
+    def generating_torque_for_dc_power(self, w, p_dc):
+        """Braking torque (≤ 0 for ω > 0) that returns DC power p_dc (< 0): the root of kc·T² + ω·T + (drag + C
+        − P_ac) nearest zero, with P_ac = p_dc/η_inv; 0 if even zero torque draws more; the best generating point
+        if p_dc is beyond it (kernel rules)."""
+        p_ac = p_dc / self.eta_inv
+        c0 = self.ki * abs(w) + self.kw * abs(w) ** 3 + self.c - p_ac
+        if c0 <= 0.0 or w == 0.0:
+            return 0.0
+        disc = w * w - 4.0 * self.kc * c0
+        if disc < 0.0:
+            return -w / (2.0 * self.kc)
+        # written without the cancellation of (−ω + √disc)/(2kc)
+        return -2.0 * c0 / (w + math.copysign(math.sqrt(disc), w))
+
+
+class Battery:
+    """Rint battery on the package's uniform SOC tables (``components/battery.py``)."""
+
+    def __init__(self, b):
+        self.soc_grid, self.ocv, self.r_dis, self.r_chg = (np.asarray(a, float) for a in b.tables())
+        self.capacity_as = b.capacity_ah * 3600.0
+        self.soc_min, self.soc_max, self.band = b.soc_min, b.soc_max, b.soc_derate_band
+        self.p_dis_rated = b.max_discharge_power_kw * 1e3
+        self.p_chg_rated = b.max_charge_power_kw * 1e3
+        self.v_min, self.v_max = b.min_voltage_v, b.max_voltage_v
+        self.eta_c = b.coulombic_efficiency
+
+    def state(self, soc):
+        """(V_oc [V], R_dis [Ω], R_chg [Ω])."""
+        return tuple(float(np.interp(soc, self.soc_grid, a)) for a in (self.ocv, self.r_dis, self.r_chg))
+
+    def limits(self, soc):
+        """(discharge, charge) terminal power limits [W], both ≥ 0."""
+        ocv, rd, rc = self.state(soc)
+        p_dis = min(self.p_dis_rated, self.v_min * (ocv - self.v_min) / rd)
+        p_chg = min(self.p_chg_rated, self.v_max * (self.v_max - ocv) / rc)
+        if self.band > 0.0:
+            f_dis = (soc - self.soc_min) / self.band
+            f_chg = (self.soc_max - soc) / self.band
+        else:
+            f_dis = 1.0 if soc > self.soc_min else 0.0
+            f_chg = 1.0 if soc < self.soc_max else 0.0
+        f_dis = min(max(f_dis, 0.0), 1.0)
+        f_chg = min(max(f_chg, 0.0), 1.0)
+        return max(p_dis, 0.0) * f_dis, max(p_chg, 0.0) * f_chg
+
+    def step(self, soc, p, dt):
+        """(current, terminal voltage, chemical power, loss, new SOC) at terminal power p (discharge > 0)."""
+        ocv, rd, rc = self.state(soc)
+        r = rd if p > 0.0 else rc
+        # I = (V_oc − √disc)/(2R), the root of P = V_oc·I − R·I² nearest zero, written as 2P/(V_oc + √disc)
+        # (no cancellation at small P). Beyond the matched-load point (disc < 0) disc is taken as 0, which
+        # gives I = 2P/V_oc (kernel rule; the controllers should never ask for that much).
+        disc = max(ocv * ocv - 4.0 * r * p, 0.0)
+        i = 2.0 * p / (ocv + math.sqrt(disc))
+        if i >= 0.0:
+            i_eff, loss = i, r * i * i
+        else:
+            i_eff = self.eta_c * i
+            loss = r * i * i + (1.0 - self.eta_c) * ocv * (-i)  # resistive + coulombic
+        return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.capacity_as
