@@ -199,7 +199,6 @@ def test_procedure_unknown_vehicle(capsys):
 
 
 def test_perf_command(capsys):
-    pytest.importorskip("hybridsim.performance")
     code, out, err = run(capsys, "perf", "xingyue_l")
     assert code == 0 and err == ""
     assert "accel 0 100" in out and " s" in out and "top speed" in out and "km/h" in out
