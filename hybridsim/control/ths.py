@@ -28,6 +28,8 @@ from typing import NamedTuple
 from ..components._schema import check, param
 from ..components.engine import RPM
 
+STRATEGIES = ("rule_based", "ecms", "dp")
+
 
 class ThsControlK(NamedTuple):
     ev_speed_max_mps: float
@@ -44,6 +46,9 @@ class ThsControlK(NamedTuple):
     warm_coolant_c: float
     regen_fade_speed_mps: float
     driveline_efficiency_estimate: float
+    ecms_equivalence_factor: float
+    ecms_soc_gain: float
+    ecms_power_points: float
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,19 @@ class ThsController:
     driveline_efficiency_estimate: float = param(
         "The controller's estimate of the wheel-to-engine efficiency: demanded power = wheel power / this "
         "+ accessories (E: ≈ planetary × MG path × final drive). [-]", default=0.9, lo=0.3, hi=1)
+    strategy: str = param("Energy management: 'rule_based' (these rules), 'ecms' (equivalent-consumption "
+                          "minimisation) or 'dp' (the dynamic-programming optimum over the whole cycle).",
+                          default="rule_based", choices=STRATEGIES)
+    ecms_equivalence_factor: float = param(
+        "ECMS: fuel power worth one watt of battery chemical power at the target SOC, s₀ (E: 1/(η_engine·η_elec) "
+        "≈ 1/(0.36·0.85) ≈ 3 for the engine's and the electric path's typical efficiencies; Onori et al. 2016 "
+        "report 2–3.5 for full hybrids). [-]", default=2.8, lo=0.5, hi=10)
+    ecms_soc_gain: float = param(
+        "ECMS: SOC feedback gain K_p of the adaptive equivalence factor s = s₀ + K_p·(SOC_target − SOC) "
+        "(calibration: large enough to sustain charge without an outer iteration). [-]", default=20.0, lo=0,
+        hi=1000)
+    ecms_power_points: int = param("ECMS: engine powers tried per step (evenly spaced up to full power on the "
+                                   "operating line), besides engine off and spun. [-]", default=20, lo=1, hi=500)
 
     def __post_init__(self):
         check(self, "controller")
@@ -86,4 +104,5 @@ class ThsController:
             float(self.charge_gain_kw * 1e3), float(self.charge_power_max_kw * 1e3),
             float(self.engine_min_power_kw * 1e3), float(self.min_on_time_s), float(self.min_off_time_s),
             float(self.spin_speed_rpm * RPM), float(self.warm_coolant_c), float(self.regen_fade_speed_kmh / 3.6),
-            float(self.driveline_efficiency_estimate))
+            float(self.driveline_efficiency_estimate), float(self.ecms_equivalence_factor),
+            float(self.ecms_soc_gain), float(self.ecms_power_points))

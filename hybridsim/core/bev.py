@@ -45,6 +45,7 @@ import numpy as np
 
 from . import jit
 from .chassis import G, wheel_force_n
+from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, regen_fade
 from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax
 
 N_GRID = 24  # grid intervals of the split search
@@ -95,9 +96,7 @@ def allocate(n: int) -> BevOut:
 @jit
 def motor_torque_from_wheel(t_wheel, i, eta):
     """Machine torque for a wheel torque through a reduction i with efficiency η (power-flow dependent)."""
-    if t_wheel >= 0.0:
-        return t_wheel / (i * eta)
-    return t_wheel * eta / i
+    return gear_input_torque(t_wheel, i, eta)
 
 
 @jit
@@ -295,9 +294,7 @@ def regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_chg):
     if w * dr.rear_ratios[g] > mr.max_speed_rad_s:
         g = dr.rear_ratios.shape[0] - 1
     t_dem = (f + rear_rotor_extra_mass(dr, aux, g, r) * acc) * r
-    fade = 1.0
-    if ctl.regen_fade_speed_mps > 0.0 and vbar < ctl.regen_fade_speed_mps:
-        fade = vbar / ctl.regen_fade_speed_mps
+    fade = regen_fade(vbar, ctl.regen_fade_speed_mps)
     tf_max, tr_max = axle_limits(mf, mr, dr, aux, g, w, ch.mass_kg, acc, r, True)
     t_req = t_dem * fade
     if t_req < -(tf_max + tr_max):
@@ -347,7 +344,7 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
             if not ok:
                 lo = 0.0
                 hi = v1
-                for _ in range(40):
+                for _ in range(TRACE_MISS_BISECTIONS):
                     mid = 0.5 * (lo + hi)
                     fm = wheel_force_n(ch, v0, mid, dt, grade[k])
                     if fm < 0.0:

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
+from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, gear_output_torque
 from .engine import engine_point
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
 
@@ -67,10 +68,7 @@ def gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev, dt, p_aux):
     i = gb.ratios[g] * gb.final_drive_ratio
     eta = gb.efficiencies[g] * gb.final_drive_efficiency
     w_in = w_wheel * i
-    if t_wheel >= 0.0:
-        t_in = t_wheel / (i * eta)
-    else:
-        t_in = t_wheel * eta / i
+    t_in = gear_input_torque(t_wheel, i, eta)
     # converter / launch slip
     w_slip = eng.idle_speed_rad_s
     if t_in > 0.0 and gb.converter_k_rad_s_per_sqrt_nm > 0.0:
@@ -102,10 +100,7 @@ def gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev, dt, p_aux):
         t_in = t_e - t_j - t_aux
         fuel = 0.0
     # wheel torque actually delivered through the driveline for this t_in
-    if t_in >= 0.0:
-        t_wpt = t_in * i * eta
-    else:
-        t_wpt = t_in * i / eta
+    t_wpt = gear_output_torque(t_in, i, eta)
     feasible = t_e <= t_max + 1e-9 and w_e <= eng.max_speed_rad_s
     return feasible, w_e, t_e, fuel, t_in, w_in, t_wpt, t_e / t_max
 
@@ -195,7 +190,7 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
             # trace miss: the highest end speed some gear can reach (bisection; v1 = 0 is always feasible)
             lo = 0.0
             hi = v1
-            for _ in range(40):
+            for _ in range(TRACE_MISS_BISECTIONS):
                 mid = 0.5 * (lo + hi)
                 fm = wheel_force_n(ch, v0, mid, dt, grade[k])
                 gm = choose_gear(eng, gb, ctl, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux, g_prev,

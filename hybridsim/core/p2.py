@@ -61,6 +61,7 @@ import numpy as np
 
 from . import jit
 from .chassis import wheel_force_n
+from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, gear_output_torque, regen_fade
 from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
@@ -157,10 +158,7 @@ def gear_eval(eng, gb, mot, ctl, aux, g, eng_on, vbar, w_wheel, t_wheel, w_wheel
     i = gb.ratios[g] * gb.final_drive_ratio
     eta = gb.efficiencies[g] * gb.final_drive_efficiency
     w_in = w_wheel * i
-    if t_wheel >= 0.0:
-        t_in = t_wheel / (i * eta)
-    else:
-        t_in = t_wheel * eta / i
+    t_in = gear_input_torque(t_wheel, i, eta)
     # rotor acceleration within this gear, from the speed it would have had a step ago in this gear
     w_in_ref = w_wheel_prev * i
     t_jm = aux.input_inertia_kgm2 * (w_in - w_in_ref) / dt
@@ -197,10 +195,7 @@ def gear_eval(eng, gb, mot, ctl, aux, g, eng_on, vbar, w_wheel, t_wheel, w_wheel
         if p_min < 0.0:
             t_lim = motor_torque_for_dc_power(mot, w_in, p_min)
         if t_in < 0.0:
-            fade = 1.0
-            if ctl.regen_fade_speed_mps > 0.0 and vbar < ctl.regen_fade_speed_mps:
-                fade = vbar / ctl.regen_fade_speed_mps
-            t_m = t_jm + t_sh + t_in * ctl.regen_share * fade
+            t_m = t_jm + t_sh + t_in * ctl.regen_share * regen_fade(vbar, ctl.regen_fade_speed_mps)
         else:
             t_m = t_req
         if t_m > t_mmax + 1e-9:
@@ -462,7 +457,7 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
                          prev_closed, eng_on, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend):
             lo = 0.0
             hi = v1
-            for _ in range(40):
+            for _ in range(TRACE_MISS_BISECTIONS):
                 mid = 0.5 * (lo + hi)
                 if _feasible(ch, eng, gb, mot, ctl, aux, v0, mid, dt, grade[k], w_wheel_prev, w_in_prev, w_e_prev,
                              prev_closed, eng_on, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend):
@@ -568,10 +563,7 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
         # wheel torque the driveline delivers for the input torque it gets
         i = gb.ratios[g] * gb.final_drive_ratio
         eta = gb.efficiencies[g] * gb.final_drive_efficiency
-        if t_in_act >= 0.0:
-            t_wpt = t_in_act * i * eta
-        else:
-            t_wpt = t_in_act * i / eta
+        t_wpt = gear_output_torque(t_in_act, i, eta)
         if w_wheel <= 0.0:
             t_wpt = t_wheel
         p_term = p_dc + aux.accessory_power_w + p_ck + p_cs

@@ -1,18 +1,27 @@
-"""Time-loop kernel of a THS-II power-split hybrid (Toyota P410), rule-based control.
+"""THS-II power-split hybrid (Toyota P410): the plant, one time step at a time (issue 14).
+
+The plant knows physics and limits only; what to do with the engine is a *decision* made elsewhere
+(``core/ths_control.py``: rule-based and ECMS; ``core/ths_dp.py``: dynamic programming). One step::
+
+    plant_step(plant, state, decision, v0, v1, dt, grade) -> StepResult
+
+``plant`` is a :class:`ThsPlantK` (chassis, gear set, engine, MG1, MG2, battery, auxiliaries, warm-up model),
+``state`` a :class:`ThsState` (SOC, engine and MG1 speeds of the previous step, coolant temperature, previous
+engine mode, time since the engine last started or stopped), ``decision`` a :class:`ThsDecision` (engine off /
+fuelled at (ω_e, T_e) / spun unfuelled at ω_e). ``plant_step`` = ``split`` (the mechanics and electrics at the
+demanded end speed, with the flags of every limit: cheap, what searches call) + ``plant_finish`` (fuel with
+warm-up and start cost, battery, coolant, next state).
 
 Per interval (DESIGN.md §3, components.md §4.1 "backward step"): (1) wheel force and speed from the
-trace; (2) ring and MG2 speeds from the gearing; (3) the controller (``control/ths.py``) picks engine
-off / fuelled on the optimal operating line / spun unfuelled; (4) MG1 speed from Willis, MG1 torque
-from the lever with rotor inertias; (5) MG2 closes the wheel torque within its envelope, braking beyond
-MG2 and battery limits goes to the friction brakes; (6) electrical powers → battery (Rint); (7) limits:
-MG1 speed and torque, MG2 torque, pinion speed, engine speed, battery power. Where the battery or MG2
-cannot deliver, engine power is raised (bisection for the least that suffices); where nothing
-suffices the vehicle falls behind the trace. Nothing here raises.
+trace; (2) ring and MG2 speeds from the gearing; (3) the decision: engine off / fuelled / spun unfuelled;
+(4) MG1 speed from Willis, MG1 torque from the lever with rotor inertias; (5) MG2 closes the wheel torque
+within its envelope, braking beyond MG2 and battery limits goes to the friction brakes; (6) electrical
+powers → battery (Rint); (7) limits: MG1 speed and torque, MG2 torque, pinion speed, engine speed, battery
+power, each reported as a flag and the first that bound as ``limit``. Nothing here raises.
 
 Cold start (``core/thermal.py``, shared with the conventional kernel): a lumped coolant temperature
 ``C·dT/dt = f·P_fuel`` (capped at the thermostat temperature) raises engine friction by ``θ^(−t)`` (CO2MPAS,
-θ = normalised absolute coolant temperature), turned into extra fuel via the Willans line; the controller
-keeps the engine on until the coolant is warm.
+θ = normalised absolute coolant temperature), turned into extra fuel via the Willans line.
 
 Power balance per step (each term an output)::
 
@@ -27,8 +36,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit
+from . import jit, jit_inline
 from .chassis import wheel_force_n
+from .driveline import gear_input_torque, gear_output_torque, regen_fade
 from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .interp import interp1_uniform
@@ -90,6 +100,116 @@ class ThsAuxK(NamedTuple):
     ool_power_step_inv: float
     ool_speed_rad_s: np.ndarray
     friction_fuel_kg_s: np.ndarray  # fuel equivalent of the hot friction loss on the engine speed grid
+    regen_fade_speed_mps: float  # regeneration fades out linearly below this speed (brake blending)
+
+
+class ThsPlantK(NamedTuple):
+    """Everything the THS-II plant step needs (built by ``powertrains.ths.plant_args``)."""
+
+    ch: tuple  # ChassisK, MG2's rotor in m_eff
+    pg: tuple  # PlanetaryK
+    eng: tuple  # EngineK
+    mg1: tuple  # MotorK
+    mg2: tuple  # MotorK
+    bat: tuple  # BatteryK
+    aux: ThsAuxK
+    th: ThermalK
+
+
+class ThsState(NamedTuple):
+    """State of the plant at the start of a step (the end of the previous one)."""
+
+    soc: float
+    engine_speed_rad_s: float
+    mg1_speed_rad_s: float
+    coolant_temp_c: float
+    engine_mode: int  # of the previous step: 0 off, 1 fuelled, 2 spun unfuelled
+    time_in_engine_state_s: float  # since the engine last started or stopped
+
+
+class ThsDecision(NamedTuple):
+    """What the controller asks of the plant for one step."""
+
+    engine_mode: int  # OFF, FUELLED or SPUN
+    engine_speed_rad_s: float  # fuelled or spun
+    engine_torque_nm: float  # fuelled only (spun: the motoring torque, set by the plant)
+
+
+OFF = 0
+FUELLED = 1
+SPUN = 2
+
+# which limit bound in a step (StepResult ``limit``), the first found in this order
+LIMIT_NONE = 0
+LIMIT_SPEED = 1  # MG1, MG2, pinion or engine speed
+LIMIT_MG1_TORQUE = 2  # MG1 cannot react the engine torque
+LIMIT_MG2_TORQUE = 3  # MG2 cannot close the wheel torque
+LIMIT_BATTERY_DISCHARGE = 4
+LIMIT_BATTERY_CHARGE = 5  # the engine charges beyond the charge limit, or regeneration was cut to it
+LIMIT_WHEEL_TORQUE = 6  # the wheels get less than demanded
+LIMIT_REGEN = 7  # regeneration cut by MG2's envelope or the low-speed fade (friction brakes take the rest)
+
+
+class ThsSplit(NamedTuple):
+    """Mechanics and electrics of one step at the demanded end speed (``split``)."""
+
+    feasible: bool  # every limit holds
+    ok_traction: bool  # MG2 torque, battery discharge and the wheel torque delivered
+    overcharge: bool  # the engine charges beyond the battery's charge limit
+    mg1_ok: bool  # MG1 torque envelope and every speed limit
+    limit: int  # LIMIT_* of the first limit that bound
+    wheel_force_n: float
+    wheel_speed_rad_s: float
+    axle_torque_nm: float  # demanded
+    ring_speed_rad_s: float
+    mg2_speed_rad_s: float
+    engine_speed_rad_s: float
+    engine_torque_nm: float
+    mg1_speed_rad_s: float
+    mg1_torque_nm: float
+    mg2_torque_nm: float
+    carrier_torque_nm: float
+    sun_torque_nm: float
+    ring_torque_nm: float  # from the gear set, before its mesh loss
+    ring_torque_delivered_nm: float  # from the gear set, after its mesh loss
+    mg2_ring_torque_nm: float  # MG2's torque on the ring shaft, after its reduction
+    ring_total_torque_nm: float
+    axle_torque_delivered_nm: float  # by the powertrain; the brakes take the rest
+    mg1_electric_power_w: float
+    mg1_loss_w: float
+    mg1_inverter_loss_w: float
+    mg2_electric_power_w: float
+    mg2_loss_w: float
+    mg2_inverter_loss_w: float
+    battery_power_w: float  # terminal, discharge > 0
+    engine_inertia_torque_nm: float
+    mg1_inertia_torque_nm: float
+
+
+class StepResult(NamedTuple):
+    """A whole plant step (``plant_step``/``plant_finish``): the split, fuel, battery, losses, next state."""
+
+    split: ThsSplit
+    state: ThsState  # at the end of the step
+    fuel_kg_s: float
+    fuel_power_w: float
+    battery_current_a: float
+    battery_voltage_v: float
+    battery_chemical_power_w: float
+    battery_loss_w: float
+    engine_loss_w: float
+    planetary_loss_w: float
+    reduction_loss_w: float
+    final_drive_loss_w: float
+    rotor_inertia_power_w: float
+    brake_power_w: float
+    wheel_power_w: float
+
+
+@jit_inline
+def initial_state(plant, soc0):
+    """Plant state at the start of a run: engine and MG1 at rest, coolant soaked (cold) or warm."""
+    return ThsState(soc0, 0.0, 0.0, coolant_initial_c(plant.th), 0, 1e9)
 
 
 @jit
@@ -109,29 +229,37 @@ def _inertia_torque(j, w, w_prev, dt):
 
 
 @jit
-def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t_e, w_e_prev, w_g_prev, soc):
-    """Evaluate one operating choice. Returns a tuple (see the unpacking in ``run_ths``).
+def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
+    """Mechanics and electrics of one step for an engine choice: a :class:`ThsSplit`.
 
-    mode: 0 engine off, 1 fuelled at (w_e, t_e), 2 spun unfuelled at w_e.
+    mode: OFF, FUELLED at (w_e, t_e), SPUN unfuelled at w_e (torque: the motoring torque).
     Flags: ok_traction (MG2 torque and battery discharge within limits), overcharge (the engine charges
     beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope; MG1, MG2, pinion and
     engine speeds within their limits).
     """
+    ch = plant.ch
+    pg = plant.pg
+    eng = plant.eng
+    mg1 = plant.mg1
+    mg2 = plant.mg2
+    aux = plant.aux
+    soc = state.soc
+    limit = LIMIT_NONE
     r = ch.wheel_radius_m
     f = wheel_force_n(ch, v0, v1, dt, grade)
     w_wh = 0.5 * (v0 + v1) / r
     t_axle = f * r
     w_r = w_wh * pg.ring_ratio
     w_m2 = w_r * pg.mg2_ratio
-    if mode == 0:
+    if mode == OFF:
         w_e = 0.0
         t_e = 0.0
-    elif mode == 2:
+    elif mode == SPUN:
         t_e = engine_point(eng, w_e, 0.0)[1]  # motoring torque: fuel cut
     k = pg.k
     w_g = (1.0 + k) * w_e - k * w_r
-    t_je = _inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
-    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
+    t_je = _inertia_torque(eng.inertia_kgm2, w_e, state.engine_speed_rad_s, dt)
+    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, state.mg1_speed_rad_s, dt)
     t_c = t_e - t_je
     t_s = -t_c / (1.0 + k)
     t_g = t_jg + t_s
@@ -141,31 +269,23 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     else:
         t_r_del = t_r / pg.planetary_efficiency
     # required ring torque for the axle
-    if t_axle >= 0.0:
-        t_ring_req = t_axle / (pg.ring_ratio * pg.final_drive_efficiency)
-    else:
-        t_ring_req = t_axle * pg.final_drive_efficiency / pg.ring_ratio
+    t_ring_req = gear_input_torque(t_axle, pg.ring_ratio, pg.final_drive_efficiency)
     x = t_ring_req - t_r_del
-    if x >= 0.0:
-        t_m2 = x / (pg.mg2_ratio * pg.mg2_reduction_efficiency)
-    else:
-        t_m2 = x * pg.mg2_reduction_efficiency / pg.mg2_ratio
+    t_m2 = gear_input_torque(x, pg.mg2_ratio, pg.mg2_reduction_efficiency)
     t2max = motor_tmax(mg2, w_m2)
     ok_traction = t_m2 <= t2max + 1e-9
     if t_m2 > t2max:
         t_m2 = t2max
+        limit = LIMIT_MG2_TORQUE
     # regenerative limit: torque envelope and low-speed fade
     if t_m2 < 0.0:
-        vbar = 0.5 * (v0 + v1)
-        fade = 1.0
-        if ctl.regen_fade_speed_mps > 0.0 and vbar < ctl.regen_fade_speed_mps:
-            fade = vbar / ctl.regen_fade_speed_mps
-        tmin = -t2max * fade
+        tmin = -t2max * regen_fade(0.5 * (v0 + v1), aux.regen_fade_speed_mps)
         if t_m2 < tmin:
             t_m2 = tmin
+            limit = LIMIT_REGEN
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-    p_dis_max, p_chg_max = battery_limits_w(bat, soc)
+    p_dis_max, p_chg_max = battery_limits_w(plant.bat, soc)
     p_b = p_g + p_m + aux.accessory_power_w
     overcharge = False
     if p_b < -p_chg_max:
@@ -175,48 +295,146 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
                 t_m2 = t_lim if t_lim < 0.0 else 0.0
                 p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
                 p_b = p_g + p_m + aux.accessory_power_w
+                limit = LIMIT_BATTERY_CHARGE
         if p_b < -p_chg_max - 1e-6:
             overcharge = True
+            limit = LIMIT_BATTERY_CHARGE
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
+        limit = LIMIT_BATTERY_DISCHARGE
     t1max = motor_tmax(mg1, w_g)
     # MG1 must react the engine torque and accelerate its own rotor within its envelope;
     # MG1, pinion (both directions) and engine speeds within their limits
-    mg1_ok = (abs(t_g) <= t1max + 1e-9 and abs(w_g) <= mg1.max_speed_rad_s + 1e-6
-              and abs((w_r - w_e) * pg.zr_over_zp) <= pg.max_pinion_speed_rad_s + 1e-6
-              and w_e <= eng.max_speed_rad_s + 1e-6 and abs(w_m2) <= mg2.max_speed_rad_s + 1e-6)
+    speeds_ok = (abs(w_g) <= mg1.max_speed_rad_s + 1e-6
+                 and abs((w_r - w_e) * pg.zr_over_zp) <= pg.max_pinion_speed_rad_s + 1e-6
+                 and w_e <= eng.max_speed_rad_s + 1e-6 and abs(w_m2) <= mg2.max_speed_rad_s + 1e-6)
+    mg1_ok = abs(t_g) <= t1max + 1e-9 and speeds_ok
     # delivered torques and losses
-    if t_m2 >= 0.0:
-        x_del = t_m2 * pg.mg2_ratio * pg.mg2_reduction_efficiency
-    else:
-        x_del = t_m2 * pg.mg2_ratio / pg.mg2_reduction_efficiency
+    x_del = gear_output_torque(t_m2, pg.mg2_ratio, pg.mg2_reduction_efficiency)
     t_ring = t_r_del + x_del
-    if t_ring >= 0.0:
-        t_axle_pt = t_ring * pg.ring_ratio * pg.final_drive_efficiency
-    else:
-        t_axle_pt = t_ring * pg.ring_ratio / pg.final_drive_efficiency
+    t_axle_pt = gear_output_torque(t_ring, pg.ring_ratio, pg.final_drive_efficiency)
     if t_axle_pt < t_axle - 1e-9:
+        if ok_traction:
+            limit = LIMIT_WHEEL_TORQUE
         ok_traction = False
-    return (ok_traction, overcharge, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s,
-            t_r, t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, t_je, t_jg)
+    if not mg1_ok:
+        limit = LIMIT_MG1_TORQUE if speeds_ok else LIMIT_SPEED
+    feasible = ok_traction and mg1_ok and not overcharge
+    return ThsSplit(feasible, ok_traction, overcharge, mg1_ok, limit, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g,
+                    t_g, t_m2, t_c, t_s, t_r, t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b,
+                    t_je, t_jg)
+
+
+@jit_inline
+def plant_finish(plant, state, mode, sp, dt):
+    """The rest of a step once its split ``sp`` is known: fuel (map, warm-up friction, start), battery,
+    coolant, losses and the next state: a :class:`StepResult`."""
+    eng = plant.eng
+    w_e = sp.engine_speed_rad_s
+    t_e = sp.engine_torque_nm
+    fuel = 0.0
+    if mode == FUELLED:
+        fuel = engine_point(eng, w_e, t_e)[2]
+        fuel += cold_extra_fuel_kg_s(plant.th, eng, plant.aux.friction_fuel_kg_s, state.coolant_temp_c, w_e)
+        if state.engine_mode != FUELLED:
+            fuel += plant.aux.engine_start_fuel_kg / dt
+    t_state = state.time_in_engine_state_s
+    if (mode != OFF) != (state.engine_mode != OFF):
+        t_state = 0.0
+    t_state += dt
+    i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)
+    p_fuel = fuel * eng.lhv_j_per_kg
+    temp = coolant_step_c(plant.th, state.coolant_temp_c, p_fuel, dt)
+    w_g = sp.mg1_speed_rad_s
+    w_r = sp.ring_speed_rad_s
+    w_wh = sp.wheel_speed_rad_s
+    nxt = ThsState(soc_new, w_e, w_g, temp, mode, t_state)
+    return StepResult(
+        sp, nxt, fuel, p_fuel, i_b, v_b, p_chem, l_b,
+        p_fuel - t_e * w_e,
+        sp.carrier_torque_nm * w_e + sp.sun_torque_nm * w_g - sp.ring_torque_delivered_nm * w_r,
+        sp.mg2_torque_nm * sp.mg2_speed_rad_s - sp.mg2_ring_torque_nm * w_r,
+        sp.ring_total_torque_nm * w_r - sp.axle_torque_delivered_nm * w_wh,
+        sp.engine_inertia_torque_nm * w_e + sp.mg1_inertia_torque_nm * w_g,
+        (sp.axle_torque_delivered_nm - sp.axle_torque_nm) * w_wh,
+        sp.axle_torque_nm * w_wh,
+    )
 
 
 @jit
-def _engine_speed_for_power(pg, eng, mg1, aux, p, w_r):
-    """Engine speed on the OOL at power p, clamped into the MG1, pinion and engine speed limits."""
-    w = interp1_uniform(0.0, 1.0 / aux.ool_power_step_inv, aux.ool_speed_rad_s, p)
-    if w < aux.engine_min_speed_rad_s:
-        w = aux.engine_min_speed_rad_s
-    return _clamp_engine_speed(pg, eng, mg1, w, w_r)
+def plant_step(plant, state, decision, v0, v1, dt, grade):
+    """One step of the THS-II plant: (plant, state, decision, start speed, end speed, dt, grade) → StepResult.
+
+    Pure: ``state`` is not changed, the next state is ``result.state``. Check ``result.split.feasible``
+    (and ``result.split.limit``): an infeasible decision is evaluated as far as the physics goes (MG2
+    torque clipped to its envelope, the brakes taking the rest), never raised on.
+    """
+    sp = split(plant, state, decision.engine_mode, decision.engine_speed_rad_s, decision.engine_torque_nm,
+               v0, v1, dt, grade)
+    return plant_finish(plant, state, decision.engine_mode, sp, dt)
+
+
+@jit_inline
+def record(out, k, plant, res, v1, speed_demanded):
+    """Write step ``k`` of a run into ``out``: ``res`` the StepResult that reached end speed ``v1`` where the
+    trace asked for ``speed_demanded``."""
+    sp = res.split
+    s = res.state
+    out.speed_mps[k] = v1
+    out.trace_miss_mps[k] = speed_demanded - v1
+    out.engine_mode[k] = s.engine_mode
+    out.engine_speed_rad_s[k] = sp.engine_speed_rad_s
+    out.engine_torque_nm[k] = sp.engine_torque_nm
+    out.fuel_kg_s[k] = res.fuel_kg_s
+    out.mg1_speed_rad_s[k] = sp.mg1_speed_rad_s
+    out.mg1_torque_nm[k] = sp.mg1_torque_nm
+    out.mg1_electric_power_w[k] = sp.mg1_electric_power_w
+    out.mg2_speed_rad_s[k] = sp.mg2_speed_rad_s
+    out.mg2_torque_nm[k] = sp.mg2_torque_nm
+    out.mg2_electric_power_w[k] = sp.mg2_electric_power_w
+    out.ring_speed_rad_s[k] = sp.ring_speed_rad_s
+    out.pinion_speed_rad_s[k] = (sp.ring_speed_rad_s - sp.engine_speed_rad_s) * plant.pg.zr_over_zp
+    out.battery_current_a[k] = res.battery_current_a
+    out.battery_voltage_v[k] = res.battery_voltage_v
+    out.battery_power_w[k] = sp.battery_power_w
+    out.soc[k] = s.soc
+    out.coolant_temp_c[k] = s.coolant_temp_c
+    out.fuel_power_w[k] = res.fuel_power_w
+    out.battery_chemical_power_w[k] = res.battery_chemical_power_w
+    out.engine_loss_w[k] = res.engine_loss_w
+    out.mg1_loss_w[k] = sp.mg1_loss_w
+    out.mg2_loss_w[k] = sp.mg2_loss_w
+    out.inverter_loss_w[k] = sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w
+    out.battery_loss_w[k] = res.battery_loss_w
+    out.planetary_loss_w[k] = res.planetary_loss_w
+    out.reduction_loss_w[k] = res.reduction_loss_w
+    out.final_drive_loss_w[k] = res.final_drive_loss_w
+    out.rotor_inertia_power_w[k] = res.rotor_inertia_power_w
+    out.accessory_power_w[k] = plant.aux.accessory_power_w
+    out.brake_power_w[k] = res.brake_power_w
+    out.wheel_power_w[k] = res.wheel_power_w
+
+
+@jit_inline
+def record_initial(out, state, v0):
+    """Write the initial sample (index 0) of a run."""
+    out.speed_mps[0] = v0
+    out.soc[0] = state.soc
+    out.coolant_temp_c[0] = state.coolant_temp_c
+
+
+# --- limits of the engine operating point (physics the decisions use) ---------------------------------
 
 
 @jit
-def _clamp_engine_speed(pg, eng, mg1, w, w_r):
+def clamp_engine_speed(plant, w, w_r):
     """Engine speed ``w`` raised for MG1's reverse-speed and the backward pinion limits, then lowered for
     MG1's forward-speed, the forward pinion and the engine speed limits (the later clamp wins a conflict).
 
     Willis: ω_MG1 = (1+k)·ω_e − k·ω_r; pinion relative to the carrier: (ω_r − ω_e)·Zr/Zp.
     """
+    pg = plant.pg
+    mg1 = plant.mg1
     k = pg.k
     dw_p = pg.max_pinion_speed_rad_s / pg.zr_over_zp
     w_lo = (k * w_r - mg1.max_speed_rad_s) / (1.0 + k)  # ω_MG1 ≥ −ω_MG1,max
@@ -229,246 +447,46 @@ def _clamp_engine_speed(pg, eng, mg1, w, w_r):
         w = w_hi
     if w > w_r + dw_p:  # (ω_r − ω_e)·Zr/Zp ≥ −ω_p,max
         w = w_r + dw_p
-    if w > eng.max_speed_rad_s:
-        w = eng.max_speed_rad_s
+    if w > plant.eng.max_speed_rad_s:
+        w = plant.eng.max_speed_rad_s
     return w
 
 
 @jit
-def _spin_speed(pg, eng, mg1, ctl, w_r):
-    """Speed of the unfuelled, spun engine: the set speed clamped into the speed limits."""
-    return _clamp_engine_speed(pg, eng, mg1, ctl.spin_speed_rad_s, w_r)
+def engine_speed_for_power(plant, p, w_r):
+    """Engine speed on the OOL at power p, clamped into the MG1, pinion and engine speed limits."""
+    aux = plant.aux
+    w = interp1_uniform(0.0, 1.0 / aux.ool_power_step_inv, aux.ool_speed_rad_s, p)
+    if w < aux.engine_min_speed_rad_s:
+        w = aux.engine_min_speed_rad_s
+    return clamp_engine_speed(plant, w, w_r)
 
 
 @jit
-def _torque_for_power(pg, eng, mg1, p, w, w_r):
+def torque_for_power(plant, p, w, w_r):
     """Engine torque for power p at speed w, within WOT and within what MG1 can react (T_e ≤ (1+k)·T_MG1,max)."""
+    pg = plant.pg
     t = p / w
-    t_max = engine_point(eng, w, t)[0]
+    t_max = engine_point(plant.eng, w, t)[0]
     w_g = (1.0 + pg.k) * w - pg.k * w_r
-    t_react = (1.0 + pg.k) * motor_tmax(mg1, w_g) * 0.999
+    t_react = (1.0 + pg.k) * motor_tmax(plant.mg1, w_g) * 0.999
     if t_react < t_max:
         t_max = t_react
     return t if t < t_max else t_max
 
 
 @jit
-def _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p):
-    """``_split`` with the engine fuelled at power p on the operating line (speed and torque limits applied)."""
-    w_r = 0.5 * (v0 + v1) / ch.wheel_radius_m * pg.ring_ratio
-    w = _engine_speed_for_power(pg, eng, mg1, aux, p, w_r)
-    t = _torque_for_power(pg, eng, mg1, p, w, w_r)
-    return _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
+def split_at_power(plant, state, p, v0, v1, dt, grade):
+    """``split`` with the engine fuelled at power p on the operating line (speed and torque limits applied)."""
+    w_r = 0.5 * (v0 + v1) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
+    w = engine_speed_for_power(plant, p, w_r)
+    t = torque_for_power(plant, p, w, w_r)
+    return split(plant, state, FUELLED, w, t, v0, v1, dt, grade)
 
 
 @jit
-def _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p_lo):
-    """Least engine power ≥ p_lo at which MG1, MG2 and the battery can deliver; −1 if even full power cannot."""
-    p_hi = aux.ool_power_max_w
-    rh = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p_hi)
-    if not (rh[0] and rh[2]):
-        return -1.0
-    for _ in range(30):
-        p_mid = 0.5 * (p_lo + p_hi)
-        rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p_mid)
-        if rm[0] and rm[2]:
-            p_hi = p_mid
-        else:
-            p_lo = p_mid
-    return p_hi
-
-
-@jit
-def _feasible(res):
-    """MG2, MG1, the speed limits and the battery (discharge and charge) all accept the step ``res``."""
-    return res[0] and res[2] and not res[1]
-
-
-@jit
-def _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc):
-    """(engine power, mode) that reaches end speed v1 within every limit: fuelled at the least sufficient
-    power if there is one, else at the first feasible of a few fixed fractions of full power, else EV
-    drive with the engine off (0, 0); (−1, −1) if none is feasible.
-
-    Feasibility is not monotonic in engine power within one step (spinning the engine up from rest
-    costs MG1 and battery power), hence the candidates.
-    """
-    p = _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, 0.0)
-    if p >= 0.0:
-        rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, p)
-        if _feasible(rm):
-            return p, 1
-    for frac in (0.6, 0.35, 0.15):
-        pc = frac * aux.ool_power_max_w
-        rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, pc)
-        if _feasible(rm):
-            return pc, 1
-    rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 0, 0.0, 0.0, w_e_prev, w_g_prev, soc)
-    if _feasible(rm):
-        return 0.0, 0
-    return -1.0, -1
-
-
-@jit
-def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, grade, out):
-    """Simulate a THS-II hybrid over a speed trace from SOC ``soc0``; fills ``out`` (see ThsOut)."""
-    n = time_s.shape[0]
-    soc = soc0
-    out.speed_mps[0] = speed_mps[0]
-    out.soc[0] = soc
-    temp = coolant_initial_c(th)
-    out.coolant_temp_c[0] = temp
-    w_e_prev = 0.0
-    w_g_prev = 0.0
-    was_on = False
-    t_state = 1e9  # time since the last engine on/off change
-    r = ch.wheel_radius_m
-    for kk in range(1, n):
-        dt = time_s[kk] - time_s[kk - 1]
-        v0 = out.speed_mps[kk - 1]
-        v1 = speed_mps[kk]
-        gr = grade[kk]
-        vbar = 0.5 * (v0 + v1)
-        f = wheel_force_n(ch, v0, v1, dt, gr)
-        p_wheel = f * vbar
-        p_dem = (p_wheel / ctl.driveline_efficiency_estimate if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
-        w_r = vbar / r * pg.ring_ratio
-        cold = th.enabled > 0.0 and temp < ctl.warm_coolant_c
-        # --- engine on/off rule
-        forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
-        if was_on:
-            on = forced or p_dem >= ctl.engine_off_power_w or t_state < ctl.min_on_time_s
-        else:
-            on = forced or (p_dem > ctl.engine_on_power_w and t_state >= ctl.min_off_time_s)
-        p_chg = ctl.charge_gain_w * (ctl.soc_target - soc)
-        if p_chg > ctl.charge_power_max_w:
-            p_chg = ctl.charge_power_max_w
-        if p_chg < -ctl.charge_power_max_w:
-            p_chg = -ctl.charge_power_max_w
-        p_eng = p_dem + p_chg
-        mode = 0
-        w_e = 0.0
-        t_e = 0.0
-        if on:
-            if p_wheel <= 0.0 and not cold and soc >= ctl.soc_engine_on:
-                mode = 2  # on, but nothing to drive or charge: fuel cut, MG1 holds the spin speed
-                w_e = _spin_speed(pg, eng, mg1, ctl, w_r)
-            else:
-                mode = 1
-                if p_eng < ctl.engine_min_power_w:
-                    p_eng = ctl.engine_min_power_w
-                if p_eng > aux.ool_power_max_w:
-                    p_eng = aux.ool_power_max_w
-                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_eng, w_r)
-                t_e = _torque_for_power(pg, eng, mg1, p_eng, w_e, w_r)
-        res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
-                     w_g_prev, soc)
-        if not (res[0] and res[2]):
-            # more engine power: the least that makes MG2, MG1 and the battery feasible
-            p_need = _least_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc,
-                                  p_eng if mode == 1 else 0.0)
-            if p_need >= 0.0:
-                mode = 1
-                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_need, w_r)
-                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
-                res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
-                             w_g_prev, soc)
-        elif res[1] and mode == 1:
-            # the engine charges beyond the battery limit: the most engine power that does not
-            p_lo = 0.0
-            p_hi = p_eng
-            for _ in range(30):
-                p_mid = 0.5 * (p_lo + p_hi)
-                rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev,
-                                     soc, p_mid)
-                if not _feasible(rm):
-                    p_hi = p_mid
-                else:
-                    p_lo = p_mid
-            w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_lo, w_r)
-            t_e = _torque_for_power(pg, eng, mg1, p_lo, w_e, w_r)
-            res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
-                         w_g_prev, soc)
-        if not _feasible(res):
-            # every limit, the charge limit too: the best effort at the demanded speed, else a trace miss
-            p_need, m = _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc)
-            if m < 0:
-                # trace miss: the highest end speed some engine power (or EV drive) reaches
-                lo = 0.0
-                hi = v1
-                for _ in range(40):
-                    mid = 0.5 * (lo + hi)
-                    if _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, mid, dt, gr, w_e_prev, w_g_prev,
-                                    soc)[1] >= 0:
-                        lo = mid
-                    else:
-                        hi = mid
-                v1 = lo
-                w_r = 0.5 * (v0 + v1) / r * pg.ring_ratio
-                p_need, m = _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev,
-                                         w_g_prev, soc)
-                if m < 0:
-                    p_need = aux.ool_power_max_w  # nothing is feasible even at this speed: full power
-                    m = 1
-            mode = m
-            w_e = 0.0
-            t_e = 0.0
-            if mode == 1:
-                w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_need, w_r)
-                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
-            res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
-                         w_g_prev, soc)
-        (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del,
-         x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, t_je, t_jg) = res
-        # --- fuel, with warm-up friction and start cost
-        fuel = 0.0
-        if mode == 1:
-            fuel = engine_point(eng, w_e, t_e)[2]
-            fuel += cold_extra_fuel_kg_s(th, eng, aux.friction_fuel_kg_s, temp, w_e)
-            if not (was_on and out.engine_mode[kk - 1] == 1.0):
-                fuel += aux.engine_start_fuel_kg / dt
-        is_on = mode != 0
-        if is_on != was_on:
-            t_state = 0.0
-        t_state += dt
-        was_on = is_on
-        i_b, v_b, p_chem, l_b, soc_new = battery_step(bat, soc, p_b, dt)
-        p_fuel = fuel * eng.lhv_j_per_kg
-        temp = coolant_step_c(th, temp, p_fuel, dt)
-        # --- outputs
-        out.speed_mps[kk] = v1
-        out.trace_miss_mps[kk] = speed_mps[kk] - v1
-        out.engine_mode[kk] = mode
-        out.engine_speed_rad_s[kk] = w_e
-        out.engine_torque_nm[kk] = t_e
-        out.fuel_kg_s[kk] = fuel
-        out.mg1_speed_rad_s[kk] = w_g
-        out.mg1_torque_nm[kk] = t_g
-        out.mg1_electric_power_w[kk] = p_g
-        out.mg2_speed_rad_s[kk] = w_m2
-        out.mg2_torque_nm[kk] = t_m2
-        out.mg2_electric_power_w[kk] = p_m
-        out.ring_speed_rad_s[kk] = w_r
-        out.pinion_speed_rad_s[kk] = (w_r - w_e) * pg.zr_over_zp
-        out.battery_current_a[kk] = i_b
-        out.battery_voltage_v[kk] = v_b
-        out.battery_power_w[kk] = p_b
-        out.soc[kk] = soc_new
-        out.coolant_temp_c[kk] = temp
-        out.fuel_power_w[kk] = p_fuel
-        out.battery_chemical_power_w[kk] = p_chem
-        out.engine_loss_w[kk] = p_fuel - t_e * w_e
-        out.mg1_loss_w[kk] = l_g
-        out.mg2_loss_w[kk] = l_m
-        out.inverter_loss_w[kk] = li_g + li_m
-        out.battery_loss_w[kk] = l_b
-        out.planetary_loss_w[kk] = t_c * w_e + t_s * w_g - t_r_del * w_r
-        out.reduction_loss_w[kk] = t_m2 * w_m2 - x_del * w_r
-        out.final_drive_loss_w[kk] = t_ring * w_r - t_axle_pt * w_wh
-        out.rotor_inertia_power_w[kk] = t_je * w_e + t_jg * w_g
-        out.accessory_power_w[kk] = aux.accessory_power_w
-        out.brake_power_w[kk] = (t_axle_pt - t_axle) * w_wh
-        out.wheel_power_w[kk] = t_axle * w_wh
-        soc = soc_new
-        w_e_prev = w_e
-        w_g_prev = w_g
+def decision_at_power(plant, p, v0, v1):
+    """The FUELLED decision at engine power p on the operating line (speed and torque limits applied)."""
+    w_r = 0.5 * (v0 + v1) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
+    w = engine_speed_for_power(plant, p, w_r)
+    return ThsDecision(FUELLED, w, torque_for_power(plant, p, w, w_r))

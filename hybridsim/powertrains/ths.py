@@ -22,7 +22,8 @@ def _ths_chassis(vehicle: Vehicle):
 
 
 def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
-    from ..core.ths import ThsAuxK
+    """(ThsPlantK, controller NamedTuple): the plant step's parameters and the decision layer's."""
+    from ..core.ths import ThsAuxK, ThsPlantK
 
     e = vehicle.engine
     ool = _ool(e)
@@ -36,9 +37,11 @@ def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
         ool_power_step_inv=float(1.0 / (ool.power_w[1] - ool.power_w[0])),
         ool_speed_rad_s=np.ascontiguousarray(ool.speed_rad_s, dtype=np.float64),
         friction_fuel_kg_s=friction_fuel,
+        regen_fade_speed_mps=float(vehicle.controller.regen_fade_speed_kmh / 3.6),
     )
-    return (_ths_chassis(vehicle), vehicle.planetary.to_kernel(), eng, vehicle.motors["mg1"].to_kernel(),
-            vehicle.motors["mg2"].to_kernel(), vehicle.battery.to_kernel(), vehicle.controller.to_kernel(), aux, th)
+    plant = ThsPlantK(_ths_chassis(vehicle), vehicle.planetary.to_kernel(), eng, vehicle.motors["mg1"].to_kernel(),
+                      vehicle.motors["mg2"].to_kernel(), vehicle.battery.to_kernel(), aux, th)
+    return plant, vehicle.controller.to_kernel()
 
 
 @functools.lru_cache(maxsize=16)
@@ -49,11 +52,13 @@ def _ool(engine):
     return optimal_operating_line(engine.data(), engine.idle_speed_rpm * RPM, engine.max_speed_rpm * RPM)
 
 
-def _run_ths_once(args, soc0: float, cycle: Cycle):
-    from ..core.ths import allocate, run_ths
+def _run_ths_once(args, soc0: float, cycle: Cycle, strategy: int = 0):
+    """One kernel pass from SOC ``soc0`` with the decisions of ``strategy`` (``core.ths_control`` code)."""
+    from ..core.ths import allocate
+    from ..core.ths_control import run_ths
 
     out = allocate(cycle.time_s.shape[0])
-    run_ths(*args, float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+    run_ths(*args, int(strategy), float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
             np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
             np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
     return out

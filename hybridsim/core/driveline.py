@@ -1,0 +1,42 @@
+"""Pieces every kernel shares, written once (issue 14): torque through a gear with the efficiency taken in
+the direction of power flow, the low-speed fade of regenerative braking, and the number of halvings of the
+end-speed search on a trace miss.
+
+Gear with ratio i (input turns i times faster than the output) and efficiency η, output speed ≥ 0::
+
+    input torque for an output torque T_out:  T_out/(i·η) if T_out ≥ 0 (input drives), T_out·η/i otherwise
+    output torque for an input torque T_in:   T_in·i·η    if T_in ≥ 0,                 T_in·i/η otherwise
+
+so that the loss T_in·ω_in − T_out·ω_out ≥ 0 either way. Nothing here raises or allocates.
+"""
+
+from __future__ import annotations
+
+from . import jit
+
+TRACE_MISS_BISECTIONS = 40  # halvings of the end speed when the vehicle cannot follow the trace (all kernels)
+
+
+@jit
+def gear_input_torque(t_out, i, eta):
+    """Input torque of a gear (ratio i, efficiency η) that delivers output torque t_out. [N·m]"""
+    if t_out >= 0.0:
+        return t_out / (i * eta)
+    return t_out * eta / i
+
+
+@jit
+def gear_output_torque(t_in, i, eta):
+    """Output torque of a gear (ratio i, efficiency η) driven with input torque t_in. [N·m]"""
+    if t_in >= 0.0:
+        return t_in * i * eta
+    return t_in * i / eta
+
+
+@jit
+def regen_fade(vbar, fade_speed_mps):
+    """Share of regenerative braking allowed at mean speed vbar: linear from 0 at rest to 1 at
+    ``fade_speed_mps`` (1 everywhere if that is 0). [-]"""
+    if fade_speed_mps > 0.0 and vbar < fade_speed_mps:
+        return vbar / fade_speed_mps
+    return 1.0

@@ -1,0 +1,237 @@
+"""Decisions for the THS-II plant (``core/ths.py``) and the time-loop kernel that drives it.
+
+A decision layer reads the plant state and the trace and returns a :class:`~hybridsim.core.ths.ThsDecision`
+(engine off / fuelled at (ω_e, T_e) / spun unfuelled); the plant step does the physics. Strategies, chosen by
+an integer code inside the kernel (DESIGN.md §4):
+
+* ``RULE_BASED`` (0): the Toyota-like rules of ``control/ths.py`` (engine on/off with power hysteresis, minimum
+  on/off times, EV speed cap, warm-up; fuelled on the operating line at P_dem + P_chg(SOC)). Where MG1, MG2 or
+  the battery cannot deliver, the least engine power that suffices (bisection); where the engine would charge
+  beyond the battery's charge limit, the most power that does not; where nothing suffices, the vehicle falls
+  behind the trace (``fallback``).
+* ``ECMS`` (1): the equivalent-consumption minimisation (Paganelli et al. 2002; adaptive equivalence factor
+  after Onori, Serrao & Rizzoni, *Hybrid Electric Vehicles: Energy Management Strategies*, Springer 2016, §5):
+  each step, over the candidates {engine off, spun unfuelled, fuelled on the operating line at
+  P_j = j/N·P_max, j = 1…N}, the feasible one with the least
+
+      P_fuel + s(SOC)·P_batt,chem,     s(SOC) = s₀ + K_p·(SOC_target − SOC)
+
+  (start fuel included in P_fuel, so a start has its cost). The SOC feedback keeps the run charge-sustaining
+  without an outer iteration. No feasible candidate: the same ``fallback`` as the rules.
+
+Nothing here raises or allocates.
+"""
+
+from __future__ import annotations
+
+from . import jit, jit_inline
+from .chassis import wheel_force_n
+from .driveline import TRACE_MISS_BISECTIONS
+from .ths import (
+    FUELLED,
+    OFF,
+    SPUN,
+    ThsDecision,
+    clamp_engine_speed,
+    decision_at_power,
+    engine_speed_for_power,
+    initial_state,
+    plant_finish,
+    record,
+    record_initial,
+    split,
+    split_at_power,
+    torque_for_power,
+)
+
+RULE_BASED = 0
+ECMS = 1
+POWER_BISECTIONS = 30  # halvings of the engine power in the least-power and charge-limit searches
+
+
+@jit
+def _least_power(plant, state, v0, v1, dt, gr, p_lo):
+    """Least engine power ≥ p_lo at which MG1, MG2 and the battery can deliver; −1 if even full power cannot."""
+    p_hi = plant.aux.ool_power_max_w
+    rh = split_at_power(plant, state, p_hi, v0, v1, dt, gr)
+    if not (rh.ok_traction and rh.mg1_ok):
+        return -1.0
+    for _ in range(POWER_BISECTIONS):
+        p_mid = 0.5 * (p_lo + p_hi)
+        rm = split_at_power(plant, state, p_mid, v0, v1, dt, gr)
+        if rm.ok_traction and rm.mg1_ok:
+            p_hi = p_mid
+        else:
+            p_lo = p_mid
+    return p_hi
+
+
+@jit
+def _best_effort(plant, state, v0, v1, dt, gr):
+    """(engine power, mode) that reaches end speed v1 within every limit: fuelled at the least sufficient
+    power if there is one, else at the first feasible of a few fixed fractions of full power, else EV
+    drive with the engine off (0, 0); (−1, −1) if none is feasible.
+
+    Feasibility is not monotonic in engine power within one step (spinning the engine up from rest
+    costs MG1 and battery power), hence the candidates.
+    """
+    p = _least_power(plant, state, v0, v1, dt, gr, 0.0)
+    if p >= 0.0:
+        if split_at_power(plant, state, p, v0, v1, dt, gr).feasible:
+            return p, FUELLED
+    for frac in (0.6, 0.35, 0.15):
+        pc = frac * plant.aux.ool_power_max_w
+        if split_at_power(plant, state, pc, v0, v1, dt, gr).feasible:
+            return pc, FUELLED
+    if split(plant, state, OFF, 0.0, 0.0, v0, v1, dt, gr).feasible:
+        return 0.0, OFF
+    return -1.0, -1
+
+
+@jit
+def fallback(plant, state, v0, v1, dt, gr):
+    """Every limit, the charge limit too, where a decision was infeasible: the best effort at the demanded
+    speed, else a trace miss (the highest end speed some engine power or EV drive reaches, by bisection).
+    Returns (decision, end speed, split)."""
+    p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
+    if m < 0:
+        lo = 0.0
+        hi = v1
+        for _ in range(TRACE_MISS_BISECTIONS):
+            mid = 0.5 * (lo + hi)
+            if _best_effort(plant, state, v0, mid, dt, gr)[1] >= 0:
+                lo = mid
+            else:
+                hi = mid
+        v1 = lo
+        p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
+        if m < 0:
+            p_need = plant.aux.ool_power_max_w  # nothing is feasible even at this speed: full power
+            m = FUELLED
+    if m == FUELLED:
+        d = decision_at_power(plant, p_need, v0, v1)
+    else:
+        d = ThsDecision(OFF, 0.0, 0.0)
+    return d, v1, split(plant, state, d.engine_mode, d.engine_speed_rad_s, d.engine_torque_nm, v0, v1, dt, gr)
+
+
+@jit_inline
+def rule_decide(plant, ctl, state, v0, v1, dt, gr):
+    """The rule-based decision for one step (module docstring): (decision, end speed, split)."""
+    aux = plant.aux
+    soc = state.soc
+    vbar = 0.5 * (v0 + v1)
+    f = wheel_force_n(plant.ch, v0, v1, dt, gr)
+    p_wheel = f * vbar
+    p_dem = (p_wheel / ctl.driveline_efficiency_estimate if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
+    w_r = vbar / plant.ch.wheel_radius_m * plant.pg.ring_ratio
+    cold = plant.th.enabled > 0.0 and state.coolant_temp_c < ctl.warm_coolant_c
+    t_state = state.time_in_engine_state_s
+    # --- engine on/off rule
+    forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
+    if state.engine_mode != OFF:
+        on = forced or p_dem >= ctl.engine_off_power_w or t_state < ctl.min_on_time_s
+    else:
+        on = forced or (p_dem > ctl.engine_on_power_w and t_state >= ctl.min_off_time_s)
+    p_chg = ctl.charge_gain_w * (ctl.soc_target - soc)
+    if p_chg > ctl.charge_power_max_w:
+        p_chg = ctl.charge_power_max_w
+    if p_chg < -ctl.charge_power_max_w:
+        p_chg = -ctl.charge_power_max_w
+    p_eng = p_dem + p_chg
+    mode = OFF
+    w_e = 0.0
+    t_e = 0.0
+    if on:
+        if p_wheel <= 0.0 and not cold and soc >= ctl.soc_engine_on:
+            mode = SPUN  # on, but nothing to drive or charge: fuel cut, MG1 holds the spin speed
+            w_e = clamp_engine_speed(plant, ctl.spin_speed_rad_s, w_r)
+        else:
+            mode = FUELLED
+            if p_eng < ctl.engine_min_power_w:
+                p_eng = ctl.engine_min_power_w
+            if p_eng > aux.ool_power_max_w:
+                p_eng = aux.ool_power_max_w
+            w_e = engine_speed_for_power(plant, p_eng, w_r)
+            t_e = torque_for_power(plant, p_eng, w_e, w_r)
+    res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+    if not (res.ok_traction and res.mg1_ok):
+        # more engine power: the least that makes MG2, MG1 and the battery feasible
+        p_need = _least_power(plant, state, v0, v1, dt, gr, p_eng if mode == FUELLED else 0.0)
+        if p_need >= 0.0:
+            mode = FUELLED
+            w_e = engine_speed_for_power(plant, p_need, w_r)
+            t_e = torque_for_power(plant, p_need, w_e, w_r)
+            res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+    elif res.overcharge and mode == FUELLED:
+        # the engine charges beyond the battery limit: the most engine power that does not
+        p_lo = 0.0
+        p_hi = p_eng
+        for _ in range(POWER_BISECTIONS):
+            p_mid = 0.5 * (p_lo + p_hi)
+            if not split_at_power(plant, state, p_mid, v0, v1, dt, gr).feasible:
+                p_hi = p_mid
+            else:
+                p_lo = p_mid
+        w_e = engine_speed_for_power(plant, p_lo, w_r)
+        t_e = torque_for_power(plant, p_lo, w_e, w_r)
+        res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+    if not res.feasible:
+        return fallback(plant, state, v0, v1, dt, gr)
+    return ThsDecision(mode, w_e, t_e), v1, res
+
+
+@jit
+def ecms_cost(plant, ctl, state, mode, w_e, t_e, v0, v1, dt, gr, s):
+    """(feasible, P_fuel + s·P_batt,chem [W], split) of one ECMS candidate."""
+    sp = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+    if not sp.feasible:
+        return False, 0.0, sp
+    res = plant_finish(plant, state, mode, sp, dt)
+    return True, res.fuel_power_w + s * res.battery_chemical_power_w, sp
+
+
+@jit
+def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
+    """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
+    s = ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (ctl.soc_target - state.soc)
+    w_r = 0.5 * (v0 + v1) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
+    ok, best, best_sp = ecms_cost(plant, ctl, state, OFF, 0.0, 0.0, v0, v1, dt, gr, s)
+    best_mode = OFF
+    best_w = 0.0
+    best_t = 0.0
+    w_spin = clamp_engine_speed(plant, ctl.spin_speed_rad_s, w_r)
+    ok2, c, sp = ecms_cost(plant, ctl, state, SPUN, w_spin, 0.0, v0, v1, dt, gr, s)
+    if ok2 and (not ok or c < best):
+        ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, SPUN, w_spin, 0.0
+    n = ctl.ecms_power_points
+    p_max = plant.aux.ool_power_max_w
+    for j in range(1, int(n) + 1):
+        p = p_max * j / n
+        w = engine_speed_for_power(plant, p, w_r)
+        t = torque_for_power(plant, p, w, w_r)
+        ok2, c, sp = ecms_cost(plant, ctl, state, FUELLED, w, t, v0, v1, dt, gr, s)
+        if ok2 and (not ok or c < best):
+            ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, FUELLED, w, t
+    if not ok:
+        return fallback(plant, state, v0, v1, dt, gr)
+    return ThsDecision(best_mode, best_w, best_t), v1, best_sp
+
+
+@jit
+def run_ths(plant, ctl, strategy, soc0, time_s, speed_mps, grade, out):
+    """Simulate a THS-II hybrid over a speed trace from SOC ``soc0`` with the decisions of ``strategy``
+    (RULE_BASED or ECMS); fills ``out`` (see ``core.ths.ThsOut``)."""
+    n = time_s.shape[0]
+    state = initial_state(plant, soc0)
+    record_initial(out, state, speed_mps[0])
+    for k in range(1, n):
+        dt = time_s[k] - time_s[k - 1]
+        v0 = out.speed_mps[k - 1]
+        if strategy == ECMS:
+            d, v1, sp = ecms_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        else:
+            d, v1, sp = rule_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        res = plant_finish(plant, state, d.engine_mode, sp, dt)
+        record(out, k, plant, res, v1, speed_mps[k])
+        state = res.state
