@@ -181,7 +181,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     _check_outputs(args.out, args.plot)
     ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle), cold_start=args.cold, ambient_temp_c=args.ambient,
-                  soc_init=args.soc, soc_balance=args.soc is None)
+                  soc_init=args.soc, soc_balance=args.soc is None, strategy=args.strategy)
     roles = {n: ds[n].attrs["energy_role"] for n in ds.data_vars if "energy_role" in ds[n].attrs}
     summary = summarize(ds)
     if ds.attrs.get("architecture") == "bev":
@@ -230,6 +230,9 @@ def _add_simulate(sub) -> None:
                    help="cold start: engine soaked at the ambient temperature (vehicles with a thermal model)")
     p.add_argument("--ambient", metavar="C", type=float, default=23.0,
                    help="ambient (soak) temperature in degC for --cold (default 23)")
+    p.add_argument("--strategy", choices=("rule_based", "ecms", "dp"), default=None,
+                   help="energy management (hybrids; default the vehicle's [controller] strategy): the rules, "
+                        "ECMS, or the dynamic-programming optimum over the whole cycle")
     p.add_argument("--out", metavar="FILE.nc", help="write the time series to a netCDF file")
     p.add_argument("--plot", metavar="FILE.png", help="write speed, power and engine-speed plots to a PNG")
     p.set_defaults(func=_cmd_simulate)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import xarray as xr
 
 from .cycles import Cycle
-from .powertrains import RUNNERS
+from .powertrains import RUNNERS, STRATEGIES
 from .results import summary_dataset, to_dataset
 from .vehicle import Vehicle
 
 
 def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
-             soc_init: float | None = None, soc_balance: bool = True, record: bool = True) -> xr.Dataset:
+             soc_init: float | None = None, soc_balance: bool = True, record: bool = True,
+             strategy: str | None = None) -> xr.Dataset:
     """Simulate ``vehicle`` over ``cycle``; return the time series (or, ``record=False``, the summary) as a Dataset.
 
     Parameters
@@ -34,6 +35,10 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
         variables with units holding the numbers of :func:`summarize` (distance, fuel, L/100 km,
         electricity, SOC start/end, energy-balance error, trace miss, ``energy_<flow>`` in kWh), no
         ``time`` dimension (for sweeps: see :mod:`hybridsim.batch`).
+    strategy : energy management, ``"rule_based"``, ``"ecms"`` or ``"dp"`` (:func:`hybridsim.optimal`: the
+        minimum-fuel decisions over the whole cycle, final SOC = initial SOC; ``soc_balance`` does not apply);
+        default the vehicle's ``[controller] strategy``. Which an architecture offers:
+        ``hybridsim.powertrains.STRATEGIES``.
 
     Returns
     -------
@@ -41,14 +46,15 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     into headline figures. A vehicle that cannot follow the trace falls behind (``trace_miss``).
     """
     out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
-                           soc_init=soc_init, soc_balance=soc_balance)
+                           soc_init=soc_init, soc_balance=soc_balance, strategy=strategy)
     if not record:
         return summary_dataset(cycle, out, attrs)
     return to_dataset(cycle, out, attrs)
 
 
 def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
-              soc_init: float | None = None, soc_balance: bool = True):
+              soc_init: float | None = None, soc_balance: bool = True, strategy: str | None = None,
+              dp_options: dict | None = None):
     """Check the arguments and run the architecture's kernel: (kernel output NamedTuple, attrs).
     Shared by :func:`simulate` and :mod:`hybridsim.batch` (so a batch case is the same computation)."""
     if not isinstance(vehicle, Vehicle):
@@ -65,8 +71,50 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
                          "(allowed: None)")
     if not -40.0 <= ambient_temp_c <= 60.0:
         raise ValueError(f"ambient_temp_c = {ambient_temp_c}: out of range, allowed -40 to 60")
+    allowed = STRATEGIES[vehicle.architecture]
+    if strategy is None:
+        strategy = getattr(vehicle.controller, "strategy", "rule_based")
+    if strategy not in allowed:
+        raise ValueError(f"strategy = {strategy!r}: not available for architecture {vehicle.architecture!r} "
+                         f"(vehicle {vehicle.id!r}), allowed: {', '.join(allowed)}")
+    if strategy == "dp" and cold_start:
+        raise ValueError("strategy = 'dp' with cold_start=True: the dynamic-programming optimum is for a warm "
+                         "engine (its state is the SOC only), allowed: cold_start=False")
+    kw = {} if len(allowed) == 1 else {"strategy": strategy}
+    if dp_options is not None:
+        kw["dp_options"] = dp_options
     out, attrs = RUNNERS[vehicle.architecture](vehicle, cycle, cold_start=bool(cold_start),
                                                ambient_temp_c=float(ambient_temp_c), soc_init=soc_init,
-                                               soc_balance=bool(soc_balance))
+                                               soc_balance=bool(soc_balance), **kw)
     attrs["cold_start"] = int(cold_start)
+    attrs["strategy"] = strategy
     return out, attrs
+
+
+def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int = 20, soc_init: float | None = None,
+            record: bool = True) -> xr.Dataset:
+    """The least fuel any controller of ``vehicle`` could burn over ``cycle``: dynamic programming (``core/ths_dp.py``).
+
+    Backward induction over a uniform SOC grid × the previous engine mode, on the same plant step as
+    :func:`simulate`, with the final SOC held at the initial one; then a forward pass on the exact plant that
+    returns the same Dataset as :func:`simulate` (``strategy="dp"`` there is the same computation with the
+    defaults). Charge-sustaining hybrids (``hybridsim.powertrains.STRATEGIES``), warm engine.
+
+    Parameters
+    ----------
+    soc_grid : number of evenly spaced SOC points over the battery's SOC window (default 201), or the grid itself
+        (evenly spaced, within the window). The fuel converges as the grid is refined.
+    power_points : engine powers per step on the optimal operating line (besides engine off and spun).
+    soc_init : initial (= final) SOC; default the controller's target.
+
+    Returns
+    -------
+    Dataset as :func:`simulate`; attrs ``dp_fuel_kg`` (forward pass), ``dp_cost_to_go_kg`` (the backward
+    pass's value at the start), ``soc_balance_fuel_kg`` (fuel corrected to zero net battery energy with the
+    DP's own marginal value of SOC), ``dp_fallback_steps`` (steps where no decision was feasible: trace miss).
+    """
+    out, attrs = _run_case(vehicle, cycle, soc_init=soc_init, strategy="dp",
+                           dp_options={"soc_grid": soc_grid, "power_points": power_points})
+    if not record:
+        return summary_dataset(cycle, out, attrs)
+    return to_dataset(cycle, out, attrs)

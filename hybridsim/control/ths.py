@@ -49,6 +49,7 @@ class ThsControlK(NamedTuple):
     ecms_equivalence_factor: float
     ecms_soc_gain: float
     ecms_power_points: float
+    ecms_kinetic_share: float
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,15 @@ class ThsController:
         "report 2–3.5 for full hybrids). [-]", default=2.8, lo=0.5, hi=10)
     ecms_soc_gain: float = param(
         "ECMS: SOC feedback gain K_p of the adaptive equivalence factor s = s₀ + K_p·(SOC_target − SOC) "
-        "(calibration: large enough to sustain charge without an outer iteration). [-]", default=20.0, lo=0,
+        "(calibration: large enough to sustain charge without an outer iteration: with 300 every shipped cycle "
+        "ends within 0.5 % SOC of its start). [-]", default=300.0, lo=0,
         hi=1000)
     ecms_power_points: int = param("ECMS: engine powers tried per step (evenly spaced up to full power on the "
                                    "operating line), besides engine off and spun. [-]", default=20, lo=1, hi=500)
+    ecms_kinetic_share: float = param(
+        "ECMS: share of the car's kinetic energy expected back in the battery from braking; the reference SOC is "
+        "lowered by it (E: road load, brakes, MG2 and battery take the rest of a stop from speed). [-]",
+        default=0.5, lo=0, hi=1)
 
     def __post_init__(self):
         check(self, "controller")
@@ -105,4 +111,4 @@ class ThsController:
             float(self.engine_min_power_kw * 1e3), float(self.min_on_time_s), float(self.min_off_time_s),
             float(self.spin_speed_rpm * RPM), float(self.warm_coolant_c), float(self.regen_fade_speed_kmh / 3.6),
             float(self.driveline_efficiency_estimate), float(self.ecms_equivalence_factor),
-            float(self.ecms_soc_gain), float(self.ecms_power_points))
+            float(self.ecms_soc_gain), float(self.ecms_power_points), float(self.ecms_kinetic_share))

@@ -228,29 +228,104 @@ def _inertia_torque(j, w, w_prev, dt):
     return j * dw
 
 
-@jit
-def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
-    """Mechanics and electrics of one step for an engine choice: a :class:`ThsSplit`.
+class ThsStepCtx(NamedTuple):
+    """What a step's engine choice does not change: road, wheel and MG2 side, battery limits (``step_context``)."""
 
-    mode: OFF, FUELLED at (w_e, t_e), SPUN unfuelled at w_e (torque: the motoring torque).
-    Flags: ok_traction (MG2 torque and battery discharge within limits), overcharge (the engine charges
-    beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope; MG1, MG2, pinion and
-    engine speeds within their limits).
-    """
+    wheel_force_n: float
+    wheel_speed_rad_s: float
+    axle_torque_nm: float
+    ring_speed_rad_s: float
+    mg2_speed_rad_s: float
+    ring_torque_required_nm: float
+    mg2_torque_max_nm: float
+    mg2_torque_min_nm: float  # regenerative: envelope × low-speed fade
+    battery_discharge_max_w: float
+    battery_charge_max_w: float
+
+
+@jit
+def step_context(plant, soc, v0, v1, dt, grade):
+    """The engine-independent part of a step: wheel force (chassis), ring and MG2 speeds, the ring torque the
+    axle needs, MG2's envelope with the regeneration fade, the battery's power limits at ``soc``."""
     ch = plant.ch
     pg = plant.pg
-    eng = plant.eng
-    mg1 = plant.mg1
-    mg2 = plant.mg2
-    aux = plant.aux
-    soc = state.soc
-    limit = LIMIT_NONE
     r = ch.wheel_radius_m
     f = wheel_force_n(ch, v0, v1, dt, grade)
     w_wh = 0.5 * (v0 + v1) / r
     t_axle = f * r
     w_r = w_wh * pg.ring_ratio
     w_m2 = w_r * pg.mg2_ratio
+    t_ring_req = gear_input_torque(t_axle, pg.ring_ratio, pg.final_drive_efficiency)
+    t2max = motor_tmax(plant.mg2, w_m2)
+    tmin = -t2max * regen_fade(0.5 * (v0 + v1), plant.aux.regen_fade_speed_mps)
+    p_dis_max, p_chg_max = battery_limits_w(plant.bat, soc)
+    return ThsStepCtx(f, w_wh, t_axle, w_r, w_m2, t_ring_req, t2max, tmin, p_dis_max, p_chg_max)
+
+
+@jit
+def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
+    """Mechanics and electrics of one step for an engine choice: a :class:`ThsSplit` (``split_in`` after
+    ``step_context``)."""
+    return split_in(plant, state, step_context(plant, state.soc, v0, v1, dt, grade), mode, w_e, t_e, dt)
+
+
+class ThsMech(NamedTuple):
+    """The battery-independent part of a step's split (``split_mech``): what the engine choice does to the gear
+    set, MG1 and MG2 before the battery's power limits are applied (``split_elec``)."""
+
+    ok_traction: bool  # MG2 torque
+    limit: int
+    mg1_ok: bool
+    speeds_ok: bool
+    wheel_force_n: float
+    wheel_speed_rad_s: float
+    axle_torque_nm: float
+    ring_speed_rad_s: float
+    mg2_speed_rad_s: float
+    engine_speed_rad_s: float
+    engine_torque_nm: float
+    mg1_speed_rad_s: float
+    mg1_torque_nm: float
+    mg2_torque_nm: float
+    carrier_torque_nm: float
+    sun_torque_nm: float
+    ring_torque_nm: float
+    ring_torque_delivered_nm: float
+    mg1_electric_power_w: float
+    mg1_loss_w: float
+    mg1_inverter_loss_w: float
+    mg2_electric_power_w: float
+    mg2_loss_w: float
+    mg2_inverter_loss_w: float
+    engine_inertia_torque_nm: float
+    mg1_inertia_torque_nm: float
+
+
+@jit
+def split_in(plant, state, ctx, mode, w_e, t_e, dt):
+    """Mechanics and electrics of one step for an engine choice, given the step's ``ctx``: a :class:`ThsSplit`
+    (``split_elec`` of ``split_mech`` with the battery limits of ``ctx``).
+
+    mode: OFF, FUELLED at (w_e, t_e), SPUN unfuelled at w_e (torque: the motoring torque).
+    Flags: ok_traction (MG2 torque and battery discharge within limits), overcharge (the engine charges
+    beyond the battery's charge limit), mg1_ok (MG1 torque within its envelope; MG1, MG2, pinion and
+    engine speeds within their limits).
+    """
+    m = split_mech(plant, state.engine_speed_rad_s, state.mg1_speed_rad_s, ctx, mode, w_e, t_e, dt)
+    return split_elec(plant, m, ctx.battery_discharge_max_w, ctx.battery_charge_max_w)
+
+
+@jit
+def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
+    """Gear set, rotor inertias, MG1 and MG2 for an engine choice, from the previous engine and MG1 speeds:
+    a :class:`ThsMech` (no battery limit applied yet)."""
+    pg = plant.pg
+    eng = plant.eng
+    mg1 = plant.mg1
+    mg2 = plant.mg2
+    limit = LIMIT_NONE
+    w_r = ctx.ring_speed_rad_s
+    w_m2 = ctx.mg2_speed_rad_s
     if mode == OFF:
         w_e = 0.0
         t_e = 0.0
@@ -258,8 +333,8 @@ def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
         t_e = engine_point(eng, w_e, 0.0)[1]  # motoring torque: fuel cut
     k = pg.k
     w_g = (1.0 + k) * w_e - k * w_r
-    t_je = _inertia_torque(eng.inertia_kgm2, w_e, state.engine_speed_rad_s, dt)
-    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, state.mg1_speed_rad_s, dt)
+    t_je = _inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
+    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
     t_c = t_e - t_je
     t_s = -t_c / (1.0 + k)
     t_g = t_jg + t_s
@@ -268,24 +343,51 @@ def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
         t_r_del = t_r * pg.planetary_efficiency
     else:
         t_r_del = t_r / pg.planetary_efficiency
-    # required ring torque for the axle
-    t_ring_req = gear_input_torque(t_axle, pg.ring_ratio, pg.final_drive_efficiency)
-    x = t_ring_req - t_r_del
+    # MG2 closes the ring torque the axle needs
+    x = ctx.ring_torque_required_nm - t_r_del
     t_m2 = gear_input_torque(x, pg.mg2_ratio, pg.mg2_reduction_efficiency)
-    t2max = motor_tmax(mg2, w_m2)
+    t2max = ctx.mg2_torque_max_nm
     ok_traction = t_m2 <= t2max + 1e-9
     if t_m2 > t2max:
         t_m2 = t2max
         limit = LIMIT_MG2_TORQUE
     # regenerative limit: torque envelope and low-speed fade
     if t_m2 < 0.0:
-        tmin = -t2max * regen_fade(0.5 * (v0 + v1), aux.regen_fade_speed_mps)
+        tmin = ctx.mg2_torque_min_nm
         if t_m2 < tmin:
             t_m2 = tmin
             limit = LIMIT_REGEN
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-    p_dis_max, p_chg_max = battery_limits_w(plant.bat, soc)
+    t1max = motor_tmax(mg1, w_g)
+    # MG1 must react the engine torque and accelerate its own rotor within its envelope;
+    # MG1, pinion (both directions) and engine speeds within their limits
+    speeds_ok = (abs(w_g) <= mg1.max_speed_rad_s + 1e-6
+                 and abs((w_r - w_e) * pg.zr_over_zp) <= pg.max_pinion_speed_rad_s + 1e-6
+                 and w_e <= eng.max_speed_rad_s + 1e-6 and abs(w_m2) <= mg2.max_speed_rad_s + 1e-6)
+    mg1_ok = abs(t_g) <= t1max + 1e-9 and speeds_ok
+    return ThsMech(ok_traction, limit, mg1_ok, speeds_ok, ctx.wheel_force_n, ctx.wheel_speed_rad_s,
+                   ctx.axle_torque_nm, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del, p_g, l_g, li_g,
+                   p_m, l_m, li_m, t_je, t_jg)
+
+
+@jit_inline
+def split_elec(plant, m, p_dis_max, p_chg_max):
+    """The battery side of a split ``m`` (``split_mech``) within the battery's power limits: regeneration cut
+    to the charge limit, the charge and discharge flags, the torques delivered: a :class:`ThsSplit`."""
+    pg = plant.pg
+    mg2 = plant.mg2
+    aux = plant.aux
+    limit = m.limit
+    ok_traction = m.ok_traction
+    t_m2 = m.mg2_torque_nm
+    w_m2 = m.mg2_speed_rad_s
+    w_r = m.ring_speed_rad_s
+    p_g = m.mg1_electric_power_w
+    p_m = m.mg2_electric_power_w
+    l_m = m.mg2_loss_w
+    li_m = m.mg2_inverter_loss_w
+    t_axle = m.axle_torque_nm
     p_b = p_g + p_m + aux.accessory_power_w
     overcharge = False
     if p_b < -p_chg_max:
@@ -302,14 +404,9 @@ def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
         limit = LIMIT_BATTERY_DISCHARGE
-    t1max = motor_tmax(mg1, w_g)
-    # MG1 must react the engine torque and accelerate its own rotor within its envelope;
-    # MG1, pinion (both directions) and engine speeds within their limits
-    speeds_ok = (abs(w_g) <= mg1.max_speed_rad_s + 1e-6
-                 and abs((w_r - w_e) * pg.zr_over_zp) <= pg.max_pinion_speed_rad_s + 1e-6
-                 and w_e <= eng.max_speed_rad_s + 1e-6 and abs(w_m2) <= mg2.max_speed_rad_s + 1e-6)
-    mg1_ok = abs(t_g) <= t1max + 1e-9 and speeds_ok
+    mg1_ok = m.mg1_ok
     # delivered torques and losses
+    t_r_del = m.ring_torque_delivered_nm
     x_del = gear_output_torque(t_m2, pg.mg2_ratio, pg.mg2_reduction_efficiency)
     t_ring = t_r_del + x_del
     t_axle_pt = gear_output_torque(t_ring, pg.ring_ratio, pg.final_drive_efficiency)
@@ -318,11 +415,26 @@ def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
             limit = LIMIT_WHEEL_TORQUE
         ok_traction = False
     if not mg1_ok:
-        limit = LIMIT_MG1_TORQUE if speeds_ok else LIMIT_SPEED
+        limit = LIMIT_MG1_TORQUE if m.speeds_ok else LIMIT_SPEED
     feasible = ok_traction and mg1_ok and not overcharge
-    return ThsSplit(feasible, ok_traction, overcharge, mg1_ok, limit, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g,
-                    t_g, t_m2, t_c, t_s, t_r, t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b,
-                    t_je, t_jg)
+    return ThsSplit(feasible, ok_traction, overcharge, mg1_ok, limit, m.wheel_force_n, m.wheel_speed_rad_s, t_axle,
+                    w_r, w_m2, m.engine_speed_rad_s, m.engine_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm, t_m2,
+                    m.carrier_torque_nm, m.sun_torque_nm, m.ring_torque_nm, t_r_del, x_del, t_ring, t_axle_pt, p_g,
+                    m.mg1_loss_w, m.mg1_inverter_loss_w, p_m, l_m, li_m, p_b, m.engine_inertia_torque_nm,
+                    m.mg1_inertia_torque_nm)
+
+
+@jit_inline
+def step_fuel_kg_s(plant, state, mode, w_e, t_e, dt):
+    """Fuel rate over a step: the map at (w_e, t_e) (0 at or below motoring), the warm-up friction fuel and,
+    on a start (fuelled after a step not fuelled), the start fuel spread over the step. [kg/s]"""
+    fuel = 0.0
+    if mode == FUELLED:
+        fuel = engine_point(plant.eng, w_e, t_e)[2]
+        fuel += cold_extra_fuel_kg_s(plant.th, plant.eng, plant.aux.friction_fuel_kg_s, state.coolant_temp_c, w_e)
+        if state.engine_mode != FUELLED:
+            fuel += plant.aux.engine_start_fuel_kg / dt
+    return fuel
 
 
 @jit_inline
@@ -332,12 +444,7 @@ def plant_finish(plant, state, mode, sp, dt):
     eng = plant.eng
     w_e = sp.engine_speed_rad_s
     t_e = sp.engine_torque_nm
-    fuel = 0.0
-    if mode == FUELLED:
-        fuel = engine_point(eng, w_e, t_e)[2]
-        fuel += cold_extra_fuel_kg_s(plant.th, eng, plant.aux.friction_fuel_kg_s, state.coolant_temp_c, w_e)
-        if state.engine_mode != FUELLED:
-            fuel += plant.aux.engine_start_fuel_kg / dt
+    fuel = step_fuel_kg_s(plant, state, mode, w_e, t_e, dt)
     t_state = state.time_in_engine_state_s
     if (mode != OFF) != (state.engine_mode != OFF):
         t_state = 0.0

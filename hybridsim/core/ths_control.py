@@ -27,6 +27,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS
+from .electric import battery_state, battery_step
 from .ths import (
     FUELLED,
     OFF,
@@ -41,6 +42,9 @@ from .ths import (
     record_initial,
     split,
     split_at_power,
+    split_in,
+    step_context,
+    step_fuel_kg_s,
     torque_for_power,
 )
 
@@ -181,27 +185,40 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     return ThsDecision(mode, w_e, t_e), v1, res
 
 
-@jit
-def ecms_cost(plant, ctl, state, mode, w_e, t_e, v0, v1, dt, gr, s):
-    """(feasible, P_fuel + s·P_batt,chem [W], split) of one ECMS candidate."""
-    sp = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+@jit_inline
+def ecms_cost(plant, state, ctx, mode, w_e, t_e, dt, s):
+    """(feasible, P_fuel + s·P_batt,chem [W], split) of one ECMS candidate, on the plant's own fuel and battery
+    functions (``step_fuel_kg_s``, ``battery_step``)."""
+    sp = split_in(plant, state, ctx, mode, w_e, t_e, dt)
     if not sp.feasible:
         return False, 0.0, sp
-    res = plant_finish(plant, state, mode, sp, dt)
-    return True, res.fuel_power_w + s * res.battery_chemical_power_w, sp
+    fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
+    p_chem = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[2]
+    return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
+
+
+@jit
+def ecms_equivalence(plant, ctl, soc, v):
+    """Adaptive equivalence factor s = s₀ + K_p·(SOC_ref − SOC), SOC_ref = SOC_target − share·½·m_eff·v²/E_batt:
+    the reference SOC is lowered by the share of the car's kinetic energy that braking will bring back, so
+    the run ends (at rest) near SOC_target instead of above it. [-]"""
+    e_batt = plant.bat.capacity_as * battery_state(plant.bat, ctl.soc_target)[0]
+    soc_ref = ctl.soc_target - ctl.ecms_kinetic_share * 0.5 * plant.ch.mass_eff_kg * v * v / e_batt
+    return ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (soc_ref - soc)
 
 
 @jit
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
-    s = ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (ctl.soc_target - state.soc)
-    w_r = 0.5 * (v0 + v1) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
-    ok, best, best_sp = ecms_cost(plant, ctl, state, OFF, 0.0, 0.0, v0, v1, dt, gr, s)
+    s = ecms_equivalence(plant, ctl, state.soc, v0)
+    ctx = step_context(plant, state.soc, v0, v1, dt, gr)
+    w_r = ctx.ring_speed_rad_s
+    ok, best, best_sp = ecms_cost(plant, state, ctx, OFF, 0.0, 0.0, dt, s)
     best_mode = OFF
     best_w = 0.0
     best_t = 0.0
     w_spin = clamp_engine_speed(plant, ctl.spin_speed_rad_s, w_r)
-    ok2, c, sp = ecms_cost(plant, ctl, state, SPUN, w_spin, 0.0, v0, v1, dt, gr, s)
+    ok2, c, sp = ecms_cost(plant, state, ctx, SPUN, w_spin, 0.0, dt, s)
     if ok2 and (not ok or c < best):
         ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, SPUN, w_spin, 0.0
     n = ctl.ecms_power_points
@@ -210,7 +227,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p, w_r)
         t = torque_for_power(plant, p, w, w_r)
-        ok2, c, sp = ecms_cost(plant, ctl, state, FUELLED, w, t, v0, v1, dt, gr, s)
+        ok2, c, sp = ecms_cost(plant, state, ctx, FUELLED, w, t, dt, s)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, FUELLED, w, t
     if not ok:

@@ -1,5 +1,6 @@
 """One runner per architecture: ``run(vehicle, cycle, *, cold_start, ambient_temp_c, soc_init, soc_balance)``
-returns (kernel output NamedTuple, Dataset attributes). :func:`hybridsim.simulate` dispatches here by
+(plus ``strategy`` for the architectures with more than one, ``STRATEGIES``) returns (kernel output
+NamedTuple, Dataset attributes). :func:`hybridsim.simulate` dispatches here by
 ``vehicle.architecture``; each runner prepares its kernel's arguments (``core/<name>.py``).
 """
 
@@ -12,4 +13,12 @@ RUNNERS = {
     "p2": p2.run,
     # --- battery-electric ---
     "bev": bev.run,
+}
+
+# energy-management strategies each architecture offers (``[controller] strategy``, ``simulate(strategy=)``)
+STRATEGIES = {
+    "conventional": ("rule_based",),
+    "ths": ("rule_based", "ecms", "dp"),
+    "p2": ("rule_based",),
+    "bev": ("rule_based",),
 }

@@ -64,13 +64,18 @@ def _run_ths_once(args, soc0: float, cycle: Cycle, strategy: int = 0):
     return out
 
 
-def _run_ths(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: float, soc_init, soc_balance_on):
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_control RULE_BASED, ECMS
+
+
+def _run_ths(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: float, soc_init, soc_balance_on,
+             strategy: str = "rule_based"):
     args = _ths_args(vehicle, cold_start, ambient_c)
     b = vehicle.battery
     start = vehicle.controller.soc_target if soc_init is None else soc_init
+    code = STRATEGY_CODES[strategy]
 
     def run(s):
-        out = _run_ths_once(args, s, cycle)
+        out = _run_ths_once(args, s, cycle, code)
         fuel, eb = energies(out, cycle)
         return out, fuel, eb
 
@@ -82,10 +87,17 @@ def _run_ths(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: flo
                  "soc_balance_method": method}
 
 
-def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool):
-    """Run the THS-II kernel (charge-balanced unless ``soc_balance`` is False); returns (output, attrs)."""
-    out, extra = _run_ths(vehicle, cycle, cold_start=cold_start, ambient_c=ambient_temp_c, soc_init=soc_init,
-                          soc_balance_on=soc_balance)
+def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
+        strategy: str = "rule_based", dp_options: dict | None = None):
+    """Run the THS-II kernel with the decisions of ``strategy`` (charge-balanced unless ``soc_balance`` is
+    False; ``"dp"``: the dynamic-programming optimum, charge-sustaining by construction); returns (output, attrs)."""
+    if strategy == "dp":
+        from .ths_dp import run_dp
+
+        out, extra = run_dp(vehicle, cycle, soc_init=soc_init, **(dp_options or {}))
+    else:
+        out, extra = _run_ths(vehicle, cycle, cold_start=cold_start, ambient_c=ambient_temp_c, soc_init=soc_init,
+                              soc_balance_on=soc_balance, strategy=strategy)
     attrs = common_attrs(vehicle, cycle)
     ch = _ths_chassis(vehicle)
     for f in ch._fields:

@@ -1,0 +1,193 @@
+"""Dynamic programming for the THS-II plant: the least fuel over a whole cycle (issue 14).
+
+Problem (Bellman 1957; for hybrids Lin, Peng, Grizzle & Kang, IEEE TCST 11(6), 2003; Sundström & Guzzella,
+"A generic dynamic programming Matlab function", IEEE CCA 2009, for the grid and the terminal penalty)::
+
+    minimise  Σ_k ṁ_fuel,k·Δt_k + φ(SOC_N),   φ(SOC) = λ_T·|SOC − SOC_0|
+
+over the decisions d_k ∈ {engine off, spun unfuelled at the spin speed, fuelled on the operating line at
+P_j = j/N·P_max, j = 1…N}, the trace followed exactly (v_{k−1} → v_k), the plant step of ``core/ths.py``
+deciding feasibility (every limit), fuel and the SOC at the end of the step. λ_T is far above any fuel value
+of stored energy, so the optimum ends at SOC_0 (to the grid's resolution). The engine warm: a cold start's
+coolant temperature would be a further state (``simulate`` refuses ``strategy="dp"`` with ``cold_start``).
+
+State of the DP: the SOC on a uniform grid (the cost-to-go J_k is interpolated linearly between grid points;
+beyond the grid a state is infeasible) × the engine mode of the previous step (OFF, FUELLED, SPUN: the start
+fuel of a start is part of the problem). The plant's other state, the engine and MG1 speeds of the previous
+step (their rotor inertia torques), the DP takes as: 0 after OFF; the spin speed of the previous step after
+SPUN (both exact); after FUELLED, the engine's own speed of this step (no engine speed change: exact for a
+steady engine; the inertia torque of a changing engine speed is left out of the backward pass only), or the
+least engine speed if this step stops it. The forward pass then runs the exact plant from the exact state,
+choosing each step the decision with the least fuel + J_{k+1}(SOC_{k+1}); where no decision is feasible (a
+trace the vehicle cannot follow) it falls back to the rules' best effort (``ths_control.fallback``).
+
+Memory: J is (steps + 1) × 3 × grid points float64, preallocated by the caller (1,800 × 3 × 201 ≈ 8.7 MB).
+Nothing here raises or allocates.
+"""
+
+from __future__ import annotations
+
+from . import jit, jit_inline
+from .electric import battery_limits_w, battery_step
+from .ths import (
+    FUELLED,
+    OFF,
+    SPUN,
+    ThsState,
+    clamp_engine_speed,
+    coolant_initial_c,
+    engine_speed_for_power,
+    initial_state,
+    plant_finish,
+    record,
+    record_initial,
+    split_elec,
+    split_in,
+    split_mech,
+    step_context,
+    step_fuel_kg_s,
+    torque_for_power,
+)
+from .ths_control import fallback
+
+INFEASIBLE_KG = 1e6  # cost of an infeasible step or a state off the grid (≫ any cycle's fuel)
+
+
+@jit
+def decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_t):
+    """Fill the candidate decisions of a step (ring speed w_r): 0 OFF, 1 SPUN, 2… FUELLED at P_j; returns their
+    number."""
+    dec_mode[0] = OFF
+    dec_w[0] = 0.0
+    dec_t[0] = 0.0
+    dec_mode[1] = SPUN
+    dec_w[1] = clamp_engine_speed(plant, ctl.spin_speed_rad_s, w_r)
+    dec_t[1] = 0.0
+    p_max = plant.aux.ool_power_max_w
+    for j in range(1, n_power + 1):
+        p = p_max * j / n_power
+        w = engine_speed_for_power(plant, p, w_r)
+        dec_mode[1 + j] = FUELLED
+        dec_w[1 + j] = w
+        dec_t[1 + j] = torque_for_power(plant, p, w, w_r)
+    return n_power + 2
+
+
+@jit_inline
+def cost_to_go(jk, soc0_grid, dsoc, soc):
+    """J at ``soc`` by linear interpolation on the uniform grid; INFEASIBLE_KG beyond it. [kg]"""
+    n = jk.shape[0]
+    u = (soc - soc0_grid) / dsoc
+    if u < -1e-9 or u > n - 1 + 1e-9:
+        return INFEASIBLE_KG
+    if u <= 0.0:
+        return jk[0]
+    if u >= n - 1:
+        return jk[n - 1]
+    i = int(u)
+    f = u - i
+    return jk[i] + f * (jk[i + 1] - jk[i])
+
+
+@jit
+def terminal(soc0_grid, dsoc, soc_target, penalty_kg, jn):
+    """φ(SOC) = λ_T·|SOC − SOC_0| on the grid. [kg]"""
+    for i in range(jn.shape[0]):
+        jn[i] = penalty_kg * abs(soc0_grid + i * dsoc - soc_target)
+
+
+@jit
+def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j,
+             dec_mode, dec_w, dec_t, prev_mode, prev_w, prev_t, lim_dis, lim_chg):
+    """Backward induction: fill J[k, d, i], the least fuel from sample k to the end with SOC grid point i after
+    decision d of the step that ended at sample k (its engine mode and speed are the plant's state); J[n−1] = φ.
+    ``dec_*``, ``prev_*`` (n_power + 2) and ``lim_*`` (grid points) are work arrays."""
+    n = time_s.shape[0]
+    ns = j.shape[2]
+    r = plant.ch.wheel_radius_m
+    ir = plant.pg.ring_ratio
+    k = plant.pg.k
+    bat = plant.bat
+    temp = coolant_initial_c(plant.th)
+    for i in range(ns):
+        lim_dis[i], lim_chg[i] = battery_limits_w(bat, soc0_grid + i * dsoc)
+    for layer in range(j.shape[1]):
+        terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
+    for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
+        dt = time_s[kk] - time_s[kk - 1]
+        v0 = speed_mps[kk - 1]
+        v1 = speed_mps[kk]
+        w_r = 0.5 * (v0 + v1) / r * ir
+        nd = decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_t)
+        w_r_prev = 0.0
+        if kk >= 2:
+            w_r_prev = 0.5 * (speed_mps[kk - 2] + v0) / r * ir
+            n_prev = decisions(plant, ctl, n_power, w_r_prev, prev_mode, prev_w, prev_t)
+        else:
+            n_prev = 1  # the run starts with the engine off and at rest: decision 0 (OFF)
+            prev_mode[0] = OFF
+            prev_w[0] = 0.0
+        ctx = step_context(plant, soc_target, v0, v1, dt, grade[kk])  # its battery limits are not used
+        jk = j[kk - 1]
+        for layer in range(j.shape[1]):
+            for i in range(ns):
+                jk[layer, i] = 1e300
+        for layer in range(n_prev):
+            w_prev = prev_w[layer] if prev_mode[layer] != OFF else 0.0
+            st = ThsState(soc_target, w_prev, (1.0 + k) * w_prev - k * w_r_prev, temp, prev_mode[layer], 0.0)
+            for d in range(nd):
+                mode = dec_mode[d]
+                m = split_mech(plant, st.engine_speed_rad_s, st.mg1_speed_rad_s, ctx, mode, dec_w[d], dec_t[d], dt)
+                fuel = step_fuel_kg_s(plant, st, mode, m.engine_speed_rad_s, m.engine_torque_nm, dt) * dt
+                jn = j[kk, d]
+                for i in range(ns):
+                    sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
+                    soc = soc0_grid + i * dsoc
+                    soc_next = battery_step(bat, soc, sp.battery_power_w, dt)[4]
+                    c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
+                    if not sp.feasible:
+                        c += INFEASIBLE_KG
+                    if c < jk[layer, i]:
+                        jk[layer, i] = c
+
+
+@jit
+def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade, j, dec_mode, dec_w, dec_t, out):
+    """Forward pass on the exact plant from SOC ``soc0``: each step the feasible decision with the least
+    fuel + J_{k+1}(SOC_{k+1}); fills ``out`` (``core.ths.ThsOut``). Returns the steps that fell back to the
+    rules' best effort."""
+    n = time_s.shape[0]
+    r = plant.ch.wheel_radius_m
+    state = initial_state(plant, soc0)
+    record_initial(out, state, speed_mps[0])
+    fallbacks = 0
+    for kk in range(1, n):
+        dt = time_s[kk] - time_s[kk - 1]
+        v0 = out.speed_mps[kk - 1]
+        v1 = speed_mps[kk]
+        ctx = step_context(plant, state.soc, v0, v1, dt, grade[kk])
+        nd = decisions(plant, ctl, n_power, 0.5 * (v0 + v1) / r * plant.pg.ring_ratio, dec_mode, dec_w, dec_t)
+        best = 1e300
+        best_d = -1
+        for d in range(nd):
+            mode = dec_mode[d]
+            sp = split_in(plant, state, ctx, mode, dec_w[d], dec_t[d], dt)
+            if not sp.feasible:
+                continue
+            fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt) * dt
+            soc_next = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[4]
+            c = fuel + cost_to_go(j[kk, d], soc0_grid, dsoc, soc_next)
+            if c < best:
+                best = c
+                best_d = d
+        if best_d >= 0:
+            mode = dec_mode[best_d]
+            sp = split_in(plant, state, ctx, mode, dec_w[best_d], dec_t[best_d], dt)
+        else:
+            dcs, v1, sp = fallback(plant, state, v0, v1, dt, grade[kk])
+            mode = dcs.engine_mode
+            fallbacks += 1
+        res = plant_finish(plant, state, mode, sp, dt)
+        record(out, kk, plant, res, v1, speed_mps[kk])
+        state = res.state
+    return fallbacks
