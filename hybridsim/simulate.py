@@ -91,7 +91,7 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     return out, attrs
 
 
-def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int = 20, soc_init: float | None = None,
+def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int = 12, soc_init: float | None = None,
             record: bool = True) -> xr.Dataset:
     """The least fuel any controller of ``vehicle`` could burn over ``cycle``: dynamic programming (``core/ths_dp.py``).
 

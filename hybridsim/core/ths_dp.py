@@ -12,17 +12,18 @@ of stored energy, so the optimum ends at SOC_0 (to the grid's resolution). The e
 coolant temperature would be a further state (``simulate`` refuses ``strategy="dp"`` with ``cold_start``).
 
 State of the DP: the SOC on a uniform grid (the cost-to-go J_k is interpolated linearly between grid points;
-beyond the grid a state is infeasible) × the engine mode of the previous step (OFF, FUELLED, SPUN: the start
-fuel of a start is part of the problem). The plant's other state, the engine and MG1 speeds of the previous
-step (their rotor inertia torques), the DP takes as: 0 after OFF; the spin speed of the previous step after
-SPUN (both exact); after FUELLED, the engine's own speed of this step (no engine speed change: exact for a
-steady engine; the inertia torque of a changing engine speed is left out of the backward pass only), or the
-least engine speed if this step stops it. The forward pass then runs the exact plant from the exact state,
-choosing each step the decision with the least fuel + J_{k+1}(SOC_{k+1}); where no decision is feasible (a
-trace the vehicle cannot follow) it falls back to the rules' best effort (``ths_control.fallback``).
+beyond the grid a state is infeasible) × the decision taken in the previous step. The previous decision fixes
+the rest of the plant's state exactly (engine mode, so the start fuel; engine and MG1 speeds, so the rotor
+inertia torques: they depend on the trace, not on the SOC), so the backward pass runs the exact plant step
+of a warm engine that follows the trace. The step is split once per (previous decision, decision) into its
+battery-independent mechanics (``split_mech``) and, per SOC grid point, its battery side (``split_elec``,
+``battery_step``). The forward pass then runs the plant from the exact state, choosing each step the decision
+with the least fuel + J_{k+1}(SOC_{k+1}); where no decision is feasible (a trace the vehicle cannot follow) it
+falls back to the rules' best effort (``ths_control.fallback``).
 
-Memory: J is (steps + 1) × 3 × grid points float64, preallocated by the caller (1,800 × 3 × 201 ≈ 8.7 MB).
-Nothing here raises or allocates.
+Work: steps × (N + 2)² × grid points battery-side evaluations. Memory: J is steps × (N + 2) × grid points
+float64, preallocated by the caller (WLTC, N = 12, 201 points: 1,801 × 14 × 201 × 8 B ≈ 41 MB). Nothing here
+raises or allocates.
 """
 
 from __future__ import annotations

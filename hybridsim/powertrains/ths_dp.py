@@ -9,7 +9,7 @@ from ..vehicle import Vehicle
 from .ths import _ths_args
 
 DEFAULT_SOC_POINTS = 201
-DEFAULT_POWER_POINTS = 20
+DEFAULT_POWER_POINTS = 12
 
 
 def soc_grid_array(vehicle: Vehicle, soc_grid) -> np.ndarray:
