@@ -315,7 +315,7 @@ def split_in(plant, state, ctx, mode, w_e, t_e, dt):
     return split_elec(plant, m, ctx.battery_discharge_max_w, ctx.battery_charge_max_w)
 
 
-@jit
+@jit_inline
 def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
     """Gear set, rotor inertias, MG1 and MG2 for an engine choice, from the previous engine and MG1 speeds:
     a :class:`ThsMech` (no battery limit applied yet)."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from .ths import _ths_args
+from .ths import _run_ths_once, _ths_args
 
 DEFAULT_SOC_POINTS = 201
 DEFAULT_POWER_POINTS = 12
@@ -70,11 +70,24 @@ def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power
     return out, j, grid, int(fallbacks)
 
 
+def drivable(vehicle: Vehicle, cycle: Cycle, soc0: float) -> tuple[Cycle, bool]:
+    """The trace the DP follows: the cycle if the rule-based controller follows it from ``soc0``, else the speed
+    it achieved (a trace the vehicle cannot follow has no optimum: every decision at a missed step is
+    infeasible). Returns (cycle, whether it is the original)."""
+    ref = _run_ths_once(_ths_args(vehicle, False, 23.0), soc0, cycle, 0)
+    if not np.any(ref.trace_miss_mps > 1e-6):
+        return cycle, True
+    return Cycle(name=cycle.name, time_s=cycle.time_s, speed_mps=np.array(ref.speed_mps), grade=cycle.grade), False
+
+
 def run_dp(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power_points: int = DEFAULT_POWER_POINTS):
-    """(kernel output, attrs) of the DP optimum. The fuel at zero net battery energy is the forward pass's fuel
-    corrected by the DP's own marginal fuel value of SOC (dJ₀/dSOC at SOC_0) for the small end-SOC residual."""
-    out, j, grid, fallbacks = solve(vehicle, cycle, soc_init=soc_init, soc_grid=soc_grid,
-                                    power_points=power_points)
+    """(kernel output, attrs) of the DP optimum over the trace the vehicle can follow (``drivable``). The fuel
+    at zero net battery energy is the forward pass's fuel corrected by the DP's own marginal fuel value of SOC
+    (dJ₀/dSOC at SOC_0) for the small end-SOC residual."""
+    soc0 = vehicle.controller.soc_target if soc_init is None else float(soc_init)
+    follow, original = drivable(vehicle, cycle, soc0)
+    out, j, grid, fallbacks = solve(vehicle, follow, soc_init=soc0, soc_grid=soc_grid, power_points=power_points)
+    out.trace_miss_mps[:] = cycle.speed_mps - out.speed_mps
     dt = np.diff(cycle.time_s)
     fuel = float(np.sum(out.fuel_kg_s[1:] * dt))
     eb = float(np.sum(out.battery_chemical_power_w[1:] * dt))
@@ -87,4 +100,5 @@ def run_dp(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, powe
     return out, {"soc_balance_fuel_kg": fuel_bal, "soc_balance_residual": eb / max(fuel * lhv, 1.0),
                  "soc_balance_runs": 1, "soc_balance_method": "dp_terminal_soc", "dp_soc_points": int(grid.size),
                  "dp_power_points": int(power_points), "dp_fuel_kg": fuel, "dp_cost_to_go_kg": float(
-                     np.interp(soc0, grid, j0)), "dp_marginal_fuel_kg_per_soc": lam, "dp_fallback_steps": fallbacks}
+                     np.interp(soc0, grid, j0)), "dp_marginal_fuel_kg_per_soc": lam, "dp_fallback_steps": fallbacks,
+                 "dp_trace": "cycle" if original else "speed achieved by the rule-based controller"}
