@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((REPO / "examples").glob("[0-9][0-9]_*.py"))
 
 
-def test_there_are_five_examples():
-    assert [p.name[:2] for p in EXAMPLES] == ["01", "02", "03", "04", "05"]
+def test_there_are_six_examples():
+    assert [p.name[:2] for p in EXAMPLES] == ["01", "02", "03", "04", "05", "06"]
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
