@@ -222,7 +222,9 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
     compiled call (``core/summary.run_sums``)."""
     from .core.summary import run_sums
 
-    f64 = np.ascontiguousarray
+    def f64(x, dtype):  # C-contiguous and writeable, so that run_sums compiles once (read-only is another type)
+        return np.require(x, dtype, ["C", "W"])
+
     flows = [n for n in data if n in VARIABLES and VARIABLES[n].role]
     rows = flows + [n for n in ("fuel_rate", "battery_power") if n in data]
     sums = np.empty(len(rows))
@@ -230,7 +232,7 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
     dist_m, dist_cycle_m, wheel_j, miss_max, miss_steps = run_sums(
         f64(t, dtype=np.float64), f64(data["speed"], dtype=np.float64), f64(data["speed_cycle"], dtype=np.float64),
         f64(data["grade"], dtype=np.float64), f64(data["trace_miss"], dtype=np.float64),
-        tuple(f64(data[n], dtype=np.float64) for n in rows), ch, sums)
+        np.stack([np.asarray(data[n], dtype=np.float64) for n in rows]), ch, sums)
     totals = dict(zip(rows, sums.tolist(), strict=True))
     dist_km = dist_m / 1e3
     fuel_kg = totals.get("fuel_rate", 0.0)

@@ -20,10 +20,11 @@ def run_sums(time_s, speed, speed_cycle, grade, trace_miss, flows, ch, energies_
     skipped); return (distance [m], cycle distance [m], wheel work [J], largest trace miss [m/s], samples
     missed by more than 1 mm/s).
 
-    ``flows`` is a tuple of float64 arrays on ``time_s``; ``ch`` the kernel chassis (``ChassisK``).
+    ``flows`` is a 2-D float64 array, one row per flow on ``time_s`` (an array, not a tuple: a tuple's length
+    is part of the compiled signature, one compile per architecture); ``ch`` the kernel chassis (``ChassisK``).
     """
     n = time_s.shape[0]
-    for r in range(len(flows)):
+    for r in range(flows.shape[0]):
         x = flows[r]
         acc = 0.0
         for k in range(1, n):
