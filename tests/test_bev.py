@@ -141,7 +141,16 @@ def test_kernel_matches_reference(vname, cname, soc0):
     out = _run(v, cyc, soc0)
     ref = run_reference(v, cyc, soc0)
     for k in OUTPUTS:
-        assert_allclose(getattr(out, k), ref[k], rtol=1e-9, atol=1e-6, err_msg=k)
+        assert_allclose(getattr(out, k), ref[k], rtol=1e-9, atol=SPLIT_ATOL.get(k, 1e-6), err_msg=k)
+
+
+# The axle split is the minimum of the total DC power over the front torque, found by golden section to a
+# final bracket of ~1e-5 N·m; where the optimum is interior (a machine in the ramp of its constant loss,
+# below T_C) the last comparison of two nearly equal costs can go either way by one rounding, so each
+# machine's share is equal to that bracket only. Totals (battery power, SOC, speed) stay at 1e-9.
+SPLIT_ATOL = {f"{axle}_motor_{q}": tol for axle in ("front", "rear")
+              for q, tol in (("torque_nm", 1e-4), ("electric_power_w", 0.05), ("loss_w", 0.01))}
+SPLIT_ATOL["inverter_loss_w"] = 0.01
 
 
 # --- energy balance and limits --------------------------------------------------------------------------
