@@ -449,7 +449,7 @@ def _claim(v, quantity, procedure):
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "Simulated 21.2 kWh/100 km at the wall (18.9 DC, range 440 km) vs the claimed 26.0 (-19 %). The same model "
     "is near the EPA raw lab figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated "
-    "18.8 / 19.2 at the EPA test weight and target road load, tests/test_validation.py), so the gap "
+    "18.8 / 19.2 at the EPA test weight and target road load, tests/test_validation.py), so the gap"
     " is in the WLTP test conditions we do not have (EU road load of the worst-case "
     "interpolation vehicle, battery conditioning, charger losses above 10 %), not tuned away."))
 def test_validation_turbo_wltp(turbo):
