@@ -76,3 +76,44 @@ def test_every_case_has_its_claim_and_every_outside_entry_a_case():
     for vid, quantity in CASES:
         assert any(c.procedure == "epa" and c.quantity == quantity for c in hs.load_vehicle(vid).claims), quantity
     assert set(OUTSIDE) <= set(CASES)
+
+
+# --- docs/validation.md is generated and up to date ----------------------------------------------------------
+
+def _make_validation():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "make_validation.py"
+    spec = importlib.util.spec_from_file_location("make_validation", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_validation_table_rows_and_before_column(tmp_path):
+    mv = _make_validation()
+    # a subset: the rows are the claims, the "before" column comes from a saved run
+    from hybridsim.verify import verify, write_csv
+
+    rows = verify(["ralink"])
+    base = tmp_path / "before.csv"
+    write_csv(rows, base)
+    text = mv.markdown(rows, mv.read_results(base), "a test run")
+    body = [ln for ln in text.splitlines() if ln.startswith("| ralink")]
+    assert len(body) == len(hs.load_vehicle("ralink").claims) == 2
+    nedc = next(ln for ln in body if "| nedc |" in ln)
+    cells = [c.strip() for c in nedc.strip("|").split("|")]
+    assert cells[5] == cells[7] and cells[6] == cells[8]  # before = now for the same run
+    assert mv._same_row(nedc, nedc.replace(cells[7], f"{float(cells[7]) + 0.01:.2f}"))  # last digit
+    assert not mv._same_row(nedc, nedc.replace(cells[7], f"{float(cells[7]) * 1.1:.2f}"))
+
+
+@pytest.mark.validation
+def test_committed_validation_table_is_up_to_date():
+    """docs/validation.md is what ``python docs/make_validation.py`` writes now (all vehicles, ≈ 10–15 s)."""
+    mv = _make_validation()
+    rows, text = mv.build()
+    bad = mv.check(text)
+    assert not bad, "docs/validation.md is out of date; run python docs/make_validation.py:\n" + "\n".join(bad)
+    print(f"\n{len(rows)} comparisons, docs/validation.md up to date")
