@@ -117,3 +117,19 @@ def test_committed_validation_table_is_up_to_date():
     bad = mv.check(text)
     assert not bad, "docs/validation.md is out of date; run python docs/make_validation.py:\n" + "\n".join(bad)
     print(f"\n{len(rows)} comparisons, docs/validation.md up to date")
+
+
+def test_prius_p610_gearing_in_the_run():
+    """The P610 trap: MG2 speed / ring speed = 65/17 = 3.8235 (MG2 53/17 and the ring 53/65 onto one counter gear),
+    ring → axle 2.834, so MG2 → axle 10.84 as published; the published 3.118 is MG2 → counter gear only."""
+    v = hs.load_vehicle("prius_2016")
+    ds = hs.simulate(v, hs.load_cycle("udds"))
+    w = ds["speed"].values / v.chassis.wheel_radius_m
+    wheel = 0.5 * (w[1:] + w[:-1])  # sample k of a flow variable is the mean over (t[k-1], t[k])
+    ring, mg2 = ds["ring_speed"].values[1:], ds["mg2_speed"].values[1:]
+    moving = wheel > 1.0
+    assert mg2[moving] / ring[moving] == pytest.approx(65 / 17, rel=1e-5)  # the file gives 3.8235
+    assert ring[moving] / wheel[moving] == pytest.approx(53 / 65 * 73 / 21, rel=2e-4)
+    assert mg2[moving] / wheel[moving] == pytest.approx(10.838, rel=1e-4)
+    # Willis with the 78/30 split: ω_MG1 = 3.6·ω_e − 2.6·ω_ring
+    assert ds["mg1_speed"].values[1:] == pytest.approx(3.6 * ds["engine_speed"].values[1:] - 2.6 * ring, abs=1e-6)
