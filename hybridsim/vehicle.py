@@ -1,7 +1,10 @@
 """Vehicles as data: TOML files → validated, immutable :class:`Vehicle` objects.
 
 A vehicle file has the top-level tables ``[vehicle]`` (name, architecture, notes), ``[chassis]``,
-``[engine]``, ``[transmission]``, ``[controller]``, ``[accessories]`` and ``[[claims]]``; every key
+``[engine]``, ``[transmission]``, ``[controller]``, ``[accessories]``, ``[[claims]]`` and, where a test
+procedure's own mass and road load are known, ``[test_conditions.<procedure>]``
+(:class:`~hybridsim.components.chassis.ProcedureRoadLoad`: e.g. the EPA ETW with its target coefficients,
+used unchanged by that procedure); every key
 carries its unit (``mass_kg``, ``peak_power_kw``) and every value its provenance in a comment. Map
 files may sit beside the TOML and are named by a path relative to it. Any bad value raises ONE
 ``ValueError`` naming the file, the key, the value and the allowed range.
