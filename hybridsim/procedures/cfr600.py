@@ -152,7 +152,8 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
     hwfet_cycle = load_cycle("hwfet")
     etw = equivalent_test_weight_kg(vehicle.chassis.mass_kg)
     test, info = procedure_test_vehicle(vehicle, "epa", etw)
-    out = {"procedure": "EPA FTP-75 + HWFET (40 CFR 600); headline = label (derived 5-cycle), raw = *_unadjusted",
+    out = {"procedure": ("EPA FTP-75, hot UDDS, HWFET, US06 (40 CFR 600); headline = label (derived 5-cycle from "
+                        "FTP-75 and HWFET), raw = *_unadjusted"),
            "vehicle": vehicle.id, **info}
     if is_electric(vehicle):
         from . import bev
