@@ -170,7 +170,6 @@ class ThsSplit(NamedTuple):
     mg2_torque_nm: float
     carrier_torque_nm: float
     sun_torque_nm: float
-    ring_torque_nm: float  # from the gear set, before its mesh loss
     ring_torque_delivered_nm: float  # from the gear set, after its mesh loss
     mg2_ring_torque_nm: float  # MG2's torque on the ring shaft, after its reduction
     ring_total_torque_nm: float
@@ -263,6 +262,34 @@ def step_context(plant, soc, v0, v1, dt, grade):
 
 
 @jit
+def _planetary_torques(k, eta, t_c, w_c, w_r):
+    """(sun, ring) torques of the power-split gear set for the carrier torque ``t_c``, losses on the mesh
+    power in the carrier frame.
+
+    Statics of the gear set (massless planets): T_c + T_s = T_r (torques applied at carrier and sun, torque
+    delivered at the ring). The meshes see only the power that flows relative to the carrier,
+    P_mesh = T_s·(ω_s − ω_c) = T_s·k·(ω_c − ω_r) (Willis), and lose the share 1 − η of it:
+    T_r = −k·e·T_s with e = η when P_mesh ≥ 0 (the sun drives the ring relative to the carrier) and 1/η when
+    the ring drives the sun. Hence T_s = −T_c/(1 + k·e), T_r = T_c·k·e/(1 + k·e); the loss
+    T_c·ω_c + T_s·ω_s − T_r·ω_r = (1 − e)·P_mesh ≥ 0, and it vanishes when the gear set turns as one block
+    (ω_c = ω_r). Müller et al., "Efficiency of planetary gear trains" / Pennestrì & Freudenstein (1993),
+    J. Mech. Des. 115: the carrier-frame ("latent power") method. [N·m]
+    """
+    t_s0 = -t_c / (1.0 + k)
+    e = eta if t_s0 * k * (w_c - w_r) >= 0.0 else 1.0 / eta
+    t_s = -t_c / (1.0 + k * e)
+    return t_s, t_c * k * e / (1.0 + k * e)
+
+
+@jit
+def _planetary_ring_torque_from_sun(k, eta, t_s, w_c, w_r):
+    """Ring torque delivered when the sun torque ``t_s`` is imposed (the carrier reacts), losses on the
+    carrier-frame mesh power as in ``_planetary_torques``: T_r = −k·e·T_s. [N·m]"""
+    e = eta if t_s * k * (w_c - w_r) >= 0.0 else 1.0 / eta
+    return -k * e * t_s
+
+
+@jit
 def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
     """Mechanics and electrics of one step for an engine choice: a :class:`ThsSplit` (``split_in`` after
     ``step_context``)."""
@@ -289,7 +316,6 @@ class ThsMech(NamedTuple):
     mg2_torque_nm: float
     carrier_torque_nm: float
     sun_torque_nm: float
-    ring_torque_nm: float
     ring_torque_delivered_nm: float
     mg1_electric_power_w: float
     mg1_loss_w: float
@@ -335,14 +361,17 @@ def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
     w_g = (1.0 + k) * w_e - k * w_r
     t_je = _inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
     t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
-    t_c = t_e - t_je
-    t_s = -t_c / (1.0 + k)
-    t_g = t_jg + t_s
-    t_r = t_c * k / (1.0 + k)
-    if t_r * w_r >= 0.0:
-        t_r_del = t_r * pg.planetary_efficiency
+    if mode == OFF and w_e_prev == 0.0:
+        # engine at rest all step: MG1 is not energised (zero torque); the ring spins its rotor through the
+        # gear set and the stopped engine holds the carrier's reaction
+        t_g = 0.0
+        t_s = -t_jg
+        t_r_del = _planetary_ring_torque_from_sun(k, pg.planetary_efficiency, t_s, 0.0, w_r)
+        t_c = t_r_del - t_s
     else:
-        t_r_del = t_r / pg.planetary_efficiency
+        t_c = t_e - t_je
+        t_s, t_r_del = _planetary_torques(k, pg.planetary_efficiency, t_c, w_e, w_r)
+        t_g = t_jg + t_s
     # MG2 closes the ring torque the axle needs
     x = ctx.ring_torque_required_nm - t_r_del
     t_m2 = gear_input_torque(x, pg.mg2_ratio, pg.mg2_reduction_efficiency)
@@ -367,7 +396,7 @@ def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
                  and w_e <= eng.max_speed_rad_s + 1e-6 and abs(w_m2) <= mg2.max_speed_rad_s + 1e-6)
     mg1_ok = abs(t_g) <= t1max + 1e-9 and speeds_ok
     return ThsMech(ok_traction, limit, mg1_ok, speeds_ok, ctx.wheel_force_n, ctx.wheel_speed_rad_s,
-                   ctx.axle_torque_nm, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del, p_g, l_g, li_g,
+                   ctx.axle_torque_nm, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r_del, p_g, l_g, li_g,
                    p_m, l_m, li_m, t_je, t_jg)
 
 
@@ -419,7 +448,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
     feasible = ok_traction and mg1_ok and not overcharge
     return ThsSplit(feasible, ok_traction, overcharge, mg1_ok, limit, m.wheel_force_n, m.wheel_speed_rad_s, t_axle,
                     w_r, w_m2, m.engine_speed_rad_s, m.engine_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm, t_m2,
-                    m.carrier_torque_nm, m.sun_torque_nm, m.ring_torque_nm, t_r_del, x_del, t_ring, t_axle_pt, p_g,
+                    m.carrier_torque_nm, m.sun_torque_nm, t_r_del, x_del, t_ring, t_axle_pt, p_g,
                     m.mg1_loss_w, m.mg1_inverter_loss_w, p_m, l_m, li_m, p_b, m.engine_inertia_torque_nm,
                     m.mg1_inertia_torque_nm)
 
