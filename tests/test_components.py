@@ -372,7 +372,7 @@ def test_compiled_run_sums_agree_with_the_numpy_definitions():
     v[rng.random(n) < 0.1] = 0.0
     vc = v + np.abs(rng.normal(0.0, 0.3, n))
     grade = rng.normal(0.0, 0.04, n)
-    flows = tuple(rng.normal(0.0, 1e4, n) for _ in range(5))
+    flows = rng.normal(0.0, 1e4, (5, n))  # one row per flow (an array: one compiled signature for any count)
     ch = ChassisK(1500.0, 1540.0, 0.31, 150.0, 2.0, 0.45)
     sums = np.empty(len(flows))
     dist, dist_c, wheel, miss_max, steps = run_sums(t, v, vc, grade, vc - v, flows, ch, sums)
