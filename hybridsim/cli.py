@@ -163,6 +163,12 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
         ("trace miss max", f"{summary['trace_miss_max_kmh']:.2f} km/h"),
         ("trace miss steps", str(summary["trace_miss_steps"])),
     ]
+    if "j2951_iwr_pct" in summary:  # SAE J2951 drive quality, achieved vs scheduled trace
+        er, dr, eer = (summary[f"j2951_{k}_pct"] for k in ("er", "dr", "eer"))
+        rows += [("drive quality (SAE J2951) ER / DR / EER", f"{er:+.2f} / {dr:+.2f} / {eer:+.2f} %"),
+                 ("drive quality (SAE J2951) ASCR / IWR",
+                  f"{summary['j2951_ascr_pct']:+.2f} / {summary['j2951_iwr_pct']:+.2f} %"),
+                 ("drive quality (SAE J2951) RMSSE", f"{summary['j2951_rmsse_kmh']:.2f} km/h")]
     head = _table(("quantity", "value"), rows)
 
     energy = summary["energy_kwh"]
@@ -193,6 +199,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(f"\nwarning: the vehicle fell behind the trace by up to {summary['trace_miss_max_kmh']:.1f} km/h "
               f"({summary['trace_miss_steps']} samples; distance {summary['distance_error_pct']:+.1f} %): the "
               "figures are those of the speed it could drive, not of the cycle", file=sys.stderr)
+    _warn_drive_quality(summary)
     written = []
     if args.out:
         ds.to_netcdf(args.out)
@@ -203,6 +210,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         plot_run(ds, args.plot)
         written.append(args.plot)
     return _report_written(written)
+
+
+def _warn_drive_quality(result: dict) -> None:
+    """A warning on stderr for each SAE J2951 tolerance (WLTP's) the run violates (:mod:`hybridsim.drive_quality`)."""
+    from .drive_quality import check_all
+
+    for msg in check_all(result):
+        print(f"warning: drive quality: {msg}", file=sys.stderr)
 
 
 def _report_written(paths: list) -> int:
@@ -312,6 +327,7 @@ def _cmd_procedure(args: argparse.Namespace) -> int:
             kw[key] = getattr(args, opt)
     result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle), **kw)
     print(_result_text(result))
+    _warn_drive_quality(result)
     return 0
 
 

@@ -18,7 +18,9 @@ Difference: ``(simulated − claimed) / |claimed|`` in % for a single value; for
 allowed side and outside the distance to the violated bound, relative to that bound's magnitude. The
 claim's kind (:func:`claim_kind`): ``value``; ``value_min`` alone a lower bound; ``value_max`` alone an
 upper bound; both a range (a huge ``value_max`` is simply a wide range). The sign always says the
-direction: negative below the claim, positive above it. A procedure that is not available for a vehicle
+direction: negative below the claim, positive above it. A run outside the SAE J2951 drive-quality
+tolerances (:mod:`hybridsim.drive_quality`, WLTP's limits) is flagged in the row (``drive_quality``) and
+in the table's notes. A procedure that is not available for a vehicle
 (not implemented yet, or failing) gives a row with the reason instead of a number.
 """
 
@@ -29,6 +31,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .drive_quality import check_all
 from .vehicle import Claim, Vehicle, list_vehicles, load_vehicle
 
 #: The procedure a road-test claim is compared with (E: WLTP is the test cycle meant to be closest to
@@ -72,6 +75,7 @@ class ClaimCheck:
     source: str
     note: str = ""
     problem: str = ""  # why there is no simulated figure
+    drive_quality: str = ""  # SAE J2951 tolerances (WLTP's) the simulated run violates, "; "-joined
 
     @property
     def kind(self) -> str:
@@ -226,8 +230,11 @@ def check_claim(vehicle: Vehicle, claim: Claim, runner: _Runner | None = None) -
     compared = claim.procedure if claim.procedure in known else ROAD_PROXY
     sim, problem = math.nan, ""
     diff = math.nan
+    dq = ""
     try:
-        sim = _lookup(runner.run(vehicle, compared), claim.quantity)
+        result = runner.run(vehicle, compared)
+        dq = "; ".join(check_all(result))
+        sim = _lookup(result, claim.quantity)
         diff = difference_pct(sim, claim)
     except Exception as exc:  # noqa: BLE001 - reported in the row
         problem = _problem(exc)
@@ -235,7 +242,7 @@ def check_claim(vehicle: Vehicle, claim: Claim, runner: _Runner | None = None) -
         vehicle=vehicle.id, vehicle_name=vehicle.name, quantity=claim.quantity, unit=claim.unit,
         procedure=claim.procedure, compared_with=compared, value=claim.value, value_min=claim.value_min,
         value_max=claim.value_max, simulated=sim, difference_pct=diff,
-        source=claim.source, note=claim.note, problem=problem,
+        source=claim.source, note=claim.note, problem=problem, drive_quality=dq,
     )
 
 
@@ -275,6 +282,10 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
                 note = f"{r.vehicle}, {r.label}: {r.note}"
                 notes.setdefault(note, len(notes) + 1)
                 diff += f" [{notes[note]}]"
+        if r.drive_quality:  # the run missed the trace beyond the WLTP drive-quality tolerances
+            note = f"{r.vehicle}, {r.compared_with}: drive quality (SAE J2951) outside tolerance: {r.drive_quality}"
+            notes.setdefault(note, len(notes) + 1)
+            diff += f" [{notes[note]}]"
         src = r.source if len(r.source) <= source_width else r.source[: source_width - 1] + "…"
         lines.append((r.vehicle, r.label, r.procedure_text, r.claimed_text, _fmt_sim(r.simulated), r.unit, diff, src))
     proxies = sorted({r.procedure for r in rows if r.compared_with != r.procedure})

@@ -132,6 +132,9 @@ def phase_results(ds, cycle: Cycle) -> dict[str, dict]:
 
 def copy_summary(s: dict, keys=("distance_km", "fuel_l_per_100km", "co2_g_per_km", "electricity_kwh_per_100km",
                                 "trace_miss_max_kmh", "energy_balance_rel_error", "fuel_raw_l_per_100km",
-                                "soc_balance_method", "soc_balance_residual", "soc_start", "soc_end")) -> dict:
-    """The headline keys of :func:`hybridsim.summarize` that a procedure passes on (those present)."""
+                                "soc_balance_method", "soc_balance_residual", "soc_start", "soc_end",
+                                "j2951_er_pct", "j2951_dr_pct", "j2951_eer_pct", "j2951_ascr_pct", "j2951_iwr_pct",
+                                "j2951_rmsse_kmh")) -> dict:
+    """The headline keys of :func:`hybridsim.summarize` that a procedure passes on (those present; the SAE J2951
+    drive-quality metrics included, :mod:`hybridsim.drive_quality`)."""
     return {k: s[k] for k in keys if k in s}
