@@ -6,8 +6,10 @@ difference_pct, procedure, source``, and :func:`hybridsim.plot.plot_claims` draw
 
 How each claim is simulated (``procedure`` of the claim):
 
-* ``nedc``, ``wltp``, ``epa``: :mod:`hybridsim.procedures` (one run per vehicle and procedure, cached);
-  the claim's ``quantity`` is looked up in the procedure's result.
+* ``nedc``, ``wltp``, ``epa``, ``china`` (GB/T 19233 / 19753 / 18386.1), ``jc08``: :mod:`hybridsim.procedures`
+  (one run per vehicle and procedure, cached); the claim's ``quantity`` is looked up in the procedure's
+  result. A figure the procedure cannot give (its ``missing`` entry, e.g. China's UF-weighted plug-in fuel
+  without the GB/T 19753-2021 Appendix F table) is reported as not available with the procedure's reason.
 * ``perf``: :func:`hybridsim.performance.summary`; a top-speed claim is compared with the physical
   top speed (``top_speed_physical_kmh``: without the electronic governor, whose setting comes from the
   claim itself).
@@ -170,6 +172,9 @@ def _lookup(result: dict, quantity: str) -> float:
     for key in ALIASES.get(quantity, (quantity,)):
         if key in result and result[key] is not None:
             return float(result[key])
+    missing = result.get("missing", {})
+    if quantity in missing:  # the procedure says why it cannot give this figure (e.g. a table not public)
+        raise KeyError(f"{quantity} not available: {missing[quantity]}")
     have = ", ".join(k for k, v in result.items() if isinstance(v, int | float) and not isinstance(v, bool))
     raise KeyError(f"the result has no {quantity!r} (it has: {have})")
 
