@@ -62,13 +62,8 @@ CHINA_SOAK_TEMP_C = 23.0  # GB 18352.6-2016 Type I soak (23 ± 3 °C as GTR 15; 
 #: for M1 is the same sum (M).
 REFERENCE_MASS_ADDITION_KG = 100.0
 
-#: SAE J2841 (SEP2010) fleet utility factor, Table 2: UF = 1 − exp(−Σ C_i·(d/ND)^i), ND = 399.9 mi
-#: (S: coefficients as implemented in US EPA's OMEGA model, USEPA/EPA_OMEGA_Model
-#: omega_model/policy/utility_factors.py ``FUF``, which uses ND = 399 mi; the 399.9 mi of the SAE text is M).
-SAE_J2841_FUF = UtilityFactorTable(
-    "SAE J2841 FUF", 399.9 * 1.609344, (10.52, -7.282, -26.37, 79.08, -77.36, 26.07),
-    "SAE J2841 SEP2010 Table 2 fleet UF (ND = 399.9 mi = 643.6 km; coefficients as in US EPA OMEGA "
-    "omega_model/policy/utility_factors.py)")
+#: SAE J2841 (SEP2010) fleet utility factor (:data:`hybridsim.procedures.phev.UF_TABLES` ``"SAE_J2841_FUF"``).
+SAE_J2841_FUF = UF_TABLES["SAE_J2841_FUF"]
 
 #: CLTC-P published statistics (GB/T 38146.1-2019 as quoted by evkx.github.io; drive_cycles/PROVENANCE.md):
 #: a user's trace must match these before the BEV procedure uses it.
