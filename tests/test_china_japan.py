@@ -153,7 +153,7 @@ def test_jc08_weighting():
 
 
 def test_jc08_needs_the_trace():
-    with pytest.raises(ValueError, match="JC08 trace is not shipped"):
+    with pytest.raises(ValueError, match="JC08, whose trace is not shipped"):
         procedures.jc08(hs.load_vehicle("xingyue_l"))
     with pytest.raises(ValueError, match="is not JC08"):
         procedures.jc08(hs.load_vehicle("xingyue_l"), cycle=hs.load_cycle("nedc"))
@@ -188,7 +188,7 @@ def test_cli_china_and_jc08(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "JC08" in out and "fuel economy" in out and "km/L" in out
     assert main(["jc08", "ralink"]) == 2
-    assert "JC08 trace is not shipped" in capsys.readouterr().err
+    assert "JC08, whose trace is not shipped" in capsys.readouterr().err
 
 
 # --- verify ------------------------------------------------------------------------------------------------

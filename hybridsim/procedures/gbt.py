@@ -48,13 +48,18 @@ it is checked against the published statistics (1800 s, 14.48 km, 114 km/h) befo
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from ._common import is_electric, is_plugin, road_load_info, with_test_mass
+from ._common import (
+    check_published_stats,
+    is_electric,
+    is_plugin,
+    road_load_info,
+    standard_cycle,
+    with_test_mass,
+)
 from .phev import UF_TABLES, UtilityFactorTable, _uf_table
 
 CHINA_SOAK_TEMP_C = 23.0  # GB 18352.6-2016 Type I soak (23 ± 3 °C as GTR 15; M)
@@ -95,25 +100,7 @@ def china_bev_test_mass_kg(vehicle: Vehicle) -> float:
 
 def check_cltc_p(cycle: Cycle) -> None:
     """Raise ValueError unless ``cycle`` has CLTC-P's published duration, distance and top speed (±0.5 %)."""
-    s = cycle.stats()
-    bad = [f"{k} = {s[k]:.4g} (published {v:g})" for k, v in CLTC_P_STATS.items()
-           if not math.isclose(s[k], v, rel_tol=0.005)]
-    if bad:
-        raise ValueError(f"cycle {cycle.name!r} is not CLTC-P: {', '.join(bad)}; allowed: a trace with the "
-                         "published statistics of GB/T 38146.1-2019 (1800 s, 14.48 km, 114 km/h)")
-
-
-def _cltc_p(cycle: Cycle | None) -> Cycle:
-    if cycle is None:
-        from ..cycles import list_cycles, load_cycle
-
-        if "cltc_p" not in list_cycles():
-            raise ValueError("GB/T 18386.1-2021 runs on CLTC-P, whose trace is not shipped (drive_cycles/"
-                             "PROVENANCE.md, Gaps); allowed: pass the CLTC-P trace as a CSV file "
-                             "(cycle=read_cycle(path); CLI: --cycle FILE.csv)")
-        cycle = load_cycle("cltc_p")
-    check_cltc_p(cycle)
-    return cycle
+    check_published_stats(cycle, CLTC_P_STATS, "CLTC-P")
 
 
 def china(vehicle: Vehicle, *, uf_table: str | UtilityFactorTable | None = None, cycle: Cycle | None = None,
@@ -128,7 +115,7 @@ def china(vehicle: Vehicle, *, uf_table: str | UtilityFactorTable | None = None,
     ``cold_start=False`` runs hot (not the standard; for comparison). Returns a dict.
     """
     if is_electric(vehicle):
-        cyc = _cltc_p(cycle)
+        cyc = standard_cycle(cycle, "cltc_p", "CLTC-P", CLTC_P_STATS, "GB/T 18386.1-2021")
         from . import bev
 
         tm = china_bev_test_mass_kg(vehicle)

@@ -28,7 +28,16 @@ from ..cycles import Cycle
 from ..results import summarize
 from ..simulate import simulate
 from ..vehicle import Vehicle
-from ._common import copy_summary, is_electric, is_plugin, phase_results, road_load_info, with_test_mass
+from ._common import (
+    check_published_stats,
+    copy_summary,
+    is_electric,
+    is_plugin,
+    phase_results,
+    road_load_info,
+    standard_cycle,
+    with_test_mass,
+)
 
 JC08_COLD_WEIGHT = 0.25  # S: TransportPolicy "25 % of JC08 cold start + 75 % of JC08 hot start"
 JC08_SOAK_TEMP_C = 25.0  # M: soak at 20–30 °C, the middle of the band
@@ -39,24 +48,7 @@ JC08_STATS = {"duration_s": 1204.0, "distance_km": 8.171, "max_speed_kmh": 81.6}
 
 def check_jc08(cycle: Cycle) -> None:
     """Raise ValueError unless ``cycle`` has JC08's published duration, distance and top speed (±0.5 %)."""
-    s = cycle.stats()
-    bad = [f"{k} = {s[k]:.4g} (published {v:g})" for k, v in JC08_STATS.items()
-           if not math.isclose(s[k], v, rel_tol=0.005)]
-    if bad:
-        raise ValueError(f"cycle {cycle.name!r} is not JC08: {', '.join(bad)}; allowed: a trace with the "
-                         "published JC08 statistics (1204 s, 8.171 km, 81.6 km/h)")
-
-
-def _jc08_cycle(cycle: Cycle | None) -> Cycle:
-    if cycle is None:
-        from ..cycles import list_cycles, load_cycle
-
-        if "jc08" not in list_cycles():
-            raise ValueError("the JC08 trace is not shipped (drive_cycles/PROVENANCE.md, Gaps); allowed: pass "
-                             "it as a CSV file (cycle=read_cycle(path); CLI: --cycle FILE.csv)")
-        cycle = load_cycle("jc08")
-    check_jc08(cycle)
-    return cycle
+    check_published_stats(cycle, JC08_STATS, "JC08")
 
 
 def jc08_weighted(fuel_cold_l_per_100km: float, fuel_hot_l_per_100km: float,
@@ -79,7 +71,7 @@ def jc08(vehicle: Vehicle, *, cycle: Cycle | None = None, cold_weight: float = J
     if is_plugin(vehicle) or is_electric(vehicle):
         raise ValueError(f"vehicle architecture = {vehicle.architecture!r}: the JC08 procedure here covers engine "
                          "cars and non-plug-in hybrids (allowed: conventional, ths)")
-    cyc = _jc08_cycle(cycle) if validate_cycle else cycle
+    cyc = standard_cycle(cycle, "jc08", "JC08", JC08_STATS, "the JC08 procedure") if validate_cycle else cycle
     if cyc is None:
         raise ValueError("cycle: a JC08 trace is needed when validate_cycle=False")
     tm = vehicle.chassis.mass_kg + JC08_TEST_MASS_ADDITION_KG
