@@ -22,6 +22,8 @@ The ratings, in %: ``ER = (CE_D − CE_T)/CE_T``, ``DR = (D_D − D_T)/D_T``, ``
 (energy per distance of the drive relative to the target), ``ASCR = (ASC_D − ASC_T)/ASC_T``,
 ``IWR = (IWT_D − IWT_T)/IWT_T``, and ``RMSSE = sqrt(mean((v_D − v_T)²))`` in km/h.
 
+The sums run in one compiled, GIL-free call (``core/summary.j2951_sums``), like the rest of a summary.
+
 Choices (E): the simulation runs at the cycle's own resolution (1 Hz for the shipped cycles; J2951 asks
 for 10 Hz data, which matters for a measured trace, not for one computed at the schedule's own samples);
 the mass is the simulated vehicle's effective mass including the wheels' rotational inertia (J2951 uses
@@ -43,9 +45,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["METRICS", "TOLERANCES", "Tolerance", "check", "check_all", "j2951", "j2951_from_arrays"]
+from .core.summary import j2951_sums
 
-_G = 9.80665  # m/s², standard gravity (as core/chassis.py)
+__all__ = ["METRICS", "TOLERANCES", "Tolerance", "check", "check_all", "j2951", "j2951_from_arrays"]
 
 #: Summary keys of the six metrics (all in %, RMSSE in km/h).
 METRICS = ("j2951_er_pct", "j2951_dr_pct", "j2951_eer_pct", "j2951_ascr_pct", "j2951_iwr_pct", "j2951_rmsse_kmh")
@@ -75,25 +77,6 @@ TOLERANCES: dict[str, tuple[Tolerance, ...]] = {
         Tolerance("j2951_rmsse_kmh", None, 0.8, _WLTP_SRC),
     ),
 }
-
-
-def _rates(t: np.ndarray, v: np.ndarray, grade: np.ndarray, road_load: tuple[float, float, float],
-           mass_kg: float, mass_eff_kg: float) -> tuple[float, float, float, float]:
-    """(CE [J], IWT [J], D [m], ASC [m/s]) of one trace."""
-    c0, c1, c2 = road_load
-    a = np.gradient(v, t)  # central differences inside, one-sided at the two ends
-    dt = np.diff(t)
-    vbar = 0.5 * (v[1:] + v[:-1])
-    d = vbar * dt
-    th = np.arctan(grade[1:])
-    ak = a[1:]
-    f_inertia = mass_eff_kg * ak
-    moving = vbar > 0.0
-    f = f_inertia + np.where(moving, c0 * np.cos(th) + c1 * vbar + c2 * vbar * vbar + mass_kg * _G * np.sin(th), 0.0)
-    ce = float(np.sum(np.maximum(f, 0.0) * d))
-    iwt = float(np.sum(np.maximum(f_inertia, 0.0) * d))
-    asc = float(np.sum(np.abs(ak) * dt))
-    return ce, iwt, float(np.sum(d)), asc
 
 
 def _rel_pct(x: float, ref: float) -> float:
@@ -135,9 +118,11 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
         raise ValueError("time_s must be strictly increasing")
     g = np.zeros_like(t) if grade is None else np.broadcast_to(np.asarray(grade, dtype=float), t.shape)
     m_eff = float(mass_kg if mass_eff_kg is None else mass_eff_kg)
-    rl = tuple(float(x) for x in road_load_n)
-    ce_t, iw_t, d_t, asc_t = _rates(t, vt, g, rl, float(mass_kg), m_eff)
-    ce_d, iw_d, d_d, asc_d = _rates(t, vd, g, rl, float(mass_kg), m_eff)
+    c0, c1, c2 = (float(x) for x in road_load_n)
+    sums = np.empty(9)
+    f64 = np.ascontiguousarray
+    j2951_sums(f64(t), f64(vt), f64(vd), f64(g, dtype=np.float64), c0, c1, c2, float(mass_kg), m_eff, sums)
+    ce_t, iw_t, d_t, asc_t, ce_d, iw_d, d_d, asc_d, sq = sums.tolist()
     er = _rel_pct(ce_d, ce_t)
     dr = _rel_pct(d_d, d_t)
     eer = (1.0 - (dr / 100 + 1.0) / (er / 100 + 1.0)) * 100.0 if math.isfinite(er) and er > -100 else math.nan
@@ -147,7 +132,7 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
         "j2951_eer_pct": eer,
         "j2951_ascr_pct": _rel_pct(asc_d, asc_t),
         "j2951_iwr_pct": _rel_pct(iw_d, iw_t),
-        "j2951_rmsse_kmh": float(np.sqrt(np.mean((vd - vt) ** 2))) * 3.6,
+        "j2951_rmsse_kmh": math.sqrt(sq / t.size) * 3.6,
     }
 
 

@@ -122,3 +122,17 @@ def test_verify_flags_a_run_outside_tolerance():
     assert "drive quality (SAE J2951) outside tolerance: IWR = -3.00 %" in table
     runner.cache[(id(v), "wltp")] = {"fuel_l_per_100km": 8.8, "j2951_iwr_pct": 1.0, "j2951_rmsse_kmh": 0.5}
     assert vf.check_claim(v, claim, runner).drive_quality == ""
+
+
+def test_core_sums_on_a_non_uniform_time_base():
+    # t = [0, 1, 3, 4] s, v = [0, 2, 2, 0] m/s, m = 1 kg, no road load. a at samples 1..3 by the documented
+    # central difference (v_k+1 - v_k-1)/(t_k+1 - t_k-1): 2/3, -2/3, then one-sided -2; step distances 1, 4, 1 m.
+    # CE = IWT = (2/3)*1; D = 6 m; ASC = 2/3*1 + 2/3*2 + 2*1 = 4 m/s; squared error vs itself 0.
+    from hybridsim.core.summary import j2951_sums
+
+    t = np.array([0.0, 1.0, 3.0, 4.0])
+    v = np.array([0.0, 2.0, 2.0, 0.0])
+    out = np.empty(9)
+    j2951_sums(t, v, v, np.zeros(4), 0.0, 0.0, 0.0, 1.0, 1.0, out)
+    assert_allclose(out[:4], [2 / 3, 2 / 3, 6.0, 4.0], rtol=1e-12)
+    assert_allclose(out[4:8], out[:4], rtol=0) and out[8] == 0.0
