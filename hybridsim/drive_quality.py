@@ -45,8 +45,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.summary import j2951_sums
-
 __all__ = ["METRICS", "TOLERANCES", "Tolerance", "check", "check_all", "j2951", "j2951_from_arrays"]
 
 #: Summary keys of the six metrics (all in %, RMSSE in km/h).
@@ -119,6 +117,8 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
     g = np.zeros_like(t) if grade is None else np.broadcast_to(np.asarray(grade, dtype=float), t.shape)
     m_eff = float(mass_kg if mass_eff_kg is None else mass_eff_kg)
     c0, c1, c2 = (float(x) for x in road_load_n)
+    from .core.summary import j2951_sums  # here, not at import: importing hybridsim must not load the numba core
+
     sums = np.empty(9)
     f64 = np.ascontiguousarray
     j2951_sums(f64(t), f64(vt), f64(vd), f64(g, dtype=np.float64), c0, c1, c2, float(mass_kg), m_eff, sums)
