@@ -136,3 +136,16 @@ def test_core_sums_on_a_non_uniform_time_base():
     j2951_sums(t, v, v, np.zeros(4), 0.0, 0.0, 0.0, 1.0, 1.0, out)
     assert_allclose(out[:4], [2 / 3, 2 / 3, 6.0, 4.0], rtol=1e-12)
     assert_allclose(out[4:8], out[:4], rtol=0) and out[8] == 0.0
+
+
+def test_verify_attaches_a_nested_runs_flag_only_to_the_claims_it_concerns():
+    from hybridsim.verify import _drive_quality
+
+    bad = {"j2951_iwr_pct": 0.0, "j2951_rmsse_kmh": 0.9}
+    good = {"j2951_iwr_pct": 0.0, "j2951_rmsse_kmh": 0.1}
+    result = {"fuel_l_per_100km": 5.0, "us06": bad, "hwfet": good, "hot_udds": good}
+    assert len(_drive_quality(result, "fuel_us06_l_per_100km")) == 1
+    assert _drive_quality(result, "fuel_hwfet_l_per_100km") == []
+    assert _drive_quality(result, "fuel_hot_udds_l_per_100km") == []
+    assert _drive_quality(result, "fuel_l_per_100km")[0].startswith("us06: RMSSE = 0.90 km/h")
+    assert _drive_quality({**bad, "fuel_l_per_100km": 5.0}, "electric_range_km")[0].startswith("RMSSE")
