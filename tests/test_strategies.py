@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import hybridsim as hs
 from hybridsim.core.ths import OFF, ThsDecision, initial_state, plant_step
-from hybridsim.core.ths_dp import decisions
+from hybridsim.core.ths_dp import decision_torque, decisions
 from hybridsim.powertrains.ths import _run_ths_once, _ths_args
 from hybridsim.powertrains.ths_dp import solve, terminal_penalty_kg
 
@@ -139,7 +139,7 @@ def _brute_force(vehicle, cycle, n_power, soc0):
         dm, dw, dt_ = np.zeros(nd, dtype=np.int64), np.zeros(nd), np.zeros(nd)
         w_r = 0.5 * (v[k - 1] + v[k]) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
         decisions(plant, ctl, n_power, w_r, dm, dw, dt_)
-        cands.append([ThsDecision(int(dm[i]), float(dw[i]), float(dt_[i])) for i in range(nd)])
+        cands.append([(int(dm[i]), float(dw[i]), float(dt_[i]), w_r) for i in range(nd)])
     best = [np.inf, None]
 
     def go(k, state, cost, seq):
@@ -148,9 +148,10 @@ def _brute_force(vehicle, cycle, n_power, soc0):
             if total < best[0]:
                 best[:] = [total, list(seq)]
             return
-        for d in cands[k - 1]:
+        for mode, w, p, w_r in cands[k - 1]:
             dt = float(t[k] - t[k - 1])
-            res = plant_step(plant, state, d, float(v[k - 1]), float(v[k]), dt, float(g[k]))
+            te = decision_torque(plant, mode, p, w, w_r, state.engine_speed_rad_s, state.mg1_speed_rad_s, dt)
+            res = plant_step(plant, state, ThsDecision(mode, w, te), float(v[k - 1]), float(v[k]), dt, float(g[k]))
             c = cost + res.fuel_kg_s * dt + (0.0 if res.split.feasible else INFEASIBLE_KG)
             go(k + 1, res.state, c, seq + [res.state.engine_mode])
 

@@ -599,13 +599,24 @@ def engine_speed_for_power(plant, p, w_r):
 
 
 @jit
-def torque_for_power(plant, p, w, w_r):
-    """Engine torque for power p at speed w, within WOT and within what MG1 can react (T_e ≤ (1+k)·T_MG1,max)."""
+def torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt):
+    """Engine torque for power p at speed w, within WOT and within what MG1 can react while it also
+    accelerates its own rotor: MG1's torque T_g = T_J,g − (T_e − T_J,e)/(1 + k·e) ≥ −T_MG1,max gives
+    T_e ≤ (1 + k·η)·(T_MG1,max + T_J,g) + T_J,e (e = η, the smaller factor, bounds both mesh directions),
+    less 0.1 % of T_MG1,max; never below zero. ``w_e_prev``, ``w_g_prev``: engine and MG1 speeds of the
+    previous step (the state)."""
     pg = plant.pg
+    eng = plant.eng
+    mg1 = plant.mg1
     t = p / w
-    t_max = engine_point(plant.eng, w, t)[0]
-    w_g = (1.0 + pg.k) * w - pg.k * w_r
-    t_react = (1.0 + pg.k) * motor_tmax(plant.mg1, w_g) * 0.999
+    t_max = engine_point(eng, w, t)[0]
+    k = pg.k
+    w_g = (1.0 + k) * w - k * w_r
+    t_je = _inertia_torque(eng.inertia_kgm2, w, w_e_prev, dt)
+    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
+    t_react = (1.0 + k * pg.planetary_efficiency) * (0.999 * motor_tmax(mg1, w_g) + t_jg) + t_je
+    if t_react < 0.0:
+        t_react = 0.0
     if t_react < t_max:
         t_max = t_react
     return t if t < t_max else t_max
@@ -616,13 +627,14 @@ def split_at_power(plant, state, p, v0, v1, dt, grade):
     """``split`` with the engine fuelled at power p on the operating line (speed and torque limits applied)."""
     w_r = 0.5 * (v0 + v1) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
     w = engine_speed_for_power(plant, p, w_r)
-    t = torque_for_power(plant, p, w, w_r)
+    t = torque_for_power(plant, p, w, w_r, state.engine_speed_rad_s, state.mg1_speed_rad_s, dt)
     return split(plant, state, FUELLED, w, t, v0, v1, dt, grade)
 
 
 @jit
-def decision_at_power(plant, p, v0, v1):
+def decision_at_power(plant, state, p, v0, v1, dt):
     """The FUELLED decision at engine power p on the operating line (speed and torque limits applied)."""
     w_r = 0.5 * (v0 + v1) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
     w = engine_speed_for_power(plant, p, w_r)
-    return ThsDecision(FUELLED, w, torque_for_power(plant, p, w, w_r))
+    return ThsDecision(FUELLED, w, torque_for_power(plant, p, w, w_r, state.engine_speed_rad_s,
+                                                    state.mg1_speed_rad_s, dt))

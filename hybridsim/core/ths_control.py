@@ -113,7 +113,7 @@ def fallback(plant, state, v0, v1, dt, gr):
             p_need = plant.aux.ool_power_max_w  # nothing is feasible even at this speed: full power
             m = FUELLED
     if m == FUELLED:
-        d = decision_at_power(plant, p_need, v0, v1)
+        d = decision_at_power(plant, state, p_need, v0, v1, dt)
     else:
         d = ThsDecision(OFF, 0.0, 0.0)
     return d, v1, split(plant, state, d.engine_mode, d.engine_speed_rad_s, d.engine_torque_nm, v0, v1, dt, gr)
@@ -131,6 +131,8 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     w_r = vbar / plant.ch.wheel_radius_m * plant.pg.ring_ratio
     cold = plant.th.enabled > 0.0 and state.coolant_temp_c < ctl.warm_coolant_c
     t_state = state.time_in_engine_state_s
+    w_ep = state.engine_speed_rad_s
+    w_gp = state.mg1_speed_rad_s
     # --- engine on/off rule
     forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
     if state.engine_mode != OFF:
@@ -157,7 +159,7 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
             if p_eng > aux.ool_power_max_w:
                 p_eng = aux.ool_power_max_w
             w_e = engine_speed_for_power(plant, p_eng, w_r)
-            t_e = torque_for_power(plant, p_eng, w_e, w_r)
+            t_e = torque_for_power(plant, p_eng, w_e, w_r, w_ep, w_gp, dt)
     res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
     if not (res.ok_traction and res.mg1_ok):
         # more engine power: the least that makes MG2, MG1 and the battery feasible
@@ -165,7 +167,7 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
         if p_need >= 0.0:
             mode = FUELLED
             w_e = engine_speed_for_power(plant, p_need, w_r)
-            t_e = torque_for_power(plant, p_need, w_e, w_r)
+            t_e = torque_for_power(plant, p_need, w_e, w_r, w_ep, w_gp, dt)
             res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
     elif res.overcharge and mode == FUELLED:
         # the engine charges beyond the battery limit: the most engine power that does not
@@ -178,7 +180,7 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
             else:
                 p_lo = p_mid
         w_e = engine_speed_for_power(plant, p_lo, w_r)
-        t_e = torque_for_power(plant, p_lo, w_e, w_r)
+        t_e = torque_for_power(plant, p_lo, w_e, w_r, w_ep, w_gp, dt)
         res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
     if not res.feasible:
         return fallback(plant, state, v0, v1, dt, gr)
@@ -213,6 +215,8 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     s = ecms_equivalence(plant, ctl, state.soc, v0)
     ctx = step_context(plant, state.soc, v0, v1, dt, gr)
     w_r = ctx.ring_speed_rad_s
+    w_ep = state.engine_speed_rad_s
+    w_gp = state.mg1_speed_rad_s
     ok, best, best_sp = ecms_cost(plant, state, ctx, OFF, 0.0, 0.0, dt, s)
     best_mode = OFF
     best_w = 0.0
@@ -226,7 +230,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     for j in range(1, int(n) + 1):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p, w_r)
-        t = torque_for_power(plant, p, w, w_r)
+        t = torque_for_power(plant, p, w, w_r, w_ep, w_gp, dt)
         ok2, c, sp = ecms_cost(plant, state, ctx, FUELLED, w, t, dt, s)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, FUELLED, w, t

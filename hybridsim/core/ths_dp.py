@@ -55,23 +55,33 @@ INFEASIBLE_KG = 1e6  # cost of an infeasible step or a state off the grid (≫ a
 
 
 @jit
-def decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_t):
-    """Fill the candidate decisions of a step (ring speed w_r): 0 OFF, 1 SPUN, 2… FUELLED at P_j; returns their
+def decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_p):
+    """Fill the candidate decisions of a step (ring speed w_r): 0 OFF, 1 SPUN, 2… FUELLED at P_j (mode, engine
+    speed, engine power; the torque depends on the previous speeds too: ``decision_torque``); returns their
     number."""
     dec_mode[0] = OFF
     dec_w[0] = 0.0
-    dec_t[0] = 0.0
+    dec_p[0] = 0.0
     dec_mode[1] = SPUN
     dec_w[1] = clamp_engine_speed(plant, ctl.spin_speed_rad_s, w_r)
-    dec_t[1] = 0.0
+    dec_p[1] = 0.0
     p_max = plant.aux.ool_power_max_w
     for j in range(1, n_power + 1):
         p = p_max * j / n_power
         w = engine_speed_for_power(plant, p, w_r)
         dec_mode[1 + j] = FUELLED
         dec_w[1 + j] = w
-        dec_t[1 + j] = torque_for_power(plant, p, w, w_r)
+        dec_p[1 + j] = p
     return n_power + 2
+
+
+@jit
+def decision_torque(plant, mode, p, w, w_r, w_e_prev, w_g_prev, dt):
+    """Engine torque of a candidate: ``torque_for_power`` from the previous engine and MG1 speeds if FUELLED,
+    else 0 (the plant sets a spun engine's motoring torque). [N·m]"""
+    if mode == FUELLED:
+        return torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt)
+    return 0.0
 
 
 @jit_inline
@@ -99,7 +109,7 @@ def terminal(soc0_grid, dsoc, soc_target, penalty_kg, jn):
 
 @jit
 def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j,
-             dec_mode, dec_w, dec_t, prev_mode, prev_w, prev_t, lim_dis, lim_chg):
+             dec_mode, dec_w, dec_p, prev_mode, prev_w, prev_p, lim_dis, lim_chg):
     """Backward induction: fill J[k, d, i], the least fuel from sample k to the end with SOC grid point i after
     decision d of the step that ended at sample k (its engine mode and speed are the plant's state); J[n−1] = φ.
     ``dec_*``, ``prev_*`` (n_power + 2) and ``lim_*`` (grid points) are work arrays."""
@@ -119,11 +129,11 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
         v0 = speed_mps[kk - 1]
         v1 = speed_mps[kk]
         w_r = 0.5 * (v0 + v1) / r * ir
-        nd = decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_t)
+        nd = decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_p)
         w_r_prev = 0.0
         if kk >= 2:
             w_r_prev = 0.5 * (speed_mps[kk - 2] + v0) / r * ir
-            n_prev = decisions(plant, ctl, n_power, w_r_prev, prev_mode, prev_w, prev_t)
+            n_prev = decisions(plant, ctl, n_power, w_r_prev, prev_mode, prev_w, prev_p)
         else:
             n_prev = 1  # the run starts with the engine off and at rest: decision 0 (OFF)
             prev_mode[0] = OFF
@@ -138,7 +148,8 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
             st = ThsState(soc_target, w_prev, (1.0 + k) * w_prev - k * w_r_prev, temp, prev_mode[layer], 0.0)
             for d in range(nd):
                 mode = dec_mode[d]
-                m = split_mech(plant, st.engine_speed_rad_s, st.mg1_speed_rad_s, ctx, mode, dec_w[d], dec_t[d], dt)
+                t_e = decision_torque(plant, mode, dec_p[d], dec_w[d], w_r, w_prev, st.mg1_speed_rad_s, dt)
+                m = split_mech(plant, st.engine_speed_rad_s, st.mg1_speed_rad_s, ctx, mode, dec_w[d], t_e, dt)
                 fuel = step_fuel_kg_s(plant, st, mode, m.engine_speed_rad_s, m.engine_torque_nm, dt) * dt
                 jn = j[kk, d]
                 for i in range(ns):
@@ -153,7 +164,7 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
 
 
 @jit
-def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade, j, dec_mode, dec_w, dec_t, out):
+def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade, j, dec_mode, dec_w, dec_p, out):
     """Forward pass on the exact plant from SOC ``soc0``: each step the feasible decision with the least
     fuel + J_{k+1}(SOC_{k+1}); fills ``out`` (``core.ths.ThsOut``). Returns the steps that fell back to the
     rules' best effort."""
@@ -167,12 +178,16 @@ def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade
         v0 = out.speed_mps[kk - 1]
         v1 = speed_mps[kk]
         ctx = step_context(plant, state.soc, v0, v1, dt, grade[kk])
-        nd = decisions(plant, ctl, n_power, 0.5 * (v0 + v1) / r * plant.pg.ring_ratio, dec_mode, dec_w, dec_t)
+        w_r = 0.5 * (v0 + v1) / r * plant.pg.ring_ratio
+        nd = decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_p)
         best = 1e300
         best_d = -1
+        best_t = 0.0
         for d in range(nd):
             mode = dec_mode[d]
-            sp = split_in(plant, state, ctx, mode, dec_w[d], dec_t[d], dt)
+            t_e = decision_torque(plant, mode, dec_p[d], dec_w[d], w_r, state.engine_speed_rad_s,
+                                  state.mg1_speed_rad_s, dt)
+            sp = split_in(plant, state, ctx, mode, dec_w[d], t_e, dt)
             if not sp.feasible:
                 continue
             fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt) * dt
@@ -181,9 +196,10 @@ def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade
             if c < best:
                 best = c
                 best_d = d
+                best_t = t_e
         if best_d >= 0:
             mode = dec_mode[best_d]
-            sp = split_in(plant, state, ctx, mode, dec_w[best_d], dec_t[best_d], dt)
+            sp = split_in(plant, state, ctx, mode, dec_w[best_d], best_t, dt)
         else:
             dcs, v1, sp = fallback(plant, state, v0, v1, dt, grade[kk])
             mode = dcs.engine_mode
