@@ -312,6 +312,9 @@ def _cmd_procedure(args: argparse.Namespace) -> int:
             kw[key] = getattr(args, opt)
     result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle), **kw)
     print(_result_text(result))
+    if result.get("unchecked_rules"):
+        print("\nRegulation values used as recalled, not verified against the text (docs/regulation_checks.md): "
+              + ", ".join(result["unchecked_rules"]))
     return 0
 
 
