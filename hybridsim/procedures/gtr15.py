@@ -223,7 +223,7 @@ def _max_speed_kmh(vehicle: Vehicle) -> tuple[float, str]:
 
 # ------------------------------------------------------------------ RCB correction (GTR 15 Annex 8 App. 2)
 
-#: Thresholds of the REESS-energy-change correction criterion c = |ΔE_REESS| / E_fuel by the cycle driven
+#: Thresholds of the REESS-energy-change correction criterion ``c = |ΔE_REESS| / E_fuel`` by the cycle driven
 #: (M: GTR 15 Annex 8 Appendix 2 Table A8.App2/1 as recalled, not re-verified offline; components.md §5.6
 #: gives only "tighter for longer cycles, ≈ 0.5–1.5 %"): low + medium (the class 1 cycle, whose third phase
 #: is a repeat of low) 0.015; low + medium + high (class 2/3 without the extra-high phase) 0.01;

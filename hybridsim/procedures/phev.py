@@ -53,7 +53,7 @@ Annex F uses its own table — its coefficients were not found offline, componen
 ``UtilityFactorTable`` when available). The result names the table used.
 
 NEDC (UN R101 Annex 8, OVC-HEV without operating-mode switch) — :func:`nedc_ovc`
-------------------------------------------------------------------------------
+-----------------------------------------------------------------------------------
 ``C = (D_e·C1 + D_av·C2)/(D_e + D_av)``, ``D_av = 25 km`` (M; components.md §5.6), C1 the consumption of
 one cycle from full charge (condition A), C2 at minimum SOC (condition B), D_e the electric range
 (R101 Annex 9, M: distance driven from full charge until the engine starts; repeated cycles);
@@ -123,7 +123,7 @@ def _uf_table(uf_table) -> UtilityFactorTable:
 
 
 def relative_electric_energy_change(delta_e_reess_j: float, cycle_energy_j: float) -> float:
-    """REEC = |ΔE_REESS| / E_cycle (GTR 15 Annex 8 §3.2.4.5, M). [-]"""
+    """``REEC = |ΔE_REESS| / E_cycle`` (GTR 15 Annex 8 §3.2.4.5, M). [-]"""
     return abs(delta_e_reess_j) / cycle_energy_j
 
 
