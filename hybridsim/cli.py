@@ -7,6 +7,8 @@
 * ``hybridsim perf VEHICLE``: acceleration and top speed (:func:`hybridsim.performance.summary`).
 * ``hybridsim verify [VEHICLE ...] [--plot claims.png] [--out claims.csv]``: every claim of the vehicle
   files next to its simulation (:mod:`hybridsim.verify`).
+* ``hybridsim import-fastsim FILE.yaml [--out FILE.toml]``: a FASTSim 3 vehicle file as a hybridsim vehicle
+  file (:mod:`hybridsim.fastsim_import`).
 
 The CLI only parses arguments, calls the public API and formats what it returns; no physics here.
 
@@ -485,10 +487,41 @@ def _add_verify(sub) -> None:
     p.set_defaults(func=_cmd_verify)
 
 
+# ---------------------------------------------------------------- import-fastsim
+
+
+def _cmd_import_fastsim(args: argparse.Namespace) -> int:
+    from .fastsim_import import fastsim_to_hybridsim
+
+    _check_outputs(args.out)
+    _check_suffix(args.out, (".toml",), "--out")
+    if not Path(args.file).is_file():
+        raise ValueError(f"{args.file}: FASTSim vehicle file not found")
+    result = fastsim_to_hybridsim(args.file)
+    if args.out is None:
+        print(result.toml, end="")
+        print("\n" + result.report(), file=sys.stderr)
+        return 0
+    Path(args.out).write_text(result.toml, encoding="utf-8")
+    print(result.report())
+    return _report_written([args.out])
+
+
+def _add_import_fastsim(sub) -> None:
+    p = sub.add_parser(
+        "import-fastsim", help="turn a FASTSim 3 vehicle file (.yaml) into a hybridsim vehicle file",
+        description="Turn a FASTSim 3 vehicle file (conventional, HEV, PHEV, BEV) into a hybridsim vehicle file that "
+                    "extends the shipped vehicle of the same architecture; print what maps over, what is scaled "
+                    "and what does not map.")
+    p.add_argument("file", metavar="FILE.yaml", help="FASTSim 3 vehicle file")
+    p.add_argument("--out", metavar="FILE.toml", help="write the vehicle file here (default: print it)")
+    p.set_defaults(func=_cmd_import_fastsim)
+
+
 # ---------------------------------------------------------------- entry point
 
 #: One function per command; each adds its subparser and sets ``func``.
-COMMANDS: list[Callable] = [_add_list, _add_simulate, _add_procedures, _add_perf, _add_verify]
+COMMANDS: list[Callable] = [_add_list, _add_simulate, _add_procedures, _add_perf, _add_verify, _add_import_fastsim]
 
 
 def build_parser() -> argparse.ArgumentParser:

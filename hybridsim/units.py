@@ -17,6 +17,7 @@ J_PER_KWH = 3.6e6  #: J per kWh
 J_PER_MJ = 1e6  #: J per MJ
 W_PER_KW = 1e3  #: W per kW
 M_PER_KM = 1e3  #: m per km
+J_PER_M_PER_WH_PER_KM = 3.6  #: J/m per Wh/km
 G_PER_KG = 1e3  #: g per kg
 L_PER_M3 = 1e3  #: L per m³
 RPM_PER_RAD_S = 30.0 / math.pi  #: rpm per rad/s
