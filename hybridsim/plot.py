@@ -407,7 +407,7 @@ def plot_claims(rows, ax=None):
     from .verify import CLOSE_PCT, GAP_PCT, footnoted
 
     n = len(rows)
-    ax = _new_axes(ax, figsize=(10.0, 0.42 * n + 2.2))
+    ax = _new_axes(ax, figsize=(10.0, 0.42 * n + 2.6))
     labels, diffs, colors, notes, hatches, footnotes = [], [], [], [], [], {}
     for r in rows:
         label = f"{r.vehicle} · {r.label} ({r.procedure_text.replace(' (vs ', ' vs ').rstrip(')')})"
@@ -441,7 +441,7 @@ def plot_claims(rows, ax=None):
     if footnotes:
         handles.append(Patch(facecolor="w", edgecolor="0.2", hatch="//", label="gap explained in a note [n]"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.7 / (0.42 * n + 1.8)),
-              ncols=len(handles), fontsize=7, frameon=False)
+              ncols=3 if footnotes else len(handles), fontsize=7, frameon=False)
     for yi, d, note in zip(y, diffs, notes, strict=True):  # text right of the bar end or of zero
         ax.annotate(note, (max(d, 0.0), yi), textcoords="offset points", xytext=(5, 0), va="center", ha="left",
                     fontsize=8)

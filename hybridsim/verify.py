@@ -59,8 +59,9 @@ LABELS = {
 }
 CSV_COLUMNS = ("vehicle", "claim", "unit", "claimed", "claimed_value", "claimed_min", "claimed_max", "simulated",
                "difference_pct", "procedure", "footnote", "source")
-#: Colour bands of the claims chart and the "large gap" threshold of the table's footnotes: |difference| ≤
-#: CLOSE_PCT is close, ≤ GAP_PCT fair, beyond it a gap whose reason (the claim's note) is footnoted.
+#: Colour bands of the claims chart and the "large gap" threshold of the table's footnotes: an absolute
+#: difference up to CLOSE_PCT is close, up to GAP_PCT fair, beyond it a gap whose reason (the claim's note) is
+#: footnoted.
 CLOSE_PCT = 5.0
 GAP_PCT = 15.0
 
