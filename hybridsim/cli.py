@@ -510,9 +510,9 @@ def _cmd_import_fastsim(args: argparse.Namespace) -> int:
 def _add_import_fastsim(sub) -> None:
     p = sub.add_parser(
         "import-fastsim", help="turn a FASTSim 3 vehicle file (.yaml) into a hybridsim vehicle file",
-        description="Turn a FASTSim 3 vehicle file (conventional, HEV, PHEV, BEV) into a hybridsim vehicle file that "
-                    "extends the shipped vehicle of the same architecture; print what maps over, what is scaled "
-                    "and what does not map.")
+        description="Turn a FASTSim 3 vehicle file (conventional, HEV, PHEV, BEV) into a hybridsim vehicle file: the "
+                    "shipped vehicle of the same architecture with FASTSim's values written over it; print what maps "
+                    "over, what is scaled and what does not map.")
     p.add_argument("file", metavar="FILE.yaml", help="FASTSim 3 vehicle file")
     p.add_argument("--out", metavar="FILE.toml", help="write the vehicle file here (default: print it)")
     p.set_defaults(func=_cmd_import_fastsim)

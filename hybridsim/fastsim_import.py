@@ -4,8 +4,9 @@ FASTSim 3 (NREL, ``fastsim-core/resources/vehicles/*.yaml``) describes a vehicle
 figure and one efficiency curve per component (``fc`` fuel converter, ``em`` electric machine, ``res``
 battery, ``fs`` fuel storage) and an overall transmission efficiency. hybridsim needs more: engine speeds and
 torques for its engine map, gear ratios, tooth numbers of a power split, cell voltages. So the imported
-file ``extends`` the shipped vehicle of the same architecture (the *template*) and overrides what FASTSim
-says; every other value is the template's, and the file says so key by key:
+file is the shipped vehicle of the same architecture (the *template*) with what FASTSim says written over it
+(the template's claims, test conditions and coast-down coefficients are left out: they describe the template
+car); every value taken from FASTSim or scaled carries a comment saying so:
 
 * mapped (comment ``S: FASTSim <field>``): chassis (mass, C_d, A, C_rr, wheel radius and inertia, centre of
   gravity, wheelbase, driven axle and its load share, tyre friction), accessory power, engine power, motor
@@ -41,6 +42,11 @@ ARCHITECTURES = {
     "BatteryElectricVehicle": ("bev", "taycan_turbo"),
 }
 _DRIVEN = {"FWD": "front", "RWD": "rear", "AWD": "all", "4WD": "all"}
+_COASTDOWN_KEYS = ("road_load_f0_n", "road_load_f1_n_per_kmh", "road_load_f2_n_per_kmh2")
+#: Template chassis keys that describe the template car's size: left out.
+_TEMPLATE_CHASSIS_ONLY = ("length_m", "width_m", "height_m", "max_laden_mass_kg")
+#: Template tables that describe the template car itself, not the imported one: left out.
+_TEMPLATE_ONLY = ("claims", "test_conditions")
 
 
 @dataclass
@@ -57,7 +63,7 @@ class Import:
     def report(self) -> str:
         return "\n".join([
             f"architecture {self.architecture}, template {self.template}: every key not listed here is the "
-            "template's (see the comments in the file)",
+            "template's (see vehicles/<template>.toml for their sources)",
             f"mapped from FASTSim ({len(self.mapped)}): " + ", ".join(self.mapped),
             f"scaled with the power, E ({len(self.scaled)}): " + ", ".join(self.scaled),
             f"not mapped ({len(self.not_mapped)}): " + ", ".join(self.not_mapped),
@@ -116,6 +122,22 @@ class _Builder:
         (self.out.scaled if scaled else self.out.mapped).append(f"{table}.{key}")
 
 
+def _emit(table: dict, prefix: str, comments: dict[tuple[str, str], str]) -> list[str]:
+    """TOML lines of a nested dict: the scalars of ``table`` under its header, then its sub-tables."""
+    lines: list[str] = []
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    if prefix:
+        lines += ["", f"[{prefix}]"]
+    for k, v in scalars.items():
+        value = "[" + ", ".join(_toml_value(x) for x in v) + "]" if isinstance(v, list) else _toml_value(v)
+        note = comments.get((prefix, k))
+        lines.append(f"{k} = {value}" + (f"  # {note}" if note else ""))
+    for k, v in table.items():
+        if isinstance(v, dict):
+            lines += _emit(v, f"{prefix}.{k}" if prefix else k, comments)
+    return lines
+
+
 def fastsim_to_hybridsim(path: str | Path) -> Import:
     """Convert a FASTSim 3 vehicle YAML file; raises ValueError naming the file and field for what cannot be
     converted (not a FASTSim vehicle, an unknown powertrain type, a missing field, a non-positive power)."""
@@ -151,6 +173,8 @@ def fastsim_to_hybridsim(path: str | Path) -> Import:
                        ("chassis.wheel_rr_coef", "rolling_resistance_coefficient"),
                        ("chassis.wheel_radius_meters", "wheel_radius_m")):
         b.put("chassis", hkey, b.positive(fkey), f"S: FASTSim {fkey}")
+    for key in (*_COASTDOWN_KEYS, *_TEMPLATE_CHASSIS_ONLY):  # the template car's own road load and size:
+        base["chassis"].pop(key, None)  # FASTSim's C_d, A, C_rr replace the road load (physical estimate)
     if b.get("chassis.wheel_inertia_kilogram_square_meters", False) is not None:
         n = int(b.get("chassis.num_wheels", False) or 4)
         b.put("chassis", "wheel_inertia_kgm2", float(doc["chassis"]["wheel_inertia_kilogram_square_meters"]) * n,
@@ -215,17 +239,24 @@ def fastsim_to_hybridsim(path: str | Path) -> Import:
     if doc.get("year") and str(doc["year"]) not in name:
         name += f" ({doc['year']})"
     lines = [f"# Imported from the FASTSim 3 vehicle file {path.name} by `hybridsim import-fastsim`.",
-             f"# Architecture {arch}; every key not set here is the template's ({template}.toml, via `extends`),",
-             "# with the template's sources. S = the FASTSim file's value, E = scaled from the template.",
+             f"# Architecture {arch}, template {template}. S = the FASTSim file's value, E = scaled from the template.",
              "# Not mapped from the FASTSim file (hybridsim builds its own maps and controls):"]
     lines += [f"#   {k}" for k in out.not_mapped] or ["#   (nothing)"]
-    lines += ["", "claims = []  # the template's published figures are not this vehicle's", "", "[vehicle]",
-              f"name = {_toml_value(name + ' (FASTSim import)')}", f'architecture = "{arch}"',
-              f'extends = "{template}.toml"',
-              "notes = " + _toml_value(f"Imported from {path.name} (FASTSim 3); the values not in that file are "
-                                       f"those of {template}.")]
+    lines += [f"# Values without a comment are the template's; their sources are in vehicles/{template}.toml.",
+              f"# Left out: the template's {', '.join(_TEMPLATE_ONLY)}, coast-down coefficients and dimensions "
+              "(they describe the template car)."]
+    merged = {k: v for k, v in base.items() if k not in _TEMPLATE_ONLY}
+    merged["vehicle"] = {**merged.get("vehicle", {}), "name": name + " (FASTSim import)", "architecture": arch,
+                         "notes": f"Imported from {path.name} (FASTSim 3) by hybridsim import-fastsim; the values "
+                                  f"not in that file are those of the shipped vehicle {template}."}
+    comments: dict[tuple[str, str], str] = {}
     for table, keys in b.tables.items():
-        lines += ["", f"[{table}]"]
-        lines += [f"{key} = {_toml_value(value)}  # {comment}" for key, (value, comment) in keys.items()]
+        node = merged
+        for part in table.split("."):
+            node = node.setdefault(part, {})
+        for key, (value, comment) in keys.items():
+            node[key] = value
+            comments[(table, key)] = comment
+    lines += _emit(merged, "", comments)
     out.toml = "\n".join(lines) + "\n"
     return out

@@ -3,6 +3,7 @@ what maps over, what is scaled and what does not map. The YAML below has FASTSim
 (fastsim-core/resources/vehicles/*.yaml) with round values of our own."""
 
 import math
+import tomllib
 
 import pytest
 
@@ -67,6 +68,8 @@ def test_import_loads_and_runs(arch, tmp_path):
     out.write_text(result.toml, encoding="utf-8")
     v = hs.read_vehicle(out)
     assert v.architecture == arch and v.claims == ()  # the template's claims are not this vehicle's
+    doc = tomllib.loads(result.toml)  # the template car's own tables and road load are left out
+    assert "test_conditions" not in doc and "claims" not in doc and "road_load_f0_n" not in doc["chassis"]
     assert v.chassis.mass_kg == 1600.0 and v.chassis.drag_coefficient == 0.3
     assert v.chassis.wheel_inertia_kgm2 == pytest.approx(3.2) and v.chassis.front_axle_load_share == 0.6
     assert v.accessories.electrical_power_w == 700.0
