@@ -112,10 +112,11 @@ class Machine:
         self.map = None
         if m.loss_map_file is not None:
             # the measured map's loss table (built by the component), interpolated here with scipy, clamped
-            table, dw, dt = loss_table(m.loss_map_file, m.loss_map_column)
+            table, table_gen, dw, dt = loss_table(m.loss_map_file, m.loss_map_column)
             self.map_w = np.arange(table.shape[0]) * dw
             self.map_t = np.arange(table.shape[1]) * dt
             self.map = RegularGridInterpolator((self.map_w, self.map_t), table)
+            self.map_gen = RegularGridInterpolator((self.map_w, self.map_t), table_gen)
 
     def torque_max(self, w):
         """min(T_pk, P_pk/|ω|) [N·m]."""
@@ -125,7 +126,8 @@ class Machine:
         """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1), or the map at (|ω|, |T|) clamped to its range [W]."""
         aw = abs(w)
         if self.map is not None:
-            return float(self.map((min(aw, self.map_w[-1]), min(abs(t), self.map_t[-1]))))
+            table = self.map_gen if t * w < 0.0 else self.map
+            return float(table((min(aw, self.map_w[-1]), min(abs(t), self.map_t[-1]))))
         drag = self.ki * aw + self.kw * aw * aw * aw
         ramp = self.c if abs(t) >= self.t_c else self.c * abs(t) / self.t_c
         return drag + (self.kc * t * t + ramp) if t != 0.0 else drag
@@ -155,7 +157,7 @@ class Machine:
             # first sample at or below the target, then bisect; the best node if none reaches it
             xs = np.union1d(np.linspace(0.0, self.map_t[-1], 2001), self.map_t)
             pts = np.column_stack([np.full(xs.shape, min(abs(w), self.map_w[-1])), xs])
-            vals = sign * xs * w + self.map(pts)
+            vals = sign * xs * w + self.map_gen(pts)
             below = np.nonzero(vals <= p_ac)[0]
             if len(below) == 0:
                 return sign * xs[int(np.argmin(vals))]

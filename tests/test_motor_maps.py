@@ -107,7 +107,8 @@ def map_motor(**kw):
 def test_loss_table_by_hand():
     from hybridsim.components.motor import loss_table
 
-    table, dw, dt = loss_table(MG2_MAP)
+    table, table_gen, dw, dt = loss_table(MG2_MAP)
+    assert table_gen is table  # one quadrant in the file: generating is symmetric
     assert table.shape == (25, 21) and dw == pytest.approx(500 * RPM) and dt == 10.0
     # a measured cell: 3000 rpm, 20 N·m, η = 0.872 → P(1/η − 1)
     p = 3000 * RPM * 20
@@ -125,7 +126,7 @@ def test_kernel_loss_is_the_map_bilinear():
 
     from hybridsim.components.motor import loss_table
 
-    table, dw, dt = loss_table(MG2_MAP)
+    table, _, dw, dt = loss_table(MG2_MAP)
     interp = RegularGridInterpolator((np.arange(25) * dw, np.arange(21) * dt), table)
     k = map_motor().to_kernel()
     rng = np.random.default_rng(3)
@@ -173,3 +174,38 @@ def test_map_machine_reproduces_its_map():
     w, t = d[sc][sel] * RPM, d[tc][sel]
     loss = np.array([motor_loss_w(k, ti, wi) for ti, wi in zip(t, w, strict=True)])
     np.testing.assert_allclose(t * w / (t * w + loss), d[col][sel], rtol=0, atol=1e-12)
+
+
+def test_generating_quadrant_from_the_file(tmp_path):
+    """Rows with negative torque give the generating loss |P|(1 − η); the kernel uses it when T·ω < 0."""
+    from hybridsim.components.motor import loss_table
+    from hybridsim.core.electric import motor_dc_power_w, motor_torque_for_dc_power
+
+    lines = ["speed_rpm,torque_nm,eff"]
+    for n in range(0, 3001, 1000):
+        for t in range(-40, 41, 10):
+            lines.append(f"{n},{t},{0.90 if t > 0 else 0.80 if t < 0 else 0.5}")
+    f = tmp_path / "two_quadrants.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mot, gen, dw, dt = loss_table(str(f))
+    w, t = 2000 * RPM, 30.0
+    assert mot[2, 3] == pytest.approx(w * t * (1 / 0.90 - 1), rel=1e-12)
+    assert gen[2, 3] == pytest.approx(w * t * (1 - 0.80), rel=1e-12)
+    k = Motor(peak_power_kw=20, peak_torque_nm=40, max_speed_rpm=3000, inverter_efficiency=1.0,
+              loss_map_file=str(f)).to_kernel()
+    assert motor_loss_w(k, 30.0, w) == pytest.approx(mot[2, 3], rel=1e-12)
+    assert motor_loss_w(k, -30.0, w) == pytest.approx(gen[2, 3], rel=1e-12)
+    assert motor_loss_w(k, 30.0, -w) == pytest.approx(gen[2, 3], rel=1e-12)  # T·ω < 0: generating
+    # the inverse finds the generating torque through the generating table: −30 N·m returns 0.8·P
+    t_g = motor_torque_for_dc_power(k, w, -0.80 * w * 30.0)
+    assert t_g == pytest.approx(-30.0, rel=1e-9)
+    assert motor_dc_power_w(k, t_g, w)[0] == pytest.approx(-0.80 * w * 30.0, rel=1e-9)
+
+
+def test_residual_plot_draws():
+    from hybridsim.plot import plot_machine_map_error
+
+    fname, col, motor, *_ = MAPS["mg2_2010"]
+    ax = plot_machine_map_error(motor, data_dir("vehicles") / "maps" / fname, col, speed_min_rpm=999)
+    assert ax.get_title().startswith("motor_prius2010_mg2_umich_eff.csv: rms 1.31")
+    assert len(ax.collections[0].get_offsets()) == efficiency_error_points("mg2_2010")[0].size

@@ -21,12 +21,18 @@ def test_functions_and_modules_do_not_shadow_each_other():
     import hybridsim.procedures.gtr15
     import hybridsim.procedures.r83
 
-    # the package-level functions are the module functions with the unverified regulation rules flagged
+    # the package-level nedc/wltp/epa are the module functions with the unverified regulation rules flagged
     # in their result (hybridsim.procedures.checks)
     assert callable(procedures.nedc) and procedures.nedc.__wrapped__ is hybridsim.procedures.r83.nedc
     assert procedures.wltp.__wrapped__ is hybridsim.procedures.gtr15.wltp
     assert procedures.epa.__wrapped__ is hybridsim.procedures.cfr600.epa
-    assert procedures.PROCEDURES == {"nedc": procedures.nedc, "wltp": procedures.wltp, "epa": procedures.epa}
+    # china and jc08 added by issue 18 (modules gbt and trias)
+    import hybridsim.procedures.gbt
+    import hybridsim.procedures.trias
+
+    assert procedures.china is hybridsim.procedures.gbt.china and procedures.jc08 is hybridsim.procedures.trias.jc08
+    assert procedures.PROCEDURES == {"nedc": procedures.nedc, "wltp": procedures.wltp, "epa": procedures.epa,
+                                     "china": procedures.china, "jc08": procedures.jc08}
 
 
 @pytest.mark.parametrize(("ref_mass", "inertia"), [

@@ -23,8 +23,10 @@ C = 347 W; peak 207 N·m, 13,500 rpm), scaled to another machine by its torque a
 **Measured map instead of the fit** (``loss_map_file``): a CSV on a full speed × torque grid (columns
 ``speed_rpm`` and ``torque_nm``, or ``*_abs``, and an efficiency column named by ``loss_map_column``) is
 turned at load into a loss table ``P_loss = P(1/η − 1)`` over ``|ω| × |T|`` (``loss_table``), which the kernels
-interpolate bilinearly; generating uses the same loss at ``|T|, |ω|`` (the symmetric assumption of ADVISOR and
-FASTSim; measured generating maps differ by about a point, components.md §2.2). Cells with zero speed or
+interpolate bilinearly. Rows with negative torque are the generating quadrant (η = electric out /
+mechanical in, ``P_loss = |P|(1 − η)``); without them generating uses the motoring loss at ``|T|, |ω|`` (the
+symmetric assumption of ADVISOR and FASTSim; measured generating maps differ by about a point,
+components.md §2.2). Cells with zero speed or
 zero torque carry no efficiency (no power): the loss there is extrapolated linearly from the two nearest
 measured rows/columns (no-load loss at T = 0, stall copper loss at ω = 0), never below zero, and zero
 at ω = 0, T = 0 (a machine at rest without torque loses nothing); beyond the
@@ -60,7 +62,8 @@ class MotorK(NamedTuple):
     inverter_efficiency: float
     inertia_kgm2: float
     use_map: float  # 1.0: the loss comes from map_loss_w (bilinear), 0.0: from the coefficients
-    map_loss_w: np.ndarray  # loss on the uniform |ω| × |T| grid (1×1 zeros without a map) [W]
+    map_loss_w: np.ndarray  # motoring loss on the uniform |ω| × |T| grid (1×1 zeros without a map) [W]
+    map_loss_gen_w: np.ndarray  # generating loss (T·ω < 0) on the same grid [W]
     map_speed_step_rad_s: float
     map_torque_step_nm: float
 
@@ -123,14 +126,15 @@ class Motor:
     def to_kernel(self) -> MotorK:
         kc, ki, kw, c = self.loss_coefficients()
         if self.loss_map_file is None:
-            table, dw, dt, use = _NO_MAP, 1.0, 1.0, 0.0
+            table, table_gen, dw, dt, use = _NO_MAP, _NO_MAP, 1.0, 1.0, 0.0
         else:
-            table, dw, dt = loss_table(self.loss_map_file, self.loss_map_column)
+            table, table_gen, dw, dt = loss_table(self.loss_map_file, self.loss_map_column)
             use = 1.0
         return MotorK(float(self.peak_torque_nm), float(self.peak_power_kw * 1e3),
                       float(self.max_speed_rpm * RPM), float(kc), float(ki), float(kw), float(c),
                       float(self.c_full_torque_nm()),
-                      float(self.inverter_efficiency), float(self.inertia_kgm2), use, table, float(dw), float(dt))
+                      float(self.inverter_efficiency), float(self.inertia_kgm2), use, table, table_gen,
+                      float(dw), float(dt))
 
 
 _NO_MAP = np.zeros((1, 1))
@@ -143,9 +147,11 @@ def _extrapolate_to_zero(x1, y1, x2, y2):
 
 
 @functools.lru_cache(maxsize=32)
-def loss_table(path: str, column: str = "eff") -> tuple[np.ndarray, float, float]:
-    """(loss [W] on the uniform ``|ω| × |T|`` grid from zero, speed step [rad/s], torque step [N·m]) of a
-    measured efficiency map; see the module docstring for the rules at zero speed and torque."""
+def loss_table(path: str, column: str = "eff") -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(motoring loss, generating loss [W] on the uniform ``|ω| × |T|`` grid from zero, speed step [rad/s], torque
+    step [N·m]) of a measured efficiency map. Rows with torque < 0 (at speed ≥ 0) are the generating
+    quadrant, η = electric out / mechanical in, loss = |P|(1 − η); without them generating takes the motoring
+    loss (symmetric). See the module docstring for the rules at zero speed and torque."""
     from .engine_maps import _read_table
 
     tab = _read_table(path, ())
@@ -154,17 +160,33 @@ def loss_table(path: str, column: str = "eff") -> tuple[np.ndarray, float, float
     if sc is None or tc is None or column not in tab:
         raise ValueError(f"{path}: needs columns speed_rpm (or speed_rpm_abs), torque_nm (or torque_nm_abs) and "
                          f"{column!r} (header: {', '.join(tab)})")
-    speeds, torques = np.unique(tab[sc]), np.unique(tab[tc])
-    if len(speeds) < 3 or len(torques) < 3 or len(tab[sc]) != len(speeds) * len(torques):
-        raise ValueError(f"{path}: the table is not a full speed × torque grid of at least 3 × 3 points")
-    if speeds[0] < 0 or torques[0] < 0:
-        raise ValueError(f"{path}: speeds and torques must be ≥ 0 (one quadrant; generating is taken as symmetric)")
+    if np.any(tab[sc] < 0):
+        raise ValueError(f"{path}: speeds must be ≥ 0 (generating is given by negative torques)")
+    mot = tab[tc] >= 0
+    gen = tab[tc] <= 0
+    t_mot, dw, dt = _quadrant_table(path, tab[sc][mot], tab[tc][mot], tab[column][mot], motoring=True)
+    if np.any(tab[tc] < 0):
+        t_gen, dw_g, dt_g = _quadrant_table(path, tab[sc][gen], -tab[tc][gen], tab[column][gen], motoring=False)
+        if t_gen.shape != t_mot.shape or abs(dw_g - dw) > 1e-9 * dw or abs(dt_g - dt) > 1e-9 * dt:
+            raise ValueError(f"{path}: the generating rows (torque < 0) must cover the motoring grid mirrored")
+    else:
+        t_gen = t_mot
+    return t_mot, t_gen, dw, dt
+
+
+def _quadrant_table(path, speed_rpm, torque_nm, eta_col, motoring):
+    """Loss table of one quadrant (|ω|, |T| ≥ 0) on the uniform grid from zero."""
+    speeds, torques = np.unique(speed_rpm), np.unique(torque_nm)
+    quadrant = "motoring" if motoring else "generating"
+    if len(speeds) < 3 or len(torques) < 3 or len(speed_rpm) != len(speeds) * len(torques):
+        raise ValueError(f"{path}: the {quadrant} table is not a full speed × torque grid of at least 3 × 3 points")
     eta = np.full((len(speeds), len(torques)), np.nan)
-    eta[np.searchsorted(speeds, tab[sc]), np.searchsorted(torques, tab[tc])] = tab[column]
+    eta[np.searchsorted(speeds, speed_rpm), np.searchsorted(torques, torque_nm)] = eta_col
     ms, mt = speeds > 0, torques > 0  # cells that carry an efficiency
     e = eta[np.ix_(ms, mt)]
     if not np.all((e > 0) & (e <= 1)):
-        raise ValueError(f"{path}: {column} must be in (0, 1] wherever speed and torque are > 0")
+        raise ValueError(f"{path}: the efficiency must be in (0, 1] wherever speed and torque are not 0 "
+                         f"({quadrant} quadrant)")
     # the uniform grid from zero: the map's own steps
     dw, dt = np.diff(speeds[ms]), np.diff(torques[mt])
     if np.ptp(dw) > 1e-9 * dw.max() or np.ptp(dt) > 1e-9 * dt.max():
@@ -174,7 +196,7 @@ def loss_table(path: str, column: str = "eff") -> tuple[np.ndarray, float, float
     t_grid = np.arange(0.0, torques.max() + 0.5 * dt[0], dt[0])
     w_meas, t_meas = speeds[ms] * RPM, torques[mt]
     power = np.outer(w_meas, t_meas)
-    loss_meas = power * (1.0 / e - 1.0)
+    loss_meas = power * (1.0 / e - 1.0) if motoring else power * (1.0 - e)
     # onto the grid from zero: the measured cells, then zero torque and zero speed by extrapolation
     full = np.empty((len(w_grid), len(t_grid)))
     iw = np.rint(w_meas / (dw[0] * RPM)).astype(int)

@@ -23,7 +23,8 @@ def motor_loss_w(m, t, w):
     """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1), or the measured map at (|ω|, |T|). [W]"""
     aw = abs(w)
     if m.use_map > 0.0:
-        return interp2_uniform(0.0, m.map_speed_step_rad_s, 0.0, m.map_torque_step_nm, m.map_loss_w, aw, abs(t))
+        table = m.map_loss_gen_w if t * w < 0.0 else m.map_loss_w
+        return interp2_uniform(0.0, m.map_speed_step_rad_s, 0.0, m.map_torque_step_nm, table, aw, abs(t))
     loss = m.ki * aw + m.kw * aw * aw * aw
     if t != 0.0:
         at = abs(t)
@@ -62,7 +63,8 @@ def _map_torque_for_ac_power(m, w, p_ac):
     if aw == 0.0:
         return 0.0
     dt = m.map_torque_step_nm
-    nt = m.map_loss_w.shape[1]
+    nt = m.map_loss_gen_w.shape[1]
+    sg = -1.0 if w > 0.0 else 1.0  # generating: torque against the speed
     x_a = 0.0
     p_a = motor_loss_w(m, 0.0, w)
     if p_a <= p_ac:
@@ -71,7 +73,7 @@ def _map_torque_for_ac_power(m, w, p_ac):
     best_p = p_a
     for j in range(1, nt):
         x_b = j * dt
-        p_b = -x_b * aw + motor_loss_w(m, x_b, w)
+        p_b = -x_b * aw + motor_loss_w(m, sg * x_b, w)
         if p_b <= p_ac:
             x = x_a + (p_ac - p_a) * (x_b - x_a) / (p_b - p_a)
             return -x if w > 0.0 else x
