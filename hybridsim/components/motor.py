@@ -150,7 +150,7 @@ def _extrapolate_to_zero(x1, y1, x2, y2):
 def loss_table(path: str, column: str = "eff") -> tuple[np.ndarray, np.ndarray, float, float]:
     """(motoring loss, generating loss [W] on the uniform ``|ω| × |T|`` grid from zero, speed step [rad/s], torque
     step [N·m]) of a measured efficiency map. Rows with torque < 0 (at speed ≥ 0) are the generating
-    quadrant, η = electric out / mechanical in, loss = |P|(1 − η); without them generating takes the motoring
+    quadrant, η = electric out / mechanical in, ``loss = |P|(1 − η)``; without them generating takes the motoring
     loss (symmetric). See the module docstring for the rules at zero speed and torque."""
     from .engine_maps import _read_table
 
