@@ -17,3 +17,7 @@ class UnknownNameError(ValueError):
         super().__init__(
             f"unknown {kind} {name!r}{hint} (available: {', '.join(self.available)})"
         )
+
+
+class TraceMissWarning(UserWarning):
+    """The vehicle could not follow the drive cycle: the figures are those of the speed it could drive."""

@@ -77,12 +77,12 @@ def test_rule_based_is_the_default_and_the_controller_can_choose():
     v, cy = ralink(), hs.load_cycle("nedc")
     a = hs.simulate(v, cy, soc_balance=False)
     b = hs.simulate(v, cy, soc_balance=False, strategy="rule_based")
-    assert a.attrs["strategy"] == "rule_based"
+    assert a.attrs["energy_management"] == "rule_based"
     assert_array_equal(a.fuel_rate.values, b.fuel_rate.values)
     ve = dataclasses.replace(v, controller=dataclasses.replace(v.controller, strategy="ecms"))
     c = hs.simulate(ve, cy, soc_balance=False)
     d = hs.simulate(v, cy, soc_balance=False, strategy="ecms")
-    assert c.attrs["strategy"] == "ecms"
+    assert c.attrs["energy_management"] == "ecms"
     assert_array_equal(c.fuel_rate.values, d.fuel_rate.values)
     assert not np.array_equal(a.engine_mode.values, c.engine_mode.values)
 

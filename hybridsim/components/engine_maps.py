@@ -22,23 +22,29 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
+from .._csv import read_table
 from .engine import BAR, RPM, Engine, EngineMap
 
 REPAIR_BELOW_NM = 40.0
 
 
 def _read_table(path: str, required: tuple[str, ...]) -> dict[str, np.ndarray]:
-    with open(path, encoding="utf-8") as fh:
-        lines = [ln.strip() for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
-    header = [h.strip() for h in lines[0].split(",")]
+    """A numeric CSV table (the package's one reader, :func:`hybridsim._csv.read_table`) as column → array."""
+    table = read_table(path)
+    header = table.header
     for col in required:
         if col not in header:
             raise ValueError(f"{path}: column {col!r} missing (header: {', '.join(header)})")
-    try:
-        rows = np.array([[float(x) for x in ln.split(",")] for ln in lines[1:]])
-    except ValueError as exc:
-        raise ValueError(f"{path}: non-numeric value ({exc})") from None
-    return {h: rows[:, i] for i, h in enumerate(header)}
+    columns = {}
+    for i, h in enumerate(header):
+        values = np.empty(len(table.rows))
+        for j, (cell, line) in enumerate(zip(table.column(i), table.lines, strict=True)):
+            try:
+                values[j] = float(cell)
+            except ValueError:
+                raise ValueError(f"{path}: line {line}, column {h!r}: value {cell!r} is not a number") from None
+        columns[h] = values
+    return columns
 
 
 @dataclass(frozen=True)

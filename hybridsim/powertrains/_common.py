@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import __version__
 from ..cycles import Cycle
+from ..results import chassis_attrs
 from ..vehicle import Vehicle
 
 
@@ -18,8 +19,7 @@ def common_attrs(vehicle: Vehicle, cycle: Cycle) -> dict:
         "cycle": cycle.name,
         "hybridsim_version": __version__,
     }
-    for f in ch._fields:
-        attrs[f"chassis_{f}"] = float(getattr(ch, f))
+    attrs.update(chassis_attrs(ch))
     if vehicle.engine is not None:
         attrs["fuel_density_kg_per_l"] = float(vehicle.engine.fuel_density_kg_per_l)
         attrs["fuel_lhv_j_per_kg"] = float(vehicle.engine.lhv_j_per_kg)

@@ -8,6 +8,8 @@ import numpy as np
 
 from ..components.engine import RPM
 from ..cycles import Cycle
+from ..units import KMH_PER_MPS
+from ..results import chassis_attrs
 from ..vehicle import Vehicle
 from ._common import common_attrs, energies, soc_balance, thermal_args
 
@@ -37,7 +39,7 @@ def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
         ool_power_step_inv=float(1.0 / (ool.power_w[1] - ool.power_w[0])),
         ool_speed_rad_s=np.ascontiguousarray(ool.speed_rad_s, dtype=np.float64),
         friction_fuel_kg_s=friction_fuel,
-        regen_fade_speed_mps=float(vehicle.controller.regen_fade_speed_kmh / 3.6),
+        regen_fade_speed_mps=float(vehicle.controller.regen_fade_speed_kmh / KMH_PER_MPS),
     )
     plant = ThsPlantK(_ths_chassis(vehicle), vehicle.planetary.to_kernel(), eng, vehicle.motors["mg1"].to_kernel(),
                       vehicle.motors["mg2"].to_kernel(), vehicle.battery.to_kernel(), aux, th)
@@ -100,8 +102,7 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
                               soc_balance_on=soc_balance, strategy=strategy)
     attrs = common_attrs(vehicle, cycle)
     ch = _ths_chassis(vehicle)
-    for f in ch._fields:
-        attrs[f"chassis_{f}"] = float(getattr(ch, f))
+    attrs.update(chassis_attrs(ch))
     attrs["ambient_temp_c"] = float(ambient_temp_c)
     attrs.update(extra)
     return out, attrs
