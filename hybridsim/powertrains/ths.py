@@ -8,8 +8,8 @@ import numpy as np
 
 from ..components.engine import RPM
 from ..cycles import Cycle
-from ..units import KMH_PER_MPS
 from ..results import chassis_attrs
+from ..units import KMH_PER_MPS
 from ..vehicle import Vehicle
 from ._common import common_attrs, energies, soc_balance, thermal_args
 
