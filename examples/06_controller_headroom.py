@@ -1,4 +1,6 @@
-"""06 · How much better could the controller do? Rules, ECMS and the DP optimum (Ralink over the shipped cycles).
+"""
+06 · How much better could the controller do? Rules, ECMS and the DP optimum (Ralink, six cycles)
+=================================================================================================
 
 Three energy managements drive the same THS-II plant step: the Toyota-like rules (the default), an adaptive
 ECMS (each second the engine choice with the least fuel + s(SOC)·battery energy), and dynamic programming,
