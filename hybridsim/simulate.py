@@ -7,6 +7,10 @@ with units on every variable (``results.py``).
 
 from __future__ import annotations
 
+import functools
+import math
+
+import numpy as np
 import xarray as xr
 
 from .cycles import Cycle
@@ -42,9 +46,48 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     """
     out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                            soc_init=soc_init, soc_balance=soc_balance)
+    kc = kernel_cycle(cycle, vehicle.architecture)[0]
     if not record:
-        return summary_dataset(cycle, out, attrs)
-    return to_dataset(cycle, out, attrs)
+        return summary_dataset(kc, out, attrs)
+    return to_dataset(kc, out, attrs)
+
+
+#: Longest kernel time step. [s] A coarser input is interpolated (piecewise linear, as the trace is read):
+#: one long step would average the road load and power limits over it and hide a trace miss inside it.
+MAX_STEP_S = 1.0
+
+
+@functools.lru_cache(maxsize=64)
+def kernel_cycle(cycle: Cycle, architecture: str) -> tuple[Cycle, str]:
+    """The cycle on the time base the kernel of ``architecture`` runs on, and a note for the summary.
+
+    Every kernel runs on steps of at most :data:`MAX_STEP_S`: a coarser interval is cut into equal steps
+    (speed and grade interpolated linearly, phases kept). The THS-II kernel runs on a uniform grid of
+    steps as close to 1 s as the duration allows: its rule-based controller sets the engine on its
+    operating line afresh each step, so the rotor inertia torques of a step, the MG1 reaction and the
+    feasibility search depend on the step size (a 10 Hz input spun the engine up ten times harder);
+    finer or uneven input is interpolated onto that grid (a 10 Hz, a 1 Hz and an uneven sampling of
+    the same trace then give the same answer). The result is reported on the kernel's time base.
+    """
+    t = cycle.time_s
+    dt = np.diff(t)
+    if architecture == "ths":
+        if np.all(np.abs(dt - 1.0) <= 1e-9):
+            return cycle, "as given"
+        n = max(1, math.ceil((t[-1] - t[0]) / MAX_STEP_S * (1 - 1e-12)))
+        grid = np.linspace(t[0], t[-1], n + 1)
+        note = (f"resampled to a uniform {(t[-1] - t[0]) / n:.6g} s grid for the THS-II kernel (input steps "
+                f"{dt.min():.6g} to {dt.max():.6g} s)")
+    else:
+        if dt.max() <= MAX_STEP_S * (1 + 1e-9):
+            return cycle, "as given"
+        parts = np.maximum(np.ceil(dt / MAX_STEP_S * (1 - 1e-12)), 1).astype(np.int64)
+        pieces = [np.linspace(a, b, k, endpoint=False) for a, b, k in zip(t[:-1], t[1:], parts, strict=True)]
+        grid = np.concatenate([*pieces, t[-1:]])
+        note = f"interpolated to steps <= {MAX_STEP_S:g} s (input steps up to {dt.max():.6g} s)"
+    kc = Cycle(name=cycle.name, time_s=grid, speed_mps=np.interp(grid, t, cycle.speed_mps),
+               grade=np.interp(grid, t, cycle.grade), phases=cycle.phases, source=cycle.source)
+    return kc, note
 
 
 def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
@@ -63,10 +106,14 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     elif soc_init is not None:
         raise ValueError(f"soc_init = {soc_init}: architecture {vehicle.architecture!r} has no battery "
                          "(allowed: None)")
-    if not -40.0 <= ambient_temp_c <= 60.0:
-        raise ValueError(f"ambient_temp_c = {ambient_temp_c}: out of range, allowed -40 to 60")
-    out, attrs = RUNNERS[vehicle.architecture](vehicle, cycle, cold_start=bool(cold_start),
+    if not (isinstance(ambient_temp_c, int | float) and -40.0 <= ambient_temp_c <= 60.0):
+        raise ValueError(f"ambient_temp_c = {ambient_temp_c!r}: out of range, allowed -40 to 60")
+    if soc_init is not None and not (isinstance(soc_init, int | float) and math.isfinite(soc_init)):
+        raise ValueError(f"soc_init = {soc_init!r}: must be a finite number in the battery's SOC window")
+    kc, note = kernel_cycle(cycle, vehicle.architecture)
+    out, attrs = RUNNERS[vehicle.architecture](vehicle, kc, cold_start=bool(cold_start),
                                                ambient_temp_c=float(ambient_temp_c), soc_init=soc_init,
                                                soc_balance=bool(soc_balance))
     attrs["cold_start"] = int(cold_start)
+    attrs["time_base"] = note
     return out, attrs

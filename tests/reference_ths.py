@@ -42,7 +42,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from reference_components import KMH, RPM, Battery, EngineMap, Machine, road_force
+from reference_components import KMH, RPM, Battery, EngineMap, Machine, road_force, window_limits
 
 from hybridsim.powertrains.ths import _ool, _ths_chassis
 
@@ -310,7 +310,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         v0 = float(out["speed_mps"][kk - 1])
         v1 = float(v_cycle[kk])
         gr = float(grade[kk])
-        limits = bat.limits(soc)
+        limits = window_limits(bat, soc, dt)
         was_on = mode_prev != OFF
 
         # --- controller
@@ -395,6 +395,11 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
             time_in_state = 0.0
         time_in_state += dt
 
+        # empty battery: the accessory load is cut to what it can still supply (kernel rule)
+        p_acc = car.p_aux
+        if s.p_batt > limits[0] + 1e-6 and p_acc > 0.0:
+            p_acc = max(p_acc - (s.p_batt - limits[0]), 0.0)
+            s.p_batt = s.p_mg1 + s.p_mg2 + p_acc
         i_b, v_b, p_chem, loss_b, soc_new = bat.step(soc, s.p_batt, dt)
         p_fuel = fuel * car.lhv
         coolant = car.engine.coolant_after(coolant, p_fuel, dt)
@@ -430,7 +435,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         o["reduction_loss_w"][kk] = s.t_mg2 * s.w_mg2 - s.t_mg2_out * s.w_ring
         o["final_drive_loss_w"][kk] = s.t_ring * s.w_ring - s.t_axle_out * s.w_wheel
         o["rotor_inertia_power_w"][kk] = s.t_inertia_e * s.w_e + s.t_inertia_g * s.w_mg1
-        o["accessory_power_w"][kk] = car.p_aux
+        o["accessory_power_w"][kk] = p_acc
         o["brake_power_w"][kk] = (s.t_axle_out - s.t_axle) * s.w_wheel
         o["wheel_power_w"][kk] = s.t_axle * s.w_wheel
 

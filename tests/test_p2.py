@@ -345,7 +345,7 @@ def test_vehicle_file_reads_with_its_facts():
     ("soc_cs_enter = 0.135", "soc_cs_enter = 1.5", "controller.soc_cs_enter"),
     ("soc_engine_force = 0.10", "soc_engine_force = 0.2", "controller.soc_engine_force"),
     ("engine_off_power_kw = 8", "engine_off_power_kw = 80", "controller.engine_off_power_kw"),
-    ("peak_torque_nm = 400", "peak_torque_nm = -400", "motors.peak_torque_nm"),
+    ("peak_torque_nm = 400", "peak_torque_nm = -400", "motors.p2.peak_torque_nm"),
     ("regen_share = 1.0", "regen_share = 1.5", "controller.regen_share"),
     ("[motors.p2]", "[motors.mg2]", "motors"),
 ])

@@ -77,7 +77,8 @@ class Chassis:
         phys = (self.drag_coefficient, self.frontal_area_m2, self.rolling_resistance_coefficient)
         if any(c is not None for c in coast) and any(c is None for c in coast):
             raise ValueError(
-                f"chassis.road_load_f0_n/f1/f2 = {coast}: give all three coast-down coefficients or none"
+                f"chassis.road_load_f0_n/f1/f2 = {coast}: give all three coast-down coefficients or none "
+                "(allowed: all three set, or none)"
             )
         if self.max_laden_mass_kg is not None and self.max_laden_mass_kg < self.mass_kg:
             raise ValueError(f"chassis.max_laden_mass_kg = {self.max_laden_mass_kg}: out of range, allowed >= "

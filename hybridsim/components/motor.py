@@ -57,6 +57,24 @@ class Motor:
 
     def __post_init__(self):
         check(self, "motors")
+        kc, ki, kw, c = self.loss_coefficients()
+        w_max = self.max_speed_rpm * RPM
+        p_pk = self.peak_power_kw * 1e3
+        t_hi = min(self.peak_torque_nm, p_pk / w_max)  # torque available at maximum speed
+        w_corner = min(p_pk / self.peak_torque_nm, w_max)
+        for what, t, w in (("at peak torque and corner speed", self.peak_torque_nm, w_corner),
+                           ("at maximum speed and power", t_hi, w_max)):
+            loss = kc * t * t + ki * w + kw * w**3 + c
+            if loss > 0.5 * t * w:
+                key = max((("loss_kc_w_per_nm2", kc * t * t), ("loss_ki_w_s_per_rad", ki * w),
+                           ("loss_kw_w_s3_per_rad3", kw * w**3), ("loss_c_w", c)), key=lambda x: x[1])[0]
+                shown = getattr(self, key)
+                if shown is None:
+                    key, shown = "loss_scale", self.loss_scale
+                raise ValueError(
+                    f"motors.{key} = {shown!r}: the machine's loss {what} ({loss / 1e3:.3g} kW) exceeds half its "
+                    f"output there ({t * w / 1e3:.3g} kW); allowed: losses <= 50 % of the shaft power (efficiency "
+                    ">= 67 %)")
 
     def loss_coefficients(self) -> tuple[float, float, float, float]:
         """(kc, ki, kw, C) after scaling. [SI]"""

@@ -45,7 +45,7 @@ import numpy as np
 
 from . import jit
 from .chassis import G, wheel_force_n
-from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax
 
 N_GRID = 24  # grid intervals of the split search
 N_GOLDEN = 24  # golden-section iterations of the refinement
@@ -334,12 +334,17 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
     soc = soc0
     g_prev = dr.rear_ratios.shape[0] - 1
     r = ch.wheel_radius_m
-    p_aux = aux.accessory_power_w
     for k in range(1, n):
         dt = time_s[k] - time_s[k - 1]
         v0 = out.speed_mps[k - 1]
         v1 = speed_mps[k]
-        p_dis, p_chg = battery_limits_w(b, soc)
+        p_dis, p_chg = battery_window_limits_w(b, soc, dt)
+        p_dis_batt = p_dis
+        # an empty battery cannot feed the accessories either: their load is cut to what it can supply (the
+        # drive and regen steps below budget the nominal load, so their limits are shifted by the cut)
+        p_aux = aux.accessory_power_w if aux.accessory_power_w <= p_dis + 1e-6 else p_dis
+        p_dis = p_dis + (aux.accessory_power_w - p_aux)
+        p_chg = max(p_chg - (aux.accessory_power_w - p_aux), 0.0)
         p_sys = dr.system_power_w
         f = wheel_force_n(ch, v0, v1, dt, grade[k])
         if f >= 0.0:
@@ -375,6 +380,8 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
         p_rotor = dm * (v1 - v0) / dt * w * r
         res = axle_powers(mf, mr, dr, g, w, tf, t_el - tf)
         p_el = res[0]
+        if p_el + p_aux > p_dis_batt + 1e-6 and p_aux > 0.0:  # rotor losses of a coasting car, empty battery
+            p_aux = max(p_dis_batt - p_el, 0.0)
         i_b, v_b, p_chem, l_b, soc_new = battery_step(b, soc, p_el + p_aux, dt)
         out.speed_mps[k] = v1
         out.rear_gear[k] = g + 1.0

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import jit
 from .chassis import wheel_force_n
-from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .interp import interp1_uniform
 from .thermal import (
@@ -165,7 +165,7 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
             t_m2 = tmin
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-    p_dis_max, p_chg_max = battery_limits_w(bat, soc)
+    p_dis_max, p_chg_max = battery_window_limits_w(bat, soc, dt)
     p_b = p_g + p_m + aux.accessory_power_w
     overcharge = False
     if p_b < -p_chg_max:
@@ -432,6 +432,12 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
             t_state = 0.0
         t_state += dt
         was_on = is_on
+        # an empty battery the engine cannot recharge in this step: the accessory load is cut (reported)
+        p_acc = aux.accessory_power_w
+        p_dis_now = battery_window_limits_w(bat, soc, dt)[0]
+        if p_b > p_dis_now + 1e-6 and p_acc > 0.0:  # (the limit tolerance of _split)
+            p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
+            p_b = p_g + p_m + p_acc
         i_b, v_b, p_chem, l_b, soc_new = battery_step(bat, soc, p_b, dt)
         p_fuel = fuel * eng.lhv_j_per_kg
         temp = coolant_step_c(th, temp, p_fuel, dt)
@@ -466,7 +472,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
         out.reduction_loss_w[kk] = t_m2 * w_m2 - x_del * w_r
         out.final_drive_loss_w[kk] = t_ring * w_r - t_axle_pt * w_wh
         out.rotor_inertia_power_w[kk] = t_je * w_e + t_jg * w_g
-        out.accessory_power_w[kk] = aux.accessory_power_w
+        out.accessory_power_w[kk] = p_acc
         out.brake_power_w[kk] = (t_axle_pt - t_axle) * w_wh
         out.wheel_power_w[kk] = t_axle * w_wh
         soc = soc_new
