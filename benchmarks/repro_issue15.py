@@ -91,7 +91,7 @@ def check(label: str, vehicle, cycle, **kw):
         broken.append(f"fuel {s['fuel_l_per_100km']}")
     if s["fuel_kg"] < 0:
         broken.append("fuel < 0")
-    print(f"{'BROKEN' if broken else 'OK'}      {label}: L/100km {s['fuel_l_per_100km']:.3f} miss "
+    print(f"{'BROKEN' if broken else 'OK'}      {label}: L/100km {s['fuel_l_per_100km']} miss "
           f"{s['trace_miss_max_kmh']:.1f} km/h; " + "; ".join(broken))
 
 

@@ -50,6 +50,22 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str 
     return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
 
 
+def _number(lo: float, hi: float) -> Callable[[str], float]:
+    """An argparse type: a finite number in [lo, hi] (argparse turns the ValueError into exit status 2)."""
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number (allowed {lo:g} to {hi:g})") from None
+        if not (math.isfinite(x) and lo <= x <= hi):
+            raise argparse.ArgumentTypeError(f"{text!r}: out of range, allowed {lo:g} to {hi:g}")
+        return x
+
+    parse.__name__ = "number"
+    return parse
+
+
 def _error(message: object) -> int:
     text = " ".join(str(message).split())  # exactly one line
     print(f"{PROG}: error: {text}", file=sys.stderr)
@@ -134,22 +150,28 @@ def _add_list(sub) -> None:
 # ---------------------------------------------------------------- simulate
 
 
+def _per_km(x, spec: str, unit: str) -> str:
+    """A figure per distance; None (a run that covers no distance) is shown as not defined."""
+    return "not defined (no distance driven)" if x is None else f"{x:{spec}} {unit}"
+
+
 def _summary_text(summary: dict, roles: dict[str, str]) -> str:
     """The summary of one run as text; ``roles`` maps energy terms to source/sink/wheel."""
     rows: list[tuple[str, str]] = [
         ("vehicle", summary["vehicle"]),
         ("cycle", summary["cycle"]),
         ("distance", f"{summary['distance_km']:.3f} km"),
-        ("fuel", f"{summary['fuel_l_per_100km']:.2f} L/100 km"
+        ("fuel", _per_km(summary['fuel_l_per_100km'], ".2f", "L/100 km")
                  + (" (charge-balanced)" if "fuel_raw_l_per_100km" in summary else "")),
-        ("CO2", f"{summary['co2_g_per_km']:.1f} g/km"),
+        ("CO2", _per_km(summary['co2_g_per_km'], ".1f", "g/km")),
     ]
     if "fuel_raw_l_per_100km" in summary:
         if summary["soc_balance_method"] != "iterated":  # an iterated run is balanced: raw = balanced
-            rows.append(("fuel, raw (before the correction)", f"{summary['fuel_raw_l_per_100km']:.2f} L/100 km"))
+            rows.append(("fuel, raw (before the correction)", _per_km(summary['fuel_raw_l_per_100km'], ".2f",
+                                                                         "L/100 km")))
         rows.append(("SOC balance", f"{summary['soc_balance_method']} in {summary['soc_balance_runs']} runs, "
                                     f"residual {summary['soc_balance_residual']:+.1e} of fuel energy"))
-    if summary["electricity_kwh_per_100km"] != 0:
+    if summary["electricity_kwh_per_100km"] not in (0, None):
         label = ("battery terminal energy, net (> 0 discharge; a balanced hybrid shows its battery losses)"
                  if "fuel_raw_l_per_100km" in summary else "electricity at the battery terminals (DC)")
         rows.append((label, f"{summary['electricity_kwh_per_100km']:.2f} kWh/100 km"))
@@ -223,12 +245,12 @@ def _add_simulate(sub) -> None:
                    help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
     p.add_argument("cycle", metavar="CYCLE",
                    help="shipped cycle name or alias (see 'hybridsim list cycles') or a path to a .csv file")
-    p.add_argument("--soc", metavar="S", type=float, default=None,
+    p.add_argument("--soc", metavar="S", type=_number(0.0, 1.0), default=None,
                    help="run once from this initial state of charge, 0-1 (vehicles with a battery; default: "
                         "hybrids charge-balanced from the controller's target, plug-ins and EVs from full)")
     p.add_argument("--cold", action="store_true",
                    help="cold start: engine soaked at the ambient temperature (vehicles with a thermal model)")
-    p.add_argument("--ambient", metavar="C", type=float, default=23.0,
+    p.add_argument("--ambient", metavar="C", type=_number(-40.0, 60.0), default=23.0,
                    help="ambient (soak) temperature in degC for --cold (default 23)")
     p.add_argument("--out", metavar="FILE.nc", help="write the time series to a netCDF file")
     p.add_argument("--plot", metavar="FILE.png", help="write speed, power and engine-speed plots to a PNG")
@@ -330,9 +352,9 @@ def _add_procedures(sub) -> None:
         if name == "wltp":
             p.add_argument("--uf-table", metavar="NAME", default=None,
                            help="utility-factor table for plug-in hybrids (default EU)")
-            p.add_argument("--v-max", metavar="KMH", type=float, default=None,
+            p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
                            help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
-            p.add_argument("--max-laden-mass", metavar="KG", type=float, default=None,
+            p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
                            help="technically permissible maximum laden mass in kg for the test mass (default: "
                                 "chassis.max_laden_mass_kg of the file, else curb + 500 kg)")
         p.set_defaults(func=_cmd_procedure)
@@ -430,6 +452,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(exc)
     except OSError as exc:  # an output file that cannot be written
         _error(exc)
+        return 1
+    except Exception as exc:  # a bug: one line (no traceback), exit status 1, and a request to report it
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"{PROG}: internal error: {text}. This is a bug in hybridsim {__version__}; please report it "
+              "with the command line and input files that caused it.", file=sys.stderr)
         return 1
 
 

@@ -496,22 +496,31 @@ def read_cycle(path: str | Path, name: str | None = None) -> Cycle:
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            text = raw.strip()
-            if not text or text.startswith("#"):
-                continue
-            fields = next(csv.reader([raw]))
-            if header is None:
-                header = [f.strip() for f in fields]
-                continue
-            if len(fields) != len(header):
-                raise ValueError(
-                    f"{where}: line {lineno} has {len(fields)} fields, expected {len(header)} "
-                    f"like the header {header!r}"
-                )
-            rows.append([f.strip() for f in fields])
-            lines.append(lineno)
+    try:
+        text_lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    except FileNotFoundError:
+        raise ValueError(f"{where}: cycle file not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{where}: is a folder, allowed: a CSV cycle file") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ValueError(f"{where}: cannot be read ({exc.strerror})") from None
+    for lineno, raw in enumerate(text_lines, start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        fields = next(csv.reader([raw]))
+        if header is None:
+            header = [f.strip() for f in fields]
+            continue
+        if len(fields) != len(header):
+            raise ValueError(
+                f"{where}: line {lineno} has {len(fields)} fields, expected {len(header)} "
+                f"like the header {header!r}"
+            )
+        rows.append([f.strip() for f in fields])
+        lines.append(lineno)
     if header is None:
         raise ValueError(f"{where}: no header row found (the file is empty or all comments)")
     it, iv, speed_factor, ig, grade_factor, ip = _classify(where, header)
