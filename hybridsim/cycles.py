@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from hybridsim._resources import data_dir
-from hybridsim.errors import UnknownNameError
+from hybridsim.errors import UnknownNameError, read_text
 
 __all__ = [
     "CYCLE_ALIASES",
@@ -496,16 +496,7 @@ def read_cycle(path: str | Path, name: str | None = None) -> Cycle:
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    try:
-        text_lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    except FileNotFoundError:
-        raise ValueError(f"{where}: cycle file not found") from None
-    except IsADirectoryError:
-        raise ValueError(f"{where}: is a folder, allowed: a CSV cycle file") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{where}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ValueError(f"{where}: cannot be read ({exc.strerror})") from None
+    text_lines = read_text(path, "CSV cycle file", encoding="utf-8-sig").splitlines(keepends=True)
     for lineno, raw in enumerate(text_lines, start=1):
         text = raw.strip()
         if not text or text.startswith("#"):

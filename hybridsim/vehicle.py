@@ -37,7 +37,7 @@ from .control.bev import BevController
 from .control.conventional import ConventionalController
 from .control.p2 import P2Controller
 from .control.ths import ThsController
-from .errors import UnknownNameError
+from .errors import UnknownNameError, read_text
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,15 @@ def _check_cross(v: Vehicle) -> None:
         k = pg.ring_teeth / pg.sun_teeth
         t_start = e.inertia_kgm2 * e.idle_speed_rpm * math.pi / 30.0 / 1.0
         t_avail = 0.5 * (1.0 + k) * mg1.peak_torque_nm
+        # MG1 follows the ring when the engine is off (ω_MG1 = −k·ω_r): its rotor torque at a brisk 5 m/s²
+        # (estimate: harder than any type-approval trace, US06 peaks near 3.8 m/s²) within half its peak
+        w_dot_r = 5.0 / v.chassis.wheel_radius_m * pg.ring_to_axle_ratio
+        t_g = mg1.inertia_kgm2 * k * w_dot_r
+        if t_g > 0.5 * mg1.peak_torque_nm:
+            raise ValueError(
+                f"motors.mg1.inertia_kgm2 = {mg1.inertia_kgm2}: MG1 cannot follow the ring, allowed <= "
+                f"{0.5 * mg1.peak_torque_nm / (k * w_dot_r):.3g} kg·m² (its rotor torque at 5 m/s² must stay "
+                f"within half its peak torque {mg1.peak_torque_nm} N·m)")
         if t_start > t_avail:
             raise ValueError(
                 f"engine.inertia_kgm2 = {e.inertia_kgm2}: MG1 cannot start it, allowed <= "
@@ -226,19 +235,11 @@ def _locate(path: Path, ref: str) -> Path:
 
 def _load_toml(path: Path, what: str) -> dict:
     """A TOML file as a dict; any reading problem is one ValueError naming the file."""
+    text = read_text(path, what)
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: {what} not found") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: is a folder, not a {what}") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = (), origin: dict | None = None) -> dict:
@@ -259,7 +260,7 @@ def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = (), origin: dict | 
         raise ValueError(f"vehicle.extends = {ref!r}: {base_path} is a folder, allowed: a vehicle file")
     if not base_path.is_file():
         raise ValueError(f"vehicle.extends = {ref!r}: file not found (looked for {base_path}, and among the "
-                         "shipped vehicle files)")
+                         "shipped vehicle files; allowed: a vehicle .toml file)")
     try:
         base = _load_toml(base_path, "vehicle file")
     except ValueError as exc:

@@ -84,6 +84,12 @@ class ReferenceBev:
         shaft = t_mf * w * self.i_f + t_mr * w * self.i_r[g]
         return pf + pr, shaft, t_mf, t_mr, pf, pr, lf, lr, invf + invr
 
+    def freewheel_torques(self, g, w):
+        """Wheel torques (≤ 0) at which each machine generates exactly its own losses (DC power 0)."""
+        t_mf = self.front.generating_torque_for_dc_power(w * self.i_f, 0.0)
+        t_mr = self.rear.generating_torque_for_dc_power(w * self.i_r[g], 0.0)
+        return t_mf * self.i_f / self.eta_f, t_mr * self.i_r[g] / self.eta_r[g]
+
     def gearbox_loss(self, t_m, w_m, eta):
         """Reduction loss in the direction of power flow: machine drives → (1 − η)·P_m; wheels drive →
         the wheel side gives |P_m|/η, loss (1/η − 1)·|P_m|."""
@@ -265,6 +271,27 @@ def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
                + car.gearbox_loss(t_mr, w * car.i_r[g], car.eta_r[g]))
         if p_el + p_acc > p_dis_batt + 1e-6 and p_acc > 0.0:
             p_acc = max(p_dis_batt - p_el, 0.0)
+        if p_el > p_dis_batt + 1e-6:
+            # empty battery, spinning machines (kernel rule): each machine generates its own losses (DC 0) and
+            # the car slows by that drag, the highest end speed at which the road force leaves it room
+            lo, hi = 0.0, v1
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                w_mid = 0.5 * (v0 + mid) / car.r
+                t_drag = sum(car.freewheel_torques(g, w_mid))
+                p_rot = car.extra_rotor_mass(g) * (mid - v0) / dt * w_mid * car.r
+                ok_mid = t_drag * w_mid - car.force(v0, mid, dt, gr[k]) * car.r * w_mid - p_rot >= 0.0
+                lo, hi = (mid, hi) if ok_mid else (lo, mid)
+            v1 = lo
+            w = 0.5 * (v0 + v1) / car.r
+            f = car.force(v0, v1, dt, gr[k])
+            tf, t_rear = car.freewheel_torques(g, w)
+            t_el = tf + t_rear
+            p_rotor = car.extra_rotor_mass(g) * (v1 - v0) / dt * w * car.r
+            p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.powers(g, w, tf, t_rear)
+            gbx = (car.gearbox_loss(t_mf, w * car.i_f, car.eta_f)
+                   + car.gearbox_loss(t_mr, w * car.i_r[g], car.eta_r[g]))
+            p_acc = 0.0
         i_b, v_b, p_chem, l_b, soc_new = car.bat.step(soc, p_el + p_acc, dt)
         row = dict(speed_mps=v1, rear_gear=g + 1, front_motor_speed_rad_s=w * car.i_f, front_motor_torque_nm=t_mf,
                    front_motor_electric_power_w=pf, front_motor_loss_w=lf, rear_motor_speed_rad_s=w * car.i_r[g],

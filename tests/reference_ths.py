@@ -49,6 +49,7 @@ from hybridsim.powertrains.ths import _ool, _ths_chassis
 SPEED_BISECTIONS = 40  # (kernel rule) halvings of the end speed on a trace miss
 POWER_BISECTIONS = 30  # (kernel rule) halvings of the engine power in the least-power and charge-limit searches
 BEST_EFFORT_FRACTIONS = (0.6, 0.35, 0.15)  # (kernel rule) shares of full power tried when the search fails
+BATTERY_SAFE_FRACTIONS = (0.05, 0.15, 0.35, 0.6, 1.0)  # (kernel rule) tried when nothing is feasible
 OFF, FUELLED, SPUN = 0, 1, 2
 
 OUTPUTS = (
@@ -375,7 +376,17 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
                 w_ring = car.ring_speed(v0, v1)
                 choice = car.best_effort(v0, v1, dt, gr, w_e_prev, w_g_prev, limits)
                 if choice is None:
-                    choice = (car.p_engine_max, FUELLED)  # nothing works even at this speed (kernel rule)
+                    # nothing works even at this speed: the first of engine off and a few fuelled powers that
+                    # keeps the battery within its limits (so the SOC stays in its window), else full power
+                    choice = (car.p_engine_max, FUELLED)
+                    for mode_c, p_c in [(OFF, 0.0)] + [(FUELLED, f * car.p_engine_max) for f in BATTERY_SAFE_FRACTIONS]:
+                        if mode_c == OFF:
+                            sc = car.operate(v0, v1, dt, gr, OFF, 0.0, 0.0, w_e_prev, w_g_prev, limits)
+                        else:
+                            sc = car.try_power(v0, v1, dt, gr, p_c, w_e_prev, w_g_prev, limits)
+                        if not sc.overcharge and sc.p_batt <= limits[0] + 1e-6:
+                            choice = (p_c, mode_c)
+                            break
             p_need, mode = choice
             w_e, t_e = car.fuelled_point(p_need, w_ring) if mode == FUELLED else (0.0, 0.0)
             s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)

@@ -48,18 +48,10 @@ COLUMN_RANGES: dict[str, tuple[float, float]] = {
 def _read_table(path: str, required: tuple[str, ...], min_rows: int = 2) -> dict[str, np.ndarray]:
     """Read a numeric CSV table (``#`` comments and blank lines skipped); every problem is one ValueError
     naming the file (and line, column, value and allowed range where there is one)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            numbered = [(i, ln.strip()) for i, ln in enumerate(fh, start=1)
-                        if ln.strip() and not ln.lstrip().startswith("#")]
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: is a folder, not a CSV file") from None
-    except FileNotFoundError:
-        raise ValueError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({exc.strerror})") from None
+    from ..errors import read_text
+
+    numbered = [(i, ln.strip()) for i, ln in enumerate(read_text(path, "CSV table").splitlines(), start=1)
+                if ln.strip() and not ln.lstrip().startswith("#")]
     if not numbered:
         raise ValueError(f"{path}: no header row (the file is empty or all comments); needs columns "
                          f"{', '.join(required)}")

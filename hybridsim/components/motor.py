@@ -45,7 +45,8 @@ class Motor:
     peak_power_kw: float = param("Peak mechanical power. [kW]", lo=0.1, hi=2000)
     peak_torque_nm: float = param("Peak torque. [N·m]", lo=0.1, hi=5000)
     max_speed_rpm: float = param("Maximum rotor speed. [rpm]", lo=100, hi=40000)
-    inertia_kgm2: float = param("Rotor inertia. [kg·m²]", default=0.02, lo=0, hi=10)
+    inertia_kgm2: float = param("Rotor inertia (car machines 0.01–0.1; 1 allows the largest bus motors). "
+                                "[kg·m²]", default=0.02, lo=0, hi=1)
     inverter_efficiency: float = param("Inverter efficiency. [-]", default=0.97, lo=0.5, hi=1)
     loss_scale: float = param("Factor on all loss coefficients of the scaled MG2 fit. [-]", default=1.0,
                               lo=0.1, hi=5)

@@ -45,7 +45,7 @@ import numpy as np
 
 from . import jit
 from .chassis import G, wheel_force_n
-from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 
 N_GRID = 24  # grid intervals of the split search
 N_GOLDEN = 24  # golden-section iterations of the refinement
@@ -325,6 +325,27 @@ def regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_chg):
 
 
 @jit
+def freewheel_torques(mf, mr, dr, g, w_wheel):
+    """Wheel torques (≤ 0) at which each machine generates exactly its own losses (DC power 0): the drag
+    of machines whose inverters draw nothing from an empty battery."""
+    i_f = dr.front_ratio
+    i_r = dr.rear_ratios[g]
+    t_mf = motor_torque_for_dc_power(mf, w_wheel * i_f, 0.0)
+    t_mr = motor_torque_for_dc_power(mr, w_wheel * i_r, 0.0)
+    return t_mf * i_f / dr.front_efficiency, t_mr * i_r / dr.rear_efficiencies[g]
+
+
+@jit
+def _freewheel_ok(ch, mf, mr, dr, aux, v0, v1, dt, grade, g, r):
+    """The freewheeling machines' drag is no more than the road force asks for at end speed v1."""
+    w = 0.5 * (v0 + v1) / r
+    tf, tr = freewheel_torques(mf, mr, dr, g, w)
+    f = wheel_force_n(ch, v0, v1, dt, grade)
+    p_rotor = rear_rotor_extra_mass(dr, aux, g, r) * (v1 - v0) / dt * w * r
+    return (tf + tr) * w - f * r * w - p_rotor >= 0.0
+
+
+@jit
 def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
     """Simulate a dual-motor BEV over a speed trace; fills ``out`` (see BevOut)."""
     n = time_s.shape[0]
@@ -382,6 +403,27 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
         p_el = res[0]
         if p_el + p_aux > p_dis_batt + 1e-6 and p_aux > 0.0:  # rotor losses of a coasting car, empty battery
             p_aux = max(p_dis_batt - p_el, 0.0)
+        if p_el > p_dis_batt + 1e-6:
+            # the battery cannot even feed the spinning machines: the inverters draw nothing, each machine
+            # generates its own losses (DC power 0) and the car slows by that drag: the highest end speed
+            # whose road force leaves the drag no less to do (the friction brakes take the rest)
+            lo = 0.0
+            hi = v1
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                if _freewheel_ok(ch, mf, mr, dr, aux, v0, mid, dt, grade[k], g, r):
+                    lo = mid
+                else:
+                    hi = mid
+            v1 = lo
+            w = 0.5 * (v0 + v1) / r
+            f = wheel_force_n(ch, v0, v1, dt, grade[k])
+            tf, t_rear = freewheel_torques(mf, mr, dr, g, w)
+            t_el = tf + t_rear
+            p_rotor = dm * (v1 - v0) / dt * w * r
+            res = axle_powers(mf, mr, dr, g, w, tf, t_rear)
+            p_el = res[0]
+            p_aux = 0.0
         i_b, v_b, p_chem, l_b, soc_new = battery_step(b, soc, p_el + p_aux, dt)
         out.speed_mps[k] = v1
         out.rear_gear[k] = g + 1.0

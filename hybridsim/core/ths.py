@@ -310,6 +310,23 @@ def _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev,
 
 
 @jit
+def _battery_safe(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc):
+    """(engine power, mode) of the first of engine off and a few fuelled powers whose battery power lies
+    within the charge and discharge limits (MG1/MG2 limits may be exceeded: a last resort, reported as a
+    trace miss); full power if none does."""
+    rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 0, 0.0, 0.0, w_e_prev, w_g_prev, soc)
+    p_dis = battery_window_limits_w(bat, soc, dt)[0]
+    if not rm[1] and rm[26] <= p_dis + 1e-6:
+        return 0.0, 0
+    for frac in (0.05, 0.15, 0.35, 0.6, 1.0):
+        pc = frac * aux.ool_power_max_w
+        rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, pc)
+        if not rm[1] and rm[26] <= p_dis + 1e-6:
+            return pc, 1
+    return aux.ool_power_max_w, 1
+
+
+@jit
 def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, grade, out):
     """Simulate a THS-II hybrid over a speed trace from SOC ``soc0``; fills ``out`` (see ThsOut)."""
     n = time_s.shape[0]
@@ -408,8 +425,10 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 p_need, m = _best_effort(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev,
                                          w_g_prev, soc)
                 if m < 0:
-                    p_need = aux.ool_power_max_w  # nothing is feasible even at this speed: full power
-                    m = 1
+                    # nothing is feasible even at this speed: the first choice that keeps at least the battery
+                    # within its limits (so the SOC stays in its window), else full power
+                    p_need, m = _battery_safe(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev,
+                                              w_g_prev, soc)
             mode = m
             w_e = 0.0
             t_e = 0.0
