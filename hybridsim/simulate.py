@@ -52,39 +52,33 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     return to_dataset(kc, out, attrs)
 
 
-#: Longest kernel time step. [s] A coarser input is interpolated (piecewise linear, as the trace is read):
-#: one long step would average the road load and power limits over it and hide a trace miss inside it.
-MAX_STEP_S = 1.0
+#: Kernel time step. [s] Every kernel runs on a uniform grid of steps as close to this as the duration allows.
+KERNEL_STEP_S = 1.0
 
 
 @functools.lru_cache(maxsize=64)
 def kernel_cycle(cycle: Cycle, architecture: str) -> tuple[Cycle, str]:
-    """The cycle on the time base the kernel of ``architecture`` runs on, and a note for the summary.
+    """The cycle on the time base the kernels run on, and a note for the summary (``time_base``).
 
-    Every kernel runs on steps of at most :data:`MAX_STEP_S`: a coarser interval is cut into equal steps
-    (speed and grade interpolated linearly, phases kept). The THS-II kernel runs on a uniform grid of
-    steps as close to 1 s as the duration allows: its rule-based controller sets the engine on its
-    operating line afresh each step, so the rotor inertia torques of a step, the MG1 reaction and the
-    feasibility search depend on the step size (a 10 Hz input spun the engine up ten times harder);
-    finer or uneven input is interpolated onto that grid (a 10 Hz, a 1 Hz and an uneven sampling of
-    the same trace then give the same answer). The result is reported on the kernel's time base.
+    The kernels step a rule-based controller once per time step: engine speeds set afresh on the operating
+    line (THS-II: rotor inertia torques J·Δω/Δt and the MG1 reaction that follow), gear and engine on/off
+    timers and hysteresis, engine start and shift energies spread over steps, trace-miss searches per
+    step. Those make the answer depend on the step size (WLTC at 10 Hz gave a THS-II 807 L/100 km, an
+    uneven P2 run started its engine where the 1 Hz run did not). So a cycle whose steps are not all
+    1 s is interpolated (piecewise linear, as the trace is read; phases kept) onto a uniform grid of
+    ``ceil(duration / 1 s)`` equal steps: a 10 Hz, a 1 Hz and an uneven sampling of the same trace give the
+    same answer, and a coarse input (steps > 1 s) is run in steps of 1 s, so a trace miss inside a long
+    step shows. The result is reported on that grid. ``architecture`` is part of the cache key only.
     """
     t = cycle.time_s
     dt = np.diff(t)
-    if architecture == "ths":
-        if np.all(np.abs(dt - 1.0) <= 1e-9):
-            return cycle, "as given"
-        n = max(1, math.ceil((t[-1] - t[0]) / MAX_STEP_S * (1 - 1e-12)))
-        grid = np.linspace(t[0], t[-1], n + 1)
-        note = (f"resampled to a uniform {(t[-1] - t[0]) / n:.6g} s grid for the THS-II kernel (input steps "
-                f"{dt.min():.6g} to {dt.max():.6g} s)")
-    else:
-        if dt.max() <= MAX_STEP_S * (1 + 1e-9):
-            return cycle, "as given"
-        parts = np.maximum(np.ceil(dt / MAX_STEP_S * (1 - 1e-12)), 1).astype(np.int64)
-        pieces = [np.linspace(a, b, k, endpoint=False) for a, b, k in zip(t[:-1], t[1:], parts, strict=True)]
-        grid = np.concatenate([*pieces, t[-1:]])
-        note = f"interpolated to steps <= {MAX_STEP_S:g} s (input steps up to {dt.max():.6g} s)"
+    if np.all(np.abs(dt - KERNEL_STEP_S) <= 1e-9):
+        return cycle, "as given"
+    n = max(1, math.ceil((t[-1] - t[0]) / KERNEL_STEP_S * (1 - 1e-12)))
+    grid = np.linspace(t[0], t[-1], n + 1)
+    kind = "interpolated" if dt.max() > KERNEL_STEP_S else "resampled"
+    note = (f"{kind} to a uniform {(t[-1] - t[0]) / n:.6g} s grid (input steps {dt.min():.6g} to "
+            f"{dt.max():.6g} s)")
     kc = Cycle(name=cycle.name, time_s=grid, speed_mps=np.interp(grid, t, cycle.speed_mps),
                grade=np.interp(grid, t, cycle.grade), phases=cycle.phases, source=cycle.source)
     return kc, note

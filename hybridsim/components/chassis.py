@@ -84,10 +84,12 @@ class Chassis:
             raise ValueError(f"chassis.max_laden_mass_kg = {self.max_laden_mass_kg}: out of range, allowed >= "
                              f"chassis.mass_kg = {self.mass_kg}")
         if all(c is None for c in coast) and any(c is None for c in phys):
+            names = ("drag_coefficient", "frontal_area_m2", "rolling_resistance_coefficient")
+            missing = names[[c is None for c in phys].index(True)]
             raise ValueError(
-                "chassis: without coast-down coefficients (road_load_f0_n, road_load_f1_n_per_kmh, "
-                "road_load_f2_n_per_kmh2) the file must give drag_coefficient, frontal_area_m2 and "
-                f"rolling_resistance_coefficient (got {phys})"
+                f"chassis.{missing} = None: required without coast-down coefficients (road_load_f0_n, "
+                "road_load_f1_n_per_kmh, road_load_f2_n_per_kmh2): the file must give drag_coefficient, "
+                f"frontal_area_m2 and rolling_resistance_coefficient (got {phys})"
             )
 
     @property
