@@ -42,7 +42,10 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     Returns
     -------
     Dataset on ``time`` with every variable's ``units`` and ``long_name``; :func:`summarize` turns it
-    into headline figures. A vehicle that cannot follow the trace falls behind (``trace_miss``).
+    into headline figures. A vehicle that cannot follow the trace falls behind (``trace_miss``). A cycle
+    whose steps are not all 1 s is run (and reported) on a uniform ~1 s grid: see :func:`kernel_cycle`;
+    the summary's ``time_base`` says which grid was used. An empty battery is a limit: the SOC never leaves
+    its window; the accessory load it can no longer feed is cut (``accessory_cut_s`` in the summary).
     """
     out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                            soc_init=soc_init, soc_balance=soc_balance)

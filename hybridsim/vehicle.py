@@ -169,6 +169,13 @@ def _check_cross(v: Vehicle) -> None:
                 f"accessories.electrical_power_w = {v.accessories.electrical_power_w}: the battery must be able to "
                 f"supply it, allowed <= {0.5 * b.max_discharge_power_kw * 1e3 * v.accessories.dcdc_efficiency:.4g} "
                 f"W (half of battery.max_discharge_power_kw = {b.max_discharge_power_kw} through the DC/DC)")
+    if b is not None:
+        # the controller's SOC set points must lie in the battery's window (a hybrid starts at its target)
+        for key in ("soc_target", "soc_engine_on", "soc_cs_enter", "soc_engine_force"):
+            x = getattr(v.controller, key, None)
+            if x is not None and not b.soc_min <= x <= b.soc_max:
+                raise ValueError(f"controller.{key} = {x}: out of range, allowed battery.soc_min = {b.soc_min} to "
+                                 f"battery.soc_max = {b.soc_max} (the SOC window)")
     if v.architecture == "ths":
         # MG1 spins the engine up from rest within one 1 s step and reacts its torque: its torque (times
         # 1 + k at the carrier) must exceed the inertia torque of that start, else every start is infeasible

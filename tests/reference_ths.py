@@ -377,14 +377,15 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
                 choice = car.best_effort(v0, v1, dt, gr, w_e_prev, w_g_prev, limits)
                 if choice is None:
                     # nothing works even at this speed: the first of engine off and a few fuelled powers that
-                    # keeps the battery within its limits (so the SOC stays in its window), else full power
-                    choice = (car.p_engine_max, FUELLED)
+                    # keeps the battery within its limits, the accessories (which can be cut) aside, so the SOC
+                    # stays in its window; else engine off
+                    choice = (0.0, OFF)
                     for mode_c, p_c in [(OFF, 0.0)] + [(FUELLED, f * car.p_engine_max) for f in BATTERY_SAFE_FRACTIONS]:
                         if mode_c == OFF:
                             sc = car.operate(v0, v1, dt, gr, OFF, 0.0, 0.0, w_e_prev, w_g_prev, limits)
                         else:
                             sc = car.try_power(v0, v1, dt, gr, p_c, w_e_prev, w_g_prev, limits)
-                        if not sc.overcharge and sc.p_batt <= limits[0] + 1e-6:
+                        if not sc.overcharge and sc.p_batt <= limits[0] + car.p_aux + 1e-6:
                             choice = (p_c, mode_c)
                             break
             p_need, mode = choice

@@ -323,6 +323,11 @@ def fit_willans_to_peak(e: Engine) -> WillansParams:
     hi = 0.0
     if peak(0.0) > eta:
         lo = -0.3
+        if peak(lo) > eta:
+            raise ValueError(
+                f"engine.peak_efficiency_speed_rpm = {n_ref:g}: no Willans map of this engine peaks at "
+                f"peak_efficiency = {eta} there (elsewhere its efficiency exceeds that by more than 0.3); allowed: "
+                "a speed nearer the middle of idle_speed_rpm..max_speed_rpm, or other friction/stroke values")
         shift = optimize.brentq(lambda d: peak(d) - eta, lo, hi, xtol=1e-12)
     else:
         shift = 0.0
