@@ -11,12 +11,13 @@ from . import performance, procedures  # noqa: E402
 from .batch import simulate_many, sweep  # noqa: E402
 from .cycles import CYCLE_ALIASES, Cycle, Phase, cycle_stats, list_cycles, load_cycle, read_cycle  # noqa: E402
 from .errors import UnknownNameError  # noqa: E402
-from .results import energy_balance, summarize  # noqa: E402
+from .results import battery_round_trip, energy_balance, summarize  # noqa: E402
 from .simulate import simulate  # noqa: E402
 from .vehicle import Vehicle, list_vehicles, load_vehicle, read_vehicle, replace_path  # noqa: E402
 
 __all__ = [
-    "CYCLE_ALIASES", "Cycle", "Phase", "UnknownNameError", "Vehicle", "cycle_stats", "energy_balance",
+    "CYCLE_ALIASES", "Cycle", "Phase", "UnknownNameError", "Vehicle", "battery_round_trip", "cycle_stats",
+    "energy_balance",
     "list_cycles", "list_vehicles", "load_cycle", "load_vehicle", "read_cycle", "read_vehicle",
     "performance", "procedures", "replace_path", "simulate", "simulate_many", "summarize", "sweep",
 ]

@@ -9,7 +9,8 @@ dimension, with the swept parameters (or the vehicle and cycle) as coordinates.
 >>> ds["fuel_l_per_100km"].set_index(case=["chassis.mass_kg", "chassis.drag_coefficient"]).unstack("case")
 
 (A parameter only acts where the model uses it: a vehicle whose file gives coast-down coefficients
-``road_load_f0_n``/``f1``/``f2`` ignores ``drag_coefficient``; sweep those coefficients instead.)
+``road_load_f0_n``/``f1``/``f2`` has no ``drag_coefficient``, and sweeping one is refused with one clear error;
+sweep those coefficients instead.)
 
 Each case is exactly what :func:`hybridsim.simulate` computes (the same argument checks, runner and
 kernel; the tests check bit-identity). Parameter paths are the vehicle file's own keys

@@ -209,6 +209,36 @@ def _balance(terms: dict[str, float], wheel_j: float) -> dict[str, float]:
             "rel_error": abs(src - sink - wheel_j) / scale}
 
 
+def battery_round_trip(ds: xr.Dataset) -> dict[str, float]:
+    """Energy through the battery terminals by cause, per distance. [kWh/100 km]
+
+    Charging (terminal power < 0) is booked to ``charge_regeneration`` while the wheels brake (wheel power
+    < 0) and to ``charge_engine`` otherwise (the engine charging, including the share of its power that
+    a power split sends round the electric path); discharging is booked to ``discharge_electric_drive``
+    while the engine is off (or there is none) and to ``discharge_assist`` while it runs. Interval powers
+    × Δt, as the energy balance. Plus the battery's own loss and the round-trip share
+    ``battery_loss / charge``; for a charge-balanced hybrid the charge is what the electric path carried.
+    """
+    dt = np.diff(ds["time"].values)
+    p = ds["battery_power"].values[1:]
+    wheel = ds["wheel_power"].values[1:]
+    engine_on = (ds["engine_mode"].values[1:] != 0) if "engine_mode" in ds else np.zeros(p.shape, bool)
+    dist_km = float(np.sum(0.5 * (ds["speed"].values[1:] + ds["speed"].values[:-1]) * dt)) / 1e3
+    per100 = 100.0 / dist_km / 3.6e6 if dist_km > 0 else math.nan
+    chg, dis = np.minimum(p, 0.0) * dt, np.maximum(p, 0.0) * dt
+    out = {
+        "charge_regeneration": -float(chg[wheel < 0].sum()) * per100,
+        "charge_engine": -float(chg[wheel >= 0].sum()) * per100,
+        "discharge_electric_drive": float(dis[~engine_on].sum()) * per100,
+        "discharge_assist": float(dis[engine_on].sum()) * per100,
+    }
+    loss = float(np.sum(ds["battery_loss"].values[1:] * dt)) * per100 if "battery_loss" in ds else math.nan
+    out["battery_loss"] = loss
+    charged = out["charge_regeneration"] + out["charge_engine"]
+    out["battery_loss_per_charge"] = loss / charged if charged > 0 else math.nan
+    return out
+
+
 def summarize(ds: xr.Dataset) -> dict:
     """Headline figures of a run (SI in the Dataset, human units here)."""
     if "time" not in ds.dims:  # summary-level Dataset (simulate(..., record=False))

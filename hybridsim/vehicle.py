@@ -1,7 +1,10 @@
 """Vehicles as data: TOML files → validated, immutable :class:`Vehicle` objects.
 
 A vehicle file has the top-level tables ``[vehicle]`` (name, architecture, notes), ``[chassis]``,
-``[engine]``, ``[transmission]``, ``[controller]``, ``[accessories]`` and ``[[claims]]``; every key
+``[engine]``, ``[transmission]``, ``[controller]``, ``[accessories]``, ``[[claims]]`` and, where a test
+procedure's own mass and road load are known, ``[test_conditions.<procedure>]``
+(:class:`~hybridsim.components.chassis.ProcedureRoadLoad`: e.g. the EPA ETW with its target coefficients,
+used unchanged by that procedure); every key
 carries its unit (``mass_kg``, ``peak_power_kw``) and every value its provenance in a comment. Map
 files may sit beside the TOML and are named by a path relative to it. Any bad value raises ONE
 ``ValueError`` naming the file, the key, the value and the allowed range.
@@ -27,7 +30,7 @@ from ._resources import data_dir
 from .components._schema import check, from_table, param
 from .components.accessories import Accessories
 from .components.battery import Battery
-from .components.chassis import Chassis
+from .components.chassis import Chassis, ProcedureRoadLoad
 from .components.drive_unit import DriveUnits
 from .components.engine import Engine
 from .components.gearbox import Transmission
@@ -126,6 +129,8 @@ class Vehicle:
     claims: tuple[Claim, ...] = ()
     notes: str = ""
     source: str = ""
+    #: Test mass and road load per procedure (``[test_conditions.<procedure>]``), used as they are by it.
+    test_conditions: Mapping[str, ProcedureRoadLoad] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -140,6 +145,10 @@ class Vehicle:
             raise ValueError(f"motors = {sorted(names)}: architecture {self.architecture!r} needs the tables "
                              f"{', '.join('[motors.' + m + ']' for m in arch.motors) or 'none'}")
         object.__setattr__(self, "motors", MappingProxyType(dict(self.motors)))
+        for name, tc in self.test_conditions.items():
+            if not isinstance(tc, ProcedureRoadLoad) or tc.procedure not in ("", name):
+                raise ValueError(f"test_conditions.{name} = {tc!r}: must be a ProcedureRoadLoad for {name!r}")
+        object.__setattr__(self, "test_conditions", MappingProxyType(dict(self.test_conditions)))
         if self.controller is None:
             object.__setattr__(self, "controller", arch.controller())
         if not isinstance(self.controller, arch.controller):
@@ -156,6 +165,7 @@ class Vehicle:
         which pickle cannot store, so the vehicle is rebuilt from its fields."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields["motors"] = dict(self.motors)
+        fields["test_conditions"] = dict(self.test_conditions)
         return (_rebuild_vehicle, (fields,))
 
 
@@ -317,7 +327,7 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
     arch = head["architecture"]
     if arch not in ARCHITECTURES:
         raise ValueError(f"vehicle.architecture = {arch!r}: must be one of {', '.join(ARCHITECTURES)}")
-    allowed = {"vehicle", "controller", "claims", "motors", *_SECTIONS}
+    allowed = {"vehicle", "controller", "claims", "motors", "test_conditions", *_SECTIONS}
     for key in doc:
         if key not in allowed:
             raise ValueError(f"[{key}] = {doc[key]!r}: unknown table; allowed tables: {', '.join(sorted(allowed))}")
@@ -366,6 +376,11 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
     if not isinstance(claims, list):
         raise ValueError(f"claims = {claims!r}: must be an array of tables [[claims]]")
     kwargs["claims"] = tuple(from_table(Claim, c, "claims") for c in claims)
+    tcs = doc.get("test_conditions", {})
+    if not isinstance(tcs, dict) or not all(isinstance(t, dict) for t in tcs.values()):
+        raise ValueError(f"test_conditions = {tcs!r}: must be tables [test_conditions.<procedure>]")
+    kwargs["test_conditions"] = {name: from_table(ProcedureRoadLoad, t, f"test_conditions.{name}", procedure=name)
+                                 for name, t in tcs.items()}
     return Vehicle(id=vid, name=head["name"], architecture=arch, notes=head.get("notes", ""),
                    source=str(path), **kwargs)
 

@@ -50,6 +50,12 @@ LABELS = {
     "accel_0_200_s": "0-200 km/h",
     "accel_80_120_s": "80-120 km/h",
     "top_speed_kmh": "top speed",
+    "fuel_ftp75_l_per_100km": "fuel, FTP-75",
+    "fuel_hot_udds_l_per_100km": "fuel, hot UDDS (bags 3+4)",
+    "fuel_hwfet_l_per_100km": "fuel, HWFET",
+    "fuel_us06_l_per_100km": "fuel, US06",
+    "udds_kwh_per_100km": "electricity, UDDS, wall",
+    "hwfet_kwh_per_100km": "electricity, HWFET, wall",
 }
 CSV_COLUMNS = ("vehicle", "claim", "claimed", "simulated", "difference_pct", "procedure", "source")
 

@@ -107,15 +107,19 @@ class Machine:
         self.ki = MG2_2010["ki"] * s_t * f if m.loss_ki_w_s_per_rad is None else m.loss_ki_w_s_per_rad
         self.kw = MG2_2010["kw"] * s_t / s_w**2 * f if m.loss_kw_w_s3_per_rad3 is None else m.loss_kw_w_s3_per_rad3
         self.c = MG2_2010["c"] * s_t * s_w * f if m.loss_c_w is None else m.loss_c_w
+        # C ramps in linearly up to the map's lowest measured torque (10 N·m on the 2010 MG2), scaled by torque
+        self.t_c = 10.0 * s_t if m.loss_c_full_torque_nm is None else m.loss_c_full_torque_nm
 
     def torque_max(self, w):
         """min(T_pk, P_pk/|ω|) [N·m]."""
         return min(self.peak_torque, self.peak_power / abs(w)) if w != 0.0 else self.peak_torque
 
     def loss(self, t, w):
-        """kc·T² + ki·|ω| + kw·|ω|³, plus C only while making torque [W]."""
-        drag = self.ki * abs(w) + self.kw * abs(w) ** 3
-        return drag + (self.kc * t * t + self.c if t != 0.0 else 0.0)
+        """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1) [W]."""
+        aw = abs(w)
+        drag = self.ki * aw + self.kw * aw * aw * aw
+        ramp = self.c if abs(t) >= self.t_c else self.c * abs(t) / self.t_c
+        return drag + (self.kc * t * t + ramp) if t != 0.0 else drag
 
     def dc_power(self, t, w):
         """(DC power, machine loss, inverter loss) [W]; the inverter loses in the direction of flow."""
@@ -125,18 +129,40 @@ class Machine:
         return p_dc, loss, p_dc - p_ac
 
     def generating_torque_for_dc_power(self, w, p_dc):
-        """Braking torque (≤ 0 for ω > 0) that returns DC power p_dc (< 0): the root of kc·T² + ω·T + (drag + C
-        − P_ac) nearest zero, with P_ac = p_dc/η_inv; 0 if even zero torque draws more; the best generating point
-        if p_dc is beyond it (kernel rules)."""
+        """Braking torque (≤ 0 for ω > 0) that returns DC power p_dc (< 0), i.e. AC power P_ac = p_dc/η_inv:
+        found by bisection on the AC power T·ω + loss between zero torque and the best generating point
+        (its most negative value); 0 if even zero torque draws more; the best generating point if P_ac is
+        beyond it (kernel rules)."""
         p_ac = p_dc / self.eta_inv
-        c0 = self.ki * abs(w) + self.kw * abs(w) ** 3 + self.c - p_ac
-        if c0 <= 0.0 or w == 0.0:
+        sign = -1.0 if w > 0.0 else 1.0
+
+        def ac(x):
+            return sign * x * w + self.loss(sign * x, w)
+
+        if w == 0.0 or ac(0.0) <= p_ac:
             return 0.0
-        disc = w * w - 4.0 * self.kc * c0
-        if disc < 0.0:
-            return -w / (2.0 * self.kc)
-        # written without the cancellation of (−ω + √disc)/(2kc)
-        return -2.0 * c0 / (w + math.copysign(math.sqrt(disc), w))
+
+        def golden(lo, hi):  # minimum of the AC power over |T| in [lo, hi], where it is convex
+            for _ in range(200):
+                m1, m2 = lo + (hi - lo) * 0.381966, lo + (hi - lo) * 0.618034
+                if ac(m1) < ac(m2):
+                    hi = m2
+                else:
+                    lo = m1
+            return 0.5 * (lo + hi)
+
+        # the best generating point: each piece (below and above T_C) is a parabola in |T|
+        best = min((golden(0.0, self.t_c), golden(self.t_c, 10.0 * self.peak_torque)), key=ac)
+        if ac(best) >= p_ac:
+            return sign * best
+        lo, hi = 0.0, best
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if ac(mid) > p_ac:
+                lo = mid
+            else:
+                hi = mid
+        return sign * 0.5 * (lo + hi)
 
 
 class Battery:

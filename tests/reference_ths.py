@@ -189,12 +189,23 @@ class ReferenceThs:
         s.w_mg1 = (1.0 + k) * w_e - k * s.w_ring  # Willis
         s.t_inertia_e = _rotor_torque(self.j_engine, w_e, w_e_prev, dt)
         s.t_inertia_g = _rotor_torque(self.mg1.inertia, s.w_mg1, w_g_prev, dt)
-        # lever
-        s.t_carrier = t_e - s.t_inertia_e
-        s.t_sun = -s.t_carrier / (1.0 + k)
-        s.t_mg1 = s.t_inertia_g + s.t_sun
-        s.t_ring_pg = s.t_carrier * k / (1.0 + k)
-        s.t_ring_pg_out = _efficiency(s.t_ring_pg, self.eta_pg, s.t_ring_pg * s.w_ring >= 0.0)
+        # lever; the gear set loses (1 − η) of the power its meshes carry in the carrier frame,
+        # P_mesh = T_sun·(ω_sun − ω_carrier), and T_carrier + T_sun = T_ring
+        if mode == OFF and w_e_prev == 0.0:
+            # engine at rest: MG1 unpowered, the ring spins MG1's rotor, the stopped engine holds the carrier
+            s.t_mg1 = 0.0
+            s.t_sun = -s.t_inertia_g
+            mesh_power = s.t_sun * (s.w_mg1 - 0.0)
+            s.t_ring_pg_out = -k * s.t_sun * (self.eta_pg if mesh_power >= 0.0 else 1.0 / self.eta_pg)
+            s.t_carrier = s.t_ring_pg_out - s.t_sun
+        else:
+            s.t_carrier = t_e - s.t_inertia_e
+            ideal_sun = -s.t_carrier / (1.0 + k)
+            mesh_power = ideal_sun * (s.w_mg1 - w_e)
+            e = self.eta_pg if mesh_power >= 0.0 else 1.0 / self.eta_pg
+            s.t_sun = -s.t_carrier / (1.0 + k * e)
+            s.t_ring_pg_out = s.t_carrier + s.t_sun
+            s.t_mg1 = s.t_inertia_g + s.t_sun
         # MG2 closes the axle torque
         t_ring_need = _efficiency(s.t_axle, self.eta_fd, s.t_axle < 0.0) / self.i_ring
         x = t_ring_need - s.t_ring_pg_out

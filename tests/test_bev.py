@@ -141,7 +141,16 @@ def test_kernel_matches_reference(vname, cname, soc0):
     out = _run(v, cyc, soc0)
     ref = run_reference(v, cyc, soc0)
     for k in OUTPUTS:
-        assert_allclose(getattr(out, k), ref[k], rtol=1e-9, atol=1e-6, err_msg=k)
+        assert_allclose(getattr(out, k), ref[k], rtol=1e-9, atol=SPLIT_ATOL.get(k, 1e-6), err_msg=k)
+
+
+# The axle split is the minimum of the total DC power over the front torque, found by golden section to a
+# final bracket of ~1e-5 N·m; where the optimum is interior (a machine in the ramp of its constant loss,
+# below T_C) the last comparison of two nearly equal costs can go either way by one rounding, so each
+# machine's share is equal to that bracket only. Totals (battery power, SOC, speed) stay at 1e-9.
+SPLIT_ATOL = {f"{axle}_motor_{q}": tol for axle in ("front", "rear")
+              for q, tol in (("torque_nm", 1e-4), ("electric_power_w", 0.05), ("loss_w", 0.01))}
+SPLIT_ATOL["inverter_loss_w"] = 0.01
 
 
 # --- energy balance and limits --------------------------------------------------------------------------
@@ -449,7 +458,8 @@ def _claim(v, quantity, procedure):
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "Simulated 21.2 kWh/100 km at the wall (18.9 DC, range 440 km) vs the claimed 26.0 (-19 %). The same model "
     "is near the EPA raw lab figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated "
-    "19.2 / 19.6), so the gap is in the WLTP test conditions we do not have (EU road load of the worst-case "
+    "18.8 / 19.2 at the EPA test weight and target road load, tests/test_validation.py), so the gap"
+    " is in the WLTP test conditions we do not have (EU road load of the worst-case "
     "interpolation vehicle, battery conditioning, charger losses above 10 %), not tuned away."))
 def test_validation_turbo_wltp(turbo):
     r = procedures.wltp(turbo)
@@ -467,18 +477,6 @@ def test_validation_turbo_nedc_range(turbo):
     print(f"\nTaycan Turbo NEDC range: simulated {r['range_km']:.0f} km ({r['electricity_kwh_per_100km']:.2f} "
           f"kWh/100 km at the wall); claimed > {c.value_min:.0f} km")
     assert r["range_km"] > c.value_min * 0.85
-
-
-@pytest.mark.validation
-def test_validation_turbo_epa_raw_lab(turbo):
-    """Not a [[claims]] entry (vehicles.md §3.4: EPA MY2022 Test Car List, mapping of the test car E)."""
-    r = procedures.epa(turbo)
-    print(f"\nTaycan Turbo EPA unadjusted at the wall: UDDS {r['city_kwh_per_100km']:.1f} (lab 19.9), HWFET "
-          f"{r['highway_kwh_per_100km']:.1f} (lab 18.8) kWh/100 km; adjusted combined "
-          f"{r['electricity_adjusted_kwh_per_100km']:.1f} (label 30.4), range adjusted {r['range_adjusted_km']:.0f}"
-          f" km (label 323)")
-    assert abs(r["city_kwh_per_100km"] - 19.9) / 19.9 < 0.15
-    assert abs(r["highway_kwh_per_100km"] - 18.8) / 18.8 < 0.15
 
 
 def _perf_check(v, key, simulated, tol=0.15):

@@ -50,9 +50,10 @@ def test_to_kernel_si_conversion(xingyue):
 
 
 def test_to_kernel_with_coastdown(xingyue):
-    ch = dataclasses.replace(xingyue.chassis, road_load_f0_n=150.0, road_load_f1_n_per_kmh=0.5,
-                             road_load_f2_n_per_kmh2=0.03)
-    assert ch.road_load_coefficients() == (150.0, 0.5, 0.03)  # coast-down wins over C_d·A, C_rr
+    # with_road_load drops C_d, A, C_rr: coast-down coefficients and the physical keys together are refused
+    ch = xingyue.chassis.with_road_load(150.0, 0.5, 0.03)
+    assert ch.drag_coefficient is None and ch.frontal_area_m2 is None and ch.rolling_resistance_coefficient is None
+    assert ch.road_load_coefficients() == (150.0, 0.5, 0.03)
     k = ch.to_kernel()
     assert_allclose(k.c0_n, 150.0, rtol=0)
     assert_allclose(k.c1_n_per_mps, 1.8, rtol=1e-12)  # 0.5 N/(km/h) · 3.6
@@ -84,8 +85,7 @@ def test_wheel_energy_constant_speed(xingyue):
 
 
 def test_wheel_energy_pure_acceleration_is_kinetic_energy(xingyue):
-    ch = dataclasses.replace(xingyue.chassis, road_load_f0_n=0.0, road_load_f1_n_per_kmh=0.0,
-                             road_load_f2_n_per_kmh2=0.0)
+    ch = xingyue.chassis.with_road_load(0.0, 0.0, 0.0)
     k = ch.to_kernel()
     t = np.arange(11.0)
     v = np.array([0, 1, 3, 6, 8, 9, 12, 15, 16, 18, 20.0])  # uneven acceleration, from rest to 20 m/s

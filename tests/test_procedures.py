@@ -394,3 +394,65 @@ def test_epa_bev_headline_keys_are_label_values(monkeypatch):
                                                                                      "range_km")})
     r = procedures.epa(hs.load_vehicle("taycan_turbo"))
     assert r["electricity_kwh_per_100km"] == pytest.approx(30.0) and r["range_km"] == pytest.approx(280.0)
+
+
+# ---------------------------------------------------------------- test conditions stated by the file
+
+
+def test_file_test_conditions_used_unchanged():
+    # the Prius's EPA pair (ETW 1,530.9 kg, F0 81.3 N): no rescaling by ETW / (curb + payload), which gave 84.1 N
+    v = hs.load_vehicle("prius_2016")
+    test, info = _common.procedure_test_vehicle(v, "epa", epa.equivalent_test_weight_kg(v.chassis.mass_kg))
+    assert test.chassis.sim_mass_kg == pytest.approx(1530.9, abs=1e-9)
+    assert test.chassis.road_load_coefficients() == (81.3, 0.8166, 0.02369)
+    assert info["test_mass_kg"] == 1530.9 and info["road_load_f0_n"] == 81.3
+    assert info["test_conditions"].startswith("file: [test_conditions.epa] ETW")
+    assert "16-ZV1H" in info["test_conditions_source"]
+    # a procedure the file states nothing for keeps today's rule (F0 scaled to the road-load mass)
+    t2, info2 = _common.procedure_test_vehicle(v, "nedc", 1470.0, 1475.0)
+    assert info2["test_conditions"].startswith("derived")
+    assert t2.chassis.road_load_coefficients()[0] == pytest.approx(81.3 * 1475.0 / 1475.0)
+    assert t2.chassis.sim_mass_kg == pytest.approx(1470.0)
+
+
+def test_wltp_and_nedc_take_the_file_test_conditions(monkeypatch):
+    import dataclasses
+
+    from hybridsim.components.chassis import ProcedureRoadLoad
+
+    v = hs.load_vehicle("ralink")
+    tcs = {p: ProcedureRoadLoad(1600.0, 100.0, -0.2, 0.028, "a test", procedure=p) for p in ("wltp", "nedc")}
+    w = dataclasses.replace(v, test_conditions=tcs)
+    test, _, info = wltp.wltp_setup(w, v_max_kmh=180.0)
+    assert info["test_mass_kg"] == 1600.0 and test.chassis.sim_mass_kg == pytest.approx(1600.0)
+    assert (info["road_load_f0_n"], info["road_load_f1_n_per_kmh"]) == (100.0, -0.2)
+    seen = {}
+    monkeypatch.setattr(hs.procedures.r83, "simulate", lambda t, c, **kw: seen.setdefault("t", t) and 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        procedures.nedc(w)
+    assert seen["t"].chassis.sim_mass_kg == pytest.approx(1600.0)
+    assert seen["t"].chassis.road_load_coefficients() == (100.0, -0.2, 0.028)
+
+
+def test_hot_udds_bags_and_weighting():
+    c = epa.hot_udds_cycle()
+    miles = {name: st["distance_km"] / 1.609344 for name, st in hs.cycles.cycle_stats(c)["phases"].items()}
+    # EPA's bag distances: bag 3 3.591 mi, bag 4 3.859 mi (epa_test_car_list.md)
+    assert miles == pytest.approx({"bag3_hot_transient": 3.591, "bag4_hot_stabilized": 3.859}, abs=6e-4)
+    bags = {"bag3_hot_transient": {"fuel_l_per_100km": epa.l_per_100km(70.0), "distance_km": 3.591},
+            "bag4_hot_stabilized": {"fuel_l_per_100km": epa.l_per_100km(90.0), "distance_km": 3.859}}
+    # distance-weighted harmonic mean in mpg: 7.450 / (3.591/70 + 3.859/90) = 79.156 mpg
+    assert epa.mpg(epa.hot_udds_weighted(bags)) == pytest.approx(7.450 / (3.591 / 70 + 3.859 / 90), rel=1e-12)
+
+
+def test_epa_reports_every_cycle_correctly_named():
+    r = procedures.epa(hs.load_vehicle("prius_2016"))
+    assert r["fuel_ftp75_l_per_100km"] == r["fuel_city_l_per_100km"] == pytest.approx(epa.ftp_weighted(r["bags"]))
+    assert r["fuel_hwfet_l_per_100km"] == r["fuel_highway_l_per_100km"] == r["hwfet"]["fuel_l_per_100km"]
+    assert r["fuel_hot_udds_l_per_100km"] == pytest.approx(epa.hot_udds_weighted(r["hot_udds_bags"]), rel=1e-12)
+    # charge-balanced: the bags add up to the balanced whole-run figure
+    assert r["fuel_hot_udds_l_per_100km"] == pytest.approx(r["hot_udds"]["fuel_l_per_100km"], rel=1e-9)
+    assert r["fuel_us06_l_per_100km"] == r["us06"]["fuel_l_per_100km"] > r["fuel_hwfet_l_per_100km"]
+    for key in ("ftp75", "hot_udds", "hwfet", "us06"):
+        assert r[f"mpg_{key}"] == pytest.approx(epa.mpg(r[f"fuel_{key}_l_per_100km"]))
+    assert r["energy_balance_rel_error"] < 1e-9 and r["test_mass_kg"] == 1530.9

@@ -459,3 +459,46 @@ def test_engine_start_books_the_rotor_kinetic_energy_once():
     w_e, w_g = float(ds["engine_speed"].values[k]), float(ds["mg1_speed"].values[k])
     kinetic = 0.5 * v.engine.inertia_kgm2 * w_e**2 + 0.5 * v.motors["mg1"].inertia_kgm2 * w_g**2
     assert w_e > 0 and float(ds["rotor_inertia_power"].values[k]) * dt == pytest.approx(kinetic, rel=1e-12)
+
+
+# --- power-split gear set: losses on the carrier-frame (mesh) power ------------------------------------
+
+def test_planetary_torques_by_hand():
+    from hybridsim.core.ths import _planetary_torques
+    k, eta = 78 / 30, 0.98
+    # engine at 200 rad/s drives, ring at 150 rad/s: the ideal sun torque −100/(1+k) times k·(ω_c − ω_r) < 0,
+    # so the ring drives the sun relative to the carrier: e = 1/η
+    t_s, t_r = _planetary_torques(k, eta, 100.0, 200.0, 150.0)
+    e = 1 / eta
+    assert_allclose(t_s, -100.0 / (1 + k * e), rtol=1e-15)
+    assert_allclose(t_r, 100.0 + t_s, rtol=1e-15)  # statics: T_c + T_s = T_r
+    w_s = (1 + k) * 200.0 - k * 150.0
+    loss = 100.0 * 200.0 + t_s * w_s - t_r * 150.0
+    mesh = t_s * (w_s - 200.0)
+    assert_allclose(loss, (1 - e) * mesh, rtol=1e-12)
+    assert 0 < loss < 0.021 * abs(mesh)
+    # the old model charged (1 − η) of the whole ring power, 3× more here
+    assert loss < 0.5 * (1 - eta) * (100.0 * k / (1 + k)) * 150.0
+    # locked gear set (ω_c = ω_r): no mesh power, no loss, the ideal lever
+    t_s, t_r = _planetary_torques(k, eta, 100.0, 150.0, 150.0)
+    assert_allclose(100.0 * 150.0 + t_s * 150.0 - t_r * 150.0, 0.0, atol=1e-9)
+    # the sun drives relative to the carrier (ω_c < ω_r with the engine driving): e = η
+    t_s, t_r = _planetary_torques(k, eta, 100.0, 100.0, 150.0)
+    assert_allclose(t_s, -100.0 / (1 + k * eta), rtol=1e-15)
+
+
+def test_mg1_unpowered_while_the_engine_rests():
+    """With the engine at rest for a whole step MG1 makes no torque and draws no power: its rotor, tied to
+    the ring, is spun through the gear set."""
+    out = balanced("wltc_class3b")
+    rest = (out.engine_mode.values == 0) & (np.roll(out.engine_speed.values, 1) == 0.0)
+    rest[0] = False
+    moving = rest & (out.speed.values > 1.0)
+    assert moving.sum() > 100
+    assert_array_equal(out.mg1_torque.values[moving], 0.0)
+    # MG1 still turns with the ring (Willis) and its loss is only the no-load (iron, windage) drag
+    assert (np.abs(out.mg1_speed.values[moving]) > 0).all()
+    mg1 = ralink().motors["mg1"]
+    kc, ki, kw, c = mg1.loss_coefficients()
+    w = np.abs(out.mg1_speed.values[moving])
+    assert_allclose(out.mg1_loss.values[moving], ki * w + kw * w**3, rtol=1e-12)

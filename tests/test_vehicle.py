@@ -103,6 +103,15 @@ def _sub(old: str, new: str):
     return f
 
 
+_TC = """
+[test_conditions.epa]
+test_mass_kg = 1530.9
+road_load_f0_n = 81.3
+road_load_f1_n_per_kmh = 0.8
+road_load_f2_n_per_kmh2 = 0.024
+source = "a test"
+"""
+
 # id: (edit of the file text, fragments the one error message must contain besides the file path)
 BAD_FILES = {
     "missing_key": (_drop_line("peak_power_kw"), ["engine.peak_power_kw", "None", "required"]),
@@ -125,6 +134,20 @@ BAD_FILES = {
                         ["engine.peak_power_kw", "250", "434 N·m", "peak_torque_nm = 350"]),
     "partial_coastdown": (_sub("[chassis]\n", "[chassis]\nroad_load_f0_n = 150\n"),
                           ["chassis.road_load_f0_n", "150", "None", "all three"]),
+    # coast-down coefficients contain the drag: a C_d next to them would be silently ignored
+    "cd_with_coastdown": (_sub("[chassis]\n", "[chassis]\nroad_load_f0_n = 150\nroad_load_f1_n_per_kmh = 0.5\n"
+                                              "road_load_f2_n_per_kmh2 = 0.03\n"),
+                          ["chassis.drag_coefficient", "0.33", "not used", "coast-down"]),
+    "test_conditions_unknown_procedure": (
+        lambda s: s + _TC.replace("[test_conditions.epa]", "[test_conditions.jc08]"),
+        ["[test_conditions.jc08]", "unknown procedure", "'jc08'", "epa, wltp, nedc"]),
+    "test_conditions_missing_mass": (lambda s: s + _TC.replace("test_mass_kg = 1530.9\n", ""),
+                                     ["test_conditions.epa.test_mass_kg", "None", "required", ">= 100"]),
+    "test_conditions_key_typo": (lambda s: s + _TC.replace("road_load_f0_n", "road_load_f0"),
+                                 ["test_conditions.epa.road_load_f0", "unknown key", "did you mean"]),
+    "test_conditions_negative_road_load": (
+        lambda s: s + _TC.replace("road_load_f1_n_per_kmh = 0.8", "road_load_f1_n_per_kmh = -3.2"),
+        ["test_conditions.epa.road_load_f1_n_per_kmh", "-3.2", "stays > 0", "300 km/h", "-25.4 N at 67 km/h"]),
 }
 
 
@@ -240,3 +263,45 @@ def test_a_copied_shipped_vehicle_file_finds_its_maps_and_base(tmp_path, name):
     copy = tmp_path / f"my_{name}.toml"
     copy.write_text((data_dir("vehicles") / f"{name}.toml").read_text())
     assert read_vehicle(copy) == dataclasses.replace(load_vehicle(name), id=f"my_{name}", source=str(copy))
+
+
+# --- test conditions, negative F1, coast-down vs C_d -------------------------------------------------------
+
+def test_test_conditions_loaded_with_their_procedure(tmp_path, xingyue_toml_text):
+    p = tmp_path / "car.toml"
+    p.write_text(xingyue_toml_text + _TC.replace("source", 'test_mass_name = "ETW"\nsource'), encoding="utf-8")
+    v = read_vehicle(p)
+    tc = v.test_conditions["epa"]
+    assert (tc.procedure, tc.test_mass_name, tc.test_mass_kg) == ("epa", "ETW", 1530.9)
+    assert tc.coefficients == (81.3, 0.8, 0.024)
+    assert load_vehicle("xingyue_l").test_conditions == {}  # files without the table: nothing changes
+    # a sweep reaches them by their file path; the pickle round trip keeps them
+    w = replace_path(v, "test_conditions.epa.road_load_f0_n", 90.0)
+    assert w.test_conditions["epa"].road_load_f0_n == 90.0 and v.test_conditions["epa"].road_load_f0_n == 81.3
+    import pickle
+
+    assert pickle.loads(pickle.dumps(w)) == w
+
+
+def test_negative_f1_accepted_while_the_road_load_stays_positive():
+    # Toyota Corolla 1.8 CVT style: B = −0.10417 lbf/mph → F1 = −0.288 N/(km/h); F stays positive
+    ch = load_vehicle("ralink").chassis
+    ok = dataclasses.replace(ch, road_load_f0_n=100.0, road_load_f1_n_per_kmh=-0.288, road_load_f2_n_per_kmh2=0.025)
+    assert ok.road_load_coefficients()[1] == -0.288
+    # minimum of 100 − 2·v + 0.01·v² at v = 100 km/h: 0 N → refused, naming the field, the value and where
+    with pytest.raises(ValueError, match=r"chassis\.road_load_f1_n_per_kmh = -2\.0: .*stays > 0.* 0\.0 N at 100 km/h"):
+        dataclasses.replace(ch, road_load_f0_n=100.0, road_load_f1_n_per_kmh=-2.0, road_load_f2_n_per_kmh2=0.01)
+    # F2 = 0 with a negative F1: the force falls all the way to the end of the checked range
+    with pytest.raises(ValueError, match="at 300 km/h"):
+        dataclasses.replace(ch, road_load_f0_n=100.0, road_load_f1_n_per_kmh=-0.5, road_load_f2_n_per_kmh2=0.0)
+
+
+def test_sweeping_an_ignored_drag_coefficient_is_refused():
+    from hybridsim.batch import sweep
+    from hybridsim.cycles import load_cycle
+
+    v = load_vehicle("ralink")  # coast-down coefficients: C_d would do nothing
+    with pytest.raises(ValueError, match="chassis.drag_coefficient = 0.3: not used when the coast-down"):
+        replace_path(v, "chassis.drag_coefficient", 0.3)
+    with pytest.raises(ValueError, match="drag_coefficient"):
+        sweep(v, load_cycle("nedc"), {"chassis.drag_coefficient": [0.28, 0.30]}, summary_only=True)

@@ -6,6 +6,16 @@ Road load (reference/components.md §6.1; WLTP/EU convention, v in km/h)::
     F0 = m·g·C_rr,  F1 = 0,  F2 = ½·ρ·C_d·A/3.6²   otherwise (physical estimate)
     on a grade θ = atan(grade):  F = F0·cos θ + F1·v + F2·v² + m·g·sin θ
 
+F1 may be negative (real EPA target coefficients have it, e.g. a Corolla 1.8 CVT, B = −0.104 lbf/mph) as long
+as the force stays positive from standstill to :data:`ROAD_LOAD_CHECK_SPEED_KMH`. Coast-down coefficients
+already contain the aerodynamic drag and the rolling resistance, so a file giving them may not also give
+``drag_coefficient``, ``frontal_area_m2`` or ``rolling_resistance_coefficient`` (they would be silently
+ignored; a sweep over them would return the same number every time): one clear error instead.
+
+A vehicle file can also state, per test procedure, the test mass together with the road load measured or
+set for it (:class:`ProcedureRoadLoad`, TOML ``[test_conditions.<procedure>]``); the procedure then uses
+both as they are (``hybridsim/procedures/_common.py``).
+
 Inside the package the coefficients are converted once to SI: ``c0`` [N], ``c1`` [N/(m/s)],
 ``c2`` [N/(m/s)²]. Rotating inertia is explicit: the wheels (and whatever else each architecture ties
 to the wheels) add ``J/r²`` to the translating mass.
@@ -13,6 +23,7 @@ to the wheels) add ``J/r²`` to the translating mass.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,6 +33,35 @@ from ._schema import check, param
 
 G_MPS2 = 9.80665  # standard gravity [m/s²]
 KMH = 1 / 3.6  # 1 km/h in m/s
+#: Upper end of the speed range over which a road load with a negative F1 must stay positive (E: above the
+#: top speed of every shipped vehicle; the file has no top speed of its own for every architecture). [km/h]
+ROAD_LOAD_CHECK_SPEED_KMH = 300.0
+#: Procedures a ``[test_conditions.<name>]`` table may name (the ones that use a test mass and road load).
+TEST_CONDITION_PROCEDURES = ("epa", "wltp", "nedc")
+_PHYSICAL_KEYS = ("drag_coefficient", "frontal_area_m2", "rolling_resistance_coefficient")
+
+
+def road_load_minimum(f0_n: float, f1_n_per_kmh: float, f2_n_per_kmh2: float,
+                      v_max_kmh: float = ROAD_LOAD_CHECK_SPEED_KMH) -> tuple[float, float]:
+    """(smallest force [N], speed where it occurs [km/h]) of F0 + F1·v + F2·v² over 0 … ``v_max_kmh``."""
+    candidates = [0.0, float(v_max_kmh)]
+    if f2_n_per_kmh2 > 0 and f1_n_per_kmh < 0:
+        v_star = -f1_n_per_kmh / (2.0 * f2_n_per_kmh2)
+        if v_star < v_max_kmh:
+            candidates.append(v_star)
+    return min((f0_n + f1_n_per_kmh * v + f2_n_per_kmh2 * v * v, v) for v in candidates)
+
+
+def check_road_load(f0_n: float, f1_n_per_kmh: float, f2_n_per_kmh2: float, section: str) -> None:
+    """Refuse a negative F1 that makes the road-load force ≤ 0 somewhere in 0 … ROAD_LOAD_CHECK_SPEED_KMH."""
+    if f1_n_per_kmh >= 0:
+        return
+    f_min, v = road_load_minimum(f0_n, f1_n_per_kmh, f2_n_per_kmh2)
+    if not f_min > 0:
+        raise ValueError(
+            f"{section}.road_load_f1_n_per_kmh = {f1_n_per_kmh!r}: out of range, allowed a value for which the road "
+            f"load F0 + F1·v + F2·v² stays > 0 from 0 to {ROAD_LOAD_CHECK_SPEED_KMH:g} km/h; with F0 = {f0_n!r} N "
+            f"and F2 = {f2_n_per_kmh2!r} N/(km/h)² it is {f_min:.1f} N at {v:.0f} km/h")
 
 
 class ChassisK(NamedTuple):
@@ -46,7 +86,8 @@ class Chassis:
     wheel_inertia_kgm2: float = param("Rotational inertia of all wheels with tyres, brakes and hubs. "
                                       "[kg·m²]", default=3.3, lo=0, hi=100)
     road_load_f0_n: float | None = param("Coast-down F0. [N]", default=None, lo=0, hi=5000)
-    road_load_f1_n_per_kmh: float | None = param("Coast-down F1. [N/(km/h)]", default=None, lo=0, hi=50)
+    road_load_f1_n_per_kmh: float | None = param("Coast-down F1 (may be negative while the road load stays "
+                                                 "positive). [N/(km/h)]", default=None, lo=-50, hi=50)
     road_load_f2_n_per_kmh2: float | None = param("Coast-down F2. [N/(km/h)²]", default=None,
                                                   lo=0, hi=1)
     drag_coefficient: float | None = param("Aerodynamic drag coefficient C_d. [-]", default=None,
@@ -80,6 +121,15 @@ class Chassis:
                 f"chassis.road_load_f0_n/f1/f2 = {coast}: give all three coast-down coefficients or none "
                 "(allowed: all three set, or none)"
             )
+        if all(c is not None for c in coast):
+            check_road_load(*coast, "chassis")
+            given = [(k, getattr(self, k)) for k in _PHYSICAL_KEYS if getattr(self, k) is not None]
+            if given:
+                key, val = given[0]
+                raise ValueError(
+                    f"chassis.{key} = {val!r}: not used when the coast-down coefficients road_load_f0_n/f1/f2 are "
+                    "given (they already contain aerodynamic drag and rolling resistance); remove it (a comment "
+                    "can keep the figure), or remove the coefficients to use the physical estimate")
         if self.max_laden_mass_kg is not None and self.max_laden_mass_kg < self.mass_kg:
             raise ValueError(f"chassis.max_laden_mass_kg = {self.max_laden_mass_kg}: out of range, allowed >= "
                              f"chassis.mass_kg = {self.mass_kg}")
@@ -109,6 +159,12 @@ class Chassis:
         f2 = 0.5 * self.air_density_kg_m3 * self.drag_coefficient * self.frontal_area_m2 / 3.6**2
         return (f0, 0.0, f2)
 
+    def with_road_load(self, f0_n: float, f1_n_per_kmh: float, f2_n_per_kmh2: float) -> Chassis:
+        """A copy with the coast-down coefficients given (the physical-estimate keys dropped)."""
+        return dataclasses.replace(self, road_load_f0_n=float(f0_n), road_load_f1_n_per_kmh=float(f1_n_per_kmh),
+                                   road_load_f2_n_per_kmh2=float(f2_n_per_kmh2),
+                                   **{k: None for k in _PHYSICAL_KEYS})
+
     def to_kernel(self) -> ChassisK:
         f0, f1, f2 = self.road_load_coefficients()
         r = self.wheel_radius_m
@@ -120,6 +176,41 @@ class Chassis:
             c1_n_per_mps=float(f1 * 3.6),
             c2_n_per_mps2=float(f2 * 3.6**2),
         )
+
+
+@dataclass(frozen=True)
+class ProcedureRoadLoad:
+    """Test mass and the road load that belongs to it, for one procedure (TOML ``[test_conditions.<procedure>]``).
+
+    Real test data come as a pair: EPA target coefficients at the equivalent test weight (ETW), a WLTP road
+    load at TM_L or TM_H, an NEDC road load at the inertia class. When a file states the pair for a
+    procedure, that procedure runs at ``test_mass_kg`` with F0, F1, F2 exactly as given (no rescaling).
+    """
+
+    test_mass_kg: float = param("Test mass (inertia set on the dynamometer): EPA ETW, WLTP TM_L/TM_H, NEDC "
+                                "inertia class. [kg]", lo=100, hi=20000)
+    road_load_f0_n: float = param("Road load F0 at the test mass. [N]", lo=0, hi=5000)
+    road_load_f1_n_per_kmh: float = param("Road load F1 (may be negative while the road load stays positive). "
+                                          "[N/(km/h)]", lo=-50, hi=50)
+    road_load_f2_n_per_kmh2: float = param("Road load F2. [N/(km/h)²]", lo=0, hi=1)
+    source: str = param("Where the test mass and the coefficients come from.")
+    test_mass_name: str = param("What the test mass is in the procedure's words, e.g. ETW, TM_H, inertia class.",
+                                default="")
+    note: str = param("Anything a reader must know (e.g. which test vehicle of a family).", default="")
+    procedure: str = dataclasses.field(default="")  # the table's name (set by the loader; not a file key)
+
+    def __post_init__(self):
+        section = f"test_conditions.{self.procedure}" if self.procedure else "test_conditions"
+        if self.procedure and self.procedure not in TEST_CONDITION_PROCEDURES:
+            raise ValueError(f"[{section}]: unknown procedure {self.procedure!r}; allowed: "
+                             f"{', '.join(TEST_CONDITION_PROCEDURES)}")
+        check(self, section)
+        check_road_load(self.road_load_f0_n, self.road_load_f1_n_per_kmh, self.road_load_f2_n_per_kmh2, section)
+
+    @property
+    def coefficients(self) -> tuple[float, float, float]:
+        """(F0 [N], F1 [N/(km/h)], F2 [N/(km/h)²])."""
+        return (self.road_load_f0_n, self.road_load_f1_n_per_kmh, self.road_load_f2_n_per_kmh2)
 
 
 def road_load_force_n(ch: ChassisK, speed_mps, grade=0.0):
@@ -151,4 +242,6 @@ def wheel_energy_j(ch: ChassisK, time_s, speed_mps, grade) -> float:
     return float(np.sum(f * vbar * dt))
 
 
-__all__ = ["Chassis", "ChassisK", "G_MPS2", "KMH", "road_load_force_n", "wheel_energy_j"]
+__all__ = ["Chassis", "ChassisK", "G_MPS2", "KMH", "ProcedureRoadLoad", "ROAD_LOAD_CHECK_SPEED_KMH",
+           "TEST_CONDITION_PROCEDURES", "check_road_load", "road_load_force_n", "road_load_minimum",
+           "wheel_energy_j"]

@@ -20,11 +20,12 @@ def motor_tmax(m, w):
 
 @jit
 def motor_loss_w(m, t, w):
-    """kc·T² + ki·|ω| + kw·|ω|³ (+ C while making torque). [W]"""
+    """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1). [W]"""
     aw = abs(w)
     loss = m.ki * aw + m.kw * aw * aw * aw
     if t != 0.0:
-        loss += m.kc * t * t + m.c_w
+        at = abs(t)
+        loss += m.kc * t * t + (m.c_w if at >= m.c_full_torque_nm else m.c_w * at / m.c_full_torque_nm)
     return loss
 
 
@@ -41,24 +42,46 @@ def motor_dc_power_w(m, t, w):
 
 
 @jit
-def motor_torque_for_dc_power(m, w, p_dc):
-    """Generating torque (≤ 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
+def _nearest_root(a, b, c):
+    """Smaller root of a·x² − b·x + c = 0 (b > 0, c > 0), without cancellation; −1 if there is none."""
+    disc = b * b - 4.0 * a * c
+    if disc < 0.0:
+        return -1.0
+    return 2.0 * c / (b + math.sqrt(disc))
 
-    Solves kc·T² + ω·T + (ki|ω| + kw|ω|³ + C − P_ac) = 0 for the root nearest zero, P_ac = p_dc/η_inv.
+
+@jit
+def motor_torque_for_dc_power(m, w, p_dc):
+    """Generating torque (≤ 0 for ω > 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
+
+    With x = |T| and P_ac = p_dc/η_inv, P_ac = −x·|ω| + kc·x² + D + C·min(x/T_C, 1), D = ki|ω| + kw|ω|³:
+    below T_C the root nearest zero of kc·x² − (|ω| − C/T_C)·x + (D − P_ac) = 0, above it that of
+    kc·x² − |ω|·x + (D + C − P_ac) = 0; beyond the best generating point, that point.
     """
     p_ac = p_dc / m.inverter_efficiency
     aw = abs(w)
-    c0 = m.ki * aw + m.kw * aw * aw * aw + m.c_w - p_ac
+    drag = m.ki * aw + m.kw * aw * aw * aw
+    c0 = drag - p_ac
     if c0 <= 0.0 or aw == 0.0:
         return 0.0
-    disc = w * w - 4.0 * m.kc * c0
-    if disc < 0.0:
-        # the requested power is beyond the machine's best generating point: take that point
-        return -w / (2.0 * m.kc)
-    # the root nearest zero, opposite in sign to ω: (−ω + sign(ω)·√disc)/(2kc), written without the
-    # cancellation of −ω + √disc when 4·kc·c0 ≪ ω² (and valid for kc = 0)
-    t = 2.0 * c0 / (aw + math.sqrt(disc))
-    return -t if w > 0.0 else t
+    x = -1.0
+    b = aw - m.c_w / m.c_full_torque_nm
+    if b > 0.0:
+        x = _nearest_root(m.kc, b, c0)
+        if x > m.c_full_torque_nm:
+            x = -1.0
+    if x < 0.0:
+        x = _nearest_root(m.kc, aw, c0 + m.c_w)
+        if x < m.c_full_torque_nm:
+            # the requested power is beyond the machine's best generating point: take that point, the
+            # better of the two pieces' minima (each piece is a parabola in x)
+            x1 = b / (2.0 * m.kc) if m.kc > 0.0 else m.c_full_torque_nm
+            x1 = min(max(x1, 0.0), m.c_full_torque_nm)
+            x2 = aw / (2.0 * m.kc) if m.kc > 0.0 else m.c_full_torque_nm
+            x2 = max(x2, m.c_full_torque_nm)
+            sg = -1.0 if w > 0.0 else 1.0
+            x = x1 if sg * x1 * w + motor_loss_w(m, sg * x1, w) <= sg * x2 * w + motor_loss_w(m, sg * x2, w) else x2
+    return -x if w > 0.0 else x
 
 
 @jit

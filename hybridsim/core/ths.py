@@ -109,6 +109,34 @@ def _inertia_torque(j, w, w_prev, dt):
 
 
 @jit
+def _planetary_torques(k, eta, t_c, w_c, w_r):
+    """(sun, ring) torques of the power-split gear set for the carrier torque ``t_c``, losses on the mesh
+    power in the carrier frame.
+
+    Statics of the gear set (massless planets): T_c + T_s = T_r (torques applied at carrier and sun, torque
+    delivered at the ring). The meshes see only the power that flows relative to the carrier,
+    P_mesh = T_s·(ω_s − ω_c) = T_s·k·(ω_c − ω_r) (Willis), and lose the share 1 − η of it:
+    T_r = −k·e·T_s with e = η when P_mesh ≥ 0 (the sun drives the ring relative to the carrier) and 1/η when
+    the ring drives the sun. Hence T_s = −T_c/(1 + k·e), T_r = T_c·k·e/(1 + k·e); the loss
+    T_c·ω_c + T_s·ω_s − T_r·ω_r = (1 − e)·P_mesh ≥ 0, and it vanishes when the gear set turns as one block
+    (ω_c = ω_r). Müller et al., "Efficiency of planetary gear trains" / Pennestrì & Freudenstein (1993),
+    J. Mech. Des. 115: the carrier-frame ("latent power") method. [N·m]
+    """
+    t_s0 = -t_c / (1.0 + k)
+    e = eta if t_s0 * k * (w_c - w_r) >= 0.0 else 1.0 / eta
+    t_s = -t_c / (1.0 + k * e)
+    return t_s, t_c * k * e / (1.0 + k * e)
+
+
+@jit
+def _planetary_ring_torque_from_sun(k, eta, t_s, w_c, w_r):
+    """Ring torque delivered when the sun torque ``t_s`` is imposed (the carrier reacts), losses on the
+    carrier-frame mesh power as in ``_planetary_torques``: T_r = −k·e·T_s. [N·m]"""
+    e = eta if t_s * k * (w_c - w_r) >= 0.0 else 1.0 / eta
+    return -k * e * t_s
+
+
+@jit
 def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t_e, w_e_prev, w_g_prev, soc):
     """Evaluate one operating choice. Returns a tuple (see the unpacking in ``run_ths``).
 
@@ -132,14 +160,17 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     w_g = (1.0 + k) * w_e - k * w_r
     t_je = _inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
     t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
-    t_c = t_e - t_je
-    t_s = -t_c / (1.0 + k)
-    t_g = t_jg + t_s
-    t_r = t_c * k / (1.0 + k)
-    if t_r * w_r >= 0.0:
-        t_r_del = t_r * pg.planetary_efficiency
+    if mode == 0 and w_e_prev == 0.0:
+        # engine at rest all step: MG1 is not energised (zero torque); the ring spins its rotor through the
+        # gear set and the stopped engine holds the carrier's reaction
+        t_g = 0.0
+        t_s = -t_jg
+        t_r_del = _planetary_ring_torque_from_sun(k, pg.planetary_efficiency, t_s, 0.0, w_r)
+        t_c = t_r_del - t_s
     else:
-        t_r_del = t_r / pg.planetary_efficiency
+        t_c = t_e - t_je
+        t_s, t_r_del = _planetary_torques(k, pg.planetary_efficiency, t_c, w_e, w_r)
+        t_g = t_jg + t_s
     # required ring torque for the axle
     if t_axle >= 0.0:
         t_ring_req = t_axle / (pg.ring_ratio * pg.final_drive_efficiency)
@@ -198,7 +229,7 @@ def _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, grade, mode, w_e, t
     if t_axle_pt < t_axle - 1e-9:
         ok_traction = False
     return (ok_traction, overcharge, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s,
-            t_r, t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, t_je, t_jg)
+            t_r_del, x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, t_je, t_jg)
 
 
 @jit
@@ -437,7 +468,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
             res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                          w_g_prev, soc)
-        (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r, t_r_del,
+        (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r_del,
          x_del, t_ring, t_axle_pt, p_g, l_g, li_g, p_m, l_m, li_m, p_b, t_je, t_jg) = res
         # --- fuel, with warm-up friction and start cost
         fuel = 0.0

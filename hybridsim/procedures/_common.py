@@ -67,12 +67,52 @@ def with_test_mass(vehicle: Vehicle, test_mass_kg: float, road_load_mass_kg: flo
         ch = dataclasses.replace(ch, road_load_f0_n=float(f0))
     elif rl_mass != test_mass_kg or test_mass_kg < ch.mass_kg:
         at = dataclasses.replace(ch, mass_kg=min(ch.mass_kg, rl_mass), payload_kg=max(rl_mass - ch.mass_kg, 0.0))
-        f0, f1, f2 = at.road_load_coefficients()
-        ch = dataclasses.replace(ch, road_load_f0_n=float(f0), road_load_f1_n_per_kmh=float(f1),
-                                 road_load_f2_n_per_kmh2=float(f2))
+        ch = ch.with_road_load(*at.road_load_coefficients())
     curb = min(ch.mass_kg, test_mass_kg)
     ch = dataclasses.replace(ch, mass_kg=curb, payload_kg=test_mass_kg - curb)
     return dataclasses.replace(vehicle, chassis=ch)
+
+
+def at_test_conditions(vehicle: Vehicle, test_mass_kg: float, road_load: tuple[float, float, float]) -> Vehicle:
+    """A copy of ``vehicle`` at ``test_mass_kg`` with the road load (F0 [N], F1 [N/(km/h)], F2 [N/(km/h)²]) exactly
+    as given: the pair a vehicle file states for a procedure (``[test_conditions.<procedure>]``). A test mass
+    below the curb mass lowers ``chassis.mass_kg`` to it, as in :func:`with_test_mass`."""
+    test_mass_kg = float(test_mass_kg)
+    if test_mass_kg <= 0:
+        raise ValueError(f"test mass = {test_mass_kg}: out of range, allowed > 0 kg")
+    ch = vehicle.chassis.with_road_load(*road_load)
+    curb = min(ch.mass_kg, test_mass_kg)
+    ch = dataclasses.replace(ch, mass_kg=curb, payload_kg=test_mass_kg - curb)
+    return dataclasses.replace(vehicle, chassis=ch)
+
+
+def procedure_test_vehicle(vehicle: Vehicle, procedure: str, test_mass_kg: float,
+                           road_load_mass_kg: float | None = None) -> tuple[Vehicle, dict]:
+    """The test vehicle of ``procedure`` and what the procedure reports about its mass and road load.
+
+    If the file states the procedure's test conditions (``vehicle.test_conditions[procedure]``: a test mass
+    with the road load that belongs to it, e.g. EPA ETW and target coefficients), both are used unchanged and
+    ``test_mass_kg``/``road_load_mass_kg`` (the regulation's rule applied to the file's masses) are not.
+    Otherwise :func:`with_test_mass` at the rule's masses (today's behaviour).
+
+    The dict has ``test_mass_kg``, ``test_conditions`` (``"file: [test_conditions.epa] ETW, used as given"``,
+    with ``test_conditions_source``, or ``"derived: ..."``) and the :func:`road_load_info` keys.
+    """
+    tc = vehicle.test_conditions.get(procedure)
+    if tc is not None:
+        test = at_test_conditions(vehicle, tc.test_mass_kg, tc.coefficients)
+        name = f" {tc.test_mass_name}" if tc.test_mass_name else ""
+        info = {"test_mass_kg": float(tc.test_mass_kg),
+                "test_conditions": f"file: [test_conditions.{procedure}]{name}, used as given",
+                "test_conditions_source": tc.source,
+                **road_load_info(test, tc.test_mass_kg)}
+        return test, info
+    rl_mass = test_mass_kg if road_load_mass_kg is None else road_load_mass_kg
+    test = with_test_mass(vehicle, test_mass_kg, road_load_mass_kg)
+    info = {"test_mass_kg": float(test.chassis.sim_mass_kg),
+            "test_conditions": "derived: the rule's test mass, the file's road load at the road-load mass",
+            **road_load_info(test, rl_mass)}
+    return test, info
 
 
 def road_load_info(test_vehicle: Vehicle, road_load_mass_kg: float) -> dict:

@@ -14,7 +14,8 @@ E_AC comes from the battery model (``recharge_energy_j``) at the on-board charge
 efficiency (``drive.charger_efficiency``). The DC figure is the battery terminal energy of the test
 (the usable battery energy, UBE) over the range.
 
-EPA (40 CFR 600 / SAE J1634, M): UDDS (the "FTP" city test for EVs) and HWFET, each from full charge,
+EPA (40 CFR 600 / SAE J1634, M): UDDS (the city test for EVs; ``procedures.epa`` passes the UDDS, as the
+EPA test car list reports it) and HWFET, each from full charge,
 consumption per cycle at the wall (recharge energy ÷ distance), combined 55 % city / 45 % highway on
 energy per distance; unadjusted (raw lab) values, plus EPA's optional 0.7 derating (M: the "derived
 5-cycle" adjustment many EVs use) for a label-like figure, and a range from the usable battery energy.
@@ -191,25 +192,27 @@ def _single_cycle(test_vehicle: Vehicle, cycle: Cycle) -> dict:
             "trace_miss_max_kmh": s["trace_miss_max_kmh"]}
 
 
-def epa_bev(test_vehicle: Vehicle, ftp_cycle: Cycle, hwfet_cycle: Cycle) -> dict:
-    """EPA city (UDDS/FTP) and highway (HWFET) consumption of a BEV, unadjusted, and the 55/45 combination.
+def epa_bev(test_vehicle: Vehicle, city_cycle: Cycle, hwfet_cycle: Cycle) -> dict:
+    """EPA city (``city_cycle``: the UDDS) and highway (HWFET) consumption of a BEV, unadjusted, and the 55/45
+    combination. ``city_cycle`` names the cycle run (key ``city_cycle``).
 
     Each cycle from full charge; wall energy = recharge to the start SOC; combined consumption
     = 0.55·city + 0.45·highway (per distance). Range (unadjusted) = usable battery energy (consecutive city
     cycles to break-off) / combined DC consumption; ``*_adjusted`` apply EPA's 0.7 derating (M).
     """
     _check_bev(test_vehicle)
-    city = _single_cycle(test_vehicle, ftp_cycle)
+    city = _single_cycle(test_vehicle, city_cycle)
     hwy = _single_cycle(test_vehicle, hwfet_cycle)
     w = EPA_CITY_WEIGHT
     comb_wall = w * city["wall_kwh_per_100km"] + (1 - w) * hwy["wall_kwh_per_100km"]
     comb_dc = w * city["dc_kwh_per_100km"] + (1 - w) * hwy["dc_kwh_per_100km"]
-    ube = consecutive_cycle_range(test_vehicle, ftp_cycle)["terminal_j"]
+    ube = consecutive_cycle_range(test_vehicle, city_cycle)["terminal_j"]
     rng = ube / 3.6e6 / comb_dc * 100.0 if comb_dc > 0 else math.inf
     return {
         "procedure": "EPA city/highway (40 CFR 600, SAE J1634; unadjusted), combined 55/45",
         "vehicle": test_vehicle.id,
         "test_mass_kg": test_vehicle.chassis.sim_mass_kg,
+        "city_cycle": city_cycle.name,
         "city_kwh_per_100km": city["wall_kwh_per_100km"],
         "highway_kwh_per_100km": hwy["wall_kwh_per_100km"],
         "city_dc_kwh_per_100km": city["dc_kwh_per_100km"],

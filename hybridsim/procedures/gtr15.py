@@ -27,10 +27,9 @@ from ._common import (
     is_electric,
     is_plugin,
     phase_results,
+    procedure_test_vehicle,
     rated_power_kw,
-    road_load_info,
     road_load_kmh,
-    with_test_mass,
 )
 
 WLTP_SOAK_TEMP_C = 23.0  # GTR 15 Annex 6 §1.2.2: soak and test at 23 °C (M)
@@ -264,7 +263,10 @@ def wltp_setup(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: st
                max_laden_mass_kg: float | None = None) -> tuple[Vehicle, Cycle, dict]:
     """Test vehicle (at the WLTP test mass), class cycle (downscaled if required) and the set-up figures."""
     tm = wltp_test_mass_kg(vehicle, category=category, max_laden_mass_kg=max_laden_mass_kg)
-    test = with_test_mass(vehicle, tm["test_mass_kg"])  # GTR 15: the road load of the vehicle at TM
+    # GTR 15: the road load of the vehicle at TM; a file's [test_conditions.wltp] (TM_L/TM_H with its road load)
+    # is used as it is
+    test, rl_info = procedure_test_vehicle(vehicle, "wltp", tm["test_mass_kg"])
+    tm["test_mass_kg"] = rl_info["test_mass_kg"]
     p_rated = rated_power_kw(vehicle)
     pmr = power_to_mass_ratio(p_rated, vehicle.chassis.mass_kg)
     if v_max_kmh is None:
@@ -284,7 +286,7 @@ def wltp_setup(vehicle: Vehicle, *, v_max_kmh: float | None = None, category: st
         "wltc_class": wclass,
         "downscale_factor": f_dsc,
         "cycle": cycle.name,
-        **road_load_info(test, tm["test_mass_kg"]),
+        **rl_info,
     }
     return test, cycle, info
 

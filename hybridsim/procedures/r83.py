@@ -14,7 +14,7 @@ from ..cycles import load_cycle
 from ..results import summarize
 from ..simulate import simulate
 from ..vehicle import Vehicle
-from ._common import is_electric, is_plugin, phase_results, road_load_info, with_test_mass
+from ._common import is_electric, is_plugin, phase_results, procedure_test_vehicle
 
 # UN R83 Annex 4a: reference-mass bands [kg] → equivalent inertia class [kg] (M; reference/components.md §6.3)
 R83_INERTIA_CLASSES: tuple[tuple[float, float, float], ...] = (
@@ -53,7 +53,8 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
     * Test mass: the equivalent inertia class of the reference mass (R83 Annex 4a table), set on the
       dynamometer; the road load is the vehicle's at the reference mass (R83 Annex 4a §5 / Annex 7; how the
       file's road load follows the mass: :func:`hybridsim.procedures._common.with_test_mass`; reported as
-      ``road_load_mass_kg`` and ``road_load_f0_n`` …).
+      ``road_load_mass_kg`` and ``road_load_f0_n`` …). A file's ``[test_conditions.nedc]`` (inertia class
+      and its road load) is used as it is.
     * Cold start after a soak at 20–30 °C (``soak_temp_c``, default the middle of the band) for every
       architecture with an engine (the engine warm-up model, ``core/thermal.py``). ``cold_start=False`` runs
       hot (not the regulation; for comparison); plug-ins take it too.
@@ -66,15 +67,15 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
     """
     ref = nedc_reference_mass_kg(vehicle)
     inertia = nedc_inertia_class_kg(ref)
-    test = with_test_mass(vehicle, inertia, road_load_mass_kg=ref)
+    # a file's [test_conditions.nedc] (inertia class with its road load) is used as it is
+    test, info = procedure_test_vehicle(vehicle, "nedc", inertia, ref)
     cycle = load_cycle("nedc")
     out = {
         "procedure": "NEDC (UN R83 Annex 4a; R101 Annex 8 for NOVC-HEV)",
         "vehicle": vehicle.id,
         "reference_mass_kg": ref,
-        "inertia_class_kg": inertia,
-        "test_mass_kg": test.chassis.sim_mass_kg,
-        **road_load_info(test, ref),
+        "inertia_class_kg": info["test_mass_kg"] if "nedc" in vehicle.test_conditions else inertia,
+        **info,
     }
     if is_plugin(vehicle):
         from . import phev

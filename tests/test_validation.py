@@ -1,0 +1,135 @@
+"""Validation against EPA dynamometer results (issue 13): one test per lab figure, each printing simulated vs lab.
+
+The lab figures are the vehicle files' own ``[[claims]]`` (procedure ``epa``; source: the EPA test car list,
+shared reference validation/epa_test_car_list.md), run at the file's EPA test weight and target road load
+(``[test_conditions.epa]``, used unchanged). The aim is ±5 % (:data:`AIM`; a single test carries ±2–4 %
+run-to-run spread). A figure outside it is a strict xfail whose reason names the component that most likely
+explains the gap, from the run's own energy flows: nothing in a vehicle file is tuned to these figures. When a
+component change brings a figure inside, the strict xfail fails and its entry in :data:`OUTSIDE` is removed.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+import hybridsim as hs
+from hybridsim import procedures
+
+AIM = 0.05  # ±5 %
+
+_ELECTRIC_PATH = ("THS electric path: machine loss model (the constant loss term charged whenever a machine "
+                  "makes torque; copper/iron split at low torque), the flat 0.95 inverter/boost efficiency and the "
+                  "battery's 0.98 coulombic efficiency. On this run MG1+MG2+inverter+battery losses "
+                  "(≈ 5.4 kWh/100 km) exceed the net wheel energy (≈ 5.2 kWh/100 km)")
+
+#: (vehicle, claim quantity) → why the figure is outside ±5 % (strict xfail). Measured before the issue-13
+#: component changes (docs/validation_baseline.csv).
+OUTSIDE = {
+    ("prius_2016", "fuel_ftp75_l_per_100km"): "+27 %: " + _ELECTRIC_PATH + " (hot UDDS); plus the gen-3 engine "
+                                              "map (39.3 % peak vs Toyota's 40 % for the gen-4 engine)",
+    ("prius_2016", "fuel_hot_udds_l_per_100km"): "+35 %: " + _ELECTRIC_PATH,
+    ("prius_2016", "fuel_hwfet_l_per_100km"): "+15 %: THS electric path (MG1/MG2 loss model and the flat 0.95 "
+                                              "inverter on the power-split share, ≈ 2.7 kWh/100 km of losses "
+                                              "against 8.5 kWh/100 km at the wheels) and the gen-3 engine map",
+    ("prius_2016", "fuel_us06_l_per_100km"): "+28 %: THS electric path (≈ 5.7 kWh/100 km motor, inverter and "
+                                             "battery losses) and the engine map's high-load region; the car also "
+                                             "misses the US06 trace by up to ≈ 10 km/h (71 kW engine + 25 kW pack)",
+    ("taycan_turbo", "udds_kwh_per_100km"): "−6 %: the drive units' loss model (MG2-2010 fit scaled ×0.7 to the "
+                                            "Taycan machines) and the 0.90 charger efficiency (estimate): the "
+                                            "wall figure is below the lab's on the low-load city cycle",
+}
+
+CASES = [("prius_2016", q) for q in ("fuel_ftp75_l_per_100km", "fuel_hot_udds_l_per_100km",
+                                     "fuel_hwfet_l_per_100km", "fuel_us06_l_per_100km")]
+CASES += [("taycan_turbo", q) for q in ("udds_kwh_per_100km", "hwfet_kwh_per_100km")]
+
+
+@functools.cache
+def _epa(vehicle_id: str) -> dict:
+    return procedures.epa(hs.load_vehicle(vehicle_id))
+
+
+def _param(case):
+    reason = OUTSIDE.get(case)
+    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
+    return pytest.param(*case, marks=marks, id=f"{case[0]}-{case[1]}")
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize(("vehicle_id", "quantity"), [_param(c) for c in CASES])
+def test_epa_lab_figure(vehicle_id, quantity):
+    v = hs.load_vehicle(vehicle_id)
+    claim = next(c for c in v.claims if c.procedure == "epa" and c.quantity == quantity)
+    r = _epa(vehicle_id)
+    assert r["test_conditions"].startswith("file: [test_conditions.epa]")  # the lab's own ETW and road load
+    assert r["energy_balance_rel_error"] < 1e-9
+    sim = r[quantity]
+    diff = (sim - claim.value) / claim.value
+    print(f"\n{v.name}, EPA {quantity}: simulated {sim:.3f}, lab {claim.value:.3f} {claim.unit} ({diff:+.1%}); "
+          f"test mass {r['test_mass_kg']:.1f} kg, F0 {r['road_load_f0_n']:.1f} N; {claim.source}")
+    assert abs(diff) <= AIM, f"{diff:+.1%} outside ±{AIM:.0%}"
+
+
+def test_every_case_has_its_claim_and_every_outside_entry_a_case():
+    for vid, quantity in CASES:
+        assert any(c.procedure == "epa" and c.quantity == quantity for c in hs.load_vehicle(vid).claims), quantity
+    assert set(OUTSIDE) <= set(CASES)
+
+
+# --- docs/validation.md is generated and up to date ----------------------------------------------------------
+
+def _make_validation():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "make_validation.py"
+    spec = importlib.util.spec_from_file_location("make_validation", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_validation_table_rows_and_before_column(tmp_path):
+    mv = _make_validation()
+    # a subset: the rows are the claims, the "before" column comes from a saved run
+    from hybridsim.verify import verify, write_csv
+
+    rows = verify(["ralink"])
+    base = tmp_path / "before.csv"
+    write_csv(rows, base)
+    text = mv.markdown(rows, mv.read_results(base), "a test run")
+    body = [ln for ln in text.splitlines() if ln.startswith("| ralink")]
+    assert len(body) == len(hs.load_vehicle("ralink").claims) == 2
+    nedc = next(ln for ln in body if "| nedc |" in ln)
+    cells = [c.strip() for c in nedc.strip("|").split("|")]
+    assert cells[5] == cells[7] and cells[6] == cells[8]  # before = now for the same run
+    assert mv._same_row(nedc, nedc.replace(cells[7], f"{float(cells[7]) + 0.01:.2f}"))  # last digit
+    assert not mv._same_row(nedc, nedc.replace(cells[7], f"{float(cells[7]) * 1.1:.2f}"))
+
+
+@pytest.mark.validation
+def test_committed_validation_table_is_up_to_date():
+    """docs/validation.md is what ``python docs/make_validation.py`` writes now (all vehicles, ≈ 10–15 s)."""
+    mv = _make_validation()
+    rows, text = mv.build()
+    bad = mv.check(text)
+    assert not bad, "docs/validation.md is out of date; run python docs/make_validation.py:\n" + "\n".join(bad)
+    print(f"\n{len(rows)} comparisons, docs/validation.md up to date")
+
+
+def test_prius_p610_gearing_in_the_run():
+    """The P610 trap: MG2 speed / ring speed = 65/17 = 3.8235 (MG2 53/17 and the ring 53/65 onto one counter gear),
+    ring → axle 2.834, so MG2 → axle 10.84 as published; the published 3.118 is MG2 → counter gear only."""
+    v = hs.load_vehicle("prius_2016")
+    ds = hs.simulate(v, hs.load_cycle("udds"))
+    w = ds["speed"].values / v.chassis.wheel_radius_m
+    wheel = 0.5 * (w[1:] + w[:-1])  # sample k of a flow variable is the mean over (t[k-1], t[k])
+    ring, mg2 = ds["ring_speed"].values[1:], ds["mg2_speed"].values[1:]
+    moving = wheel > 1.0
+    assert mg2[moving] / ring[moving] == pytest.approx(65 / 17, rel=1e-5)  # the file gives 3.8235
+    assert ring[moving] / wheel[moving] == pytest.approx(53 / 65 * 73 / 21, rel=2e-4)
+    assert mg2[moving] / wheel[moving] == pytest.approx(10.838, rel=1e-4)
+    # Willis with the 78/30 split: ω_MG1 = 3.6·ω_e − 2.6·ω_ring
+    assert ds["mg1_speed"].values[1:] == pytest.approx(3.6 * ds["engine_speed"].values[1:] - 2.6 * ring, abs=1e-6)
