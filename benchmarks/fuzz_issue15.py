@@ -1,8 +1,8 @@
 """Seeded, re-runnable fuzz harness of issue 15: mutated vehicle files, in-range parameter draws and random
 cycles through the loaders and the kernels; counts crashes, hangs, invariant breaks and incomplete refusals.
 
-    python benchmarks/fuzz_issue15.py                       # 5,000 vehicle files, 300 cycles, seed 15
-    python benchmarks/fuzz_issue15.py --files 500 --cycles 60 --seed 1   # a quick look
+    python benchmarks/fuzz_issue15.py          # 5,000 mutated files + 2,000 in-range draws, 300 cycles, seed 15
+    python benchmarks/fuzz_issue15.py --files 500 --draws 200 --cycles 60 --seed 1   # a quick look
 
 Each vehicle case is one of: a shipped vehicle file with 1-3 random edits (values replaced by extremes or
 scaled, lines dropped/duplicated, tables renamed, ``extends`` added, sections as values), sometimes with a
@@ -56,13 +56,15 @@ def _alarm(signum, frame):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", type=int, default=5000, help="vehicle cases (mutated files and parameter draws)")
+    ap.add_argument("--files", type=int, default=5000, help="mutated vehicle files")
+    ap.add_argument("--draws", type=int, default=2000, help="vehicles drawn within the declared ranges")
     ap.add_argument("--cycles", type=int, default=300, help="random cycles in the pool")
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a case counts as a hang")
-    ap.add_argument("--draw-share", type=float, default=0.4, help="share of cases that are in-range draws")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
+    kinds = ["file"] * args.files + ["draw"] * args.draws
+    rng.shuffle(kinds)
     cycles = [random_cycle(random.Random(args.seed * 100_003 + i)) for i in range(args.cycles)]
     counts = collections.Counter()
     examples = collections.defaultdict(list)
@@ -70,13 +72,13 @@ def main(argv=None) -> int:
     t0 = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for k in range(args.files):
+        for k, kind in enumerate(kinds):
             case_rng = random.Random(rng.getrandbits(64))
             cyc = cycles[k % len(cycles)]
             label = ""
             signal.setitimer(signal.ITIMER_REAL, args.timeout)
             try:
-                if case_rng.random() < args.draw_share:
+                if kind == "draw":
                     arch = case_rng.choice(sorted(BASES))
                     v, changes, refusal = draw_vehicle(case_rng, arch, case_rng.choice([1, 2, 3, 4]))
                     label = f"draw {arch} {changes}"
@@ -131,7 +133,7 @@ def main(argv=None) -> int:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             if (k + 1) % 500 == 0:
                 print(f"... {k + 1} cases, {time.time() - t0:.0f} s: {dict(counts)}", flush=True)
-    print(f"\nseed {args.seed}: {args.files} vehicle cases ({counts['files']} mutated files, {counts['draws']} "
+    print(f"\nseed {args.seed}: {len(kinds)} vehicle cases ({counts['files']} mutated files, {counts['draws']} "
           f"in-range draws), {len(cycles)} cycles, {time.time() - t0:.0f} s")
     for key in ("accepted", "runs ok", "refused", "run refused", "crash", "hang", "invariant broken",
                 "refusal incomplete"):

@@ -345,14 +345,15 @@ def _battery_safe(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev
     """(engine power, mode) of the first of engine off and a few fuelled powers whose battery power lies
     within the charge and discharge limits, the accessory load (which can be cut) aside (MG1/MG2 limits may
     be exceeded: a last resort, reported as a trace miss); engine off if none does."""
+    # rm[1]: the engine overcharges; rm[-3]: battery terminal power p_b (see the unpacking in run_ths)
     rm = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 0, 0.0, 0.0, w_e_prev, w_g_prev, soc)
     p_dis = battery_window_limits_w(bat, soc, dt)[0] + aux.accessory_power_w
-    if not rm[1] and rm[26] <= p_dis + 1e-6:
+    if not rm[1] and rm[-3] <= p_dis + 1e-6:
         return 0.0, 0
     for frac in (0.05, 0.15, 0.35, 0.6, 1.0):
         pc = frac * aux.ool_power_max_w
         rm = _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_prev, w_g_prev, soc, pc)
-        if not rm[1] and rm[26] <= p_dis + 1e-6:
+        if not rm[1] and rm[-3] <= p_dis + 1e-6:
             return pc, 1
     return 0.0, 0
 
