@@ -103,6 +103,21 @@ class Battery:
                 f"{lo_v:.4g} V, "
                 f"allowed > min_voltage_v = {self.min_voltage_v} V (check series_cells, table_file and the "
                 "voltage limits)")
+        # the rated powers must be mostly reachable within the voltage window at mid-SOC (Rint: V_min·(V_oc −
+        # V_min)/R): a resistance that caps them far below is inconsistent data (and would let fixed loads such
+        # as an engine crank ask the cell beyond its matched-load point)
+        mid = 0.5 * (self.soc_min + self.soc_max)
+        v_mid = float(np.interp(mid, grid, ocv))
+        p_dis = self.min_voltage_v * (v_mid - self.min_voltage_v) / float(np.interp(mid, grid, rd))
+        p_chg = self.max_voltage_v * (self.max_voltage_v - v_mid) / float(np.interp(mid, grid, rc))
+        for what, p_v, rated in (("discharge", p_dis, self.max_discharge_power_kw * 1e3),
+                                 ("charge", p_chg, self.max_charge_power_kw * 1e3)):
+            if p_v < 0.5 * rated:
+                key = "resistance_ohm" if self.resistance_ohm is not None else "resistance_scale"
+                raise ValueError(
+                    f"battery.{key} = {getattr(self, key)!r}: the {what} power the voltage window allows at mid-SOC "
+                    f"is {p_v / 1e3:.4g} kW, allowed >= half of max_{what}_power_kw = {rated / 1e3:g} kW (a lower "
+                    "resistance, or a lower rated power)")
         if not hi_v < self.max_voltage_v:
             raise ValueError(
                 f"battery.series_cells = {self.series_cells}: the pack OCV at soc_max = {self.soc_max} is "

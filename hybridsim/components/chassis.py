@@ -129,7 +129,8 @@ class Chassis:
                 raise ValueError(
                     f"chassis.{key} = {val!r}: not used when the coast-down coefficients road_load_f0_n/f1/f2 are "
                     "given (they already contain aerodynamic drag and rolling resistance); remove it (a comment "
-                    "can keep the figure), or remove the coefficients to use the physical estimate")
+                    "can keep the figure), or remove the coefficients to use the physical estimate (allowed: "
+                    "None here)")
         if self.max_laden_mass_kg is not None and self.max_laden_mass_kg < self.mass_kg:
             raise ValueError(f"chassis.max_laden_mass_kg = {self.max_laden_mass_kg}: out of range, allowed >= "
                              f"chassis.mass_kg = {self.mass_kg}")
