@@ -160,8 +160,10 @@ def from_table(cls: type, table: dict, section: str, **extra: Any):
                if n not in kwargs and f.default is _MISSING and f.default_factory is _MISSING]
     if missing:
         meta = fields[missing[0]].metadata
-        raise _bad(f"{section}.{missing[0]}", None,
-                   f"is required ({meta['doc']}; allowed {_range_text(meta)})")
+        tp, _ = _base_type(hints[missing[0]])
+        allowed = (f"one of {', '.join(meta['choices'])}" if meta["choices"] else "a string") if tp is str \
+            else _range_text(meta)
+        raise _bad(f"{section}.{missing[0]}", None, f"is required ({meta['doc']}; allowed {allowed})")
     return cls(**kwargs, **extra)
 
 

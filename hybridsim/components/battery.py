@@ -150,13 +150,16 @@ def _tables(b: Battery):
     tab = _read_table(b.table_file, ("soc", "ocv_v"), min_rows=2)
     soc = tab["soc"]
     if np.any(np.diff(soc) <= 0):
-        raise ValueError(f"{b.table_file}: soc must be strictly increasing")
+        i = int(np.flatnonzero(np.diff(soc) <= 0)[0])
+        raise ValueError(f"{b.table_file}: soc = {soc[i + 1]:g} after {soc[i]:g}: must be strictly increasing")
     if soc[0] > 0.05 or soc[-1] < 0.95:
         raise ValueError(f"{b.table_file}: soc = {soc[0]:g}..{soc[-1]:g}: must cover 0.05 to 0.95 (the table is "
                          "held constant beyond its ends)")
     ocv = tab["ocv_v"] * b.series_cells
     if np.any(np.diff(ocv) < 0):
-        raise ValueError(f"{b.table_file}: ocv_v must not decrease with soc")
+        i = int(np.flatnonzero(np.diff(ocv) < 0)[0])
+        raise ValueError(f"{b.table_file}: ocv_v = {tab['ocv_v'][i + 1]:g} at soc = {soc[i + 1]:g}, after "
+                         f"{tab['ocv_v'][i]:g}: must not decrease with soc")
     grid = np.linspace(0.0, 1.0, N_SOC)
     ocv_g = np.interp(grid, soc, ocv)
     if b.resistance_ohm is not None:

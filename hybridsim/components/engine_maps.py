@@ -148,7 +148,8 @@ def bsfc_csv_map(e: Engine) -> EngineMap:
     if n_wot.size < 2:
         raise ValueError(f"{e.wot_file}: {n_wot.size} row(s) with speed_rpm > 0, allowed at least 2")
     if np.any(np.diff(n_wot) <= 0):
-        raise ValueError(f"{e.wot_file}: speed_rpm must be strictly increasing")
+        i = int(np.flatnonzero(np.diff(n_wot) <= 0)[0])
+        raise ValueError(f"{e.wot_file}: speed_rpm = {n_wot[i + 1]:g} after {n_wot[i]:g}: must be strictly increasing")
     if not np.all(t_wot > 0):
         i = int(np.flatnonzero(t_wot <= 0)[0])
         raise ValueError(f"{e.wot_file}: torque_max_nm = {t_wot[i]:g} at {n_wot[i]:g} rpm: out of range, allowed > 0 "
