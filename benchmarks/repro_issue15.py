@@ -162,7 +162,7 @@ def main() -> None:
     s = summarize(ds)
     print(f"coarse   xingyue_l 4-row cycle: trace_miss_steps {s['trace_miss_steps']}, max miss "
           f"{s['trace_miss_max_kmh']:.1f} km/h, steps in the result {ds.sizes['time']}, "
-          f"resampled note: {ds.attrs.get('resampled', 'none')}")
+          f"time base: {s['time_base']}")
 
 
 if __name__ == "__main__":
