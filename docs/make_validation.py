@@ -45,6 +45,13 @@ likely explains it.
 
 diff = (simulated − claimed)/|claimed|; for a range or bound 0 on the claimed side, else the distance to the
 violated bound. "before": {before}.
+
+Component level: the machine loss model against each shipped measured efficiency map, point by point
+(`tests/test_motor_maps.py`; figures by `python docs/make_machine_figures.py`):
+[2010 Prius MG2, the fit](figures/machine_map_error_mg2_2010.png),
+[gen-1 Prius MG2, the fit scaled](figures/machine_map_error_mg2_gen1.png),
+[gen-1 Prius MG1, the fit scaled](figures/machine_map_error_mg1_gen1.png).
+A machine given its measured map (`loss_map_file`, as the Levin's MG2) reproduces it exactly.
 """
 
 

@@ -1,9 +1,13 @@
-"""The ``hybridsim`` command line: ``list``, ``simulate``, ``nedc``/``wltp``/``epa``, ``perf``, ``verify``.
+"""The ``hybridsim`` command line: ``list``, ``simulate``, ``nedc``/``wltp``/``epa``/``china``/``jc08``, ``perf``,
+``verify``.
 
 * ``hybridsim simulate VEHICLE CYCLE [--soc S] [--cold] [--ambient C]``: one run, headline figures and
   the energy breakdown.
 * ``hybridsim nedc|wltp|epa VEHICLE [--hot]``: the type-approval procedure (:mod:`hybridsim.procedures`);
   ``wltp`` also ``[--uf-table EU] [--v-max KMH] [--max-laden-mass KG]``.
+* ``hybridsim china VEHICLE [--cycle CLTC-P.csv] [--uf-table NAME] [--hot]``: China's label procedures
+  (GB/T 19233-2020, GB/T 19753-2021, GB/T 18386.1-2021; :func:`hybridsim.procedures.china`).
+* ``hybridsim jc08 VEHICLE --cycle JC08.csv``: Japan's JC08 mode, 25 % cold + 75 % hot.
 * ``hybridsim perf VEHICLE``: acceleration and top speed (:func:`hybridsim.performance.summary`).
 * ``hybridsim verify [VEHICLE ...] [--plot claims.png] [--out claims.csv]``: every claim of the vehicle
   files next to its simulation (:mod:`hybridsim.verify`).
@@ -185,6 +189,12 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
         ("trace miss max", f"{summary['trace_miss_max_kmh']:.2f} km/h"),
         ("trace miss steps", str(summary["trace_miss_steps"])),
     ]
+    if "j2951_iwr_pct" in summary:  # SAE J2951 drive quality, achieved vs scheduled trace
+        er, dr, eer = (summary[f"j2951_{k}_pct"] for k in ("er", "dr", "eer"))
+        rows += [("drive quality (SAE J2951) ER / DR / EER", f"{er:+.2f} / {dr:+.2f} / {eer:+.2f} %"),
+                 ("drive quality (SAE J2951) ASCR / IWR",
+                  f"{summary['j2951_ascr_pct']:+.2f} / {summary['j2951_iwr_pct']:+.2f} %"),
+                 ("drive quality (SAE J2951) RMSSE", f"{summary['j2951_rmsse_kmh']:.2f} km/h")]
     head = _table(("quantity", "value"), rows)
 
     energy = summary["energy_kwh"]
@@ -215,6 +225,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(f"\nwarning: the vehicle fell behind the trace by up to {summary['trace_miss_max_kmh']:.1f} km/h "
               f"({summary['trace_miss_steps']} samples; distance {summary['distance_error_pct']:+.1f} %): the "
               "figures are those of the speed it could drive, not of the cycle", file=sys.stderr)
+    _warn_drive_quality(summary)
     written = []
     if args.out:
         ds.to_netcdf(args.out)
@@ -225,6 +236,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         plot_run(ds, args.plot)
         written.append(args.plot)
     return _report_written(written)
+
+
+def _warn_drive_quality(result: dict) -> None:
+    """A warning on stderr for each SAE J2951 tolerance (WLTP's) the run violates (:mod:`hybridsim.drive_quality`)."""
+    from .drive_quality import check_all
+
+    for msg in check_all(result):
+        print(f"warning: drive quality: {msg}", file=sys.stderr)
 
 
 def _report_written(paths: list) -> int:
@@ -262,12 +281,14 @@ def _add_simulate(sub) -> None:
 #: Key suffix → display unit, for procedure results (longest suffix first).
 _UNITS = (
     ("_n_per_kmh2", "N/(km/h)²"), ("_n_per_kmh", "N/(km/h)"), ("_f0_n", "N"),
-    ("_l_per_100km", "L/100 km"), ("_kwh_per_100km", "kWh/100 km"), ("_g_per_km", "g/km"),
+    ("_km_per_l", "km/L"), ("_l_per_100km", "L/100 km"), ("_kwh_per_100km", "kWh/100 km"), ("_g_per_km", "g/km"),
     ("_w_per_kg", "W/kg"), ("_kmh", "km/h"), ("_kwh", "kWh"), ("_km", "km"), ("_kg", "kg"), ("_kw", "kW"),
     ("_pct", "%"), ("_temp_c", "degC"), ("_c", "degC"), ("_s", "s"),
 )
 _WORDS = {"co2": "CO2", "pmr": "PMR", "soc": "SOC", "rcb": "RCB", "uf": "UF", "cs": "CS", "cd": "CD", "dc": "DC",
-          "ac": "AC", "ftp": "FTP", "hwfet": "HWFET", "wltc": "WLTC", "soak": "soak temperature"}
+          "ac": "AC", "ftp": "FTP", "hwfet": "HWFET", "wltc": "WLTC", "soak": "soak temperature",
+          "eu": "EU", "sae": "SAE", "j2841": "J2841", "j2951": "J2951", "er": "ER", "dr": "DR", "eer": "EER",
+          "ascr": "ASCR", "iwr": "IWR", "rmsse": "RMSSE"}
 
 
 def _split_unit(key: str) -> tuple[str, str]:
@@ -334,6 +355,7 @@ def _cmd_procedure(args: argparse.Namespace) -> int:
             kw[key] = getattr(args, opt)
     result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle), **kw)
     print(_result_text(result))
+    _warn_drive_quality(result)
     return 0
 
 
@@ -358,6 +380,70 @@ def _add_procedures(sub) -> None:
                            help="technically permissible maximum laden mass in kg for the test mass (default: "
                                 "chassis.max_laden_mass_kg of the file, else curb + 500 kg)")
         p.set_defaults(func=_cmd_procedure)
+
+
+def _cmd_china(args: argparse.Namespace) -> int:
+    from . import procedures
+
+    kw = {"cold_start": False} if args.hot else {}
+    if args.cycle is not None:
+        kw["cycle"] = _cycle(args.cycle)
+    if args.uf_table is not None:
+        kw["uf_table"] = args.uf_table
+    for opt, key in (("v_max", "v_max_kmh"), ("max_laden_mass", "max_laden_mass_kg")):
+        if getattr(args, opt) is not None:
+            kw[key] = getattr(args, opt)
+    result = procedures.china(_vehicle(args.vehicle), **kw)
+    missing = result.pop("missing", {})
+    print(_result_text(result))
+    for key, why in missing.items():
+        print(f"\n{_split_unit(key)[0]}: not available. {why}")
+    _warn_drive_quality(result)
+    return 0
+
+
+def _add_china(sub) -> None:
+    text = ("China label result: GB/T 19233-2020 (engine cars), GB/T 19753-2021 (hybrids; plug-ins UF-weighted), "
+            "GB/T 18386.1-2021 (BEV on CLTC-P)")
+    p = sub.add_parser("china", help=text, description=text + ". The China WLTC, test mass and cold start of "
+                       "GB 18352.6; plug-in weighting needs the GB/T 19753-2021 Appendix F utility factors, which "
+                       "are not public (the EU and SAE J2841 weightings are shown instead); BEVs need the CLTC-P "
+                       "trace, which is not shipped (--cycle).")
+    p.add_argument("vehicle", metavar="VEHICLE",
+                   help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
+    p.add_argument("--cycle", metavar="FILE.csv", default=None,
+                   help="the CLTC-P trace for battery-electric vehicles (checked against its published statistics)")
+    p.add_argument("--uf-table", metavar="NAME", default=None,
+                   help="utility-factor table to use as China's for plug-in hybrids (default: none available)")
+    p.add_argument("--hot", action="store_true",
+                   help="hot start (no cold start after the soak; not the standard, for comparison)")
+    p.add_argument("--v-max", metavar="KMH", type=float, default=None,
+                   help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
+    p.add_argument("--max-laden-mass", metavar="KG", type=float, default=None,
+                   help="maximum laden mass in kg for the test mass (default: chassis.max_laden_mass_kg of the "
+                        "file, else curb + 500 kg)")
+    p.set_defaults(func=_cmd_china)
+
+
+def _cmd_jc08(args: argparse.Namespace) -> int:
+    from . import procedures
+
+    kw = {} if args.cycle is None else {"cycle": _cycle(args.cycle)}
+    result = procedures.jc08(_vehicle(args.vehicle), **kw)
+    print(_result_text(result))
+    _warn_drive_quality(result)
+    return 0
+
+
+def _add_jc08(sub) -> None:
+    text = "Japan JC08 mode result (25 %% cold start + 75 %% hot start) of an engine car or hybrid"
+    p = sub.add_parser("jc08", help=text, description=text.replace("%%", "%") + ". The JC08 trace is not "
+                       "shipped: pass it with --cycle (checked against its published statistics: 1204 s, 8.171 km, "
+                       "81.6 km/h).")
+    p.add_argument("vehicle", metavar="VEHICLE",
+                   help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
+    p.add_argument("--cycle", metavar="FILE.csv", default=None, help="the JC08 trace (time_s, speed_kmh)")
+    p.set_defaults(func=_cmd_jc08)
 
 
 def _cmd_perf(args: argparse.Namespace) -> int:
@@ -418,7 +504,7 @@ def _add_verify(sub) -> None:
 # ---------------------------------------------------------------- entry point
 
 #: One function per command; each adds its subparser and sets ``func``.
-COMMANDS: list[Callable] = [_add_list, _add_simulate, _add_procedures, _add_perf, _add_verify]
+COMMANDS: list[Callable] = [_add_list, _add_simulate, _add_procedures, _add_china, _add_jc08, _add_perf, _add_verify]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,6 +31,7 @@ from hybridsim.errors import UnknownNameError, read_text
 
 __all__ = [
     "CYCLE_ALIASES",
+    "DERIVED_CYCLES",
     "Cycle",
     "Phase",
     "cycle_stats",
@@ -42,6 +43,18 @@ __all__ = [
 #: Short names accepted by :func:`load_cycle`, mapped to the shipped file stem. Only these two:
 #: "wltc" means the class 3b cycle (the one for most passenger cars), "ftp" the full FTP-75.
 CYCLE_ALIASES: dict[str, str] = {"wltc": "wltc_class3b", "ftp": "ftp75"}
+
+#: Cycles built from a shipped file by a rule, with no file of their own: name -> (source file stem, phases
+#: kept from the start, the rule and its source). Listed by :func:`list_cycles`, loaded by :func:`load_cycle`.
+#: WLTC for Japan: Japan's type approval runs the class 3 WLTC without the Extra High phase (Low + Medium +
+#: High, 1477 s; MLIT TRIAS / Safety Regulations for Road Vehicles Attachment 42, as adopted in 2016/2018,
+#: M; the 3-phase WLTC is GTR 15's own option for a Contracting Party, GTR 15 §6/Annex 1, M).
+DERIVED_CYCLES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "wltc_japan_class3a": ("wltc_class3a", ("low", "medium", "high"),
+                           "WLTC class 3a without the Extra High phase (Japan, 3-phase WLTC)"),
+    "wltc_japan_class3b": ("wltc_class3b", ("low", "medium", "high"),
+                           "WLTC class 3b without the Extra High phase (Japan, 3-phase WLTC)"),
+}
 
 _KMH_PER_MPS = 3.6
 _MPS_PER_MPH = 0.44704  # exact by definition of the international mile
@@ -351,8 +364,9 @@ def cycle_stats(cycle: Cycle) -> dict:
 
 
 def list_cycles() -> list[str]:
-    """Sorted names (file stems) of the shipped cycles, e.g. ``"wltc_class3b"``."""
-    return sorted(p.stem for p in data_dir("drive_cycles").glob("*.csv"))
+    """Sorted names of the shipped cycles: the file stems (e.g. ``"wltc_class3b"``) and the cycles derived
+    from them (:data:`DERIVED_CYCLES`, e.g. ``"wltc_japan_class3b"``)."""
+    return sorted([p.stem for p in data_dir("drive_cycles").glob("*.csv")] + list(DERIVED_CYCLES))
 
 
 def load_cycle(name: str) -> Cycle:
@@ -373,12 +387,30 @@ def load_cycle(name: str) -> Cycle:
     available = list_cycles()
     if key not in available:
         raise UnknownNameError("cycle", name, available + list(CYCLE_ALIASES))
+    if key in DERIVED_CYCLES:
+        return _load_derived(key)
     return _load_shipped(key)
 
 
 @functools.cache  # = lru_cache(maxsize=None)
 def _load_shipped(stem: str) -> Cycle:
     return read_cycle(data_dir("drive_cycles") / f"{stem}.csv", name=stem)
+
+
+@functools.cache
+def _load_derived(name: str) -> Cycle:
+    """A :data:`DERIVED_CYCLES` cycle: the source file's samples from its start to the end of the last kept
+    phase, with those phases (times not re-based: they start at 0 as the source does)."""
+    stem, keep, rule = DERIVED_CYCLES[name]
+    src = _load_shipped(stem)
+    phases = tuple(p for p in src.phases if p.name in keep)
+    missing = set(keep) - {p.name for p in phases}
+    if missing:  # a shipped file lost a phase label: a packaging error, not user input
+        raise ValueError(f"cycle {stem!r}: no phase {sorted(missing)} to derive {name!r} from")
+    end = max(p.end_s for p in phases)
+    m = src.time_s <= end + 1e-9
+    return Cycle(name=name, time_s=src.time_s[m], speed_mps=src.speed_mps[m], grade=src.grade[m],
+                 phases=phases, source=f"{src.source} ({rule})")
 
 
 def _classify(path: str, header: list[str]) -> tuple[int, int, float, int | None, float, int | None]:

@@ -10,6 +10,7 @@ The Dataset is in SI; values are converted for display from each variable's ``un
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -431,3 +432,38 @@ def plot_run(ds, path=None):
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
+
+
+def plot_machine_map_error(motor, map_file, column: str = "eff", ax=None, *, speed_min_rpm: float = 0.0):
+    """Efficiency of a machine's loss model minus a measured efficiency map, at every measured cell inside
+    the map's torque envelope (column ``within_envelope`` where the file has it), in percentage points.
+
+    ``motor`` is a :class:`hybridsim.components.motor.Motor`; the map is read like ``loss_map_file``
+    (speed, torque and an efficiency column, motoring quadrant). Returns the Axes.
+    """
+    from .components.engine import RPM
+    from .components.engine_maps import _read_table
+    from .core.electric import motor_loss_w
+
+    tab = _read_table(str(map_file), ())
+    sc = next(c for c in ("speed_rpm", "speed_rpm_abs") if c in tab)
+    tc = next(c for c in ("torque_nm", "torque_nm_abs") if c in tab)
+    sel = (tab[sc] > speed_min_rpm) & (tab[tc] > 0)
+    if "within_envelope" in tab:
+        sel &= tab["within_envelope"] == 1
+    n, t, eta = tab[sc][sel], tab[tc][sel], tab[column][sel]
+    k = motor.to_kernel()
+    loss = np.array([motor_loss_w(k, ti, ni * RPM) for ti, ni in zip(t, n, strict=True)])
+    p = t * n * RPM
+    err = (p / (p + loss) - eta) * 100.0
+    ax = _new_axes(ax, figsize=(6.5, 4.0))
+    lim = max(2.0, float(np.abs(err).max()))
+    sc_ = ax.scatter(n, t, c=err, cmap="RdBu_r", vmin=-lim, vmax=lim, s=40, edgecolors="k", linewidths=0.3)
+    ax.figure.colorbar(sc_, ax=ax, label="model − map efficiency [points]")
+    ax.axhline(0.1 * motor.peak_torque_nm, color="0.4", lw=0.8, ls="--", label="10 % of peak torque")
+    rms = float(np.sqrt(np.mean(err**2)))
+    ax.set_title(f"{Path(str(map_file)).name}: rms {rms:.2f}, max |Δη| {np.abs(err).max():.2f} points", fontsize=9)
+    ax.set_xlabel("speed [rpm]")
+    ax.set_ylabel("torque [N·m]")
+    ax.legend(loc="upper right", fontsize=8)
+    return ax

@@ -300,6 +300,7 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         summary["accessory_cut_s"] = float(np.sum(np.diff(t)[short]))
     if not moved:
         summary["note"] = "the run covers no distance: figures per km are not defined (None)"
+    summary.update(_drive_quality(t, data, ch))
     if "soc_balance_fuel_kg" in attrs:
         fuel_bal = float(attrs["soc_balance_fuel_kg"])
         summary["fuel_raw_l_per_100km"] = summary["fuel_l_per_100km"]
@@ -310,6 +311,15 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         summary["soc_balance_runs"] = int(attrs["soc_balance_runs"])
     summary["energy_kwh"] = {n: e / 3.6e6 for n, e in terms.items()}
     return summary
+
+
+def _drive_quality(t: np.ndarray, data: dict, ch) -> dict:
+    """SAE J2951 metrics of the achieved against the scheduled trace (:mod:`hybridsim.drive_quality`)."""
+    from .drive_quality import j2951_from_arrays
+
+    return j2951_from_arrays(t, data["speed_cycle"], data["speed"],
+                             road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
+                             mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
 
 
 # --- summary-level results (``simulate(..., record=False)``, batch sweeps) ---------------------------
@@ -332,6 +342,12 @@ SUMMARY_VARIABLES: dict[str, Var] = {
     "trace_miss_steps": Var("1", "samples more than 1 mm/s behind the trace"),
     "distance_error_pct": Var("%", "achieved minus cycle distance, relative to the cycle distance"),
     "accessory_cut_s": Var("s", "time the accessory load was cut because the battery was empty"),
+    "j2951_er_pct": Var("%", "SAE J2951 energy rating: cycle energy of the achieved vs the scheduled trace"),
+    "j2951_dr_pct": Var("%", "SAE J2951 distance rating: achieved vs scheduled distance"),
+    "j2951_eer_pct": Var("%", "SAE J2951 energy economy rating: cycle energy per distance, achieved vs scheduled"),
+    "j2951_ascr_pct": Var("%", "SAE J2951 absolute speed change rating: achieved vs scheduled"),
+    "j2951_iwr_pct": Var("%", "SAE J2951 inertial work rating: positive inertial work, achieved vs scheduled"),
+    "j2951_rmsse_kmh": Var("km h-1", "SAE J2951 root-mean-square speed error of the achieved trace"),
     "soc_balance_residual": Var("1", "net battery energy / fuel energy of the charge-balanced run"),
     "soc_balance_runs": Var("1", "kernel runs of the charge balance"),
 }

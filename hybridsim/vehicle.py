@@ -228,6 +228,19 @@ _SECTIONS = {
 _FILE_KEYS = {"engine": ("map_file", "wot_file"), "battery": ("table_file",)}
 
 
+def _file_tables(doc: dict):
+    """(table, file keys) of every table of a vehicle document that names files: the sections of
+    ``_FILE_KEYS`` and each ``[motors.<name>]`` (its ``loss_map_file``)."""
+    for section, keys in _FILE_KEYS.items():
+        if isinstance(doc.get(section), dict):
+            yield doc[section], keys
+    motors = doc.get("motors")
+    if isinstance(motors, dict):
+        for table in motors.values():
+            if isinstance(table, dict):
+                yield table, ("loss_map_file",)
+
+
 def _merge(base: dict, child: dict) -> dict:
     """Deep merge of two TOML documents: tables merge key by key, anything else (values, arrays such as
     ``[[claims]]``) is taken from the child when it has the key."""
@@ -284,12 +297,10 @@ def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = (), origin: dict | 
         raise ValueError(f"vehicle.extends = {ref!r}: {exc}") from None
     sub: dict = {}
     base = _extends(base, base_path, (*seen, path.resolve()), sub)
-    for section, keys in _FILE_KEYS.items():
-        table = base.get(section)
-        if isinstance(table, dict):
-            for fk in keys:
-                if isinstance(table.get(fk), str):
-                    table[fk] = str(_locate(base_path, table[fk]))
+    for table, keys in _file_tables(base):
+        for fk in keys:
+            if isinstance(table.get(fk), str):
+                table[fk] = str(_locate(base_path, table[fk]))
     if origin is not None:
         for sec, table in base.items():
             child = doc.get(sec)
@@ -357,8 +368,17 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
     motors = doc.get("motors", {})
     if not isinstance(motors, dict):
         raise ValueError(f"motors = {motors!r}: must be tables [motors.<name>]")
-    kwargs["motors"] = {}
+    tables = {}
     for name, t in motors.items():
+        if isinstance(t, dict) and isinstance(t.get("loss_map_file"), str):
+            f = _locate(path, t["loss_map_file"])
+            if not f.is_file():
+                raise ValueError(f"motors.{name}.loss_map_file = {t['loss_map_file']!r}: file not found (looked for "
+                                 f"{f}, and among the shipped maps)")
+            t = {**t, "loss_map_file": str(f)}
+        tables[name] = t
+    kwargs["motors"] = {}
+    for name, t in tables.items():
         try:
             kwargs["motors"][name] = from_table(Motor, t, f"motors.{name}")
         except ValueError as exc:  # the component's own checks name the table "motors"

@@ -6,8 +6,10 @@ difference_pct, procedure, source``, and :func:`hybridsim.plot.plot_claims` draw
 
 How each claim is simulated (``procedure`` of the claim):
 
-* ``nedc``, ``wltp``, ``epa``: :mod:`hybridsim.procedures` (one run per vehicle and procedure, cached);
-  the claim's ``quantity`` is looked up in the procedure's result.
+* ``nedc``, ``wltp``, ``epa``, ``china`` (GB/T 19233 / 19753 / 18386.1), ``jc08``: :mod:`hybridsim.procedures`
+  (one run per vehicle and procedure, cached); the claim's ``quantity`` is looked up in the procedure's
+  result. A figure the procedure cannot give (its ``missing`` entry, e.g. China's UF-weighted plug-in fuel
+  without the GB/T 19753-2021 Appendix F table) is reported as not available with the procedure's reason.
 * ``perf``: :func:`hybridsim.performance.summary`; a top-speed claim is compared with the physical
   top speed (``top_speed_physical_kmh``: without the electronic governor, whose setting comes from the
   claim itself).
@@ -18,7 +20,9 @@ Difference: ``(simulated − claimed) / |claimed|`` in % for a single value; for
 allowed side and outside the distance to the violated bound, relative to that bound's magnitude. The
 claim's kind (:func:`claim_kind`): ``value``; ``value_min`` alone a lower bound; ``value_max`` alone an
 upper bound; both a range (a huge ``value_max`` is simply a wide range). The sign always says the
-direction: negative below the claim, positive above it. A procedure that is not available for a vehicle
+direction: negative below the claim, positive above it. A run outside the SAE J2951 drive-quality
+tolerances (:mod:`hybridsim.drive_quality`, WLTP's limits) is flagged in the row (``drive_quality``) and
+in the table's notes. A procedure that is not available for a vehicle
 (not implemented yet, or failing) gives a row with the reason instead of a number.
 """
 
@@ -29,6 +33,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .drive_quality import check_all
 from .vehicle import Claim, Vehicle, list_vehicles, load_vehicle
 
 #: The procedure a road-test claim is compared with (E: WLTP is the test cycle meant to be closest to
@@ -78,6 +83,7 @@ class ClaimCheck:
     source: str
     note: str = ""
     problem: str = ""  # why there is no simulated figure
+    drive_quality: str = ""  # SAE J2951 tolerances (WLTP's) the simulated run violates, "; "-joined
 
     @property
     def kind(self) -> str:
@@ -172,6 +178,9 @@ def _lookup(result: dict, quantity: str) -> float:
     for key in ALIASES.get(quantity, (quantity,)):
         if key in result and result[key] is not None:
             return float(result[key])
+    missing = result.get("missing", {})
+    if quantity in missing:  # the procedure says why it cannot give this figure (e.g. a table not public)
+        raise KeyError(f"{quantity} not available: {missing[quantity]}")
     have = ", ".join(k for k, v in result.items() if isinstance(v, int | float) and not isinstance(v, bool))
     raise KeyError(f"the result has no {quantity!r} (it has: {have})")
 
@@ -211,6 +220,24 @@ class _Runner:
         return PROCEDURES[procedure](vehicle)
 
 
+#: Claimed quantities that combine every run of a procedure (a drive-quality problem of any run concerns them).
+COMBINED_QUANTITIES = ("fuel_l_per_100km", "co2_g_per_km", "electricity_kwh_per_100km")
+
+
+def _drive_quality(result: dict, quantity: str) -> list[str]:
+    """The SAE J2951 tolerance violations (:func:`hybridsim.drive_quality.check_all`) that concern a claimed
+    quantity: the result's own run, and a nested run (EPA's ``us06``, ...) only if the quantity names it
+    (``fuel_us06_l_per_100km``) or combines them all (:data:`COMBINED_QUANTITIES`)."""
+    msgs = check_all(result)
+    nested = [k for k, v in result.items() if isinstance(v, dict)]
+    keep = []
+    for m in msgs:
+        key = m.split(": ", 1)[0]
+        if key not in nested or quantity in COMBINED_QUANTITIES or f"_{key}_" in f"_{quantity}_":
+            keep.append(m)
+    return keep
+
+
 def _problem(exc: Exception) -> str:
     if isinstance(exc, ImportError):
         missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
@@ -232,8 +259,11 @@ def check_claim(vehicle: Vehicle, claim: Claim, runner: _Runner | None = None) -
     compared = claim.procedure if claim.procedure in known else ROAD_PROXY
     sim, problem = math.nan, ""
     diff = math.nan
+    dq = ""
     try:
-        sim = _lookup(runner.run(vehicle, compared), claim.quantity)
+        result = runner.run(vehicle, compared)
+        dq = "; ".join(_drive_quality(result, claim.quantity))
+        sim = _lookup(result, claim.quantity)
         diff = difference_pct(sim, claim)
     except Exception as exc:  # noqa: BLE001 - reported in the row
         problem = _problem(exc)
@@ -241,7 +271,7 @@ def check_claim(vehicle: Vehicle, claim: Claim, runner: _Runner | None = None) -
         vehicle=vehicle.id, vehicle_name=vehicle.name, quantity=claim.quantity, unit=claim.unit,
         procedure=claim.procedure, compared_with=compared, value=claim.value, value_min=claim.value_min,
         value_max=claim.value_max, simulated=sim, difference_pct=diff,
-        source=claim.source, note=claim.note, problem=problem,
+        source=claim.source, note=claim.note, problem=problem, drive_quality=dq,
     )
 
 
@@ -281,6 +311,10 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
                 note = f"{r.vehicle}, {r.label}: {r.note}"
                 notes.setdefault(note, len(notes) + 1)
                 diff += f" [{notes[note]}]"
+        if r.drive_quality:  # the run missed the trace beyond the WLTP drive-quality tolerances
+            note = f"{r.vehicle}, {r.compared_with}: drive quality (SAE J2951) outside tolerance: {r.drive_quality}"
+            notes.setdefault(note, len(notes) + 1)
+            diff += f" [{notes[note]}]"
         src = r.source if len(r.source) <= source_width else r.source[: source_width - 1] + "…"
         lines.append((r.vehicle, r.label, r.procedure_text, r.claimed_text, _fmt_sim(r.simulated), r.unit, diff, src))
     proxies = sorted({r.procedure for r in rows if r.compared_with != r.procedure})

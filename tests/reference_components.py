@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
-from hybridsim.components.motor import MG2_2010
+from hybridsim.components.motor import MG2_2010, loss_table
 
 G = 9.80665  # standard gravity [m/s²]
 RPM = math.pi / 30.0  # 1 rpm in rad/s
@@ -109,14 +109,25 @@ class Machine:
         self.c = MG2_2010["c"] * s_t * s_w * f if m.loss_c_w is None else m.loss_c_w
         # C ramps in linearly up to the map's lowest measured torque (10 N·m on the 2010 MG2), scaled by torque
         self.t_c = 10.0 * s_t if m.loss_c_full_torque_nm is None else m.loss_c_full_torque_nm
+        self.map = None
+        if m.loss_map_file is not None:
+            # the measured map's loss table (built by the component), interpolated here with scipy, clamped
+            table, table_gen, dw, dt = loss_table(m.loss_map_file, m.loss_map_column)
+            self.map_w = np.arange(table.shape[0]) * dw
+            self.map_t = np.arange(table.shape[1]) * dt
+            self.map = RegularGridInterpolator((self.map_w, self.map_t), table)
+            self.map_gen = RegularGridInterpolator((self.map_w, self.map_t), table_gen)
 
     def torque_max(self, w):
         """min(T_pk, P_pk/|ω|) [N·m]."""
         return min(self.peak_torque, self.peak_power / abs(w)) if w != 0.0 else self.peak_torque
 
     def loss(self, t, w):
-        """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1) [W]."""
+        """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1), or the map at (|ω|, |T|) clamped to its range [W]."""
         aw = abs(w)
+        if self.map is not None:
+            table = self.map_gen if t * w < 0.0 else self.map
+            return float(table((min(aw, self.map_w[-1]), min(abs(t), self.map_t[-1]))))
         drag = self.ki * aw + self.kw * aw * aw * aw
         ramp = self.c if abs(t) >= self.t_c else self.c * abs(t) / self.t_c
         return drag + (self.kc * t * t + ramp) if t != 0.0 else drag
@@ -141,6 +152,23 @@ class Machine:
 
         if w == 0.0 or ac(0.0) <= p_ac:
             return 0.0
+        if self.map is not None:
+            # piecewise linear in |T| between the map's torque nodes: scan finely (nodes included) for the
+            # first sample at or below the target, then bisect; the best node if none reaches it
+            xs = np.union1d(np.linspace(0.0, self.map_t[-1], 2001), self.map_t)
+            pts = np.column_stack([np.full(xs.shape, min(abs(w), self.map_w[-1])), xs])
+            vals = sign * xs * w + self.map_gen(pts)
+            below = np.nonzero(vals <= p_ac)[0]
+            if len(below) == 0:
+                return sign * xs[int(np.argmin(vals))]
+            lo, hi = xs[below[0] - 1], xs[below[0]]
+            for _ in range(80):
+                mid = 0.5 * (lo + hi)
+                if ac(mid) > p_ac:
+                    lo = mid
+                else:
+                    hi = mid
+            return sign * 0.5 * (lo + hi)
 
         def golden(lo, hi):  # minimum of the AC power over |T| in [lo, hi], where it is convex
             for _ in range(200):

@@ -160,15 +160,19 @@ class ReferenceThs:
         """Speed of the unfuelled, spun engine: the set speed clamped into the speed limits."""
         return self.clamp_speed(self.spin_speed, w_ring)
 
-    def torque_for_power(self, p, w, w_ring):
-        """p/ω, capped by WOT and by what MG1 can react, (1+k)·T_MG1,max(ω_MG1) less 0.1 % (kernel rule)."""
+    def torque_for_power(self, p, w, w_ring, w_e_prev, w_g_prev, dt):
+        """p/ω, capped by WOT and by what MG1 can react besides accelerating its rotor: MG1's torque
+        T_J,g + T_sun ≥ −T_MG1,max with T_sun = −(T_e − T_J,e)/(1 + k·η) (kernel rule: 0.1 % below the
+        envelope; the bound taken with η, never below zero)."""
         w_mg1 = (1.0 + self.k) * w - self.k * w_ring
-        t_cap = min(self.engine.wot(w), (1.0 + self.k) * self.mg1.torque_max(w_mg1) * 0.999)
-        return min(p / w, t_cap)
+        t_je = _rotor_torque(self.j_engine, w, w_e_prev, dt)
+        t_jg = _rotor_torque(self.mg1.inertia, w_mg1, w_g_prev, dt)
+        react = (1.0 + self.k * self.eta_pg) * (0.999 * self.mg1.torque_max(w_mg1) + t_jg) + t_je
+        return min(p / w, self.engine.wot(w), max(react, 0.0))
 
-    def fuelled_point(self, p, w_ring):
+    def fuelled_point(self, p, w_ring, w_e_prev, w_g_prev, dt):
         w = self.engine_speed_for_power(p, w_ring)
-        return w, self.torque_for_power(p, w, w_ring)
+        return w, self.torque_for_power(p, w, w_ring, w_e_prev, w_g_prev, dt)
 
     # --- one operating choice -----------------------------------------------------------------
     def operate(self, v0, v1, dt, grade, mode, w_e, t_e, w_e_prev, w_g_prev, limits):
@@ -254,7 +258,7 @@ class ReferenceThs:
         return s
 
     def try_power(self, v0, v1, dt, grade, p, w_e_prev, w_g_prev, limits):
-        w_e, t_e = self.fuelled_point(p, self.ring_speed(v0, v1))
+        w_e, t_e = self.fuelled_point(p, self.ring_speed(v0, v1), w_e_prev, w_g_prev, dt)
         return self.operate(v0, v1, dt, grade, FUELLED, w_e, t_e, w_e_prev, w_g_prev, limits)
 
     # --- searches -----------------------------------------------------------------------------
@@ -346,7 +350,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
             else:
                 mode = FUELLED
                 p_eng = min(max(p_eng, car.p_engine_min), car.p_engine_max)
-                w_e, t_e = car.fuelled_point(p_eng, w_ring)
+                w_e, t_e = car.fuelled_point(p_eng, w_ring, w_e_prev, w_g_prev, dt)
 
         s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
         if not s.ok:
@@ -355,7 +359,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
             p_need = car.least_power(v0, v1, dt, gr, w_e_prev, w_g_prev, limits, p_eng if mode == FUELLED else 0.0)
             if p_need is not None:
                 mode = FUELLED
-                w_e, t_e = car.fuelled_point(p_need, w_ring)
+                w_e, t_e = car.fuelled_point(p_need, w_ring, w_e_prev, w_g_prev, dt)
                 s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
         elif s.overcharge and mode == FUELLED:
             # the engine would charge beyond the battery's limit: the most power that does not
@@ -367,7 +371,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
                     p_lo = p_mid
                 else:
                     p_hi = p_mid
-            w_e, t_e = car.fuelled_point(p_lo, w_ring)
+            w_e, t_e = car.fuelled_point(p_lo, w_ring, w_e_prev, w_g_prev, dt)
             s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
         if not s.feasible:
             # every limit, the charge limit too: the best effort at the demanded speed, else a trace miss
@@ -400,7 +404,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
                             choice = (p_c, mode_c)
                             break
             p_need, mode = choice
-            w_e, t_e = car.fuelled_point(p_need, w_ring) if mode == FUELLED else (0.0, 0.0)
+            w_e, t_e = car.fuelled_point(p_need, w_ring, w_e_prev, w_g_prev, dt) if mode == FUELLED else (0.0, 0.0)
             s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
 
         if not s.feasible:

@@ -15,6 +15,7 @@ from numpy.testing import assert_allclose
 from hybridsim._resources import data_dir
 from hybridsim.cycles import (
     CYCLE_ALIASES,
+    DERIVED_CYCLES,
     Cycle,
     Phase,
     cycle_stats,
@@ -125,8 +126,36 @@ def _write(tmp_path, text, name="trace.csv"):
 # --- shipped cycles -------------------------------------------------------------------------
 
 
-def test_list_cycles_has_the_13_stems():
-    assert list_cycles() == sorted(SUMMARY)
+def test_list_cycles_has_the_13_stems_and_the_derived_cycles():
+    assert list_cycles() == sorted([*SUMMARY, *DERIVED_CYCLES])
+    assert set(DERIVED_CYCLES) == {"wltc_japan_class3a", "wltc_japan_class3b"}
+
+
+# WLTC for Japan = the class 3 WLTC without Extra High: 1477 s, the GTR's first three phases. Oracle: the
+# GTR phase figures and checksums above (PROVENANCE.md), summed by hand: 3b 3.0945 + 4.7559 + 7.1617 km.
+WLTC_JAPAN = {"wltc_japan_class3b": ("wltc_class3b", 15.0121, 97.4), "wltc_japan_class3a": ("wltc_class3a",
+                                                                                            14.9394, 97.4)}
+
+
+@pytest.mark.parametrize("name", sorted(WLTC_JAPAN))
+def test_wltc_japan_is_the_three_phase_wltc(name):
+    src, dist_km, vmax = WLTC_JAPAN[name]
+    c = load_cycle(name)
+    assert c.name == name and load_cycle(name.upper()) is c
+    assert c.time_s.size == 1478 and c.duration_s == 1477.0
+    assert [p.name for p in c.phases] == ["low", "medium", "high"]
+    s = c.stats()
+    assert_allclose(s["distance_km"], dist_km, atol=6e-5)
+    assert_allclose(s["max_speed_kmh"], vmax, atol=1e-9)
+    assert_allclose(s["mean_speed_kmh"], dist_km / 1477 * 3600, atol=0.01)
+    for ph, (start, end, d_km, _vmax) in PHASES[src].items():
+        if ph == "extra_high":
+            continue
+        assert_allclose(s["phases"][ph]["distance_km"], d_km, atol=6e-5)
+        assert (c.phase(ph).time_s[0], c.phase(ph).time_s[-1]) == (start, end)
+    sums = [round(float(np.sum(c.phase(p.name).speed_mps[1:] * 3.6)), 1) for p in c.phases]
+    assert_allclose(sums[1:], GTR_CHECKSUMS[src][1:3], atol=0.06)
+    assert_allclose(c.speed_mps, load_cycle(src).speed_mps[:1478], rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("stem", sorted(SUMMARY))

@@ -23,7 +23,13 @@ def test_functions_and_modules_do_not_shadow_each_other():
 
     assert callable(procedures.nedc) and procedures.nedc is hybridsim.procedures.r83.nedc
     assert procedures.wltp is hybridsim.procedures.gtr15.wltp and procedures.epa is hybridsim.procedures.cfr600.epa
-    assert procedures.PROCEDURES == {"nedc": procedures.nedc, "wltp": procedures.wltp, "epa": procedures.epa}
+    # china and jc08 added by issue 18 (modules gbt and trias)
+    import hybridsim.procedures.gbt
+    import hybridsim.procedures.trias
+
+    assert procedures.china is hybridsim.procedures.gbt.china and procedures.jc08 is hybridsim.procedures.trias.jc08
+    assert procedures.PROCEDURES == {"nedc": procedures.nedc, "wltp": procedures.wltp, "epa": procedures.epa,
+                                     "china": procedures.china, "jc08": procedures.jc08}
 
 
 @pytest.mark.parametrize(("ref_mass", "inertia"), [

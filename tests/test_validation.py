@@ -19,26 +19,29 @@ from hybridsim import procedures
 
 AIM = 0.05  # ±5 %
 
-_ELECTRIC_PATH = ("THS electric path: machine loss model (the constant loss term charged whenever a machine "
-                  "makes torque; copper/iron split at low torque), the flat 0.95 inverter/boost efficiency and the "
-                  "battery's 0.98 coulombic efficiency. On this run MG1+MG2+inverter+battery losses "
-                  "(≈ 5.4 kWh/100 km) exceed the net wheel energy (≈ 5.2 kWh/100 km)")
+_ELECTRIC_PATH = ("THS electric path, every component at a conservative estimate and none alone the cause "
+                  "(one-at-a-time sensitivities on hot UDDS / HWFET, issue 13 note): the flat 0.95 inverter + boost "
+                  "efficiency (-5 / -2 % at 0.98, -8 / -3 % if the ORNL MG2 map already includes the inverter), "
+                  "MG1/MG2 "
+                  "losses scaled from the gen-3 MG2 map (-8 / -5 % at x0.7 for the gen-4 machines), the NiMH pack's "
+                  "10-s resistance used for 1-s pulses (-3 / -1 % at half), 300 W accessories (-3 / -1 % at 200 W), "
+                  "0.97/0.98 gears (-3 / -2 %); the battery round trip loses 14 % of the charge "
+                  "(hybridsim.battery_round_trip)")
 
-#: (vehicle, claim quantity) → why the figure is outside ±5 % (strict xfail). Measured before the issue-13
-#: component changes (docs/validation_baseline.csv).
+#: (vehicle, claim quantity) → why the figure is outside ±5 % (strict xfail). Measured after the issue-13
+#: component changes (before them: docs/validation_baseline.csv).
 OUTSIDE = {
-    ("prius_2016", "fuel_ftp75_l_per_100km"): "+27 %: " + _ELECTRIC_PATH + " (hot UDDS); plus the gen-3 engine "
+    ("prius_2016", "fuel_ftp75_l_per_100km"): "+24 % (was +27 %): " + _ELECTRIC_PATH + "; plus the gen-3 engine "
                                               "map (39.3 % peak vs Toyota's 40 % for the gen-4 engine)",
-    ("prius_2016", "fuel_hot_udds_l_per_100km"): "+35 %: " + _ELECTRIC_PATH,
-    ("prius_2016", "fuel_hwfet_l_per_100km"): "+15 %: THS electric path (MG1/MG2 loss model and the flat 0.95 "
-                                              "inverter on the power-split share, ≈ 2.7 kWh/100 km of losses "
-                                              "against 8.5 kWh/100 km at the wheels) and the gen-3 engine map",
-    ("prius_2016", "fuel_us06_l_per_100km"): "+28 %: THS electric path (≈ 5.7 kWh/100 km motor, inverter and "
-                                             "battery losses) and the engine map's high-load region; the car also "
-                                             "misses the US06 trace by up to ≈ 10 km/h (71 kW engine + 25 kW pack)",
-    ("taycan_turbo", "udds_kwh_per_100km"): "−6 %: the drive units' loss model (MG2-2010 fit scaled ×0.7 to the "
-                                            "Taycan machines) and the 0.90 charger efficiency (estimate): the "
-                                            "wall figure is below the lab's on the low-load city cycle",
+    ("prius_2016", "fuel_hot_udds_l_per_100km"): "+31 % (was +35 %): " + _ELECTRIC_PATH,
+    ("prius_2016", "fuel_hwfet_l_per_100km"): "+15 %: " + _ELECTRIC_PATH + "; plus the gen-3 engine map",
+    ("prius_2016", "fuel_us06_l_per_100km"): "+27 % (was +28 %): " + _ELECTRIC_PATH + "; plus the engine map's "
+                                             "high-load region; the car misses the US06 trace by up to ≈ 5 km/h "
+                                             "(71 kW engine + 25 kW pack)",
+    ("taycan_turbo", "udds_kwh_per_100km"): "-7 % (was -6 %): the drive units' loss model (MG2-2010 fit scaled "
+                                            "x0.7 to the Taycan machines, its constant loss now ramped in from "
+                                            "zero torque) and the 0.90 charger efficiency (estimate): the wall "
+                                            "figure is below the lab's on the low-load city cycle",
 }
 
 CASES = [("prius_2016", q) for q in ("fuel_ftp75_l_per_100km", "fuel_hot_udds_l_per_100km",

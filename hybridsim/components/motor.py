@@ -19,12 +19,29 @@ C = 347 W; peak 207 N·m, 13,500 rpm), scaled to another machine by its torque a
 (ADVISOR's rule, §2.2): kc' = kc·s_ω/s_T, ki' = ki·s_T, kw' = kw·s_T/s_ω², C' = C·s_T·s_ω, times
 ``loss_scale`` (e.g. 0.7 for a modern machine). Inverter (§2.4): ``P_dc = P_ac/η_inv`` when motoring,
 ``P_ac·η_inv`` when generating.
+
+**Measured map instead of the fit** (``loss_map_file``): a CSV on a full speed × torque grid (columns
+``speed_rpm`` and ``torque_nm``, or ``*_abs``, and an efficiency column named by ``loss_map_column``) is
+turned at load into a loss table ``P_loss = P(1/η − 1)`` over |ω| × |T| (``loss_table``), which the kernels
+interpolate bilinearly. Rows with negative torque are the generating quadrant (η = electric out /
+mechanical in, ``P_loss = |P|(1 − η)``); without them generating uses the motoring loss at |T|, |ω| (the
+symmetric assumption of ADVISOR and FASTSim; measured generating maps differ by about a point,
+components.md §2.2). Cells with zero speed or
+zero torque carry no efficiency (no power): the loss there is extrapolated linearly from the two nearest
+measured rows/columns (no-load loss at T = 0, stall copper loss at ω = 0), never below zero, and zero
+at ω = 0, T = 0 (a machine at rest without torque loses nothing); beyond the
+map's last speed or torque the edge value holds. ``loss_map_includes_inverter = true`` says the map is of
+machine and inverter together: ``inverter_efficiency`` must then be 1 (nothing is counted twice), and the
+whole loss is reported as the machine's.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import numpy as np
 
 from ._schema import check, param
 from .engine import RPM
@@ -44,6 +61,11 @@ class MotorK(NamedTuple):
     c_full_torque_nm: float
     inverter_efficiency: float
     inertia_kgm2: float
+    use_map: float  # 1.0: the loss comes from map_loss_w (bilinear), 0.0: from the coefficients
+    map_loss_w: np.ndarray  # motoring loss on the uniform |ω| × |T| grid (1×1 zeros without a map) [W]
+    map_loss_gen_w: np.ndarray  # generating loss (T·ω < 0) on the same grid [W]
+    map_speed_step_rad_s: float
+    map_torque_step_nm: float
 
 
 @dataclass(frozen=True)
@@ -68,9 +90,24 @@ class Motor:
         "Torque T_C from which C is drawn in full; below it C ramps in linearly from zero torque (default: the "
         "10 N·m lowest measured torque of the 2010 MG2 map, scaled by the torque ratio). [N·m]",
         default=None, lo=1e-3, hi=1000)
+    loss_map_file: str | None = param(
+        "Measured efficiency map (CSV: speed_rpm, torque_nm and the loss_map_column, on a full uniform grid); "
+        "replaces the loss coefficients.", default=None)
+    loss_map_column: str = param("Efficiency column of loss_map_file (fraction). [-]", default="eff")
+    loss_map_includes_inverter: bool = param(
+        "The map is of machine and inverter together (inverter_efficiency must then be 1).", default=False)
 
     def __post_init__(self):
         check(self, "motors")
+        if self.loss_map_includes_inverter and self.loss_map_file is None:
+            raise ValueError("motors.loss_map_includes_inverter = true: needs motors.loss_map_file")
+        if self.loss_map_includes_inverter and self.inverter_efficiency != 1.0:
+            raise ValueError(f"motors.inverter_efficiency = {self.inverter_efficiency}: must be 1 when "
+                             "loss_map_includes_inverter = true (the map already holds the inverter's loss)")
+        if self.loss_map_file is not None:
+            loss_table(self.loss_map_file, self.loss_map_column)  # a bad map is refused at load
+        if self.loss_map_file is not None:
+            return  # the measured map gives the losses
         kc, ki, kw, c = self.loss_coefficients()
         w_max = self.max_speed_rpm * RPM
         p_pk = self.peak_power_kw * 1e3
@@ -109,7 +146,93 @@ class Motor:
 
     def to_kernel(self) -> MotorK:
         kc, ki, kw, c = self.loss_coefficients()
+        if self.loss_map_file is None:
+            table, table_gen, dw, dt, use = _NO_MAP, _NO_MAP, 1.0, 1.0, 0.0
+        else:
+            table, table_gen, dw, dt = loss_table(self.loss_map_file, self.loss_map_column)
+            use = 1.0
         return MotorK(float(self.peak_torque_nm), float(self.peak_power_kw * 1e3),
                       float(self.max_speed_rpm * RPM), float(kc), float(ki), float(kw), float(c),
                       float(self.c_full_torque_nm()),
-                      float(self.inverter_efficiency), float(self.inertia_kgm2))
+                      float(self.inverter_efficiency), float(self.inertia_kgm2), use, table, table_gen,
+                      float(dw), float(dt))
+
+
+_NO_MAP = np.zeros((1, 1))
+_NO_MAP.setflags(write=False)
+
+
+def _extrapolate_to_zero(x1, y1, x2, y2):
+    """Linear extrapolation to x = 0 from (x1, y1), (x2, y2), never below zero."""
+    return np.maximum(y1 - (y2 - y1) * x1 / (x2 - x1), 0.0)
+
+
+@functools.lru_cache(maxsize=32)
+def loss_table(path: str, column: str = "eff") -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(motoring loss, generating loss [W] on the uniform |ω| × |T| grid from zero, speed step [rad/s], torque
+    step [N·m]) of a measured efficiency map. Rows with torque < 0 (at speed ≥ 0) are the generating
+    quadrant, η = electric out / mechanical in, loss = |P|(1 − η); without them generating takes the motoring
+    loss (symmetric). See the module docstring for the rules at zero speed and torque."""
+    from .engine_maps import _read_table
+
+    tab = _read_table(path, ())
+    sc = next((c for c in ("speed_rpm", "speed_rpm_abs") if c in tab), None)
+    tc = next((c for c in ("torque_nm", "torque_nm_abs") if c in tab), None)
+    if sc is None or tc is None or column not in tab:
+        raise ValueError(f"{path}: needs columns speed_rpm (or speed_rpm_abs), torque_nm (or torque_nm_abs) and "
+                         f"{column!r} (header: {', '.join(tab)})")
+    if np.any(tab[sc] < 0):
+        raise ValueError(f"{path}: speeds must be ≥ 0 (generating is given by negative torques)")
+    mot = tab[tc] >= 0
+    gen = tab[tc] <= 0
+    t_mot, dw, dt = _quadrant_table(path, tab[sc][mot], tab[tc][mot], tab[column][mot], motoring=True)
+    if np.any(tab[tc] < 0):
+        t_gen, dw_g, dt_g = _quadrant_table(path, tab[sc][gen], -tab[tc][gen], tab[column][gen], motoring=False)
+        if t_gen.shape != t_mot.shape or abs(dw_g - dw) > 1e-9 * dw or abs(dt_g - dt) > 1e-9 * dt:
+            raise ValueError(f"{path}: the generating rows (torque < 0) must cover the motoring grid mirrored")
+    else:
+        t_gen = t_mot
+    return t_mot, t_gen, dw, dt
+
+
+def _quadrant_table(path, speed_rpm, torque_nm, eta_col, motoring):
+    """Loss table of one quadrant (|ω|, |T| ≥ 0) on the uniform grid from zero."""
+    speeds, torques = np.unique(speed_rpm), np.unique(torque_nm)
+    quadrant = "motoring" if motoring else "generating"
+    if len(speeds) < 3 or len(torques) < 3 or len(speed_rpm) != len(speeds) * len(torques):
+        raise ValueError(f"{path}: the {quadrant} table is not a full speed × torque grid of at least 3 × 3 points")
+    eta = np.full((len(speeds), len(torques)), np.nan)
+    eta[np.searchsorted(speeds, speed_rpm), np.searchsorted(torques, torque_nm)] = eta_col
+    ms, mt = speeds > 0, torques > 0  # cells that carry an efficiency
+    e = eta[np.ix_(ms, mt)]
+    if not np.all((e > 0) & (e <= 1)):
+        raise ValueError(f"{path}: the efficiency must be in (0, 1] wherever speed and torque are not 0 "
+                         f"({quadrant} quadrant)")
+    # the uniform grid from zero: the map's own steps
+    dw, dt = np.diff(speeds[ms]), np.diff(torques[mt])
+    if np.ptp(dw) > 1e-9 * dw.max() or np.ptp(dt) > 1e-9 * dt.max():
+        raise ValueError(f"{path}: speed and torque steps must be uniform (got {sorted(set(dw))} rpm, "
+                         f"{sorted(set(dt))} N·m)")
+    w_grid = np.arange(0.0, speeds.max() + 0.5 * dw[0], dw[0]) * RPM
+    t_grid = np.arange(0.0, torques.max() + 0.5 * dt[0], dt[0])
+    w_meas, t_meas = speeds[ms] * RPM, torques[mt]
+    power = np.outer(w_meas, t_meas)
+    loss_meas = power * (1.0 / e - 1.0) if motoring else power * (1.0 - e)
+    # onto the grid from zero: the measured cells, then zero torque and zero speed by extrapolation
+    full = np.empty((len(w_grid), len(t_grid)))
+    iw = np.rint(w_meas / (dw[0] * RPM)).astype(int)
+    it = np.rint(t_meas / dt[0]).astype(int)
+    if iw[0] == 0 or it[0] == 0 or np.any(np.diff(iw) != 1) or np.any(np.diff(it) != 1):
+        raise ValueError(f"{path}: the measured speeds and torques must lie on a uniform grid from zero")
+    full[np.ix_(iw, it)] = loss_meas
+    # torque columns below the first measured one (at least T = 0): extrapolated from the first two
+    for j in range(it[0] - 1, -1, -1):
+        full[iw, j] = _extrapolate_to_zero(t_grid[j + 1] - t_grid[j], full[iw, j + 1],
+                                           t_grid[j + 2] - t_grid[j], full[iw, j + 2])
+    # speed rows below the first measured one (at least ω = 0): extrapolated from the first two
+    for i in range(iw[0] - 1, -1, -1):
+        full[i, :] = _extrapolate_to_zero(w_grid[i + 1] - w_grid[i], full[i + 1, :],
+                                          w_grid[i + 2] - w_grid[i], full[i + 2, :])
+    full[0, 0] = 0.0  # at rest and without torque a machine loses nothing
+    full.setflags(write=False)
+    return np.ascontiguousarray(full), float(dw[0] * RPM), float(dt[0])

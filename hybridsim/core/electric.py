@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from . import jit
-from .interp import interp1_uniform
+from .interp import interp1_uniform, interp2_uniform
 
 
 @jit
@@ -20,8 +20,11 @@ def motor_tmax(m, w):
 
 @jit
 def motor_loss_w(m, t, w):
-    """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1). [W]"""
+    """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1), or the measured map at (|ω|, |T|). [W]"""
     aw = abs(w)
+    if m.use_map > 0.0:
+        table = m.map_loss_gen_w if t * w < 0.0 else m.map_loss_w
+        return interp2_uniform(0.0, m.map_speed_step_rad_s, 0.0, m.map_torque_step_nm, table, aw, abs(t))
     loss = m.ki * aw + m.kw * aw * aw * aw
     if t != 0.0:
         at = abs(t)
@@ -51,6 +54,38 @@ def _nearest_root(a, b, c):
 
 
 @jit
+def _map_torque_for_ac_power(m, w, p_ac):
+    """``motor_torque_for_dc_power`` for a machine with a loss map. At fixed speed the AC power
+    P(x) = −x·|ω| + L(|ω|, x) is linear in x = |T| inside each torque cell of the map, so the root is found
+    cell by cell from zero torque (the first crossing, nearest zero), exactly; if P never falls to p_ac
+    within the map, the node of least P (the best generating point)."""
+    aw = abs(w)
+    if aw == 0.0:
+        return 0.0
+    dt = m.map_torque_step_nm
+    nt = m.map_loss_gen_w.shape[1]
+    sg = -1.0 if w > 0.0 else 1.0  # generating: torque against the speed
+    x_a = 0.0
+    p_a = motor_loss_w(m, 0.0, w)
+    if p_a <= p_ac:
+        return 0.0
+    best_x = 0.0
+    best_p = p_a
+    for j in range(1, nt):
+        x_b = j * dt
+        p_b = -x_b * aw + motor_loss_w(m, sg * x_b, w)
+        if p_b <= p_ac:
+            x = x_a + (p_ac - p_a) * (x_b - x_a) / (p_b - p_a)
+            return -x if w > 0.0 else x
+        if p_b < best_p:
+            best_p = p_b
+            best_x = x_b
+        x_a = x_b
+        p_a = p_b
+    return -best_x if w > 0.0 else best_x
+
+
+@jit
 def motor_torque_for_dc_power(m, w, p_dc):
     """Generating torque (≤ 0 for ω > 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
 
@@ -60,6 +95,8 @@ def motor_torque_for_dc_power(m, w, p_dc):
     """
     p_ac = p_dc / m.inverter_efficiency
     aw = abs(w)
+    if m.use_map > 0.0:
+        return _map_torque_for_ac_power(m, w, p_ac)
     drag = m.ki * aw + m.kw * aw * aw * aw
     c0 = drag - p_ac
     if c0 <= 0.0 or aw == 0.0:

@@ -51,3 +51,53 @@ def run_sums(time_s, speed, speed_cycle, grade, trace_miss, flows, ch, energies_
         if trace_miss[k] > 1e-3:
             steps += 1
     return dist, dist_cycle, wheel, miss_max, steps
+
+
+@jit
+def _trace_rates(time_s, speed, grade, c0, c1, c2, mass_kg, mass_eff_kg, out, j):
+    """Fill out[j..j+3] with (cycle energy [J], positive inertial work [J], distance [m], absolute speed
+    change [m/s]) of one trace, as :mod:`hybridsim.drive_quality` defines them."""
+    n = time_s.shape[0]
+    ce = 0.0
+    iwt = 0.0
+    dist = 0.0
+    asc = 0.0
+    for k in range(1, n):
+        dt = time_s[k] - time_s[k - 1]
+        if k < n - 1:
+            a = (speed[k + 1] - speed[k - 1]) / (time_s[k + 1] - time_s[k - 1])
+        else:
+            a = (speed[k] - speed[k - 1]) / dt
+        vbar = 0.5 * (speed[k] + speed[k - 1])
+        d = vbar * dt
+        f_i = mass_eff_kg * a
+        f = f_i
+        if vbar > 0.0:
+            th = math.atan(grade[k])
+            f += c0 * math.cos(th) + c1 * vbar + c2 * vbar * vbar + mass_kg * G * math.sin(th)
+        if f > 0.0:
+            ce += f * d
+        if f_i > 0.0:
+            iwt += f_i * d
+        dist += d
+        asc += abs(a) * dt
+    out[j] = ce
+    out[j + 1] = iwt
+    out[j + 2] = dist
+    out[j + 3] = asc
+
+
+@jit
+def j2951_sums(time_s, speed_target, speed_driven, grade, c0, c1, c2, mass_kg, mass_eff_kg, out):
+    """The sums behind the SAE J2951 drive-quality metrics (``hybridsim.drive_quality``), compiled and nogil.
+
+    Fills ``out[0:4]`` with the target trace's (CE, IWT, D, ASC), ``out[4:8]`` with the driven trace's, and
+    ``out[8]`` with Σ (v_driven − v_target)² over all samples [m²/s²].
+    """
+    _trace_rates(time_s, speed_target, grade, c0, c1, c2, mass_kg, mass_eff_kg, out, 0)
+    _trace_rates(time_s, speed_driven, grade, c0, c1, c2, mass_kg, mass_eff_kg, out, 4)
+    sq = 0.0
+    for k in range(time_s.shape[0]):
+        e = speed_driven[k] - speed_target[k]
+        sq += e * e
+    out[8] = sq

@@ -272,12 +272,20 @@ def _spin_speed(pg, eng, mg1, ctl, w_r):
 
 
 @jit
-def _torque_for_power(pg, eng, mg1, p, w, w_r):
-    """Engine torque for power p at speed w, within WOT and within what MG1 can react (T_e ≤ (1+k)·T_MG1,max)."""
+def _torque_for_power(pg, eng, mg1, p, w, w_r, w_e_prev, w_g_prev, dt):
+    """Engine torque for power p at speed w, within WOT and within what MG1 can react while it also
+    accelerates its own rotor: MG1's torque T_g = T_J,g − (T_e − T_J,e)/(1 + k·e) ≥ −T_MG1,max gives
+    T_e ≤ (1 + k·η)·(T_MG1,max + T_J,g) + T_J,e (e = η, the smaller factor, bounds both mesh directions),
+    less 0.1 % of T_MG1,max; never below zero."""
     t = p / w
     t_max = engine_point(eng, w, t)[0]
-    w_g = (1.0 + pg.k) * w - pg.k * w_r
-    t_react = (1.0 + pg.k) * motor_tmax(mg1, w_g) * 0.999
+    k = pg.k
+    w_g = (1.0 + k) * w - k * w_r
+    t_je = _inertia_torque(eng.inertia_kgm2, w, w_e_prev, dt)
+    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
+    t_react = (1.0 + k * pg.planetary_efficiency) * (0.999 * motor_tmax(mg1, w_g) + t_jg) + t_je
+    if t_react < 0.0:
+        t_react = 0.0
     if t_react < t_max:
         t_max = t_react
     return t if t < t_max else t_max
@@ -288,7 +296,7 @@ def _split_at_power(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, w_e_pr
     """``_split`` with the engine fuelled at power p on the operating line (speed and torque limits applied)."""
     w_r = 0.5 * (v0 + v1) / ch.wheel_radius_m * pg.ring_ratio
     w = _engine_speed_for_power(pg, eng, mg1, aux, p, w_r)
-    t = _torque_for_power(pg, eng, mg1, p, w, w_r)
+    t = _torque_for_power(pg, eng, mg1, p, w, w_r, w_e_prev, w_g_prev, dt)
     return _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, 1, w, t, w_e_prev, w_g_prev, soc)
 
 
@@ -409,7 +417,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 if p_eng > aux.ool_power_max_w:
                     p_eng = aux.ool_power_max_w
                 w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_eng, w_r)
-                t_e = _torque_for_power(pg, eng, mg1, p_eng, w_e, w_r)
+                t_e = _torque_for_power(pg, eng, mg1, p_eng, w_e, w_r, w_e_prev, w_g_prev, dt)
         res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                      w_g_prev, soc)
         if not (res[0] and res[2]):
@@ -419,7 +427,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
             if p_need >= 0.0:
                 mode = 1
                 w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_need, w_r)
-                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
+                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r, w_e_prev, w_g_prev, dt)
                 res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                              w_g_prev, soc)
         elif res[1] and mode == 1:
@@ -435,7 +443,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
                 else:
                     p_lo = p_mid
             w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_lo, w_r)
-            t_e = _torque_for_power(pg, eng, mg1, p_lo, w_e, w_r)
+            t_e = _torque_for_power(pg, eng, mg1, p_lo, w_e, w_r, w_e_prev, w_g_prev, dt)
             res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                          w_g_prev, soc)
         if not _feasible(res):
@@ -466,7 +474,7 @@ def run_ths(ch, pg, eng, mg1, mg2, bat, ctl, aux, th, soc0, time_s, speed_mps, g
             t_e = 0.0
             if mode == 1:
                 w_e = _engine_speed_for_power(pg, eng, mg1, aux, p_need, w_r)
-                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r)
+                t_e = _torque_for_power(pg, eng, mg1, p_need, w_e, w_r, w_e_prev, w_g_prev, dt)
             res = _split(ch, pg, eng, mg1, mg2, bat, ctl, aux, v0, v1, dt, gr, mode, w_e, t_e, w_e_prev,
                          w_g_prev, soc)
         (ok_t, overch, mg1_ok, f, w_wh, t_axle, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r_del,

@@ -6,6 +6,11 @@
   mass, per-phase results, RCB.
 * :func:`epa` (module :mod:`hybridsim.procedures.cfr600`) — 40 CFR 600 (FTP-75 bag-weighted, HWFET, 55/45
   combined, label adjustment).
+* :func:`china` (module :mod:`hybridsim.procedures.gbt`) — GB/T 19233-2020 (engine cars), GB/T 19753-2021
+  (hybrids; plug-ins with the Appendix F utility factors, a parameter: the table is not public),
+  GB/T 18386.1-2021 (BEV on CLTC-P, a user-supplied trace).
+* :func:`jc08` (module :mod:`hybridsim.procedures.trias`) — Japan's JC08 mode, 25 % cold + 75 % hot
+  (a user-supplied JC08 trace).
 
 The modules are named after their regulation so that ``hybridsim.procedures.nedc``, ``.wltp`` and ``.epa``
 are the functions (and ``import hybridsim.procedures.gtr15`` the module with the tables).
@@ -17,6 +22,7 @@ Plug-in hybrids are handed to ``procedures.phev`` and battery-electric cars to `
 """
 
 from .cfr600 import epa, equivalent_test_weight_kg, ftp_weighted
+from .gbt import SAE_J2841_FUF, china, weighted_fuel_l_per_100km
 from .gtr15 import downscale_cycle, downscale_factor, power_to_mass_ratio, wltc_class, wltp, wltp_test_mass_kg
 from .r83 import (
     NEDC_SOAK_TEMP_C,
@@ -25,12 +31,14 @@ from .r83 import (
     nedc_inertia_class_kg,
     nedc_reference_mass_kg,
 )
+from .trias import jc08, jc08_weighted
 
 #: Procedure functions by the names used in ``[[claims]] procedure`` and on the command line.
-PROCEDURES = {"nedc": nedc, "wltp": wltp, "epa": epa}
+PROCEDURES = {"nedc": nedc, "wltp": wltp, "epa": epa, "china": china, "jc08": jc08}
 
 __all__ = [
-    "NEDC_SOAK_TEMP_C", "PROCEDURES", "R83_INERTIA_CLASSES", "downscale_cycle", "downscale_factor", "epa",
-    "equivalent_test_weight_kg", "ftp_weighted", "nedc", "nedc_inertia_class_kg", "nedc_reference_mass_kg",
-    "power_to_mass_ratio", "wltc_class", "wltp", "wltp_test_mass_kg",
+    "NEDC_SOAK_TEMP_C", "PROCEDURES", "R83_INERTIA_CLASSES", "SAE_J2841_FUF", "china", "downscale_cycle",
+    "downscale_factor", "epa", "equivalent_test_weight_kg", "ftp_weighted", "jc08", "jc08_weighted", "nedc",
+    "nedc_inertia_class_kg", "nedc_reference_mass_kg", "power_to_mass_ratio", "weighted_fuel_l_per_100km",
+    "wltc_class", "wltp", "wltp_test_mass_kg",
 ]

@@ -172,6 +172,40 @@ def phase_results(ds, cycle: Cycle) -> dict[str, dict]:
 
 def copy_summary(s: dict, keys=("distance_km", "fuel_l_per_100km", "co2_g_per_km", "electricity_kwh_per_100km",
                                 "trace_miss_max_kmh", "energy_balance_rel_error", "fuel_raw_l_per_100km",
-                                "soc_balance_method", "soc_balance_residual", "soc_start", "soc_end")) -> dict:
-    """The headline keys of :func:`hybridsim.summarize` that a procedure passes on (those present)."""
+                                "soc_balance_method", "soc_balance_residual", "soc_start", "soc_end",
+                                "j2951_er_pct", "j2951_dr_pct", "j2951_eer_pct", "j2951_ascr_pct", "j2951_iwr_pct",
+                                "j2951_rmsse_kmh")) -> dict:
+    """The headline keys of :func:`hybridsim.summarize` that a procedure passes on (those present; the SAE J2951
+    drive-quality metrics included, :mod:`hybridsim.drive_quality`)."""
     return {k: s[k] for k in keys if k in s}
+
+
+def check_published_stats(cycle: Cycle, published: dict[str, float], label: str, rel_tol: float = 0.005) -> None:
+    """Raise ValueError unless ``cycle``'s statistics (:func:`hybridsim.cycle_stats` keys, e.g. ``duration_s``,
+    ``distance_km``, ``max_speed_kmh``) match the ``published`` ones within ``rel_tol``.
+
+    For a standard cycle the user supplies as a file (CLTC-P, JC08: not shipped): a trace with the wrong
+    duration, distance or top speed is refused before a procedure runs on it.
+    """
+    s = cycle.stats()
+    bad = [f"{k} = {s[k]:.4g} (published {v:g})" for k, v in published.items()
+           if not math.isclose(s[k], v, rel_tol=rel_tol)]
+    if bad:
+        want = ", ".join(f"{k} {v:g}" for k, v in published.items())
+        raise ValueError(f"cycle {cycle.name!r} is not {label}: {', '.join(bad)}; allowed: a trace with the "
+                         f"published statistics of {label} ({want}, within {rel_tol:.1%})")
+
+
+def standard_cycle(cycle: Cycle | None, stem: str, label: str, published: dict[str, float], needed_by: str) -> Cycle:
+    """``cycle`` (a user's trace) or the shipped cycle ``stem``, checked by :func:`check_published_stats`;
+    a clear ValueError when neither is there (the trace is not shipped, drive_cycles/PROVENANCE.md)."""
+    if cycle is None:
+        from ..cycles import list_cycles, load_cycle
+
+        if stem not in list_cycles():
+            raise ValueError(f"{needed_by} runs on {label}, whose trace is not shipped (drive_cycles/PROVENANCE.md, "
+                             f"Gaps); allowed: pass the {label} trace as a CSV file (cycle=read_cycle(path); CLI: "
+                             "--cycle FILE.csv)")
+        cycle = load_cycle(stem)
+    check_published_stats(cycle, published, label)
+    return cycle

@@ -111,6 +111,13 @@ UF_TABLES: dict[str, UtilityFactorTable] = {
         (26.25, -38.94, -631.05, 5964.83, -25095.0, 60380.2, -87517.0, 75513.8, -35749.0, 7154.94),
         "Commission Regulation (EU) 2017/1151, Annex XXI Sub-Annex 8 Appendix 5 (d_n = 800 km, C1–C10); "
         "components.md §5.6 [R1]"),
+    # SAE J2841 (SEP2010) fleet utility factor, Table 2, ND = 399.9 mi (S: coefficients as implemented in US
+    # EPA's OMEGA model, USEPA/EPA_OMEGA_Model omega_model/policy/utility_factors.py ``FUF``, which uses
+    # ND = 399 mi; the 399.9 mi of the SAE text is M). For comparison: no regulation here weights with it.
+    "SAE_J2841_FUF": UtilityFactorTable(
+        "SAE J2841 FUF", 399.9 * 1.609344, (10.52, -7.282, -26.37, 79.08, -77.36, 26.07),
+        "SAE J2841 SEP2010 Table 2 fleet UF (ND = 399.9 mi = 643.6 km; coefficients as in US EPA OMEGA "
+        "omega_model/policy/utility_factors.py)"),
 }
 
 

@@ -11,6 +11,7 @@ recalled, not re-verified here, E our choice).
 from __future__ import annotations
 
 from ..cycles import load_cycle
+from ..drive_quality import METRICS
 from ..results import summarize
 from ..simulate import simulate
 from ..vehicle import Vehicle
@@ -107,5 +108,6 @@ def nedc(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float
     for key in ("fuel_raw_l_per_100km", "soc_balance_method", "soc_balance_residual"):
         if key in s:
             out[key] = s[key]
+    out.update({k: s[k] for k in METRICS})  # SAE J2951 drive quality of the run
     out["phases"] = phase_results(ds, cycle)
     return out
