@@ -394,7 +394,8 @@ def case_dataset(ds: xr.Dataset, case: int) -> xr.Dataset:
         one = one[keep]
     else:
         optional = ("fuel_raw_l_per_100km", "soc_balance_residual", "soc_balance_runs", "fuel_l_per_100km",
-                    "co2_g_per_km", "electricity_kwh_per_100km")
+                    "co2_g_per_km", "electricity_kwh_per_100km", "j2951_er_pct", "j2951_dr_pct", "j2951_eer_pct",
+                    "j2951_ascr_pct", "j2951_iwr_pct")
         one = one[[v for v in one.data_vars
                    if not np.isnan(one[v].values) or not (v in optional or v.startswith("energy_"))]]
     one.attrs = attrs

@@ -154,6 +154,11 @@ def _add_list(sub) -> None:
 # ---------------------------------------------------------------- simulate
 
 
+def _signed(x) -> str:
+    """A signed percentage; None (not defined for the run) as 'n/a'."""
+    return "n/a" if x is None else f"{x:+.2f}"
+
+
 def _per_km(x, spec: str, unit: str) -> str:
     """A figure per distance; None (a run that covers no distance) is shown as not defined."""
     return "not defined (no distance driven)" if x is None else f"{x:{spec}} {unit}"
@@ -190,10 +195,9 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
         ("trace miss steps", str(summary["trace_miss_steps"])),
     ]
     if "j2951_iwr_pct" in summary:  # SAE J2951 drive quality, achieved vs scheduled trace
-        er, dr, eer = (summary[f"j2951_{k}_pct"] for k in ("er", "dr", "eer"))
-        rows += [("drive quality (SAE J2951) ER / DR / EER", f"{er:+.2f} / {dr:+.2f} / {eer:+.2f} %"),
-                 ("drive quality (SAE J2951) ASCR / IWR",
-                  f"{summary['j2951_ascr_pct']:+.2f} / {summary['j2951_iwr_pct']:+.2f} %"),
+        er, dr, eer, ascr, iwr = (_signed(summary[f"j2951_{k}_pct"]) for k in ("er", "dr", "eer", "ascr", "iwr"))
+        rows += [("drive quality (SAE J2951) ER / DR / EER", f"{er} / {dr} / {eer} %"),
+                 ("drive quality (SAE J2951) ASCR / IWR", f"{ascr} / {iwr} %"),
                  ("drive quality (SAE J2951) RMSSE", f"{summary['j2951_rmsse_kmh']:.2f} km/h")]
     head = _table(("quantity", "value"), rows)
 

@@ -317,9 +317,11 @@ def _drive_quality(t: np.ndarray, data: dict, ch) -> dict:
     """SAE J2951 metrics of the achieved against the scheduled trace (:mod:`hybridsim.drive_quality`)."""
     from .drive_quality import j2951_from_arrays
 
-    return j2951_from_arrays(t, data["speed_cycle"], data["speed"],
-                             road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
-                             mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
+    q = j2951_from_arrays(t, data["speed_cycle"], data["speed"],
+                          road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
+                          mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
+    # a rating that is not defined for this run (e.g. no cycle energy achieved) is None, not NaN (issue 15)
+    return {k: (x if not isinstance(x, float) or math.isfinite(x) else None) for k, x in q.items()}
 
 
 # --- summary-level results (``simulate(..., record=False)``, batch sweeps) ---------------------------
