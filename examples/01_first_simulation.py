@@ -1,4 +1,6 @@
-"""01 · A first simulation: a conventional SUV over the WLTC.
+"""
+01 · A first simulation: a conventional SUV over the WLTC
+=========================================================
 
 Load a shipped vehicle and a shipped drive cycle, run the simulation, print the headline figures and
 draw the speed, power and engine-speed traces plus where the fuel energy went.

@@ -1,4 +1,6 @@
-"""02 · Inside the Toyota THS-II power split (Levin / Ralink hybrid over the WLTC).
+"""
+02 · Inside the Toyota THS-II power split (Levin / Ralink hybrid over the WLTC)
+===============================================================================
 
 The engine sits on the carrier of a planetary gear set, MG1 on the sun and the wheels (with MG2) on
 the ring. The controller keeps the engine on its optimal operating line and lets MG1 set the engine

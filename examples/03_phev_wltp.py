@@ -1,4 +1,6 @@
-"""03 · A plug-in hybrid through the WLTP (GWM Tank 300 Hi4-T).
+"""
+03 · A plug-in hybrid through the WLTP (GWM Tank 300 Hi4-T)
+===========================================================
 
 A PHEV is tested twice: charge-depleting (repeated WLTCs from a full battery until the battery stops
 delivering energy) and charge-sustaining; the results are weighted with the utility factor, the share

@@ -1,4 +1,6 @@
-"""04 · Porsche Taycan Turbo and Turbo S: acceleration and top speed against Porsche's figures.
+"""
+04 · Porsche Taycan Turbo and Turbo S: acceleration and top speed against Porsche's figures
+===========================================================================================
 
 hybridsim.performance integrates the full-power acceleration with the motor and battery limits, the
 two-speed rear gearbox and the tyre grip; the claims come from the vehicle files.

@@ -1,4 +1,6 @@
-"""05 · A parameter sweep: how mass and aerodynamic drag change WLTC fuel consumption.
+"""
+05 · A parameter sweep: how mass and aerodynamic drag change WLTC fuel consumption
+==================================================================================
 
 Every vehicle is immutable; hybridsim.sweep derives one copy per case with the parameters changed (each
 re-validated, every path and value checked before anything runs), simulates the cases in parallel and

@@ -5,7 +5,12 @@
 >>> hs.summarize(ds)["fuel_l_per_100km"]  # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
+from importlib import metadata as _metadata
+
+try:  # the one version source is pyproject.toml, read through the installed distribution's metadata
+    __version__ = _metadata.version("hybridsim")
+except _metadata.PackageNotFoundError:  # pragma: no cover - a source checkout used without installing
+    __version__ = "0+unknown"
 
 from . import performance, procedures  # noqa: E402
 from .batch import simulate_many, sweep  # noqa: E402

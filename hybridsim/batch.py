@@ -27,7 +27,9 @@ spreads chunks of cases over a Dask cluster; a chunk lost with a dying worker is
 ``summary_only=True`` keeps no time series: per case only the figures of :func:`hybridsim.summarize`
 (the scalar variables of ``simulate(..., record=False)``). Otherwise the time series are stacked on
 (``case``, ``time``); cycles of different lengths are aligned on ``time`` and padded with NaN. Run
-attributes that differ between cases (e.g. ``chassis_mass_kg``) become coordinates on ``case``;
+attributes that differ between cases (e.g. ``simulated_mass_kg``, curb + payload) become coordinates on ``case``
+with their units; the swept parameters are coordinates named by their path (``chassis.mass_kg``, the file's
+curb mass) with the parameter's unit and description;
 :func:`case_dataset` gives back one case as the Dataset ``simulate`` returns.
 """
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import datetime
 import itertools
 import math
 import os
@@ -45,16 +48,19 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from . import __version__
 from .cycles import Cycle
 from .results import (
+    PHASE_ATTRS,
     SUMMARY_STRINGS,
+    run_attr_attrs,
     summary_fields,
     summary_values,
     summary_var_attrs,
     to_dataset,
 )
 from .simulate import _run_case, kernel_cycle
-from .vehicle import Vehicle, replace_path
+from .vehicle import Vehicle, parameter_attrs, replace_path
 
 __all__ = ["case_dataset", "simulate_many", "sweep"]
 
@@ -297,7 +303,7 @@ def _fill(vals: list) -> np.ndarray:
 
 
 def _assemble(results: list, cycles_of_case: list[Cycle], coords: dict[str, np.ndarray], summary_only: bool,
-              extra_attrs: dict) -> xr.Dataset:
+              extra_attrs: dict, coord_attrs: Mapping[str, dict] | None = None) -> xr.Dataset:
     n = len(results)
     failed = [r is None for r, _ in results]
     status = [a.pop("status", "ok") if r is None else "ok" for r, a in results]
@@ -335,14 +341,16 @@ def _assemble(results: list, cycles_of_case: list[Cycle], coords: dict[str, np.n
     all_coords: dict[str, Any] = {"case": ("case", np.arange(n))}
     for k, vals in varying.items():
         if k not in data_vars:  # e.g. soc_balance_runs is a summary variable already
-            all_coords[k] = ("case", _fill(spread(vals)))
+            all_coords[k] = ("case", _fill(spread(vals)), run_attr_attrs(k))
     for k, arr in coords.items():
-        all_coords[k] = ("case", arr)
+        all_coords[k] = ("case", arr, dict((coord_attrs or {}).get(k, {})))
     if any(failed) or "errors_report" in extra_attrs:
-        all_coords["status"] = ("case", np.asarray(status))
-        all_coords["message"] = ("case", np.asarray(message))
+        all_coords["status"] = ("case", np.asarray(status), {"long_name": "outcome of the case: ok or error"})
+        all_coords["message"] = ("case", np.asarray(message), {"long_name": "why the case failed (one line)"})
     extra_attrs = {k: v for k, v in extra_attrs.items() if k != "errors_report"}
     ds = xr.Dataset(data_vars, coords=all_coords, attrs={**common, **extra_attrs})
+    ds.attrs["history"] = (f"{datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} hybridsim "
+                           f"{__version__}: batch of {n} cases ({extra_attrs.get('batch_mode', '')})")
     ds.attrs["batch_varying_attrs"] = list(varying)
     if summary_only:
         return ds
@@ -364,12 +372,19 @@ def _assemble(results: list, cycles_of_case: list[Cycle], coords: dict[str, np.n
                     va = d[v].attrs
             series[v] = (("case", "time"), arr, va)
         ts = xr.Dataset(series, coords={"time": per_case[0]["time"]})
+        phases = [d["phase"].values if "phase" in d.coords else None for d in per_case]
+        if phases[0] is not None and all(p is not None and np.array_equal(p, phases[0]) for p in phases):
+            ts = ts.assign_coords(phase=per_case[0]["phase"])
     else:
-        ts = xr.concat(per_case, dim="case", join="outer", data_vars="all", coords="minimal",
-                       combine_attrs="override")
+        # cycles differ: the phase labels become a (case, time) coordinate ("" where a cycle has no phases)
+        if any("phase" in d.coords for d in per_case):
+            per_case = [d if "phase" in d.coords else d.assign_coords(phase=("time", np.full(d.sizes["time"], "")))
+                        for d in per_case]
+        ts = xr.concat(per_case, dim="case", join="outer", data_vars="all",
+                       coords=["phase"] if "phase" in per_case[0].coords else "minimal", combine_attrs="override")
         if any(failed):  # failed cases: rows of NaN
             ts = ts.assign_coords(case=ok_index).reindex(case=np.arange(n)).drop_vars("case")
-    ds = ds.assign_coords(time=ts["time"])
+    ds = ds.assign_coords({c: ts[c] for c in ts.coords if c != "case"})
     return ds.assign({v: ts[v].variable for v in ts.data_vars})
 
 
@@ -385,13 +400,18 @@ def case_dataset(ds: xr.Dataset, case: int) -> xr.Dataset:
             if (isinstance(x, float) and math.isnan(x)) or x == "":  # not set for this case
                 continue
             attrs[k] = x
-    one = one.drop_vars([c for c in one.coords if c != "time"])
+    one = one.drop_vars([c for c in one.coords if one[c].dims != ("time",)])
     if "time" in one.dims:
         one = one[[v for v in one.data_vars if "time" in one[v].dims]]
         one = one.isel(time=np.flatnonzero(np.isfinite(one["speed"].values)))
         one = one.dropna("time", how="all")
         keep = [v for v in one.data_vars if not np.all(np.isnan(one[v].values))]
         one = one[keep]
+        if "phase" in one.coords:  # labels of this case's cycle; none if it has no phases
+            labels = np.array([x if isinstance(x, str) else "" for x in one["phase"].values.tolist()])
+            one = one.drop_vars("phase")
+            if any(labels):
+                one = one.assign_coords(phase=("time", labels, dict(PHASE_ATTRS)))
     else:
         optional = ("fuel_raw_l_per_100km", "soc_balance_residual", "soc_balance_runs", "fuel_l_per_100km",
                     "co2_g_per_km", "electricity_kwh_per_100km", "j2951_er_pct", "j2951_dr_pct", "j2951_eer_pct",
@@ -459,7 +479,10 @@ def simulate_many(vehicles: Vehicle | Iterable[Vehicle], cycles: Cycle | Iterabl
         "vehicle_index": np.asarray([i for i, _ in pairs], dtype=np.int64),
         "cycle_index": np.asarray([j for _, j in pairs], dtype=np.int64),
     }
-    return _assemble(results, [cs[j] for _, j in pairs], coords, summary_only, _extra(mode, errors))
+    names = {"vehicle": {"long_name": "vehicle id"}, "cycle": {"long_name": "drive cycle"},
+             "vehicle_index": {"long_name": "position of the vehicle in the vehicles argument", "units": "1"},
+             "cycle_index": {"long_name": "position of the cycle in the cycles argument", "units": "1"}}
+    return _assemble(results, [cs[j] for _, j in pairs], coords, summary_only, _extra(mode, errors), names)
 
 
 def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mode: str = "grid",
@@ -531,5 +554,6 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
     results = _execute(cases, {0: builder}, {0: cycle}, summary_only=summary_only, sim=sim, workers=workers,
                        scheduler=scheduler, chunk_size=chunk_size, progress=progress, errors=errors)
     coords = {p: _coord_array([c[i] for c in combos]) for i, p in enumerate(paths)}
-    return _assemble(results, [cycle] * len(cases), coords, summary_only, _extra(mode, errors))
+    return _assemble(results, [cycle] * len(cases), coords, summary_only, _extra(mode, errors),
+                     {p: parameter_attrs(vehicle, p) for p in paths})
 

@@ -11,6 +11,8 @@
 * ``hybridsim perf VEHICLE``: acceleration and top speed (:func:`hybridsim.performance.summary`).
 * ``hybridsim verify [VEHICLE ...] [--plot claims.png] [--out claims.csv]``: every claim of the vehicle
   files next to its simulation (:mod:`hybridsim.verify`).
+* ``hybridsim import-fastsim FILE.yaml [--out FILE.toml]``: a FASTSim 3 vehicle file as a hybridsim vehicle
+  file (:mod:`hybridsim.fastsim_import`).
 
 The CLI only parses arguments, calls the public API and formats what it returns; no physics here.
 
@@ -29,10 +31,12 @@ import argparse
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .errors import TraceMissWarning
 
 PROG = "hybridsim"
 
@@ -91,6 +95,19 @@ def _check_outputs(*paths) -> None:
         parent = Path(p).expanduser().resolve().parent
         if not parent.is_dir():
             raise OutputPathError(f"{p}: cannot write, the folder {parent} does not exist")
+
+
+#: File types each kind of output can be written as (checked before anything runs).
+DATA_SUFFIXES = (".nc", ".csv")
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+TABLE_SUFFIXES = (".csv",)
+
+
+def _check_suffix(path, allowed: Sequence[str], option: str) -> None:
+    """Refuse an output name whose extension is not one of ``allowed`` (before anything runs; exit 2)."""
+    if path is not None and Path(path).suffix.lower() not in allowed:
+        raise OutputPathError(f"{option} {path}: unsupported file type {Path(path).suffix or '(none)'!r}, "
+                              f"allowed {', '.join(allowed)}")
 
 
 def _is_file_arg(arg: str, suffix: str) -> bool:
@@ -166,13 +183,21 @@ def _per_km(x, spec: str, unit: str) -> str:
 
 def _summary_text(summary: dict, roles: dict[str, str]) -> str:
     """The summary of one run as text; ``roles`` maps energy terms to source/sink/wheel."""
-    rows: list[tuple[str, str]] = [
-        ("vehicle", summary["vehicle"]),
-        ("cycle", summary["cycle"]),
+    battery = not math.isnan(summary.get("soc_start", math.nan))
+    balanced = summary.get("charge_balanced", "fuel_raw_l_per_100km" in summary)
+    rows: list[tuple[str, str]] = [("vehicle", summary["vehicle"]), ("cycle", summary["cycle"])]
+    if summary.get("architecture") != "bev":  # an engine: cold or hot start
+        rows.append(("engine start", f"cold, soaked at {summary.get('ambient_temp_c', math.nan):g} degC"
+                     if summary.get("cold_start") else "hot (engine warm)"))
+    if battery:
+        rows.append(("battery", summary.get("soc_handling") or
+                     ("charge-balanced" if balanced else "not charge-balanced")))
+    rows += [
         ("distance", f"{summary['distance_km']:.3f} km"),
-        ("fuel", _per_km(summary['fuel_l_per_100km'], ".2f", "L/100 km")
-                 + (" (charge-balanced)" if "fuel_raw_l_per_100km" in summary else "")),
-        ("CO2", _per_km(summary['co2_g_per_km'], ".1f", "g/km")),
+        ("fuel", _per_km(summary["fuel_l_per_100km"], ".2f", "L/100 km")
+                 + (" (charge-balanced)" if balanced else " (not charge-balanced)" if battery
+                    and (summary["fuel_l_per_100km"] or 0.0) > 0 else "")),
+        ("CO2", _per_km(summary["co2_g_per_km"], ".1f", "g/km")),
     ]
     if "fuel_raw_l_per_100km" in summary:
         if summary["soc_balance_method"] != "iterated":  # an iterated run is balanced: raw = balanced
@@ -216,8 +241,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from . import simulate, summarize
 
     _check_outputs(args.out, args.plot)
-    ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle), cold_start=args.cold, ambient_temp_c=args.ambient,
-                  soc_init=args.soc, soc_balance=args.soc is None)
+    _check_suffix(args.out, DATA_SUFFIXES, "--out")
+    _check_suffix(args.plot, FIGURE_SUFFIXES, "--plot")
+    if args.ambient is not None and not args.cold:
+        raise ValueError(f"--ambient {args.ambient:g}: the ambient temperature applies only to a cold start "
+                         "(add --cold); a hot start has a warm engine")
+    ambient = 23.0 if args.ambient is None else args.ambient
+    with warnings.catch_warnings():  # the trace miss is reported below, with the figures
+        warnings.simplefilter("ignore", TraceMissWarning)
+        ds = simulate(_vehicle(args.vehicle), _cycle(args.cycle), cold_start=args.cold, ambient_temp_c=ambient,
+                      soc_init=args.soc, soc_balance=args.soc is None)
     roles = {n: ds[n].attrs["energy_role"] for n in ds.data_vars if "energy_role" in ds[n].attrs}
     summary = summarize(ds)
     if ds.attrs.get("architecture") == "bev":
@@ -232,7 +265,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     _warn_drive_quality(summary)
     written = []
     if args.out:
-        ds.to_netcdf(args.out)
+        if Path(args.out).suffix.lower() == ".csv":
+            _write_time_series_csv(ds, args.out)
+        else:
+            ds.to_netcdf(args.out)
         written.append(args.out)
     if args.plot:
         from .plot import plot_run
@@ -240,6 +276,24 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         plot_run(ds, args.plot)
         written.append(args.plot)
     return _report_written(written)
+
+
+def _write_time_series_csv(ds, path) -> None:
+    """The time series as CSV: one column per variable, its unit in the header (``speed [m s-1]``), the run
+    attributes as ``#`` comment lines first (read back with ``comment="#"``)."""
+    import csv
+
+    names = [n for n in ds.data_vars if ds[n].dims == ("time",)]
+    coords = [c for c in ds.coords if c != "time" and ds[c].dims == ("time",)]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        for key in ("title", "source", "history", "Conventions"):
+            if key in ds.attrs:
+                fh.write(f"# {key}: {ds.attrs[key]}\n")
+        w = csv.writer(fh)
+        w.writerow(["time [s]", *coords, *(f"{n} [{ds[n].attrs.get('units', '1')}]" for n in names)])
+        cols = [ds["time"].values, *(ds[c].values for c in coords), *(ds[n].values for n in names)]
+        for row in zip(*cols, strict=True):
+            w.writerow([x.item() if hasattr(x, "item") else x for x in row])
 
 
 def _warn_drive_quality(result: dict) -> None:
@@ -269,14 +323,17 @@ def _add_simulate(sub) -> None:
     p.add_argument("cycle", metavar="CYCLE",
                    help="shipped cycle name or alias (see 'hybridsim list cycles') or a path to a .csv file")
     p.add_argument("--soc", metavar="S", type=_number(0.0, 1.0), default=None,
-                   help="run once from this initial state of charge, 0-1 (vehicles with a battery; default: "
-                        "hybrids charge-balanced from the controller's target, plug-ins and EVs from full)")
+                   help="run once from this initial state of charge, 0-1 (vehicles with a battery); the result "
+                        "is NOT charge-balanced (default: hybrids charge-balanced from the controller's target, "
+                        "plug-ins and EVs from full)")
     p.add_argument("--cold", action="store_true",
                    help="cold start: engine soaked at the ambient temperature (vehicles with a thermal model)")
-    p.add_argument("--ambient", metavar="C", type=_number(-40.0, 60.0), default=23.0,
-                   help="ambient (soak) temperature in degC for --cold (default 23)")
-    p.add_argument("--out", metavar="FILE.nc", help="write the time series to a netCDF file")
-    p.add_argument("--plot", metavar="FILE.png", help="write speed, power and engine-speed plots to a PNG")
+    p.add_argument("--ambient", metavar="C", type=_number(-40.0, 60.0), default=None,
+                   help="ambient (soak) temperature in degC for --cold (default 23; refused without --cold)")
+    p.add_argument("--out", metavar="FILE.nc|FILE.csv",
+                   help="write the time series: netCDF (.nc, with units and run attributes) or CSV (.csv)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="write speed, power, engine-speed and SOC plots (.png, .pdf or .svg)")
     p.set_defaults(func=_cmd_simulate)
 
 
@@ -348,6 +405,31 @@ def _result_text(result: dict, title: str = "") -> str:
     return "\n\n".join(parts)
 
 
+def _jsonable(x):
+    """A result value as JSON: numpy scalars and arrays, tuples, NaN (→ null)."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in (x.tolist() if isinstance(x, np.ndarray) else x)]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if x is None or isinstance(x, bool | int | float | str):
+        return x
+    return str(x)
+
+
+def _print_json(result: dict) -> int:
+    """Print a result dict as JSON (keys carry their unit: ``fuel_l_per_100km``); NaN becomes null."""
+    import json
+
+    print(json.dumps(_jsonable(result), indent=2, ensure_ascii=False))
+    return 0
+
+
 def _cmd_procedure(args: argparse.Namespace) -> int:
     from . import procedures
 
@@ -358,8 +440,13 @@ def _cmd_procedure(args: argparse.Namespace) -> int:
         if getattr(args, opt, None) is not None:
             kw[key] = getattr(args, opt)
     result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle), **kw)
+    if args.json:
+        return _print_json({"procedure": args.command, "vehicle": args.vehicle, **result})
     print(_result_text(result))
     _warn_drive_quality(result)
+    if result.get("unchecked_rules"):
+        print("\nRegulation values used as recalled, not verified against the text (docs/regulation_checks.md): "
+              + ", ".join(result["unchecked_rules"]))
     return 0
 
 
@@ -375,6 +462,7 @@ def _add_procedures(sub) -> None:
                        help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
         p.add_argument("--hot", action="store_true",
                        help="hot start (no cold start after the soak; not the regulation, for comparison)")
+        p.add_argument("--json", action="store_true", help="print the result as JSON (keys carry their unit)")
         if name == "wltp":
             p.add_argument("--uf-table", metavar="NAME", default=None,
                            help="utility-factor table for plug-in hybrids (default EU)")
@@ -421,9 +509,9 @@ def _add_china(sub) -> None:
                    help="utility-factor table to use as China's for plug-in hybrids (default: none available)")
     p.add_argument("--hot", action="store_true",
                    help="hot start (no cold start after the soak; not the standard, for comparison)")
-    p.add_argument("--v-max", metavar="KMH", type=float, default=None,
+    p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
                    help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
-    p.add_argument("--max-laden-mass", metavar="KG", type=float, default=None,
+    p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
                    help="maximum laden mass in kg for the test mass (default: chassis.max_laden_mass_kg of the "
                         "file, else curb + 500 kg)")
     p.set_defaults(func=_cmd_china)
@@ -454,7 +542,10 @@ def _cmd_perf(args: argparse.Namespace) -> int:
     from . import performance
 
     vehicle = _vehicle(args.vehicle)
-    print(_result_text({"vehicle": vehicle.id, **performance.summary(vehicle)}))
+    result = {"vehicle": vehicle.id, **performance.summary(vehicle)}
+    if args.json:
+        return _print_json(result)
+    print(_result_text(result))
     return 0
 
 
@@ -463,6 +554,7 @@ def _add_perf(sub) -> None:
                        description="Acceleration times and top speed of a vehicle.")
     p.add_argument("vehicle", metavar="VEHICLE",
                    help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (keys carry their unit)")
     p.set_defaults(func=_cmd_perf)
 
 
@@ -473,6 +565,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from .verify import format_table, verify, write_csv
 
     _check_outputs(args.out, args.plot)
+    _check_suffix(args.out, TABLE_SUFFIXES, "--out")
+    _check_suffix(args.plot, FIGURE_SUFFIXES, "--plot")
     vehicles = [_vehicle(v) for v in args.vehicles] if args.vehicles else None
     rows = verify(vehicles)
     if not rows:
@@ -505,10 +599,42 @@ def _add_verify(sub) -> None:
     p.set_defaults(func=_cmd_verify)
 
 
+# ---------------------------------------------------------------- import-fastsim
+
+
+def _cmd_import_fastsim(args: argparse.Namespace) -> int:
+    from .fastsim_import import fastsim_to_hybridsim
+
+    _check_outputs(args.out)
+    _check_suffix(args.out, (".toml",), "--out")
+    if not Path(args.file).is_file():
+        raise ValueError(f"{args.file}: FASTSim vehicle file not found")
+    result = fastsim_to_hybridsim(args.file)
+    if args.out is None:
+        print(result.toml, end="")
+        print("\n" + result.report(), file=sys.stderr)
+        return 0
+    Path(args.out).write_text(result.toml, encoding="utf-8")
+    print(result.report())
+    return _report_written([args.out])
+
+
+def _add_import_fastsim(sub) -> None:
+    p = sub.add_parser(
+        "import-fastsim", help="turn a FASTSim 3 vehicle file (.yaml) into a hybridsim vehicle file",
+        description="Turn a FASTSim 3 vehicle file (conventional, HEV, PHEV, BEV) into a hybridsim vehicle file: the "
+                    "shipped vehicle of the same architecture with FASTSim's values written over it; print what maps "
+                    "over, what is scaled and what does not map.")
+    p.add_argument("file", metavar="FILE.yaml", help="FASTSim 3 vehicle file")
+    p.add_argument("--out", metavar="FILE.toml", help="write the vehicle file here (default: print it)")
+    p.set_defaults(func=_cmd_import_fastsim)
+
+
 # ---------------------------------------------------------------- entry point
 
 #: One function per command; each adds its subparser and sets ``func``.
-COMMANDS: list[Callable] = [_add_list, _add_simulate, _add_procedures, _add_china, _add_jc08, _add_perf, _add_verify]
+COMMANDS: list[Callable] = [_add_list, _add_simulate, _add_procedures, _add_china, _add_jc08, _add_perf, _add_verify,
+                            _add_import_fastsim]
 
 
 def build_parser() -> argparse.ArgumentParser:

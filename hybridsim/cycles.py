@@ -17,7 +17,6 @@ Conventions
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 import re
@@ -26,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hybridsim._csv import read_table
 from hybridsim._resources import data_dir
-from hybridsim.errors import UnknownNameError, read_text
+from hybridsim.errors import UnknownNameError
+from hybridsim.units import KMH_PER_MPS, M_PER_KM
 
 __all__ = [
     "CYCLE_ALIASES",
@@ -56,38 +57,48 @@ DERIVED_CYCLES: dict[str, tuple[str, tuple[str, ...], str]] = {
                            "WLTC class 3b without the Extra High phase (Japan, 3-phase WLTC)"),
 }
 
-_KMH_PER_MPS = 3.6
-_MPS_PER_MPH = 0.44704  # exact by definition of the international mile
+_KMH_PER_MPS = KMH_PER_MPS
+_MPS_PER_MPH = 0.44704  # M_PER_MILE / 3600 s, exact by definition of the international mile
 _MAX_SPEED_KMH = 500.0
 _MAX_SPEED_MPS = _MAX_SPEED_KMH / _KMH_PER_MPS
 _MAX_ABS_GRADE = 0.5  # fraction (50 %)
 _IDLE_MPS = 1e-9  # a sample is "at rest" when v < this
 
 # Accepted CSV headers, compared after lower-casing and removing all whitespace.
-_TIME_HEADERS = ("time_s", "time", "t", "t_s", "time [s]", "time (s)")
+# FASTSim's cycle files use cycSecs/cycMps/cycGrade (fraction)/cycRoadType (FASTSim 2) or time_s/mps/grade.
+_TIME_HEADERS = ("time_s", "time", "t", "t_s", "time [s]", "time (s)", "time_seconds", "seconds", "cycSecs")
 _SPEED_HEADERS = {
     "speed_kmh": 1.0 / _KMH_PER_MPS,
     "speed_km/h": 1.0 / _KMH_PER_MPS,
     "speed [km/h]": 1.0 / _KMH_PER_MPS,
     "speed (km/h)": 1.0 / _KMH_PER_MPS,
+    "speed_kph": 1.0 / _KMH_PER_MPS,
     "v_kmh": 1.0 / _KMH_PER_MPS,
     "speed_mps": 1.0,
     "speed_m/s": 1.0,
     "speed [m/s]": 1.0,
+    "speed_meters_per_second": 1.0,
+    "mps": 1.0,
+    "cycMps": 1.0,
     "speed_mph": _MPS_PER_MPH,
     "speed [mph]": _MPS_PER_MPH,
 }
 _SPEED_UNIT = {1.0 / _KMH_PER_MPS: "km/h", 1.0: "m/s", _MPS_PER_MPH: "mph"}
+#: The grade's unit must be in its header: a bare "grade" column is refused (0.02 could be 2 % or 0.02 %),
+#: except in FASTSim's cycle files, where cycGrade is a fraction by definition.
 _GRADE_HEADERS = {
     "grade_percent": 0.01,
     "grade_pct": 0.01,
     "grade [%]": 0.01,
     "grade (%)": 0.01,
-    "grade": 1.0,
     "grade_fraction": 1.0,
     "grade [-]": 1.0,
+    "grade (-)": 1.0,
+    "cycGrade": 1.0,
 }
 _PHASE_HEADERS = ("phase",)
+#: Columns of other tools' cycle files that are read past (they carry nothing hybridsim uses).
+_IGNORED_HEADERS = ("cycRoadType",)
 
 
 def _key(header: str) -> str:
@@ -98,12 +109,14 @@ _TIME_KEYS = {_key(h) for h in _TIME_HEADERS}
 _SPEED_KEYS = {_key(h): f for h, f in _SPEED_HEADERS.items()}
 _GRADE_KEYS = {_key(h): f for h, f in _GRADE_HEADERS.items()}
 _PHASE_KEYS = {_key(h) for h in _PHASE_HEADERS}
+_IGNORED_KEYS = {_key(h) for h in _IGNORED_HEADERS}
 
 _ACCEPTED_COLUMNS = (
     f"time (seconds): {', '.join(_TIME_HEADERS)}; "
     f"speed: {', '.join(_SPEED_HEADERS)}; "
-    f"optional grade: {', '.join(_GRADE_HEADERS)} (percent for %, pct, percent; otherwise a "
-    f"fraction); optional phase: {', '.join(_PHASE_HEADERS)}"
+    f"optional grade, its unit in the header: {', '.join(_GRADE_HEADERS)} (percent for %, pct, percent; a "
+    f"fraction rise/run otherwise); optional phase: {', '.join(_PHASE_HEADERS)}; read past: "
+    f"{', '.join(_IGNORED_HEADERS)}"
 )
 
 
@@ -233,7 +246,7 @@ class Cycle:
         names = ", ".join(p.name for p in self.phases)
         return (
             f"Cycle(name={self.name!r}, samples={self.time_s.size}, "
-            f"duration_s={self.duration_s:g}, distance_km={self.distance_m / 1000:.4f}, "
+            f"duration_s={self.duration_s:g}, distance_km={self.distance_m / M_PER_KM:.4f}, "
             f"phases=({names}))"
         )
 
@@ -245,7 +258,7 @@ class Cycle:
     @property
     def distance_m(self) -> float:
         """Distance, m: trapezoidal integral of speed over the (possibly non-uniform) time base."""
-        return _trapezoid(self.speed_mps, self.time_s)
+        return float(np.trapezoid(self.speed_mps, self.time_s))
 
     @property
     def dt_s(self) -> np.ndarray:
@@ -315,10 +328,6 @@ class Cycle:
         return cycle_stats(self)
 
 
-def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
-    return float(np.sum(np.diff(x) * (y[1:] + y[:-1])) / 2.0)
-
-
 def _basic_stats(cycle: Cycle, name: str) -> dict:
     t, v = cycle.time_s, cycle.speed_mps
     dt = np.diff(t)
@@ -331,7 +340,7 @@ def _basic_stats(cycle: Cycle, name: str) -> dict:
     return {
         "name": name,
         "duration_s": duration,
-        "distance_km": distance_m / 1000.0,
+        "distance_km": distance_m / M_PER_KM,
         "max_speed_kmh": float(v.max()) * _KMH_PER_MPS,
         "mean_speed_kmh": distance_m / duration * _KMH_PER_MPS,
         "mean_moving_speed_kmh": (distance_m / moving_s * _KMH_PER_MPS if moving_s > 0 else float("nan")),
@@ -437,6 +446,13 @@ def _classify(path: str, header: list[str]) -> tuple[int, int, float, int | None
             grade_factor = _GRADE_KEYS[k]
         elif k in _PHASE_KEYS:
             claim("phase", i, h)
+        elif k in _IGNORED_KEYS:
+            continue
+        elif k == "grade":
+            raise ValueError(
+                f"{path}: grade column {h!r} does not say its unit (0.02 could be 2 % or 0.02 %); name it "
+                "grade_fraction (rise/run) or grade_percent (%)"
+            )
         elif k.startswith(("speed", "velocity")) or re.match(r"v($|[_\[(])", k):
             raise ValueError(
                 f"{path}: speed column {h!r} has no recognisable unit (km/h, m/s or mph "
@@ -525,27 +541,8 @@ def read_cycle(path: str | Path, name: str | None = None) -> Cycle:
     """
     path = Path(path)
     where = str(path)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    text_lines = read_text(path, "CSV cycle file", encoding="utf-8-sig").splitlines(keepends=True)
-    for lineno, raw in enumerate(text_lines, start=1):
-        text = raw.strip()
-        if not text or text.startswith("#"):
-            continue
-        fields = next(csv.reader([raw]))
-        if header is None:
-            header = [f.strip() for f in fields]
-            continue
-        if len(fields) != len(header):
-            raise ValueError(
-                f"{where}: line {lineno} has {len(fields)} fields, expected {len(header)} "
-                f"like the header {header!r}"
-            )
-        rows.append([f.strip() for f in fields])
-        lines.append(lineno)
-    if header is None:
-        raise ValueError(f"{where}: no header row found (the file is empty or all comments)")
+    table = read_table(path)
+    header, rows, lines = table.header, table.rows, table.lines
     it, iv, speed_factor, ig, grade_factor, ip = _classify(where, header)
     if len(rows) < 2:
         raise ValueError(f"{where}: {len(rows)} data row(s); a cycle needs at least 2")

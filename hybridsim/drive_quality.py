@@ -45,6 +45,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .units import KMH_PER_MPS
+
 __all__ = ["METRICS", "TOLERANCES", "Tolerance", "check", "check_all", "j2951", "j2951_from_arrays"]
 
 #: Summary keys of the six metrics (all in %, RMSSE in km/h).
@@ -132,18 +134,19 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
         "j2951_eer_pct": eer,
         "j2951_ascr_pct": _rel_pct(asc_d, asc_t),
         "j2951_iwr_pct": _rel_pct(iw_d, iw_t),
-        "j2951_rmsse_kmh": math.sqrt(sq / t.size) * 3.6,
+        "j2951_rmsse_kmh": math.sqrt(sq / t.size) * KMH_PER_MPS,
     }
 
 
 def j2951(ds) -> dict[str, float]:
     """The SAE J2951 metrics of a simulated run (an ``xarray.Dataset`` of :func:`hybridsim.simulate`):
     ``speed`` (achieved) against ``speed_cycle`` (scheduled), with the run's road load and masses."""
-    a = ds.attrs
+    from .results import chassis_from_attrs
+
+    ch = chassis_from_attrs(ds.attrs)  # the simulated chassis (run attributes simulated_*)
     return j2951_from_arrays(
         ds["time"].values, ds["speed_cycle"].values, ds["speed"].values,
-        road_load_n=(float(a["chassis_c0_n"]), float(a["chassis_c1_n_per_mps"]), float(a["chassis_c2_n_per_mps2"])),
-        mass_kg=float(a["chassis_mass_kg"]), mass_eff_kg=float(a["chassis_mass_eff_kg"]),
+        road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg, mass_eff_kg=ch.mass_eff_kg,
         grade=ds["grade"].values)
 
 

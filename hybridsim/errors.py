@@ -41,3 +41,7 @@ def utf8_problem(exc: UnicodeDecodeError) -> str:
     line = data[:exc.start].count(b"\n") + 1
     bad = bytes(data[exc.start:exc.end])
     return f"line {line} = {bad!r}: not UTF-8 text ({exc.reason}; allowed: a UTF-8 text file)"
+
+
+class TraceMissWarning(UserWarning):
+    """The vehicle could not follow the drive cycle: the figures are those of the speed it could drive."""

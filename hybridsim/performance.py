@@ -64,9 +64,11 @@ import itertools
 import math
 
 import numpy as np
+from scipy.optimize import brentq
 
 from .components.chassis import G_MPS2, road_load_force_n
 from .components.engine import RPM
+from .units import KMH_PER_MPS, MPS_PER_KMH, W_PER_KW
 from .vehicle import Vehicle
 
 DT_S = 0.01  # time step of the forward simulation [s]
@@ -173,7 +175,11 @@ def _battery_discharge_w(v: Vehicle, p_aux_w: float, override_w: float | None = 
 
 
 def _motor_torque_for_power(m, w: float, p_dc_w: float) -> float:
-    """Largest motoring torque within the envelope whose DC power stays ≤ p_dc_w (bisection). [N·m]"""
+    """Largest motoring torque within the envelope whose DC power stays ≤ p_dc_w (bisection). [N·m]
+
+    A bisection and not ``scipy.optimize.brentq``: the answer must lie on the feasible side of the power limit
+    (``lo`` always satisfies it), and the DC power is not smooth where the envelope bends; brentq returns a
+    point within its tolerance on either side of the root."""
     from .core.electric import motor_dc_power_w, motor_tmax
 
     t_hi = motor_tmax(m, w)
@@ -208,7 +214,7 @@ def max_speed_kmh(vehicle: Vehicle, governed: bool = True) -> float:
                   vehicle.motors["rear"].max_speed_rpm * RPM / d.rear_gear_ratios[-1]) * r
         gov = getattr(d, "top_speed_limit_kmh", None)
         if governed and gov is not None:
-            lim = min(lim, gov / 3.6)
+            lim = min(lim, gov / KMH_PER_MPS)
     elif a == "ths":
         pk = vehicle.planetary.to_kernel()
         lim = vehicle.motors["mg2"].max_speed_rpm * RPM / (pk.mg2_ratio * pk.ring_ratio) * r
@@ -218,7 +224,7 @@ def max_speed_kmh(vehicle: Vehicle, governed: bool = True) -> float:
         if a == "p2":
             w = min(w, vehicle.motors["p2"].max_speed_rpm * RPM)
         lim = w / (min(tr.gear_ratios) * tr.final_drive_ratio) * r
-    return lim * 3.6
+    return lim * KMH_PER_MPS
 
 
 # --- per-architecture force models ---------------------------------------------------------------
@@ -312,7 +318,8 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
 
         t_e = t_wot
         t_mg2, ok = point(t_e)
-        if not ok:  # part load: the largest engine torque whose surplus the battery can take (bisection)
+        if not ok:  # part load: the largest engine torque whose surplus the battery can take (bisection: the
+            # result must be on the feasible side, which brentq does not guarantee; see _motor_torque_for_power)
             lo, hi = 0.0, t_wot
             for _ in range(20):
                 mid = 0.5 * (lo + hi)
@@ -365,9 +372,9 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
         tr = min(tr, max(mu * n_r + m_r * acc, 0.0) * r)
     p_aux = v.accessories.battery_power_w
     if overboost and d.overboost_power_kw is not None:
-        p_sys = d.overboost_power_kw * 1e3
+        p_sys = d.overboost_power_kw * W_PER_KW
         p_dis = _battery_discharge_w(v, 0.0, None if d.overboost_battery_power_kw is None
-                                     else d.overboost_battery_power_kw * 1e3)
+                                     else d.overboost_battery_power_kw * W_PER_KW)
     else:
         p_sys = dk.system_power_w
         p_dis = _battery_discharge_w(v, 0.0)
@@ -398,9 +405,9 @@ def _bev_step(v: Vehicle, spd: float, st: _State, continuous: bool) -> tuple[flo
     if continuous:
         return max((_bev_force(v, spd, g, 0.0, False, False) for g in range(ng)), key=lambda x: x[0])
     if st.gear < 0:
-        st.gear = 0 if spd < ctl.downshift_speed_kmh / 3.6 else ng - 1
+        st.gear = 0 if spd < ctl.downshift_speed_kmh / KMH_PER_MPS else ng - 1
     w = spd / r
-    if st.gear < ng - 1 and (spd >= ctl.first_gear_max_speed_kmh / 3.6
+    if st.gear < ng - 1 and (spd >= ctl.first_gear_max_speed_kmh / KMH_PER_MPS
                              or w * dk.rear_ratios[st.gear] >= mr.max_speed_rad_s * (1 - 1e-9)):
         st.gear += 1
         st.shift_end = st.t + BEV_SHIFT_TIME_S
@@ -470,14 +477,14 @@ def run(vehicle: Vehicle, v_from_kmh: float, *, v_to_kmh: float | None = None, d
     """
     _check(vehicle)
     ch = vehicle.chassis.to_kernel()
-    v_cap = max_speed_kmh(vehicle) / 3.6
-    v = min(v_from_kmh / 3.6, v_cap)
+    v_cap = max_speed_kmh(vehicle) / KMH_PER_MPS
+    v = min(v_from_kmh / KMH_PER_MPS, v_cap)
     st = _State(launch=v_from_kmh == 0.0)
     x = 0.0
     ts, vs, xs, gs, fs, accs = [0.0], [v], [0.0], [0], [], []
     result = math.nan
     n_steps = int(t_max_s / dt_s)
-    if v_to_kmh is not None and v_to_kmh / 3.6 > v_cap * (1 + 1e-12):
+    if v_to_kmh is not None and v_to_kmh / KMH_PER_MPS > v_cap * (1 + 1e-12):
         n_steps = 0  # above the speed cap: unreachable
     for _ in range(n_steps):
         rl = float(road_load_force_n(ch, v))
@@ -490,8 +497,8 @@ def run(vehicle: Vehicle, v_from_kmh: float, *, v_to_kmh: float | None = None, d
         v_new = min(max(v + acc * dt_s, 0.0), v_cap)
         x_new = x + 0.5 * (v + v_new) * dt_s
         t_new = st.t + dt_s
-        if v_to_kmh is not None and v_new >= v_to_kmh / 3.6:
-            result = st.t + (v_to_kmh / 3.6 - v) / (v_new - v) * dt_s
+        if v_to_kmh is not None and v_new >= v_to_kmh / KMH_PER_MPS:
+            result = st.t + (v_to_kmh / KMH_PER_MPS - v) / (v_new - v) * dt_s
         elif distance_m is not None and x_new >= distance_m:
             result = st.t + (distance_m - x) / (x_new - x) * dt_s
         st.t = t_new
@@ -521,32 +528,25 @@ def top_speed(vehicle: Vehicle, governed: bool = True) -> float:
     ``governed`` also within ``drive.top_speed_limit_kmh`` when the vehicle has one. [km/h]"""
     _check(vehicle)
     ch = vehicle.chassis.to_kernel()
-    cap = max_speed_kmh(vehicle, governed=False) / 3.6
+    cap = max_speed_kmh(vehicle, governed=False) / KMH_PER_MPS
 
     def surplus(spd: float) -> float:
         rl = float(road_load_force_n(ch, spd))
         f = _force(vehicle, spd, _State(), rl, continuous=True)[0]
         return f - rl
 
-    step = 1.0 / 3.6
+    step = MPS_PER_KMH
     spd = step
     out = 0.0
     if surplus(spd) > 0:
         out = cap
         while spd < cap:
             hi = min(spd + step, cap)
-            if surplus(hi) <= 0:
-                lo = spd
-                for _ in range(40):
-                    mid = 0.5 * (lo + hi)
-                    if surplus(mid) > 0:
-                        lo = mid
-                    else:
-                        hi = mid
-                out = lo
+            if surplus(hi) <= 0:  # the force surplus changes sign in [spd, hi]: its root is the top speed
+                out = float(brentq(surplus, spd, hi, xtol=1e-9))
                 break
             spd = hi
-    vmax = out * 3.6
+    vmax = out * KMH_PER_MPS
     if governed:
         vmax = min(vmax, max_speed_kmh(vehicle, governed=True))
     return vmax

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .units import KMH_PER_MPS, RPM_PER_RAD_S, W_PER_KW
+
 # (units in the Dataset, display unit) -> factor
 _CONVERSIONS = {
-    ("m s-1", "km/h"): 3.6,
-    ("W", "kW"): 1e-3,
-    ("rad s-1", "rpm"): 30.0 / math.pi,
+    ("m s-1", "km/h"): KMH_PER_MPS,
+    ("W", "kW"): 1.0 / W_PER_KW,
+    ("rad s-1", "rpm"): RPM_PER_RAD_S,
     ("1", "-"): 1.0,
     ("1", "%"): 100.0,
     ("s", "s"): 1.0,
@@ -54,15 +56,36 @@ def _time(ds):
     return _values(ds, "time", "s")
 
 
+def _phase_boundaries(ds, ax, *, names: bool = False) -> None:
+    """Dotted vertical lines at the cycle's phase boundaries (the ``phase`` coordinate); with ``names``
+    the phase names along the top of ``ax``."""
+    if "phase" not in ds.coords:
+        return
+    t = _time(ds)
+    labels = np.asarray(ds["phase"].values).astype(str)
+    change = np.flatnonzero(labels[1:] != labels[:-1])  # last sample of each phase
+    for k in change:
+        ax.axvline(t[k], color="0.4", lw=0.7, ls=":", zorder=0)
+    if names:
+        starts = np.concatenate([[0], change + 1])
+        ends = np.concatenate([change, [len(t) - 1]])
+        for a, b in zip(starts, ends, strict=True):
+            if labels[a]:
+                ax.annotate(labels[a].replace("_", " "), (0.5 * (t[a] + t[b]), 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(0, 1), textcoords="offset points", ha="center", va="bottom", fontsize=7,
+                            color="0.35", annotation_clip=False)
+
+
 def plot_speed(ds, ax=None):
     """Cycle (demanded) and achieved vehicle speed in km/h against time in s; returns the Axes."""
     ax = _new_axes(ax)
     t = _time(ds)
     ax.plot(t, _values(ds, "speed_cycle", "km/h"), color="0.6", lw=2.2, label="cycle (demanded)")
     ax.plot(t, _values(ds, "speed", "km/h"), color="C0", lw=1.0, label="achieved")
+    _phase_boundaries(ds, ax, names=True)
     ax.set_xlabel("time [s]")
     ax.set_ylabel("speed [km/h]")
-    ax.set_title(_title(ds))
+    ax.set_title(_title(ds), pad=12 if "phase" in ds.coords else None)
     ax.set_xlim(t[0], t[-1])
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
@@ -71,7 +94,11 @@ def plot_speed(ds, ax=None):
 
 
 def plot_power(ds, ax=None):
-    """Fuel, wheel and friction-brake power (and battery power if present) in kW against time."""
+    """Fuel, wheel and friction-brake power (and battery power if present) in kW against time.
+
+    Each value is the mean power over the interval ending at its sample, so the powers are drawn as steps
+    over their intervals; a power that is zero throughout is not drawn (and not in the legend).
+    """
     ax = _new_axes(ax)
     t = _time(ds)
     lines = [
@@ -81,8 +108,9 @@ def plot_power(ds, ax=None):
         ("battery_power", "battery (> 0 discharge)", "C2"),
     ]
     for name, label, color in lines:
-        if name in ds:
-            ax.plot(t, _values(ds, name, "kW"), color=color, lw=0.9, label=label)
+        if name in ds and np.any(ds[name].values != 0):
+            ax.step(t, _values(ds, name, "kW"), where="pre", color=color, lw=0.9, label=label)
+    _phase_boundaries(ds, ax)
     ax.axhline(0.0, color="k", lw=0.5)
     ax.set_xlabel("time [s]")
     ax.set_ylabel("power [kW]")
@@ -252,6 +280,7 @@ def plot_soc(ds, ax=None):
         raise ValueError(f"{ds.attrs.get('vehicle', 'this run')}: no battery, no SOC to plot")
     soc = _values(ds, "soc", "%")
     ax.plot(t, soc, color="C2", lw=1.0, label="SOC")
+    _phase_boundaries(ds, ax)
     ax.axhline(soc[0], color="0.5", lw=0.8, ls="--", label=f"start ({soc[0]:.1f} %)")
     ax.set_xlabel("time [s]")
     ax.set_ylabel("state of charge [%]")
@@ -369,64 +398,114 @@ def plot_claims(rows, ax=None):
     """Claimed vs simulated for the rows of :func:`hybridsim.verify.verify`: one bar per claim.
 
     Mixed quantities (L/100 km, km, s) are put on one axis as the difference from the claim in %
-    (0 inside a claimed range); each bar is labelled with both figures and the unit. Bars within ±5 %
-    green, within ±15 % orange, beyond red; claims with no simulated figure are listed as "n/a".
+    (0 inside a claimed range); each bar is labelled with both figures and the unit. Bars within
+    ±``CLOSE_PCT`` % green, within ±``GAP_PCT`` % orange, beyond red (``hybridsim.verify``); a bar whose gap
+    the claim's note explains is hatched and numbered, the notes listed below the chart (as in the table);
+    claims with no simulated figure are listed as "n/a".
     """
+    from matplotlib.patches import Patch
+
+    from .verify import CLOSE_PCT, GAP_PCT, footnoted
+
     n = len(rows)
-    ax = _new_axes(ax, figsize=(10.0, 0.42 * n + 2.2))
-    labels, diffs, colors, notes = [], [], [], []
+    ax = _new_axes(ax, figsize=(10.0, 0.42 * n + 2.6))
+    labels, diffs, colors, notes, hatches, footnotes = [], [], [], [], [], {}
     for r in rows:
-        labels.append(f"{r.vehicle} · {r.label} ({r.procedure_text.replace(' (vs ', ' vs ').rstrip(')')})")
+        label = f"{r.vehicle} · {r.label} ({r.procedure_text.replace(' (vs ', ' vs ').rstrip(')')})"
         d = r.difference_pct
         ok = math.isfinite(d)
         diffs.append(d if ok else 0.0)
-        colors.append("0.8" if not ok else "C2" if abs(d) <= 5 else "C1" if abs(d) <= 15 else "C3")
+        colors.append("0.8" if not ok else "C2" if abs(d) <= CLOSE_PCT else "C1" if abs(d) <= GAP_PCT else "C3")
+        hatches.append("//" if ok and footnoted(r) else "")
+        if ok and footnoted(r):
+            k = footnotes.setdefault(f"{r.vehicle}, {r.label}: {r.note}", len(footnotes) + 1)
+            label += f" [{k}]"
+        labels.append(label)
         sim = f"{r.simulated:.3g}" if ok else "n/a"
         claim = f"{r.claimed_text} {r.unit}"
         notes.append(f"sim {sim} vs claim {claim}" if ok else f"n/a (claim {claim})")
     y = np.arange(n)[::-1]
-    ax.axvspan(-5, 5, color="C2", alpha=0.08, lw=0)
-    ax.barh(y, diffs, color=colors, height=0.6)
+    ax.axvspan(-CLOSE_PCT, CLOSE_PCT, color="C2", alpha=0.08, lw=0)
+    bars = ax.barh(y, diffs, color=colors, height=0.6)
+    for bar, hatch in zip(bars, hatches, strict=True):
+        if hatch:
+            bar.set_hatch(hatch)
+            bar.set_edgecolor("0.2")
     # the dot marks a range or bound claim that the simulation satisfies, never a near-miss of a single value
     inside = [yi for yi, r in zip(y, rows, strict=True)
               if r.value is None and math.isfinite(r.difference_pct) and r.difference_pct == 0.0]
     ax.plot([0.0] * len(inside), inside, "o", color="C2", ms=6, zorder=3, label="inside the claimed range")
     ax.axvline(0.0, color="k", lw=0.8)
-    lim = max([abs(d) for d in diffs] + [10.0]) * 1.15
-    from matplotlib.patches import Patch
-
-    ax.legend(handles=[Patch(color="C2", label="within ±5 % (dot: inside the claimed range)"),
-                       Patch(color="C1", label="within ±15 %"), Patch(color="C3", label="beyond ±15 %"),
-                       Patch(color="0.8", label="no simulated figure")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.7 / (0.42 * n + 1.8)), ncols=4, fontsize=7,
-              frameon=False)
+    handles = [Patch(color="C2", label=f"within ±{CLOSE_PCT:g} % (dot: inside the claimed range)"),
+               Patch(color="C1", label=f"within ±{GAP_PCT:g} %"), Patch(color="C3", label=f"beyond ±{GAP_PCT:g} %"),
+               Patch(color="0.8", label="no simulated figure")]
+    if footnotes:
+        handles.append(Patch(facecolor="w", edgecolor="0.2", hatch="//", label="gap explained in a note [n]"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.7 / (0.42 * n + 1.8)),
+              ncols=3 if footnotes else len(handles), fontsize=7, frameon=False)
     for yi, d, note in zip(y, diffs, notes, strict=True):  # text right of the bar end or of zero
         ax.annotate(note, (max(d, 0.0), yi), textcoords="offset points", xytext=(5, 0), va="center", ha="left",
                     fontsize=8)
+    if footnotes:
+        text = "\n".join(f"[{k}] {note}" for note, k in footnotes.items())
+        ax.annotate(text, (0.0, 0.0), xycoords="figure fraction", xytext=(6, 4), textcoords="offset points",
+                    fontsize=7, va="bottom", ha="left", wrap=True)
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlim(-lim * 1.05, lim * 1.6)
-    ax.set_xlabel("simulated − claimed [% of the claim]  (0 inside a claimed range; shaded band ±5 %)")
+    # the axis spans the most negative and the most positive bar (at least ±2 × the orange band), with room
+    # right of the largest for its label
+    lo = min([*diffs, -2 * GAP_PCT]) * 1.1
+    hi = max([*diffs, 2 * GAP_PCT]) * 1.1
+    ax.set_xlim(lo, hi + 0.6 * (hi - lo))
+    ax.set_xlabel(f"simulated − claimed [% of the claim]  (0 inside a claimed range; shaded band ±{CLOSE_PCT:g} %)")
     ax.set_title("Claimed vs simulated")
     ax.grid(axis="x", alpha=0.3)
     return ax
 
 
-def plot_run(ds, path=None):
-    """Speed, power and engine speed (motor speeds for a run without an engine) in three rows sharing the
-    time axis, the engaged gear on a twin axis of the third; saved to ``path`` (dpi 120).
+def _headline(ds) -> str:
+    """The run's headline figures and conditions, for a figure title."""
+    from .results import summarize
 
-    Returns the :class:`matplotlib.figure.Figure`.
+    s = summarize(ds)
+    parts = []
+    if s.get("fuel_l_per_100km", 0) > 0:
+        parts.append(f"fuel {s['fuel_l_per_100km']:.2f} L/100 km")
+    if "soc" in ds and abs(s.get("electricity_kwh_per_100km", 0.0)) > 0 and not s.get("charge_balanced"):
+        parts.append(f"battery {s['electricity_kwh_per_100km']:.1f} kWh/100 km (DC)")
+    if s.get("trace_miss_max_kmh", 0) > 2.0:
+        parts.append(f"behind the trace by up to {s['trace_miss_max_kmh']:.1f} km/h")
+    conditions = []
+    if ds.attrs.get("architecture") != "bev":
+        conditions.append(f"cold start at {s['ambient_temp_c']:g} °C" if s.get("cold_start") else "hot start")
+    if "soc" in ds:
+        conditions.append("charge-balanced" if s.get("charge_balanced") else
+                          f"not charge-balanced, SOC {s['soc_start']:.2f} → {s['soc_end']:.2f}")
+    return "; ".join(parts) + ("\n" if parts else "") + ", ".join(conditions)
+
+
+def plot_run(ds, path=None):
+    """Speed, power and engine speed (motor speeds for a run without an engine) in rows sharing the time
+    axis, the engaged gear on a twin axis of the third, and the battery's state of charge in a fourth row
+    for every vehicle with a battery; the title gives the headline figures and the run conditions (cold or
+    hot start, charge-balanced or not), dotted lines the cycle's phase boundaries. Saved to ``path``
+    (dpi 120). Returns the :class:`matplotlib.figure.Figure`.
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11.0, 9.0), layout="tight")
-    axes = fig.subplots(3, 1, sharex=True)
+    rows = 4 if "soc" in ds else 3
+    fig = Figure(figsize=(11.0, 9.0 if rows == 3 else 11.5), layout="tight")
+    axes = fig.subplots(rows, 1, sharex=True)
     plot_speed(ds, axes[0])
     plot_power(ds, axes[1])
     if "engine_speed" in ds:
         plot_engine_speed(ds, axes[2])
     else:
         plot_motor_speed(ds, axes[2])
+    _phase_boundaries(ds, axes[2])
+    if rows == 4:
+        plot_soc(ds, axes[3])
+        axes[3].set_title("")
+    axes[0].set_title(f"{_title(ds)}\n{_headline(ds)}", fontsize=10, pad=12)
     for ax in axes[:-1]:
         ax.set_xlabel("")
     if path is not None:

@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from .components.chassis import ChassisK, wheel_energy_j
+from .units import J_PER_KWH, KMH_PER_MPS, KWH, KWH_PER_100KM, L_PER_100KM, M_PER_KM, unit_of_key
 
 
 class Var(NamedTuple):
@@ -158,25 +159,160 @@ def to_dataset(cycle, out: NamedTuple, attrs: dict) -> xr.Dataset:
     """Build the result Dataset on the ``time`` dimension from a kernel's output NamedTuple.
 
     Value at index k of an energy-flow variable is the mean power over the interval (t[k−1], t[k]);
-    index 0 holds the initial state (zero power).
+    index 0 holds the initial state (zero power). Integer states (gears, modes) are integers with CF
+    ``flag_values``/``flag_meanings`` where they are codes; the cycle's phase of each sample is the ``phase``
+    coordinate (a boundary sample belongs to the earlier phase).
     """
     data = {"speed_cycle": cycle.speed_mps, "grade": cycle.grade}
     for field in out._fields:
         data[KERNEL_NAMES[field]] = getattr(out, field)
-    ds = xr.Dataset(
-        {name: ("time", np.array(values, dtype=np.float64), _attrs(name)) for name, values in data.items()},
-        coords={"time": ("time", np.array(cycle.time_s), {"units": "s", "long_name": "time"})},
-        attrs=attrs,
-    )
+    coords = {"time": ("time", np.array(cycle.time_s), {"units": "s", "long_name": "time since the start of the cycle",
+                                                        "standard_name": "time", "axis": "T"})}
+    labels = phase_labels(cycle)
+    if labels is not None:
+        coords["phase"] = ("time", labels, dict(PHASE_ATTRS))
+    ds = xr.Dataset({name: ("time", _values(name, values), _attrs(name)) for name, values in data.items()},
+                    coords=coords, attrs=attrs)
     return ds
+
+
+PHASE_ATTRS = {"long_name": "phase of the drive cycle (a boundary sample belongs to the earlier phase)"}
+
+
+def phase_labels(cycle) -> np.ndarray | None:
+    """The phase name of every sample of ``cycle`` (None if it has no phases; "" outside every phase)."""
+    if not cycle.phases:
+        return None
+    t = np.asarray(cycle.time_s, dtype=np.float64)
+    labels = np.full(t.shape, "", dtype=object)
+    for ph in reversed(cycle.phases):  # earlier phases last: a shared boundary sample keeps the earlier label
+        labels[(t >= ph.start_s) & (t <= ph.end_s)] = ph.name
+    return labels.astype(str)
+
+
+#: Integer states that are codes: CF flag_values and flag_meanings.
+FLAGS: dict[str, tuple[tuple[int, ...], str]] = {
+    "engine_mode": ((0, 1, 2), "off fuelled spun_unfuelled"),
+    "clutch_state": ((0, 1, 2), "open slipping closed"),
+    "charge_sustaining": ((0, 1), "charge_depleting charge_sustaining"),
+}
+#: Integer states stored as integers (gears count from 1).
+INTEGER_VARIABLES = ("gear", "rear_gear", *FLAGS)
+
+
+def _values(name: str, values) -> np.ndarray:
+    x = np.asarray(values, dtype=np.float64)
+    if name in INTEGER_VARIABLES and np.all(np.isfinite(x)):
+        return np.rint(x).astype(np.int8)
+    return x
 
 
 def _attrs(name: str) -> dict:
     v = VARIABLES[name]
     a = {"units": v.units, "long_name": v.long_name}
+    if name in FLAGS:
+        values, meanings = FLAGS[name]
+        a = {"units": "1", "long_name": v.long_name, "flag_values": np.array(values, dtype=np.int8),
+             "flag_meanings": meanings}
     if v.role:
         a["energy_role"] = v.role
     return a
+
+
+# --- run attributes ----------------------------------------------------------------------------------------
+
+#: The simulated chassis (curb mass + payload, road-load coefficients in SI) is written into the run
+#: attributes as ``simulated_<field>`` — not ``chassis_...``, which a sweep over the vehicle file's
+#: ``chassis.mass_kg`` (the curb mass) would sit next to with a different value.
+CHASSIS_ATTR_PREFIX = "simulated_"
+#: units and long names of run attributes that become coordinates of a batch (they vary between cases).
+RUN_ATTRS: dict[str, tuple[str, str]] = {
+    "simulated_mass_kg": ("kg", "simulated mass: curb mass + payload"),
+    "simulated_mass_eff_kg": ("kg", "simulated mass + wheel and rotor inertia reflected to the wheels"),
+    "simulated_wheel_radius_m": ("m", "dynamic wheel radius"),
+    "simulated_c0_n": ("N", "road-load constant term c0 (coast-down F0)"),
+    "simulated_c1_n_per_mps": ("N s m-1", "road-load linear term c1"),
+    "simulated_c2_n_per_mps2": ("N s2 m-2", "road-load quadratic term c2"),
+    "ambient_temp_c": ("degC", "ambient (soak) temperature"),
+    "cold_start": ("1", "1 if the engine started cold at the ambient temperature, 0 if warm"),
+    "charge_balanced": ("1", "1 if the result is corrected to zero net battery energy"),
+    "soc_init": ("1", "initial battery state of charge"),
+}
+
+
+def chassis_attrs(ch: ChassisK) -> dict[str, float]:
+    """Run attributes describing the simulated chassis (see :data:`CHASSIS_ATTR_PREFIX`)."""
+    return {f"{CHASSIS_ATTR_PREFIX}{f}": float(getattr(ch, f)) for f in ChassisK._fields}
+
+
+def chassis_from_attrs(attrs) -> ChassisK:
+    """The simulated chassis back from run attributes (also reads files written before the rename)."""
+    def get(f):
+        key = f"{CHASSIS_ATTR_PREFIX}{f}"
+        return float(attrs[key] if key in attrs else attrs[f"chassis_{f}"])
+
+    return ChassisK(*(get(f) for f in ChassisK._fields))
+
+
+def run_attr_attrs(name: str) -> dict[str, str]:
+    """``units``/``long_name`` of a run attribute that became a coordinate (by name, else by unit suffix)."""
+    if name in RUN_ATTRS:
+        units, long_name = RUN_ATTRS[name]
+        return {"units": units, "long_name": long_name}
+    unit = unit_of_key(name)
+    return {"units": unit, "long_name": name.replace("_", " ")} if unit else {"long_name": name.replace("_", " ")}
+
+
+CF_CONVENTIONS = "CF-1.10"
+
+
+def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bool, ambient_temp_c: float,
+                 soc_init: float | None) -> dict:
+    """Add to a run's attributes what a reader of the file needs: CF ``Conventions``, ``title``, ``source``
+    (hybridsim version, vehicle file and its SHA-256, cycle, strategy, cold/hot start, ambient temperature,
+    state-of-charge handling) and the same facts as separate attributes. Returns ``attrs``."""
+    import hashlib
+    from pathlib import Path
+
+    path = Path(vehicle.source) if getattr(vehicle, "source", "") else None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else ""
+    strategy = type(vehicle.controller).__name__ if vehicle.controller is not None else "none"
+    soc = getattr(out, "soc", None)
+    balanced = "soc_balance_fuel_kg" in attrs
+    if vehicle.battery is None:
+        soc_text = "no traction battery"
+    elif balanced:
+        soc_text = (f"charge-balanced ({attrs.get('soc_balance_method', '')}: fuel corrected to zero net battery "
+                    "energy; raw figure in fuel_raw_l_per_100km)")
+    else:
+        soc_text = "not charge-balanced"
+        if soc is not None:
+            soc_text += f": SOC {float(soc[0]):.3f} -> {float(soc[-1]):.3f}"
+        if soc_init is None and vehicle.architecture in ("p2", "bev"):
+            soc_text += " (starts full)"
+    start_text = (f"cold start at {ambient_temp_c:g} degC ambient" if cold_start
+                  else "hot start (engine warm; the ambient temperature is not used)")
+    if vehicle.engine is None:
+        start_text = f"ambient {ambient_temp_c:g} degC (no engine)"
+    attrs.update({
+        "Conventions": CF_CONVENTIONS,
+        "title": f"hybridsim: {vehicle.name} over {cycle.name}",
+        "source": (f"hybridsim {attrs.get('hybridsim_version', '')}; vehicle {vehicle.id} "
+                   f"({path.name if path else 'built in memory'}"
+                   f"{', sha256 ' + digest[:16] if digest else ''}); cycle {cycle.name}; strategy {strategy}; "
+                   f"{start_text}; {soc_text}"),
+        "references": "docs/sources.md (bibliography); vehicle file comments give each parameter's source",
+        "vehicle_file": str(path) if path else "",
+        "vehicle_file_sha256": digest,
+        "strategy": strategy,
+        "soc_handling": soc_text,
+        "charge_balanced": int(balanced),
+        "cold_start": int(cold_start),
+        "ambient_temp_c": float(ambient_temp_c),
+    })
+    if soc_init is not None:
+        attrs["soc_init"] = float(soc_init)
+    return attrs
 
 
 def _energy_j(ds: xr.Dataset, name: str) -> float:
@@ -191,7 +327,7 @@ def energy_terms_j(ds: xr.Dataset) -> dict[str, float]:
 
 def wheel_work_j(ds: xr.Dataset) -> float:
     """Wheel work recomputed from the achieved speed and the chassis attributes. [J]"""
-    ch = ChassisK(*(float(ds.attrs[f"chassis_{f}"]) for f in ChassisK._fields))
+    ch = chassis_from_attrs(ds.attrs)
     return wheel_energy_j(ch, ds["time"].values, ds["speed"].values, ds["grade"].values)
 
 
@@ -224,7 +360,7 @@ def battery_round_trip(ds: xr.Dataset) -> dict[str, float]:
     wheel = ds["wheel_power"].values[1:]
     engine_on = (ds["engine_mode"].values[1:] != 0) if "engine_mode" in ds else np.zeros(p.shape, bool)
     dist_km = float(np.sum(0.5 * (ds["speed"].values[1:] + ds["speed"].values[:-1]) * dt)) / 1e3
-    per100 = 100.0 / dist_km / 3.6e6 if dist_km > 0 else math.nan
+    per100 = 100.0 / dist_km / J_PER_KWH if dist_km > 0 else math.nan
     chg, dis = np.minimum(p, 0.0) * dt, np.maximum(p, 0.0) * dt
     out = {
         "charge_regeneration": -float(chg[wheel < 0].sum()) * per100,
@@ -256,13 +392,13 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
     flows = [n for n in data if n in VARIABLES and VARIABLES[n].role]
     rows = flows + [n for n in ("fuel_rate", "battery_power") if n in data]
     sums = np.empty(len(rows))
-    ch = ChassisK(*(float(attrs[f"chassis_{f}"]) for f in ChassisK._fields))
+    ch = chassis_from_attrs(attrs)
     dist_m, dist_cycle_m, wheel_j, miss_max, miss_steps = run_sums(
         f64(t, dtype=np.float64), f64(data["speed"], dtype=np.float64), f64(data["speed_cycle"], dtype=np.float64),
         f64(data["grade"], dtype=np.float64), f64(data["trace_miss"], dtype=np.float64),
         tuple(f64(data[n], dtype=np.float64) for n in rows), ch, sums)
     totals = dict(zip(rows, sums.tolist(), strict=True))
-    dist_km = dist_m / 1e3
+    dist_km = dist_m / M_PER_KM
     fuel_kg = totals.get("fuel_rate", 0.0)
     dens = float(attrs.get("fuel_density_kg_per_l", math.nan))
     co2 = float(attrs.get("co2_per_fuel_kg", math.nan))
@@ -283,15 +419,18 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         "fuel_l": fuel_l,
         "fuel_l_per_100km": fuel_l * per100 if moved else None,
         "co2_g_per_km": (fuel_kg * co2 * 1e3 / dist_km if fuel_kg > 0 else 0.0) if moved else None,
-        "electricity_kwh_per_100km": batt_j / 3.6e6 * per100 if moved else None,
+        "electricity_kwh_per_100km": batt_j / J_PER_KWH * per100 if moved else None,
         "soc_start": float(data["soc"][0]) if "soc" in data else math.nan,
         "soc_end": float(data["soc"][-1]) if "soc" in data else math.nan,
         "energy_balance_rel_error": bal["rel_error"],
-        "trace_miss_max_kmh": float(miss_max) * 3.6,
+        "trace_miss_max_kmh": float(miss_max) * KMH_PER_MPS,
         "trace_miss_steps": int(miss_steps),
         "distance_error_pct": (dist_m - dist_cycle_m) / dist_cycle_m * 100 if dist_cycle_m > 0 else 0.0,
         "cold_start": bool(attrs.get("cold_start", 0)),
         "time_base": str(attrs.get("time_base", "as given")),
+        "ambient_temp_c": float(attrs.get("ambient_temp_c", math.nan)),
+        "charge_balanced": "soc_balance_fuel_kg" in attrs,
+        "soc_handling": str(attrs.get("soc_handling", "")),
     }
     summary["accessory_cut_s"] = 0.0
     if "accessory_battery_power_w" in attrs and "accessory_power" in data:
@@ -309,7 +448,7 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         summary["soc_balance_method"] = str(attrs["soc_balance_method"])
         summary["soc_balance_residual"] = float(attrs["soc_balance_residual"])
         summary["soc_balance_runs"] = int(attrs["soc_balance_runs"])
-    summary["energy_kwh"] = {n: e / 3.6e6 for n, e in terms.items()}
+    summary["energy_kwh"] = {n: e / J_PER_KWH for n, e in terms.items()}
     return summary
 
 
@@ -333,10 +472,10 @@ SUMMARY_VARIABLES: dict[str, Var] = {
     "duration_s": Var("s", "duration of the cycle"),
     "fuel_kg": Var("kg", "fuel mass used (raw, not charge-balanced)"),
     "fuel_l": Var("L", "fuel volume used (raw, not charge-balanced)"),
-    "fuel_l_per_100km": Var("L/100 km", "fuel consumption (charge-balanced where balanced)"),
-    "fuel_raw_l_per_100km": Var("L/100 km", "fuel consumption of the run, before the charge-balance correction"),
+    "fuel_l_per_100km": Var(L_PER_100KM, "fuel consumption (charge-balanced where balanced)"),
+    "fuel_raw_l_per_100km": Var(L_PER_100KM, "fuel consumption of the run, before the charge-balance correction"),
     "co2_g_per_km": Var("g km-1", "tailpipe CO2 from the fuel's carbon"),
-    "electricity_kwh_per_100km": Var("kWh/100 km", "battery terminal energy per distance (> 0 discharge)"),
+    "electricity_kwh_per_100km": Var(KWH_PER_100KM, "battery terminal energy per distance (> 0 discharge)"),
     "soc_start": Var("1", "battery state of charge at the start"),
     "soc_end": Var("1", "battery state of charge at the end"),
     "energy_balance_rel_error": Var("1", "relative residual of sources = wheel work + losses"),
@@ -378,7 +517,7 @@ def summary_var_attrs(name: str) -> dict:
     """``units`` and ``long_name`` of a summary variable (see :data:`SUMMARY_VARIABLES`)."""
     if name.startswith("energy_") and name[7:] in VARIABLES:
         flow = VARIABLES[name[7:]]
-        return {"units": "kWh", "long_name": f"energy over the run: {flow.long_name}", "energy_role": flow.role}
+        return {"units": KWH, "long_name": f"energy over the run: {flow.long_name}", "energy_role": flow.role}
     v = SUMMARY_VARIABLES[name]
     return {"units": v.units, "long_name": v.long_name}
 
@@ -408,7 +547,12 @@ def _summary_from_scalars(ds: xr.Dataset) -> dict:
             x = ds[k].values.item()
             s[k] = int(x) if k in ("trace_miss_steps", "soc_balance_runs") else float(x)
     s["cold_start"] = bool(ds.attrs.get("cold_start", 0))
-    for k in ("soc_balance_method", "time_base", "note"):
+    s["ambient_temp_c"] = float(ds.attrs.get("ambient_temp_c", math.nan))
+    s["charge_balanced"] = bool(ds.attrs.get("charge_balanced", "soc_balance_method" in ds.attrs))
+    s["soc_handling"] = str(ds.attrs.get("soc_handling", ""))
+    if "soc_balance_method" in ds.attrs:
+        s["soc_balance_method"] = str(ds.attrs["soc_balance_method"])
+    for k in ("time_base", "note"):
         if k in ds.attrs:
             s[k] = str(ds.attrs[k])
     if "note" in s:  # a run without distance: the figures per km are None, as summarize() gives them

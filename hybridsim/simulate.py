@@ -14,8 +14,9 @@ import numpy as np
 import xarray as xr
 
 from .cycles import Cycle
+from .errors import TraceMissWarning
 from .powertrains import RUNNERS
-from .results import summary_dataset, to_dataset
+from .results import describe_run, summary_dataset, to_dataset
 from .vehicle import Vehicle
 
 
@@ -50,9 +51,43 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                            soc_init=soc_init, soc_balance=soc_balance)
     kc = kernel_cycle(cycle, vehicle.architecture)[0]
-    if not record:
-        return summary_dataset(kc, out, attrs)
-    return to_dataset(kc, out, attrs)
+    _warn_trace_miss(vehicle, kc, out)
+    ds = summary_dataset(kc, out, attrs) if not record else to_dataset(kc, out, attrs)
+    ds.attrs["history"] = _history(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
+                                   soc_init=soc_init, soc_balance=soc_balance, record=record)
+    return ds
+
+
+#: A shortfall beyond this is warned about (:class:`hybridsim.errors.TraceMissWarning`). [km/h]
+TRACE_MISS_WARN_KMH = 2.0
+
+
+def _warn_trace_miss(vehicle: Vehicle, cycle: Cycle, out) -> None:
+    """Warn when the vehicle fell behind the trace by more than :data:`TRACE_MISS_WARN_KMH`."""
+    import warnings
+
+    import numpy as np
+
+    from .units import KMH_PER_MPS
+
+    miss_kmh = float(np.max(out.trace_miss_mps, initial=0.0)) * KMH_PER_MPS
+    if miss_kmh > TRACE_MISS_WARN_KMH:
+        steps = int(np.count_nonzero(np.asarray(out.trace_miss_mps) * KMH_PER_MPS > TRACE_MISS_WARN_KMH))
+        warnings.warn(f"{vehicle.id} on {cycle.name}: the vehicle fell behind the trace by up to {miss_kmh:.1f} km/h "
+                      f"({steps} samples beyond {TRACE_MISS_WARN_KMH:g} km/h); the figures are those of the speed it "
+                      "could drive, not of the cycle (summarize(ds)['trace_miss_max_kmh'])",
+                      TraceMissWarning, stacklevel=3)
+
+
+def _history(vehicle: Vehicle, cycle: Cycle, **kwargs) -> str:
+    """CF ``history``: when and by which call the result was made."""
+    import datetime
+
+    from . import __version__
+
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    return f"{stamp} hybridsim {__version__}: simulate({vehicle.id!r}, {cycle.name!r}, {args})"
 
 
 #: Kernel time step. [s] Every kernel runs on a uniform grid of steps as close to this as the duration allows.
@@ -111,6 +146,7 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     out, attrs = RUNNERS[vehicle.architecture](vehicle, kc, cold_start=bool(cold_start),
                                                ambient_temp_c=float(ambient_temp_c), soc_init=soc_init,
                                                soc_balance=bool(soc_balance))
-    attrs["cold_start"] = int(cold_start)
+    describe_run(vehicle, kc, out, attrs, cold_start=bool(cold_start), ambient_temp_c=float(ambient_temp_c),
+                 soc_init=soc_init)
     attrs["time_base"] = note
     return out, attrs

@@ -467,3 +467,25 @@ def replace_path(vehicle: Vehicle, path: str, value: Any) -> Vehicle:
         return dataclasses.replace(obj, **{keys[0]: rec(getattr(obj, keys[0]), keys[1:])})
 
     return rec(vehicle, parts)
+
+
+def parameter_attrs(vehicle: Vehicle, path: str) -> dict[str, str]:
+    """CF attributes (``units``, ``long_name``) of the parameter at ``path`` of ``vehicle`` (a sweep
+    coordinate): the unit from the parameter's description ("Curb mass. [kg]") or its key's suffix."""
+    import re
+
+    from .units import udunits, unit_of_key
+
+    obj: Any = vehicle
+    doc = ""
+    for key in path.split("."):
+        if isinstance(obj, Mapping):
+            obj = obj[key]
+            continue
+        field = next((f for f in dataclasses.fields(obj) if f.name == key), None)
+        doc = field.metadata.get("doc", "") if field is not None else ""
+        obj = getattr(obj, key)
+    m = re.search(r"\[([^\]]*)\]\s*$", doc)
+    unit = udunits(m.group(1)) if m else (unit_of_key(path) or "1")
+    name = re.sub(r"\s*\[[^\]]*\]\s*$", "", doc).rstrip(".") or path
+    return {"units": unit, "long_name": f"{name} (vehicle-file parameter {path})"}

@@ -1,8 +1,8 @@
 """Claimed vs simulated: run the right procedure for every ``[[claims]]`` entry of the vehicle files.
 
 :func:`verify` returns one :class:`ClaimCheck` per claim; :func:`format_table` prints them as the
-reviewers' table, :func:`write_csv` writes the columns ``vehicle, claim, claimed, simulated,
-difference_pct, procedure, source``, and :func:`hybridsim.plot.plot_claims` draws the bar chart.
+reviewers' table, :func:`write_csv` writes it as CSV (numbers as numbers, :data:`CSV_COLUMNS`), and
+:func:`hybridsim.plot.plot_claims` draws the bar chart.
 
 How each claim is simulated (``procedure`` of the claim):
 
@@ -62,7 +62,13 @@ LABELS = {
     "udds_kwh_per_100km": "electricity, UDDS, wall",
     "hwfet_kwh_per_100km": "electricity, HWFET, wall",
 }
-CSV_COLUMNS = ("vehicle", "claim", "claimed", "simulated", "difference_pct", "procedure", "source")
+CSV_COLUMNS = ("vehicle", "claim", "unit", "claimed", "claimed_value", "claimed_min", "claimed_max", "simulated",
+               "difference_pct", "procedure", "footnote", "source")
+#: Colour bands of the claims chart and the "large gap" threshold of the table's footnotes: an absolute
+#: difference up to CLOSE_PCT is close, up to GAP_PCT fair, beyond it a gap whose reason (the claim's note) is
+#: footnoted.
+CLOSE_PCT = 5.0
+GAP_PCT = 15.0
 
 
 @dataclass(frozen=True)
@@ -307,7 +313,7 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
             diff = {"range": "0 (in range)", "lower bound": "0 (above)", "upper bound": "0 (below)"}[r.kind]
         else:
             diff = f"{r.difference_pct:+.1f}"
-            if r.note and abs(r.difference_pct) > 15.0:  # a large gap: the claim's own note says why
+            if footnoted(r):  # a large gap: the claim's own note says why
                 note = f"{r.vehicle}, {r.label}: {r.note}"
                 notes.setdefault(note, len(notes) + 1)
                 diff += f" [{notes[note]}]"
@@ -340,20 +346,31 @@ def format_table(rows: Sequence[ClaimCheck], *, source_width: int = 48) -> str:
     return "\n".join(out + foot)
 
 
-def write_csv(rows: Sequence[ClaimCheck], path) -> None:
-    """CSV with the columns ``vehicle, claim, claimed, simulated, difference_pct, procedure, source``.
+def footnoted(row: ClaimCheck) -> bool:
+    """A large gap that the claim's own note explains (the table and the chart footnote it)."""
+    return bool(row.note) and math.isfinite(row.difference_pct) and abs(row.difference_pct) > GAP_PCT
 
-    ``claimed`` is a number, ``lo-hi`` for a range, ``>=lo`` / ``<=hi`` for a lower / upper bound; ``simulated`` and
-    ``difference_pct`` are empty when not available; ``procedure`` reads e.g. ``road (vs wltp)``.
+
+def write_csv(rows: Sequence[ClaimCheck], path) -> None:
+    """CSV with the columns of :data:`CSV_COLUMNS`.
+
+    ``claimed`` is the claim as text (a number, ``lo-hi`` for a range, ``>=lo`` / ``<=hi`` for a bound);
+    ``claimed_value``, ``claimed_min`` and ``claimed_max`` are the same as numbers (empty where the claim has
+    none), in ``unit``; ``simulated`` and ``difference_pct`` are numbers, empty when not available;
+    ``procedure`` reads e.g. ``road (vs wltp)``; ``footnote`` is the claim's note where it explains a gap beyond
+    :data:`GAP_PCT` (the table's and the chart's footnotes), else the reason a figure is missing.
     """
+    def num(x) -> str:
+        return "" if x is None or not math.isfinite(x) else f"{x:.6g}"
+
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CSV_COLUMNS)
         for r in rows:
             claimed = r.claimed_text.replace("≥ ", ">=").replace("≤ ", "<=").replace("–", "-")
+            foot = r.problem or (r.note if footnoted(r) else "")
             w.writerow([
-                r.vehicle, r.quantity, claimed,
-                "" if not math.isfinite(r.simulated) else f"{r.simulated:.6g}",
-                "" if not math.isfinite(r.difference_pct) else f"{r.difference_pct:.3f}",
-                r.procedure_text, r.source,
+                r.vehicle, r.quantity, r.unit, claimed, num(r.value), num(r.value_min), num(r.value_max),
+                num(r.simulated), "" if not math.isfinite(r.difference_pct) else f"{r.difference_pct:.3f}",
+                r.procedure_text, foot, r.source,
             ])

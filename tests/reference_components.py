@@ -170,27 +170,19 @@ class Machine:
                     hi = mid
             return sign * 0.5 * (lo + hi)
 
-        def golden(lo, hi):  # minimum of the AC power over |T| in [lo, hi], where it is convex
-            for _ in range(200):
-                m1, m2 = lo + (hi - lo) * 0.381966, lo + (hi - lo) * 0.618034
-                if ac(m1) < ac(m2):
-                    hi = m2
-                else:
-                    lo = m1
-            return 0.5 * (lo + hi)
-
-        # the best generating point: each piece (below and above T_C) is a parabola in |T|
-        best = min((golden(0.0, self.t_c), golden(self.t_c, 10.0 * self.peak_torque)), key=ac)
-        if ac(best) >= p_ac:
-            return sign * best
-        lo, hi = 0.0, best
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            if ac(mid) > p_ac:
-                lo = mid
-            else:
-                hi = mid
-        return sign * 0.5 * (lo + hi)
+        # the AC power is a parabola in x = |T| on each piece: below T_C (C ramps in) and above it; the root
+        # nearest zero, piece by piece (numpy.roots), else the lowest of the pieces' vertices (clipped)
+        aw = abs(w)
+        drag = self.ki * aw + self.kw * aw * aw * aw
+        pieces = (((self.kc, -(aw - self.c / self.t_c), drag), 0.0, self.t_c),
+                  ((self.kc, -aw, drag + self.c), self.t_c, math.inf))
+        for (a, b, c0), lo, hi in pieces:
+            coeffs = [a, b, c0 - p_ac] if a != 0.0 else [b, c0 - p_ac]
+            real = sorted(r.real for r in np.roots(coeffs) if abs(r.imag) <= 1e-9 * abs(r) and lo <= r.real <= hi)
+            if real:
+                return sign * real[0]
+        vertices = [min(max(-b / (2.0 * a), lo), hi) if a > 0.0 else lo for (a, b, _), lo, hi in pieces]
+        return sign * min(vertices, key=ac)
 
 
 class Battery:

@@ -151,7 +151,9 @@ def test_simulate_cold_and_soc_options(capsys):
     code, out, err = run(capsys, "simulate", "ralink", "nedc", "--cold", "--ambient", "10", "--soc", "0.55")
     assert code == 0 and err == ""
     assert f"{fuel:.2f} L/100 km" in out and "SOC start/end" in out and "0.550 /" in out
-    assert "charge-balanced" not in out  # --soc runs once from that SOC
+    # --soc runs once from that SOC: the result says it is not charge-balanced, and echoes the cold start
+    assert "not charge-balanced: SOC 0.550 ->" in out and "(charge-balanced)" not in out
+    assert "cold, soaked at 10 degC" in out
 
 
 def test_simulate_soc_out_of_window(capsys):
@@ -214,7 +216,8 @@ def test_verify_table_csv_and_plot(capsys, tmp_path):
     assert "road (vs wltp)" in out and "4.1–4.4" in out
     assert f"wrote {csv_path}" in out and f"wrote {png}" in out
     header = csv_path.read_text(encoding="utf-8").splitlines()[0]
-    assert header == "vehicle,claim,claimed,simulated,difference_pct,procedure,source"
+    assert header == ("vehicle,claim,unit,claimed,claimed_value,claimed_min,claimed_max,simulated,difference_pct,"
+                      "procedure,footnote,source")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -357,9 +357,36 @@ def test_speed_units_agree(tmp_path):
 
 def test_grade_percent_and_fraction(tmp_path):
     pct = _write(tmp_path, "time_s,speed_kmh,grade [%]\n0,0,2\n1,10,-3.5\n", "pct.csv")
-    frac = _write(tmp_path, "time_s,speed_kmh,grade\n0,0,0.02\n1,10,-0.035\n", "frac.csv")
+    frac = _write(tmp_path, "time_s,speed_kmh,grade_fraction\n0,0,0.02\n1,10,-0.035\n", "frac.csv")
     for p in (pct, frac):
         assert_allclose(read_cycle(p).grade, [0.02, -0.035], rtol=1e-12)
+
+
+def test_bare_grade_header_is_refused(tmp_path):
+    # 0.02 could be 2 % or 0.02 %: the header must say (it was silently read as a fraction)
+    path = _write(tmp_path, "time_s,speed_kmh,grade\n0,0,0.02\n1,10,-0.035\n", "bare.csv")
+    with pytest.raises(ValueError, match="grade.*does not say its unit.*grade_fraction.*grade_percent"):
+        read_cycle(path)
+
+
+@pytest.mark.parametrize(("header", "rows", "speed_mps", "grade"), [
+    ("cycSecs,cycMps,cycGrade,cycRoadType", "0,0,0,0\n1,2.5,0.01,0\n", [0.0, 2.5], [0.0, 0.01]),  # FASTSim 2
+    ("time_s,mps,grade_fraction", "0,0,0\n1,2.5,0.01\n", [0.0, 2.5], [0.0, 0.01]),
+    ("time_seconds,speed_kph", "0,0\n1,36\n", [0.0, 10.0], [0.0, 0.0]),
+    ("time_seconds,speed_meters_per_second", "0,0\n1,10\n", [0.0, 10.0], [0.0, 0.0]),
+    ("seconds,speed_mph", "0,0\n1,10\n", [0.0, 4.4704], [0.0, 0.0]),
+])
+def test_common_headers_of_other_tools(tmp_path, header, rows, speed_mps, grade):
+    c = read_cycle(_write(tmp_path, header + "\n" + rows, "other.csv"))
+    assert_allclose(c.speed_mps, speed_mps, rtol=1e-12)
+    assert_allclose(c.grade, grade, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("sep", "word"), [(";", "semicolons"), ("\t", "tabs")])
+def test_another_delimiter_gets_a_clear_message(tmp_path, sep, word):
+    path = _write(tmp_path, f"time_s{sep}speed_kmh\n0{sep}0\n1{sep}10\n", "semi.csv")
+    with pytest.raises(ValueError, match=re.escape(str(path)) + f".*line 1.*separated by {word}.*comma"):
+        read_cycle(path)
 
 
 def test_comments_phases_and_explicit_name(tmp_path):
@@ -393,10 +420,10 @@ BAD_INPUTS = [
     ("decreasing time", "t,speed_kmh\n0,0\n5,5\n3,0\n", r"line 4.*'t'.*3.*previous time 5"),
     ("negative start", "time_s,speed_kmh\n-1,0\n1,0\n", r"time_s.*-1.*>= 0"),
     ("nan", "time_s,speed_kmh\n0,0\n1,nan\n2,0\n", r"line 3.*speed_kmh.*'nan'.*finite"),
-    ("inf grade", "time_s,speed_kmh,grade\n0,0,0\n1,1,inf\n", r"line 3.*grade.*'inf'.*finite"),
+    ("inf grade", "time_s,speed_kmh,grade_fraction\n0,0,0\n1,1,inf\n", r"line 3.*grade.*'inf'.*finite"),
     ("unknown column", "time_s,speed_kmh,sped\n0,0,1\n1,0,1\n", r"'sped'.*accepted columns"),
     ("speed without unit", "time_s,speed\n0,0\n1,0\n", r"'speed'.*unit.*speed_kmh"),
-    ("speed with odd unit", "time_s,speed_kph\n0,0\n1,0\n", r"'speed_kph'.*unit.*speed_mph"),
+    ("speed with odd unit", "time_s,speed_kn\n0,0\n1,0\n", r"'speed_kn'.*unit.*speed_mph"),
     ("non-numeric cell", "time_s,speed_kmh\n0,0\n1,fast\n2,0\n", r"line 3.*speed_kmh.*'fast'.*not a number"),
     ("empty cell", "time_s,speed_kmh\n0,0\n1,\n", r"line 3.*speed_kmh.*''.*not a number"),
     ("too few rows", "time_s,speed_kmh\n0,0\n", r"1 data row.*at least 2"),
@@ -407,7 +434,7 @@ BAD_INPUTS = [
     ),
     (
         "grade fraction too large",
-        "time_s,speed_kmh,grade\n0,0,0.7\n1,1,0\n",
+        "time_s,speed_kmh,grade_fraction\n0,0,0.7\n1,1,0\n",
         r"line 2.*grade.*0\.7.*\[-0\.5, 0\.5\]",
     ),
     ("missing speed", "time_s,phase\n0,a\n1,a\n", r"no speed column"),

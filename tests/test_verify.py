@@ -134,9 +134,16 @@ def test_csv_columns_exact(ralink_rows, tmp_path):
     vf.write_csv(ralink_rows, path)
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["vehicle", "claim", "claimed", "simulated", "difference_pct", "procedure", "source"]
-    assert rows[1][:3] == ["ralink", "fuel_l_per_100km", "4.2"] and rows[2][2] == "4.1-4.4"
-    assert float(rows[1][4]) == pytest.approx(ralink_rows[0].difference_pct, abs=1e-3)
+    assert rows[0] == ["vehicle", "claim", "unit", "claimed", "claimed_value", "claimed_min", "claimed_max",
+                       "simulated", "difference_pct", "procedure", "footnote", "source"]
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert rows[1][:4] == ["ralink", "fuel_l_per_100km", "L/100 km", "4.2"] and rows[2][col["claimed"]] == "4.1-4.4"
+    # the claim's numbers as numbers: a value, or a range's ends
+    assert float(rows[1][col["claimed_value"]]) == 4.2 and rows[1][col["claimed_min"]] == ""
+    assert (float(rows[2][col["claimed_min"]]), float(rows[2][col["claimed_max"]])) == (4.1, 4.4)
+    assert rows[2][col["claimed_value"]] == ""
+    assert float(rows[1][col["difference_pct"]]) == pytest.approx(ralink_rows[0].difference_pct, abs=1e-3)
+    assert float(rows[1][col["simulated"]]) == pytest.approx(ralink_rows[0].simulated, rel=1e-5)
 
 
 def test_unavailable_procedure_is_a_row_not_a_traceback(tmp_path):

@@ -29,10 +29,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..units import KMH_PER_MPS
 from ._schema import check, param
 
 G_MPS2 = 9.80665  # standard gravity [m/s²]
-KMH = 1 / 3.6  # 1 km/h in m/s
+KMH = 1 / KMH_PER_MPS  # 1 km/h in m/s
 #: Upper end of the speed range over which a road load with a negative F1 must stay positive (E: above the
 #: top speed of every shipped vehicle; the file has no top speed of its own for every architecture). [km/h]
 ROAD_LOAD_CHECK_SPEED_KMH = 300.0
@@ -157,7 +158,7 @@ class Chassis:
         if self.has_coastdown:
             return (self.road_load_f0_n, self.road_load_f1_n_per_kmh, self.road_load_f2_n_per_kmh2)
         f0 = self.sim_mass_kg * G_MPS2 * self.rolling_resistance_coefficient
-        f2 = 0.5 * self.air_density_kg_m3 * self.drag_coefficient * self.frontal_area_m2 / 3.6**2
+        f2 = 0.5 * self.air_density_kg_m3 * self.drag_coefficient * self.frontal_area_m2 / KMH_PER_MPS**2
         return (f0, 0.0, f2)
 
     def with_road_load(self, f0_n: float, f1_n_per_kmh: float, f2_n_per_kmh2: float) -> Chassis:
@@ -174,8 +175,8 @@ class Chassis:
             mass_eff_kg=float(self.sim_mass_kg + self.wheel_inertia_kgm2 / r**2),
             wheel_radius_m=float(r),
             c0_n=float(f0),
-            c1_n_per_mps=float(f1 * 3.6),
-            c2_n_per_mps2=float(f2 * 3.6**2),
+            c1_n_per_mps=float(f1 * KMH_PER_MPS),
+            c2_n_per_mps2=float(f2 * KMH_PER_MPS**2),
         )
 
 

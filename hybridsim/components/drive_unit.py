@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..units import W_PER_KW
 from ._schema import check, param
 
 
@@ -93,6 +94,6 @@ class DriveUnits:
             front_efficiency=float(self.front_efficiency),
             rear_ratios=np.asarray(self.rear_gear_ratios, dtype=np.float64),
             rear_efficiencies=np.asarray(self.rear_efficiencies, dtype=np.float64),
-            system_power_w=float(self.system_power_kw * 1e3),
-            regen_power_w=float(self.regen_power_kw * 1e3),
+            system_power_w=float(self.system_power_kw * W_PER_KW),
+            regen_power_w=float(self.regen_power_kw * W_PER_KW),
         )

@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import optimize
 
+from ..units import W_PER_KW
 from ._schema import check, param
 
 RPM = math.pi / 30.0  # 1 rpm in rad/s
@@ -129,7 +130,7 @@ class Engine:
         if hi is not None and not (self.peak_torque_speed_rpm <= hi < self.peak_power_speed_rpm):
             raise ValueError(f"engine.peak_torque_speed_high_rpm = {hi}: must lie in "
                              f"[peak_torque_speed_rpm, peak_power_speed_rpm)")
-        p_rated_torque = self.peak_power_kw * 1e3 / (self.peak_power_speed_rpm * RPM)
+        p_rated_torque = self.peak_power_kw * W_PER_KW / (self.peak_power_speed_rpm * RPM)
         if p_rated_torque > self.peak_torque_nm * 1.0001:
             raise ValueError(
                 f"engine.peak_power_kw = {self.peak_power_kw}: needs {p_rated_torque:.0f} N·m at "
@@ -227,7 +228,7 @@ def parametric_wot_nm(e: Engine, speed_rpm: np.ndarray) -> np.ndarray:
     an estimate). Constant below idle.
     """
     n_p = e.peak_power_speed_rpm
-    t_p = e.peak_power_kw * 1e3 / (n_p * RPM)
+    t_p = e.peak_power_kw * W_PER_KW / (n_p * RPM)
     f_idle = 0.45 if e.aspiration == "turbo" else 0.75
     xs = [e.idle_speed_rpm, e.peak_torque_speed_rpm]
     ys = [f_idle * e.peak_torque_nm, e.peak_torque_nm]
@@ -238,7 +239,7 @@ def parametric_wot_nm(e: Engine, speed_rpm: np.ndarray) -> np.ndarray:
     ys.append(t_p)
     if e.max_speed_rpm > n_p:
         xs.append(e.max_speed_rpm)
-        ys.append(0.9 * e.peak_power_kw * 1e3 / (e.max_speed_rpm * RPM))
+        ys.append(0.9 * e.peak_power_kw * W_PER_KW / (e.max_speed_rpm * RPM))
     return np.interp(speed_rpm, xs, ys)
 
 

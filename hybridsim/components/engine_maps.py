@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
+from .._csv import read_table
 from .engine import BAR, RPM, Engine, EngineMap
 
 REPAIR_BELOW_NM = 40.0
@@ -48,29 +49,18 @@ COLUMN_RANGES: dict[str, tuple[float, float]] = {
 def _read_table(path: str, required: tuple[str, ...], min_rows: int = 2) -> dict[str, np.ndarray]:
     """Read a numeric CSV table (``#`` comments and blank lines skipped); every problem is one ValueError
     naming the file (and line, column, value and allowed range where there is one)."""
-    from ..errors import read_text
-
-    numbered = [(i, ln.strip()) for i, ln in enumerate(read_text(path, "CSV table").splitlines(), start=1)
-                if ln.strip() and not ln.lstrip().startswith("#")]
-    if not numbered:
-        raise ValueError(f"{path}: no header row (the file is empty or all comments); needs columns "
-                         f"{', '.join(required)}")
-    header = [h.strip() for h in numbered[0][1].split(",")]
+    table = read_table(path)
+    header = table.header
     for col in required:
         if col not in header:
             raise ValueError(f"{path}: column {col!r} missing (header: {', '.join(header)}; required columns: "
                              f"{', '.join(required)})")
     if len(set(header)) != len(header):
         raise ValueError(f"{path}: duplicate column in the header ({', '.join(header)})")
-    body = numbered[1:]
-    if len(body) < min_rows:
-        raise ValueError(f"{path}: {len(body)} data row(s), allowed at least {min_rows}")
+    if len(table.rows) < min_rows:
+        raise ValueError(f"{path}: {len(table.rows)} data row(s), allowed at least {min_rows}")
     rows = []
-    for lineno, ln in body:
-        cells = ln.split(",")
-        if len(cells) != len(header):
-            raise ValueError(f"{path}: line {lineno} has {len(cells)} fields, expected {len(header)} like the "
-                             f"header ({', '.join(header)})")
+    for lineno, cells in zip(table.lines, table.rows, strict=True):
         row = []
         for h, c in zip(header, cells, strict=True):
             try:

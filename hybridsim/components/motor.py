@@ -22,9 +22,9 @@ C = 347 W; peak 207 N·m, 13,500 rpm), scaled to another machine by its torque a
 
 **Measured map instead of the fit** (``loss_map_file``): a CSV on a full speed × torque grid (columns
 ``speed_rpm`` and ``torque_nm``, or ``*_abs``, and an efficiency column named by ``loss_map_column``) is
-turned at load into a loss table ``P_loss = P(1/η − 1)`` over |ω| × |T| (``loss_table``), which the kernels
+turned at load into a loss table ``P_loss = P(1/η − 1)`` over ``|ω| × |T|`` (``loss_table``), which the kernels
 interpolate bilinearly. Rows with negative torque are the generating quadrant (η = electric out /
-mechanical in, ``P_loss = |P|(1 − η)``); without them generating uses the motoring loss at |T|, |ω| (the
+mechanical in, ``P_loss = |P|(1 − η)``); without them generating uses the motoring loss at ``|T|, |ω|`` (the
 symmetric assumption of ADVISOR and FASTSim; measured generating maps differ by about a point,
 components.md §2.2). Cells with zero speed or
 zero torque carry no efficiency (no power): the loss there is extrapolated linearly from the two nearest
@@ -169,9 +169,9 @@ def _extrapolate_to_zero(x1, y1, x2, y2):
 
 @functools.lru_cache(maxsize=32)
 def loss_table(path: str, column: str = "eff") -> tuple[np.ndarray, np.ndarray, float, float]:
-    """(motoring loss, generating loss [W] on the uniform |ω| × |T| grid from zero, speed step [rad/s], torque
+    """(motoring loss, generating loss [W] on the uniform ``|ω| × |T|`` grid from zero, speed step [rad/s], torque
     step [N·m]) of a measured efficiency map. Rows with torque < 0 (at speed ≥ 0) are the generating
-    quadrant, η = electric out / mechanical in, loss = |P|(1 − η); without them generating takes the motoring
+    quadrant, η = electric out / mechanical in, ``loss = |P|(1 − η)``; without them generating takes the motoring
     loss (symmetric). See the module docstring for the rules at zero speed and torque."""
     from .engine_maps import _read_table
 

@@ -1,7 +1,7 @@
 """THS-II power-split transaxle (Toyota P410): planetary gear, MG2 reduction, counter and final drive.
 
 Engine on the carrier, MG1 on the sun, ring → counter/final drive → wheels, MG2 through its
-reduction planetary onto the ring (reference/vehicles.md §1.3; components.md §4.1). With k = Zr/Zs:
+reduction planetary onto the ring (reference/vehicles.md §1.3; components.md §4.1). With k = Zr/Zs::
 
     Willis:   Zs·ω_s + Zr·ω_r = (Zs + Zr)·ω_c   ⇔   ω_MG1 = (1 + k)·ω_e − k·ω_r
     pinion speed relative to the carrier:  ω_p − ω_c = (ω_r − ω_c)·Zr/Zp

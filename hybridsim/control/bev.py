@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..components._schema import check, param
+from ..units import KMH_PER_MPS
 
 
 class BevControlK(NamedTuple):
@@ -60,6 +61,7 @@ class BevController:
                              f"exceed launch_demand_fraction = {self.launch_demand_fraction}")
 
     def to_kernel(self) -> BevControlK:
-        return BevControlK(float(self.first_gear_max_speed_kmh / 3.6), float(self.downshift_speed_kmh / 3.6),
+        return BevControlK(float(self.first_gear_max_speed_kmh / KMH_PER_MPS),
+                           float(self.downshift_speed_kmh / KMH_PER_MPS),
                            float(self.launch_demand_fraction), float(self.release_demand_fraction),
-                           float(self.regen_fade_speed_kmh / 3.6))
+                           float(self.regen_fade_speed_kmh / KMH_PER_MPS))

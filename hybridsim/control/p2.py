@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 from ..components._schema import check, param
 from ..components.engine import RPM
+from ..units import KMH_PER_MPS, W_PER_KW
 
 
 class P2ControlK(NamedTuple):
@@ -124,10 +125,12 @@ class P2Controller:
     def to_kernel(self) -> P2ControlK:
         return P2ControlK(
             float(self.soc_cs_enter), float(self.cd_resume_band), float(self.soc_target),
-            float(self.soc_engine_force), float(self.ev_speed_max_kmh / 3.6), float(self.engine_on_power_kw * 1e3),
-            float(self.engine_off_power_kw * 1e3), float(self.charge_gain_kw * 1e3),
-            float(self.charge_power_max_kw * 1e3), float(self.min_on_time_s), float(self.min_off_time_s),
+            float(self.soc_engine_force), float(self.ev_speed_max_kmh / KMH_PER_MPS),
+            float(self.engine_on_power_kw * W_PER_KW),
+            float(self.engine_off_power_kw * W_PER_KW), float(self.charge_gain_kw * W_PER_KW),
+            float(self.charge_power_max_kw * W_PER_KW), float(self.min_on_time_s), float(self.min_off_time_s),
             float(self.min_engine_speed_rpm * RPM), float(self.torque_reserve), float(self.shift_hysteresis),
             float(self.min_time_in_gear_s), float(self.equivalence_factor), float(self.regen_share),
-            float(self.regen_fade_speed_kmh / 3.6), float(self.min_input_speed_rpm * RPM), float(self.max_gear_step),
+            float(self.regen_fade_speed_kmh / KMH_PER_MPS), float(self.min_input_speed_rpm * RPM),
+            float(self.max_gear_step),
             float(self.crank_time_s), float(self.shift_time_s))

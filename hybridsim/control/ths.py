@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from ..components._schema import check, param
 from ..components.engine import RPM
+from ..units import KMH_PER_MPS, W_PER_KW
 
 
 class ThsControlK(NamedTuple):
@@ -81,9 +82,9 @@ class ThsController:
 
     def to_kernel(self) -> ThsControlK:
         return ThsControlK(
-            float(self.ev_speed_max_kmh / 3.6), float(self.engine_on_power_kw * 1e3),
-            float(self.engine_off_power_kw * 1e3), float(self.soc_target), float(self.soc_engine_on),
-            float(self.charge_gain_kw * 1e3), float(self.charge_power_max_kw * 1e3),
-            float(self.engine_min_power_kw * 1e3), float(self.min_on_time_s), float(self.min_off_time_s),
-            float(self.spin_speed_rpm * RPM), float(self.warm_coolant_c), float(self.regen_fade_speed_kmh / 3.6),
-            float(self.driveline_efficiency_estimate))
+            float(self.ev_speed_max_kmh / KMH_PER_MPS), float(self.engine_on_power_kw * W_PER_KW),
+            float(self.engine_off_power_kw * W_PER_KW), float(self.soc_target), float(self.soc_engine_on),
+            float(self.charge_gain_kw * W_PER_KW), float(self.charge_power_max_kw * W_PER_KW),
+            float(self.engine_min_power_kw * W_PER_KW), float(self.min_on_time_s), float(self.min_off_time_s),
+            float(self.spin_speed_rpm * RPM), float(self.warm_coolant_c),
+            float(self.regen_fade_speed_kmh / KMH_PER_MPS), float(self.driveline_efficiency_estimate))

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import __version__
 from ..cycles import Cycle
+from ..results import chassis_attrs
 from ..vehicle import Vehicle
 
 
@@ -18,8 +19,7 @@ def common_attrs(vehicle: Vehicle, cycle: Cycle) -> dict:
         "cycle": cycle.name,
         "hybridsim_version": __version__,
     }
-    for f in ch._fields:
-        attrs[f"chassis_{f}"] = float(getattr(ch, f))
+    attrs.update(chassis_attrs(ch))
     if vehicle.battery is not None:
         attrs["accessory_battery_power_w"] = float(vehicle.accessories.battery_power_w)
     if vehicle.engine is not None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..performance import DEFAULT_TYRE_MU
+from ..results import chassis_attrs
 from ..vehicle import Vehicle
 from ._common import common_attrs
 
@@ -76,7 +77,6 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
             np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
     attrs = common_attrs(vehicle, cycle)
     ch = bev_chassis(vehicle)
-    for f in ch._fields:
-        attrs[f"chassis_{f}"] = float(getattr(ch, f))
+    attrs.update(chassis_attrs(ch))
     attrs["charger_efficiency"] = float(vehicle.drive.charger_efficiency)
     return out, attrs

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..components.engine import RPM
 from ..cycles import Cycle
+from ..results import chassis_attrs
 from ..vehicle import Vehicle
 from ._common import common_attrs, energies, soc_balance, thermal_args
 
@@ -83,8 +84,7 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
                           soc_balance_on=soc_balance)
     attrs = common_attrs(vehicle, cycle)
     ch = _ths_chassis(vehicle)
-    for f in ch._fields:
-        attrs[f"chassis_{f}"] = float(getattr(ch, f))
+    attrs.update(chassis_attrs(ch))
     attrs["ambient_temp_c"] = float(ambient_temp_c)
     attrs.update(extra)
     return out, attrs

@@ -21,24 +21,43 @@ Plug-in hybrids are handed to ``procedures.phev`` and battery-electric cars to `
 (S sourced, S* secondary, M from the regulation as recalled and not re-verified here, E our choice).
 """
 
-from .cfr600 import epa, equivalent_test_weight_kg, ftp_weighted
+import functools
+
+from . import cfr600, gtr15, r83
+from .cfr600 import equivalent_test_weight_kg, ftp_weighted
+from .checks import RULE_CHECKS, flag_unchecked, unchecked_rules
 from .gbt import SAE_J2841_FUF, china, weighted_fuel_l_per_100km
-from .gtr15 import downscale_cycle, downscale_factor, power_to_mass_ratio, wltc_class, wltp, wltp_test_mass_kg
+from .gtr15 import downscale_cycle, downscale_factor, power_to_mass_ratio, wltc_class, wltp_test_mass_kg
 from .r83 import (
     NEDC_SOAK_TEMP_C,
     R83_INERTIA_CLASSES,
-    nedc,
     nedc_inertia_class_kg,
     nedc_reference_mass_kg,
 )
 from .trias import jc08, jc08_weighted
 
+
+def _flagged(func, procedure: str):
+    """The procedure ``func`` with the rules it used that were not verified listed in its result
+    (``unchecked_rules``, see :mod:`hybridsim.procedures.checks`)."""
+
+    @functools.wraps(func)
+    def run(vehicle, *args, **kwargs):
+        return flag_unchecked(func(vehicle, *args, **kwargs), procedure, vehicle.architecture)
+
+    return run
+
+
+nedc = _flagged(r83.nedc, "nedc")
+wltp = _flagged(gtr15.wltp, "wltp")
+epa = _flagged(cfr600.epa, "epa")
+
 #: Procedure functions by the names used in ``[[claims]] procedure`` and on the command line.
 PROCEDURES = {"nedc": nedc, "wltp": wltp, "epa": epa, "china": china, "jc08": jc08}
 
 __all__ = [
-    "NEDC_SOAK_TEMP_C", "PROCEDURES", "R83_INERTIA_CLASSES", "SAE_J2841_FUF", "china", "downscale_cycle",
-    "downscale_factor", "epa", "equivalent_test_weight_kg", "ftp_weighted", "jc08", "jc08_weighted", "nedc",
-    "nedc_inertia_class_kg", "nedc_reference_mass_kg", "power_to_mass_ratio", "weighted_fuel_l_per_100km",
-    "wltc_class", "wltp", "wltp_test_mass_kg",
+    "NEDC_SOAK_TEMP_C", "PROCEDURES", "R83_INERTIA_CLASSES", "RULE_CHECKS", "SAE_J2841_FUF", "china",
+    "downscale_cycle", "downscale_factor", "epa", "equivalent_test_weight_kg", "ftp_weighted", "jc08",
+    "jc08_weighted", "nedc", "nedc_inertia_class_kg", "nedc_reference_mass_kg", "power_to_mass_ratio",
+    "unchecked_rules", "weighted_fuel_l_per_100km", "wltc_class", "wltp", "wltp_test_mass_kg",
 ]

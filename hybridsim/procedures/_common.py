@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..cycles import Cycle
+from ..units import J_PER_KWH, M_PER_KM
 from ..vehicle import Vehicle
 
 #: Mass of the driver that EU/UN "mass in running order" includes and our ``chassis.mass_kg`` (curb,
@@ -157,9 +158,10 @@ def phase_results(ds, cycle: Cycle) -> dict[str, dict]:
     out = {}
     for p in cycle.phases:
         m = (mid > p.start_s) & (mid < p.end_s)
-        dist_km = float(np.sum(0.5 * (v[1:] + v[:-1])[m] * dt[m])) / 1e3
+        dist_km = float(np.sum(0.5 * (v[1:] + v[:-1])[m] * dt[m])) / M_PER_KM
         fuel_kg = float(np.sum(ds["fuel_rate"].values[1:][m] * dt[m])) if "fuel_rate" in ds else 0.0
-        batt_kwh = float(np.sum(ds["battery_power"].values[1:][m] * dt[m])) / 3.6e6 if "battery_power" in ds else 0.0
+        batt_j = float(np.sum(ds["battery_power"].values[1:][m] * dt[m])) if "battery_power" in ds else 0.0
+        batt_kwh = batt_j / J_PER_KWH
         per100 = 100.0 / dist_km if dist_km > 0 else math.nan
         out[p.name] = {
             "distance_km": dist_km,

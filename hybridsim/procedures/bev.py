@@ -30,6 +30,7 @@ import numpy as np
 from ..cycles import Cycle
 from ..results import summarize
 from ..simulate import simulate
+from ..units import J_PER_KWH, KMH_PER_MPS, M_PER_KM, W_PER_KW
 from ..vehicle import Vehicle
 
 BREAK_OFF_SPEED_TOL_KMH = 2.0  # M: GTR 15 speed-trace tolerance
@@ -57,7 +58,7 @@ def recharge_energy_j(vehicle: Vehicle, soc_from: float, soc_to: float | None = 
     d = vehicle.drive
     b = vehicle.battery.to_kernel()
     target = vehicle.battery.soc_max if soc_to is None else soc_to
-    p_t = d.ac_charging_power_kw * 1e3 * d.charger_efficiency
+    p_t = d.ac_charging_power_kw * W_PER_KW * d.charger_efficiency
     soc = float(soc_from)
     e_t = 0.0
     for _ in range(1_000_000):
@@ -79,13 +80,13 @@ def wall_kwh_per_100km(vehicle: Vehicle, ds) -> float:
     _check_bev(vehicle)
     s = summarize(ds)
     _, wall_j = recharge_energy_j(vehicle, s["soc_end"], s["soc_start"])
-    return wall_j / 3.6e6 / s["distance_km"] * 100.0 if s["distance_km"] > 0 else math.nan
+    return wall_j / J_PER_KWH / s["distance_km"] * 100.0 if s["distance_km"] > 0 else math.nan
 
 
 def _break_off_index(ds) -> int | None:
     """Index of the sample at which the break-off criterion is met, or None."""
     t = ds["time"].values
-    miss = ds["trace_miss"].values * 3.6 > BREAK_OFF_SPEED_TOL_KMH
+    miss = ds["trace_miss"].values * KMH_PER_MPS > BREAK_OFF_SPEED_TOL_KMH
     start = None
     for k in range(len(t)):
         if miss[k]:
@@ -130,7 +131,7 @@ def consecutive_cycle_range(test_vehicle: Vehicle, cycle: Cycle) -> dict:
             soc = float(ds["soc"].values[k])
             break
         n_full += 1
-        dist += s["distance_km"] * 1e3
+        dist += s["distance_km"] * M_PER_KM
         e_term += _terminal_j(ds, len(ds["time"]) - 1)
         soc = float(ds["soc"].values[-1])
         if soc <= b.soc_min:
@@ -145,7 +146,7 @@ def consecutive_cycle_range(test_vehicle: Vehicle, cycle: Cycle) -> dict:
 def _range_result(test_vehicle: Vehicle, cycle: Cycle, procedure: str, method: str) -> dict:
     r = consecutive_cycle_range(test_vehicle, cycle)
     _, wall_j = recharge_energy_j(test_vehicle, r["soc_end"])
-    km = r["distance_m"] / 1e3
+    km = r["distance_m"] / M_PER_KM
     first = r["first"]
     return {
         "procedure": procedure,
@@ -153,10 +154,10 @@ def _range_result(test_vehicle: Vehicle, cycle: Cycle, procedure: str, method: s
         "cycle": cycle.name,
         "range_method": method,
         "range_km": km,
-        "electricity_kwh_per_100km": wall_j / 3.6e6 / km * 100.0,
-        "electricity_dc_kwh_per_100km": r["terminal_j"] / 3.6e6 / km * 100.0,
-        "usable_battery_energy_kwh": r["terminal_j"] / 3.6e6,
-        "recharge_energy_ac_kwh": wall_j / 3.6e6,
+        "electricity_kwh_per_100km": wall_j / J_PER_KWH / km * 100.0,
+        "electricity_dc_kwh_per_100km": r["terminal_j"] / J_PER_KWH / km * 100.0,
+        "usable_battery_energy_kwh": r["terminal_j"] / J_PER_KWH,
+        "recharge_energy_ac_kwh": wall_j / J_PER_KWH,
         "charger_efficiency": test_vehicle.drive.charger_efficiency,
         "full_cycles": r["full_cycles"],
         "first_cycle_dc_kwh_per_100km": first["electricity_kwh_per_100km"],
@@ -207,7 +208,7 @@ def epa_bev(test_vehicle: Vehicle, city_cycle: Cycle, hwfet_cycle: Cycle) -> dic
     comb_wall = w * city["wall_kwh_per_100km"] + (1 - w) * hwy["wall_kwh_per_100km"]
     comb_dc = w * city["dc_kwh_per_100km"] + (1 - w) * hwy["dc_kwh_per_100km"]
     ube = consecutive_cycle_range(test_vehicle, city_cycle)["terminal_j"]
-    rng = ube / 3.6e6 / comb_dc * 100.0 if comb_dc > 0 else math.inf
+    rng = ube / J_PER_KWH / comb_dc * 100.0 if comb_dc > 0 else math.inf
     return {
         "procedure": "EPA city/highway (40 CFR 600, SAE J1634; unadjusted), combined 55/45",
         "vehicle": test_vehicle.id,
@@ -220,7 +221,7 @@ def epa_bev(test_vehicle: Vehicle, city_cycle: Cycle, hwfet_cycle: Cycle) -> dic
         "electricity_kwh_per_100km": comb_wall,
         "electricity_dc_kwh_per_100km": comb_dc,
         "electricity_adjusted_kwh_per_100km": comb_wall / EPA_DERATING,
-        "usable_battery_energy_kwh": ube / 3.6e6,
+        "usable_battery_energy_kwh": ube / J_PER_KWH,
         "range_km": rng,
         "range_adjusted_km": rng * EPA_DERATING,
         "mpge_combined_unadjusted": 33.705 / (comb_wall / 100.0) / 1.609344 if comb_wall > 0 else math.inf,

@@ -5,7 +5,7 @@ S* secondary source, M the standard's text as recalled (the GB/T texts are sold,
 tables of contents were read, components.md [R3]), E our choice.
 
 Engine cars — GB/T 19233-2020 (fuel consumption of light-duty vehicles)
----------------------------------------------------------------------
+-----------------------------------------------------------------------
 The Type I test of GB 18352.6-2016 (China 6), which is the WLTP of UN GTR 15 (M): the WLTC of the
 vehicle's class with the GTR's downscaling (China 6 Annex C, M), one cold-start test after a soak at
 23 °C (M), fuel from the four phases (low, medium, high, extra high). The test mass is China 6's
@@ -15,7 +15,7 @@ vehicle's class with the GTR's downscaling (China 6 Annex C, M), one cold-start 
 mass (China 6 Annex CC, as GTR 15 Annex 4; M).
 
 Hybrids — GB/T 19753-2021 (energy consumption of light-duty hybrid electric vehicles)
------------------------------------------------------------------------------------
+-------------------------------------------------------------------------------------
 Same cycle, test mass and soak (M). NOVC-HEV: the charge-sustaining Type I test with the REESS-energy
 correction of Appendix A (the K-factor correction of GTR 15 Annex 8 Appendix 2, M): the WLTP NOVC
 result. OVC-HEV: charge-depleting test (consecutive WLTCs from full charge until the REESS energy
@@ -36,7 +36,7 @@ The table is never fitted to a claimed figure. The electric range reported is th
 the CD test (distance until the engine first uses fuel; M: GB/T 19753-2021's 纯电续驶里程 on the WLTC).
 
 Battery-electric cars — GB/T 18386.1-2021 (energy consumption and range, Part 1: light-duty vehicles)
----------------------------------------------------------------------------------------------------
+-----------------------------------------------------------------------------------------------------
 CLTC-P (GB/T 38146.1-2019) for M1 vehicles (M), consecutive cycles from full charge until the vehicle
 can no longer follow the trace (the conventional method; the standard also allows a shortened method,
 M), range and consumption at the wall after recharging (:func:`hybridsim.procedures.bev.consecutive_cycle_range`,

@@ -20,6 +20,7 @@ import numpy as np
 from ..cycles import Cycle, load_cycle
 from ..results import summarize
 from ..simulate import simulate
+from ..units import KMH_PER_MPS, W_PER_KW
 from ..vehicle import Vehicle
 from ._common import (
     DRIVER_MASS_KG,
@@ -55,7 +56,7 @@ def power_to_mass_ratio(rated_power_kw: float, unladen_mass_kg: float) -> float:
     """
     if unladen_mass_kg <= 0:
         raise ValueError(f"unladen mass = {unladen_mass_kg}: out of range, allowed > 0 kg")
-    return rated_power_kw * 1e3 / unladen_mass_kg
+    return rated_power_kw * W_PER_KW / unladen_mass_kg
 
 
 def wltc_class(pmr_w_per_kg: float, v_max_kmh: float) -> str:
@@ -128,7 +129,7 @@ def downscale_cycle(cycle: Cycle, f_dsc: float, wclass: str) -> Cycle:
     t = cycle.time_s
     if t.size <= d.t_end_s or not np.allclose(t[: d.t_end_s + 1], np.arange(d.t_end_s + 1)):
         raise ValueError(f"cycle {cycle.name!r}: downscaling needs the 1 Hz WLTC {wclass} starting at 0 s")
-    v = cycle.speed_mps * 3.6
+    v = cycle.speed_mps * KMH_PER_MPS
     w = v.copy()
     up = slice(d.t_start_s, d.t_tip_s + 1)
     w[up] = v[d.t_start_s] + (1.0 - f_dsc) * (v[up] - v[d.t_start_s])
@@ -136,7 +137,7 @@ def downscale_cycle(cycle: Cycle, f_dsc: float, wclass: str) -> Cycle:
     dn = slice(d.t_tip_s + 1, d.t_end_s + 1)
     w[dn] = v[d.t_end_s] + f_corr * (v[dn] - v[d.t_end_s])
     w = np.round(w, 1)
-    return Cycle(name=f"{cycle.name}_dsc{f_dsc:.3f}", time_s=t, speed_mps=w / 3.6, grade=cycle.grade,
+    return Cycle(name=f"{cycle.name}_dsc{f_dsc:.3f}", time_s=t, speed_mps=w / KMH_PER_MPS, grade=cycle.grade,
                  phases=cycle.phases, source=f"{cycle.source} (downscaled, f_dsc = {f_dsc:.3f})")
 
 
@@ -208,21 +209,25 @@ def _max_speed_kmh(vehicle: Vehicle) -> tuple[float, str]:
         return float(performance.top_speed(vehicle)), "performance.top_speed"
     except (ImportError, AttributeError):
         pass
+    from scipy.optimize import brentq
+
     f0, f1, f2 = road_load_kmh(vehicle)
-    p_w = 0.85 * rated_power_kw(vehicle) * 1e3
+    p_w = 0.85 * rated_power_kw(vehicle) * W_PER_KW
+
+    def surplus_w(v_kmh: float) -> float:  # road-load power (increasing in speed) minus the power available
+        return (f0 + f1 * v_kmh + f2 * v_kmh * v_kmh) * v_kmh / KMH_PER_MPS - p_w
+
     lo, hi = 1.0, 500.0
-    for _ in range(60):  # bisection on the monotonic road-load power (km/h → W: F·v/3.6)
-        mid = 0.5 * (lo + hi)
-        if (f0 + f1 * mid + f2 * mid * mid) * mid / 3.6 < p_w:
-            lo = mid
-        else:
-            hi = mid
-    return lo, "road-load estimate (85 % of rated power)"
+    if surplus_w(lo) >= 0:
+        return lo, "road-load estimate (85 % of rated power)"
+    if surplus_w(hi) < 0:
+        return hi, "road-load estimate (85 % of rated power; beyond 500 km/h, capped)"
+    return float(brentq(surplus_w, lo, hi, xtol=1e-9)), "road-load estimate (85 % of rated power)"
 
 
 # ------------------------------------------------------------------ RCB correction (GTR 15 Annex 8 App. 2)
 
-#: Thresholds of the REESS-energy-change correction criterion c = |ΔE_REESS| / E_fuel by the cycle driven
+#: Thresholds of the REESS-energy-change correction criterion ``c = |ΔE_REESS| / E_fuel`` by the cycle driven
 #: (M: GTR 15 Annex 8 Appendix 2 Table A8.App2/1 as recalled, not re-verified offline; components.md §5.6
 #: gives only "tighter for longer cycles, ≈ 0.5–1.5 %"): low + medium (the class 1 cycle, whose third phase
 #: is a repeat of low) 0.015; low + medium + high (class 2/3 without the extra-high phase) 0.01;

@@ -53,7 +53,7 @@ Annex F uses its own table — its coefficients were not found offline, componen
 ``UtilityFactorTable`` when available). The result names the table used.
 
 NEDC (UN R101 Annex 8, OVC-HEV without operating-mode switch) — :func:`nedc_ovc`
-------------------------------------------------------------------------------
+-----------------------------------------------------------------------------------
 ``C = (D_e·C1 + D_av·C2)/(D_e + D_av)``, ``D_av = 25 km`` (M; components.md §5.6), C1 the consumption of
 one cycle from full charge (condition A), C2 at minimum SOC (condition B), D_e the electric range
 (R101 Annex 9, M: distance driven from full charge until the engine starts; repeated cycles);
@@ -71,6 +71,7 @@ from ..cycles import Cycle
 from ..powertrains import RUNNERS
 from ..results import summarize, to_dataset
 from ..simulate import simulate
+from ..units import G_PER_KG, J_PER_KWH, J_PER_M_PER_WH_PER_KM, M_PER_KM
 from ..vehicle import Vehicle
 
 REEC_THRESHOLD = 0.04  # GTR 15 Annex 8 §3.2.4.5 break-off criterion (M; components.md §5.6)
@@ -130,7 +131,7 @@ def _uf_table(uf_table) -> UtilityFactorTable:
 
 
 def relative_electric_energy_change(delta_e_reess_j: float, cycle_energy_j: float) -> float:
-    """REEC = |ΔE_REESS| / E_cycle (GTR 15 Annex 8 §3.2.4.5, M). [-]"""
+    """``REEC = |ΔE_REESS| / E_cycle`` (GTR 15 Annex 8 §3.2.4.5, M). [-]"""
     return abs(delta_e_reess_j) / cycle_energy_j
 
 
@@ -215,13 +216,13 @@ def _cs_test(vehicle: Vehicle, cycle: Cycle, soc0: float, coolant_c: float | Non
     ds, _ = _run(vehicle, cycle, soc0, coolant_c, charge_sustaining=True)
     s = summarize(ds)
     dist_km = s["distance_km"]
-    e_batt = s["electricity_kwh_per_100km"] * dist_km / 100 * 3.6e6  # terminal energy out of the battery [J]
+    e_batt = s["electricity_kwh_per_100km"] * dist_km / 100 * J_PER_KWH  # terminal energy out of the battery [J]
     fuel_kg = s["fuel_kg"]
     crit = abs(e_batt) / max(fuel_kg * lhv, 1.0)
     thr = RCB_THRESHOLDS.get(len(cycle.phases), 0.005)
     fc_raw = fuel_kg / dens / dist_km * 100
     out = {"fuel_cs_raw_l_per_100km": fc_raw, "cs_soc_start": soc0, "cs_soc_end": s["soc_end"],
-           "cs_delta_e_reess_kwh": -e_batt / 3.6e6, "rcb_criterion": crit, "rcb_threshold": thr,
+           "cs_delta_e_reess_kwh": -e_batt / J_PER_KWH, "rcb_criterion": crit, "rcb_threshold": thr,
            "rcb_corrected": False, "cs_distance_km": dist_km, "cs_trace_miss_max_kmh": s["trace_miss_max_kmh"],
            "cs_energy_balance_rel_error": s["energy_balance_rel_error"]}
     fc = fc_raw
@@ -229,13 +230,13 @@ def _cs_test(vehicle: Vehicle, cycle: Cycle, soc0: float, coolant_c: float | Non
         b = vehicle.battery
         soc1 = min(max(soc0 + 0.02, b.soc_min), b.soc_max)
         s1 = summarize(_run(vehicle, cycle, soc1, coolant_c, charge_sustaining=True)[0])
-        e1 = s1["electricity_kwh_per_100km"] * s1["distance_km"] / 100 * 3.6e6
-        ec = np.array([e_batt, e1]) / (dist_km * 1e3)  # J/m out of the battery
+        e1 = s1["electricity_kwh_per_100km"] * s1["distance_km"] / 100 * J_PER_KWH
+        ec = np.array([e_batt, e1]) / (dist_km * M_PER_KM)  # J/m out of the battery
         fcs = np.array([fc_raw, s1["fuel_kg"] / dens / s1["distance_km"] * 100])
         if abs(ec[1] - ec[0]) > 1e-12:
             k = (fcs[1] - fcs[0]) / (ec[1] - ec[0])  # (L/100 km) per (J/m) drawn
             fc = fc_raw - k * ec[0]
-            out.update(rcb_corrected=True, rcb_k_l_per_100km_per_wh_per_km=k / 3.6, )
+            out.update(rcb_corrected=True, rcb_k_l_per_100km_per_wh_per_km=k / J_PER_M_PER_WH_PER_KM, )
     out["fuel_cs_l_per_100km"] = fc
     return out
 
@@ -277,12 +278,12 @@ def wltp_ovc(test_vehicle: Vehicle, cycle: Cycle, uf_table="EU", *, cold_start: 
         e_cyc = sum(p["wheel_positive_j"] for p in ph)
         reec.append(relative_electric_energy_change(d_e, e_cyc))
         cycles.append({"cycle": len(cycles) + 1, "distance_km": sum(p["distance_m"] for p in ph) / 1e3,
-                       "fuel_kg": sum(p["fuel_kg"] for p in ph), "delta_e_reess_kwh": -d_e / 3.6e6,
+                       "fuel_kg": sum(p["fuel_kg"] for p in ph), "delta_e_reess_kwh": -d_e / J_PER_KWH,
                        "reec": reec[-1], "soc_start": soc, "soc_end": soc_end, "cs_at_end": mode_cs})
         for p in ph:
             p["cycle"] = len(cycles)
         phases.extend(ph)
-        done_m += cycles[-1]["distance_km"] * 1e3
+        done_m += cycles[-1]["distance_km"] * M_PER_KM
         soc = soc_end
         found = cd_break_off(reec)
         if found is not None:
@@ -294,8 +295,9 @@ def wltp_ovc(test_vehicle: Vehicle, cycle: Cycle, uf_table="EU", *, cold_start: 
     cd_phases = [p for p in phases if p["cycle"] <= n]
     d_cum_km = np.cumsum([p["distance_m"] for p in cd_phases]) / 1e3
     uf = uft.fractional(d_cum_km) if cd_phases else np.zeros(0)
-    fc_j = np.array([p["fuel_kg"] / dens / (p["distance_m"] / 1e5) for p in cd_phases])  # L/100 km
-    ec_dc_j = np.array([p["battery_j"] / 3.6e6 / (p["distance_m"] / 1e5) for p in cd_phases])  # kWh/100 km
+    fc_j = np.array([p["fuel_kg"] / dens / (p["distance_m"] / (100 * M_PER_KM)) for p in cd_phases])  # L/100 km
+    ec_dc_j = np.array([p["battery_j"] / J_PER_KWH / (p["distance_m"] / (100 * M_PER_KM))
+                        for p in cd_phases])  # kWh/100 km
     cs = _cs_test(test_vehicle, cycle, soc, soak_temp_c if cold_start else None)
     fc_cs = cs["fuel_cs_l_per_100km"]
     sum_uf = float(uf.sum())
@@ -305,8 +307,8 @@ def wltp_ovc(test_vehicle: Vehicle, cycle: Cycle, uf_table="EU", *, cold_start: 
     cd_dist = sum(c["distance_km"] for c in cycles[:n])
     fc_cd_avg = sum(c["fuel_kg"] for c in cycles[:n]) / dens / cd_dist * 100 if n else fc_cs
     eaer = (fc_cs - fc_cd_avg) / fc_cs * r_cdc_km if fc_cs > 0 else r_cdc_km
-    aer_km = (aer_m if math.isfinite(aer_m) else done_m) / 1e3
-    co2 = test_vehicle.engine.co2_per_fuel_mass * dens * 1e3 / 100  # g/km per L/100 km
+    aer_km = (aer_m if math.isfinite(aer_m) else done_m) / M_PER_KM
+    co2 = test_vehicle.engine.co2_per_fuel_mass * dens * G_PER_KG / 100  # g/km per L/100 km
     return {
         "procedure": "WLTP OVC-HEV (UN GTR 15 Annex 8; EU 2017/1151 Sub-Annex 8)",
         "vehicle": test_vehicle.id,
@@ -364,7 +366,7 @@ def nedc_ovc(test_vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = True, so
         if math.isfinite(ev):
             de_m = done_m + ev
             break
-        done_m += summarize(ds)["distance_km"] * 1e3
+        done_m += summarize(ds)["distance_km"] * M_PER_KM
         soc = float(ds["soc"].values[-1])
     if math.isnan(de_m):
         raise ValueError(f"max_cycles = {max_cycles}: the engine never started; allowed: a larger value")
@@ -381,7 +383,7 @@ def nedc_ovc(test_vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = True, so
     sb = summarize(dsb)
     c2 = sb["fuel_l_per_100km"]
     e2 = sb["electricity_kwh_per_100km"] / charger_efficiency
-    de_km = de_m / 1e3
+    de_km = de_m / M_PER_KM
     w = de_km + NEDC_DAV_KM
     return {
         "procedure": "NEDC OVC-HEV (UN R101 Annex 8)",
