@@ -66,5 +66,6 @@ def read_table(path: str | Path) -> Table:
         rows.append(fields)
         lines.append(lineno)
     if header is None:
-        raise ValueError(f"{where}: no header row found (the file is empty or all comments; required: a row of column names, then data rows)")
+        raise ValueError(f"{where}: no header row found (the file is empty or all comments; required: a row of "
+                         "column names, then data rows)")
     return Table(where, header, rows, lines)
