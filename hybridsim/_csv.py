@@ -40,29 +40,32 @@ def read_table(path: str | Path) -> Table:
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            text = raw.strip()
-            if not text or text.startswith("#"):
-                continue
-            fields = [f.strip() for f in next(csv.reader([raw]))]
-            if header is None:
-                header = fields
-                if len(header) == 1:
-                    for sep, name in _OTHER_DELIMITERS.items():
-                        if sep in text:
-                            raise ValueError(
-                                f"{where}: line {lineno}: the header {text!r} is separated by {name}; hybridsim "
-                                "reads comma-separated files (save the file as CSV with commas, and '.' as the "
-                                "decimal mark)")
-                continue
-            if len(fields) != len(header):
-                raise ValueError(
-                    f"{where}: line {lineno} has {len(fields)} fields, expected {len(header)} "
-                    f"like the header {header!r}"
-                )
-            rows.append(fields)
-            lines.append(lineno)
+    from .errors import read_text  # a missing file, a folder or undecodable bytes: one error naming the file
+
+    text_lines = read_text(path, "CSV file", encoding="utf-8-sig").splitlines(keepends=True)
+    for lineno, raw in enumerate(text_lines, start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        fields = [f.strip() for f in next(csv.reader([raw]))]
+        if header is None:
+            header = fields
+            if len(header) == 1:
+                for sep, name in _OTHER_DELIMITERS.items():
+                    if sep in text:
+                        raise ValueError(
+                            f"{where}: line {lineno}: the header {text!r} is separated by {name}; hybridsim "
+                            "reads comma-separated files (save the file as CSV with commas, and '.' as the "
+                            "decimal mark)")
+            continue
+        if len(fields) != len(header):
+            raise ValueError(
+                f"{where}: line {lineno} has {len(fields)} fields, expected {len(header)} "
+                f"like the header {header!r}"
+            )
+        rows.append(fields)
+        lines.append(lineno)
     if header is None:
-        raise ValueError(f"{where}: no header row found (the file is empty or all comments)")
+        raise ValueError(f"{where}: no header row found (the file is empty or all comments; required: a row of "
+                         "column names, then data rows)")
     return Table(where, header, rows, lines)

@@ -59,7 +59,7 @@ from .results import (
     summary_var_attrs,
     to_dataset,
 )
-from .simulate import _run_case
+from .simulate import _run_case, kernel_cycle
 from .vehicle import Vehicle, parameter_attrs, replace_path
 
 __all__ = ["case_dataset", "simulate_many", "sweep"]
@@ -131,7 +131,7 @@ def _hashable(x: Any) -> Any:
 def _run_one(vehicle: Vehicle, cycle: Cycle, summary_only: bool, sim: dict):
     out, attrs = _run_case(vehicle, cycle, **sim)
     if summary_only:
-        return summary_values(cycle, out, attrs), attrs
+        return summary_values(kernel_cycle(cycle, vehicle.architecture)[0], out, attrs), attrs
     return out, attrs
 
 
@@ -144,10 +144,26 @@ def _run_chunk(payload: dict) -> list:
                 for k, v in payload["vehicles"].items()}
     res = []
     for idx, vk, ck, assignment in payload["cases"]:
-        v = builders[vk].vehicle(assignment)
-        r, attrs = _run_one(v, payload["cycles"][ck], payload["summary_only"], payload["sim"])
+        try:
+            v = builders[vk].vehicle(assignment)
+            r, attrs = _run_one(v, payload["cycles"][ck], payload["summary_only"], payload["sim"])
+        except Exception as exc:  # one bad case: reported in its row, or raised naming the case
+            what = _case_text(idx, builders[vk].base, payload["cycles"][ck], assignment)
+            msg = " ".join(str(exc).split())
+            if payload.get("errors", "raise") == "report":
+                res.append((idx, None, {"status": "error", "message": f"{type(exc).__name__}: {msg}"}))
+                continue
+            if isinstance(exc, ValueError | TypeError):
+                raise type(exc)(f"{what}: {msg}") from exc
+            raise RuntimeError(f"{what}: {type(exc).__name__}: {msg}") from exc
         res.append((idx, r, attrs))
     return res
+
+
+def _case_text(idx: int, base: Vehicle, cycle: Cycle, assignment) -> str:
+    """'case 3 (vehicle 'ralink', cycle 'wltc_class3b', chassis.mass_kg = 1800.0)' for error messages."""
+    parts = [f"vehicle {base.id!r}", f"cycle {cycle.name!r}"] + [f"{p} = {x!r}" for p, x in assignment]
+    return f"case {idx} ({', '.join(parts)})"
 
 
 # --- schedulers ----------------------------------------------------------------------------------------
@@ -175,7 +191,7 @@ def _is_client(scheduler) -> bool:
 
 
 def _execute(cases: list, vehicles: dict, cycles: dict, *, summary_only: bool, sim: dict, workers: int | None,
-             scheduler, chunk_size: int | None, progress: bool | None) -> list:
+             scheduler, chunk_size: int | None, progress: bool | None, errors: str = "raise") -> list:
     n = len(cases)
     results: list = [None] * n
     if n == 0:
@@ -194,7 +210,8 @@ def _execute(cases: list, vehicles: dict, cycles: dict, *, summary_only: bool, s
     vehicles = {k: v if isinstance(v, _Builder) else _Builder(v) for k, v in vehicles.items()}
 
     def payload(chunk, packed):
-        return {"cases": chunk, "vehicles": packed, "cycles": cycles, "summary_only": summary_only, "sim": sim}
+        return {"cases": chunk, "vehicles": packed, "cycles": cycles, "summary_only": summary_only, "sim": sim,
+                "errors": errors}
 
     def store(chunk_res):
         for idx, r, attrs in chunk_res:
@@ -288,27 +305,49 @@ def _fill(vals: list) -> np.ndarray:
 def _assemble(results: list, cycles_of_case: list[Cycle], coords: dict[str, np.ndarray], summary_only: bool,
               extra_attrs: dict, coord_attrs: Mapping[str, dict] | None = None) -> xr.Dataset:
     n = len(results)
-    attrs_list = [dict(a) for _, a in results]
+    failed = [r is None for r, _ in results]
+    status = [a.pop("status", "ok") if r is None else "ok" for r, a in results]
+    message = [a.pop("message", "") if r is None else "" for r, a in results]
+    if all(failed):
+        ds = xr.Dataset(coords={"case": ("case", np.arange(n)), **{k: ("case", a) for k, a in coords.items()},
+                                "status": ("case", np.asarray(status)), "message": ("case", np.asarray(message))},
+                        attrs=dict(extra_attrs))
+        ds.attrs["batch_varying_attrs"] = []
+        return ds
+    attrs_list = [dict(a) for r, a in results if r is not None]
     if summary_only:
-        summaries = [r for r, _ in results]
+        summaries = [r for r, _ in results if r is not None]
     else:
-        summaries = [summary_values(c, out, a) for (out, a), c in zip(results, cycles_of_case, strict=True)]
+        summaries = [summary_values(kernel_cycle(c, a["architecture"])[0], out, a)
+                     for (out, a), c in zip(results, cycles_of_case, strict=True) if out is not None]
+    ok_index = [i for i in range(n) if not failed[i]]
     for a, s in zip(attrs_list, summaries, strict=True):
         for k in SUMMARY_STRINGS:
             if k in s:
                 a[k] = s[k]
     flats = [summary_fields(s) for s in summaries]
     names = list(dict.fromkeys(k for f in flats for k in f))
+
+    def spread(vals: list) -> list:  # values of the cases that ran → one per case (None where it failed)
+        full: list = [None] * n
+        for i, x in zip(ok_index, vals, strict=True):
+            full[i] = x
+        return full
+
     data_vars: dict[str, Any] = {}
     for k in names:
-        data_vars[k] = ("case", _fill([f.get(k) for f in flats]), summary_var_attrs(k))
+        data_vars[k] = ("case", _fill(spread([f.get(k) for f in flats])), summary_var_attrs(k))
     common, varying = _split_attrs(attrs_list)
     all_coords: dict[str, Any] = {"case": ("case", np.arange(n))}
     for k, vals in varying.items():
         if k not in data_vars:  # e.g. soc_balance_runs is a summary variable already
-            all_coords[k] = ("case", _fill(vals), run_attr_attrs(k))
+            all_coords[k] = ("case", _fill(spread(vals)), run_attr_attrs(k))
     for k, arr in coords.items():
         all_coords[k] = ("case", arr, dict((coord_attrs or {}).get(k, {})))
+    if any(failed) or "errors_report" in extra_attrs:
+        all_coords["status"] = ("case", np.asarray(status), {"long_name": "outcome of the case: ok or error"})
+        all_coords["message"] = ("case", np.asarray(message), {"long_name": "why the case failed (one line)"})
+    extra_attrs = {k: v for k, v in extra_attrs.items() if k != "errors_report"}
     ds = xr.Dataset(data_vars, coords=all_coords, attrs={**common, **extra_attrs})
     ds.attrs["history"] = (f"{datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} hybridsim "
                            f"{__version__}: batch of {n} cases ({extra_attrs.get('batch_mode', '')})")
@@ -316,7 +355,8 @@ def _assemble(results: list, cycles_of_case: list[Cycle], coords: dict[str, np.n
     if summary_only:
         return ds
     # time series: stacked on (case, time), aligned on time (NaN padding for shorter/other cycles)
-    per_case = [to_dataset(c, out, {}) for (out, _), c in zip(results, cycles_of_case, strict=True)]
+    per_case = [to_dataset(kernel_cycle(c, a["architecture"])[0], out, {})
+                for (out, a), c in zip(results, cycles_of_case, strict=True) if out is not None]
     same_time = all(len(d["time"]) == len(per_case[0]["time"])
                     and np.array_equal(d["time"].values, per_case[0]["time"].values) for d in per_case)
     if same_time:
@@ -326,7 +366,7 @@ def _assemble(results: list, cycles_of_case: list[Cycle], coords: dict[str, np.n
         for v in vnames:
             arr = np.full((n, nt), np.nan)
             va = None
-            for i, d in enumerate(per_case):
+            for i, d in zip(ok_index, per_case, strict=True):
                 if v in d:
                     arr[i] = d[v].values
                     va = d[v].attrs
@@ -342,6 +382,8 @@ def _assemble(results: list, cycles_of_case: list[Cycle], coords: dict[str, np.n
                         for d in per_case]
         ts = xr.concat(per_case, dim="case", join="outer", data_vars="all",
                        coords=["phase"] if "phase" in per_case[0].coords else "minimal", combine_attrs="override")
+        if any(failed):  # failed cases: rows of NaN
+            ts = ts.assign_coords(case=ok_index).reindex(case=np.arange(n)).drop_vars("case")
     ds = ds.assign_coords({c: ts[c] for c in ts.coords if c != "case"})
     return ds.assign({v: ts[v].variable for v in ts.data_vars})
 
@@ -371,7 +413,9 @@ def case_dataset(ds: xr.Dataset, case: int) -> xr.Dataset:
             if any(labels):
                 one = one.assign_coords(phase=("time", labels, dict(PHASE_ATTRS)))
     else:
-        optional = ("fuel_raw_l_per_100km", "soc_balance_residual", "soc_balance_runs")
+        optional = ("fuel_raw_l_per_100km", "soc_balance_residual", "soc_balance_runs", "fuel_l_per_100km",
+                    "co2_g_per_km", "electricity_kwh_per_100km", "j2951_er_pct", "j2951_dr_pct", "j2951_eer_pct",
+                    "j2951_ascr_pct", "j2951_iwr_pct")
         one = one[[v for v in one.data_vars
                    if not np.isnan(one[v].values) or not (v in optional or v.startswith("energy_"))]]
     one.attrs = attrs
@@ -379,6 +423,15 @@ def case_dataset(ds: xr.Dataset, case: int) -> xr.Dataset:
 
 
 # --- public API ----------------------------------------------------------------------------------------
+
+def _check_errors(errors: str) -> None:
+    if errors not in ("raise", "report"):
+        raise ValueError(f"errors = {errors!r}: allowed 'raise' or 'report'")
+
+
+def _extra(mode: str, errors: str) -> dict:
+    return {"batch_mode": mode, **({"errors_report": 1} if errors == "report" else {})}
+
 
 def _sim_kwargs(kw: dict) -> dict:
     bad = set(kw) - set(_SIM_KEYS)
@@ -390,15 +443,17 @@ def _sim_kwargs(kw: dict) -> dict:
 
 def simulate_many(vehicles: Vehicle | Iterable[Vehicle], cycles: Cycle | Iterable[Cycle], *, mode: str = "grid",
                   summary_only: bool = False, workers: int | None = None, scheduler=None,
-                  chunk_size: int | None = None, progress: bool | None = None, **simulate_kwargs) -> xr.Dataset:
+                  chunk_size: int | None = None, progress: bool | None = None, errors: str = "raise",
+                  **simulate_kwargs) -> xr.Dataset:
     """Every vehicle over every cycle (``mode="grid"``, vehicle-major) or pairwise (``mode="zip"``).
 
     Returns one Dataset on ``case`` with ``vehicle`` (id), ``cycle`` (name), ``vehicle_index`` and
     ``cycle_index`` coordinates. ``simulate_kwargs`` (cold_start, ambient_temp_c, soc_init, soc_balance)
     apply to every case; see :func:`sweep` for ``summary_only``, ``workers``, ``scheduler``,
-    ``chunk_size`` and ``progress``.
+    ``chunk_size``, ``progress`` and ``errors``.
     """
     sim = _sim_kwargs(simulate_kwargs)
+    _check_errors(errors)
     vs = [vehicles] if isinstance(vehicles, Vehicle) else list(vehicles)
     cs = [cycles] if isinstance(cycles, Cycle) else list(cycles)
     for v in vs:
@@ -417,7 +472,7 @@ def simulate_many(vehicles: Vehicle | Iterable[Vehicle], cycles: Cycle | Iterabl
         raise ValueError(f"mode = {mode!r}: allowed 'grid' or 'zip'")
     cases = [(k, i, j, ()) for k, (i, j) in enumerate(pairs)]
     results = _execute(cases, dict(enumerate(vs)), dict(enumerate(cs)), summary_only=summary_only, sim=sim,
-                       workers=workers, scheduler=scheduler, chunk_size=chunk_size, progress=progress)
+                       workers=workers, scheduler=scheduler, chunk_size=chunk_size, progress=progress, errors=errors)
     coords = {
         "vehicle": np.asarray([vs[i].id for i, _ in pairs]),
         "cycle": np.asarray([cs[j].name for _, j in pairs]),
@@ -427,12 +482,12 @@ def simulate_many(vehicles: Vehicle | Iterable[Vehicle], cycles: Cycle | Iterabl
     names = {"vehicle": {"long_name": "vehicle id"}, "cycle": {"long_name": "drive cycle"},
              "vehicle_index": {"long_name": "position of the vehicle in the vehicles argument", "units": "1"},
              "cycle_index": {"long_name": "position of the cycle in the cycles argument", "units": "1"}}
-    return _assemble(results, [cs[j] for _, j in pairs], coords, summary_only, {"batch_mode": mode}, names)
+    return _assemble(results, [cs[j] for _, j in pairs], coords, summary_only, _extra(mode, errors), names)
 
 
 def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mode: str = "grid",
           summary_only: bool = False, workers: int | None = None, scheduler=None, chunk_size: int | None = None,
-          progress: bool | None = None, **simulate_kwargs) -> xr.Dataset:
+          progress: bool | None = None, errors: str = "raise", **simulate_kwargs) -> xr.Dataset:
     """Vary parameters of ``vehicle`` and simulate each variant over ``cycle``; one Dataset on ``case``.
 
     Parameters
@@ -450,6 +505,9 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
         (retried if a worker dies).
     chunk_size : cases per task (default: about 4 tasks per worker, at most 256 cases).
     progress : a tqdm bar; default only on a terminal and for batches of at least 50 cases.
+    errors : ``"raise"`` (default): the first case that fails raises, its message naming the case index and
+        its parameters; ``"report"``: a failed case becomes a row with ``status = "error"`` and the one-line
+        ``message`` (coordinates on ``case``; its figures NaN) and every other case is kept (``status = "ok"``).
     simulate_kwargs : ``cold_start``, ``ambient_temp_c``, ``soc_init``, ``soc_balance`` for every case.
     """
     if not isinstance(vehicle, Vehicle):
@@ -457,6 +515,7 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
     if not isinstance(cycle, Cycle):
         raise TypeError(f"cycle must be a hybridsim Cycle, got {type(cycle).__name__}")
     sim = _sim_kwargs(simulate_kwargs)
+    _check_errors(errors)
     if not isinstance(params, Mapping) or not params:
         raise ValueError(f"params = {params!r}: must be a non-empty mapping {{'section.key': [values, ...]}}")
     paths = list(params)
@@ -471,13 +530,16 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
         if not vals:
             raise ValueError(f"sweep parameter {p!r}: empty list of values")
         values.append(vals)
-    # check every path and every value up front (one clear ValueError naming the path)
+    # check every path and every value up front (one clear ValueError naming the path); with
+    # errors="report" a bad value only fails the cases that use it
     builder = _Builder(vehicle)
     for p, vals in zip(paths, values, strict=True):
         for x in vals:
             try:
                 builder.component(_component_key(p), [(p, x)])
             except ValueError as exc:
+                if not str(exc).startswith("parameter path") and errors == "report":
+                    continue
                 raise ValueError(f"sweep parameter {p!r} = {x!r}: {exc}") from None
     if mode == "grid":
         combos = list(itertools.product(*values))
@@ -490,8 +552,8 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
         raise ValueError(f"mode = {mode!r}: allowed 'grid' or 'zip'")
     cases = [(k, 0, 0, tuple(zip(paths, combo, strict=True))) for k, combo in enumerate(combos)]
     results = _execute(cases, {0: builder}, {0: cycle}, summary_only=summary_only, sim=sim, workers=workers,
-                       scheduler=scheduler, chunk_size=chunk_size, progress=progress)
+                       scheduler=scheduler, chunk_size=chunk_size, progress=progress, errors=errors)
     coords = {p: _coord_array([c[i] for c in combos]) for i, p in enumerate(paths)}
-    return _assemble(results, [cycle] * len(cases), coords, summary_only, {"batch_mode": mode},
+    return _assemble(results, [cycle] * len(cases), coords, summary_only, _extra(mode, errors),
                      {p: parameter_attrs(vehicle, p) for p in paths})
 

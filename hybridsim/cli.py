@@ -58,6 +58,22 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str 
     return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
 
 
+def _number(lo: float, hi: float) -> Callable[[str], float]:
+    """An argparse type: a finite number in [lo, hi] (argparse turns the ValueError into exit status 2)."""
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number (allowed {lo:g} to {hi:g})") from None
+        if not (math.isfinite(x) and lo <= x <= hi):
+            raise argparse.ArgumentTypeError(f"{text!r}: out of range, allowed {lo:g} to {hi:g}")
+        return x
+
+    parse.__name__ = "number"
+    return parse
+
+
 def _error(message: object) -> int:
     text = " ".join(str(message).split())  # exactly one line
     print(f"{PROG}: error: {text}", file=sys.stderr)
@@ -155,6 +171,16 @@ def _add_list(sub) -> None:
 # ---------------------------------------------------------------- simulate
 
 
+def _signed(x) -> str:
+    """A signed percentage; None (not defined for the run) as 'n/a'."""
+    return "n/a" if x is None else f"{x:+.2f}"
+
+
+def _per_km(x, spec: str, unit: str) -> str:
+    """A figure per distance; None (a run that covers no distance) is shown as not defined."""
+    return "not defined (no distance driven)" if x is None else f"{x:{spec}} {unit}"
+
+
 def _summary_text(summary: dict, roles: dict[str, str]) -> str:
     """The summary of one run as text; ``roles`` maps energy terms to source/sink/wheel."""
     battery = not math.isnan(summary.get("soc_start", math.nan))
@@ -168,17 +194,18 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
                      ("charge-balanced" if balanced else "not charge-balanced")))
     rows += [
         ("distance", f"{summary['distance_km']:.3f} km"),
-        ("fuel", f"{summary['fuel_l_per_100km']:.2f} L/100 km"
+        ("fuel", _per_km(summary["fuel_l_per_100km"], ".2f", "L/100 km")
                  + (" (charge-balanced)" if balanced else " (not charge-balanced)" if battery
-                    and summary["fuel_l_per_100km"] > 0 else "")),
-        ("CO2", f"{summary['co2_g_per_km']:.1f} g/km"),
+                    and (summary["fuel_l_per_100km"] or 0.0) > 0 else "")),
+        ("CO2", _per_km(summary["co2_g_per_km"], ".1f", "g/km")),
     ]
     if "fuel_raw_l_per_100km" in summary:
         if summary["soc_balance_method"] != "iterated":  # an iterated run is balanced: raw = balanced
-            rows.append(("fuel, raw (before the correction)", f"{summary['fuel_raw_l_per_100km']:.2f} L/100 km"))
+            rows.append(("fuel, raw (before the correction)", _per_km(summary['fuel_raw_l_per_100km'], ".2f",
+                                                                         "L/100 km")))
         rows.append(("SOC balance", f"{summary['soc_balance_method']} in {summary['soc_balance_runs']} runs, "
                                     f"residual {summary['soc_balance_residual']:+.1e} of fuel energy"))
-    if summary["electricity_kwh_per_100km"] != 0:
+    if summary["electricity_kwh_per_100km"] not in (0, None):
         label = ("battery terminal energy, net (> 0 discharge; a balanced hybrid shows its battery losses)"
                  if "fuel_raw_l_per_100km" in summary else "electricity at the battery terminals (DC)")
         rows.append((label, f"{summary['electricity_kwh_per_100km']:.2f} kWh/100 km"))
@@ -193,10 +220,9 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
         ("trace miss steps", str(summary["trace_miss_steps"])),
     ]
     if "j2951_iwr_pct" in summary:  # SAE J2951 drive quality, achieved vs scheduled trace
-        er, dr, eer = (summary[f"j2951_{k}_pct"] for k in ("er", "dr", "eer"))
-        rows += [("drive quality (SAE J2951) ER / DR / EER", f"{er:+.2f} / {dr:+.2f} / {eer:+.2f} %"),
-                 ("drive quality (SAE J2951) ASCR / IWR",
-                  f"{summary['j2951_ascr_pct']:+.2f} / {summary['j2951_iwr_pct']:+.2f} %"),
+        er, dr, eer, ascr, iwr = (_signed(summary[f"j2951_{k}_pct"]) for k in ("er", "dr", "eer", "ascr", "iwr"))
+        rows += [("drive quality (SAE J2951) ER / DR / EER", f"{er} / {dr} / {eer} %"),
+                 ("drive quality (SAE J2951) ASCR / IWR", f"{ascr} / {iwr} %"),
                  ("drive quality (SAE J2951) RMSSE", f"{summary['j2951_rmsse_kmh']:.2f} km/h")]
     head = _table(("quantity", "value"), rows)
 
@@ -296,13 +322,13 @@ def _add_simulate(sub) -> None:
                    help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
     p.add_argument("cycle", metavar="CYCLE",
                    help="shipped cycle name or alias (see 'hybridsim list cycles') or a path to a .csv file")
-    p.add_argument("--soc", metavar="S", type=float, default=None,
+    p.add_argument("--soc", metavar="S", type=_number(0.0, 1.0), default=None,
                    help="run once from this initial state of charge, 0-1 (vehicles with a battery); the result "
                         "is NOT charge-balanced (default: hybrids charge-balanced from the controller's target, "
                         "plug-ins and EVs from full)")
     p.add_argument("--cold", action="store_true",
                    help="cold start: engine soaked at the ambient temperature (vehicles with a thermal model)")
-    p.add_argument("--ambient", metavar="C", type=float, default=None,
+    p.add_argument("--ambient", metavar="C", type=_number(-40.0, 60.0), default=None,
                    help="ambient (soak) temperature in degC for --cold (default 23; refused without --cold)")
     p.add_argument("--strategy", choices=("rule_based", "ecms", "dp"), default=None,
                    help="energy management (hybrids; default the vehicle's [controller] strategy): the rules, "
@@ -443,9 +469,9 @@ def _add_procedures(sub) -> None:
         if name == "wltp":
             p.add_argument("--uf-table", metavar="NAME", default=None,
                            help="utility-factor table for plug-in hybrids (default EU)")
-            p.add_argument("--v-max", metavar="KMH", type=float, default=None,
+            p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
                            help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
-            p.add_argument("--max-laden-mass", metavar="KG", type=float, default=None,
+            p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
                            help="technically permissible maximum laden mass in kg for the test mass (default: "
                                 "chassis.max_laden_mass_kg of the file, else curb + 500 kg)")
         p.set_defaults(func=_cmd_procedure)
@@ -486,9 +512,9 @@ def _add_china(sub) -> None:
                    help="utility-factor table to use as China's for plug-in hybrids (default: none available)")
     p.add_argument("--hot", action="store_true",
                    help="hot start (no cold start after the soak; not the standard, for comparison)")
-    p.add_argument("--v-max", metavar="KMH", type=float, default=None,
+    p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
                    help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
-    p.add_argument("--max-laden-mass", metavar="KG", type=float, default=None,
+    p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
                    help="maximum laden mass in kg for the test mass (default: chassis.max_laden_mass_kg of the "
                         "file, else curb + 500 kg)")
     p.set_defaults(func=_cmd_china)
@@ -645,6 +671,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(exc)
     except OSError as exc:  # an output file that cannot be written
         _error(exc)
+        return 1
+    except Exception as exc:  # a bug: one line (no traceback), exit status 1, and a request to report it
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"{PROG}: internal error: {text}. This is a bug in hybridsim {__version__}; please report it "
+              "with the command line and input files that caused it.", file=sys.stderr)
         return 1
 
 

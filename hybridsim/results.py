@@ -408,7 +408,9 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
     batt_j = totals.get("battery_power", 0.0)
     terms = {n: totals[n] for n in flows}
     bal = _balance(terms, wheel_j)
-    per100 = 100.0 / dist_km if dist_km > 0 else math.nan
+    # figures per distance are not defined for a run that covers no distance: None, not NaN
+    moved = dist_km > 0
+    per100 = 100.0 / dist_km if moved else math.nan
     summary = {
         "vehicle": attrs.get("vehicle", ""),
         "cycle": attrs.get("cycle", ""),
@@ -417,9 +419,9 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         "duration_s": float(t[-1] - t[0]),
         "fuel_kg": fuel_kg,
         "fuel_l": fuel_l,
-        "fuel_l_per_100km": fuel_l * per100,
-        "co2_g_per_km": fuel_kg * co2 * 1e3 / dist_km if dist_km > 0 and fuel_kg > 0 else 0.0,
-        "electricity_kwh_per_100km": batt_j / J_PER_KWH * per100,
+        "fuel_l_per_100km": fuel_l * per100 if moved else None,
+        "co2_g_per_km": (fuel_kg * co2 * 1e3 / dist_km if fuel_kg > 0 else 0.0) if moved else None,
+        "electricity_kwh_per_100km": batt_j / J_PER_KWH * per100 if moved else None,
         "soc_start": float(data["soc"][0]) if "soc" in data else math.nan,
         "soc_end": float(data["soc"][-1]) if "soc" in data else math.nan,
         "energy_balance_rel_error": bal["rel_error"],
@@ -427,16 +429,24 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         "trace_miss_steps": int(miss_steps),
         "distance_error_pct": (dist_m - dist_cycle_m) / dist_cycle_m * 100 if dist_cycle_m > 0 else 0.0,
         "cold_start": bool(attrs.get("cold_start", 0)),
+        "time_base": str(attrs.get("time_base", "as given")),
         "ambient_temp_c": float(attrs.get("ambient_temp_c", math.nan)),
         "charge_balanced": "soc_balance_fuel_kg" in attrs,
         "soc_handling": str(attrs.get("soc_handling", "")),
     }
+    summary["accessory_cut_s"] = 0.0
+    if "accessory_battery_power_w" in attrs and "accessory_power" in data:
+        # an empty battery cuts the accessory load (the kernels report the load they could feed)
+        short = np.asarray(data["accessory_power"])[1:] < float(attrs["accessory_battery_power_w"]) * (1 - 1e-9)
+        summary["accessory_cut_s"] = float(np.sum(np.diff(t)[short]))
+    if not moved:
+        summary["note"] = "the run covers no distance: figures per km are not defined (None)"
     summary.update(_drive_quality(t, data, ch))
     if "soc_balance_fuel_kg" in attrs:
         fuel_bal = float(attrs["soc_balance_fuel_kg"])
         summary["fuel_raw_l_per_100km"] = summary["fuel_l_per_100km"]
-        summary["fuel_l_per_100km"] = fuel_bal / dens * per100
-        summary["co2_g_per_km"] = fuel_bal * co2 * 1e3 / dist_km if dist_km > 0 else 0.0
+        summary["fuel_l_per_100km"] = fuel_bal / dens * per100 if moved else None
+        summary["co2_g_per_km"] = fuel_bal * co2 * 1e3 / dist_km if moved else None
         summary["soc_balance_method"] = str(attrs["soc_balance_method"])
         summary["soc_balance_residual"] = float(attrs["soc_balance_residual"])
         summary["soc_balance_runs"] = int(attrs["soc_balance_runs"])
@@ -448,9 +458,11 @@ def _drive_quality(t: np.ndarray, data: dict, ch) -> dict:
     """SAE J2951 metrics of the achieved against the scheduled trace (:mod:`hybridsim.drive_quality`)."""
     from .drive_quality import j2951_from_arrays
 
-    return j2951_from_arrays(t, data["speed_cycle"], data["speed"],
-                             road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
-                             mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
+    q = j2951_from_arrays(t, data["speed_cycle"], data["speed"],
+                          road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
+                          mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
+    # a rating that is not defined for this run (e.g. no cycle energy achieved) is None, not NaN (issue 15)
+    return {k: (x if not isinstance(x, float) or math.isfinite(x) else None) for k, x in q.items()}
 
 
 # --- summary-level results (``simulate(..., record=False)``, batch sweeps) ---------------------------
@@ -472,6 +484,7 @@ SUMMARY_VARIABLES: dict[str, Var] = {
     "trace_miss_max_kmh": Var("km h-1", "largest shortfall of the achieved speed"),
     "trace_miss_steps": Var("1", "samples more than 1 mm/s behind the trace"),
     "distance_error_pct": Var("%", "achieved minus cycle distance, relative to the cycle distance"),
+    "accessory_cut_s": Var("s", "time the accessory load was cut because the battery was empty"),
     "j2951_er_pct": Var("%", "SAE J2951 energy rating: cycle energy of the achieved vs the scheduled trace"),
     "j2951_dr_pct": Var("%", "SAE J2951 distance rating: achieved vs scheduled distance"),
     "j2951_eer_pct": Var("%", "SAE J2951 energy economy rating: cycle energy per distance, achieved vs scheduled"),
@@ -481,7 +494,7 @@ SUMMARY_VARIABLES: dict[str, Var] = {
     "soc_balance_residual": Var("1", "net battery energy / fuel energy of the charge-balanced run"),
     "soc_balance_runs": Var("1", "kernel runs of the charge balance"),
 }
-SUMMARY_STRINGS = ("vehicle", "cycle", "architecture", "soc_balance_method")
+SUMMARY_STRINGS = ("vehicle", "cycle", "architecture", "soc_balance_method", "time_base", "note")
 
 
 def summary_values(cycle, out: NamedTuple, attrs: dict) -> dict:
@@ -496,7 +509,7 @@ def summary_values(cycle, out: NamedTuple, attrs: dict) -> dict:
 def summary_fields(summary: dict) -> dict[str, float | int]:
     """The numeric figures of a :func:`summarize` dict as flat Dataset variable names → values
     (``energy_kwh[flow]`` becomes ``energy_<flow>``); the strings and ``cold_start`` are left out."""
-    flat = {k: summary[k] for k in SUMMARY_VARIABLES if k in summary}
+    flat = {k: summary[k] for k in SUMMARY_VARIABLES if k in summary and summary[k] is not None}
     for flow, e in summary.get("energy_kwh", {}).items():
         flat[f"energy_{flow}"] = e
     return flat
@@ -541,6 +554,13 @@ def _summary_from_scalars(ds: xr.Dataset) -> dict:
     s["soc_handling"] = str(ds.attrs.get("soc_handling", ""))
     if "soc_balance_method" in ds.attrs:
         s["soc_balance_method"] = str(ds.attrs["soc_balance_method"])
+    for k in ("time_base", "note"):
+        if k in ds.attrs:
+            s[k] = str(ds.attrs[k])
+    if "note" in s:  # a run without distance: the figures per km are None, as summarize() gives them
+        for k in ("fuel_l_per_100km", "co2_g_per_km", "electricity_kwh_per_100km", "fuel_raw_l_per_100km"):
+            if k in SUMMARY_VARIABLES and k not in s:
+                s[k] = None
     s["energy_kwh"] = {n[7:]: float(ds[n].values) for n in ds.data_vars
                        if n.startswith("energy_") and n[7:] in VARIABLES}
     return s

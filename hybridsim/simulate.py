@@ -7,6 +7,10 @@ with units on every variable (``results.py``).
 
 from __future__ import annotations
 
+import functools
+import math
+
+import numpy as np
 import xarray as xr
 
 from .cycles import Cycle
@@ -44,12 +48,16 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     Returns
     -------
     Dataset on ``time`` with every variable's ``units`` and ``long_name``; :func:`summarize` turns it
-    into headline figures. A vehicle that cannot follow the trace falls behind (``trace_miss``).
+    into headline figures. A vehicle that cannot follow the trace falls behind (``trace_miss``). A cycle
+    whose steps are not all 1 s is run (and reported) on a uniform ~1 s grid: see :func:`kernel_cycle`;
+    the summary's ``time_base`` says which grid was used. An empty battery is a limit: the SOC never leaves
+    its window; the accessory load it can no longer feed is cut (``accessory_cut_s`` in the summary).
     """
     out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                            soc_init=soc_init, soc_balance=soc_balance, strategy=strategy)
-    _warn_trace_miss(vehicle, cycle, out)
-    ds = summary_dataset(cycle, out, attrs) if not record else to_dataset(cycle, out, attrs)
+    kc = kernel_cycle(cycle, vehicle.architecture)[0]
+    _warn_trace_miss(vehicle, kc, out)
+    ds = summary_dataset(kc, out, attrs) if not record else to_dataset(kc, out, attrs)
     ds.attrs["history"] = _history(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                                    soc_init=soc_init, soc_balance=soc_balance, record=record,
                                    strategy=attrs["energy_management"])
@@ -88,6 +96,38 @@ def _history(vehicle: Vehicle, cycle: Cycle, **kwargs) -> str:
     return f"{stamp} hybridsim {__version__}: simulate({vehicle.id!r}, {cycle.name!r}, {args})"
 
 
+#: Kernel time step. [s] Every kernel runs on a uniform grid of steps as close to this as the duration allows.
+KERNEL_STEP_S = 1.0
+
+
+@functools.lru_cache(maxsize=64)
+def kernel_cycle(cycle: Cycle, architecture: str) -> tuple[Cycle, str]:
+    """The cycle on the time base the kernels run on, and a note for the summary (``time_base``).
+
+    The kernels step a rule-based controller once per time step: engine speeds set afresh on the operating
+    line (THS-II: rotor inertia torques J·Δω/Δt and the MG1 reaction that follow), gear and engine on/off
+    timers and hysteresis, engine start and shift energies spread over steps, trace-miss searches per
+    step. Those make the answer depend on the step size (WLTC at 10 Hz gave a THS-II 807 L/100 km, an
+    uneven P2 run started its engine where the 1 Hz run did not). So a cycle whose steps are not all
+    1 s is interpolated (piecewise linear, as the trace is read; phases kept) onto a uniform grid of
+    ``ceil(duration / 1 s)`` equal steps: a 10 Hz, a 1 Hz and an uneven sampling of the same trace give the
+    same answer, and a coarse input (steps > 1 s) is run in steps of 1 s, so a trace miss inside a long
+    step shows. The result is reported on that grid. ``architecture`` is part of the cache key only.
+    """
+    t = cycle.time_s
+    dt = np.diff(t)
+    if np.all(np.abs(dt - KERNEL_STEP_S) <= 1e-9):
+        return cycle, "as given"
+    n = max(1, math.ceil((t[-1] - t[0]) / KERNEL_STEP_S * (1 - 1e-12)))
+    grid = np.linspace(t[0], t[-1], n + 1)
+    kind = "interpolated" if dt.max() > KERNEL_STEP_S else "resampled"
+    note = (f"{kind} to a uniform {(t[-1] - t[0]) / n:.6g} s grid (input steps {dt.min():.6g} to "
+            f"{dt.max():.6g} s)")
+    kc = Cycle(name=cycle.name, time_s=grid, speed_mps=np.interp(grid, t, cycle.speed_mps),
+               grade=np.interp(grid, t, cycle.grade), phases=cycle.phases, source=cycle.source)
+    return kc, note
+
+
 def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
               soc_init: float | None = None, soc_balance: bool = True, strategy: str | None = None,
               dp_options: dict | None = None):
@@ -105,8 +145,10 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     elif soc_init is not None:
         raise ValueError(f"soc_init = {soc_init}: architecture {vehicle.architecture!r} has no battery "
                          "(allowed: None)")
-    if not -40.0 <= ambient_temp_c <= 60.0:
-        raise ValueError(f"ambient_temp_c = {ambient_temp_c}: out of range, allowed -40 to 60")
+    if not (isinstance(ambient_temp_c, int | float) and -40.0 <= ambient_temp_c <= 60.0):
+        raise ValueError(f"ambient_temp_c = {ambient_temp_c!r}: out of range, allowed -40 to 60")
+    if soc_init is not None and not (isinstance(soc_init, int | float) and math.isfinite(soc_init)):
+        raise ValueError(f"soc_init = {soc_init!r}: must be a finite number in the battery's SOC window")
     allowed = STRATEGIES[vehicle.architecture]
     if strategy is None:
         strategy = getattr(vehicle.controller, "strategy", "rule_based")
@@ -119,11 +161,13 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     kw = {} if len(allowed) == 1 else {"strategy": strategy}
     if dp_options is not None:
         kw["dp_options"] = dp_options
-    out, attrs = RUNNERS[vehicle.architecture](vehicle, cycle, cold_start=bool(cold_start),
+    kc, note = kernel_cycle(cycle, vehicle.architecture)
+    out, attrs = RUNNERS[vehicle.architecture](vehicle, kc, cold_start=bool(cold_start),
                                                ambient_temp_c=float(ambient_temp_c), soc_init=soc_init,
                                                soc_balance=bool(soc_balance), **kw)
-    describe_run(vehicle, cycle, out, attrs, cold_start=bool(cold_start), ambient_temp_c=float(ambient_temp_c),
+    describe_run(vehicle, kc, out, attrs, cold_start=bool(cold_start), ambient_temp_c=float(ambient_temp_c),
                  soc_init=soc_init)
+    attrs["time_base"] = note
     attrs["energy_management"] = strategy
     return out, attrs
 
@@ -152,6 +196,7 @@ def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int 
     """
     out, attrs = _run_case(vehicle, cycle, soc_init=soc_init, strategy="dp",
                            dp_options={"soc_grid": soc_grid, "power_points": power_points})
+    kc = kernel_cycle(cycle, vehicle.architecture)[0]
     if not record:
-        return summary_dataset(cycle, out, attrs)
-    return to_dataset(cycle, out, attrs)
+        return summary_dataset(kc, out, attrs)
+    return to_dataset(kc, out, attrs)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ from .control.bev import BevController
 from .control.conventional import ConventionalController
 from .control.p2 import P2Controller
 from .control.ths import ThsController
-from .errors import UnknownNameError
+from .errors import UnknownNameError, read_text
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,11 @@ class Vehicle:
         if not isinstance(self.controller, arch.controller):
             raise ValueError(f"controller = {type(self.controller).__name__}: architecture "
                              f"{self.architecture!r} needs a {arch.controller.__name__}")
+        for section in ("engine", "transmission", "planetary", "battery", "drive"):
+            if section not in arch.required and getattr(self, section) is not None:
+                raise ValueError(f"[{section}] = {{...}}: not used by architecture {self.architecture!r} (allowed "
+                                 f"tables: {', '.join(arch.required)}, accessories, controller, motors, claims)")
+        _check_cross(self)
 
     def __reduce__(self):
         """Pickle support (for process pools and Dask workers): ``motors`` is a read-only mapping proxy,
@@ -160,6 +167,46 @@ class Vehicle:
         fields["motors"] = dict(self.motors)
         fields["test_conditions"] = dict(self.test_conditions)
         return (_rebuild_vehicle, (fields,))
+
+
+def _check_cross(v: Vehicle) -> None:
+    """Rules between components, so that every accepted vehicle keeps the invariants (issue 15)."""
+    b = v.battery
+    if b is not None:
+        aux = v.accessories.battery_power_w
+        if aux > 0.5 * b.max_discharge_power_kw * 1e3:
+            raise ValueError(
+                f"accessories.electrical_power_w = {v.accessories.electrical_power_w}: the battery must be able to "
+                f"supply it, allowed <= {0.5 * b.max_discharge_power_kw * 1e3 * v.accessories.dcdc_efficiency:.4g} "
+                f"W (half of battery.max_discharge_power_kw = {b.max_discharge_power_kw} through the DC/DC)")
+    if b is not None:
+        # the controller's SOC set points must lie in the battery's window (a hybrid starts at its target)
+        for key in ("soc_target", "soc_engine_on", "soc_cs_enter", "soc_engine_force"):
+            x = getattr(v.controller, key, None)
+            if x is not None and not b.soc_min <= x <= b.soc_max:
+                raise ValueError(f"controller.{key} = {x}: out of range, allowed battery.soc_min = {b.soc_min} to "
+                                 f"battery.soc_max = {b.soc_max} (the SOC window)")
+    if v.architecture == "ths":
+        # MG1 spins the engine up from rest within one 1 s step and reacts its torque: its torque (times
+        # 1 + k at the carrier) must exceed the inertia torque of that start, else every start is infeasible
+        e, pg, mg1 = v.engine, v.planetary, v.motors["mg1"]
+        k = pg.ring_teeth / pg.sun_teeth
+        t_start = e.inertia_kgm2 * e.idle_speed_rpm * math.pi / 30.0 / 1.0
+        t_avail = 0.5 * (1.0 + k) * mg1.peak_torque_nm
+        # MG1 follows the ring when the engine is off (ω_MG1 = −k·ω_r): its rotor torque at a brisk 5 m/s²
+        # (estimate: harder than any type-approval trace, US06 peaks near 3.8 m/s²) within half its peak
+        w_dot_r = 5.0 / v.chassis.wheel_radius_m * pg.ring_to_axle_ratio
+        t_g = mg1.inertia_kgm2 * k * w_dot_r
+        if t_g > 0.5 * mg1.peak_torque_nm:
+            raise ValueError(
+                f"motors.mg1.inertia_kgm2 = {mg1.inertia_kgm2}: MG1 cannot follow the ring, allowed <= "
+                f"{0.5 * mg1.peak_torque_nm / (k * w_dot_r):.3g} kg·m² (its rotor torque at 5 m/s² must stay "
+                f"within half its peak torque {mg1.peak_torque_nm} N·m)")
+        if t_start > t_avail:
+            raise ValueError(
+                f"engine.inertia_kgm2 = {e.inertia_kgm2}: MG1 cannot start it, allowed <= "
+                f"{t_avail / (e.idle_speed_rpm * math.pi / 30.0):.3g} kg·m² (half of MG1's peak torque "
+                f"{mg1.peak_torque_nm} N·m at the carrier must spin it to idle within 1 s)")
 
 
 def _rebuild_vehicle(fields: dict) -> Vehicle:
@@ -216,38 +263,67 @@ def _locate(path: Path, ref: str) -> Path:
     return shipped if shipped.is_file() else own
 
 
-def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = ()) -> dict:
+def _load_toml(path: Path, what: str) -> dict:
+    """A TOML file as a dict; any reading problem is one ValueError naming the file."""
+    text = read_text(path, what)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _extends(doc: dict, path: Path, seen: tuple[Path, ...] = (), origin: dict | None = None) -> dict:
     """Resolve ``[vehicle] extends = "base.toml"`` (a path relative to this file): the base file's tables
-    deep-merged with this file's, this file winning. File keys of the base are made absolute first."""
+    deep-merged with this file's, this file winning. File keys of the base are made absolute first.
+    ``origin`` (if given) receives ``"section.key" -> base file`` for every value taken from a base."""
     head = doc.get("vehicle")
     if not isinstance(head, dict) or "extends" not in head:
         return doc
     ref = head["extends"]
-    if not isinstance(ref, str):
-        raise ValueError(f"vehicle.extends = {ref!r}: must be a string (a vehicle file path relative to this one)")
+    if not isinstance(ref, str) or not ref.strip():
+        raise ValueError(f"vehicle.extends = {ref!r}: must be a non-empty string (a vehicle file path relative "
+                         "to this one)")
     base_path = _locate(path, ref)
     if base_path in seen or base_path == path.resolve():
         raise ValueError(f"vehicle.extends = {ref!r}: circular extends")
-    try:
-        with open(base_path, "rb") as fh:
-            base = tomllib.load(fh)
-    except FileNotFoundError:
+    if base_path.is_dir():
+        raise ValueError(f"vehicle.extends = {ref!r}: {base_path} is a folder, allowed: a vehicle file")
+    if not base_path.is_file():
         raise ValueError(f"vehicle.extends = {ref!r}: file not found (looked for {base_path}, and among the "
-                         "shipped vehicle files)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"vehicle.extends = {ref!r}: {base_path} is not valid TOML: {exc}") from None
-    base = _extends(base, base_path, (*seen, path.resolve()))
+                         "shipped vehicle files; allowed: a vehicle .toml file)")
+    try:
+        base = _load_toml(base_path, "vehicle file")
+    except ValueError as exc:
+        raise ValueError(f"vehicle.extends = {ref!r}: {exc}") from None
+    sub: dict = {}
+    base = _extends(base, base_path, (*seen, path.resolve()), sub)
     for table, keys in _file_tables(base):
         for fk in keys:
             if isinstance(table.get(fk), str):
                 table[fk] = str(_locate(base_path, table[fk]))
+    if origin is not None:
+        for sec, table in base.items():
+            child = doc.get(sec)
+            if isinstance(table, dict):
+                for key in table:
+                    if not (isinstance(child, dict) and key in child):
+                        origin[f"{sec}.{key}"] = sub.get(f"{sec}.{key}", base_path)
+                if sec == "motors":
+                    for name, t in table.items():
+                        if isinstance(t, dict):
+                            for key in t:
+                                c = child.get(name) if isinstance(child, dict) else None
+                                if not (isinstance(c, dict) and key in c):
+                                    origin[f"motors.{name}.{key}"] = sub.get(f"motors.{name}.{key}", base_path)
+            elif sec not in doc:
+                origin[sec] = sub.get(sec, base_path)
     merged = _merge(base, doc)
     merged["vehicle"] = {k: v for k, v in merged["vehicle"].items() if k != "extends"}
     return merged
 
 
-def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
-    doc = _extends(doc, path)
+def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehicle:
+    doc = _extends(doc, path, origin=origin)
     head = doc.get("vehicle")
     if not isinstance(head, dict):
         raise ValueError("[vehicle] = None: the table is required (name, architecture)")
@@ -266,9 +342,20 @@ def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
     for key in doc:
         if key not in allowed:
             raise ValueError(f"[{key}] = {doc[key]!r}: unknown table; allowed tables: {', '.join(sorted(allowed))}")
+    need = ARCHITECTURES[arch].required
+    for section in need:
+        if section not in doc:
+            raise ValueError(f"[{section}] = None: the table is required for architecture {arch!r} (required "
+                             f"tables: {', '.join(need)})")
+    for section in ("engine", "transmission", "planetary", "battery", "drive"):
+        if section in doc and section not in need:
+            raise ValueError(f"[{section}] = {{...}}: not used by architecture {arch!r} (allowed tables: "
+                             f"{', '.join(need)}, accessories, controller, motors, claims)")
     kwargs: dict[str, Any] = {}
     for section, cls in _SECTIONS.items():
         if section in doc:
+            if not isinstance(doc[section], dict):
+                raise ValueError(f"{section} = {doc[section]!r}: must be a table [{section}]")
             table = dict(doc[section])
             for fk in _FILE_KEYS.get(section, ()):
                 if isinstance(table.get(fk), str):
@@ -290,7 +377,19 @@ def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
                                  f"{f}, and among the shipped maps)")
             t = {**t, "loss_map_file": str(f)}
         tables[name] = t
-    kwargs["motors"] = {name: from_table(Motor, t, f"motors.{name}") for name, t in tables.items()}
+    kwargs["motors"] = {}
+    for name, t in tables.items():
+        try:
+            kwargs["motors"][name] = from_table(Motor, t, f"motors.{name}")
+        except ValueError as exc:  # the component's own checks name the table "motors"
+            msg = str(exc)
+            if msg.startswith("motors.") and not msg.startswith(f"motors.{name}."):
+                msg = f"motors.{name}.{msg[len('motors.'):]}"
+            raise ValueError(msg) from None
+    arch_motors = ARCHITECTURES[arch].motors
+    if set(kwargs["motors"]) != set(arch_motors):
+        raise ValueError(f"motors = {sorted(kwargs['motors'])}: architecture {arch!r} needs the tables "
+                         f"{', '.join('[motors.' + m + ']' for m in arch_motors) or 'none'}")
     if "controller" in doc:
         kwargs["controller"] = from_table(ARCHITECTURES[arch].controller, doc["controller"], "controller")
     claims = doc.get("claims", [])
@@ -307,19 +406,21 @@ def _parse(doc: dict, path: Path, vid: str) -> Vehicle:
 
 
 def read_vehicle(path: str | Path) -> Vehicle:
-    """Read and validate a vehicle TOML file; any problem raises one ValueError naming the file."""
+    """Read and validate a vehicle TOML file; any problem raises one ValueError naming the file (and, for a
+    value inherited through ``extends``, the base file it was set in)."""
     path = Path(path)
+    doc = _load_toml(path, "vehicle file")
+    origin: dict[str, Path] = {}
     try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: vehicle file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return _parse(doc, path, path.stem)
+        return _parse(doc, path, path.stem, origin)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        msg = str(exc)
+        m = re.match(r"\[?([A-Za-z_][\w.]*)\]?\s*=", msg)
+        key = m.group(1) if m else ""
+        base = origin.get(key) or origin.get(key.split(".")[0])
+        if base is not None:
+            raise ValueError(f"{path}: {msg} (the value comes from the extends base {base})") from None
+        raise ValueError(f"{path}: {msg}") from None
 
 
 def list_vehicles() -> list[str]:

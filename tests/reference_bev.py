@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from reference_components import Battery, G, Machine, road_force, road_load_si
+from reference_components import Battery, G, Machine, road_force, road_load_si, window_limits
 
 N_GRID = 24  # (kernel rule)
 N_GOLDEN = 24  # (kernel rule)
@@ -83,6 +83,12 @@ class ReferenceBev:
         pr, lr, invr = self.rear.dc_power(t_mr, w * self.i_r[g])
         shaft = t_mf * w * self.i_f + t_mr * w * self.i_r[g]
         return pf + pr, shaft, t_mf, t_mr, pf, pr, lf, lr, invf + invr
+
+    def freewheel_torques(self, g, w):
+        """Wheel torques (≤ 0) at which each machine generates exactly its own losses (DC power 0)."""
+        t_mf = self.front.generating_torque_for_dc_power(w * self.i_f, 0.0)
+        t_mr = self.rear.generating_torque_for_dc_power(w * self.i_r[g], 0.0)
+        return t_mf * self.i_f / self.eta_f, t_mr * self.i_r[g] / self.eta_r[g]
 
     def gearbox_loss(self, t_m, w_m, eta):
         """Reduction loss in the direction of power flow: machine drives → (1 − η)·P_m; wheels drive →
@@ -231,7 +237,13 @@ def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
     for k in range(1, n):
         dt = t[k] - t[k - 1]
         v0, v1 = out["speed_mps"][k - 1], vc[k]
-        p_dis, p_chg = car.bat.limits(soc)
+        p_dis, p_chg = window_limits(car.bat, soc, dt)
+        p_dis_batt = p_dis
+        # empty battery: the accessory load is cut to what it can supply; the drive and regen steps budget the
+        # nominal load, so their limits shift by the cut (kernel rule)
+        p_acc = car.p_aux if car.p_aux <= p_dis + 1e-6 else p_dis
+        p_dis = p_dis + (car.p_aux - p_acc)
+        p_chg = max(p_chg - (car.p_aux - p_acc), 0.0)
         f = car.force(v0, v1, dt, gr[k])
         if f >= 0:
             ok, g, tf, t_el, f = car.drive(v0, v1, dt, gr[k], g_prev, p_dis)
@@ -257,13 +269,36 @@ def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
         p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.powers(g, w, tf, t_el - tf)
         gbx = (car.gearbox_loss(t_mf, w * car.i_f, car.eta_f)
                + car.gearbox_loss(t_mr, w * car.i_r[g], car.eta_r[g]))
-        i_b, v_b, p_chem, l_b, soc_new = car.bat.step(soc, p_el + car.p_aux, dt)
+        if p_el + p_acc > p_dis_batt + 1e-6 and p_acc > 0.0:
+            p_acc = max(p_dis_batt - p_el, 0.0)
+        if p_el > p_dis_batt + 1e-6:
+            # empty battery, spinning machines (kernel rule): each machine generates its own losses (DC 0) and
+            # the car slows by that drag, the highest end speed at which the road force leaves it room
+            lo, hi = 0.0, v1
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                w_mid = 0.5 * (v0 + mid) / car.r
+                t_drag = sum(car.freewheel_torques(g, w_mid))
+                p_rot = car.extra_rotor_mass(g) * (mid - v0) / dt * w_mid * car.r
+                ok_mid = t_drag * w_mid - car.force(v0, mid, dt, gr[k]) * car.r * w_mid - p_rot >= 0.0
+                lo, hi = (mid, hi) if ok_mid else (lo, mid)
+            v1 = lo
+            w = 0.5 * (v0 + v1) / car.r
+            f = car.force(v0, v1, dt, gr[k])
+            tf, t_rear = car.freewheel_torques(g, w)
+            t_el = tf + t_rear
+            p_rotor = car.extra_rotor_mass(g) * (v1 - v0) / dt * w * car.r
+            p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.powers(g, w, tf, t_rear)
+            gbx = (car.gearbox_loss(t_mf, w * car.i_f, car.eta_f)
+                   + car.gearbox_loss(t_mr, w * car.i_r[g], car.eta_r[g]))
+            p_acc = 0.0
+        i_b, v_b, p_chem, l_b, soc_new = car.bat.step(soc, p_el + p_acc, dt)
         row = dict(speed_mps=v1, rear_gear=g + 1, front_motor_speed_rad_s=w * car.i_f, front_motor_torque_nm=t_mf,
                    front_motor_electric_power_w=pf, front_motor_loss_w=lf, rear_motor_speed_rad_s=w * car.i_r[g],
                    rear_motor_torque_nm=t_mr, rear_motor_electric_power_w=pr, rear_motor_loss_w=lr,
                    inverter_loss_w=inv, gearbox_loss_w=gbx, rear_rotor_inertia_power_w=p_rotor, battery_current_a=i_b,
-                   battery_voltage_v=v_b, battery_power_w=p_el + car.p_aux, battery_chemical_power_w=p_chem,
-                   battery_loss_w=l_b, soc=soc_new, accessory_power_w=car.p_aux, wheel_power_w=f * car.r * w,
+                   battery_voltage_v=v_b, battery_power_w=p_el + p_acc, battery_chemical_power_w=p_chem,
+                   battery_loss_w=l_b, soc=soc_new, accessory_power_w=p_acc, wheel_power_w=f * car.r * w,
                    brake_power_w=t_el * w - f * car.r * w - p_rotor, trace_miss_mps=vc[k] - v1)
         for key, val in row.items():
             out[key][k] = val

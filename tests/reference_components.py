@@ -231,3 +231,15 @@ class Battery:
             i_eff = self.eta_c * i
             loss = r * i * i + (1.0 - self.eta_c) * ocv * (-i)  # resistive + coulombic
         return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.capacity_as
+
+
+def window_limits(bat: Battery, soc: float, dt: float) -> tuple[float, float]:
+    """``core/electric.battery_window_limits_w``: the limits of :meth:`Battery.limits`, capped so that one step
+    of dt at the limit keeps the SOC in [soc_min, soc_max] (largest current from the SOC headroom, its terminal
+    power OCV·I ∓ R·I²)."""
+    p_dis, p_chg = bat.limits(soc)
+    ocv, rd, rc = bat.state(soc)
+    keep = 1.0 - 1e-9
+    i_dis = min(max((soc - bat.soc_min) * bat.capacity_as / dt * keep, 0.0), 0.5 * ocv / rd)
+    i_chg = max((bat.soc_max - soc) * bat.capacity_as / (dt * bat.eta_c) * keep, 0.0)
+    return min(p_dis, ocv * i_dis - rd * i_dis * i_dis), min(p_chg, ocv * i_chg + rc * i_chg * i_chg)

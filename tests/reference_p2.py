@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from reference_components import RPM, Battery, EngineMap, Machine, road_force, road_load_si
+from reference_components import RPM, Battery, EngineMap, Machine, road_force, road_load_si, window_limits
 
 BISECTION_STEPS = 40  # (kernel rule)
 
@@ -279,7 +279,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
             s["cs"] = False
         elif not s["cs"] and s["soc"] < c.soc_cs_enter:
             s["cs"] = True
-        s["p_dis"], s["p_chg"] = ref.bat.limits(s["soc"])
+        s["p_dis"], s["p_chg"] = window_limits(ref.bat, s["soc"], dt)
         s["p_ck_old"] = _spread(s["eck"], s["crank_left"], dt)
         s["p_cs_old"] = _spread(s["ecs"], s["crank_left"], dt)
         s["p_shm_old"] = _spread(s["eshm"], s["shift_left"], dt)
@@ -355,7 +355,11 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
         t_wpt = r["t_in_act"] * i * eta if r["t_in_act"] >= 0 else r["t_in_act"] * i / eta
         if w_w <= 0:
             t_wpt = t_w
-        p_term = p_dc + ref.p_aux + r["p_ck"] + r["p_cs"]
+        # empty battery with the engine flat out: the accessory load is cut (kernel rule)
+        p_acc = ref.p_aux
+        if p_dc + p_acc + r["p_ck"] + r["p_cs"] > s["p_dis"] + 1e-6 and p_acc > 0.0:
+            p_acc = max(s["p_dis"] - p_dc - r["p_ck"] - r["p_cs"], 0.0)
+        p_term = p_dc + p_acc + r["p_ck"] + r["p_cs"]
         i_b, v_b, p_chem, p_bl, soc_new = ref.bat.step(s["soc"], p_term, dt)
         temp = ref.engine.coolant_after(temp, fuel * ref.lhv, dt)
         if g != s["g"]:
@@ -378,7 +382,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
             engine_inertia_power_w=r["t_je"] * w_e + r["p_sh_e"] + r["p_ck"],
             clutch_loss_w=r["t_c"] * (w_e - w_in) + r["p_cs"], p2_loss_w=p_ml, inverter_loss_w=p_inv,
             p2_inertia_power_w=r["t_jm"] * w_in + r["p_sh_m"], gearbox_loss_w=r["t_in_act"] * w_in - t_wpt * w_w,
-            battery_loss_w=p_bl, accessory_power_w=ref.p_aux, brake_power_w=(t_wpt - t_w) * w_w,
+            battery_loss_w=p_bl, accessory_power_w=p_acc, brake_power_w=(t_wpt - t_w) * w_w,
             wheel_power_w=t_w * w_w)
         for key, val in vals.items():
             out[key][k] = val

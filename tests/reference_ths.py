@@ -42,13 +42,14 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from reference_components import KMH, RPM, Battery, EngineMap, Machine, road_force
+from reference_components import KMH, RPM, Battery, EngineMap, Machine, road_force, window_limits
 
 from hybridsim.powertrains.ths import _ool, _ths_chassis
 
 SPEED_BISECTIONS = 40  # (kernel rule) halvings of the end speed on a trace miss
 POWER_BISECTIONS = 30  # (kernel rule) halvings of the engine power in the least-power and charge-limit searches
 BEST_EFFORT_FRACTIONS = (0.6, 0.35, 0.15)  # (kernel rule) shares of full power tried when the search fails
+BATTERY_SAFE_FRACTIONS = (0.05, 0.15, 0.35, 0.6, 1.0)  # (kernel rule) tried when nothing is feasible
 OFF, FUELLED, SPUN = 0, 1, 2
 
 OUTPUTS = (
@@ -325,7 +326,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         v0 = float(out["speed_mps"][kk - 1])
         v1 = float(v_cycle[kk])
         gr = float(grade[kk])
-        limits = bat.limits(soc)
+        limits = window_limits(bat, soc, dt)
         was_on = mode_prev != OFF
 
         # --- controller
@@ -390,7 +391,18 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
                 w_ring = car.ring_speed(v0, v1)
                 choice = car.best_effort(v0, v1, dt, gr, w_e_prev, w_g_prev, limits)
                 if choice is None:
-                    choice = (car.p_engine_max, FUELLED)  # nothing works even at this speed (kernel rule)
+                    # nothing works even at this speed: the first of engine off and a few fuelled powers that
+                    # keeps the battery within its limits, the accessories (which can be cut) aside, so the SOC
+                    # stays in its window; else engine off
+                    choice = (0.0, OFF)
+                    for mode_c, p_c in [(OFF, 0.0)] + [(FUELLED, f * car.p_engine_max) for f in BATTERY_SAFE_FRACTIONS]:
+                        if mode_c == OFF:
+                            sc = car.operate(v0, v1, dt, gr, OFF, 0.0, 0.0, w_e_prev, w_g_prev, limits)
+                        else:
+                            sc = car.try_power(v0, v1, dt, gr, p_c, w_e_prev, w_g_prev, limits)
+                        if not sc.overcharge and sc.p_batt <= limits[0] + car.p_aux + 1e-6:
+                            choice = (p_c, mode_c)
+                            break
             p_need, mode = choice
             w_e, t_e = car.fuelled_point(p_need, w_ring, w_e_prev, w_g_prev, dt) if mode == FUELLED else (0.0, 0.0)
             s = car.operate(v0, v1, dt, gr, mode, w_e, t_e, w_e_prev, w_g_prev, limits)
@@ -410,6 +422,11 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
             time_in_state = 0.0
         time_in_state += dt
 
+        # empty battery: the accessory load is cut to what it can still supply (kernel rule)
+        p_acc = car.p_aux
+        if s.p_batt > limits[0] + 1e-6 and p_acc > 0.0:
+            p_acc = max(p_acc - (s.p_batt - limits[0]), 0.0)
+            s.p_batt = s.p_mg1 + s.p_mg2 + p_acc
         i_b, v_b, p_chem, loss_b, soc_new = bat.step(soc, s.p_batt, dt)
         p_fuel = fuel * car.lhv
         coolant = car.engine.coolant_after(coolant, p_fuel, dt)
@@ -445,7 +462,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         o["reduction_loss_w"][kk] = s.t_mg2 * s.w_mg2 - s.t_mg2_out * s.w_ring
         o["final_drive_loss_w"][kk] = s.t_ring * s.w_ring - s.t_axle_out * s.w_wheel
         o["rotor_inertia_power_w"][kk] = s.t_inertia_e * s.w_e + s.t_inertia_g * s.w_mg1
-        o["accessory_power_w"][kk] = car.p_aux
+        o["accessory_power_w"][kk] = p_acc
         o["brake_power_w"][kk] = (s.t_axle_out - s.t_axle) * s.w_wheel
         o["wheel_power_w"][kk] = s.t_axle * s.w_wheel
 

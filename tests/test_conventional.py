@@ -92,10 +92,20 @@ def cycle(name):
 
 @functools.cache
 def run(vehicle_name, cycle_name, ambient_c=None):
-    """A hot run, or (``ambient_c`` given) a cold start after a soak at ``ambient_c``."""
-    if ambient_c is None:
-        return hs.simulate(vehicle(vehicle_name), cycle(cycle_name))
-    return hs.simulate(vehicle(vehicle_name), cycle(cycle_name), cold_start=True, ambient_temp_c=ambient_c)
+    """A hot run, or (``ambient_c`` given) a cold start after a soak at ``ambient_c``. A cycle whose steps are not
+    1 s runs the kernel on those steps (``simulate()`` would put it on its 1 s grid: ``kernel_cycle``)."""
+    from hybridsim.powertrains.conventional import run as run_conventional
+    from hybridsim.results import to_dataset
+    from hybridsim.simulate import kernel_cycle
+
+    v, c = vehicle(vehicle_name), cycle(cycle_name)
+    kw = {} if ambient_c is None else {"cold_start": True, "ambient_temp_c": ambient_c}
+    if kernel_cycle(c, v.architecture)[0] is c:
+        return hs.simulate(v, c, **kw)
+    out, attrs = run_conventional(v, c, cold_start=ambient_c is not None,
+                                  ambient_temp_c=23.0 if ambient_c is None else ambient_c, soc_init=None,
+                                  soc_balance=True)
+    return to_dataset(c, out, attrs)
 
 
 def wltc_head(n_seconds=200):

@@ -73,7 +73,7 @@ def _check_number(name: str, x: Any, m: dict, shown: Any = None) -> None:
     if isinstance(x, bool) or not isinstance(x, int | float):
         raise _bad(name, shown, f"must be a number (allowed {_range_text(m)})")
     if not math.isfinite(x):
-        raise _bad(name, shown, "must be finite")
+        raise _bad(name, shown, f"must be a finite number (allowed {_range_text(m)})")
     lo, hi = m["lo"], m["hi"]
     if lo is not None and (x <= lo if m["lo_open"] else x < lo):
         raise _bad(name, shown, f"out of range, allowed {_range_text(m)}")
@@ -112,19 +112,20 @@ def check(obj: Any, section: str) -> None:
             _check_number(name, value, m)
         elif tp is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise _bad(name, value, "must be an integer")
+                raise _bad(name, value, f"must be an integer (allowed {_range_text(m)})")
             _check_number(name, value, m)
         elif tp is bool:
             if not isinstance(value, bool):
                 raise _bad(name, value, "must be true or false")
         elif tp is str:
             if not isinstance(value, str):
-                raise _bad(name, value, "must be a string")
+                allowed = f" (allowed: {', '.join(m['choices'])})" if m["choices"] is not None else ""
+                raise _bad(name, value, f"must be a string{allowed}")
             if m["choices"] is not None and value not in m["choices"]:
                 raise _bad(name, value, f"must be one of {', '.join(m['choices'])}")
         elif typing.get_origin(tp) is tuple:
             if not isinstance(value, tuple) or len(value) == 0:
-                raise _bad(name, value, "must be a non-empty list of numbers")
+                raise _bad(name, value, f"must be a non-empty list of numbers (each {_range_text(m)})")
             for i, x in enumerate(value):
                 _check_number(f"{name}[{i}]", x, m)
             d = [b - a for a, b in zip(value[:-1], value[1:], strict=True)]
@@ -149,7 +150,8 @@ def from_table(cls: type, table: dict, section: str, **extra: Any):
         tp, _ = _base_type(hints[key])
         if typing.get_origin(tp) is tuple:
             if not isinstance(value, list):
-                raise _bad(f"{section}.{key}", value, "must be a list of numbers")
+                raise _bad(f"{section}.{key}", value,
+                           f"must be a list of numbers (each {_range_text(fields[key].metadata)})")
             value = tuple(float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in value)
         elif tp is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
@@ -158,8 +160,10 @@ def from_table(cls: type, table: dict, section: str, **extra: Any):
                if n not in kwargs and f.default is _MISSING and f.default_factory is _MISSING]
     if missing:
         meta = fields[missing[0]].metadata
-        raise _bad(f"{section}.{missing[0]}", None,
-                   f"is required ({meta['doc']}; allowed {_range_text(meta)})")
+        tp, _ = _base_type(hints[missing[0]])
+        allowed = (f"one of {', '.join(meta['choices'])}" if meta["choices"] else "a string") if tp is str \
+            else _range_text(meta)
+        raise _bad(f"{section}.{missing[0]}", None, f"is required ({meta['doc']}; allowed {allowed})")
     return cls(**kwargs, **extra)
 
 

@@ -29,6 +29,10 @@ import numpy as np
 from ._schema import check, param
 
 N_SOC = 201  # uniform SOC grid of the kernel tables
+#: Largest rated power / energy of a traction battery. [1/h] Estimate: high-power HEV cells are rated for
+#: 20–50 C pulses (2010 Prius NiMH: 25 kW / 1.31 kWh = 19 C); 100 C leaves room and keeps one 1 s step
+#: within 3 % SOC, so the SOC window can be held by the per-step limits.
+MAX_C_RATE = 100.0
 
 
 class BatteryK(NamedTuple):
@@ -53,7 +57,8 @@ class Battery:
     capacity_ah: float = param("Rated capacity. [A·h]", lo=0.1, hi=2000)
     table_file: str = param("CSV with soc, ocv_v[, r_discharge_ohm, r_charge_ohm] columns.")
     nominal_voltage_v: float = param("Nominal voltage (for reference and energy). [V]", lo=1, hi=2000)
-    series_cells: int = param("Multiplier from the table's OCV to the pack's. [-]", default=1, lo=1, hi=2000)
+    series_cells: int = param("Multiplier from the table's OCV to the pack's (1 for a pack-level table; no "
+                              "default: a forgotten cell count would silently give a 4 V pack). [-]", lo=1, hi=2000)
     resistance_ohm: float | None = param("Pack resistance, overrides the table's. [Ω]", default=None,
                                          lo=1e-5, hi=100)
     resistance_scale: float = param("Factor on the table's resistance. [-]", default=1.0, lo=0.01, hi=100)
@@ -75,6 +80,50 @@ class Battery:
             raise ValueError(f"battery.soc_min = {self.soc_min}: must be below soc_max = {self.soc_max}")
         if not self.min_voltage_v < self.max_voltage_v:
             raise ValueError(f"battery.min_voltage_v = {self.min_voltage_v}: must be below max_voltage_v")
+        if 2 * self.soc_derate_band > self.soc_max - self.soc_min:
+            raise ValueError(f"battery.soc_derate_band = {self.soc_derate_band}: out of range, allowed <= half the "
+                             f"SOC window ({(self.soc_max - self.soc_min) / 2:g})")
+        c_rate = max(self.max_discharge_power_kw, self.max_charge_power_kw) / self.energy_kwh
+        if c_rate > MAX_C_RATE:
+            raise ValueError(
+                f"battery.capacity_ah = {self.capacity_ah}: too small for its power, allowed capacity_ah >= "
+                f"{c_rate * self.capacity_ah / MAX_C_RATE:.4g}"
+                f" (max(max_discharge_power_kw, max_charge_power_kw) / energy = {c_rate:.0f} C, allowed <= "
+                f"{MAX_C_RATE:g} C)")
+        try:
+            _, ocv, rd, rc = self.tables()
+        except ValueError as exc:
+            raise ValueError(f"battery.table_file = {self.table_file!r}: {exc}") from None
+        grid = np.linspace(0.0, 1.0, N_SOC)
+        lo_v = float(np.interp(self.soc_min, grid, ocv))
+        hi_v = float(np.interp(self.soc_max, grid, ocv))
+        if not lo_v > self.min_voltage_v:
+            raise ValueError(
+                f"battery.series_cells = {self.series_cells}: the pack OCV at soc_min = {self.soc_min} is "
+                f"{lo_v:.4g} V, "
+                f"allowed > min_voltage_v = {self.min_voltage_v} V (check series_cells, table_file and the "
+                "voltage limits)")
+        # the rated powers must be mostly reachable within the voltage window at mid-SOC (Rint: V_min·(V_oc −
+        # V_min)/R): a resistance that caps them far below is inconsistent data (and would let fixed loads such
+        # as an engine crank ask the cell beyond its matched-load point)
+        mid = 0.5 * (self.soc_min + self.soc_max)
+        v_mid = float(np.interp(mid, grid, ocv))
+        p_dis = self.min_voltage_v * (v_mid - self.min_voltage_v) / float(np.interp(mid, grid, rd))
+        p_chg = self.max_voltage_v * (self.max_voltage_v - v_mid) / float(np.interp(mid, grid, rc))
+        for what, p_v, rated in (("discharge", p_dis, self.max_discharge_power_kw * 1e3),
+                                 ("charge", p_chg, self.max_charge_power_kw * 1e3)):
+            if p_v < 0.5 * rated:
+                key = "resistance_ohm" if self.resistance_ohm is not None else "resistance_scale"
+                raise ValueError(
+                    f"battery.{key} = {getattr(self, key)!r}: the {what} power the voltage window allows at mid-SOC "
+                    f"is {p_v / 1e3:.4g} kW, allowed >= half of max_{what}_power_kw = {rated / 1e3:g} kW (a lower "
+                    "resistance, or a lower rated power)")
+        if not hi_v < self.max_voltage_v:
+            raise ValueError(
+                f"battery.series_cells = {self.series_cells}: the pack OCV at soc_max = {self.soc_max} is "
+                f"{hi_v:.4g} V, "
+                f"allowed < max_voltage_v = {self.max_voltage_v} V (check series_cells, table_file and the "
+                "voltage limits)")
 
     @property
     def energy_kwh(self) -> float:
@@ -98,13 +147,19 @@ class Battery:
 def _tables(b: Battery):
     from .engine_maps import _read_table
 
-    tab = _read_table(b.table_file, ("soc", "ocv_v"))
+    tab = _read_table(b.table_file, ("soc", "ocv_v"), min_rows=2)
     soc = tab["soc"]
     if np.any(np.diff(soc) <= 0):
-        raise ValueError(f"{b.table_file}: soc must be strictly increasing")
+        i = int(np.flatnonzero(np.diff(soc) <= 0)[0])
+        raise ValueError(f"{b.table_file}: soc = {soc[i + 1]:g} after {soc[i]:g}: must be strictly increasing")
+    if soc[0] > 0.05 or soc[-1] < 0.95:
+        raise ValueError(f"{b.table_file}: soc = {soc[0]:g}..{soc[-1]:g}: must cover 0.05 to 0.95 (the table is "
+                         "held constant beyond its ends)")
     ocv = tab["ocv_v"] * b.series_cells
     if np.any(np.diff(ocv) < 0):
-        raise ValueError(f"{b.table_file}: ocv_v must not decrease with soc")
+        i = int(np.flatnonzero(np.diff(ocv) < 0)[0])
+        raise ValueError(f"{b.table_file}: ocv_v = {tab['ocv_v'][i + 1]:g} at soc = {soc[i + 1]:g}, after "
+                         f"{tab['ocv_v'][i]:g}: must not decrease with soc")
     grid = np.linspace(0.0, 1.0, N_SOC)
     ocv_g = np.interp(grid, soc, ocv)
     if b.resistance_ohm is not None:

@@ -119,7 +119,8 @@ class Chassis:
         phys = (self.drag_coefficient, self.frontal_area_m2, self.rolling_resistance_coefficient)
         if any(c is not None for c in coast) and any(c is None for c in coast):
             raise ValueError(
-                f"chassis.road_load_f0_n/f1/f2 = {coast}: give all three coast-down coefficients or none"
+                f"chassis.road_load_f0_n/f1/f2 = {coast}: give all three coast-down coefficients or none "
+                "(allowed: all three set, or none)"
             )
         if all(c is not None for c in coast):
             check_road_load(*coast, "chassis")
@@ -129,15 +130,18 @@ class Chassis:
                 raise ValueError(
                     f"chassis.{key} = {val!r}: not used when the coast-down coefficients road_load_f0_n/f1/f2 are "
                     "given (they already contain aerodynamic drag and rolling resistance); remove it (a comment "
-                    "can keep the figure), or remove the coefficients to use the physical estimate")
+                    "can keep the figure), or remove the coefficients to use the physical estimate (allowed: "
+                    "None here)")
         if self.max_laden_mass_kg is not None and self.max_laden_mass_kg < self.mass_kg:
             raise ValueError(f"chassis.max_laden_mass_kg = {self.max_laden_mass_kg}: out of range, allowed >= "
                              f"chassis.mass_kg = {self.mass_kg}")
         if all(c is None for c in coast) and any(c is None for c in phys):
+            names = ("drag_coefficient", "frontal_area_m2", "rolling_resistance_coefficient")
+            missing = names[[c is None for c in phys].index(True)]
             raise ValueError(
-                "chassis: without coast-down coefficients (road_load_f0_n, road_load_f1_n_per_kmh, "
-                "road_load_f2_n_per_kmh2) the file must give drag_coefficient, frontal_area_m2 and "
-                f"rolling_resistance_coefficient (got {phys})"
+                f"chassis.{missing} = None: required without coast-down coefficients (road_load_f0_n, "
+                "road_load_f1_n_per_kmh, road_load_f2_n_per_kmh2): the file must give drag_coefficient, "
+                f"frontal_area_m2 and rolling_resistance_coefficient (got {phys})"
             )
 
     @property

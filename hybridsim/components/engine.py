@@ -79,7 +79,7 @@ class Engine:
     aspiration: str = param("Air path; sets the WOT shape and enrichment.", default="na",
                             choices=("na", "turbo"))
     inertia_kgm2: float = param("Rotating inertia of crank, flywheel (and converter pump). [kg·m²]",
-                                default=0.15, lo=0, hi=10)
+                                default=0.15, lo=0, hi=2)
     fuel_cutoff_min_speed_rpm: float | None = param(
         "Fuel is cut on overrun only above this speed (default idle + 250 rpm). [rpm]", default=None,
         lo=0, hi=15000)
@@ -142,6 +142,24 @@ class Engine:
         if self.map_kind == "bsfc_csv" and (self.map_file is None or self.wot_file is None):
             raise ValueError(f"engine.map_file = {self.map_file!r}, wot_file = {self.wot_file!r}: "
                              "both required when map_kind = 'bsfc_csv'")
+        if self.map_kind == "willans" and (self.map_file is not None or self.wot_file is not None):
+            key = "map_file" if self.map_file is not None else "wot_file"
+            raise ValueError(f"engine.{key} = {getattr(self, key)!r}: only used with map_kind = 'bsfc_csv' "
+                             "(allowed: no file for map_kind = 'willans')")
+        # build the fuel map now (cached), so that a bad table or an impossible Willans fit is refused when
+        # the vehicle is loaded, naming the key, not when it is first simulated
+        try:
+            m = self.data()
+        except ValueError as exc:
+            msg = str(exc)
+            if self.map_kind == "bsfc_csv" and not msg.startswith("engine."):
+                key = "wot_file" if msg.startswith(str(self.wot_file)) else "map_file"
+                msg = f"engine.{key} = {getattr(self, key)!r}: {msg}"
+            raise ValueError(msg) from None
+        if not (np.all(np.isfinite(m.fuel_kg_s)) and np.all(m.fuel_kg_s >= 0) and np.all(np.isfinite(m.wot_nm))):
+            key = "map_file" if self.map_kind == "bsfc_csv" else "peak_efficiency"
+            raise ValueError(f"engine.{key} = {getattr(self, key)!r}: the fuel map it gives is not finite and "
+                             "non-negative everywhere (check the table or the Willans parameters)")
 
     # --- derived quantities -------------------------------------------------------------------
     @property
@@ -306,6 +324,11 @@ def fit_willans_to_peak(e: Engine) -> WillansParams:
     hi = 0.0
     if peak(0.0) > eta:
         lo = -0.3
+        if peak(lo) > eta:
+            raise ValueError(
+                f"engine.peak_efficiency_speed_rpm = {n_ref:g}: no Willans map of this engine peaks at "
+                f"peak_efficiency = {eta} there (elsewhere its efficiency exceeds that by more than 0.3); allowed: "
+                "a speed nearer the middle of idle_speed_rpm..max_speed_rpm, or other friction/stroke values")
         shift = optimize.brentq(lambda d: peak(d) - eta, lo, hi, xtol=1e-12)
     else:
         shift = 0.0

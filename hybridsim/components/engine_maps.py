@@ -28,23 +28,53 @@ from .engine import BAR, RPM, Engine, EngineMap
 REPAIR_BELOW_NM = 40.0
 
 
-def _read_table(path: str, required: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """A numeric CSV table (the package's one reader, :func:`hybridsim._csv.read_table`) as column → array."""
+#: Allowed range of every known column of a map or battery table (inclusive). Cells outside, NaN or
+#: infinite are refused when the vehicle is loaded, naming the file, line, column, value and range.
+COLUMN_RANGES: dict[str, tuple[float, float]] = {
+    "speed_rpm": (0.0, 20000.0),
+    "torque_nm": (-2000.0, 5000.0),
+    "torque_max_nm": (0.0, 5000.0),
+    "fuel_g_per_s": (0.0, 1000.0),
+    "bsfc_g_per_kwh": (0.0, 1e5),
+    "eff_brake": (0.0, 1.0),
+    "within_wot": (0.0, 1.0),
+    "soc": (0.0, 1.0),
+    "ocv_v": (0.1, 2000.0),
+    "r_discharge_ohm": (1e-6, 100.0),
+    "r_charge_ohm": (1e-6, 100.0),
+    "energy_wh": (0.0, 1e7),
+}
+
+
+def _read_table(path: str, required: tuple[str, ...], min_rows: int = 2) -> dict[str, np.ndarray]:
+    """Read a numeric CSV table (``#`` comments and blank lines skipped); every problem is one ValueError
+    naming the file (and line, column, value and allowed range where there is one)."""
     table = read_table(path)
     header = table.header
     for col in required:
         if col not in header:
-            raise ValueError(f"{path}: column {col!r} missing (header: {', '.join(header)})")
-    columns = {}
-    for i, h in enumerate(header):
-        values = np.empty(len(table.rows))
-        for j, (cell, line) in enumerate(zip(table.column(i), table.lines, strict=True)):
+            raise ValueError(f"{path}: column {col!r} missing (header: {', '.join(header)}; required columns: "
+                             f"{', '.join(required)})")
+    if len(set(header)) != len(header):
+        raise ValueError(f"{path}: duplicate column in the header ({', '.join(header)})")
+    if len(table.rows) < min_rows:
+        raise ValueError(f"{path}: {len(table.rows)} data row(s), allowed at least {min_rows}")
+    rows = []
+    for lineno, cells in zip(table.lines, table.rows, strict=True):
+        row = []
+        for h, c in zip(header, cells, strict=True):
             try:
-                values[j] = float(cell)
+                x = float(c)
             except ValueError:
-                raise ValueError(f"{path}: line {line}, column {h!r}: value {cell!r} is not a number") from None
-        columns[h] = values
-    return columns
+                raise ValueError(f"{path}: line {lineno}, column {h!r} = {c.strip()!r}: not a number") from None
+            lo, hi = COLUMN_RANGES.get(h, (-1e9, 1e9))
+            if not (math.isfinite(x) and lo <= x <= hi):
+                raise ValueError(f"{path}: line {lineno}, column {h!r} = {c.strip()!r}: out of range, allowed "
+                                 f"{lo:g} to {hi:g}")
+            row.append(x)
+        rows.append(row)
+    arr = np.array(rows, dtype=np.float64)
+    return {h: arr[:, i] for i, h in enumerate(header)}
 
 
 @dataclass(frozen=True)
@@ -105,20 +135,43 @@ def bsfc_csv_map(e: Engine) -> EngineMap:
     t_wot = wot_tab["torque_max_nm"]
     keep = n_wot > 0  # the 0 rpm entry of such files is a placeholder
     n_wot, t_wot = n_wot[keep], t_wot[keep]
+    if n_wot.size < 2:
+        raise ValueError(f"{e.wot_file}: {n_wot.size} row(s) with speed_rpm > 0, allowed at least 2")
     if np.any(np.diff(n_wot) <= 0):
-        raise ValueError(f"{e.wot_file}: speed_rpm must be strictly increasing")
+        i = int(np.flatnonzero(np.diff(n_wot) <= 0)[0])
+        raise ValueError(f"{e.wot_file}: speed_rpm = {n_wot[i + 1]:g} after {n_wot[i]:g}: must be strictly increasing")
+    if not np.all(t_wot > 0):
+        i = int(np.flatnonzero(t_wot <= 0)[0])
+        raise ValueError(f"{e.wot_file}: torque_max_nm = {t_wot[i]:g} at {n_wot[i]:g} rpm: out of range, allowed > 0 "
+                         "above 0 rpm")
+    if n_wot[0] > e.idle_speed_rpm or n_wot[-1] < e.peak_power_speed_rpm:
+        raise ValueError(f"{e.wot_file}: speed_rpm = {n_wot[0]:g}..{n_wot[-1]:g}: must cover idle_speed_rpm = "
+                         f"{e.idle_speed_rpm:g} to peak_power_speed_rpm = {e.peak_power_speed_rpm:g}")
     sp = np.unique(tab["speed_rpm"])
     tq = np.unique(tab["torque_nm"])
     if sp.size * tq.size != tab["speed_rpm"].size:
         raise ValueError(f"{e.map_file}: the table is not a full speed × torque grid")
+    if sp.size < 3 or tq.size < 3:
+        raise ValueError(f"{e.map_file}: {sp.size} speed(s) × {tq.size} torque(s): allowed at least 3 × 3")
+    if not np.all(sp > 0):
+        raise ValueError(f"{e.map_file}: speed_rpm = 0: out of range, allowed > 0")
     grid = np.full((sp.size, tq.size), np.nan)
     i = np.searchsorted(sp, tab["speed_rpm"])
     j = np.searchsorted(tq, tab["torque_nm"])
     grid[i, j] = tab["fuel_g_per_s"]
     wot_at = np.interp(tab["speed_rpm"], n_wot, t_wot)
     fit_cells = (tab["torque_nm"] >= REPAIR_BELOW_NM) & (tab["torque_nm"] <= wot_at + 1e-9)
+    if np.count_nonzero(fit_cells) < 10:
+        raise ValueError(f"{e.map_file}: {np.count_nonzero(fit_cells)} cells at >= {REPAIR_BELOW_NM:g} N·m inside "
+                         "the WOT curve, allowed at least 10 (the low-load repair fits a 5-parameter Willans line)")
     wil = fit_extended_willans(tab["speed_rpm"][fit_cells], tab["torque_nm"][fit_cells],
                                tab["fuel_g_per_s"][fit_cells], e)
+    w_all = np.linspace(0.0, e.max_speed_rpm * RPM, 105)
+    e_cm = wil.e0 + wil.e1 * wil.cm(w_all)
+    if not (np.all(e_cm > 0.05) and np.all(e_cm < 1.0) and np.all(wil.loss_bar(w_all) > 0)):
+        raise ValueError(f"{e.map_file}: the fuel rates do not follow a Willans line (fitted efficiency "
+                         f"{float(e_cm.min()):.3g}..{float(e_cm.max()):.3g}, allowed 0.05 to 1, and a positive "
+                         "friction loss from 0 to max_speed_rpm): check the fuel_g_per_s column and its units")
     measured = RegularGridInterpolator((sp * RPM, tq), grid * 1e-3, method="linear", bounds_error=False,
                                        fill_value=np.nan)
 

@@ -75,7 +75,8 @@ class Motor:
     peak_power_kw: float = param("Peak mechanical power. [kW]", lo=0.1, hi=2000)
     peak_torque_nm: float = param("Peak torque. [N·m]", lo=0.1, hi=5000)
     max_speed_rpm: float = param("Maximum rotor speed. [rpm]", lo=100, hi=40000)
-    inertia_kgm2: float = param("Rotor inertia. [kg·m²]", default=0.02, lo=0, hi=10)
+    inertia_kgm2: float = param("Rotor inertia (car machines 0.01–0.1; 1 allows the largest bus motors). "
+                                "[kg·m²]", default=0.02, lo=0, hi=1)
     inverter_efficiency: float = param("Inverter efficiency. [-]", default=0.97, lo=0.5, hi=1)
     loss_scale: float = param("Factor on all loss coefficients of the scaled MG2 fit. [-]", default=1.0,
                               lo=0.1, hi=5)
@@ -105,6 +106,26 @@ class Motor:
                              "loss_map_includes_inverter = true (the map already holds the inverter's loss)")
         if self.loss_map_file is not None:
             loss_table(self.loss_map_file, self.loss_map_column)  # a bad map is refused at load
+        if self.loss_map_file is not None:
+            return  # the measured map gives the losses
+        kc, ki, kw, c = self.loss_coefficients()
+        w_max = self.max_speed_rpm * RPM
+        p_pk = self.peak_power_kw * 1e3
+        t_hi = min(self.peak_torque_nm, p_pk / w_max)  # torque available at maximum speed
+        w_corner = min(p_pk / self.peak_torque_nm, w_max)
+        for what, t, w in (("at peak torque and corner speed", self.peak_torque_nm, w_corner),
+                           ("at maximum speed and power", t_hi, w_max)):
+            loss = kc * t * t + ki * w + kw * w**3 + c
+            if loss > 0.5 * t * w:
+                key = max((("loss_kc_w_per_nm2", kc * t * t), ("loss_ki_w_s_per_rad", ki * w),
+                           ("loss_kw_w_s3_per_rad3", kw * w**3), ("loss_c_w", c)), key=lambda x: x[1])[0]
+                shown = getattr(self, key)
+                if shown is None:
+                    key, shown = "loss_scale", self.loss_scale
+                raise ValueError(
+                    f"motors.{key} = {shown!r}: the machine's loss {what} ({loss / 1e3:.3g} kW) exceeds half its "
+                    f"output there ({t * w / 1e3:.3g} kW); allowed: losses <= 50 % of the shaft power (efficiency "
+                    ">= 67 %)")
 
     def loss_coefficients(self) -> tuple[float, float, float, float]:
         """(kc, ki, kw, C) after scaling. [SI]"""

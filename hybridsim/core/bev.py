@@ -46,7 +46,7 @@ import numpy as np
 from . import jit
 from .chassis import G, wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, regen_fade
-from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 
 N_GRID = 24  # grid intervals of the split search
 N_GOLDEN = 24  # golden-section iterations of the refinement
@@ -322,6 +322,27 @@ def regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_chg):
 
 
 @jit
+def freewheel_torques(mf, mr, dr, g, w_wheel):
+    """Wheel torques (≤ 0) at which each machine generates exactly its own losses (DC power 0): the drag
+    of machines whose inverters draw nothing from an empty battery."""
+    i_f = dr.front_ratio
+    i_r = dr.rear_ratios[g]
+    t_mf = motor_torque_for_dc_power(mf, w_wheel * i_f, 0.0)
+    t_mr = motor_torque_for_dc_power(mr, w_wheel * i_r, 0.0)
+    return t_mf * i_f / dr.front_efficiency, t_mr * i_r / dr.rear_efficiencies[g]
+
+
+@jit
+def _freewheel_ok(ch, mf, mr, dr, aux, v0, v1, dt, grade, g, r):
+    """The freewheeling machines' drag is no more than the road force asks for at end speed v1."""
+    w = 0.5 * (v0 + v1) / r
+    tf, tr = freewheel_torques(mf, mr, dr, g, w)
+    f = wheel_force_n(ch, v0, v1, dt, grade)
+    p_rotor = rear_rotor_extra_mass(dr, aux, g, r) * (v1 - v0) / dt * w * r
+    return (tf + tr) * w - f * r * w - p_rotor >= 0.0
+
+
+@jit
 def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
     """Simulate a dual-motor BEV over a speed trace; fills ``out`` (see BevOut)."""
     n = time_s.shape[0]
@@ -331,12 +352,17 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
     soc = soc0
     g_prev = dr.rear_ratios.shape[0] - 1
     r = ch.wheel_radius_m
-    p_aux = aux.accessory_power_w
     for k in range(1, n):
         dt = time_s[k] - time_s[k - 1]
         v0 = out.speed_mps[k - 1]
         v1 = speed_mps[k]
-        p_dis, p_chg = battery_limits_w(b, soc)
+        p_dis, p_chg = battery_window_limits_w(b, soc, dt)
+        p_dis_batt = p_dis
+        # an empty battery cannot feed the accessories either: their load is cut to what it can supply (the
+        # drive and regen steps below budget the nominal load, so their limits are shifted by the cut)
+        p_aux = aux.accessory_power_w if aux.accessory_power_w <= p_dis + 1e-6 else p_dis
+        p_dis = p_dis + (aux.accessory_power_w - p_aux)
+        p_chg = max(p_chg - (aux.accessory_power_w - p_aux), 0.0)
         p_sys = dr.system_power_w
         f = wheel_force_n(ch, v0, v1, dt, grade[k])
         if f >= 0.0:
@@ -372,6 +398,29 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
         p_rotor = dm * (v1 - v0) / dt * w * r
         res = axle_powers(mf, mr, dr, g, w, tf, t_el - tf)
         p_el = res[0]
+        if p_el + p_aux > p_dis_batt + 1e-6 and p_aux > 0.0:  # rotor losses of a coasting car, empty battery
+            p_aux = max(p_dis_batt - p_el, 0.0)
+        if p_el > p_dis_batt + 1e-6:
+            # the battery cannot even feed the spinning machines: the inverters draw nothing, each machine
+            # generates its own losses (DC power 0) and the car slows by that drag: the highest end speed
+            # whose road force leaves the drag no less to do (the friction brakes take the rest)
+            lo = 0.0
+            hi = v1
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                if _freewheel_ok(ch, mf, mr, dr, aux, v0, mid, dt, grade[k], g, r):
+                    lo = mid
+                else:
+                    hi = mid
+            v1 = lo
+            w = 0.5 * (v0 + v1) / r
+            f = wheel_force_n(ch, v0, v1, dt, grade[k])
+            tf, t_rear = freewheel_torques(mf, mr, dr, g, w)
+            t_el = tf + t_rear
+            p_rotor = dm * (v1 - v0) / dt * w * r
+            res = axle_powers(mf, mr, dr, g, w, tf, t_rear)
+            p_el = res[0]
+            p_aux = 0.0
         i_b, v_b, p_chem, l_b, soc_new = battery_step(b, soc, p_el + p_aux, dt)
         out.speed_mps[k] = v1
         out.rear_gear[k] = g + 1.0

@@ -176,3 +176,34 @@ def battery_step(b, soc, p_term, dt):
     p_chem = ocv * i_eff
     soc_new = soc - i_eff * dt / b.capacity_as
     return i, ocv - r * i, p_chem, loss, soc_new
+
+
+@jit
+def battery_window_limits_w(b, soc, dt):
+    """(discharge, charge) terminal power limits of :func:`battery_limits_w`, further capped so that one step
+    of ``dt`` at the limit cannot carry the SOC out of [soc_min, soc_max] (the SOC window is a hard limit on
+    any time base). [W]
+
+    With the step's OCV and resistance (those of :func:`battery_step`), current I moves the SOC by I·Δt/Q
+    (η_c·|I| when charging); the terminal power of the largest allowed current is OCV·I − R·I² (discharge,
+    taken no further than the matched-load current OCV/2R) and OCV·|I| + R·I² (charge).
+    """
+    p_dis, p_chg = battery_limits_w(b, soc)
+    ocv, rd, rc = battery_state(b, soc)
+    keep = 1.0 - 1e-9  # rounding margin
+    i_dis = (soc - b.soc_min) * b.capacity_as / dt * keep
+    if i_dis < 0.0:
+        i_dis = 0.0
+    i_match = 0.5 * ocv / rd
+    if i_dis > i_match:
+        i_dis = i_match
+    p_dis_soc = ocv * i_dis - rd * i_dis * i_dis
+    if p_dis > p_dis_soc:
+        p_dis = p_dis_soc
+    i_chg = (b.soc_max - soc) * b.capacity_as / (dt * b.coulombic_efficiency) * keep
+    if i_chg < 0.0:
+        i_chg = 0.0
+    p_chg_soc = ocv * i_chg + rc * i_chg * i_chg
+    if p_chg > p_chg_soc:
+        p_chg = p_chg_soc
+    return p_dis, p_chg

@@ -62,7 +62,7 @@ import numpy as np
 from . import jit
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, gear_output_torque, regen_fade
-from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
 
@@ -450,7 +450,7 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
             cs = False
         elif not cs and soc < ctl.soc_cs_enter:
             cs = True
-        p_dis, p_chg = battery_limits_w(bat, soc)
+        p_dis, p_chg = battery_window_limits_w(bat, soc, dt)
         pend = (e_ck_pend, e_cs_pend, _spread(e_ck_pend, crank_left, dt), _spread(e_cs_pend, crank_left, dt),
                 e_shm_pend, e_she_pend, _spread(e_shm_pend, shift_left, dt), _spread(e_she_pend, shift_left, dt))
         if not _feasible(ch, eng, gb, mot, ctl, aux, v0, v1, dt, grade[k], w_wheel_prev, w_in_prev, w_e_prev,
@@ -566,7 +566,11 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
         t_wpt = gear_output_torque(t_in_act, i, eta)
         if w_wheel <= 0.0:
             t_wpt = t_wheel
-        p_term = p_dc + aux.accessory_power_w + p_ck + p_cs
+        # an empty battery with the engine flat out cannot feed the accessories: their load is cut (reported)
+        p_acc = aux.accessory_power_w
+        if p_dc + p_acc + p_ck + p_cs > p_dis + 1e-6 and p_acc > 0.0:  # (the limit tolerance of the steps)
+            p_acc = max(p_dis - p_dc - p_ck - p_cs, 0.0)
+        p_term = p_dc + p_acc + p_ck + p_cs
         i_b, v_b, p_chem, p_bloss, soc_new = battery_step(bat, soc, p_term, dt)
         p_fuel = fuel * eng.lhv_j_per_kg
         temp = coolant_step_c(th, temp, p_fuel, dt)
@@ -607,7 +611,7 @@ def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps
         out.p2_inertia_power_w[k] = t_jm * w_in + p_sh_m
         out.gearbox_loss_w[k] = t_in_act * w_in - t_wpt * w_wheel
         out.battery_loss_w[k] = p_bloss
-        out.accessory_power_w[k] = aux.accessory_power_w
+        out.accessory_power_w[k] = p_acc
         out.brake_power_w[k] = (t_wpt - t_wheel) * w_wheel
         out.wheel_power_w[k] = t_wheel * w_wheel
         soc = soc_new

@@ -39,7 +39,7 @@ import numpy as np
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade
-from .electric import battery_limits_w, battery_step, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .interp import interp1_uniform
 from .thermal import (
@@ -196,6 +196,8 @@ class StepResult(NamedTuple):
     battery_voltage_v: float
     battery_chemical_power_w: float
     battery_loss_w: float
+    battery_power_w: float  # terminal, discharge > 0 (the split's, less an accessory load cut on an empty battery)
+    accessory_power_w: float  # drawn (cut where an empty battery cannot supply it)
     engine_loss_w: float
     planetary_loss_w: float
     reduction_loss_w: float
@@ -257,7 +259,7 @@ def step_context(plant, soc, v0, v1, dt, grade):
     t_ring_req = gear_input_torque(t_axle, pg.ring_ratio, pg.final_drive_efficiency)
     t2max = motor_tmax(plant.mg2, w_m2)
     tmin = -t2max * regen_fade(0.5 * (v0 + v1), plant.aux.regen_fade_speed_mps)
-    p_dis_max, p_chg_max = battery_limits_w(plant.bat, soc)
+    p_dis_max, p_chg_max = battery_window_limits_w(plant.bat, soc, dt)
     return ThsStepCtx(f, w_wh, t_axle, w_r, w_m2, t_ring_req, t2max, tmin, p_dis_max, p_chg_max)
 
 
@@ -478,7 +480,14 @@ def plant_finish(plant, state, mode, sp, dt):
     if (mode != OFF) != (state.engine_mode != OFF):
         t_state = 0.0
     t_state += dt
-    i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)
+    # an empty battery the engine cannot recharge in this step: the accessory load is cut (reported)
+    p_acc = plant.aux.accessory_power_w
+    p_b = sp.battery_power_w
+    p_dis_now = battery_window_limits_w(plant.bat, state.soc, dt)[0]
+    if p_b > p_dis_now + 1e-6 and p_acc > 0.0:  # (the limit tolerance of split_elec)
+        p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
+        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
+    i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, p_b, dt)
     p_fuel = fuel * eng.lhv_j_per_kg
     temp = coolant_step_c(plant.th, state.coolant_temp_c, p_fuel, dt)
     w_g = sp.mg1_speed_rad_s
@@ -486,7 +495,7 @@ def plant_finish(plant, state, mode, sp, dt):
     w_wh = sp.wheel_speed_rad_s
     nxt = ThsState(soc_new, w_e, w_g, temp, mode, t_state)
     return StepResult(
-        sp, nxt, fuel, p_fuel, i_b, v_b, p_chem, l_b,
+        sp, nxt, fuel, p_fuel, i_b, v_b, p_chem, l_b, p_b, p_acc,
         p_fuel - t_e * w_e,
         sp.carrier_torque_nm * w_e + sp.sun_torque_nm * w_g - sp.ring_torque_delivered_nm * w_r,
         sp.mg2_torque_nm * sp.mg2_speed_rad_s - sp.mg2_ring_torque_nm * w_r,
@@ -532,7 +541,7 @@ def record(out, k, plant, res, v1, speed_demanded):
     out.pinion_speed_rad_s[k] = (sp.ring_speed_rad_s - sp.engine_speed_rad_s) * plant.pg.zr_over_zp
     out.battery_current_a[k] = res.battery_current_a
     out.battery_voltage_v[k] = res.battery_voltage_v
-    out.battery_power_w[k] = sp.battery_power_w
+    out.battery_power_w[k] = res.battery_power_w
     out.soc[k] = s.soc
     out.coolant_temp_c[k] = s.coolant_temp_c
     out.fuel_power_w[k] = res.fuel_power_w
@@ -546,7 +555,7 @@ def record(out, k, plant, res, v1, speed_demanded):
     out.reduction_loss_w[k] = res.reduction_loss_w
     out.final_drive_loss_w[k] = res.final_drive_loss_w
     out.rotor_inertia_power_w[k] = res.rotor_inertia_power_w
-    out.accessory_power_w[k] = plant.aux.accessory_power_w
+    out.accessory_power_w[k] = res.accessory_power_w
     out.brake_power_w[k] = res.brake_power_w
     out.wheel_power_w[k] = res.wheel_power_w
 

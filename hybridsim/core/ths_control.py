@@ -27,7 +27,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS
-from .electric import battery_state, battery_step
+from .electric import battery_state, battery_step, battery_window_limits_w
 from .ths import (
     FUELLED,
     OFF,
@@ -93,6 +93,23 @@ def _best_effort(plant, state, v0, v1, dt, gr):
 
 
 @jit
+def _battery_safe(plant, state, v0, v1, dt, gr):
+    """(engine power, mode) of the first of engine off and a few fuelled powers whose battery power lies
+    within the charge and discharge limits, the accessory load (which can be cut) aside (MG1/MG2 limits may
+    be exceeded: a last resort, reported as a trace miss); engine off if none does."""
+    p_dis = battery_window_limits_w(plant.bat, state.soc, dt)[0] + plant.aux.accessory_power_w
+    rm = split(plant, state, OFF, 0.0, 0.0, v0, v1, dt, gr)
+    if not rm.overcharge and rm.battery_power_w <= p_dis + 1e-6:
+        return 0.0, OFF
+    for frac in (0.05, 0.15, 0.35, 0.6, 1.0):
+        pc = frac * plant.aux.ool_power_max_w
+        rm = split_at_power(plant, state, pc, v0, v1, dt, gr)
+        if not rm.overcharge and rm.battery_power_w <= p_dis + 1e-6:
+            return pc, FUELLED
+    return 0.0, OFF
+
+
+@jit
 def fallback(plant, state, v0, v1, dt, gr):
     """Every limit, the charge limit too, where a decision was infeasible: the best effort at the demanded
     speed, else a trace miss (the highest end speed some engine power or EV drive reaches, by bisection).
@@ -110,8 +127,9 @@ def fallback(plant, state, v0, v1, dt, gr):
         v1 = lo
         p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
         if m < 0:
-            p_need = plant.aux.ool_power_max_w  # nothing is feasible even at this speed: full power
-            m = FUELLED
+            # nothing is feasible even at this speed: the first choice that keeps at least the battery within
+            # its limits (so the SOC stays in its window)
+            p_need, m = _battery_safe(plant, state, v0, v1, dt, gr)
     if m == FUELLED:
         d = decision_at_power(plant, state, p_need, v0, v1, dt)
     else:

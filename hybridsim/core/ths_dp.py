@@ -29,7 +29,7 @@ raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .electric import battery_limits_w, battery_step
+from .electric import battery_step, battery_window_limits_w
 from .ths import (
     FUELLED,
     OFF,
@@ -120,8 +120,6 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
     k = plant.pg.k
     bat = plant.bat
     temp = coolant_initial_c(plant.th)
-    for i in range(ns):
-        lim_dis[i], lim_chg[i] = battery_limits_w(bat, soc0_grid + i * dsoc)
     for layer in range(j.shape[1]):
         terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
     for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
@@ -139,6 +137,8 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
             prev_mode[0] = OFF
             prev_w[0] = 0.0
         ctx = step_context(plant, soc_target, v0, v1, dt, grade[kk])  # its battery limits are not used
+        for i in range(ns):
+            lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc0_grid + i * dsoc, dt)
         jk = j[kk - 1]
         for layer in range(j.shape[1]):
             for i in range(ns):

@@ -20,6 +20,8 @@ def common_attrs(vehicle: Vehicle, cycle: Cycle) -> dict:
         "hybridsim_version": __version__,
     }
     attrs.update(chassis_attrs(ch))
+    if vehicle.battery is not None:
+        attrs["accessory_battery_power_w"] = float(vehicle.accessories.battery_power_w)
     if vehicle.engine is not None:
         attrs["fuel_density_kg_per_l"] = float(vehicle.engine.fuel_density_kg_per_l)
         attrs["fuel_lhv_j_per_kg"] = float(vehicle.engine.lhv_j_per_kg)
