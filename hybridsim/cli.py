@@ -489,6 +489,8 @@ def _cmd_china(args: argparse.Namespace) -> int:
         if getattr(args, opt) is not None:
             kw[key] = getattr(args, opt)
     result = procedures.china(_vehicle(args.vehicle), **kw)
+    if args.json:
+        return _print_json({"procedure": "china", "vehicle": args.vehicle, **result})
     missing = result.pop("missing", {})
     print(_result_text(result))
     for key, why in missing.items():
@@ -512,6 +514,7 @@ def _add_china(sub) -> None:
                    help="utility-factor table to use as China's for plug-in hybrids (default: none available)")
     p.add_argument("--hot", action="store_true",
                    help="hot start (no cold start after the soak; not the standard, for comparison)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (keys carry their unit)")
     p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
                    help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
     p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
@@ -525,6 +528,8 @@ def _cmd_jc08(args: argparse.Namespace) -> int:
 
     kw = {} if args.cycle is None else {"cycle": _cycle(args.cycle)}
     result = procedures.jc08(_vehicle(args.vehicle), **kw)
+    if args.json:
+        return _print_json({"procedure": "jc08", "vehicle": args.vehicle, **result})
     print(_result_text(result))
     _warn_drive_quality(result)
     return 0
@@ -538,6 +543,7 @@ def _add_jc08(sub) -> None:
     p.add_argument("vehicle", metavar="VEHICLE",
                    help="shipped vehicle id (see 'hybridsim list vehicles') or a path to a .toml file")
     p.add_argument("--cycle", metavar="FILE.csv", default=None, help="the JC08 trace (time_s, speed_kmh)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (keys carry their unit)")
     p.set_defaults(func=_cmd_jc08)
 
 

@@ -79,3 +79,13 @@ def test_trace_miss_is_warned_in_the_api():
     with warnings.catch_warnings():
         warnings.simplefilter("error", TraceMissWarning)
         hs.simulate(hs.load_vehicle("xingyue_l"), hs.load_cycle("nedc"))  # followed: no warning
+
+
+def test_china_json(capsys):
+    code, out, err = run(capsys, "china", "tank300_hi4t", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["procedure"].startswith("GB/T 19753-2021") and result["vehicle"] == "tank300_hi4t"
+    # the UF-weighted figure China's table would give is reported missing, with the reason
+    assert "fuel_weighted_l_per_100km" in result["missing"]
+    assert isinstance(result["electric_range_km"], float) and result["electric_range_km"] > 50
