@@ -433,15 +433,30 @@ def _print_json(result: dict) -> int:
     return 0
 
 
+def _add_wltc_options(p) -> None:
+    """The WLTC class and test-mass options of the procedures that run the WLTC (wltp, china)."""
+    p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
+                   help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
+    p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
+                   help="technically permissible maximum laden mass in kg for the test mass (default: "
+                        "chassis.max_laden_mass_kg of the file, else curb + 500 kg)")
+
+
+def _wltc_kwargs(args: argparse.Namespace) -> dict:
+    """The procedure keywords of the options of :func:`_add_wltc_options` that were given."""
+    return {key: getattr(args, opt) for opt, key in (("v_max", "v_max_kmh"), ("max_laden_mass", "max_laden_mass_kg"))
+            if getattr(args, opt, None) is not None}
+
+
 def _cmd_procedure(args: argparse.Namespace) -> int:
     from . import procedures
 
     kw = {}
     if args.hot:
         kw["cold_start"] = False
-    for opt, key in (("uf_table", "uf_table"), ("v_max", "v_max_kmh"), ("max_laden_mass", "max_laden_mass_kg")):
-        if getattr(args, opt, None) is not None:
-            kw[key] = getattr(args, opt)
+    if getattr(args, "uf_table", None) is not None:
+        kw["uf_table"] = args.uf_table
+    kw.update(_wltc_kwargs(args))
     result = procedures.PROCEDURES[args.command](_vehicle(args.vehicle), **kw)
     if args.json:
         return _print_json({"procedure": args.command, "vehicle": args.vehicle, **result})
@@ -469,11 +484,7 @@ def _add_procedures(sub) -> None:
         if name == "wltp":
             p.add_argument("--uf-table", metavar="NAME", default=None,
                            help="utility-factor table for plug-in hybrids (default EU)")
-            p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
-                           help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
-            p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
-                           help="technically permissible maximum laden mass in kg for the test mass (default: "
-                                "chassis.max_laden_mass_kg of the file, else curb + 500 kg)")
+            _add_wltc_options(p)
         p.set_defaults(func=_cmd_procedure)
 
 
@@ -485,9 +496,7 @@ def _cmd_china(args: argparse.Namespace) -> int:
         kw["cycle"] = _cycle(args.cycle)
     if args.uf_table is not None:
         kw["uf_table"] = args.uf_table
-    for opt, key in (("v_max", "v_max_kmh"), ("max_laden_mass", "max_laden_mass_kg")):
-        if getattr(args, opt) is not None:
-            kw[key] = getattr(args, opt)
+    kw.update(_wltc_kwargs(args))
     result = procedures.china(_vehicle(args.vehicle), **kw)
     if args.json:
         return _print_json({"procedure": "china", "vehicle": args.vehicle, **result})
@@ -515,11 +524,7 @@ def _add_china(sub) -> None:
     p.add_argument("--hot", action="store_true",
                    help="hot start (no cold start after the soak; not the standard, for comparison)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (keys carry their unit)")
-    p.add_argument("--v-max", metavar="KMH", type=_number(1.0, 500.0), default=None,
-                   help="maximum vehicle speed in km/h for the class 3a/3b split (default: simulated)")
-    p.add_argument("--max-laden-mass", metavar="KG", type=_number(100.0, 20000.0), default=None,
-                   help="maximum laden mass in kg for the test mass (default: chassis.max_laden_mass_kg of the "
-                        "file, else curb + 500 kg)")
+    _add_wltc_options(p)
     p.set_defaults(func=_cmd_china)
 
 
