@@ -1,25 +1,36 @@
-"""Speed of hybridsim, measured on this machine (never asserted in tests).
+"""Speed of hybridsim next to FASTSim 3.1.0, timed interleaved in one run (never asserted in tests).
 
-    python benchmarks/run.py            # prints Markdown tables and describes the machine
-    python benchmarks/run.py --quick    # fewer repeats and smaller batches (a rough look)
+    python benchmarks/run.py                       # every row of the issue-16 table, Markdown
+    python benchmarks/run.py --quick               # fewer rounds and cases (a rough look)
+    python benchmarks/run.py --repo OTHER_CHECKOUT # time another checkout of hybridsim (e.g. before a change)
+    python benchmarks/run.py --memory 100000       # also: peak memory of a 100,000-case summary-only THS sweep
 
-Per architecture with a shipped benchmark vehicle (conventional xingyue_l, THS-II ralink, P2 tank300_hi4t,
-BEV taycan_turbo; the ones whose files exist):
+Why interleaved: the machine is shared, and its load drifts by minutes. Every contender (hybridsim, FASTSim,
+and with ``--compare`` a second checkout of hybridsim) runs in its own long-lived worker process, and the rounds
+alternate A B A B …: each round times every contender a few times back to back, and the ratio of two
+contenders is taken per round, so a load change between rounds cancels in the ratio. The table gives each
+contender's median over all rounds, the ratios' min / median / max over the rounds, and the 1-minute load
+average over the rounds (min–max) of every row; the header names the CPU model, the usable cores and the load.
 
-* one run after JIT: one kernel pass over WLTC class 3b (no SOC balance) through the runner, as ns per
-  time step (median), and the time over WLTC×4 relative to WLTC (4.0 = linear in cycle length);
-* the result a user gets: ``simulate(v, wltc)`` (SOC-balanced for the charge-sustaining hybrids, with the
-  time-series Dataset) and ``simulate(..., record=False)`` (the summary Dataset);
-* first-ever compile (fresh subprocess, empty ``NUMBA_CACHE_DIR``: import + first simulation) and cold
-  start (fresh subprocess, warm cache: import + first simulation), and that process's peak RSS;
-* batch throughput: ``batch.sweep`` over ``chassis.mass_kg`` (distinct values), summary only, WLTC runs
-  per second with 1 and 2 threads, and with 2 processes.
+Rows (the table of issue 16):
 
-FASTSim 3.1.0 side by side, when it can be run: importable here (``pip install .[bench]``) or a Python
-with it named by ``HYBRIDSIM_FASTSIM_PYTHON``. Its shipped 2016 Prius and 2012 Fusion over UDDS and WLTC
-(our cycle files, passed to it as arrays) against our THS-II (ralink) and conventional (xingyue_l) on the
-same cycles. It runs in a subprocess with ``RUST_LIB_BACKTRACE=0`` and without ``RUST_BACKTRACE``: with
-Rust backtraces on, FASTSim builds them inside its time loop and runs 7–13× slower.
+* **THS-II step, WLTC**: one pass of the THS-II kernel (ralink, rule-based, no SOC balance) over WLTC class 3b
+  through ``powertrains.ths._run_ths_once`` with its arguments built once (the output arrays are allocated in
+  each pass), ns per time step. FASTSim: ``SimDrive(prius, wltc).run_once()`` minus building the SimDrive
+  (timed alternately in the same round), its 2016 Prius.
+* **charge-balanced THS-II WLTC result**: ``simulate(ralink, wltc, record=False)`` (charge-balanced summary
+  Dataset), ms. FASTSim: ``SimDrive(prius, wltc).run()`` (its SOC-balancing iterations) minus the build.
+* **summary-only sweep**: ``sweep(v, wltc, {"chassis.mass_kg": <distinct values>}, summary_only=True,
+  workers=k)`` for each architecture, runs per second at 1 and 2 threads, alternated; the 1→2 ratio per round.
+* **cold start**: a fresh interpreter, ``import hybridsim`` and the first ``simulate(ralink, wltc)``, numba cache
+  warm; FASTSim: a fresh interpreter, ``import fastsim`` and ``SimDrive(prius, wltc).run()``. Alternated.
+* **first-ever compile**: a fresh interpreter with an empty ``NUMBA_CACHE_DIR``: import + first
+  ``simulate(ralink, wltc)`` (that cache then serves the cold starts).
+
+FASTSim runs with ``RUST_LIB_BACKTRACE=0`` and without ``RUST_BACKTRACE`` (with Rust backtraces on, it builds
+them inside its time loop and runs 7–13× slower), ``trace_miss_opts='Allow'`` (falls behind instead of
+raising, as hybridsim does). It is found importable here (``pip install .[bench]``) or as the Python named by
+``HYBRIDSIM_FASTSIM_PYTHON``.
 """
 
 from __future__ import annotations
@@ -32,10 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_VEHICLES = (("conventional", "xingyue_l"), ("ths", "ralink"), ("p2", "tank300_hi4t"), ("bev", "taycan_turbo"))
@@ -43,151 +51,159 @@ BENCH_VEHICLES = (("conventional", "xingyue_l"), ("ths", "ralink"), ("p2", "tank
 
 # --- the machine ---------------------------------------------------------------------------------------
 
-def machine() -> str:
+def cpu_model() -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as fh:
             for line in fh:
                 if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    import numba
+    return cpu
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def load1() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def machine() -> str:
+    import numpy as np
 
     try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
+        import numba
+
+        nb = numba.__version__
+    except ImportError:
+        nb = "absent"
     load = ""
     if hasattr(os, "getloadavg"):
         l1, l5, l15 = os.getloadavg()
-        load = f", load average {l1:.2f} {l5:.2f} {l15:.2f} at start"
-    return (f"{cpu}; {os.cpu_count()} logical CPUs ({cores} usable); Python {platform.python_version()}; "
-            f"numpy {np.__version__}; numba {numba.__version__}; {platform.system()} {platform.release()}{load}")
+        load = f", load average {l1:.2f} {l5:.2f} {l15:.2f} now"
+    return (f"{cpu_model()}; {os.cpu_count()} logical CPUs ({usable_cores()} usable); Python "
+            f"{platform.python_version()}; numpy {np.__version__}; numba {nb}; {platform.system()} "
+            f"{platform.release()}{load}")
 
 
-def median_time(fn, repeat: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+# --- workers: one long-lived process per contender, one JSON line per request and per answer -------------
 
-
-def repeated(cycle, k: int):
-    """``cycle`` driven k times in a row (the end of one is the start of the next)."""
-    import hybridsim as hs
-
-    t, v, g = cycle.time_s, cycle.speed_mps, cycle.grade
-    dur = t[-1] - t[0]
-    ts = np.concatenate([t] + [t[1:] + i * dur for i in range(1, k)])
-    vs = np.concatenate([v] + [v[1:]] * (k - 1))
-    gs = np.concatenate([g] + [g[1:]] * (k - 1))
-    return hs.Cycle(name=f"{cycle.name}_x{k}", time_s=ts, speed_mps=vs, grade=gs)
-
-
-# --- in-process measurements -------------------------------------------------------------------------
-
-def bench_runs(vid: str, cycle, repeat: int) -> dict:
-    import hybridsim as hs
-    from hybridsim.simulate import _run_case
-
-    v = hs.load_vehicle(vid)
-    n = cycle.time_s.size
-    one = median_time(lambda: _run_case(v, cycle, soc_balance=False), repeat, warmup=2)
-    c4 = repeated(cycle, 4)
-    four = median_time(lambda: _run_case(v, c4, soc_balance=False), max(repeat // 4, 3))
-    ds = hs.simulate(v, cycle)
-    full = median_time(lambda: hs.simulate(v, cycle), max(repeat // 2, 3))
-    summ = median_time(lambda: hs.simulate(v, cycle, record=False), max(repeat // 2, 3))
-    return {"ns_per_step": one / n * 1e9, "one_pass_s": one, "x4_ratio": four / one, "simulate_s": full,
-            "record_false_s": summ, "balance_runs": ds.attrs.get("soc_balance_runs", 1)}
-
-
-def bench_batch(vid: str, cycle, n_cases: int) -> dict:
-    import hybridsim as hs
-    from hybridsim.batch import sweep
-
-    v = hs.load_vehicle(vid)
-    m = v.chassis.mass_kg
-    masses = list(np.linspace(m - 100.0, m + 100.0, n_cases))
-    sweep(v, cycle, {"chassis.mass_kg": masses[:4]}, summary_only=True)  # JIT, caches
-    res = {}
-    for label, kw in (("threads1", {"workers": 1}), ("threads2", {"workers": 2}),
-                      ("processes2", {"workers": 2, "scheduler": "processes"})):
-        t0 = time.perf_counter()
-        sweep(v, cycle, {"chassis.mass_kg": masses}, summary_only=True, progress=False, **kw)
-        res[label] = n_cases / (time.perf_counter() - t0)
-    return res
-
-
-# --- fresh subprocesses --------------------------------------------------------------------------------
-
-_FIRST_RUN = """
-import resource, sys, time
-t0 = time.perf_counter()
+_HS_WORKER = r"""
+import json, sys, time
+import numpy as np
 import hybridsim as hs
-t1 = time.perf_counter()
-hs.simulate(hs.load_vehicle({vid!r}), hs.load_cycle("wltc"))
-t2 = time.perf_counter()
-print(t1 - t0, t2 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
+from hybridsim.batch import sweep
+from hybridsim.powertrains import ths as _ths
 
+wltc = hs.load_cycle("wltc")
+ralink = hs.load_vehicle("ralink")
+args = _ths._ths_args(ralink, False, 23.0)
+soc0 = ralink.controller.soc_target
+n = wltc.time_s.size
+vehicles = {}
 
-def first_run(vid: str, cache_dir: str) -> tuple[float, float, float]:
-    """(import s, import + first simulation s, peak RSS MB) in a fresh interpreter."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=os.pathsep.join(
-        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    env.pop("HYBRIDSIM_NUMBA_CACHE", None)
-    res = subprocess.run([sys.executable, "-c", _FIRST_RUN.format(vid=vid)], check=True, capture_output=True,
-                         text=True, env=env)
-    imp, total, rss_kb = res.stdout.split()
-    return float(imp), float(total), float(rss_kb) / 1024.0
+def ths_pass():
+    _ths._run_ths_once(args, soc0, wltc)
 
+def ths_result():
+    hs.simulate(ralink, wltc, record=False)
 
-def bench_startup(vid: str, repeat: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="hybridsim-numba-cache-") as cache:
-        _, compile_s, _ = first_run(vid, cache)  # empty cache: compiles everything this run needs
-        warm = [first_run(vid, cache) for _ in range(repeat)]
-    return {"compile_s": compile_s, "cold_s": statistics.median(w[1] for w in warm),
-            "import_s": statistics.median(w[0] for w in warm), "rss_mb": max(w[2] for w in warm)}
+def make_sweep(vid, k, cases):
+    v = vehicles.setdefault(vid, hs.load_vehicle(vid))
+    m = v.chassis.mass_kg
+    state = {"i": 0}
+    def fn():
+        # distinct masses every call (no cache can serve a repeat)
+        state["i"] += 1
+        masses = list(m - 100.0 + 200.0 * (np.arange(cases) + 0.5 * state["i"] / 997.0) / cases)
+        sweep(v, wltc, {"chassis.mass_kg": masses}, summary_only=True, workers=k, progress=False)
+    return fn
 
-
-# --- FASTSim -------------------------------------------------------------------------------------------
-
-_FASTSIM = r"""
-import json, statistics, sys, time
-t0 = time.perf_counter()
-import fastsim as fsim
-import_s = time.perf_counter() - t0
-cycles = json.load(open(sys.argv[1]))
-repeat = int(sys.argv[2])
-out = {"version": fsim.__version__, "import_s": import_s, "runs": {}}
-def med(fn, r):
-    fn()
+tasks = {"ths_pass": ths_pass, "ths_result": ths_result}
+for line in sys.stdin:
+    req = json.loads(line)
+    name = req["task"]
+    if name.startswith("sweep:"):
+        _, vid, k, cases = name.split(":")
+        if name not in tasks:
+            tasks[name] = make_sweep(vid, int(k), int(cases))
+        fn = tasks[name]
+    else:
+        fn = tasks[name]
+    for _ in range(req.get("warmup", 0)):
+        fn()
     ts = []
-    for _ in range(r):
-        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
-# a car that cannot follow the trace falls behind (as in hybridsim) instead of raising
-sp = fsim.SimParams.from_dict({**fsim.SimParams.default().to_dict(), "trace_miss_opts": "Allow"})
-for veh_file in ("2016_TOYOTA_Prius_Two.yaml", "2012_Ford_Fusion.yaml"):
-    veh = fsim.Vehicle.from_resource(veh_file)
-    for name, c in cycles.items():
-        cyc = fsim.Cycle.from_dict({"time_seconds": c["t"], "speed_meters_per_second": c["v"], "grade": c["g"]})
-        def once():
-            fsim.SimDrive(veh, cyc, sp).run_once()
-        def full():
-            fsim.SimDrive(veh, cyc, sp).run()
-        build = med(lambda: fsim.SimDrive(veh, cyc, sp), repeat)
-        out["runs"][veh_file + "|" + name] = {"n": len(c["t"]), "once_s": med(once, repeat) - build,
-                                              "run_s": med(full, repeat) - build}
-print(json.dumps(out))
+    for _ in range(req["reps"]):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    print(json.dumps({"times": ts, "n": n}), flush=True)
 """
+
+_FS_WORKER = r"""
+import json, sys, time
+import fastsim as fsim
+cyc_data = json.load(open(sys.argv[1]))
+sp = fsim.SimParams.from_dict({**fsim.SimParams.default().to_dict(), "trace_miss_opts": "Allow"})
+prius = fsim.Vehicle.from_resource("2016_TOYOTA_Prius_Two.yaml")
+cyc = fsim.Cycle.from_dict({"time_seconds": cyc_data["t"], "speed_meters_per_second": cyc_data["v"],
+                            "grade": cyc_data["g"]})
+n = len(cyc_data["t"])
+tasks = {
+    "build": lambda: fsim.SimDrive(prius, cyc, sp),
+    "once": lambda: fsim.SimDrive(prius, cyc, sp).run_once(),
+    "run": lambda: fsim.SimDrive(prius, cyc, sp).run(),
+}
+print(json.dumps({"version": fsim.__version__}), flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    fn = tasks[req["task"]]
+    for _ in range(req.get("warmup", 0)):
+        fn()
+    ts = []
+    for _ in range(req["reps"]):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    print(json.dumps({"times": ts, "n": n}), flush=True)
+"""
+
+
+def _env_for(repo: Path, cache_dir: str | None = None) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(repo), RUST_LIB_BACKTRACE="0")
+    env.pop("RUST_BACKTRACE", None)
+    env.pop("HYBRIDSIM_NUMBA_CACHE", None)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    return env
+
+
+class Worker:
+    """A contender's long-lived process: ``time(task, reps)`` → list of seconds."""
+
+    def __init__(self, label: str, argv: list[str], env: dict, greeting: bool = False):
+        self.label = label
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+                                     bufsize=1)
+        self.info = json.loads(self.proc.stdout.readline()) if greeting else {}
+
+    def time(self, task: str, reps: int, warmup: int = 0) -> list[float]:
+        self.proc.stdin.write(json.dumps({"task": task, "reps": reps, "warmup": warmup}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.label} worker died on {task!r}")
+        return json.loads(line)["times"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 def fastsim_python() -> str | None:
@@ -201,105 +217,265 @@ def fastsim_python() -> str | None:
     return os.environ.get("HYBRIDSIM_FASTSIM_PYTHON") or None
 
 
-def bench_fastsim(py: str, cycles: dict, repeat: int) -> dict | None:
-    env = dict(os.environ, RUST_LIB_BACKTRACE="0")
-    env.pop("RUST_BACKTRACE", None)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({k: {"t": c.time_s.tolist(), "v": c.speed_mps.tolist(), "g": c.grade.tolist()}
-                   for k, c in cycles.items()}, fh)
-        path = fh.name
-    try:
-        res = subprocess.run([py, "-c", _FASTSIM, path, str(repeat)], capture_output=True, text=True, env=env,
-                             timeout=900)
-    finally:
-        os.unlink(path)
-    if res.returncode != 0:
-        print(f"\nFASTSim run failed ({py}):\n{res.stderr[-2000:]}")
-        return None
-    return json.loads(res.stdout.strip().splitlines()[-1])
+# --- rounds --------------------------------------------------------------------------------------------
+
+class Row:
+    """Interleaved timings of one figure: per contender a list of per-round medians, and the load."""
+
+    def __init__(self):
+        self.rounds: dict[str, list[float]] = {}
+        self.loads: list[float] = []
+
+    def add(self, label: str, value: float) -> None:
+        self.rounds.setdefault(label, []).append(value)
+
+    def med(self, label: str) -> float:
+        return statistics.median(self.rounds[label])
+
+    def ratio(self, num: str, den: str) -> tuple[float, float, float]:
+        r = [a / b for a, b in zip(self.rounds[num], self.rounds[den], strict=True)]
+        return min(r), statistics.median(r), max(r)
+
+    def load_text(self) -> str:
+        return f"{min(self.loads):.2f}–{max(self.loads):.2f}" if self.loads else "n/a"
+
+
+def fmt_ratio(r: tuple[float, float, float]) -> str:
+    return f"{r[1]:.2f}× ({r[0]:.2f}–{r[2]:.2f})"
+
+
+def interleave(rounds: int, contenders: list[tuple[str, callable]]) -> Row:
+    """``rounds`` rounds of A B A B …; each callable returns one figure for its round."""
+    row = Row()
+    for i in range(rounds):
+        row.loads.append(load1())
+        order = contenders if i % 2 == 0 else contenders[::-1]  # alternate who goes first
+        for label, fn in order:
+            row.add(label, fn())
+    return row
+
+
+# --- fresh interpreters ---------------------------------------------------------------------------------
+
+_HS_COLD = """
+import resource, time
+t0 = time.perf_counter()
+import hybridsim as hs
+t1 = time.perf_counter()
+hs.simulate(hs.load_vehicle("ralink"), hs.load_cycle("wltc"))
+t2 = time.perf_counter()
+import sys
+heavy = [m for m in ("scipy.optimize", "matplotlib", "dask", "dask.array") if m in sys.modules]
+print(t1 - t0, t2 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, ",".join(heavy) or "-")
+"""
+
+_FS_COLD = """
+import json, sys, time
+t0 = time.perf_counter()
+import fastsim as fsim
+t1 = time.perf_counter()
+c = json.load(open(sys.argv[1]))
+sp = fsim.SimParams.from_dict({**fsim.SimParams.default().to_dict(), "trace_miss_opts": "Allow"})
+cyc = fsim.Cycle.from_dict({"time_seconds": c["t"], "speed_meters_per_second": c["v"], "grade": c["g"]})
+fsim.SimDrive(fsim.Vehicle.from_resource("2016_TOYOTA_Prius_Two.yaml"), cyc, sp).run()
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t0, 0, "-")
+"""
+
+
+def fresh(py: str, code: str, env: dict, *args: str) -> tuple[float, float, float, str]:
+    """(import s, import + first result s, peak RSS MB, heavy modules loaded) of a fresh interpreter."""
+    res = subprocess.run([py, "-c", code, *args], check=True, capture_output=True, text=True, env=env)
+    imp, total, rss_kb, heavy = res.stdout.split()
+    return float(imp), float(total), float(rss_kb) / 1024.0, heavy
+
+
+_MEMORY = """
+import resource, sys, time
+import numpy as np
+import hybridsim as hs
+from hybridsim.batch import sweep
+n = int(sys.argv[1])
+v = hs.load_vehicle("ralink")
+w = hs.load_cycle("wltc")
+sweep(v, w, {"chassis.mass_kg": [1400.0, 1401.0]}, summary_only=True)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+ds = sweep(v, w, {"chassis.mass_kg": list(np.linspace(1300.0, 1500.0, n))}, summary_only=True, progress=False)
+dt = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(dt, base, peak, ds.nbytes)
+"""
 
 
 # --- main ----------------------------------------------------------------------------------------------
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller batches")
-    ap.add_argument("--no-fastsim", action="store_true", help="skip the FASTSim comparison")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds, fewer sweep cases")
+    ap.add_argument("--repo", default=str(REPO), help="the hybridsim checkout to time (default: this one)")
+    ap.add_argument("--compare", default=None, help="a second checkout timed interleaved with --repo "
+                    "(e.g. the code before a change); its ratio to --repo is printed")
+    ap.add_argument("--no-fastsim", action="store_true", help="skip FASTSim")
+    ap.add_argument("--rows", default="step,result,sweep,cold,compile",
+                    help="comma-separated subset of step,result,sweep,cold,compile")
+    ap.add_argument("--memory", type=int, default=0, help="also measure a summary-only THS sweep of this many cases")
     args = ap.parse_args(argv)
-    repeat = 9 if args.quick else 41
-    sys.path.insert(0, str(REPO))
+    rows = set(args.rows.split(","))
+    rounds = 5 if args.quick else 11
+    repo = Path(args.repo).resolve()
+    sys.path.insert(0, str(repo))
     import hybridsim as hs
 
-    present = [(a, vid) for a, vid in BENCH_VEHICLES if vid in hs.list_vehicles()]
     wltc = hs.load_cycle("wltc")
-    n = wltc.time_s.size
-    print("# hybridsim benchmarks\n")
+    print("# hybridsim benchmarks (issue 16 table)\n")
     print(f"Machine: {machine()}\n")
-    print(f"Cycle: WLTC class 3b, {n} samples (1 s). Medians of {repeat} runs after JIT unless stated.\n")
+    print(f"hybridsim checkout: `{repo}`" + (f"; compared with `{Path(args.compare).resolve()}`" if args.compare
+                                           else "") + "\n")
+    print(f"Cycle: WLTC class 3b, {wltc.time_s.size} samples (1 s). {rounds} interleaved rounds per row; figures are "
+          "medians over the rounds, ratios per round (min–max in brackets), load = 1-min load average over the "
+          "rounds.\n")
 
-    print("| architecture (vehicle) | ns per step, one run | WLTC×4 / WLTC time | simulate(), ms "
-          "(kernel runs) | record=False, ms | first-ever compile, s | cold start, s (import) | peak RSS, MB |")
-    print("|---|---|---|---|---|---|---|---|")
-    runs = {}
-    for arch, vid in present:
-        r = bench_runs(vid, wltc, repeat)
-        s = bench_startup(vid, 3 if args.quick else 5)
-        runs[vid] = r
-        print(f"| {arch} ({vid}) | {r['ns_per_step']:.0f} | {r['x4_ratio']:.2f} | {r['simulate_s'] * 1e3:.2f} "
-              f"({r['balance_runs']}) | {r['record_false_s'] * 1e3:.2f} | {s['compile_s']:.1f} | "
-              f"{s['cold_s']:.2f} ({s['import_s']:.2f}) | {s['rss_mb']:.0f} |")
-    print("\n*ns per step*: one kernel pass through the architecture's runner (no SOC balance, fixed per-run "
-          "Python cost included). *simulate()*: the result a user gets (SOC-balanced for the charge-sustaining "
-          "hybrids; the number of kernel passes in brackets) with its time-series Dataset. *first-ever "
-          "compile*: fresh interpreter, empty NUMBA_CACHE_DIR, import + first simulation; *cold start*: the same "
-          "with the cache warm.\n")
+    fs_py = None if args.no_fastsim else fastsim_python()
+    tmp = tempfile.TemporaryDirectory(prefix="hybridsim-bench-")
+    cyc_json = os.path.join(tmp.name, "wltc.json")
+    with open(cyc_json, "w") as fh:
+        json.dump({"t": wltc.time_s.tolist(), "v": wltc.speed_mps.tolist(), "g": wltc.grade.tolist()}, fh)
+    caches = {"hs": os.path.join(tmp.name, "cache-hs"), "hs_cmp": os.path.join(tmp.name, "cache-cmp")}
+    checkouts = [("hs", repo)] + ([("hs_cmp", Path(args.compare).resolve())] if args.compare else [])
 
-    load = " (load average {:.2f} {:.2f} {:.2f} now: other processes share the cores)".format(
-        *os.getloadavg()) if hasattr(os, "getloadavg") else ""
-    print("Batch: `batch.sweep(v, wltc, {'chassis.mass_kg': <distinct values>}, summary_only=True)`, "
-          f"WLTC runs per second{load}.\n")
-    print("| architecture (vehicle) | cases | 1 thread | 2 threads | 1→2 threads | 2 processes |")
-    print("|---|---|---|---|---|---|")
-    for arch, vid in present:
-        per_run = runs[vid]["record_false_s"]
-        cases = int(min(max((1.0 if args.quick else 3.0) / per_run, 100), 20000))
-        b = bench_batch(vid, wltc, cases)
-        print(f"| {arch} ({vid}) | {cases} | {b['threads1']:.0f} | {b['threads2']:.0f} | "
-              f"{b['threads2'] / b['threads1']:.2f}× | {b['processes2']:.0f} |")
+    # first-ever compile (empty cache); it also warms the cache the workers and the cold starts use
+    table: list[str] = []
+    compile_s: dict[str, float] = {}
+    for key, path in checkouts:
+        os.makedirs(caches[key], exist_ok=True)
+        l0 = load1()
+        compile_s[key] = fresh(sys.executable, _HS_COLD, _env_for(path, caches[key]))[1]
+        if "compile" in rows:
+            who = "hybridsim" if key == "hs" else "hybridsim (compare)"
+            table.append(f"| first-ever compile, THS (import + first simulate, empty cache), {who} | "
+                         f"{compile_s[key]:.1f} s | precompiled | | {l0:.2f} |")
 
-    py = None if args.no_fastsim else fastsim_python()
-    if py is None:
-        print("\nFASTSim: not installed (pip install '.[bench]', or set HYBRIDSIM_FASTSIM_PYTHON to a Python that "
-              "has fastsim==3.1.0); comparison skipped.")
-        return
-    cycles = {"udds": hs.load_cycle("udds"), "wltc": wltc}
-    fs = bench_fastsim(py, cycles, max(repeat // 2, 5))
-    if fs is None:
-        return
-    import_hs = median_time(lambda: subprocess.run([sys.executable, "-c", "import hybridsim"], check=True,
-                                                   env=dict(os.environ, PYTHONPATH=str(REPO))), 3, warmup=1)
-    print(f"\nSide by side with FASTSim {fs['version']} (its shipped vehicles; RUST_LIB_BACKTRACE=0), same cycles. "
-          f"`import fastsim` {fs['import_s']:.2f} s in its process; `python -c 'import hybridsim'` "
-          f"{import_hs:.2f} s (whole interpreter).\n")
-    print("| FASTSim vehicle vs hybridsim vehicle | cycle | FASTSim one pass, ns/step | hybridsim, ns/step | "
-          "speed-up | FASTSim result (run), ms | hybridsim simulate(), ms | speed-up |")
-    print("|---|---|---|---|---|---|---|---|")
-    pairs = (("2016_TOYOTA_Prius_Two.yaml", "ralink", "Prius 2016 (HEV) vs ralink (THS-II)"),
-             ("2012_Ford_Fusion.yaml", "xingyue_l", "Fusion 2012 (conv.) vs xingyue_l (conv.)"))
-    for veh_file, vid, label in pairs:
-        if vid not in hs.list_vehicles():
-            continue
-        for cname, cyc in cycles.items():
-            f = fs["runs"][f"{veh_file}|{cname}"]
-            ours = bench_runs(vid, cyc, repeat)
-            f_ns = f["once_s"] / f["n"] * 1e9
-            print(f"| {label} | {cname} | {f_ns:.0f} | {ours['ns_per_step']:.0f} | {f_ns / ours['ns_per_step']:.1f}× "
-                  f"| {f['run_s'] * 1e3:.2f} | {ours['simulate_s'] * 1e3:.2f} | "
-                  f"{f['run_s'] / ours['simulate_s']:.1f}× |")
-    print("\nFASTSim *one pass*: `SimDrive(veh, cyc).run_once()` minus building the SimDrive; *result*: `run()` "
-          "(its SOC-balancing iterations for the HEV), same subtraction; both keep its time-series history; "
-          "trace_miss_opts='Allow' (falls behind instead of raising, as hybridsim does). "
-          "Our columns as in the first table (simulate() includes the SOC balance and the Dataset).")
+    workers = {key: Worker(key, [sys.executable, "-c", _HS_WORKER], _env_for(path, caches[key]))
+               for key, path in checkouts}
+    fs = None
+    if fs_py is not None:
+        try:
+            fs = Worker("fastsim", [fs_py, "-c", _FS_WORKER, cyc_json], _env_for(repo), greeting=True)
+        except (OSError, json.JSONDecodeError) as exc:
+            print(f"FASTSim worker did not start ({exc}); comparison skipped.\n")
+            fs = None
+    n = wltc.time_s.size
+
+    def ratio_cells(row: Row, better_low: bool = True) -> str:
+        cells = []
+        if fs is not None and "fs" in row.rounds:
+            r = row.ratio("fs", "hs") if better_low else row.ratio("hs", "fs")
+            cells.append(f"FASTSim/hybridsim {fmt_ratio(r)}")
+        if "hs_cmp" in row.rounds:
+            r = row.ratio("hs_cmp", "hs") if better_low else row.ratio("hs", "hs_cmp")
+            cells.append(f"compare/this {fmt_ratio(r)}")
+        return "; ".join(cells)
+
+    try:
+        if "step" in rows:
+            reps = 20 if args.quick else 40
+            for w in workers.values():
+                w.time("ths_pass", 3, warmup=2)
+            contenders = [(k, (lambda w=w: statistics.median(w.time("ths_pass", reps)) / n * 1e9))
+                          for k, w in workers.items()]
+            if fs is not None:
+                fs.time("once", 2, warmup=1)
+                contenders.append(("fs", lambda: (statistics.median(fs.time("once", max(reps // 4, 5)))
+                                                  - statistics.median(fs.time("build", max(reps // 4, 5)))) / n * 1e9))
+            row = interleave(rounds, contenders)
+            table.append(f"| THS-II step, WLTC (one kernel pass), ns | {row.med('hs'):.0f} | "
+                         + (f"{row.med('fs'):.0f}" if fs else "n/a")
+                         + f" | {ratio_cells(row)} | {row.load_text()} |"
+                         + (f" compare: {row.med('hs_cmp'):.0f} ns" if "hs_cmp" in row.rounds else ""))
+
+        if "result" in rows:
+            reps = 10 if args.quick else 20
+            for w in workers.values():
+                w.time("ths_result", 2, warmup=2)
+            contenders = [(k, (lambda w=w: statistics.median(w.time("ths_result", reps)) * 1e3))
+                          for k, w in workers.items()]
+            if fs is not None:
+                contenders.append(("fs", lambda: (statistics.median(fs.time("run", max(reps // 2, 5)))
+                                                  - statistics.median(fs.time("build", max(reps // 2, 5)))) * 1e3))
+            row = interleave(rounds, contenders)
+            table.append(f"| charge-balanced THS-II WLTC result, `record=False`, ms | {row.med('hs'):.3f} | "
+                         + (f"{row.med('fs'):.2f}" if fs else "n/a")
+                         + f" | {ratio_cells(row)} | {row.load_text()} |"
+                         + (f" compare: {row.med('hs_cmp'):.3f} ms" if "hs_cmp" in row.rounds else ""))
+
+        if "sweep" in rows:
+            srounds = 3 if args.quick else 5
+            for arch, vid in BENCH_VEHICLES:
+                if vid not in hs.list_vehicles():
+                    continue
+                cases = {"ths": 1000, "conventional": 1000, "p2": 300, "bev": 300}[arch]
+                if args.quick:
+                    cases //= 4
+                for key, w in workers.items():
+                    w.time(f"sweep:{vid}:1:{cases}", 1, warmup=0)  # JIT / cache load
+                    contenders = [(f"{key}:{k}", (lambda w=w, k=k, vid=vid, cases=cases: cases / statistics.median(
+                        w.time(f"sweep:{vid}:{k}:{cases}", 1)))) for k in (1, 2)]
+                    row = interleave(srounds, contenders)
+                    r12 = row.ratio(f"{key}:2", f"{key}:1")
+                    who = "" if key == "hs" else " (compare)"
+                    table.append(f"| summary-only sweep{who}, WLTC, {arch} ({vid}), {cases} cases, runs/s: 1 thread → "
+                                 f"2 threads | {row.med(f'{key}:1'):.0f} → {row.med(f'{key}:2'):.0f} | none (no batch "
+                                 f"API) | 1→2 threads {fmt_ratio(r12)} | {row.load_text()} |")
+
+        if "cold" in rows:
+            crounds = 3 if args.quick else 7
+            contenders = [(k, (lambda k=k, p=p: fresh(sys.executable, _HS_COLD, _env_for(p, caches[k]))))
+                          for k, p in checkouts]
+            if fs is not None:
+                contenders.append(("fs", lambda: fresh(fs_py, _FS_COLD, _env_for(repo), cyc_json)))
+            raw = interleave(crounds, contenders)
+            row = Row()
+            row.loads = raw.loads
+            imp = Row()
+            for k, vals in raw.rounds.items():
+                for x in vals:
+                    row.add(k, x[1])
+                    imp.add(k, x[0])
+            heavy = raw.rounds["hs"][-1][3]
+            rss = max(x[2] for x in raw.rounds["hs"])
+            table.append(f"| cold start: import + first `simulate`, cache warm, s (import) | {row.med('hs'):.2f} "
+                         f"({imp.med('hs'):.2f}) | "
+                         + (f"{row.med('fs'):.2f} ({imp.med('fs'):.2f})" if fs else "n/a")
+                         + f" | {ratio_cells(row)} | {row.load_text()} |"
+                         + f" peak RSS {rss:.0f} MB; heavy modules loaded: {heavy}"
+                         + (f"; compare: {row.med('hs_cmp'):.2f} ({imp.med('hs_cmp'):.2f}) s" if "hs_cmp" in row.rounds
+                            else ""))
+    finally:
+        for w in workers.values():
+            w.close()
+        if fs is not None:
+            fs.close()
+
+    print("| figure | hybridsim | FASTSim | ratio per round: median (min–max) | load |")
+    print("|---|---|---|---|---|")
+    for line in table:
+        print(line)
+    print("\nRatios > 1: the first named is slower (for times) — FASTSim/hybridsim 3× means hybridsim is 3× faster.")
+
+    if args.memory:
+        l0 = load1()
+        res = subprocess.run([sys.executable, "-c", _MEMORY, str(args.memory)], check=True, capture_output=True,
+                             text=True, env=_env_for(repo, caches["hs"]))
+        dt, base, peak, nbytes = (float(x) for x in res.stdout.split())
+        print(f"\nMemory: summary-only THS sweep of {args.memory:,} cases (ralink, WLTC): {dt:.1f} s "
+              f"({args.memory / dt:.0f} runs/s, default workers); peak RSS {base / 1024:.0f} MB before → "
+              f"{peak / 1024:.0f} MB after (+{(peak - base) / args.memory:.2f} KB per case); the result Dataset "
+              f"{nbytes / 1e6:.1f} MB ({nbytes / args.memory:.0f} B per case); load {l0:.2f} at start, "
+              f"{load1():.2f} at the end.")
+    print(f"\nLoad average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+          if hasattr(os, "getloadavg") else "")
+    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -64,7 +64,6 @@ import itertools
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .components.chassis import G_MPS2, road_load_force_n
 from .components.engine import RPM
@@ -543,6 +542,8 @@ def top_speed(vehicle: Vehicle, governed: bool = True) -> float:
         while spd < cap:
             hi = min(spd + step, cap)
             if surplus(hi) <= 0:  # the force surplus changes sign in [spd, hi]: its root is the top speed
+                from scipy.optimize import brentq  # imported when needed (import time, issue 16)
+
                 out = float(brentq(surplus, spd, hi, xtol=1e-9))
                 break
             spd = hi

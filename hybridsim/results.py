@@ -166,14 +166,35 @@ def to_dataset(cycle, out: NamedTuple, attrs: dict) -> xr.Dataset:
     data = {"speed_cycle": cycle.speed_mps, "grade": cycle.grade}
     for field in out._fields:
         data[KERNEL_NAMES[field]] = getattr(out, field)
-    coords = {"time": ("time", np.array(cycle.time_s), {"units": "s", "long_name": "time since the start of the cycle",
-                                                        "standard_name": "time", "axis": "T"})}
+    coords = {"time": ("time", np.array(cycle.time_s, dtype=np.float64),
+                       {"units": "s", "long_name": "time since the start of the cycle", "standard_name": "time",
+                        "axis": "T"})}
     labels = phase_labels(cycle)
     if labels is not None:
         coords["phase"] = ("time", labels, dict(PHASE_ATTRS))
-    ds = xr.Dataset({name: ("time", _values(name, values), _attrs(name)) for name, values in data.items()},
-                    coords=coords, attrs=attrs)
-    return ds
+    return plain_dataset({name: ("time", _values(name, values), _attrs(name)) for name, values in data.items()},
+                         coords, attrs)
+
+
+def plain_dataset(data_vars: dict, coords: dict, attrs: dict) -> xr.Dataset:
+    """``xr.Dataset(data_vars, coords, attrs)`` for numpy arrays given as ``(dims, array, attrs)``, built without
+    xarray's probing of every array for dask and other duck-array types (``fastpath`` Variables, the dimension
+    coordinates' indexes made here from ``pandas.Index``). The Dataset is the same; building it this way keeps
+    ``dask`` (≈0.5 s to import when installed) out of a run that never uses it (issue 16: cold start)."""
+    import pandas as pd
+
+    def var(dims, values, a):
+        dims = (dims,) if isinstance(dims, str) else tuple(dims)
+        return xr.Variable(dims, np.asarray(values), dict(a or {}), fastpath=True)
+
+    cvars = {k: var(*v) for k, v in coords.items()}
+    indexes = {}
+    for k, v in list(cvars.items()):
+        if v.dims == (k,):  # a dimension coordinate: its index, and its variable as the index makes it
+            indexes[k] = xr.indexes.PandasIndex(pd.Index(v.values, name=k), k)
+            cvars.update(indexes[k].create_variables({k: v}))
+    return xr.Dataset({k: var(*v) for k, v in data_vars.items()},
+                      coords=xr.Coordinates(cvars, indexes=indexes), attrs=attrs)
 
 
 PHASE_ATTRS = {"long_name": "phase of the drive cycle (a boundary sample belongs to the earlier phase)"}
@@ -538,7 +559,7 @@ def summary_dataset(cycle, out: NamedTuple, attrs: dict) -> xr.Dataset:
             a[k] = s[k]
     a["cold_start"] = int(s["cold_start"])
     data = {k: ((), np.asarray(x), summary_var_attrs(k)) for k, x in summary_fields(s).items()}
-    return xr.Dataset(data, attrs=a)
+    return plain_dataset(data, {}, a)
 
 
 def _summary_from_scalars(ds: xr.Dataset) -> dict:

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize
 
 from ..units import W_PER_KW
 from ._schema import check, param
@@ -329,6 +328,8 @@ def fit_willans_to_peak(e: Engine) -> WillansParams:
                 f"engine.peak_efficiency_speed_rpm = {n_ref:g}: no Willans map of this engine peaks at "
                 f"peak_efficiency = {eta} there (elsewhere its efficiency exceeds that by more than 0.3); allowed: "
                 "a speed nearer the middle of idle_speed_rpm..max_speed_rpm, or other friction/stroke values")
+        from scipy import optimize  # here, not at import: scipy.optimize costs ~0.5 s to import
+
         shift = optimize.brentq(lambda d: peak(d) - eta, lo, hi, xtol=1e-12)
     else:
         shift = 0.0
