@@ -413,7 +413,8 @@ def case_dataset(ds: xr.Dataset, case: int) -> xr.Dataset:
             if any(labels):
                 one = one.assign_coords(phase=("time", labels, dict(PHASE_ATTRS)))
     else:
-        optional = ("fuel_raw_l_per_100km", "soc_balance_residual", "soc_balance_runs", "fuel_l_per_100km",
+        optional = ("fuel_raw_l_per_100km", "soc_balance_residual", "soc_balance_runs", "soc_balance_linear_error",
+                    "fuel_l_per_100km",
                     "co2_g_per_km", "electricity_kwh_per_100km", "j2951_er_pct", "j2951_dr_pct", "j2951_eer_pct",
                     "j2951_ascr_pct", "j2951_iwr_pct")
         one = one[[v for v in one.data_vars
@@ -508,7 +509,9 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
     errors : ``"raise"`` (default): the first case that fails raises, its message naming the case index and
         its parameters; ``"report"``: a failed case becomes a row with ``status = "error"`` and the one-line
         ``message`` (coordinates on ``case``; its figures NaN) and every other case is kept (``status = "ok"``).
-    simulate_kwargs : ``cold_start``, ``ambient_temp_c``, ``soc_init``, ``soc_balance`` for every case.
+    simulate_kwargs : ``cold_start``, ``ambient_temp_c``, ``soc_init``, ``soc_balance`` for every case
+        (``soc_balance="linear"``: one kernel pass per case, corrected along the base vehicle's
+        fuel-vs-battery-energy line, measured once for the sweep; see :func:`hybridsim.simulate`).
     """
     if not isinstance(vehicle, Vehicle):
         raise TypeError(f"vehicle must be a hybridsim Vehicle, got {type(vehicle).__name__}")
@@ -551,6 +554,14 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
     else:
         raise ValueError(f"mode = {mode!r}: allowed 'grid' or 'zip'")
     cases = [(k, 0, 0, tuple(zip(paths, combo, strict=True))) for k, combo in enumerate(combos)]
+    if sim.get("soc_balance") == "linear" and vehicle.architecture == "ths":
+        # the fuel-vs-battery-energy line measured once, on the base vehicle, and used for every case
+        from .powertrains.ths import balance_reference
+
+        sim = dict(sim, balance_ref=balance_reference(
+            vehicle, kernel_cycle(cycle, vehicle.architecture)[0], cold_start=bool(sim.get("cold_start", False)),
+            ambient_c=float(sim.get("ambient_temp_c", 23.0)), soc_init=sim.get("soc_init"),
+            strategy=getattr(vehicle.controller, "strategy", "rule_based")))
     results = _execute(cases, {0: builder}, {0: cycle}, summary_only=summary_only, sim=sim, workers=workers,
                        scheduler=scheduler, chunk_size=chunk_size, progress=progress, errors=errors)
     coords = {p: _coord_array([c[i] for c in combos]) for i, p in enumerate(paths)}

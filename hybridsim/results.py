@@ -471,6 +471,8 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         summary["soc_balance_method"] = str(attrs["soc_balance_method"])
         summary["soc_balance_residual"] = float(attrs["soc_balance_residual"])
         summary["soc_balance_runs"] = int(attrs["soc_balance_runs"])
+        if "soc_balance_linear_error" in attrs:  # one-pass linear correction (soc_balance="linear")
+            summary["soc_balance_linear_error"] = float(attrs["soc_balance_linear_error"])
     summary["energy_kwh"] = {n: e / J_PER_KWH for n, e in terms.items()}
     return summary
 
@@ -514,6 +516,8 @@ SUMMARY_VARIABLES: dict[str, Var] = {
     "j2951_rmsse_kmh": Var("km h-1", "SAE J2951 root-mean-square speed error of the achieved trace"),
     "soc_balance_residual": Var("1", "net battery energy / fuel energy of the charge-balanced run"),
     "soc_balance_runs": Var("1", "kernel runs of the charge balance"),
+    "soc_balance_linear_error": Var("1", "one-pass linear charge balance: its relative fuel error against the exact "
+                                    "balance, on the vehicle whose fuel-vs-battery-energy line was used"),
 }
 SUMMARY_STRINGS = ("vehicle", "cycle", "architecture", "soc_balance_method", "time_base", "note")
 

@@ -21,7 +21,7 @@ from .vehicle import Vehicle
 
 
 def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
-             soc_init: float | None = None, soc_balance: bool = True, record: bool = True,
+             soc_init: float | None = None, soc_balance: bool | str = True, record: bool = True,
              strategy: str | None = None) -> xr.Dataset:
     """Simulate ``vehicle`` over ``cycle``; return the time series (or, ``record=False``, the summary) as a Dataset.
 
@@ -35,7 +35,12 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     soc_init : initial state of charge (hybrids); default the controller's target.
     soc_balance : report a charge-balanced result (hybrids): the initial SOC is iterated until the net
         battery energy is within 0.1 % of the fuel energy, else fuel is interpolated to zero net battery
-        energy; raw and corrected figures are both in :func:`summarize`.
+        energy; raw and corrected figures are both in :func:`summarize`. ``"exact"`` is the same as True;
+        ``"linear"`` (THS-II, rules or ECMS) runs once and corrects the fuel to zero net battery energy along the
+        vehicle's fuel-vs-battery-energy line (the WLTP RCB / SAE J1711 linear correction; the line measured once
+        per vehicle and cycle, and once per sweep on its base vehicle): the result's ``soc_balance_method`` says
+        which was used, ``soc_balance_linear_error`` that correction's error against the exact balance on the
+        vehicle the line was measured on.
     record : keep the time series (default). ``record=False`` returns the summary-level Dataset: scalar
         variables with units holding the numbers of :func:`summarize` (distance, fuel, L/100 km,
         electricity, SOC start/end, energy-balance error, trace miss, ``energy_<flow>`` in kWh), no
@@ -129,8 +134,8 @@ def kernel_cycle(cycle: Cycle, architecture: str) -> tuple[Cycle, str]:
 
 
 def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
-              soc_init: float | None = None, soc_balance: bool = True, strategy: str | None = None,
-              dp_options: dict | None = None):
+              soc_init: float | None = None, soc_balance: bool | str = True, strategy: str | None = None,
+              dp_options: dict | None = None, balance_ref=None):
     """Check the arguments and run the architecture's kernel: (kernel output NamedTuple, attrs).
     Shared by :func:`simulate` and :mod:`hybridsim.batch` (so a batch case is the same computation)."""
     if not isinstance(vehicle, Vehicle):
@@ -161,6 +166,17 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     kw = {} if len(allowed) == 1 else {"strategy": strategy}
     if dp_options is not None:
         kw["dp_options"] = dp_options
+    if soc_balance not in (True, False, "exact", "linear") or isinstance(soc_balance, int | float) and not \
+            isinstance(soc_balance, bool):
+        raise ValueError(f"soc_balance = {soc_balance!r}: allowed True, False, 'exact' or 'linear'")
+    if soc_balance == "linear":
+        if vehicle.architecture != "ths" or strategy == "dp":
+            raise ValueError(f"soc_balance = 'linear': only for the charge-sustaining THS-II strategies (rule_based, "
+                             f"ecms), not architecture {vehicle.architecture!r} with strategy {strategy!r}; allowed "
+                             "here: True/'exact' or False")
+        kw["balance_method"] = "linear"
+        if balance_ref is not None:
+            kw["balance_ref"] = balance_ref
     kc, note = kernel_cycle(cycle, vehicle.architecture)
     out, attrs = RUNNERS[vehicle.architecture](vehicle, kc, cold_start=bool(cold_start),
                                                ambient_temp_c=float(ambient_temp_c), soc_init=soc_init,
