@@ -262,6 +262,40 @@ def _execute(cases: list, vehicles: dict, cycles: dict, *, summary_only: bool, s
     return results
 
 
+def _compiled_sweep(builder: _Builder, cycle: Cycle, cases: list, *, summary_only: bool, sim: dict,
+                    workers: int | None, scheduler, progress: bool | None, errors: str) -> list | None:
+    """A summary-only THS-II sweep on the compiled batch path (``hybridsim._ths_batch``): the results as
+    :func:`_execute` gives them, or None where that path does not apply (the generic path runs instead)."""
+    from . import _ths_batch
+
+    base = builder.base
+    if not (summary_only and base.architecture == "ths" and errors == "raise" and _ths_batch.enabled()
+            and scheduler in (None, "threads", "serial") and sim.get("soc_init") is None and len(cases) > 1
+            and sim.get("soc_balance", True) in (True, False, "exact", "linear")):
+        return None
+    try:
+        vehicles = [builder.vehicle(assignment) for _, _, _, assignment in cases]
+    except Exception:  # a bad case: the generic path raises it, naming the case
+        return None
+    strategies = {getattr(v.controller, "strategy", "rule_based") for v in vehicles}
+    if len(strategies) != 1 or strategies.pop() not in ("rule_based", "ecms"):
+        return None
+    nw = workers if workers is not None else _usable_cores()
+    if nw < 1:
+        raise ValueError(f"workers = {workers}: must be >= 1")
+    # the first case as simulate() runs it: the argument checks, the kernels compiled or loaded, early errors
+    first = _run_chunk({"cases": cases[:1], "vehicles": {0: builder}, "cycles": {0: cycle}, "summary_only": True,
+                        "sim": sim, "errors": errors})
+    kc, note = kernel_cycle(cycle, base.architecture)
+    bar = _progress_bar(len(cases), progress)
+    bar.update(1)
+    try:
+        rest = _ths_batch.run_summaries(vehicles[1:], kc, note, sim, 1 if scheduler == "serial" else nw, bar)
+    finally:
+        bar.close()
+    return [(first[0][1], first[0][2])] + rest
+
+
 # --- assembling the Dataset ----------------------------------------------------------------------------
 
 def _coord_array(values: list) -> np.ndarray:
@@ -562,8 +596,11 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
             vehicle, kernel_cycle(cycle, vehicle.architecture)[0], cold_start=bool(sim.get("cold_start", False)),
             ambient_c=float(sim.get("ambient_temp_c", 23.0)), soc_init=sim.get("soc_init"),
             strategy=getattr(vehicle.controller, "strategy", "rule_based")))
-    results = _execute(cases, {0: builder}, {0: cycle}, summary_only=summary_only, sim=sim, workers=workers,
-                       scheduler=scheduler, chunk_size=chunk_size, progress=progress, errors=errors)
+    results = _compiled_sweep(builder, cycle, cases, summary_only=summary_only, sim=sim, workers=workers,
+                              scheduler=scheduler, progress=progress, errors=errors)
+    if results is None:
+        results = _execute(cases, {0: builder}, {0: cycle}, summary_only=summary_only, sim=sim, workers=workers,
+                           scheduler=scheduler, chunk_size=chunk_size, progress=progress, errors=errors)
     coords = {p: _coord_array([c[i] for c in combos]) for i, p in enumerate(paths)}
     return _assemble(results, [cycle] * len(cases), coords, summary_only, _extra(mode, errors),
                      {p: parameter_attrs(vehicle, p) for p in paths})

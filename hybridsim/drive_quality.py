@@ -124,7 +124,13 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
     sums = np.empty(9)
     f64 = np.ascontiguousarray
     j2951_sums(f64(t), f64(vt), f64(vd), f64(g, dtype=np.float64), c0, c1, c2, float(mass_kg), m_eff, sums)
-    ce_t, iw_t, d_t, asc_t, ce_d, iw_d, d_d, asc_d, sq = sums.tolist()
+    return j2951_ratings(sums, t.size)
+
+
+def j2951_ratings(sums, n: int) -> dict[str, float]:
+    """The six metrics from the nine sums of ``core.summary.j2951_sums`` over ``n`` samples (the compiled batch
+    path computes the sums in its kernel and rates here, as :func:`j2951_from_arrays` does)."""
+    ce_t, iw_t, d_t, asc_t, ce_d, iw_d, d_d, asc_d, sq = (float(x) for x in sums)
     er = _rel_pct(ce_d, ce_t)
     dr = _rel_pct(d_d, d_t)
     eer = (1.0 - (dr / 100 + 1.0) / (er / 100 + 1.0)) * 100.0 if math.isfinite(er) and er > -100 else math.nan
@@ -134,7 +140,7 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
         "j2951_eer_pct": eer,
         "j2951_ascr_pct": _rel_pct(asc_d, asc_t),
         "j2951_iwr_pct": _rel_pct(iw_d, iw_t),
-        "j2951_rmsse_kmh": math.sqrt(sq / t.size) * KMH_PER_MPS,
+        "j2951_rmsse_kmh": math.sqrt(sq / n) * KMH_PER_MPS,
     }
 
 

@@ -13,6 +13,7 @@ the kernel, so the check also catches a kernel whose wheel power disagrees with 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -292,11 +293,10 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
     """Add to a run's attributes what a reader of the file needs: CF ``Conventions``, ``title``, ``source``
     (hybridsim version, vehicle file and its SHA-256, cycle, strategy, cold/hot start, ambient temperature,
     state-of-charge handling) and the same facts as separate attributes. Returns ``attrs``."""
-    import hashlib
     from pathlib import Path
 
     path = Path(vehicle.source) if getattr(vehicle, "source", "") else None
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else ""
+    digest = _file_sha256(str(path)) if path is not None and path.is_file() else ""
     strategy = type(vehicle.controller).__name__ if vehicle.controller is not None else "none"
     soc = getattr(out, "soc", None)
     balanced = "soc_balance_fuel_kg" in attrs
@@ -334,6 +334,22 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
     if soc_init is not None:
         attrs["soc_init"] = float(soc_init)
     return attrs
+
+
+def _file_sha256(path: str) -> str:
+    """SHA-256 of a file, cached while its size and modification time stay the same (batches hash it once)."""
+    import os
+
+    st = os.stat(path)
+    return _sha256_cached(path, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _energy_j(ds: xr.Dataset, name: str) -> float:
@@ -421,6 +437,24 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         f64(data["grade"], dtype=np.float64), f64(data["trace_miss"], dtype=np.float64),
         np.stack([np.asarray(data[n], dtype=np.float64) for n in rows]), ch, sums)
     totals = dict(zip(rows, sums.tolist(), strict=True))
+    soc = (float(data["soc"][0]), float(data["soc"][-1])) if "soc" in data else (math.nan, math.nan)
+    cut_s = 0.0
+    if "accessory_battery_power_w" in attrs and "accessory_power" in data:
+        # an empty battery cuts the accessory load (the kernels report the load they could feed)
+        short = np.asarray(data["accessory_power"])[1:] < float(attrs["accessory_battery_power_w"]) * (1 - 1e-9)
+        cut_s = float(np.sum(np.diff(t)[short]))
+    return summary_from_sums(float(t[-1] - t[0]), attrs, flows, totals,
+                             (dist_m, dist_cycle_m, wheel_j, miss_max, miss_steps), soc, cut_s,
+                             _drive_quality(t, data, ch))
+
+
+def summary_from_sums(duration_s: float, attrs, flows: list, totals: dict, run: tuple, soc: tuple, cut_s: float,
+                      quality: dict) -> dict:
+    """The figures of :func:`summarize` from a run's sums: ``totals`` Σ P·dt of each flow (and of ``fuel_rate``,
+    ``battery_power``), ``run`` = ``core.summary.run_sums``'s (distance, cycle distance, wheel work, largest
+    trace miss, samples missed), ``soc`` (start, end), ``cut_s`` the time the accessory load was cut, ``quality``
+    the J2951 ratings (shared by :func:`_summary` and the compiled batch path, ``hybridsim.batch``)."""
+    dist_m, dist_cycle_m, wheel_j, miss_max, miss_steps = run
     dist_km = dist_m / M_PER_KM
     fuel_kg = totals.get("fuel_rate", 0.0)
     dens = float(attrs.get("fuel_density_kg_per_l", math.nan))
@@ -437,14 +471,14 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         "cycle": attrs.get("cycle", ""),
         "architecture": attrs.get("architecture", ""),
         "distance_km": dist_km,
-        "duration_s": float(t[-1] - t[0]),
+        "duration_s": duration_s,
         "fuel_kg": fuel_kg,
         "fuel_l": fuel_l,
         "fuel_l_per_100km": fuel_l * per100 if moved else None,
         "co2_g_per_km": (fuel_kg * co2 * 1e3 / dist_km if fuel_kg > 0 else 0.0) if moved else None,
         "electricity_kwh_per_100km": batt_j / J_PER_KWH * per100 if moved else None,
-        "soc_start": float(data["soc"][0]) if "soc" in data else math.nan,
-        "soc_end": float(data["soc"][-1]) if "soc" in data else math.nan,
+        "soc_start": soc[0],
+        "soc_end": soc[1],
         "energy_balance_rel_error": bal["rel_error"],
         "trace_miss_max_kmh": float(miss_max) * KMH_PER_MPS,
         "trace_miss_steps": int(miss_steps),
@@ -455,14 +489,10 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         "charge_balanced": "soc_balance_fuel_kg" in attrs,
         "soc_handling": str(attrs.get("soc_handling", "")),
     }
-    summary["accessory_cut_s"] = 0.0
-    if "accessory_battery_power_w" in attrs and "accessory_power" in data:
-        # an empty battery cuts the accessory load (the kernels report the load they could feed)
-        short = np.asarray(data["accessory_power"])[1:] < float(attrs["accessory_battery_power_w"]) * (1 - 1e-9)
-        summary["accessory_cut_s"] = float(np.sum(np.diff(t)[short]))
+    summary["accessory_cut_s"] = cut_s
     if not moved:
         summary["note"] = "the run covers no distance: figures per km are not defined (None)"
-    summary.update(_drive_quality(t, data, ch))
+    summary.update(quality)
     if "soc_balance_fuel_kg" in attrs:
         fuel_bal = float(attrs["soc_balance_fuel_kg"])
         summary["fuel_raw_l_per_100km"] = summary["fuel_l_per_100km"]
@@ -484,7 +514,11 @@ def _drive_quality(t: np.ndarray, data: dict, ch) -> dict:
     q = j2951_from_arrays(t, data["speed_cycle"], data["speed"],
                           road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
                           mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
-    # a rating that is not defined for this run (e.g. no cycle energy achieved) is None, not NaN (issue 15)
+    return finite_or_none(q)
+
+
+def finite_or_none(q: dict) -> dict:
+    """A rating that is not defined for a run (e.g. no cycle energy achieved) is None, not NaN (issue 15)."""
     return {k: (x if not isinstance(x, float) or math.isfinite(x) else None) for k, x in q.items()}
 
 

@@ -238,6 +238,7 @@ def test_each_kernel_has_one_signature():
     hs.summarize(hs.simulate(v, hs.load_cycle("nedc"), strategy="ecms"))
     hs.summarize(hs.optimal(v, tiny_cycle(), soc_grid=11))
     hs.simulate(v, hs.load_cycle("nedc"), cold_start=True)
-    for kernel in (conventional.run_conventional, ths_control.run_ths, p2.run_p2, bev.run_bev, ths_dp.backward,
+    for kernel in (conventional.run_conventional, ths_control.run_ths_rule, ths_control.run_ths_ecms, p2.run_p2,
+                   bev.run_bev, ths_dp.backward,
                    ths_dp.forward, summary.run_sums):
         assert len(kernel.signatures) == 1, (kernel, kernel.signatures)

@@ -20,7 +20,9 @@ def wheel_force_n(ch, v0, v1, dt, grade):
     vbar = 0.5 * (v0 + v1)
     acc = (v1 - v0) / dt
     f = ch.mass_eff_kg * acc
-    if vbar > 0.0:
+    if vbar > 0.0 and grade == 0.0:  # level road: cos θ = 1, sin θ = 0 exactly (the same sum, without atan/sincos)
+        f += ch.c0_n + ch.c1_n_per_mps * vbar + ch.c2_n_per_mps2 * vbar * vbar + 0.0
+    elif vbar > 0.0:
         th = math.atan(grade)
         f += (ch.c0_n * math.cos(th) + ch.c1_n_per_mps * vbar + ch.c2_n_per_mps2 * vbar * vbar
               + ch.mass_kg * G * math.sin(th))

@@ -183,6 +183,7 @@ class ThsSplit(NamedTuple):
     battery_power_w: float  # terminal, discharge > 0
     engine_inertia_torque_nm: float
     mg1_inertia_torque_nm: float
+    battery_discharge_max_w: float  # the discharge limit the split was held to (the step's, at its SOC)
 
 
 class StepResult(NamedTuple):
@@ -452,7 +453,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                     w_r, w_m2, m.engine_speed_rad_s, m.engine_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm, t_m2,
                     m.carrier_torque_nm, m.sun_torque_nm, t_r_del, x_del, t_ring, t_axle_pt, p_g,
                     m.mg1_loss_w, m.mg1_inverter_loss_w, p_m, l_m, li_m, p_b, m.engine_inertia_torque_nm,
-                    m.mg1_inertia_torque_nm)
+                    m.mg1_inertia_torque_nm, p_dis_max)
 
 
 @jit_inline
@@ -483,7 +484,7 @@ def plant_finish(plant, state, mode, sp, dt):
     # an empty battery the engine cannot recharge in this step: the accessory load is cut (reported)
     p_acc = plant.aux.accessory_power_w
     p_b = sp.battery_power_w
-    p_dis_now = battery_window_limits_w(plant.bat, state.soc, dt)[0]
+    p_dis_now = sp.battery_discharge_max_w  # battery_window_limits_w(plant.bat, state.soc, dt)[0], as split_in had it
     if p_b > p_dis_now + 1e-6 and p_acc > 0.0:  # (the limit tolerance of split_elec)
         p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
         p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
@@ -634,10 +635,16 @@ def torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt):
 @jit
 def split_at_power(plant, state, p, v0, v1, dt, grade):
     """``split`` with the engine fuelled at power p on the operating line (speed and torque limits applied)."""
-    w_r = 0.5 * (v0 + v1) / plant.ch.wheel_radius_m * plant.pg.ring_ratio
+    return split_at_power_in(plant, state, step_context(plant, state.soc, v0, v1, dt, grade), p, dt)
+
+
+@jit
+def split_at_power_in(plant, state, ctx, p, dt):
+    """``split_at_power`` given the step's ``ctx`` (``step_context``: the same numbers, computed once per step)."""
+    w_r = ctx.ring_speed_rad_s
     w = engine_speed_for_power(plant, p, w_r)
     t = torque_for_power(plant, p, w, w_r, state.engine_speed_rad_s, state.mg1_speed_rad_s, dt)
-    return split(plant, state, FUELLED, w, t, v0, v1, dt, grade)
+    return split_in(plant, state, ctx, FUELLED, w, t, dt)
 
 
 @jit

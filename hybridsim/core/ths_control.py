@@ -25,7 +25,6 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS
 from .electric import battery_state, battery_step, battery_window_limits_w
 from .ths import (
@@ -42,6 +41,7 @@ from .ths import (
     record_initial,
     split,
     split_at_power,
+    split_at_power_in,
     split_in,
     step_context,
     step_fuel_kg_s,
@@ -56,13 +56,19 @@ POWER_BISECTIONS = 30  # halvings of the engine power in the least-power and cha
 @jit
 def _least_power(plant, state, v0, v1, dt, gr, p_lo):
     """Least engine power ≥ p_lo at which MG1, MG2 and the battery can deliver; −1 if even full power cannot."""
+    return _least_power_in(plant, state, step_context(plant, state.soc, v0, v1, dt, gr), dt, p_lo)
+
+
+@jit
+def _least_power_in(plant, state, ctx, dt, p_lo):
+    """``_least_power`` given the step's ``ctx``."""
     p_hi = plant.aux.ool_power_max_w
-    rh = split_at_power(plant, state, p_hi, v0, v1, dt, gr)
+    rh = split_at_power_in(plant, state, ctx, p_hi, dt)
     if not (rh.ok_traction and rh.mg1_ok):
         return -1.0
     for _ in range(POWER_BISECTIONS):
         p_mid = 0.5 * (p_lo + p_hi)
-        rm = split_at_power(plant, state, p_mid, v0, v1, dt, gr)
+        rm = split_at_power_in(plant, state, ctx, p_mid, dt)
         if rm.ok_traction and rm.mg1_ok:
             p_hi = p_mid
         else:
@@ -143,10 +149,10 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     aux = plant.aux
     soc = state.soc
     vbar = 0.5 * (v0 + v1)
-    f = wheel_force_n(plant.ch, v0, v1, dt, gr)
-    p_wheel = f * vbar
+    ctx = step_context(plant, soc, v0, v1, dt, gr)  # road force, gear-set speeds, battery limits: once per step
+    p_wheel = ctx.wheel_force_n * vbar
     p_dem = (p_wheel / ctl.driveline_efficiency_estimate if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
-    w_r = vbar / plant.ch.wheel_radius_m * plant.pg.ring_ratio
+    w_r = ctx.ring_speed_rad_s
     cold = plant.th.enabled > 0.0 and state.coolant_temp_c < ctl.warm_coolant_c
     t_state = state.time_in_engine_state_s
     w_ep = state.engine_speed_rad_s
@@ -178,28 +184,28 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
                 p_eng = aux.ool_power_max_w
             w_e = engine_speed_for_power(plant, p_eng, w_r)
             t_e = torque_for_power(plant, p_eng, w_e, w_r, w_ep, w_gp, dt)
-    res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+    res = split_in(plant, state, ctx, mode, w_e, t_e, dt)
     if not (res.ok_traction and res.mg1_ok):
         # more engine power: the least that makes MG2, MG1 and the battery feasible
-        p_need = _least_power(plant, state, v0, v1, dt, gr, p_eng if mode == FUELLED else 0.0)
+        p_need = _least_power_in(plant, state, ctx, dt, p_eng if mode == FUELLED else 0.0)
         if p_need >= 0.0:
             mode = FUELLED
             w_e = engine_speed_for_power(plant, p_need, w_r)
             t_e = torque_for_power(plant, p_need, w_e, w_r, w_ep, w_gp, dt)
-            res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+            res = split_in(plant, state, ctx, mode, w_e, t_e, dt)
     elif res.overcharge and mode == FUELLED:
         # the engine charges beyond the battery limit: the most engine power that does not
         p_lo = 0.0
         p_hi = p_eng
         for _ in range(POWER_BISECTIONS):
             p_mid = 0.5 * (p_lo + p_hi)
-            if not split_at_power(plant, state, p_mid, v0, v1, dt, gr).feasible:
+            if not split_at_power_in(plant, state, ctx, p_mid, dt).feasible:
                 p_hi = p_mid
             else:
                 p_lo = p_mid
         w_e = engine_speed_for_power(plant, p_lo, w_r)
         t_e = torque_for_power(plant, p_lo, w_e, w_r, w_ep, w_gp, dt)
-        res = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+        res = split_in(plant, state, ctx, mode, w_e, t_e, dt)
     if not res.feasible:
         return fallback(plant, state, v0, v1, dt, gr)
     return ThsDecision(mode, w_e, t_e), v1, res
@@ -258,19 +264,41 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
 
 
 @jit
-def run_ths(plant, ctl, strategy, soc0, time_s, speed_mps, grade, out):
-    """Simulate a THS-II hybrid over a speed trace from SOC ``soc0`` with the decisions of ``strategy``
-    (RULE_BASED or ECMS); fills ``out`` (see ``core.ths.ThsOut``)."""
+def run_ths_rule(plant, ctl, soc0, time_s, speed_mps, grade, out):
+    """Simulate a THS-II hybrid over a speed trace from SOC ``soc0`` with the rule-based decisions; fills ``out``
+    (see ``core.ths.ThsOut``). One kernel per strategy: a first run compiles only the decisions it uses."""
     n = time_s.shape[0]
     state = initial_state(plant, soc0)
     record_initial(out, state, speed_mps[0])
     for k in range(1, n):
         dt = time_s[k] - time_s[k - 1]
         v0 = out.speed_mps[k - 1]
-        if strategy == ECMS:
-            d, v1, sp = ecms_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
-        else:
-            d, v1, sp = rule_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        d, v1, sp = rule_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
         res = plant_finish(plant, state, d.engine_mode, sp, dt)
         record(out, k, plant, res, v1, speed_mps[k])
         state = res.state
+
+
+@jit
+def run_ths_ecms(plant, ctl, soc0, time_s, speed_mps, grade, out):
+    """``run_ths_rule`` with the ECMS decisions."""
+    n = time_s.shape[0]
+    state = initial_state(plant, soc0)
+    record_initial(out, state, speed_mps[0])
+    for k in range(1, n):
+        dt = time_s[k] - time_s[k - 1]
+        v0 = out.speed_mps[k - 1]
+        d, v1, sp = ecms_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        res = plant_finish(plant, state, d.engine_mode, sp, dt)
+        record(out, k, plant, res, v1, speed_mps[k])
+        state = res.state
+
+
+#: the kernel of each strategy code (``run_ths`` in Python: the runner calls the strategy's own kernel)
+KERNELS = {RULE_BASED: run_ths_rule, ECMS: run_ths_ecms}
+
+
+def run_ths(plant, ctl, strategy, soc0, time_s, speed_mps, grade, out):
+    """Simulate a THS-II hybrid over a speed trace from SOC ``soc0`` with the decisions of ``strategy``
+    (RULE_BASED or ECMS); fills ``out`` (see ``core.ths.ThsOut``): the strategy's kernel."""
+    KERNELS[int(strategy)](plant, ctl, soc0, time_s, speed_mps, grade, out)

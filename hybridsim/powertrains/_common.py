@@ -69,23 +69,38 @@ def soc_balance(run, soc_lo: float, soc_hi: float, soc_start: float, lhv: float,
     line through all runs (the K-factor correction). Returns (out of the last run, fuel at zero net
     battery energy [kg], residual = ΔE_batt/E_fuel of the last run, runs, method).
     """
+    steps = soc_balance_steps(soc_lo, soc_hi, soc_start, lhv, tol=tol, max_runs=max_runs)
+    s = next(steps)
+    while True:
+        out, fuel, eb = run(s)
+        try:
+            s = steps.send((fuel, eb, float(out.soc[-1]), out))
+        except StopIteration as done:
+            return done.value
+
+
+def soc_balance_steps(soc_lo: float, soc_hi: float, soc_start: float, lhv: float, *, tol: float = 1e-3,
+                      max_runs: int = 12):
+    """:func:`soc_balance` as a generator, for drivers that run many cases in lockstep (``hybridsim.batch``):
+    yields the next initial SOC to run, is sent (fuel [kg], net battery energy [J], end SOC, payload) of that
+    run, and returns (payload of the chosen run, fuel at zero net battery energy, residual, runs, method)."""
     runs = []
 
     def call(s):
-        out, fuel, eb = run(s)
-        runs.append((s, fuel, eb, out))
+        fuel, eb, soc_end, payload = yield s
+        runs.append((s, fuel, eb, payload, soc_end))
         return eb / max(fuel * lhv, 1.0)
 
     s0 = soc_start
-    r0 = call(s0)
+    r0 = yield from call(s0)
     if abs(r0) <= tol:
         return runs[-1][3], runs[-1][1], r0, 1, "iterated"
     # second guess: start where the first run ended (a charge-sustaining controller ends near the same SOC
     # whatever the start, so this is usually balanced already); a fixed step if that gives no new point
-    s1 = min(max(float(runs[-1][3].soc[-1]), soc_lo), soc_hi)
+    s1 = min(max(runs[-1][4], soc_lo), soc_hi)
     if abs(s1 - s0) < 1e-6:
         s1 = min(max(s0 + (0.05 if r0 < 0 else -0.05), soc_lo), soc_hi)
-    r1 = call(s1)
+    r1 = yield from call(s1)
     while len(runs) < max_runs and abs(r1) > tol:
         if r1 == r0:
             break
@@ -95,7 +110,7 @@ def soc_balance(run, soc_lo: float, soc_hi: float, soc_start: float, lhv: float,
             break
         s0, r0 = s1, r1
         s1 = s2
-        r1 = call(s1)
+        r1 = yield from call(s1)
     best = min(runs, key=lambda r: abs(r[2]))
     if abs(best[2]) <= tol * max(best[1] * lhv, 1.0):
         return best[3], best[1], best[2] / max(best[1] * lhv, 1.0), len(runs), "iterated"
@@ -107,5 +122,3 @@ def soc_balance(run, soc_lo: float, soc_hi: float, soc_start: float, lhv: float,
     else:
         fuel0 = float(best[1])
     return best[3], fuel0, best[2] / max(best[1] * lhv, 1.0), len(runs), "interpolated"
-
-

@@ -195,9 +195,13 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
         out, extra = _run_ths(vehicle, cycle, cold_start=cold_start, ambient_c=ambient_temp_c, soc_init=soc_init,
                               soc_balance_on=soc_balance, strategy=strategy, balance_method=balance_method,
                               balance_ref=balance_ref)
+    return out, run_attrs(vehicle, cycle, ambient_temp_c, extra)
+
+
+def run_attrs(vehicle: Vehicle, cycle: Cycle, ambient_temp_c: float, extra: dict, ch=None) -> dict:
+    """The attributes :func:`run` returns with its output (``ch``: the kernel chassis, if already built)."""
     attrs = common_attrs(vehicle, cycle)
-    ch = _ths_chassis(vehicle)
-    attrs.update(chassis_attrs(ch))
+    attrs.update(chassis_attrs(_ths_chassis(vehicle) if ch is None else ch))
     attrs["ambient_temp_c"] = float(ambient_temp_c)
     attrs.update(extra)
-    return out, attrs
+    return attrs
