@@ -136,6 +136,12 @@ def battery_state(b, soc):
 def battery_limits_w(b, soc):
     """(discharge, charge) terminal power limits, voltage-limited and derated at the SOC edges. [W]"""
     ocv, rd, rc = battery_state(b, soc)
+    return _battery_limits_at(b, soc, ocv, rd, rc)
+
+
+@jit
+def _battery_limits_at(b, soc, ocv, rd, rc):
+    """``battery_limits_w`` given the battery state (OCV, R_dis, R_chg) at ``soc``. [W]"""
     p_dis = b.min_voltage_v * (ocv - b.min_voltage_v) / rd
     if p_dis > b.max_discharge_power_w:
         p_dis = b.max_discharge_power_w
@@ -188,8 +194,8 @@ def battery_window_limits_w(b, soc, dt):
     (η_c·|I| when charging); the terminal power of the largest allowed current is OCV·I − R·I² (discharge,
     taken no further than the matched-load current OCV/2R) and OCV·|I| + R·I² (charge).
     """
-    p_dis, p_chg = battery_limits_w(b, soc)
-    ocv, rd, rc = battery_state(b, soc)
+    ocv, rd, rc = battery_state(b, soc)  # once: the look-ups serve both the power and the SOC-window limits
+    p_dis, p_chg = _battery_limits_at(b, soc, ocv, rd, rc)
     keep = 1.0 - 1e-9  # rounding margin
     i_dis = (soc - b.soc_min) * b.capacity_as / dt * keep
     if i_dis < 0.0:
