@@ -111,10 +111,24 @@ vehicles = {}
 def ths_pass():
     _ths._run_ths_once(args, soc0, wltc)
 
+from hybridsim.core import ths_control as _tc
+from hybridsim.core.ths import allocate as _allocate
+_out = _allocate(n)
+_t, _v, _g = (np.ascontiguousarray(x, dtype=np.float64) for x in (wltc.time_s, wltc.speed_mps, wltc.grade))
+if hasattr(_tc, "run_ths_rule"):
+    def ths_kernel():
+        _tc.run_ths_rule(*args, soc0, _t, _v, _g, _out)
+else:
+    def ths_kernel():
+        _tc.run_ths(*args, 0, soc0, _t, _v, _g, _out)
+
+def ths_result_linear():
+    hs.simulate(ralink, wltc, record=False, soc_balance="linear")
+
 def ths_result():
     hs.simulate(ralink, wltc, record=False)
 
-def make_sweep(vid, k, cases):
+def make_sweep(vid, k, cases, balance=True):
     v = vehicles.setdefault(vid, hs.load_vehicle(vid))
     m = v.chassis.mass_kg
     state = {"i": 0}
@@ -122,17 +136,19 @@ def make_sweep(vid, k, cases):
         # distinct masses every call (no cache can serve a repeat)
         state["i"] += 1
         masses = list(m - 100.0 + 200.0 * (np.arange(cases) + 0.5 * state["i"] / 997.0) / cases)
-        sweep(v, wltc, {"chassis.mass_kg": masses}, summary_only=True, workers=k, progress=False)
+        sweep(v, wltc, {"chassis.mass_kg": masses}, summary_only=True, workers=k, progress=False,
+              soc_balance=balance)
     return fn
 
-tasks = {"ths_pass": ths_pass, "ths_result": ths_result}
+tasks = {"ths_pass": ths_pass, "ths_result": ths_result, "ths_kernel": ths_kernel,
+         "ths_result_linear": ths_result_linear}
 for line in sys.stdin:
     req = json.loads(line)
     name = req["task"]
     if name.startswith("sweep:"):
-        _, vid, k, cases = name.split(":")
+        _, vid, k, cases, bal = name.split(":")
         if name not in tasks:
-            tasks[name] = make_sweep(vid, int(k), int(cases))
+            tasks[name] = make_sweep(vid, int(k), int(cases), "linear" if bal == "linear" else True)
         fn = tasks[name]
     else:
         fn = tasks[name]
@@ -394,6 +410,15 @@ def main(argv=None) -> None:
                          + f" | {ratio_cells(row)} | {row.load_text()} |"
                          + (f" compare: {row.med('hs_cmp'):.0f} ns" if "hs_cmp" in row.rounds else ""))
 
+        if "step" in rows:
+            reps = 20 if args.quick else 40
+            contenders = [(k, (lambda w=w: statistics.median(w.time("ths_kernel", reps, warmup=2)) / n * 1e9))
+                          for k, w in workers.items()]
+            row = interleave(rounds, contenders)
+            table.append(f"| THS-II step, WLTC, kernel only (output preallocated, no per-pass Python), ns | "
+                         f"{row.med('hs'):.0f} | | {ratio_cells(row)} | {row.load_text()} |"
+                         + (f" compare: {row.med('hs_cmp'):.0f} ns" if "hs_cmp" in row.rounds else ""))
+
         if "result" in rows:
             reps = 10 if args.quick else 20
             for w in workers.values():
@@ -408,6 +433,17 @@ def main(argv=None) -> None:
                          + (f"{row.med('fs'):.2f}" if fs else "n/a")
                          + f" | {ratio_cells(row)} | {row.load_text()} |"
                          + (f" compare: {row.med('hs_cmp'):.3f} ms" if "hs_cmp" in row.rounds else ""))
+            if "hs_cmp" not in workers:  # soc_balance="linear" (one pass): this checkout only
+                w = workers["hs"]
+                w.time("ths_result_linear", 2, warmup=2)
+                contenders = [("hs", lambda: statistics.median(w.time("ths_result_linear", reps)) * 1e3)]
+                if fs is not None:
+                    contenders.append(("fs", lambda: (statistics.median(fs.time("run", max(reps // 2, 5)))
+                                                      - statistics.median(fs.time("build", max(reps // 2, 5)))) * 1e3))
+                row = interleave(rounds, contenders)
+                table.append(f"| the same, `soc_balance=\"linear\"` (one pass), ms | {row.med('hs'):.3f} | "
+                             + (f"{row.med('fs'):.2f}" if fs else "n/a")
+                             + f" | {ratio_cells(row)} | {row.load_text()} |")
 
         if "sweep" in rows:
             srounds = 3 if args.quick else 5
@@ -417,16 +453,21 @@ def main(argv=None) -> None:
                 cases = {"ths": 1000, "conventional": 1000, "p2": 300, "bev": 300}[arch]
                 if args.quick:
                     cases //= 4
-                for key, w in workers.items():
-                    w.time(f"sweep:{vid}:1:{cases}", 1, warmup=0)  # JIT / cache load
-                    contenders = [(f"{key}:{k}", (lambda w=w, k=k, vid=vid, cases=cases: cases / statistics.median(
-                        w.time(f"sweep:{vid}:{k}:{cases}", 1)))) for k in (1, 2)]
-                    row = interleave(srounds, contenders)
-                    r12 = row.ratio(f"{key}:2", f"{key}:1")
-                    who = "" if key == "hs" else " (compare)"
-                    table.append(f"| summary-only sweep{who}, WLTC, {arch} ({vid}), {cases} cases, runs/s: 1 thread → "
-                                 f"2 threads | {row.med(f'{key}:1'):.0f} → {row.med(f'{key}:2'):.0f} | none (no batch "
-                                 f"API) | 1→2 threads {fmt_ratio(r12)} | {row.load_text()} |")
+                for bal in (("exact", "linear") if arch == "ths" else ("exact",)):
+                    for key, w in workers.items():
+                        if bal == "linear" and key != "hs":
+                            continue
+                        w.time(f"sweep:{vid}:1:{cases}:{bal}", 1, warmup=0)  # JIT / cache load
+                        contenders = [(f"{key}:{k}", (lambda w=w, k=k, vid=vid, cases=cases, bal=bal: cases /
+                                                      statistics.median(w.time(f"sweep:{vid}:{k}:{cases}:{bal}", 1))))
+                                      for k in (1, 2)]
+                        row = interleave(srounds, contenders)
+                        r12 = row.ratio(f"{key}:2", f"{key}:1")
+                        who = "" if key == "hs" else " (compare)"
+                        how = ", soc_balance=\"linear\"" if bal == "linear" else ""
+                        table.append(f"| summary-only sweep{who}{how}, WLTC, {arch} ({vid}), {cases} cases, runs/s: "
+                                     f"1 thread → 2 threads | {row.med(f'{key}:1'):.0f} → {row.med(f'{key}:2'):.0f} | "
+                                     f"none (no batch API) | 1→2 threads {fmt_ratio(r12)} | {row.load_text()} |")
 
         if "cold" in rows:
             crounds = 3 if args.quick else 7

@@ -52,6 +52,9 @@ def test_plain_dataset_equals_xarray_constructor():
     assert type(got["time"].variable) is type(ref["time"].variable)
     assert list(got.indexes) == list(ref.indexes) == ["time"]
     got.sel(time=2.0)
+    assert list(got.variables) == list(ref.variables) and got.sizes == ref.sizes
+    scalars = {"x": ((), np.asarray(1.5), {"units": "kg"}), "n": ((), np.asarray(3), {})}
+    xr.testing.assert_identical(plain_dataset(scalars, {}, {"a": "b"}), xr.Dataset(scalars, attrs={"a": "b"}))
 
 
 def test_bilinear_is_scipy_regular_grid_linear_bit_for_bit():
