@@ -433,7 +433,7 @@ def main(argv=None) -> None:
                          + (f"{row.med('fs'):.2f}" if fs else "n/a")
                          + f" | {ratio_cells(row)} | {row.load_text()} |"
                          + (f" compare: {row.med('hs_cmp'):.3f} ms" if "hs_cmp" in row.rounds else ""))
-            if "hs_cmp" not in workers:  # soc_balance="linear" (one pass): this checkout only
+            if True:  # soc_balance="linear" (one pass): this checkout only (the option is new)
                 w = workers["hs"]
                 w.time("ths_result_linear", 2, warmup=2)
                 contenders = [("hs", lambda: statistics.median(w.time("ths_result_linear", reps)) * 1e3)]
@@ -454,20 +454,26 @@ def main(argv=None) -> None:
                 if args.quick:
                     cases //= 4
                 for bal in (("exact", "linear") if arch == "ths" else ("exact",)):
-                    for key, w in workers.items():
-                        if bal == "linear" and key != "hs":
-                            continue
+                    # every checkout and thread count in one interleaved block (A1 A2 B1 B2, then reversed, …)
+                    keys = [k for k in workers if bal == "exact" or k == "hs"]
+                    contenders = []
+                    for key in keys:
+                        w = workers[key]
                         w.time(f"sweep:{vid}:1:{cases}:{bal}", 1, warmup=0)  # JIT / cache load
-                        contenders = [(f"{key}:{k}", (lambda w=w, k=k, vid=vid, cases=cases, bal=bal: cases /
-                                                      statistics.median(w.time(f"sweep:{vid}:{k}:{cases}:{bal}", 1))))
-                                      for k in (1, 2)]
-                        row = interleave(srounds, contenders)
+                        contenders += [(f"{key}:{k}", (lambda w=w, k=k, vid=vid, cases=cases, bal=bal: cases /
+                                                       statistics.median(w.time(f"sweep:{vid}:{k}:{cases}:{bal}", 1))))
+                                       for k in (1, 2)]
+                    row = interleave(srounds, contenders)
+                    how = ", soc_balance=\"linear\"" if bal == "linear" else ""
+                    for key in keys:
                         r12 = row.ratio(f"{key}:2", f"{key}:1")
                         who = "" if key == "hs" else " (compare)"
-                        how = ", soc_balance=\"linear\"" if bal == "linear" else ""
+                        extra = ""
+                        if key == "hs" and "hs_cmp" in keys:
+                            extra = f"; this/compare at 1 thread {fmt_ratio(row.ratio('hs:1', 'hs_cmp:1'))}"
                         table.append(f"| summary-only sweep{who}{how}, WLTC, {arch} ({vid}), {cases} cases, runs/s: "
                                      f"1 thread → 2 threads | {row.med(f'{key}:1'):.0f} → {row.med(f'{key}:2'):.0f} | "
-                                     f"none (no batch API) | 1→2 threads {fmt_ratio(r12)} | {row.load_text()} |")
+                                     f"none (no batch API) | 1→2 threads {fmt_ratio(r12)}{extra} | {row.load_text()} |")
 
         if "cold" in rows:
             crounds = 3 if args.quick else 7
