@@ -18,12 +18,40 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
 from .._csv import read_table
-from .engine import BAR, RPM, Engine, EngineMap
+from ..units import PA_PER_BAR as BAR
+from ..units import RAD_S_PER_RPM as RPM
+
+if TYPE_CHECKING:  # the loaders take an Engine; engine.py imports this module, never the other way round
+    from .engine import Engine
+
+
+@dataclass(frozen=True, eq=False)
+class EngineMap:
+    """A gridded engine: speed axis [rad/s], torque axis [N·m], fuel [kg/s], WOT and motoring [N·m]."""
+
+    speed_rad_s: np.ndarray
+    torque_nm: np.ndarray
+    fuel_kg_s: np.ndarray
+    wot_nm: np.ndarray
+    motoring_nm: np.ndarray
+    lhv_j_per_kg: float
+    willans: object = None  # the Willans fit behind the map (for cold-start friction), if any
+    idle_speed_rad_s: float = 0.0  # below it the grid only pads the table (the engine does not run there)
+
+    def efficiency(self) -> np.ndarray:
+        """Brake efficiency on the grid (NaN outside 0 < T ≤ WOT and below idle speed)."""
+        w = self.speed_rad_s[:, None]
+        t = self.torque_nm[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eta = t * w / (self.fuel_kg_s * self.lhv_j_per_kg)
+        inside = (t > 0) & (t <= self.wot_nm[:, None] + 1e-9) & (w > 0) & (w >= self.idle_speed_rad_s)
+        return np.where(inside, eta, np.nan)
 
 REPAIR_BELOW_NM = 40.0
 
