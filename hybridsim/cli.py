@@ -181,6 +181,13 @@ def _per_km(x, spec: str, unit: str) -> str:
     return "not defined (no distance driven)" if x is None else f"{x:{spec}} {unit}"
 
 
+def _strategies() -> tuple[str, ...]:
+    """Every strategy some registered architecture offers (registry order)."""
+    from .architectures import ARCHITECTURES
+
+    return tuple(dict.fromkeys(s for a in ARCHITECTURES.values() for s in a.strategies))
+
+
 def _architecture_of(name, flag: str, default: bool = False) -> bool:
     """The registry's ``flag`` (``has_engine``, ``electric``, …) of architecture ``name``; ``default`` if unknown."""
     from .architectures import ARCHITECTURES
@@ -342,7 +349,7 @@ def _add_simulate(sub) -> None:
                    help="cold start: engine soaked at the ambient temperature (vehicles with a thermal model)")
     p.add_argument("--ambient", metavar="C", type=_number(-40.0, 60.0), default=None,
                    help="ambient (soak) temperature in degC for --cold (default 23; refused without --cold)")
-    p.add_argument("--strategy", choices=("rule_based", "ecms", "dp"), default=None,
+    p.add_argument("--strategy", choices=_strategies(), default=None,
                    help="energy management (hybrids; default the vehicle's [controller] strategy): the rules, "
                         "ECMS, or the dynamic-programming optimum over the whole cycle")
     p.add_argument("--out", metavar="FILE.nc|FILE.csv",

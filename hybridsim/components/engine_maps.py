@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
@@ -27,8 +26,8 @@ from .._csv import read_table
 from ..units import PA_PER_BAR as BAR
 from ..units import RAD_S_PER_RPM as RPM
 
-if TYPE_CHECKING:  # the loaders take an Engine; engine.py imports this module, never the other way round
-    from .engine import Engine
+# The loaders take a ``components.engine.Engine`` (duck-typed here: engine.py imports this module, never the
+# other way round).
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,7 +140,7 @@ class ExtendedWillans:
         return self.loss_bar(w) / e * BAR * self.displacement_m3 * w / (4 * math.pi * lhv)
 
 
-def fit_extended_willans(speed_rpm, torque_nm, fuel_g_s, e: Engine) -> ExtendedWillans:
+def fit_extended_willans(speed_rpm, torque_nm, fuel_g_s, e) -> ExtendedWillans:
     """Least-squares fit of the extended Willans line to map cells (SI in, bar inside)."""
     vd = e.displacement_l * 1e-3
     s = e.stroke_mm * 1e-3
@@ -155,7 +154,7 @@ def fit_extended_willans(speed_rpm, torque_nm, fuel_g_s, e: Engine) -> ExtendedW
     return ExtendedWillans(*map(float, coef), vd, s, rms)
 
 
-def bsfc_csv_map(e: Engine) -> EngineMap:
+def bsfc_csv_map(e) -> EngineMap:
     """Grid a BSFC table (``engine.map_file``) and its WOT curve (``engine.wot_file``), repaired."""
     tab = _read_table(e.map_file, ("speed_rpm", "torque_nm", "fuel_g_per_s"))
     wot_tab = _read_table(e.wot_file, ("speed_rpm", "torque_max_nm"))
