@@ -307,12 +307,13 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     """THS-II at full load, on the plant step of ``core/ths.py`` (no second copy of its physics).
 
     At speed ``spd`` (steady rotor speeds: the engine and MG1 are not accelerated, as the decision layer would
-    choose the engine speed freely) for each engine speed of a grid from idle to maximum: the engine at its WOT
-    torque, cut back to what MG1 can react (``split_mech``: gear set with its mesh losses, MG1 torque and
-    every speed limit); MG2 at the most torque its envelope and the battery allow, the battery giving its
-    discharge limit at the working SOC less what MG1 generates and the accessories draw (continuous: no net
-    discharge); then ``split_in`` of that demand, which must be feasible. Where MG1 would charge the battery
-    beyond its charge limit, the engine torque is lowered by bisection until it holds. The best engine speed
+    choose the engine speed freely; the split is evaluated with Δt → ∞ in its rotor inertia terms) for each
+    engine speed of a grid from idle to maximum: the engine at its WOT torque, cut back to what MG1 can react
+    (``split_mech``: gear set with its mesh losses, MG1 torque and every speed limit); MG2 at the most torque
+    its envelope and the battery allow, the battery giving its discharge limit at the working SOC less what MG1
+    generates and the accessories draw (continuous: no net discharge); then ``split_in`` of that demand, which
+    must be feasible. Where MG1 would charge the battery beyond its charge limit, the engine torque is lowered
+    by bisection until it holds. The best engine speed
     gives the force.
     """
     from .core.driveline import gear_output_torque
@@ -321,6 +322,9 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
 
     plant = _ths_plant(v, st)
     pk, mg1, mg2 = plant.pg, plant.mg1, plant.mg2
+    # steady rotors: the plant's rotor inertia torques J·Δω/Δt vanish for an infinite step (its only use of Δt
+    # in split_mech/split_in); the battery limits come from step_context at DT_S
+    STEADY = math.inf  # noqa: N806
     soc = v.controller.soc_target
     ctx = step_context(plant, soc, spd, spd, DT_S, 0.0)
     if ctx.mg2_speed_rad_s > mg2.max_speed_rad_s * (1 + 1e-12):
@@ -334,39 +338,41 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     e = v.engine
     ws, wot = _wot(v)
 
-    def point(w_e, w_g, t_e):
-        """The plant's split with MG2 at the most torque envelope and battery allow (steady rotors)."""
-        m = split_mech(plant, w_e, w_g, envelope, FUELLED, w_e, t_e, DT_S)
+    def point(w_e, t_e, m=None):
+        """The plant's split with MG2 at the most torque envelope and battery allow (``m``: the envelope's
+        ``split_mech`` at this engine point, if already known)."""
+        if m is None:
+            m = split_mech(plant, w_e, 0.0, envelope, FUELLED, w_e, t_e, STEADY)
         t_m2 = m.mg2_torque_nm
         if w_m2 > 0:
             t_m2 = min(t_m2, _motor_torque_for_power(mg2, w_m2, p_lim - p_aux - m.mg1_electric_power_w))
         ring = m.ring_torque_delivered_nm + gear_output_torque(t_m2, pk.mg2_ratio, pk.mg2_reduction_efficiency)
         axle = gear_output_torque(ring, pk.ring_ratio, pk.final_drive_efficiency)
-        state = ThsState(soc, w_e, w_g, 0.0, FUELLED, 1e9)
+        state = ThsState(soc, w_e, m.mg1_speed_rad_s, 0.0, FUELLED, 1e9)
         return split_in(plant, state, ctx._replace(ring_torque_required_nm=ring, axle_torque_nm=axle), FUELLED,
-                        w_e, t_e, DT_S)
+                        w_e, t_e, STEADY)
 
     best = 0.0
     for w_e in np.linspace(e.idle_speed_rpm * RPM, e.max_speed_rpm * RPM, 25):
         t_e = float(np.interp(w_e, ws, wot))
-        w_g = split_mech(plant, w_e, 0.0, envelope, FUELLED, w_e, t_e, DT_S).mg1_speed_rad_s  # Willis
-        m = split_mech(plant, w_e, w_g, envelope, FUELLED, w_e, t_e, DT_S)
+        m = split_mech(plant, w_e, 0.0, envelope, FUELLED, w_e, t_e, STEADY)
         if not m.speeds_ok:
             continue
-        t1max = motor_tmax(mg1, w_g)
+        t1max = motor_tmax(mg1, m.mg1_speed_rad_s)
         if abs(m.mg1_torque_nm) > t1max:  # MG1 reacts the engine torque in proportion (no rotor inertia)
             t_e *= t1max / abs(m.mg1_torque_nm)
-        sp = point(w_e, w_g, t_e)
+            m = None
+        sp = point(w_e, t_e, m)
         if sp.overcharge:  # part load: the largest engine torque whose surplus the battery can take (bisection:
             # the result must be on the feasible side, which brentq does not guarantee)
             lo, hi = 0.0, t_e
             for _ in range(20):
                 mid = 0.5 * (lo + hi)
-                if not point(w_e, w_g, mid).overcharge:
+                if not point(w_e, mid).overcharge:
                     lo = mid
                 else:
                     hi = mid
-            sp = point(w_e, w_g, lo)
+            sp = point(w_e, lo)
         if sp.feasible:
             best = max(best, sp.axle_torque_delivered_nm / v.chassis.wheel_radius_m)
     m_mg2 = plant.ch.mass_eff_kg - v.chassis.to_kernel().mass_eff_kg  # MG2's rotor (in the plant's chassis)
