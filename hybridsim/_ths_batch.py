@@ -13,18 +13,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import math
-import os
 
 import numpy as np
 
 from .cycles import Cycle
 from .results import KERNEL_NAMES, VARIABLES, describe_run, finite_or_none, summary_from_sums
 
-ENABLED_ENV = "HYBRIDSIM_BATCH_KERNEL"
-
-
-def enabled() -> bool:
-    return os.environ.get(ENABLED_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+ENABLED_ENV = "HYBRIDSIM_BATCH_KERNEL"  # read by hybridsim.batch (BATCH_KERNEL_ENV)
 
 
 class _Soc:

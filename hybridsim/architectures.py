@@ -78,6 +78,10 @@ class Architecture:
     motor_speeds: Mapping[str, str] = dataclasses.field(default_factory=dict)  #: plots: machine speed variable → label
     fastsim: tuple[str, str] | None = None  #: (FASTSim ``pt_type``, shipped template vehicle) of an import
     vehicle_check: str | None = None  #: ``"module:function"`` of extra rules between its components
+    #: ``"module:function"`` measuring its fuel-vs-battery-energy line: offers ``soc_balance="linear"`` (issue 16)
+    balance_reference: str | None = None
+    #: ``"module:function"`` of its compiled summary-only sweep path (``hybridsim._ths_batch.run_summaries``)
+    batch_summaries: str | None = None
 
     def __post_init__(self):
         bad = [f for f in self.initial_state if f not in STATE_FIELDS]
@@ -241,6 +245,8 @@ register(Architecture(
 register(Architecture(
     "ths", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsController,
     runner="hybridsim.powertrains.ths:run", performance="hybridsim.performance:THS",
+    balance_reference="hybridsim.powertrains.ths:balance_reference",
+    batch_summaries="hybridsim._ths_batch:run_summaries",
     strategies=("rule_based", "ecms", "dp"),
     variables={
         "mg1_speed": Var("rad s-1", "MG1 (sun) speed"),

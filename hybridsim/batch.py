@@ -49,6 +49,7 @@ import numpy as np
 import xarray as xr
 
 from ._version import __version__
+from .architectures import get as _architecture
 from .cycles import Cycle
 from .results import (
     PHASE_ATTRS,
@@ -65,6 +66,15 @@ from .vehicle import Vehicle, parameter_attrs, replace_path
 __all__ = ["case_dataset", "simulate_many", "sweep"]
 
 _SIM_KEYS = ("cold_start", "ambient_temp_c", "soc_init", "soc_balance")
+BATCH_KERNEL_ENV = "HYBRIDSIM_BATCH_KERNEL"  # "0": summary-only sweeps on the generic path only
+
+
+def _resolve(ref: str):
+    """The object named ``"module:attribute"`` (a registry entry's reference), imported on use."""
+    import importlib
+
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
 PROGRESS_MIN_CASES = 50  # below this a bar is not worth drawing
 
 
@@ -264,12 +274,13 @@ def _execute(cases: list, vehicles: dict, cycles: dict, *, summary_only: bool, s
 
 def _compiled_sweep(builder: _Builder, cycle: Cycle, cases: list, *, summary_only: bool, sim: dict,
                     workers: int | None, scheduler, progress: bool | None, errors: str) -> list | None:
-    """A summary-only THS-II sweep on the compiled batch path (``hybridsim._ths_batch``): the results as
-    :func:`_execute` gives them, or None where that path does not apply (the generic path runs instead)."""
-    from . import _ths_batch
-
+    """A summary-only sweep on the architecture's compiled batch path (its registry entry's ``batch_summaries``,
+    THS-II: ``hybridsim._ths_batch``): the results as :func:`_execute` gives them, or None where that path does not
+    apply (the generic path runs instead; also with the environment variable ``HYBRIDSIM_BATCH_KERNEL=0``)."""
     base = builder.base
-    if not (summary_only and base.architecture == "ths" and errors == "raise" and _ths_batch.enabled()
+    ref = _architecture(base.architecture).batch_summaries
+    enabled = os.environ.get(BATCH_KERNEL_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+    if not (summary_only and ref is not None and errors == "raise" and enabled
             and scheduler in (None, "threads", "serial") and sim.get("soc_init") is None and len(cases) > 1
             and sim.get("soc_balance", True) in (True, False, "exact", "linear")):
         return None
@@ -290,7 +301,7 @@ def _compiled_sweep(builder: _Builder, cycle: Cycle, cases: list, *, summary_onl
     bar = _progress_bar(len(cases), progress)
     bar.update(1)
     try:
-        rest = _ths_batch.run_summaries(vehicles[1:], kc, note, sim, 1 if scheduler == "serial" else nw, bar)
+        rest = _resolve(ref)(vehicles[1:], kc, note, sim, 1 if scheduler == "serial" else nw, bar)
     finally:
         bar.close()
     return [(first[0][1], first[0][2])] + rest
@@ -588,11 +599,10 @@ def sweep(vehicle: Vehicle, cycle: Cycle, params: Mapping[str, Sequence], *, mod
     else:
         raise ValueError(f"mode = {mode!r}: allowed 'grid' or 'zip'")
     cases = [(k, 0, 0, tuple(zip(paths, combo, strict=True))) for k, combo in enumerate(combos)]
-    if sim.get("soc_balance") == "linear" and vehicle.architecture == "ths":
+    arch = _architecture(vehicle.architecture)
+    if sim.get("soc_balance") == "linear" and arch.balance_reference is not None:
         # the fuel-vs-battery-energy line measured once, on the base vehicle, and used for every case
-        from .powertrains.ths import balance_reference
-
-        sim = dict(sim, balance_ref=balance_reference(
+        sim = dict(sim, balance_ref=_resolve(arch.balance_reference)(
             vehicle, kernel_cycle(cycle, vehicle.architecture)[0], cold_start=bool(sim.get("cold_start", False)),
             ambient_c=float(sim.get("ambient_temp_c", 23.0)), soc_init=sim.get("soc_init"),
             strategy=getattr(vehicle.controller, "strategy", "rule_based")))

@@ -256,10 +256,10 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
             isinstance(soc_balance, bool):
         raise ValueError(f"soc_balance = {soc_balance!r}: allowed True, False, 'exact' or 'linear'")
     if soc_balance == "linear":
-        if vehicle.architecture != "ths" or strategy == "dp":
-            raise ValueError(f"soc_balance = 'linear': only for the charge-sustaining THS-II strategies (rule_based, "
-                             f"ecms), not architecture {vehicle.architecture!r} with strategy {strategy!r}; allowed "
-                             "here: True/'exact' or False")
+        if _architecture(vehicle.architecture).balance_reference is None or strategy == "dp":
+            raise ValueError(f"soc_balance = 'linear': only for architectures with a balance line (THS-II, strategies "
+                             f"rule_based, ecms), not architecture {vehicle.architecture!r} with strategy "
+                             f"{strategy!r}; allowed here: True/'exact' or False")
         kw["balance_method"] = "linear"
         if balance_ref is not None:
             kw["balance_ref"] = balance_ref

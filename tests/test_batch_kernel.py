@@ -87,3 +87,17 @@ def test_generic_path_where_compiled_does_not_apply(used):
     hs.sweep(v, cyc, {"chassis.mass_kg": [1400.0, 1450.0]}, summary_only=True, soc_init=0.55)
     hs.sweep(v, cyc, {"controller.strategy": ["rule_based", "ecms"]}, summary_only=True)
     assert used == []
+
+
+def test_cold_start_same_as_generic_path(monkeypatch, used):
+    v = hs.load_vehicle("ralink")
+    cyc = hs.load_cycle("udds")
+    params = {"battery.capacity_ah": [5.5, 6.5, 7.5]}
+    kw = {"summary_only": True, "cold_start": True, "ambient_temp_c": 10.0, "workers": 1}
+    ds = hs.sweep(v, cyc, params, **kw)
+    assert used == [2]
+    monkeypatch.setenv(_ths_batch.ENABLED_ENV, "0")
+    ref = hs.sweep(v, cyc, params, **kw)
+    ds.attrs.pop("history")
+    ref.attrs.pop("history")
+    xr.testing.assert_identical(ds, ref)
