@@ -24,6 +24,10 @@ Model, per time interval [t0, t1] with achieved start speed v0 and demanded end 
   higher gear), with hysteresis and a least time in gear; if none keeps the reserve, the feasible
   gear with the lowest T_e/WOT;
 * trace miss: if no gear can deliver the force, the end speed is lowered by bisection;
+* manual gearbox (``gear_plan``, the procedure's gear per step): the planned gear when it can deliver, else
+  the gear choice above; a planned 0 (clutch disengaged) while the car is braking or coasting (force ≤ 0)
+  or standing: the engine idles as when standing and the wheels get no torque (the brakes take it all);
+  a planned 0 with a traction demand: the gear choice above (kernel rule);
 * cold start (engine warm-up): the coolant starts at the soak temperature (hot runs: at the thermostat
   temperature T_hot and stay there) and warms as C·dT/dt = f·P_fuel, explicit over the interval with the
   interval's fuel power (kernel rule), capped at T_hot. While it is below T_hot a fuelled engine burns
@@ -168,7 +172,7 @@ class ReferenceCar:
         return best
 
 
-def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str, np.ndarray]:
+def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0, gear_plan=None) -> dict[str, np.ndarray]:
     """Simulate ``vehicle`` over ``cycle`` step by step; outputs named as the kernel's ConventionalOut.
 
     Index 0 holds the initial state (cycle speed, engine at idle, coolant at its start temperature, all
@@ -199,7 +203,15 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
 
         v1 = v_cycle[k]
         force, w_wheel, t_wheel = demand(v1)
-        gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
+        planned = -1 if gear_plan is None else int(gear_plan[k])
+        neutral = planned == 0 and (force <= 0.0 or v0 + v1 <= 0.0)
+        gear = None
+        if neutral:
+            gear = 0
+        elif planned > 0 and car.in_gear(planned - 1, w_wheel, t_wheel, w_engine_before, dt)["feasible"]:
+            gear = planned - 1
+        if gear is None:
+            gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
         if gear is None:
             # the car cannot follow: find the highest reachable end speed by bisection
             lo, hi = 0.0, v1
@@ -215,7 +227,10 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
             gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
             if gear is None:
                 gear = 0
-        p = car.in_gear(gear, w_wheel, t_wheel, w_engine_before, dt)
+        if neutral:  # clutch disengaged: the engine as when standing, nothing to the wheels
+            p = dict(car.in_gear(gear, 0.0, 0.0, w_engine_before, dt), w_in=0.0, t_wheel=0.0)
+        else:
+            p = car.in_gear(gear, w_wheel, t_wheel, w_engine_before, dt)
 
         if gear != gear_before:
             time_in_gear = 0.0
@@ -229,7 +244,7 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
         coolant = car.engine.coolant_after(coolant, p_fuel, dt)
         p_wheel = force * car.r * w_wheel
         out["speed_mps"][k] = v1
-        out["gear"][k] = gear + 1
+        out["gear"][k] = 0 if neutral else gear + 1
         out["engine_speed_rad_s"][k] = w_e
         out["engine_torque_nm"][k] = t_e
         out["fuel_kg_s"][k] = fuel

@@ -1,4 +1,8 @@
-"""Step-ratio transmission (automatic with torque converter, or AMT/DCT) and final drive.
+"""Step-ratio transmission (automatic with torque converter, AMT/DCT, or manual) and final drive.
+
+A manual box (``kind = "manual"``) has the same torque and loss model; its gears are not chosen by the
+controller but follow the procedure being run (``hybridsim/gearshift.py``: GTR 15 Annex 2 on the WLTC, the
+R83 fixed shift speeds on the NEDC, the Annex 2 rule applied to the trace elsewhere).
 
 Torque through gear g with mesh efficiency η_g and final drive η_fd (power-flow dependent)::
 
@@ -41,7 +45,9 @@ class Transmission:
     gear_efficiencies: tuple[float, ...] = param("Mesh/spin efficiency of each gear. [-]", lo=0.5, hi=1)
     final_drive_ratio: float = param("Final drive (axle) ratio. [-]", lo=1, hi=20)
     final_drive_efficiency: float = param("Final drive efficiency. [-]", default=0.97, lo=0.5, hi=1)
-    kind: str = param("Transmission type.", default="automatic", choices=("automatic", "amt", "dct"))
+    kind: str = param("Transmission type: automatic, amt and dct shift by the controller's rule; manual follows the "
+                      "gears the procedure prescribes (hybridsim/gearshift.py).", default="automatic",
+                      choices=("automatic", "amt", "dct", "manual"))
     converter_k_factor_rpm_per_sqrt_nm: float = param(
         "Torque-converter capacity K = n_pump/√T_pump (0 for a clutch). [rpm/√(N·m)]", default=0.0,
         lo=0, hi=1000)
@@ -54,6 +60,10 @@ class Transmission:
             raise ValueError(
                 f"transmission.gear_efficiencies = {list(self.gear_efficiencies)}: needs one value per gear "
                 f"({len(self.gear_ratios)} gears)")
+        if self.kind == "manual" and self.converter_k_factor_rpm_per_sqrt_nm > 0:
+            raise ValueError(f"transmission.converter_k_factor_rpm_per_sqrt_nm = "
+                             f"{self.converter_k_factor_rpm_per_sqrt_nm}: out of range for kind = 'manual' (a clutch, "
+                             "no torque converter), allowed 0")
         r = self.gear_ratios
         if any(b >= a for a, b in zip(r[:-1], r[1:], strict=True)):
             raise ValueError(f"transmission.gear_ratios = {list(r)}: must be strictly decreasing "

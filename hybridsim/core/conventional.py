@@ -164,11 +164,17 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
 
 
 @jit
-def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, speed_mps, grade, out):
+def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, speed_mps, grade, gear_plan, out):
     """Simulate a conventional car over a speed trace; fills ``out`` (see ConventionalOut).
 
     ``th`` (``core.thermal.ThermalK``) and ``friction_fuel_kg_s`` (ṁ_fric on the engine map's speed grid)
     are the warm-up model; a hot run has ``th.enabled`` = 0.
+
+    ``gear_plan[k]`` (manual gearbox, ``hybridsim/gearshift.py``) is the gear of the interval k−1 → k as the
+    procedure prescribes it: ≥ 1 that gear, 0 clutch disengaged (the engine idles, the brakes take the whole
+    demand), < 0 the controller's choice (automatic, AMT, DCT: an array of −1). A planned gear that cannot
+    deliver the demand (beyond WOT or the engine's speed limit), and a disengaged clutch while the car asks
+    for traction, fall back to the controller's choice (kernel rule; a driver would change down or engage).
     """
     n = time_s.shape[0]
     out.speed_mps[0] = speed_mps[0]
@@ -184,8 +190,22 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
         v0 = out.speed_mps[k - 1]
         v1 = speed_mps[k]
         f = wheel_force_n(ch, v0, v1, dt, grade[k])
-        g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
-            eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
+        plan = int(gear_plan[k])
+        neutral = False
+        g = -1
+        have = False
+        if plan == 0 and (f <= 0.0 or v0 + v1 <= 0.0):
+            neutral = True
+            g = 0
+        elif plan > 0:
+            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, plan - 1, 0.5 * (v0 + v1) / r, f * r,
+                                                                   w_e_prev, dt, p_aux)
+            if ok:
+                g = plan - 1
+                have = True
+        if g < 0:
+            g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
+                eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
         if g < 0:
             # trace miss: the highest end speed some gear can reach (bisection; v1 = 0 is always feasible)
             lo = 0.0
@@ -206,7 +226,12 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
             if g < 0:
                 g = 0
         w_wheel = 0.5 * (v0 + v1) / r
-        if not have:  # standing, or no gear can deliver: evaluate the gear kept
+        if neutral:
+            # clutch disengaged: the engine idles on its own (as when standing), the wheels get no torque
+            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, 0.0, 0.0, w_e_prev, dt, p_aux)
+            w_in = 0.0
+            t_wpt = 0.0
+        elif not have:  # standing, or no gear can deliver: evaluate the gear kept
             ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, f * r, w_e_prev, dt,
                                                                    p_aux)
         if g != g_prev:
@@ -219,7 +244,7 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
         temp = coolant_step_c(th, temp, p_fuel, dt)
         t_j = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
         out.speed_mps[k] = v1
-        out.gear[k] = g + 1.0
+        out.gear[k] = 0.0 if neutral else g + 1.0
         out.engine_speed_rad_s[k] = w_e
         out.engine_torque_nm[k] = t_e
         out.fuel_kg_s[k] = fuel
