@@ -81,11 +81,12 @@ def inputs_from_vehicle(vehicle) -> GearshiftInputs:
 
 
 def required_power_kw(v_kmh: np.ndarray, dt_s: np.ndarray | float, g: GearshiftInputs, kr: float = KR) -> np.ndarray:
-    """Annex 2 §3.1: P_req,j = (f0·v + f1·v² + f2·v³)/3600 + kr·a_j·v·TM/3600, a_j = (v_{j+1} − v_j)/(3.6·Δt),
-    v in km/h, forces in N; the last second has a = 0. [kW]"""
+    """Annex 2 §3.1: P_req,j = (f0·v + f1·v² + f2·v³)/3600 + kr·a_j·v·TM/3600, a_j = (v_{j+1} − v_j)/(3.6·Δt_j),
+    v in km/h, forces in N; the last second has a = 0. ``dt_s``: a scalar or Δt_j = t_{j+1} − t_j per sample. [kW]"""
     v = np.asarray(v_kmh, float)
     a = np.zeros_like(v)
-    a[:-1] = np.diff(v) / 3.6 / dt_s
+    dt = np.broadcast_to(np.asarray(dt_s, float), v.shape)
+    a[:-1] = np.diff(v) / 3.6 / dt[:-1]
     return (g.f0_n * v + g.f1_n_per_kmh * v**2 + g.f2_n_per_kmh2 * v**3 + kr * a * v * g.test_mass_kg) / 3600.0
 
 
@@ -175,9 +176,10 @@ def wltp_gears(v_kmh, dt_s, inputs: GearshiftInputs, **kw) -> np.ndarray:
 #: UN R83 Annex 4a Appendix 1 (= Table 1 of the elementary urban cycle and Table 2 of the extra-urban cycle),
 #: manual gearbox with 5 gears (M): accelerations change up at 15, 35 (ECE: 32 km/h is the end of the 2nd
 #: gear acceleration), 50 and 70 km/h; steady 70, 100, 120 km/h in 5th, 50 km/h in 4th in the extra-urban
-#: part and in 3rd in the urban part; decelerations keep the gear of the preceding section, except the urban
-#: 35 → 10 km/h in 2nd; the clutch is disengaged below 10 km/h in the urban part and from 50 km/h to the
-#: stop at the end of the extra-urban part.
+#: part and in 3rd in the urban part; a constant-speed stretch followed by an acceleration (the gear-change
+#: seconds, a cruise before speeding up) takes the gear of that acceleration; decelerations keep the gear
+#: of the preceding section, except the urban 35 → 10 km/h in 2nd; the clutch is disengaged below 10 km/h
+#: in the urban part and from 50 km/h to the stop at the end of the extra-urban part.
 NEDC_UPSHIFT_KMH = (15.0, 35.0, 50.0, 70.0)
 NEDC_EUDC_START_S = 780.0
 
@@ -196,12 +198,13 @@ def nedc_gears(time_s, v_kmh, n_gears: int) -> np.ndarray:
         dv = v_next - v[j]
         eudc = t[j] >= NEDC_EUDC_START_S - 1e-9
         if dv > 0:  # accelerating over j → j+1: the band of the end speed
-            gear = 1 + sum(v_next > s + 1e-9 for s in NEDC_UPSHIFT_KMH)
-            if not eudc:
-                gear = min(gear, 3)
+            gear = _accel_gear(v_next, eudc)
         elif dv == 0:
+            nxt = _next_change(v, j)
             if v[j] < V_STOP_KMH:
                 gear = 0
+            elif nxt >= 0 and v[nxt + 1] > v[nxt]:
+                gear = _accel_gear(v[nxt + 1], eudc)  # a gear-change plateau, or steady before an acceleration
             elif eudc and v[j] >= 70.0 - 1e-9:
                 gear = 5
             else:
@@ -216,6 +219,21 @@ def nedc_gears(time_s, v_kmh, n_gears: int) -> np.ndarray:
         g[j] = gear
         prev = gear
     return np.minimum(g, n_gears)
+
+
+def _accel_gear(v_end, eudc):
+    """R83 gear of an acceleration ending at v_end: 1st to 15, 2nd to 35, 3rd to 50, 4th to 70, then 5th (the
+    urban part never goes above 3rd)."""
+    gear = 1 + sum(v_end > s + 1e-9 for s in NEDC_UPSHIFT_KMH)
+    return gear if eudc else min(gear, 3)
+
+
+def _next_change(v, j):
+    """First index k ≥ j where the speed changes over k → k+1, −1 if it never does."""
+    for k in range(j, v.size - 1):
+        if v[k + 1] != v[k]:
+            return k
+    return -1
 
 
 def _decel_to_stop(v, j):
