@@ -210,8 +210,8 @@ def max_speed_kmh(vehicle: Vehicle, governed: bool = True) -> float:
     lim = math.inf
     if a == "bev":
         d = vehicle.drive
-        lim = min(vehicle.motors["front"].max_speed_rpm * RPM / d.front_ratio,
-                  vehicle.motors["rear"].max_speed_rpm * RPM / d.rear_gear_ratios[-1]) * r
+        ratio = {"front": d.front_ratio, "rear": (d.rear_gear_ratios or (1.0,))[-1]}
+        lim = min(m.max_speed_rpm * RPM / ratio[a] for a, m in vehicle.motors.items()) * r
         gov = getattr(d, "top_speed_limit_kmh", None)
         if governed and gov is not None:
             lim = min(lim, gov / KMH_PER_MPS)
@@ -347,16 +347,16 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
     """
     from .core.bev import best_split
     from .core.electric import motor_tmax
-    from .powertrains.bev import axle_masses_kg, bev_chassis
+    from .powertrains.bev import axle_masses_kg, bev_chassis, motor_kernel, rotor_inertia_kgm2
 
     d = v.drive
     dk = d.to_kernel()
-    mf = v.motors["front"].to_kernel()
-    mr = v.motors["rear"].to_kernel()
+    mf = motor_kernel(v, "front")
+    mr = motor_kernel(v, "rear")
     r = v.chassis.wheel_radius_m
     w = spd / r
     ch = bev_chassis(v)
-    j_r = v.motors["rear"].inertia_kgm2
+    j_r = rotor_inertia_kgm2(v, "rear")
     m_eff = ch.mass_eff_kg + j_r * (dk.rear_ratios[g] ** 2 - dk.rear_ratios[-1] ** 2) / r**2
     if (w * dk.front_ratio > mf.max_speed_rad_s * (1 + 1e-12)
             or w * dk.rear_ratios[g] > mr.max_speed_rad_s * (1 + 1e-12)):
@@ -397,9 +397,11 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
 
 def _bev_step(v: Vehicle, spd: float, st: _State, continuous: bool) -> tuple[float, float]:
     d = v.drive
+    from .powertrains.bev import motor_kernel
+
     ctl = v.controller
     dk = d.to_kernel()
-    mr = v.motors["rear"].to_kernel()
+    mr = motor_kernel(v, "rear")
     r = v.chassis.wheel_radius_m
     ng = d.n_rear_gears
     if continuous:

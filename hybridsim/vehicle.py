@@ -54,6 +54,15 @@ class Architecture:
     required: tuple[str, ...]
     motors: tuple[str, ...]
     controller: type
+    #: other accepted sets of motor tables (a BEV with one drive unit: front only or rear only)
+    motor_alternatives: tuple[tuple[str, ...], ...] = ()
+
+    def accepts_motors(self, names) -> bool:
+        return set(names) in [set(self.motors), *(set(a) for a in self.motor_alternatives)]
+
+    def motors_wanted(self) -> str:
+        sets = [self.motors, *self.motor_alternatives]
+        return " or ".join(", ".join("[motors." + m + "]" for m in s) for s in sets) or "none"
 
 
 ARCHITECTURES: dict[str, Architecture] = {
@@ -62,7 +71,8 @@ ARCHITECTURES: dict[str, Architecture] = {
     # --- P2 plug-in hybrid ---
     "p2": Architecture(("chassis", "engine", "transmission", "battery"), ("p2",), P2Controller),
     # --- battery-electric ---
-    "bev": Architecture(("chassis", "battery", "drive"), ("front", "rear"), BevController),
+    "bev": Architecture(("chassis", "battery", "drive"), ("front", "rear"), BevController,
+                        motor_alternatives=(("front",), ("rear",))),
 }
 
 
@@ -141,9 +151,9 @@ class Vehicle:
             if getattr(self, section) is None:
                 raise ValueError(f"[{section}] = None: required for architecture {self.architecture!r}")
         names = set(self.motors)
-        if names != set(arch.motors):
+        if not arch.accepts_motors(names):
             raise ValueError(f"motors = {sorted(names)}: architecture {self.architecture!r} needs the tables "
-                             f"{', '.join('[motors.' + m + ']' for m in arch.motors) or 'none'}")
+                             f"{arch.motors_wanted()}")
         object.__setattr__(self, "motors", MappingProxyType(dict(self.motors)))
         for name, tc in self.test_conditions.items():
             if not isinstance(tc, ProcedureRoadLoad) or tc.procedure not in ("", name):
@@ -186,6 +196,16 @@ def _check_cross(v: Vehicle) -> None:
             if x is not None and not b.soc_min <= x <= b.soc_max:
                 raise ValueError(f"controller.{key} = {x}: out of range, allowed battery.soc_min = {b.soc_min} to "
                                  f"battery.soc_max = {b.soc_max} (the SOC window)")
+    if v.architecture == "bev":
+        # each drive unit's ratio goes with its machine: one without the other is a description error
+        d = v.drive
+        for axle, key, ratio in (("front", "front_ratio", d.front_ratio), ("rear", "rear_gear_ratios",
+                                                                            d.rear_gear_ratios)):
+            if (ratio is None) != (axle not in v.motors):
+                shown = "None" if ratio is None else ratio if axle == "front" else list(ratio)
+                raise ValueError(f"drive.{key} = {shown}: out of range, allowed "
+                                 + ("a ratio (the car has [motors." + axle + "])" if ratio is None else
+                                    "none (no [motors." + axle + "] table: leave the key out)"))
     if v.architecture == "ths":
         # MG1 spins the engine up from rest within one 1 s step and reacts its torque: its torque (times
         # 1 + k at the carrier) must exceed the inertia torque of that start, else every start is infeasible
@@ -386,10 +406,9 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
             if msg.startswith("motors.") and not msg.startswith(f"motors.{name}."):
                 msg = f"motors.{name}.{msg[len('motors.'):]}"
             raise ValueError(msg) from None
-    arch_motors = ARCHITECTURES[arch].motors
-    if set(kwargs["motors"]) != set(arch_motors):
+    if not ARCHITECTURES[arch].accepts_motors(kwargs["motors"]):
         raise ValueError(f"motors = {sorted(kwargs['motors'])}: architecture {arch!r} needs the tables "
-                         f"{', '.join('[motors.' + m + ']' for m in arch_motors) or 'none'}")
+                         f"{ARCHITECTURES[arch].motors_wanted()}")
     if "controller" in doc:
         kwargs["controller"] = from_table(ARCHITECTURES[arch].controller, doc["controller"], "controller")
     claims = doc.get("claims", [])
