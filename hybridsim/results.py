@@ -34,7 +34,9 @@ VARIABLES: dict[str, Var] = {
     "speed": Var("m s-1", "achieved vehicle speed"),
     "grade": Var("1", "road grade (rise/run)"),
     "trace_miss": Var("m s-1", "demanded minus achieved speed"),
-    "gear": Var("1", "engaged gear (1 = first)"),
+    "gear": Var("1", "engaged gear (1 = first; 0 = clutch disengaged, manual gearbox; 1 throughout for a CVT)"),
+    "transmission_ratio": Var("1", "overall ratio engine side / wheel speed (gear or CVT variator × final drive; "
+                                   "0 with the clutch disengaged)"),
     "engine_speed": Var("rad s-1", "engine speed"),
     "engine_torque": Var("N m", "engine brake torque"),
     "fuel_rate": Var("kg s-1", "fuel mass flow"),
@@ -97,6 +99,7 @@ VARIABLES: dict[str, Var] = {
 KERNEL_NAMES = {
     "speed_mps": "speed",
     "gear": "gear",
+    "transmission_ratio": "transmission_ratio",
     "engine_speed_rad_s": "engine_speed",
     "engine_torque_nm": "engine_torque",
     "fuel_kg_s": "fuel_rate",

@@ -196,6 +196,9 @@ def _check_cross(v: Vehicle) -> None:
             if x is not None and not b.soc_min <= x <= b.soc_max:
                 raise ValueError(f"controller.{key} = {x}: out of range, allowed battery.soc_min = {b.soc_min} to "
                                  f"battery.soc_max = {b.soc_max} (the SOC window)")
+    if v.architecture == "p2" and v.transmission.kind in ("manual", "cvt"):
+        raise ValueError(f"transmission.kind = {v.transmission.kind!r}: not available for architecture 'p2' yet "
+                         "(allowed: automatic, amt, dct); manual and cvt work for 'conventional'")
     if v.architecture == "bev":
         # each drive unit's ratio goes with its machine: one without the other is a description error
         d = v.drive

@@ -32,10 +32,10 @@ def motor_kernel(vehicle: Vehicle, axle: str):
     m = vehicle.motors.get(axle)
     if m is not None:
         return m.to_kernel()
-    from ..components.motor import MotorK
+    from ..components.motor import _NO_MAP, MotorK
 
-    zero = np.zeros((1, 1))
-    return MotorK(0.0, 0.0, 1e12, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, zero, zero, 1.0, 1.0)
+    # the map arrays are the real machines' read-only placeholder, so that the kernel keeps one signature
+    return MotorK(0.0, 0.0, 1e12, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, _NO_MAP, _NO_MAP, 1.0, 1.0)
 
 
 def rotor_inertia_kgm2(vehicle: Vehicle, axle: str) -> float:
