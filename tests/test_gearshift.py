@@ -204,3 +204,28 @@ def test_manual_refuses_a_torque_converter(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.toml: transmission\.converter_k_factor_rpm_per_sqrt_nm = 120.*manual"):
         hs.read_vehicle(bad)
+
+
+@pytest.mark.parametrize("cold", [False, True])
+@pytest.mark.parametrize("cycle_name", sorted(hs.list_cycles()))
+def test_manual_invariants_on_every_cycle(cycle_name, cold):
+    import warnings
+
+    from hybridsim.errors import TraceMissWarning
+
+    v = hs.load_vehicle("civic_15t_manual")
+    c = hs.load_cycle(cycle_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TraceMissWarning)
+        ds = hs.simulate(v, c, cold_start=cold, ambient_temp_c=-7.0 if cold else 23.0)
+    s = hs.summarize(ds)
+    assert abs(s["energy_balance_rel_error"]) < 1e-9
+    g = ds["gear"].values
+    assert g.min() >= 0 and g.max() <= v.transmission.n_gears
+    assert np.all(ds["engine_speed"].values <= v.engine.max_speed_rpm * np.pi / 30 * (1 + 1e-12))
+    for name in ("fuel_rate", "engine_torque", "gearbox_loss", "brake_power", "converter_loss"):
+        assert np.all(np.isfinite(ds[name].values)), name
+    assert np.all(ds["brake_power"].values >= -1e-6) and np.all(ds["converter_loss"].values >= -1e-9)
+    # neutral only where the car coasts or brakes: no traction is asked of a disengaged clutch
+    neutral = g[1:] == 0
+    assert np.all(ds["wheel_power"].values[1:][neutral] <= 1e-9)
