@@ -39,6 +39,8 @@ class NoMachine:
 
     max_speed = math.inf
     inertia = 0.0
+    ki = 0.0
+    kw = 0.0
 
     def torque_max(self, w):
         return 0.0
@@ -70,6 +72,10 @@ class ReferenceBev:
         self.j_f = self.front.inertia
         self.j_r = self.rear.inertia
         self.c0, self.c1, self.c2 = road_load_si(ch, self.mass)
+        if ch.road_load_includes_machine_drag:  # the coast-down holds both machines' no-load drag (rear in top)
+            for m, g in ((self.front, self.i_f / self.r), (self.rear, self.i_r[-1] / self.r)):
+                self.c0 -= m.ki * g  # P = ki·ω + kw·ω³ at ω = g·v  →  F = ki·g + kw·g³·v²
+                self.c2 -= m.kw * g**3
         self.p_sys = d.system_power_kw * 1e3
         self.p_regen = d.regen_power_kw * 1e3
         c = vehicle.controller

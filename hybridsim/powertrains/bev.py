@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..components.coastdown import without_machine_drag
 from ..cycles import Cycle
 from ..performance import DEFAULT_TYRE_MU
 from ..results import chassis_attrs
@@ -45,12 +46,17 @@ def rotor_inertia_kgm2(vehicle: Vehicle, axle: str) -> float:
 
 
 def bev_chassis(vehicle: Vehicle):
-    """ChassisK with the rotors (rear unit in top gear) in the effective mass."""
+    """ChassisK with the rotors (rear unit in top gear) in the effective mass, and, for a measured coast-down,
+    without the drag of the machines it holds (``components/coastdown.py``; a single-motor car has one)."""
     ch = vehicle.chassis.to_kernel()
     dk = vehicle.drive.to_kernel()
     j = (rotor_inertia_kgm2(vehicle, "front") * dk.front_ratio**2
          + rotor_inertia_kgm2(vehicle, "rear") * dk.rear_ratios[-1] ** 2)
-    return ch._replace(mass_eff_kg=ch.mass_eff_kg + j / ch.wheel_radius_m**2)
+    ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + j / ch.wheel_radius_m**2)
+    # a measured coast-down holds the machines' drag, the rear unit in its top gear (E: the gear it coasts in)
+    g = {"front": dk.front_ratio, "rear": dk.rear_ratios[-1]}
+    machines = tuple((m, g[axle] / ch.wheel_radius_m) for axle, m in vehicle.motors.items())
+    return without_machine_drag(ch, vehicle.chassis, machines)
 
 
 def bev_aux(vehicle: Vehicle):
