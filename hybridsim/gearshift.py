@@ -4,10 +4,10 @@ A manual car's gear at each second depends on the cycle and the vehicle only (no
 is computed here, before the run, and passed to the conventional kernel as an array (``gear_plan``: gear
 number per time step, 1 = first, 0 = clutch disengaged / neutral, the engine idling). Three rules:
 
-* **WLTC** (any ``wltc_*`` cycle, downscaled or not): the gear-shift calculation of UN GTR 15 Annex 2,
-  :func:`wltp_gears`.
-* **NEDC**: the fixed shift speeds of UN R83 Annex 4a Appendix 1 (= R101 via its Annex 6/7 reference to
-  R83), :func:`nedc_gears`.
+* **WLTC** (any ``wltc_*`` cycle, downscaled or not): the gear-shift calculation of UN GTR 15 Annex 2 [R0],
+  :func:`wltp_gears`; checked against the JRC reference implementation [J4] (``tests/test_gearshift.py``).
+* **NEDC**: the fixed shift speeds of UN R83 Annex 4a Appendix 1 [R7] (= R101 [R8] via its Annex 6/7 reference
+  to R83), :func:`nedc_gears`.
 * **any other cycle** (FTP-75, HWFET, Artemis…): the same Annex 2 calculation applied to that trace
   (:func:`wltp_gears`): an engine-speed and power-reserve rule — the highest gear whose engine speed lies
   between the minimum drive speed ``n_min_drive`` and ``n_max`` and whose full-load power less a 10 % margin

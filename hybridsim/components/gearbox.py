@@ -13,9 +13,9 @@ variator's mechanical efficiency at each end (linear in the ratio in between), a
 with i = i_variator·i_fd, η(i) = η_variator(i)·η_fd and ``cvt_drag_torque_nm`` = T_drag, the torque of the
 oil pump that keeps the clamping pressure and of the belt's no-load friction. The overall efficiency
 η(i)·(1 − T_drag/T_in) thus rises with the transmitted torque, the measured shape of belt-CVT efficiency:
-low at part load (pump and clamping losses dominate), highest near full load (Srivastava & Haque, "A review
-on belt and chain continuously variable transmissions (CVT): dynamics and control", Mechanism and Machine
-Theory 44 (2009) 19–41, which collects measured push-belt efficiencies of about 0.85–0.95 depending on load
+low at part load (pump and clamping losses dominate), highest near full load ([SH1]: Srivastava & Haque, "A
+review on belt and chain continuously variable transmissions (CVT): dynamics and control", Mechanism and
+Machine Theory 44 (2009) 19–41, which collects measured push-belt efficiencies of about 0.85–0.95 depending on load
 and ratio; M, not re-read here). The ratio is chosen so that the engine follows its minimum-fuel operating
 line within the range (``cvt_point``); a torque converter (``converter_k_factor_rpm_per_sqrt_nm``) launches
 the car as in an automatic.
