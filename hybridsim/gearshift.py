@@ -86,7 +86,7 @@ def required_power_kw(v_kmh: np.ndarray, dt_s: np.ndarray | float, g: GearshiftI
     v = np.asarray(v_kmh, float)
     a = np.zeros_like(v)
     dt = np.broadcast_to(np.asarray(dt_s, float), v.shape)
-    a[:-1] = np.diff(v) / 3.6 / dt[:-1]
+    a[:-1] = np.diff(v) / KMH_PER_MPS / dt[:-1]
     return (g.f0_n * v + g.f1_n_per_kmh * v**2 + g.f2_n_per_kmh2 * v**3 + kr * a * v * g.test_mass_kg) / 3600.0
 
 

@@ -250,6 +250,31 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
     return choose_gear_point(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear)[0]
 
 
+@jit_inline
+def can_deliver(eng, gb, cvt, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
+    """Some gear (a CVT: some ratio) can deliver wheel torque ``t_wheel`` at ``w_wheel``."""
+    if cvt.enabled > 0.0:
+        return cvt_point(eng, gb, cvt, w_wheel, t_wheel, w_e_prev, dt, p_aux)[0]
+    return choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear) >= 0
+
+
+@jit_inline
+def reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade, w_e_prev, p_aux, g_prev, t_in_gear):
+    """Trace miss: the highest end speed in [0, v1] the powertrain can reach (``TRACE_MISS_BISECTIONS``
+    halvings)."""
+    r = ch.wheel_radius_m
+    lo = 0.0
+    hi = v1
+    for _ in range(TRACE_MISS_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        fm = wheel_force_n(ch, v0, mid, dt, grade)
+        if can_deliver(eng, gb, cvt, ctl, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux, g_prev, t_in_gear):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 @jit
 def run_conventional(ch, eng, gb, cvt, ctl, p_aux, th, friction_fuel_kg_s, time_s, speed_mps, grade, gear_plan, out):
     """Simulate a conventional car over a speed trace; fills ``out`` (see ConventionalOut).
@@ -299,17 +324,8 @@ def run_conventional(ch, eng, gb, cvt, ctl, p_aux, th, friction_fuel_kg_s, time_
             ok, ratio, w_e, t_e, fuel, t_in, w_in, t_wpt = cvt_point(eng, gb, cvt, 0.5 * (v0 + v1) / r, f * r,
                                                                       w_e_prev, dt, p_aux)
             if not ok:
-                # trace miss: the highest end speed some ratio can reach (bisection)
-                lo = 0.0
-                hi = v1
-                for _ in range(TRACE_MISS_BISECTIONS):
-                    mid = 0.5 * (lo + hi)
-                    fm = wheel_force_n(ch, v0, mid, dt, grade[k])
-                    if cvt_point(eng, gb, cvt, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux)[0]:
-                        lo = mid
-                    else:
-                        hi = mid
-                v1 = lo
+                v1 = reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade[k], w_e_prev, p_aux, g_prev,
+                                         t_in_gear)
                 f = wheel_force_n(ch, v0, v1, dt, grade[k])
                 ok, ratio, w_e, t_e, fuel, t_in, w_in, t_wpt = cvt_point(eng, gb, cvt, 0.5 * (v0 + v1) / r, f * r,
                                                                           w_e_prev, dt, p_aux)
@@ -319,19 +335,8 @@ def run_conventional(ch, eng, gb, cvt, ctl, p_aux, th, friction_fuel_kg_s, time_
             g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
                 eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
         if g < 0:
-            # trace miss: the highest end speed some gear can reach (bisection; v1 = 0 is always feasible)
-            lo = 0.0
-            hi = v1
-            for _ in range(TRACE_MISS_BISECTIONS):
-                mid = 0.5 * (lo + hi)
-                fm = wheel_force_n(ch, v0, mid, dt, grade[k])
-                gm = choose_gear(eng, gb, ctl, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux, g_prev,
-                                 t_in_gear)
-                if gm >= 0:
-                    lo = mid
-                else:
-                    hi = mid
-            v1 = lo
+            # trace miss: the highest end speed some gear can reach (v1 = 0 is always feasible)
+            v1 = reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade[k], w_e_prev, p_aux, g_prev, t_in_gear)
             f = wheel_force_n(ch, v0, v1, dt, grade[k])
             g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
                 eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
