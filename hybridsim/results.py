@@ -44,7 +44,7 @@ VARIABLES: dict[str, Var] = {
     "engine_loss": Var("W", "engine loss (fuel power − brake power)", "sink"),
     "accessory_power": Var("W", "accessory (auxiliary) load", "sink"),
     "engine_inertia_power": Var("W", "power accelerating the engine rotor", "sink"),
-    "converter_loss": Var("W", "torque-converter slip loss", "sink"),
+    "converter_loss": Var("W", "torque-converter (or launch-clutch) slip loss", "sink"),
     "gearbox_loss": Var("W", "gearbox and final-drive loss", "sink"),
     "brake_power": Var("W", "friction-brake power", "sink"),
     "wheel_power": Var("W", "power demanded at the wheels (road load + inertia + grade)", "wheel"),
