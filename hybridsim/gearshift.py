@@ -128,10 +128,10 @@ def initial_gears(v_kmh, dt_s, g: GearshiftInputs, *, kr: float = KR, safety_mar
 def apply_corrections(gear: np.ndarray, v_kmh) -> np.ndarray:
     """Annex 2 §4 corrections (a subset, each a rule of the regulation's text; the rest is left out):
 
-    (a) 1st gear in the last standing second before moving off;
-    (b) no gear skipped during an acceleration (one upshift per second at most);
-    (c) on a deceleration to standstill, 1st gear is not used: the clutch is disengaged (gear 0);
-    (e) an upshift followed by a downshift back within 5 s is cancelled (the lower gear is kept).
+    * (a) 1st gear in the last standing second before moving off;
+    * (b) no gear skipped during an acceleration (one upshift per second at most);
+    * (c) on a deceleration to standstill, 1st gear is not used: the clutch is disengaged (gear 0);
+    * (e) an upshift followed by a downshift back within 5 s is cancelled (the lower gear is kept).
     """
     g = np.asarray(gear, dtype=np.int64).copy()
     v = np.asarray(v_kmh, float)
