@@ -227,7 +227,7 @@ def test_each_kernel_has_one_signature():
     runners call was compiled for one signature (an int for a float, a read-only array or a tuple of another
     length would each cost a compile and a cache entry). Helpers that ``performance.py`` also calls from Python
     with other argument types are not kernels and not checked."""
-    from hybridsim.core import bev, conventional, p2, summary, ths_control, ths_dp
+    from hybridsim.core import bev, conventional, p2_control, summary, ths_control, ths_dp
 
     for vid in hs.list_vehicles():
         v = hs.load_vehicle(vid)
@@ -238,6 +238,6 @@ def test_each_kernel_has_one_signature():
     hs.summarize(hs.simulate(v, hs.load_cycle("nedc"), strategy="ecms"))
     hs.summarize(hs.optimal(v, tiny_cycle(), soc_grid=11))
     hs.simulate(v, hs.load_cycle("nedc"), cold_start=True)
-    for kernel in (conventional.run_conventional, ths_control.run_ths, p2.run_p2, bev.run_bev, ths_dp.backward,
+    for kernel in (conventional.run_conventional, ths_control.run_ths, p2_control.run_p2, bev.run_bev, ths_dp.backward,
                    ths_dp.forward, summary.run_sums):
         assert len(kernel.signatures) == 1, (kernel, kernel.signatures)
