@@ -234,6 +234,8 @@ class P2Gear(NamedTuple):
     crank_power_w: float  # booked in this step (earlier starts and a new one)
     crank_slip_power_w: float
     motor_torque_max_nm: float
+    motor_torque_min_charge_nm: float  # most negative motor torque the battery's charge limit allows (≤ 0)
+    fixed_power_w: float  # battery power drawn whatever the motor does: accessories and cranking
     engine_torque_max_nm: float  # WOT at the engine speed
     engine_drag_nm: float  # motoring torque at the engine speed (fuel cut)
 
@@ -316,10 +318,11 @@ def _spread(e_pend, tau, dt):
 
 @jit
 def _engine_at(eng, w_e, t_c, t_je):
-    """Engine torque, clutch torque and fuel for a wanted clutch torque; fuel cut below motoring."""
+    """Engine torque, clutch torque and fuel for a wanted clutch torque; fuel cut at or below motoring (within
+    1e-9 N·m: a clutch torque cut to the drag, T_mot − T_je, gives back T_mot only to rounding)."""
     t_e = t_c + t_je
     t_max, t_mot, fuel = engine_point(eng, w_e, t_e)
-    if t_e <= t_mot:
+    if t_e <= t_mot + 1e-9:
         t_e = t_mot
         t_c = t_e - t_je
         fuel = 0.0
@@ -432,8 +435,14 @@ def gear_context(plant, state, ctx, g, eng_on, dt):
         ep = engine_point(eng, w_e, 0.0)
         t_max0 = ep[0]
         t_mot0 = ep[1]
+    p_fix = aux.accessory_power_w + p_ck + p_cs
+    # most negative motor torque the battery can absorb (charge limit; accessories and cranking included)
+    p_min = -ctx.battery_charge_max_w - p_fix
+    t_lim = 0.0
+    if p_min < 0.0 and ok:
+        t_lim = motor_torque_for_dc_power(plant.mot, w_in, p_min)
     return P2Gear(ok, g, eng_on, w_in, t_in, t_jm, t_sh, t_req, t_sh_time, e_sh_m, e_sh_e, p_sh_m, p_sh_e, w_e, clutch,
-                  t_je, e_ck, e_cs, p_ck, p_cs, t_mmax, t_max0, t_mot0)
+                  t_je, e_ck, e_cs, p_ck, p_cs, t_mmax, t_lim, p_fix, t_max0, t_mot0)
 
 
 @jit_inline
@@ -490,12 +499,8 @@ def split_gear(plant, state, ctx, gc, t_c, dt):
     p_dis = ctx.battery_discharge_max_w
     p_ck = gc.crank_power_w
     p_cs = gc.crank_slip_power_w
-    p_fix = aux.accessory_power_w + p_ck + p_cs
-    # most negative motor torque the battery can absorb (charge limit; accessories and cranking included)
-    p_min = -ctx.battery_charge_max_w - p_fix
-    t_lim = 0.0
-    if p_min < 0.0:
-        t_lim = motor_torque_for_dc_power(mot, w_in, p_min)
+    p_fix = gc.fixed_power_w
+    t_lim = gc.motor_torque_min_charge_nm
     if not gc.engine_on:
         if t_in < 0.0:
             t_m = t_jm + t_sh + t_in * aux.regen_share * regen_fade(ctx.mean_speed_mps, aux.regen_fade_speed_mps)
