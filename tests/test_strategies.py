@@ -238,6 +238,62 @@ def test_each_kernel_has_one_signature():
     hs.summarize(hs.simulate(v, hs.load_cycle("nedc"), strategy="ecms"))
     hs.summarize(hs.optimal(v, tiny_cycle(), soc_grid=11))
     hs.simulate(v, hs.load_cycle("nedc"), cold_start=True)
+    hs.summarize(hs.simulate(tank(), hs.load_cycle("nedc"), soc_init=0.135, strategy="ecms"))
     for kernel in (conventional.run_conventional, ths_control.run_ths, p2_control.run_p2, bev.run_bev, ths_dp.backward,
                    ths_dp.forward, summary.run_sums):
         assert len(kernel.signatures) == 1, (kernel, kernel.signatures)
+
+
+# --- P2 (plug-in): ECMS in the charge-sustaining phase --------------------------------------------------
+
+@functools.cache
+def tank():
+    return hs.load_vehicle("tank300_hi4t")
+
+
+@pytest.mark.parametrize("cycle_name", CYCLES)
+def test_p2_ecms_is_charge_sustaining_without_iteration(cycle_name):
+    """From the CS set point (a plug-in that has depleted to it), ECMS ends within 1 % of the battery's capacity
+    of where it started, with no outer iteration (a plug-in run is never SOC-balanced); energy closes."""
+    v = tank()
+    ds = hs.simulate(v, hs.load_cycle(cycle_name), soc_init=v.controller.soc_target, strategy="ecms")
+    s = hs.summarize(ds)
+    assert ds.attrs["energy_management"] == "ecms" and np.all(ds.charge_sustaining.values == 1)
+    assert abs(s["soc_end"] - s["soc_start"]) <= 0.01
+    assert abs(s["energy_balance_rel_error"]) < 1e-9
+    assert s["fuel_kg"] > 0 and s["trace_miss_max_kmh"] < 0.1
+    b = v.battery
+    assert b.soc_min - 1e-9 <= ds.soc.min() and ds.soc.max() <= b.soc_max + 1e-9
+
+
+def test_p2_ecms_is_the_rules_while_charge_depleting():
+    """Above the CS threshold ECMS does not apply: from full charge the run is the rule-based one, bit for bit;
+    from just above the top of the hysteresis band it is the rules' until the car depletes into CS, then not."""
+    v, cy = tank(), hs.load_cycle("wltc")
+    a = hs.simulate(v, cy, strategy="rule_based")
+    b = hs.simulate(v, cy, strategy="ecms")
+    assert np.all(a.charge_sustaining.values == 0)
+    for name in a.data_vars:
+        assert_array_equal(a[name].values, b[name].values, err_msg=name)
+    c = v.controller
+    soc0 = c.soc_cs_enter + c.cd_resume_band + 0.004
+    a = hs.simulate(v, cy, soc_init=soc0, strategy="rule_based")
+    b = hs.simulate(v, cy, soc_init=soc0, strategy="ecms")
+    cs = a.charge_sustaining.values
+    k = int(np.argmax(cs == 1))
+    assert 0 < k < cy.time_s.size - 100
+    assert_array_equal(a.fuel_rate.values[:k], b.fuel_rate.values[:k])
+    assert not np.array_equal(a.fuel_rate.values[k:], b.fuel_rate.values[k:])
+    assert abs(hs.summarize(b)["energy_balance_rel_error"]) < 1e-9
+
+
+def test_p2_strategy_selection():
+    v, cy = tank(), hs.load_cycle("nedc")
+    ve = dataclasses.replace(v, controller=dataclasses.replace(v.controller, strategy="ecms"))
+    a = hs.simulate(ve, cy, soc_init=0.135)
+    b = hs.simulate(v, cy, soc_init=0.135, strategy="ecms")
+    assert a.attrs["energy_management"] == "ecms"
+    assert_array_equal(a.fuel_rate.values, b.fuel_rate.values)
+    assert hs.simulate(v, cy, soc_init=0.135).attrs["energy_management"] == "rule_based"
+    with pytest.raises(ValueError, match="controller.strategy"):
+        dataclasses.replace(v.controller, strategy="fuzzy")
