@@ -72,7 +72,7 @@ class P2ControlK(NamedTuple):
     ecms_torque_points: float
 
 
-STRATEGIES = ("rule_based", "ecms")
+STRATEGIES = ("rule_based", "ecms", "dp")
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,9 @@ class P2Controller:
                                 "is drawn over it. [s]", default=0.3, lo=0, hi=5)
     shift_time_s: float = param("Inertia phase of a gear change; the input side's speed-step energy is "
                                 "booked over it. [s]", default=0.4, lo=0, hi=5)
-    strategy: str = param("Energy management: 'rule_based' (these rules) or 'ecms' (equivalent-consumption "
-                          "minimisation in charge-sustaining mode; the rules in charge-depleting mode).",
+    strategy: str = param("Energy management: 'rule_based' (these rules), 'ecms' (equivalent-consumption "
+                          "minimisation in charge-sustaining mode; the rules in charge-depleting mode) or 'dp' (the "
+                          "dynamic-programming optimum over the whole cycle, charge-sustaining).",
                           default="rule_based", choices=STRATEGIES)
     ecms_equivalence_factor: float = param(
         "ECMS: fuel power worth one watt of battery chemical power at soc_target, s₀ (E: 1/(η_engine·η_elec) "

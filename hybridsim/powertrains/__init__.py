@@ -19,6 +19,6 @@ RUNNERS = {
 STRATEGIES = {
     "conventional": ("rule_based",),
     "ths": ("rule_based", "ecms", "dp"),
-    "p2": ("rule_based", "ecms"),
+    "p2": ("rule_based", "ecms", "dp"),
     "bev": ("rule_based",),
 }

@@ -62,7 +62,7 @@ def run_p2_once(args, soc0: float, cycle: Cycle, charge_sustaining: bool | None 
 
 
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
-        charge_sustaining: bool | None = None, strategy: str = "rule_based"):
+        charge_sustaining: bool | None = None, strategy: str = "rule_based", dp_options: dict | None = None):
     """Run the P2 kernel from ``soc_init`` (default: full charge, ``battery.soc_max``); returns (output, attrs).
 
     ``soc_balance`` is ignored for this plug-in architecture (see the module docstring).
@@ -70,14 +70,24 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
     CS when ``soc_init < soc_cs_enter + cd_resume_band`` (a start inside the hysteresis band is taken as a
     car that has already depleted to the CS threshold), CD otherwise. The procedures set it explicitly.
     ``strategy``: ``"rule_based"`` or ``"ecms"`` (ECMS in charge-sustaining mode, the rules in charge-depleting
-    mode: ``core/p2_control.py``).
+    mode: ``core/p2_control.py``); ``"dp"``: the dynamic-programming optimum in charge-sustaining operation
+    (``powertrains/p2_dp.py``; initial SOC default ``soc_target``, final = initial; ``dp_options``: ``soc_grid``,
+    ``power_points``).
     """
-    soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
     if charge_sustaining is not None and not isinstance(charge_sustaining, bool | np.bool_):
         raise ValueError(f"charge_sustaining = {charge_sustaining!r}: allowed True, False or None")
-    out = run_p2_once(plant_args(vehicle, cold_start, ambient_temp_c), soc0, cycle, charge_sustaining,
-                      STRATEGY_CODES[strategy])
+    extra = {}
+    if strategy == "dp":
+        from .p2_dp import run_dp
+
+        out, extra = run_dp(vehicle, cycle, soc_init=soc_init, **(dp_options or {}))
+        soc0 = float(out.soc[0])
+    else:
+        soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
+        out = run_p2_once(plant_args(vehicle, cold_start, ambient_temp_c), soc0, cycle, charge_sustaining,
+                          STRATEGY_CODES[strategy])
     attrs = common_attrs(vehicle, cycle)
+    attrs.update(extra)
     attrs["soc_init"] = soc0
     attrs["charge_sustaining_init"] = int(out.charge_sustaining[0])
     attrs["ambient_temp_c"] = float(ambient_temp_c)
