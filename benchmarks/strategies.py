@@ -12,7 +12,8 @@
 * P2 (Tank 300, charge-sustaining): per-step time of the rules (and of the kernel before the split, the frozen
   copy in tests/frozen_p2.py) and of ECMS over WLTC, and rules vs ECMS fuel per shipped cycle, each at zero net
   battery energy (initial SOC iterated by ``powertrains._common.soc_balance`` for this comparison only; ECMS
-  itself runs once) and as run once from the CS set point (ΔSOC).
+  itself runs once) and as run once from the CS set point (ΔSOC), and the DP optimum (``hybridsim.optimal``);
+  the DP's time over WLTC for a few grids.
 
     python benchmarks/strategies.py --p2-only  # only the P2 tables
 """
@@ -121,9 +122,23 @@ def p2_tables(quick: bool) -> int:
         fn()
         w, cpu = timed(fn, rep)
         print(f"| {name} | {w / n * 1e9:.0f} | {cpu / n * 1e9:.0f} |")
+    hs.optimal(v, hs.load_cycle("nedc"), soc_grid=11, power_points=2)  # JIT
+    print("\n| P2 DP over WLTC | wall s | CPU s | fuel g (balanced) | SOC end |\n|---|---:|---:|---:|---:|")
+    for pts, tq in ((101, 6), (201, 6), (201, 12)) if quick else ((101, 6), (201, 6), (201, 12), (401, 12)):
+        res = {}
+
+        def run_dp(pts=pts, tq=tq, res=res):
+            res["ds"] = hs.optimal(v, wltc, soc_grid=pts, power_points=tq, record=False)
+
+        w, cpu = timed(run_dp, 1)
+        d = res["ds"]
+        print(f"| {pts} SOC points × {tq} torques | {w:.2f} | {cpu:.2f} | {d.attrs['soc_balance_fuel_kg'] * 1e3:.1f} | "
+              f"{float(d['soc_end']):.4f} |")
     lhv = v.engine.lhv_j_per_kg
-    print("\n| cycle | rules g (balanced) | ECMS g (balanced) | ECMS vs rules | rules ΔSOC once | ECMS ΔSOC once |")
-    print("|---|---:|---:|---:|---:|---:|")
+    dp_pts, dp_tq = 201, 6
+    print(f"\n| cycle | rules g (balanced) | ECMS g (balanced) | DP g ({dp_pts} × {dp_tq}) | ECMS vs rules "
+          "| DP vs rules | DP vs ECMS | rules ΔSOC once | ECMS ΔSOC once |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for cy_name in hs.list_cycles():
         cy = hs.load_cycle(cy_name)
         row = []
@@ -138,7 +153,9 @@ def p2_tables(quick: bool) -> int:
             once = run_p2_once(a, soc_cs, cy, True, code)
             row.append((fuel0 * 1e3, 100 * (once.soc[-1] - once.soc[0]), resid))
         (rf, rd, _), (ef, ed, _) = row
-        print(f"| {cy_name} | {rf:.1f} | {ef:.1f} | {100 * (ef / rf - 1):+.1f} % | {rd:+.2f} % | {ed:+.2f} % |")
+        df = hs.optimal(v, cy, soc_grid=dp_pts, power_points=dp_tq, record=False).attrs["soc_balance_fuel_kg"] * 1e3
+        print(f"| {cy_name} | {rf:.1f} | {ef:.1f} | {df:.1f} | {100 * (ef / rf - 1):+.1f} % "
+              f"| {100 * (df / rf - 1):+.1f} % | {100 * (df / ef - 1):+.1f} % | {rd:+.2f} % | {ed:+.2f} % |")
     del np
     return 0
 
