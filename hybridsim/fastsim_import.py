@@ -42,7 +42,8 @@ ARCHITECTURES = {
     "BatteryElectricVehicle": ("bev", "taycan_turbo"),
 }
 _DRIVEN = {"FWD": "front", "RWD": "rear", "AWD": "all", "4WD": "all"}
-_COASTDOWN_KEYS = ("road_load_f0_n", "road_load_f1_n_per_kmh", "road_load_f2_n_per_kmh2")
+_COASTDOWN_KEYS = ("road_load_f0_n", "road_load_f1_n_per_kmh", "road_load_f2_n_per_kmh2",
+                   "road_load_includes_machine_drag")
 #: Template chassis keys that describe the template car's size: left out.
 _TEMPLATE_CHASSIS_ONLY = ("length_m", "width_m", "height_m", "max_laden_mass_kg")
 #: Template tables that describe the template car itself, not the imported one: left out.

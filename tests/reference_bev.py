@@ -48,6 +48,10 @@ class ReferenceBev:
         self.c0, self.c1, self.c2 = road_load_si(ch, self.mass)
         self.front = Machine(vehicle.motors["front"])
         self.rear = Machine(vehicle.motors["rear"])
+        if ch.road_load_includes_machine_drag:  # the coast-down holds both machines' no-load drag (rear in top)
+            for m, g in ((self.front, d.front_ratio / self.r), (self.rear, d.rear_gear_ratios[-1] / self.r)):
+                self.c0 -= m.ki * g  # P = ki·ω + kw·ω³ at ω = g·v  →  F = ki·g + kw·g³·v²
+                self.c2 -= m.kw * g**3
         self.i_f = d.front_ratio
         self.eta_f = d.front_efficiency
         self.i_r = list(d.rear_gear_ratios)

@@ -456,11 +456,13 @@ def _claim(v, quantity, procedure):
 
 @pytest.mark.validation
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Simulated 21.2 kWh/100 km at the wall (18.9 DC, range 440 km) vs the claimed 26.0 (-19 %). The same model "
-    "is near the EPA raw lab figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated "
-    "18.8 / 19.2 at the EPA test weight and target road load, tests/test_validation.py), so the gap"
-    " is in the WLTP test conditions we do not have (EU road load of the worst-case "
-    "interpolation vehicle, battery conditioning, charger losses above 10 %), not tuned away."))
+    "Simulated 18.5 kWh/100 km at the wall (range 504 km) vs the claimed 26.0 (-29 %; -19 % before the machines' "
+    "coast-down drag was no longer counted twice, components/coastdown.py). The same model is also below the EPA "
+    "raw lab figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated 16.3 / 16.7 at the EPA "
+    "test weight and target road load, tests/test_validation.py): the drive units' load-dependent losses "
+    "(loss_scale 0.7, estimate), the 0.90 charger and the accessories lose less than the car; the WLTP gap adds the "
+    "test conditions we do not have (EU road load of the worst-case interpolation vehicle, battery conditioning), "
+    "not tuned away."))
 def test_validation_turbo_wltp(turbo):
     r = procedures.wltp(turbo)
     c = _claim(turbo, "electricity_kwh_per_100km", "wltp")
@@ -512,6 +514,9 @@ def test_summary_has_bev_variables(turbo):
 
 
 @pytest.mark.validation
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "Range 479 km vs 'up to 412 km' (+16 %; +2 % before the machines' coast-down drag was no longer counted twice): "
+    "the consumption is 27 % below the claim, for the reasons of test_validation_turbo_wltp."))
 def test_validation_turbo_s_wltp(turbo_s):
     """Turbo S WLTP: consumption (26.9 kWh/100 km) and range ('up to 412 km', the best configuration), printed."""
     r = procedures.wltp(turbo_s)

@@ -20,28 +20,36 @@ from hybridsim import procedures
 AIM = 0.05  # ±5 %
 
 _ELECTRIC_PATH = ("THS electric path, every component at a conservative estimate and none alone the cause "
-                  "(one-at-a-time sensitivities on hot UDDS / HWFET, issue 13 note): the flat 0.95 inverter + boost "
-                  "efficiency (-5 / -2 % at 0.98, -8 / -3 % if the ORNL MG2 map already includes the inverter), "
-                  "MG1/MG2 "
-                  "losses scaled from the gen-3 MG2 map (-8 / -5 % at x0.7 for the gen-4 machines), the NiMH pack's "
-                  "10-s resistance used for 1-s pulses (-3 / -1 % at half), 300 W accessories (-3 / -1 % at 200 W), "
-                  "0.97/0.98 gears (-3 / -2 %); the battery round trip loses 14 % of the charge "
-                  "(hybridsim.battery_round_trip)")
+                  "(one-at-a-time sensitivities on hot UDDS / HWFET, issue 13 note): the flat inverter + boost "
+                  "efficiency (0.96 for the gen-4 PCU; -5 / -2 % at 0.98 from 0.95, -8 / -3 % if the ORNL MG2 map "
+                  "already includes the inverter), MG1/MG2 losses scaled from the gen-3 MG2 map (-8 / -5 % at x0.7 "
+                  "for the gen-4 machines), the NiMH pack's 10-s resistance used for 1-s pulses (-3 / -1 % at "
+                  "half), 300 W accessories (-3 / -1 % at 200 W), 0.97/0.98 gears (-3 / -2 %); the battery round "
+                  "trip loses 14 % of the charge (hybridsim.battery_round_trip)")
+
+_TAYCAN = ("the drive units' load-dependent losses and what the wall figure holds besides traction: once the "
+           "machines' no-load drag is no longer counted twice (it is inside the EPA coast-down, "
+           "components/coastdown.py) the model's wall energy is below the lab's, so the MG2-2010 fit scaled x0.7 "
+           "to the Taycan machines (loss_scale 0.7, an estimate), the 0.90 charger efficiency (estimate), the 0.97 "
+           "gears and the 300 W accessories (no test-condition data) lose less than the car does; -12 % / -4 % "
+           "on UDDS / HWFET if the rear unit coasts decoupled in the coast-down (its state there is unknown)")
 
 #: (vehicle, claim quantity) → why the figure is outside ±5 % (strict xfail). Measured after the issue-13
 #: component changes (before them: docs/validation_baseline.csv).
 OUTSIDE = {
-    ("prius_2016", "fuel_ftp75_l_per_100km"): "+24 % (was +27 %): " + _ELECTRIC_PATH + "; plus the gen-3 engine "
-                                              "map (39.3 % peak vs Toyota's 40 % for the gen-4 engine)",
-    ("prius_2016", "fuel_hot_udds_l_per_100km"): "+31 % (was +35 %): " + _ELECTRIC_PATH,
-    ("prius_2016", "fuel_hwfet_l_per_100km"): "+15 %: " + _ELECTRIC_PATH + "; plus the gen-3 engine map",
-    ("prius_2016", "fuel_us06_l_per_100km"): "+27 % (was +28 %): " + _ELECTRIC_PATH + "; plus the engine map's "
+    ("prius_2016", "fuel_ftp75_l_per_100km"): "+13 % (was +27 %; +24 % before the coast-down drag fix, +15 % "
+                                              "before the gen-4 PCU): "
+                                              + _ELECTRIC_PATH + "; plus the gen-3 engine map (39.3 % peak vs "
+                                              "Toyota's 40 % for the gen-4 engine)",
+    ("prius_2016", "fuel_hot_udds_l_per_100km"): "+20 % (was +35 %; +31 % before the coast-down drag fix, "
+                                                 "+22 % before the gen-4 PCU): "
+                                                 + _ELECTRIC_PATH,
+    ("prius_2016", "fuel_hwfet_l_per_100km"): "+6 % (was +15 %): " + _ELECTRIC_PATH + "; plus the gen-3 engine map",
+    ("prius_2016", "fuel_us06_l_per_100km"): "+18 % (was +28 %): " + _ELECTRIC_PATH + "; plus the engine map's "
                                              "high-load region; the car misses the US06 trace by up to ≈ 5 km/h "
                                              "(71 kW engine + 25 kW pack)",
-    ("taycan_turbo", "udds_kwh_per_100km"): "-7 % (was -6 %): the drive units' loss model (MG2-2010 fit scaled "
-                                            "x0.7 to the Taycan machines, its constant loss now ramped in from "
-                                            "zero torque) and the 0.90 charger efficiency (estimate): the wall "
-                                            "figure is below the lab's on the low-load city cycle",
+    ("taycan_turbo", "udds_kwh_per_100km"): _TAYCAN + "; -18 % (was -6 %)",
+    ("taycan_turbo", "hwfet_kwh_per_100km"): _TAYCAN + "; -12 % (was +2 %)",
 }
 
 CASES = [("prius_2016", q) for q in ("fuel_ftp75_l_per_100km", "fuel_hot_udds_l_per_100km",
@@ -110,6 +118,34 @@ def test_validation_table_rows_and_before_column(tmp_path):
     assert cells[5] == cells[7] and cells[6] == cells[8]  # before = now for the same run
     assert mv._same_row(nedc, nedc.replace(cells[7], f"{float(cells[7]) + 0.01:.2f}"))  # last digit
     assert not mv._same_row(nedc, nedc.replace(cells[7], f"{float(cells[7]) * 1.1:.2f}"))
+
+
+def test_step_table_lists_the_rows_that_moved(tmp_path):
+    mv = _make_validation()
+    from hybridsim.verify import verify, write_csv
+
+    rows = verify(["ralink"])
+    write_csv(rows, tmp_path / "00_first.csv")
+    moved = tmp_path / "01_second_change.csv"
+    write_csv(rows, moved)
+    import csv
+
+    with open(moved, newline="", encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    for row in table:
+        if row["procedure"] == "nedc":  # the NEDC row moved by 3 points
+            row["difference_pct"] = f"{float(row['difference_pct']) + 3.0:.3f}"
+    with open(moved, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(table[0]))
+        w.writeheader()
+        w.writerows(table)
+    saved = mv.steps(tmp_path)
+    assert [lab for lab, _ in saved] == ["first", "second change"]
+    table = mv.step_table(rows, saved)
+    body = [ln for ln in table.splitlines() if ln.startswith("| ralink")]
+    assert len(body) == 1 and "| nedc |" in body[0]  # the road-test row did not move
+    assert "| first | second change | now |" in table
+    assert mv.step_table(rows, saved[:1]) == ""
 
 
 @pytest.mark.validation

@@ -91,6 +91,12 @@ class Chassis:
                                                  "positive). [N/(km/h)]", default=None, lo=-50, hi=50)
     road_load_f2_n_per_kmh2: float | None = param("Coast-down F2. [N/(km/h)²]", default=None,
                                                   lo=0, hi=1)
+    road_load_includes_machine_drag: bool = param(
+        "The coast-down coefficients (here and in [test_conditions]) were measured coasting in neutral (a "
+        "coast-down test, EPA target or WLTP road load), so they hold the drag of every electric machine that "
+        "turns with the wheels then (a THS-II's MG1 and MG2, a BEV's motors); the simulation takes the machines' "
+        "modelled no-load loss out of them so that it is not counted twice (components/coastdown.py). False for "
+        "coefficients estimated from C_rr and C_d·A.", default=False)
     drag_coefficient: float | None = param("Aerodynamic drag coefficient C_d. [-]", default=None,
                                            lo=0.1, hi=1.5)
     frontal_area_m2: float | None = param("Frontal area A. [m²]", default=None, lo=0.5, hi=15)
@@ -132,6 +138,9 @@ class Chassis:
                     "given (they already contain aerodynamic drag and rolling resistance); remove it (a comment "
                     "can keep the figure), or remove the coefficients to use the physical estimate (allowed: "
                     "None here)")
+        if self.road_load_includes_machine_drag and not all(c is not None for c in coast):
+            raise ValueError("chassis.road_load_includes_machine_drag = true: needs the coast-down coefficients "
+                             "road_load_f0_n/f1/f2 (allowed: false when the road load comes from C_d, A and C_rr)")
         if self.max_laden_mass_kg is not None and self.max_laden_mass_kg < self.mass_kg:
             raise ValueError(f"chassis.max_laden_mass_kg = {self.max_laden_mass_kg}: out of range, allowed >= "
                              f"chassis.mass_kg = {self.mass_kg}")

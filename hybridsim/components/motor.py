@@ -144,6 +144,17 @@ class Motor:
             return self.loss_c_full_torque_nm
         return MG2_2010["c_full_torque_nm"] * self.peak_torque_nm / MG2_2010["torque_nm"]
 
+    def no_load_loss_w(self, w_rad_s):
+        """Loss of the machine spinning at ``w_rad_s`` with zero torque (inverter not switching): iron and
+        windage ``ki·|ω| + kw·|ω|³``, or the map's zero-torque column (extrapolated from its lowest measured
+        torques, see the module docstring; the edge value beyond its last speed). Numpy, for the boundary. [W]"""
+        aw = np.abs(np.asarray(w_rad_s, dtype=float))
+        if self.loss_map_file is None:
+            _, ki, kw, _ = self.loss_coefficients()
+            return ki * aw + kw * aw**3
+        table, _, dw, _ = loss_table(self.loss_map_file, self.loss_map_column)
+        return np.interp(aw, np.arange(table.shape[0]) * dw, table[:, 0])
+
     def to_kernel(self) -> MotorK:
         kc, ki, kw, c = self.loss_coefficients()
         if self.loss_map_file is None:

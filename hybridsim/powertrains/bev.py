@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..components.coastdown import without_machine_drag
 from ..cycles import Cycle
 from ..performance import DEFAULT_TYRE_MU
 from ..results import chassis_attrs
@@ -20,12 +21,17 @@ from ._common import common_attrs
 
 
 def bev_chassis(vehicle: Vehicle):
-    """ChassisK with both rotors (rear unit in top gear) in the effective mass."""
+    """ChassisK with both rotors (rear unit in top gear) in the effective mass, and, for a measured coast-down,
+    without the machines' drag that it holds (``components/coastdown.py``)."""
     ch = vehicle.chassis.to_kernel()
     d = vehicle.drive
     j = (vehicle.motors["front"].inertia_kgm2 * d.front_ratio**2
          + vehicle.motors["rear"].inertia_kgm2 * d.rear_gear_ratios[-1] ** 2)
-    return ch._replace(mass_eff_kg=ch.mass_eff_kg + j / ch.wheel_radius_m**2)
+    ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + j / ch.wheel_radius_m**2)
+    # a measured coast-down holds both machines' drag, the rear unit in its top gear (E: the gear it coasts in)
+    machines = ((vehicle.motors["front"], d.front_ratio / ch.wheel_radius_m),
+                (vehicle.motors["rear"], d.rear_gear_ratios[-1] / ch.wheel_radius_m))
+    return without_machine_drag(ch, vehicle.chassis, machines)
 
 
 def bev_aux(vehicle: Vehicle):

@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from ..components.coastdown import without_machine_drag
 from ..components.engine import RPM
 from ..cycles import Cycle
 from ..results import chassis_attrs
@@ -15,12 +16,18 @@ from ._common import common_attrs, energies, soc_balance, thermal_args
 
 
 def _ths_chassis(vehicle: Vehicle):
-    """Chassis with MG2's rotor (tied to the wheels through its reduction and the ring) in m_eff."""
+    """Chassis with MG2's rotor (tied to the wheels through its reduction and the ring) in m_eff, and, for a
+    measured coast-down, without the drag of MG2 and MG1 (engine stopped, as in neutral) that it holds
+    (``components/coastdown.py``)."""
     ch = vehicle.chassis.to_kernel()
     pg = vehicle.planetary
     i = pg.mg2_reduction_ratio * pg.ring_to_axle_ratio
     j = vehicle.motors["mg2"].inertia_kgm2 * i * i
-    return ch._replace(mass_eff_kg=ch.mass_eff_kg + j / ch.wheel_radius_m**2)
+    ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + j / ch.wheel_radius_m**2)
+    g_ring = pg.ring_to_axle_ratio / ch.wheel_radius_m  # ring speed per road speed [rad/s per m/s]
+    machines = ((vehicle.motors["mg2"], pg.mg2_reduction_ratio * g_ring),
+                (vehicle.motors["mg1"], pg.ring_teeth / pg.sun_teeth * g_ring))  # ω_MG1 = −k·ω_r, carrier at rest
+    return without_machine_drag(ch, vehicle.chassis, machines)
 
 
 def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
