@@ -21,8 +21,9 @@ are ``core/p2_control.py``'s.
 Per interval (DESIGN.md §3, quasi-static backward step with a forward feasibility check):
 
 1. Wheel force from the trace (``chassis.wheel_force_n``), wheel speed ω_w = v̄/r, torque T_w = F·r.
-2. The controller's mode (CD/CS by SOC with hysteresis) and its engine request (``control/p2.py``).
-3. Every gear is evaluated (``gear_eval``) with the engine ON (K0 closed, or slipping in 1st gear
+2. (Decisions, ``core/p2_control.py``:) the controller's mode (CD/CS by SOC with hysteresis) and its engine
+   request (``control/p2.py``).
+3. A gear (``gear_context``, ``split_gear``) with the engine ON (K0 closed, or slipping in 1st gear
    below the lowest clutch-closed engine speed) or OFF (K0 open, EV). Gearbox input (= P2 motor)
    speed ω_in = ω_w·i_g·i_fd; input torque T_in = T_w/(i·η) in traction, T_w·η/i on overrun.
    Rotating inertia (P2 rotor + gearbox input J_in; the engine J_e while K0 stays closed) in two parts:
@@ -35,7 +36,8 @@ Per interval (DESIGN.md §3, quasi-static backward step with a forward feasibili
    (a) + (b) is ½·J·(ω_end² − ω_0²) + Σ½·J·(ω_in − ω_ref)² ≥ 0: the inertia never creates energy. The
    upshift's released energy is taken by the P2 motor (motor-synchronised shift), a downshift's demand by
    the load-following below; in the gear ranking a downshift costs its energy, an upshift gets no credit.
-   ON: T_clutch = T_req − min(T_sh, 0) + P_chg/ω_e (load-following, clipped to ≤ WOT − T_je; on overrun
+   ON: the clutch torque asked (the rules': T_clutch = T_req − min(T_sh, 0) + P_chg/ω_e, load-following), clipped
+   by the plant to ≤ WOT − T_je (on overrun
    down to the fuel-cut drag with K0 closed, 0 while slipping), P_chg = clamp(K·(soc_target − SOC),
    ±P_chg,max) in CS (symmetric: charging below the target, assist above it), 0 in CD; the motor closes
    T_m = T_req − T_clutch within its envelope and the battery's limits (``core/electric.py``); if the
@@ -43,11 +45,11 @@ Per interval (DESIGN.md §3, quasi-static backward step with a forward feasibili
    infeasible in traction and the friction brakes take the surplus when braking.
    OFF: T_m = T_req (traction) or the regenerative share of the braking torque, limited by the motor
    envelope and the charge limit; the friction brakes take the rest.
-   The gear with the least equivalent power P_fuel + s·P_dc is taken, with hysteresis and dwell; above 1st
+   (Rules:) the gear with the least equivalent power P_fuel + s·P_dc is taken, with hysteresis and dwell; above 1st
    the input speed must be ≥ ``min_input_speed`` while driving, an upshift must leave ≥ 1.1 × the target
    gear's lowest speed (``UPSHIFT_SPEED_MARGIN``), a change moves at most ``max_gear_step`` gears (a larger
    skip only if no gear within it can drive the step).
-4. If EV is infeasible in every gear the engine is started; if no gear can deliver even with the
+4. (Rules:) if EV is infeasible in every gear the engine is started; if no gear can deliver even with the
    engine, the end speed is lowered by bisection (trace miss), as in ``core/conventional.py``.
 5. Cold start (as ``core/ths.py``): a lumped coolant temperature ``C·dT/dt = f·P_fuel`` (capped at the
    thermostat temperature) raises engine friction by ``θ^(−t)`` (CO2MPAS; θ the normalised absolute
