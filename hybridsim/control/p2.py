@@ -124,8 +124,9 @@ class P2Controller:
                           default="rule_based", choices=STRATEGIES)
     ecms_equivalence_factor: float = param(
         "ECMS: fuel power worth one watt of battery chemical power at soc_target, s₀ (E: 1/(η_engine·η_elec) "
-        "≈ 1/(0.33·0.85) ≈ 3.5 for a turbo petrol engine at part load and the P2 motor/inverter path; Onori et "
-        "al. 2016 report 2–3.5 for full hybrids). [-]", default=3.0, lo=0.5, hi=10)
+        "≈ 1/(0.37·0.9) ≈ 3 for the 2.0T's efficiency in the CS runs (0.36–0.38) and the P2 motor/inverter path; "
+        "Onori et al. 2016 report 2–3.5 for full hybrids; the fuel at zero net battery energy changes by < 0.5 % "
+        "for s₀ from 2.4 to 3.3, the SOC feedback setting the mean). [-]", default=3.0, lo=0.5, hi=10)
     ecms_soc_gain: float = param(
         "ECMS: SOC feedback gain K_p of the adaptive equivalence factor s = s₀ + K_p·(soc_target − SOC) "
         "(calibration, E: large enough to sustain charge without an outer iteration; 1 % SOC away from the "
