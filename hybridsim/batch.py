@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from . import __version__
+from ._version import __version__
 from .cycles import Cycle
 from .results import (
     PHASE_ATTRS,

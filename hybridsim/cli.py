@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .errors import TraceMissWarning
 
 PROG = "hybridsim"
@@ -181,12 +181,31 @@ def _per_km(x, spec: str, unit: str) -> str:
     return "not defined (no distance driven)" if x is None else f"{x:{spec}} {unit}"
 
 
+def _strategies() -> tuple[str, ...]:
+    """Every strategy some registered architecture offers (registry order)."""
+    from .architectures import ARCHITECTURES
+
+    return tuple(dict.fromkeys(s for a in ARCHITECTURES.values() for s in a.strategies))
+
+
+def _architecture_of(name, flag: str, default: bool = False) -> bool:
+    """The registry's ``flag`` (``has_engine``, ``electric``, …) of architecture ``name``; ``default`` if unknown."""
+    from .architectures import ARCHITECTURES
+
+    a = ARCHITECTURES.get(name)
+    return default if a is None else bool(getattr(a, flag))
+
+
+def _has_engine(name) -> bool:
+    return _architecture_of(name, "has_engine", default=True)
+
+
 def _summary_text(summary: dict, roles: dict[str, str]) -> str:
     """The summary of one run as text; ``roles`` maps energy terms to source/sink/wheel."""
     battery = not math.isnan(summary.get("soc_start", math.nan))
     balanced = summary.get("charge_balanced", "fuel_raw_l_per_100km" in summary)
     rows: list[tuple[str, str]] = [("vehicle", summary["vehicle"]), ("cycle", summary["cycle"])]
-    if summary.get("architecture") != "bev":  # an engine: cold or hot start
+    if _has_engine(summary.get("architecture")):  # cold or hot start
         rows.append(("engine start", f"cold, soaked at {summary.get('ambient_temp_c', math.nan):g} degC"
                      if summary.get("cold_start") else "hot (engine warm)"))
     if battery:
@@ -253,7 +272,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                       soc_init=args.soc, soc_balance=args.soc is None, strategy=args.strategy)
     roles = {n: ds[n].attrs["energy_role"] for n in ds.data_vars if "energy_role" in ds[n].attrs}
     summary = summarize(ds)
-    if ds.attrs.get("architecture") == "bev":
+    if _architecture_of(ds.attrs.get("architecture"), "electric"):
         from .procedures.bev import wall_kwh_per_100km
 
         summary["electricity_wall_kwh_per_100km"] = wall_kwh_per_100km(_vehicle(args.vehicle), ds)
@@ -330,7 +349,7 @@ def _add_simulate(sub) -> None:
                    help="cold start: engine soaked at the ambient temperature (vehicles with a thermal model)")
     p.add_argument("--ambient", metavar="C", type=_number(-40.0, 60.0), default=None,
                    help="ambient (soak) temperature in degC for --cold (default 23; refused without --cold)")
-    p.add_argument("--strategy", choices=("rule_based", "ecms", "dp"), default=None,
+    p.add_argument("--strategy", choices=_strategies(), default=None,
                    help="energy management (hybrids; default the vehicle's [controller] strategy): the rules, "
                         "ECMS, or the dynamic-programming optimum over the whole cycle")
     p.add_argument("--out", metavar="FILE.nc|FILE.csv",

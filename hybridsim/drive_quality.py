@@ -141,7 +141,7 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
 def j2951(ds) -> dict[str, float]:
     """The SAE J2951 metrics of a simulated run (an ``xarray.Dataset`` of :func:`hybridsim.simulate`):
     ``speed`` (achieved) against ``speed_cycle`` (scheduled), with the run's road load and masses."""
-    from .results import chassis_from_attrs
+    from .components.chassis import chassis_from_attrs
 
     ch = chassis_from_attrs(ds.attrs)  # the simulated chassis (run attributes simulated_*)
     return j2951_from_arrays(

@@ -32,15 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .architectures import View
 from .units import W_PER_KW
 
-#: FASTSim powertrain type → (hybridsim architecture, shipped template vehicle)
-ARCHITECTURES = {
-    "ConventionalVehicle": ("conventional", "xingyue_l"),
-    "HybridElectricVehicle": ("ths", "ralink"),
-    "PlugInHybridElectricVehicle": ("p2", "tank300_hi4t"),
-    "BatteryElectricVehicle": ("bev", "taycan_turbo"),
-}
+#: FASTSim powertrain type → (hybridsim architecture, shipped template vehicle): a view of the registry entries'
+#: ``fastsim`` (:mod:`hybridsim.architectures`).
+ARCHITECTURES = View(lambda a: (a.name, a.fastsim[1]), where=lambda a: a.fastsim is not None,
+                     key=lambda a: a.fastsim[0])
 _DRIVEN = {"FWD": "front", "RWD": "rear", "AWD": "all", "4WD": "all"}
 _COASTDOWN_KEYS = ("road_load_f0_n", "road_load_f1_n_per_kmh", "road_load_f2_n_per_kmh2",
                    "road_load_includes_machine_drag")

@@ -60,13 +60,18 @@ that, capped by the governor.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import brentq
 
-from .components.chassis import G_MPS2, road_load_force_n
+from .architectures import get as _architecture
+from .components.chassis import DEFAULT_TYRE_MU, G_MPS2, road_load_force_n  # noqa: F401  (DEFAULT_TYRE_MU: re-exported)
+from .components.chassis import tyre_mu as _chassis_tyre_mu
 from .components.engine import RPM
 from .units import KMH_PER_MPS, MPS_PER_KMH, W_PER_KW
 from .vehicle import Vehicle
@@ -74,8 +79,6 @@ from .vehicle import Vehicle
 DT_S = 0.01  # time step of the forward simulation [s]
 T_MAX_S = 120.0  # give up after this long [s]
 QUARTER_MILE_M = 402.336
-#: E: peak tyre–road friction on dry asphalt with ordinary road tyres, 0.8–1.0 (Wong, ch. 1, M).
-DEFAULT_TYRE_MU = 0.9
 #: E: torque interruption per upshift [s]: power-on upshift of a torque-converter automatic ≈ 0.2–0.3 s
 #: of reduced torque (taken as a full interruption of 0.15 s), AMT ≈ 0.5 s, DCT ≈ 0 (overlapping clutches).
 SHIFT_TIME_S = {"automatic": 0.15, "amt": 0.5, "dct": 0.05}
@@ -83,7 +86,6 @@ SHIFT_TIME_S = {"automatic": 0.15, "amt": 0.5, "dct": 0.05}
 #: interrupted 0.2 s, the front machine keeps pulling. No published figure was found; the validation
 #: tests print the sensitivity of the acceleration times to it (0 and 0.4 s).
 BEV_SHIFT_TIME_S = 0.2
-_DEFAULT_AXLES = {"conventional": "front", "ths": "front", "p2": "all", "bev": "per_axle"}
 
 
 # --- shared pieces ---------------------------------------------------------------------------------
@@ -95,6 +97,7 @@ class _State:
     shift_end: float = -1.0  # end of the torque interruption [s]
     acc: float = 0.0  # acceleration of the previous step [m/s²]
     launch: bool = False  # standing start (launch control)
+    cache: dict = dataclasses.field(default_factory=dict)  # per-run kernel arguments of a model (built once)
 
 
 def _axle_loads(v: Vehicle, acc: float) -> tuple[float, float]:
@@ -107,8 +110,7 @@ def _axle_loads(v: Vehicle, acc: float) -> tuple[float, float]:
 
 def tyre_mu(v: Vehicle) -> float:
     """Friction coefficient used for the traction limit: the chassis's, else DEFAULT_TYRE_MU."""
-    mu = v.chassis.tyre_friction_coefficient
-    return DEFAULT_TYRE_MU if mu is None else mu
+    return _chassis_tyre_mu(v.chassis)
 
 
 def traction_limit_n(v: Vehicle, acc: float, axles: str) -> float:
@@ -118,8 +120,12 @@ def traction_limit_n(v: Vehicle, acc: float, axles: str) -> float:
     return mu * {"front": n_f, "rear": n_r, "all": n_f + n_r}[axles]
 
 
+def _arch(v: Vehicle):
+    return _architecture(v.architecture)
+
+
 def _driven(v: Vehicle) -> str:
-    return v.chassis.driven_axles or _DEFAULT_AXLES[v.architecture]
+    return v.chassis.driven_axles or _arch(v).driven_axles
 
 
 def _wheel_mass_per_axle(v: Vehicle) -> float:
@@ -156,15 +162,15 @@ def solve_acceleration(m: float, f_road: float, axles) -> float:
 def _battery_limits_w(v: Vehicle, override_dis_w: float | None = None) -> tuple[float, float]:
     """(discharge, charge) battery terminal power limits at the performance SOC. [W]
 
-    SOC: the THS controller's working SOC (``controller.soc_target``); full charge (``battery.soc_max``)
-    for the plug-ins (P2, BEV).
+    SOC: a charge-sustaining hybrid's working SOC (``controller.soc_target``); full charge
+    (``battery.soc_max``) for the architectures that start full (plug-ins, BEV: the registry's ``starts_full``).
     """
     from .core.electric import battery_limits_w
 
     b = v.battery.to_kernel()
     if override_dis_w is not None:
         b = b._replace(max_discharge_power_w=float(override_dis_w))
-    soc = v.controller.soc_target if v.architecture == "ths" else v.battery.soc_max
+    soc = v.battery.soc_max if _arch(v).starts_full else v.controller.soc_target
     p_dis, p_chg = battery_limits_w(b, soc)
     return float(p_dis), float(p_chg)
 
@@ -204,27 +210,31 @@ def _wot(v: Vehicle):
 
 def max_speed_kmh(vehicle: Vehicle, governed: bool = True) -> float:
     """Speed at which the first engine or machine reaches its maximum speed in top gear (and the governor
-    ``drive.top_speed_limit_kmh`` when ``governed``). [km/h]"""
-    r = vehicle.chassis.wheel_radius_m
-    a = vehicle.architecture
-    lim = math.inf
-    if a == "bev":
-        d = vehicle.drive
-        lim = min(vehicle.motors["front"].max_speed_rpm * RPM / d.front_ratio,
-                  vehicle.motors["rear"].max_speed_rpm * RPM / d.rear_gear_ratios[-1]) * r
-        gov = getattr(d, "top_speed_limit_kmh", None)
-        if governed and gov is not None:
-            lim = min(lim, gov / KMH_PER_MPS)
-    elif a == "ths":
-        pk = vehicle.planetary.to_kernel()
-        lim = vehicle.motors["mg2"].max_speed_rpm * RPM / (pk.mg2_ratio * pk.ring_ratio) * r
-    elif a in ("conventional", "p2"):
-        tr = vehicle.transmission
-        w = vehicle.engine.max_speed_rpm * RPM
-        if a == "p2":
-            w = min(w, vehicle.motors["p2"].max_speed_rpm * RPM)
-        lim = w / (min(tr.gear_ratios) * tr.final_drive_ratio) * r
-    return lim * KMH_PER_MPS
+    ``drive.top_speed_limit_kmh`` when ``governed``): the architecture's ``FullLoadModel.speed_cap_mps``. [km/h]"""
+    return _arch(vehicle).full_load_model.speed_cap_mps(vehicle, governed) * KMH_PER_MPS
+
+
+def _stepped_cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
+    tr = vehicle.transmission
+    w = vehicle.engine.max_speed_rpm * RPM
+    for m in vehicle.motors.values():  # a machine on the gearbox input (P2)
+        w = min(w, m.max_speed_rpm * RPM)
+    return w / (min(tr.gear_ratios) * tr.final_drive_ratio) * vehicle.chassis.wheel_radius_m
+
+
+def _ths_cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
+    pk = vehicle.planetary.to_kernel()
+    return vehicle.motors["mg2"].max_speed_rpm * RPM / (pk.mg2_ratio * pk.ring_ratio) * vehicle.chassis.wheel_radius_m
+
+
+def _bev_cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
+    d = vehicle.drive
+    lim = min(vehicle.motors["front"].max_speed_rpm * RPM / d.front_ratio,
+              vehicle.motors["rear"].max_speed_rpm * RPM / d.rear_gear_ratios[-1]) * vehicle.chassis.wheel_radius_m
+    gov = getattr(d, "top_speed_limit_kmh", None)
+    if governed and gov is not None:
+        lim = min(lim, gov / KMH_PER_MPS)
+    return lim
 
 
 # --- per-architecture force models ---------------------------------------------------------------
@@ -284,58 +294,89 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
     return out
 
 
-def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
-    from .core.electric import motor_dc_power_w, motor_tmax
+def _ths_plant(v: Vehicle, st: _State):
+    """The THS-II plant step's parameters (``core/ths.ThsPlantK``, hot engine), built once per run."""
+    if "ths_plant" not in st.cache:
+        from .powertrains.ths import _ths_args
 
-    c = v.chassis
-    pg = v.planetary
-    pk = pg.to_kernel()
-    r = c.wheel_radius_m
-    k = pk.k
-    w_r = spd / r * pk.ring_ratio
-    mg1 = v.motors["mg1"].to_kernel()
-    mg2 = v.motors["mg2"].to_kernel()
-    w_m2 = w_r * pk.mg2_ratio
-    if w_m2 > mg2.max_speed_rad_s * (1 + 1e-12):
+        st.cache["ths_plant"] = _ths_args(v, False, 23.0)[0]
+    return st.cache["ths_plant"]
+
+
+def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
+    """THS-II at full load, on the plant step of ``core/ths.py`` (no second copy of its physics).
+
+    At speed ``spd`` (steady rotor speeds: the engine and MG1 are not accelerated, as the decision layer would
+    choose the engine speed freely; the split is evaluated with Δt → ∞ in its rotor inertia terms) for each
+    engine speed of a grid from idle to maximum: the engine at its WOT torque, cut back to what MG1 can react
+    (``split_mech``: gear set with its mesh losses, MG1 torque and every speed limit); MG2 at the most torque
+    its envelope and the battery allow, the battery giving its discharge limit at the working SOC less what MG1
+    generates and the accessories draw (continuous: no net discharge); then ``split_in`` of that demand, which
+    must be feasible. Where MG1 would charge the battery beyond its charge limit, the engine torque is lowered
+    by bisection until it holds. The best engine speed
+    gives the force.
+    """
+    from .core.driveline import gear_output_torque
+    from .core.electric import motor_tmax
+    from .core.ths import FUELLED, ThsState, split_in, split_mech, step_context
+
+    plant = _ths_plant(v, st)
+    pk, mg1, mg2 = plant.pg, plant.mg1, plant.mg2
+    # steady rotors: the plant's rotor inertia torques J·Δω/Δt vanish for an infinite step (its only use of Δt
+    # in split_mech/split_in); the battery limits come from step_context at DT_S
+    STEADY = math.inf  # noqa: N806
+    soc = v.controller.soc_target
+    ctx = step_context(plant, soc, spd, spd, DT_S, 0.0)
+    if ctx.mg2_speed_rad_s > mg2.max_speed_rad_s * (1 + 1e-12):
         return []
+    # a top speed is held indefinitely: no net battery discharge (MG2 runs on what MG1 generates)
+    p_lim = 0.0 if continuous else ctx.battery_discharge_max_w
+    ctx = ctx._replace(battery_discharge_max_w=p_lim)
+    envelope = ctx._replace(ring_torque_required_nm=math.inf)  # MG2 asked for all it has
+    w_m2 = ctx.mg2_speed_rad_s
+    p_aux = plant.aux.accessory_power_w
     e = v.engine
     ws, wot = _wot(v)
-    p_dis, p_chg = _battery_limits_w(v)
-    # a top speed is held indefinitely: no net battery discharge (MG2 runs on what MG1 generates)
-    p_batt = -v.accessories.battery_power_w if continuous else p_dis - v.accessories.battery_power_w
+
+    def point(w_e, t_e, m=None):
+        """The plant's split with MG2 at the most torque envelope and battery allow (``m``: the envelope's
+        ``split_mech`` at this engine point, if already known)."""
+        if m is None:
+            m = split_mech(plant, w_e, 0.0, envelope, FUELLED, w_e, t_e, STEADY)
+        t_m2 = m.mg2_torque_nm
+        if w_m2 > 0:
+            t_m2 = min(t_m2, _motor_torque_for_power(mg2, w_m2, p_lim - p_aux - m.mg1_electric_power_w))
+        ring = m.ring_torque_delivered_nm + gear_output_torque(t_m2, pk.mg2_ratio, pk.mg2_reduction_efficiency)
+        axle = gear_output_torque(ring, pk.ring_ratio, pk.final_drive_efficiency)
+        state = ThsState(soc, w_e, m.mg1_speed_rad_s, 0.0, FUELLED, 1e9)
+        return split_in(plant, state, ctx._replace(ring_torque_required_nm=ring, axle_torque_nm=axle), FUELLED,
+                        w_e, t_e, STEADY)
+
     best = 0.0
     for w_e in np.linspace(e.idle_speed_rpm * RPM, e.max_speed_rpm * RPM, 25):
-        w_s = (1.0 + k) * w_e - k * w_r
-        if abs(w_s) > mg1.max_speed_rad_s or abs(w_r - w_e) * pk.zr_over_zp > pk.max_pinion_speed_rad_s:
+        t_e = float(np.interp(w_e, ws, wot))
+        m = split_mech(plant, w_e, 0.0, envelope, FUELLED, w_e, t_e, STEADY)
+        if not m.speeds_ok:
             continue
-        t_wot = min(float(np.interp(w_e, ws, wot)), motor_tmax(mg1, w_s) * (1.0 + k))
-
-        def point(t_e, w_s=w_s):
-            p_mg1 = motor_dc_power_w(mg1, -t_e / (1.0 + k), w_s)[0]  # MG1 reacts the engine torque on the sun
-            t_mg2 = _motor_torque_for_power(mg2, w_m2, p_batt - p_mg1) if w_m2 > 0 else motor_tmax(mg2, 0.0)
-            p_mg2 = motor_dc_power_w(mg2, t_mg2, w_m2)[0]
-            return t_mg2, p_mg1 + p_mg2 >= -p_chg  # MG1's surplus over MG2 within the charge limit
-
-        t_e = t_wot
-        t_mg2, ok = point(t_e)
-        if not ok:  # part load: the largest engine torque whose surplus the battery can take (bisection: the
-            # result must be on the feasible side, which brentq does not guarantee; see _motor_torque_for_power)
-            lo, hi = 0.0, t_wot
+        t1max = motor_tmax(mg1, m.mg1_speed_rad_s)
+        if abs(m.mg1_torque_nm) > t1max:  # MG1 reacts the engine torque in proportion (no rotor inertia)
+            t_e *= t1max / abs(m.mg1_torque_nm)
+            m = None
+        sp = point(w_e, t_e, m)
+        if sp.overcharge:  # part load: the largest engine torque whose surplus the battery can take (bisection:
+            # the result must be on the feasible side, which brentq does not guarantee)
+            lo, hi = 0.0, t_e
             for _ in range(20):
                 mid = 0.5 * (lo + hi)
-                if point(mid)[1]:
+                if not point(w_e, mid).overcharge:
                     lo = mid
                 else:
                     hi = mid
-            t_e = lo
-            t_mg2 = point(t_e)[0]
-        t_ring_e = t_e * k / (1.0 + k) * pk.planetary_efficiency
-        t_ring = t_ring_e + t_mg2 * pk.mg2_ratio * pk.mg2_reduction_efficiency
-        f = t_ring * pk.ring_ratio * pk.final_drive_efficiency / r
-        best = max(best, f)
-    ch = c.to_kernel()
-    m_mg2 = v.motors["mg2"].inertia_kgm2 * (pk.mg2_ratio * pk.ring_ratio) ** 2 / r**2
-    return [(0, best, ch.mass_eff_kg + m_mg2, _wheel_mass_per_axle(v) + m_mg2)]
+            sp = point(w_e, lo)
+        if sp.feasible:
+            best = max(best, sp.axle_torque_delivered_nm / v.chassis.wheel_radius_m)
+    m_mg2 = plant.ch.mass_eff_kg - v.chassis.to_kernel().mass_eff_kg  # MG2's rotor (in the plant's chassis)
+    return [(0, best, plant.ch.mass_eff_kg, _wheel_mass_per_axle(v) + m_mg2)]
 
 
 def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear_off: bool) -> tuple[float, float]:
@@ -415,31 +456,38 @@ def _bev_step(v: Vehicle, spd: float, st: _State, continuous: bool) -> tuple[flo
     return _bev_force(v, spd, st.gear, st.acc, overboost, st.t < st.shift_end - 1e-9)
 
 
-def _options(v: Vehicle, spd: float, st: _State, continuous: bool):
-    a = v.architecture
-    if a == "conventional":
-        return _stepped_options(v, spd, st, continuous, with_motor=False)
-    if a == "p2":
-        return _stepped_options(v, spd, st, continuous, with_motor=True)
-    if a == "ths":
-        return _ths_options(v, spd, st, continuous)
-    raise ValueError(f"vehicle.architecture = {a!r}: no performance model (allowed: conventional, ths, p2, bev)")
-
-
 def _acc_option(v: Vehicle, f: float, m_eff: float, m_d: float, cap: float, rl: float) -> float:
     """Acceleration with wheel force f on the driven axle(s) (inertia m_d) capped at μ·N (cap). [m/s²]"""
     return solve_acceleration(v.chassis.sim_mass_kg, rl, [(f, m_d, cap), (0.0, m_eff - v.chassis.sim_mass_kg - m_d,
                                                                          math.inf)])
 
 
+class FullLoadModel(NamedTuple):
+    """An architecture's full-load model (its registry entry's ``performance``)."""
+
+    #: ``(vehicle, speed [m/s], state, road load [N], continuous) -> (wheel force used [N], m_eff [kg], a [m/s²])``,
+    #: updating the gear state; continuous: top-speed evaluation (a = 0, the largest force the driven axles
+    #: can transmit).
+    force: Callable
+    #: ``(vehicle, governed) -> speed [m/s]`` at which the first engine or machine reaches its maximum speed
+    #: (and the governor, when governed).
+    speed_cap_mps: Callable
+
+
 def _force(v: Vehicle, spd: float, st: _State, rl: float, continuous: bool = False) -> tuple[float, float, float]:
     """(wheel force actually used = Σ axle torque / r [N], effective mass [kg], acceleration [m/s²]) at speed
-    spd against road load rl, updating the gear state. continuous: top-speed evaluation (a = 0, the force is
-    the largest the driven axles can transmit)."""
-    if v.architecture == "bev":
-        f, m_eff = _bev_step(v, spd, st, continuous)
-        return f, m_eff, (f - rl) / m_eff
-    opts = _options(v, spd, st, continuous)
+    spd against road load rl, updating the gear state: the architecture's :class:`FullLoadModel`."""
+    return _arch(v).full_load_model.force(v, spd, st, rl, continuous)
+
+
+def _bev_model_force(v: Vehicle, spd: float, st: _State, rl: float, continuous: bool = False):
+    f, m_eff = _bev_step(v, spd, st, continuous)
+    return f, m_eff, (f - rl) / m_eff
+
+
+def _options_force(options: Callable, v: Vehicle, spd: float, st: _State, rl: float, continuous: bool = False):
+    """Force of the architectures that offer options (gear, F, m_eff, M_d): the best allowed one."""
+    opts = options(v, spd, st, continuous)
     if not opts:
         m_eff = v.chassis.to_kernel().mass_eff_kg
         return 0.0, m_eff, -rl / m_eff
@@ -456,6 +504,15 @@ def _force(v: Vehicle, spd: float, st: _State, rl: float, continuous: bool = Fal
         f = 0.0
     a = _acc_option(v, f, m, md, lim, rl)
     return rl + m * a, m, a
+
+
+#: The shipped architectures' full-load models (named by the registry, ``hybridsim/architectures.py``).
+CONVENTIONAL = FullLoadModel(
+    functools.partial(_options_force, functools.partial(_stepped_options, with_motor=False)), _stepped_cap_mps)
+P2 = FullLoadModel(
+    functools.partial(_options_force, functools.partial(_stepped_options, with_motor=True)), _stepped_cap_mps)
+THS = FullLoadModel(functools.partial(_options_force, _ths_options), _ths_cap_mps)
+BEV = FullLoadModel(_bev_model_force, _bev_cap_mps)
 
 
 # --- the forward simulation -----------------------------------------------------------------------

@@ -180,11 +180,20 @@ def plot_engine_speed(ds, ax=None):
     return ax
 
 
+def _motor_speeds(ds) -> dict[str, str]:
+    """{speed variable: legend label} of the electric machines: the run's architecture's ``motor_speeds``
+    (registry, :mod:`hybridsim.architectures`); for a run of an unknown architecture, those of every registered
+    one that the Dataset holds."""
+    from .architectures import ARCHITECTURES
+
+    arch = ARCHITECTURES.get(ds.attrs.get("architecture"))
+    entries = [arch] if arch is not None else list(ARCHITECTURES.values())
+    return {n: label for a in entries for n, label in a.motor_speeds.items() if n in ds}
+
+
 def _motor_speed_names(ds) -> list[str]:
-    """Speed variables of the electric machines: ``<name>_motor_speed`` (BEV axles), ``mg1_speed``,
-    ``mg2_speed``, ``p2_speed``."""
-    names = [n for n in ds.data_vars if n.endswith("_motor_speed")]
-    return names + [n for n in ("mg1_speed", "mg2_speed", "p2_speed") if n in ds and n not in names]
+    """Speed variables of the electric machines (:func:`_motor_speeds`)."""
+    return list(_motor_speeds(ds))
 
 
 def plot_motor_speed(ds, ax=None):
@@ -192,14 +201,15 @@ def plot_motor_speed(ds, ax=None):
 
     For runs without an engine (battery-electric), the third panel of :func:`plot_run`.
     """
-    names = _motor_speed_names(ds)
+    labels = _motor_speeds(ds)
+    names = list(labels)
     if not names:
         raise ValueError(f"{ds.attrs.get('vehicle', 'this run')}: no electric-machine speeds to plot")
     ax = _new_axes(ax)
     t = _time(ds)
     handles = []
     for k, name in enumerate(names):
-        label = name.removesuffix("_speed").replace("_", " ").replace("mg", "MG").replace("p2", "P2 motor")
+        label = labels[name]
         # later machines dashed and drawn on top: equal speeds (same ratio) must not hide one another
         handles += ax.plot(t, _values(ds, name, "rpm"), color=f"C{(k * 3) % 10}", lw=0.9 + 0.5 * (k == 0),
                            ls="-" if k == 0 else (0, (4, 3)), label=label, zorder=2 + k)
@@ -475,7 +485,7 @@ def _headline(ds) -> str:
     if s.get("trace_miss_max_kmh", 0) > 2.0:
         parts.append(f"behind the trace by up to {s['trace_miss_max_kmh']:.1f} km/h")
     conditions = []
-    if ds.attrs.get("architecture") != "bev":
+    if "engine_speed" in ds:  # an engine: cold or hot start
         conditions.append(f"cold start at {s['ambient_temp_c']:g} °C" if s.get("cold_start") else "hot start")
     if "soc" in ds:
         conditions.append("charge-balanced" if s.get("charge_balanced") else

@@ -14,27 +14,31 @@ the kernel, so the check also catches a kernel whose wheel power disagrees with 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
 
-from .components.chassis import ChassisK, wheel_energy_j
+from .architectures import Merged, Var
+from .architectures import get as _architecture
+from .components.chassis import (  # noqa: F401  (chassis_attrs, CHASSIS_ATTR_PREFIX: re-exported)
+    CHASSIS_ATTR_PREFIX,
+    ChassisK,
+    chassis_attrs,
+    chassis_from_attrs,
+    wheel_energy_j,
+)
 from .units import J_PER_KWH, KMH_PER_MPS, KWH, KWH_PER_100KM, L_PER_100KM, M_PER_KM, unit_of_key
 
-
-class Var(NamedTuple):
-    units: str
-    long_name: str
-    role: str = ""  # "source" | "sink" | "wheel" | "" (not an energy flow)
-
-
-VARIABLES: dict[str, Var] = {
+#: Variables every architecture may record; each architecture adds its own (its registry entry's
+#: ``variables``). :data:`VARIABLES` is the union, following the registry.
+COMMON_VARIABLES: dict[str, Var] = {
     "speed_cycle": Var("m s-1", "speed demanded by the drive cycle"),
     "speed": Var("m s-1", "achieved vehicle speed"),
     "grade": Var("1", "road grade (rise/run)"),
     "trace_miss": Var("m s-1", "demanded minus achieved speed"),
-    "gear": Var("1", "engaged gear (1 = first)"),
+    "gear": Var("1", "engaged gear (1 = first)", integer=True),
     "engine_speed": Var("rad s-1", "engine speed"),
     "engine_torque": Var("N m", "engine brake torque"),
     "fuel_rate": Var("kg s-1", "fuel mass flow"),
@@ -42,19 +46,11 @@ VARIABLES: dict[str, Var] = {
     "engine_loss": Var("W", "engine loss (fuel power − brake power)", "sink"),
     "accessory_power": Var("W", "accessory (auxiliary) load", "sink"),
     "engine_inertia_power": Var("W", "power accelerating the engine rotor", "sink"),
-    "converter_loss": Var("W", "torque-converter slip loss", "sink"),
     "gearbox_loss": Var("W", "gearbox and final-drive loss", "sink"),
     "brake_power": Var("W", "friction-brake power", "sink"),
     "wheel_power": Var("W", "power demanded at the wheels (road load + inertia + grade)", "wheel"),
-    "engine_mode": Var("1", "engine state: 0 off, 1 fuelled, 2 spun unfuelled"),
-    "mg1_speed": Var("rad s-1", "MG1 (sun) speed"),
-    "mg1_torque": Var("N m", "MG1 torque"),
-    "mg1_electric_power": Var("W", "MG1 DC power (> 0 motoring)"),
-    "mg2_speed": Var("rad s-1", "MG2 speed"),
-    "mg2_torque": Var("N m", "MG2 torque"),
-    "mg2_electric_power": Var("W", "MG2 DC power (> 0 motoring)"),
-    "ring_speed": Var("rad s-1", "planetary ring speed"),
-    "pinion_speed": Var("rad s-1", "pinion speed relative to the carrier"),
+    "engine_mode": Var("1", "engine state: 0 off, 1 fuelled, 2 spun unfuelled",
+                       flags=((0, 1, 2), "off fuelled spun_unfuelled"), integer=True),
     "battery_current": Var("A", "battery current (> 0 discharge)"),
     "battery_voltage": Var("V", "battery terminal voltage"),
     "battery_power": Var("W", "battery terminal power (> 0 discharge)"),
@@ -62,39 +58,16 @@ VARIABLES: dict[str, Var] = {
     "coolant_temperature": Var("degC", "engine coolant temperature"),
     "battery_chemical_power": Var("W", "battery chemical power (OCV × effective current, > 0 discharge)",
                                   "source"),
-    "mg1_loss": Var("W", "MG1 machine loss", "sink"),
-    "mg2_loss": Var("W", "MG2 machine loss", "sink"),
     "inverter_loss": Var("W", "inverter and boost-converter loss", "sink"),
     "battery_loss": Var("W", "battery resistive and coulombic loss", "sink"),
-    "planetary_loss": Var("W", "power-split gear set loss", "sink"),
-    "reduction_loss": Var("W", "MG2 reduction gear loss", "sink"),
-    "final_drive_loss": Var("W", "counter and final drive loss", "sink"),
-    "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
-    # --- P2 plug-in hybrid ---
-    "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting"),
-    "clutch_state": Var("1", "engine clutch K0: 0 open, 1 slipping, 2 closed"),
-    "p2_speed": Var("rad s-1", "P2 motor (gearbox input) speed"),
-    "p2_torque": Var("N m", "P2 motor torque"),
-    "p2_electric_power": Var("W", "P2 motor DC power (> 0 motoring)"),
-    "clutch_loss": Var("W", "engine clutch (K0) slip loss", "sink"),
-    "p2_loss": Var("W", "P2 motor machine loss", "sink"),
-    "p2_inertia_power": Var("W", "power accelerating the P2 rotor and gearbox input", "sink"),
-    # --- battery-electric ---
-    "rear_gear": Var("1", "engaged gear of the rear drive unit (1 = first)"),
-    "front_motor_speed": Var("rad s-1", "front machine speed"),
-    "front_motor_torque": Var("N m", "front machine torque"),
-    "front_motor_electric_power": Var("W", "front machine DC power (> 0 motoring)"),
-    "front_motor_loss": Var("W", "front machine loss", "sink"),
-    "rear_motor_speed": Var("rad s-1", "rear machine speed"),
-    "rear_motor_torque": Var("N m", "rear machine torque"),
-    "rear_motor_electric_power": Var("W", "rear machine DC power (> 0 motoring)"),
-    "rear_motor_loss": Var("W", "rear machine loss", "sink"),
-    "rear_rotor_inertia_power": Var("W", "power into the rear rotor's inertia beyond its top-gear share "
-                                    "(lower rear gear; dissipated at the upshift)", "sink"),
 }
 
-# kernel output field → Dataset variable
-KERNEL_NAMES = {
+#: The Dataset variables of every registered architecture (:mod:`hybridsim.architectures`): a read-only view.
+VARIABLES: Mapping[str, Var] = Merged(COMMON_VARIABLES, lambda a: a.variables)
+
+#: Kernel output field → Dataset variable, for the fields every kernel may have; each architecture adds its own
+#: (its registry entry's ``kernel_names``). :data:`KERNEL_NAMES` is the union, following the registry.
+COMMON_KERNEL_NAMES = {
     "speed_mps": "speed",
     "gear": "gear",
     "engine_speed_rad_s": "engine_speed",
@@ -104,55 +77,22 @@ KERNEL_NAMES = {
     "engine_loss_w": "engine_loss",
     "accessory_power_w": "accessory_power",
     "engine_inertia_power_w": "engine_inertia_power",
-    "converter_loss_w": "converter_loss",
     "gearbox_loss_w": "gearbox_loss",
     "wheel_power_w": "wheel_power",
     "brake_power_w": "brake_power",
     "trace_miss_mps": "trace_miss",
     "engine_mode": "engine_mode",
-    "mg1_speed_rad_s": "mg1_speed",
-    "mg1_torque_nm": "mg1_torque",
-    "mg1_electric_power_w": "mg1_electric_power",
-    "mg2_speed_rad_s": "mg2_speed",
-    "mg2_torque_nm": "mg2_torque",
-    "mg2_electric_power_w": "mg2_electric_power",
-    "ring_speed_rad_s": "ring_speed",
-    "pinion_speed_rad_s": "pinion_speed",
     "battery_current_a": "battery_current",
     "battery_voltage_v": "battery_voltage",
     "battery_power_w": "battery_power",
     "soc": "soc",
     "coolant_temp_c": "coolant_temperature",
     "battery_chemical_power_w": "battery_chemical_power",
-    "mg1_loss_w": "mg1_loss",
-    "mg2_loss_w": "mg2_loss",
     "inverter_loss_w": "inverter_loss",
     "battery_loss_w": "battery_loss",
-    "planetary_loss_w": "planetary_loss",
-    "reduction_loss_w": "reduction_loss",
-    "final_drive_loss_w": "final_drive_loss",
-    "rotor_inertia_power_w": "rotor_inertia_power",
-    # --- P2 plug-in hybrid ---
-    "charge_sustaining": "charge_sustaining",
-    "clutch_state": "clutch_state",
-    "p2_speed_rad_s": "p2_speed",
-    "p2_torque_nm": "p2_torque",
-    "p2_electric_power_w": "p2_electric_power",
-    "clutch_loss_w": "clutch_loss",
-    "p2_loss_w": "p2_loss",
-    "p2_inertia_power_w": "p2_inertia_power",
-    # --- battery-electric ---
-    "rear_gear": "rear_gear",
-    "front_motor_speed_rad_s": "front_motor_speed",
-    "front_motor_torque_nm": "front_motor_torque",
-    "front_motor_electric_power_w": "front_motor_electric_power",
-    "front_motor_loss_w": "front_motor_loss",
-    "rear_motor_speed_rad_s": "rear_motor_speed",
-    "rear_motor_torque_nm": "rear_motor_torque",
-    "rear_motor_electric_power_w": "rear_motor_electric_power",
-    "rear_motor_loss_w": "rear_motor_loss",
-    "rear_rotor_inertia_power_w": "rear_rotor_inertia_power",
 }
+#: Kernel output field → Dataset variable of every registered architecture: a read-only view.
+KERNEL_NAMES: Mapping[str, str] = Merged(COMMON_KERNEL_NAMES, lambda a: a.kernel_names)
 
 
 def to_dataset(cycle, out: NamedTuple, attrs: dict) -> xr.Dataset:
@@ -190,19 +130,10 @@ def phase_labels(cycle) -> np.ndarray | None:
     return labels.astype(str)
 
 
-#: Integer states that are codes: CF flag_values and flag_meanings.
-FLAGS: dict[str, tuple[tuple[int, ...], str]] = {
-    "engine_mode": ((0, 1, 2), "off fuelled spun_unfuelled"),
-    "clutch_state": ((0, 1, 2), "open slipping closed"),
-    "charge_sustaining": ((0, 1), "charge_depleting charge_sustaining"),
-}
-#: Integer states stored as integers (gears count from 1).
-INTEGER_VARIABLES = ("gear", "rear_gear", *FLAGS)
-
-
 def _values(name: str, values) -> np.ndarray:
+    """Integer states (``Var.integer``: gears, codes) as integers, everything else as float64."""
     x = np.asarray(values, dtype=np.float64)
-    if name in INTEGER_VARIABLES and np.all(np.isfinite(x)):
+    if name in VARIABLES and VARIABLES[name].integer and np.all(np.isfinite(x)):
         return np.rint(x).astype(np.int8)
     return x
 
@@ -210,8 +141,8 @@ def _values(name: str, values) -> np.ndarray:
 def _attrs(name: str) -> dict:
     v = VARIABLES[name]
     a = {"units": v.units, "long_name": v.long_name}
-    if name in FLAGS:
-        values, meanings = FLAGS[name]
+    if v.flags is not None:  # an integer code: CF flag_values and flag_meanings
+        values, meanings = v.flags
         a = {"units": "1", "long_name": v.long_name, "flag_values": np.array(values, dtype=np.int8),
              "flag_meanings": meanings}
     if v.role:
@@ -221,10 +152,6 @@ def _attrs(name: str) -> dict:
 
 # --- run attributes ----------------------------------------------------------------------------------------
 
-#: The simulated chassis (curb mass + payload, road-load coefficients in SI) is written into the run
-#: attributes as ``simulated_<field>`` — not ``chassis_...``, which a sweep over the vehicle file's
-#: ``chassis.mass_kg`` (the curb mass) would sit next to with a different value.
-CHASSIS_ATTR_PREFIX = "simulated_"
 #: units and long names of run attributes that become coordinates of a batch (they vary between cases).
 RUN_ATTRS: dict[str, tuple[str, str]] = {
     "simulated_mass_kg": ("kg", "simulated mass: curb mass + payload"),
@@ -237,21 +164,8 @@ RUN_ATTRS: dict[str, tuple[str, str]] = {
     "cold_start": ("1", "1 if the engine started cold at the ambient temperature, 0 if warm"),
     "charge_balanced": ("1", "1 if the result is corrected to zero net battery energy"),
     "soc_init": ("1", "initial battery state of charge"),
+    "coolant_init_c": ("degC", "engine coolant temperature at the start (initial_state.coolant_c)"),
 }
-
-
-def chassis_attrs(ch: ChassisK) -> dict[str, float]:
-    """Run attributes describing the simulated chassis (see :data:`CHASSIS_ATTR_PREFIX`)."""
-    return {f"{CHASSIS_ATTR_PREFIX}{f}": float(getattr(ch, f)) for f in ChassisK._fields}
-
-
-def chassis_from_attrs(attrs) -> ChassisK:
-    """The simulated chassis back from run attributes (also reads files written before the rename)."""
-    def get(f):
-        key = f"{CHASSIS_ATTR_PREFIX}{f}"
-        return float(attrs[key] if key in attrs else attrs[f"chassis_{f}"])
-
-    return ChassisK(*(get(f) for f in ChassisK._fields))
 
 
 def run_attr_attrs(name: str) -> dict[str, str]:
@@ -267,10 +181,12 @@ CF_CONVENTIONS = "CF-1.10"
 
 
 def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bool, ambient_temp_c: float,
-                 soc_init: float | None) -> dict:
+                 soc_init: float | None, coolant_init_c: float | None = None) -> dict:
     """Add to a run's attributes what a reader of the file needs: CF ``Conventions``, ``title``, ``source``
     (hybridsim version, vehicle file and its SHA-256, cycle, strategy, cold/hot start, ambient temperature,
-    state-of-charge handling) and the same facts as separate attributes. Returns ``attrs``."""
+    state-of-charge handling) and the same facts as separate attributes. ``coolant_init_c``: the run started
+    with the coolant at that temperature (``simulate(initial_state=…)``), not soaked at the ambient. Returns
+    ``attrs``."""
     import hashlib
     from pathlib import Path
 
@@ -288,10 +204,13 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
         soc_text = "not charge-balanced"
         if soc is not None:
             soc_text += f": SOC {float(soc[0]):.3f} -> {float(soc[-1]):.3f}"
-        if soc_init is None and vehicle.architecture in ("p2", "bev"):
+        if soc_init is None and _architecture(vehicle.architecture).starts_full:
             soc_text += " (starts full)"
     start_text = (f"cold start at {ambient_temp_c:g} degC ambient" if cold_start
                   else "hot start (engine warm; the ambient temperature is not used)")
+    if coolant_init_c is not None:
+        start_text = (f"engine coolant at {coolant_init_c:g} degC at the start (warm-up model), ambient "
+                      f"{ambient_temp_c:g} degC")
     if vehicle.engine is None:
         start_text = f"ambient {ambient_temp_c:g} degC (no engine)"
     attrs.update({
@@ -312,6 +231,8 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
     })
     if soc_init is not None:
         attrs["soc_init"] = float(soc_init)
+    if coolant_init_c is not None:
+        attrs["coolant_init_c"] = float(coolant_init_c)
     return attrs
 
 

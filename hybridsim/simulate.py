@@ -7,22 +7,69 @@ with units on every variable (``results.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr
 
+from .architectures import STATE_FIELDS
+from .architectures import get as _architecture
 from .cycles import Cycle
 from .errors import TraceMissWarning
-from .powertrains import RUNNERS, STRATEGIES
 from .results import describe_run, summary_dataset, to_dataset
 from .vehicle import Vehicle
 
 
+@dataclasses.dataclass(frozen=True)
+class InitialState:
+    """The state a run starts from; every field optional (None: the architecture's default).
+
+    Which fields an architecture takes is its registry entry's ``initial_state``
+    (:mod:`hybridsim.architectures`): ``soc`` every architecture with a battery, ``coolant_c`` every one with an
+    engine, ``charge_sustaining`` the plug-in hybrids. A test procedure that chains cycles hands the end of one
+    run to the next this way (the SOC, a coolant still warming up, the plug-in controller's mode).
+
+    Attributes
+    ----------
+    soc : battery state of charge. [-] Default: the controller's target (charge-sustaining hybrids), full
+        charge ``battery.soc_max`` (plug-ins, BEVs). The same as ``simulate(soc_init=…)``.
+    coolant_c : engine coolant temperature at the start; the warm-up model runs from it (the engine is hot
+        once the coolant reaches ``engine.hot_coolant_c``). [°C] Default: a hot engine, or with
+        ``cold_start=True`` the soak temperature ``ambient_temp_c``. Allowed −40 °C to ``engine.hot_coolant_c``.
+    charge_sustaining : the plug-in controller's mode at the start: True charge-sustaining, False
+        charge-depleting; default by the SOC (``powertrains/p2.py``).
+    """
+
+    soc: float | None = None
+    coolant_c: float | None = None
+    charge_sustaining: bool | None = None
+
+    @classmethod
+    def of(cls, state) -> InitialState:
+        """``state`` as an InitialState (from None, an InitialState or a mapping of its fields)."""
+        if state is None:
+            return cls()
+        if isinstance(state, cls):
+            return state
+        if isinstance(state, Mapping):
+            bad = [k for k in state if k not in STATE_FIELDS]
+            if bad:
+                raise ValueError(f"initial_state = {dict(state)!r}: unknown field(s) {', '.join(map(str, bad))}; "
+                                 f"allowed {', '.join(STATE_FIELDS)}")
+            return cls(**state)
+        raise TypeError(f"initial_state must be an InitialState, a mapping or None, got {type(state).__name__}")
+
+    def given(self) -> dict:
+        """The fields that are set (not None)."""
+        return {f: getattr(self, f) for f in STATE_FIELDS if getattr(self, f) is not None}
+
+
 def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
              soc_init: float | None = None, soc_balance: bool = True, record: bool = True,
-             strategy: str | None = None) -> xr.Dataset:
+             strategy: str | None = None, initial_state: InitialState | Mapping | None = None) -> xr.Dataset:
     """Simulate ``vehicle`` over ``cycle``; return the time series (or, ``record=False``, the summary) as a Dataset.
 
     Parameters
@@ -44,6 +91,10 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
         minimum-fuel decisions over the whole cycle, final SOC = initial SOC; ``soc_balance`` does not apply);
         default the vehicle's ``[controller] strategy``. Which an architecture offers:
         ``hybridsim.powertrains.STRATEGIES``.
+    initial_state : the state the run starts from, an :class:`InitialState` or a mapping of its fields
+        (``{"soc": 0.3, "coolant_c": 61.0, "charge_sustaining": True}``); only the fields the vehicle's
+        architecture takes. ``soc`` is ``soc_init`` (give one of them); ``coolant_c`` starts the warm-up model
+        at that coolant temperature (give it or ``cold_start``, not both).
 
     Returns
     -------
@@ -54,13 +105,14 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     its window; the accessory load it can no longer feed is cut (``accessory_cut_s`` in the summary).
     """
     out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
-                           soc_init=soc_init, soc_balance=soc_balance, strategy=strategy)
+                           soc_init=soc_init, soc_balance=soc_balance, strategy=strategy, initial_state=initial_state)
     kc = kernel_cycle(cycle, vehicle.architecture)[0]
     _warn_trace_miss(vehicle, kc, out)
     ds = summary_dataset(kc, out, attrs) if not record else to_dataset(kc, out, attrs)
     ds.attrs["history"] = _history(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                                    soc_init=soc_init, soc_balance=soc_balance, record=record,
-                                   strategy=attrs["energy_management"])
+                                   strategy=attrs["energy_management"],
+                                   **({"initial_state": InitialState.of(initial_state)} if initial_state else {}))
     return ds
 
 
@@ -89,7 +141,7 @@ def _history(vehicle: Vehicle, cycle: Cycle, **kwargs) -> str:
     """CF ``history``: when and by which call the result was made."""
     import datetime
 
-    from . import __version__
+    from ._version import __version__
 
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
@@ -128,15 +180,49 @@ def kernel_cycle(cycle: Cycle, architecture: str) -> tuple[Cycle, str]:
     return kc, note
 
 
+def _initial_state(vehicle: Vehicle, state, soc_init, cold_start: bool) -> tuple[dict, float | None, float | None]:
+    """Check ``state`` against the vehicle's architecture: (runner keywords beyond the common ones, soc_init,
+    initial coolant temperature or None)."""
+    arch = _architecture(vehicle.architecture)
+    given = InitialState.of(state).given()
+    bad = [f for f in given if f not in arch.initial_state]
+    if bad:
+        raise ValueError(f"initial_state.{bad[0]} = {given[bad[0]]!r}: architecture {arch.name!r} (vehicle "
+                         f"{vehicle.id!r}) does not take it, allowed: {', '.join(arch.initial_state) or 'none'}")
+    kw = {}
+    if "soc" in given:
+        if soc_init is not None and soc_init != given["soc"]:
+            raise ValueError(f"initial_state.soc = {given['soc']!r} and soc_init = {soc_init!r}: give one of them")
+        soc_init = given["soc"]
+    coolant = given.get("coolant_c")
+    if coolant is not None:
+        if cold_start:
+            raise ValueError(f"initial_state.coolant_c = {coolant!r} with cold_start=True: give one of them (a cold "
+                             "start soaks the coolant at ambient_temp_c)")
+        hot = vehicle.engine.hot_coolant_c
+        if not (isinstance(coolant, int | float) and -40.0 <= coolant <= hot):
+            raise ValueError(f"initial_state.coolant_c = {coolant!r}: out of range, allowed -40 to {hot:g} degC "
+                             f"(engine.hot_coolant_c of vehicle {vehicle.id!r})")
+        coolant = float(coolant)
+    if "charge_sustaining" in given:
+        cs = given["charge_sustaining"]
+        if not isinstance(cs, bool | np.bool_):
+            raise ValueError(f"initial_state.charge_sustaining = {cs!r}: allowed True, False or None")
+        kw["charge_sustaining"] = bool(cs)
+    return kw, soc_init, coolant
+
+
 def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambient_temp_c: float = 23.0,
               soc_init: float | None = None, soc_balance: bool = True, strategy: str | None = None,
-              dp_options: dict | None = None):
+              dp_options: dict | None = None, initial_state=None):
     """Check the arguments and run the architecture's kernel: (kernel output NamedTuple, attrs).
     Shared by :func:`simulate` and :mod:`hybridsim.batch` (so a batch case is the same computation)."""
     if not isinstance(vehicle, Vehicle):
         raise TypeError(f"vehicle must be a hybridsim Vehicle, got {type(vehicle).__name__}")
     if not isinstance(cycle, Cycle):
         raise TypeError(f"cycle must be a hybridsim Cycle, got {type(cycle).__name__}")
+    arch = _architecture(vehicle.architecture)
+    state_kw, soc_init, coolant_c = _initial_state(vehicle, initial_state, soc_init, cold_start)
     if vehicle.battery is not None:
         b = vehicle.battery
         if soc_init is not None and not (b.soc_min <= soc_init <= b.soc_max):
@@ -149,24 +235,28 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
         raise ValueError(f"ambient_temp_c = {ambient_temp_c!r}: out of range, allowed -40 to 60")
     if soc_init is not None and not (isinstance(soc_init, int | float) and math.isfinite(soc_init)):
         raise ValueError(f"soc_init = {soc_init!r}: must be a finite number in the battery's SOC window")
-    allowed = STRATEGIES[vehicle.architecture]
+    allowed = arch.strategies
     if strategy is None:
         strategy = getattr(vehicle.controller, "strategy", "rule_based")
     if strategy not in allowed:
         raise ValueError(f"strategy = {strategy!r}: not available for architecture {vehicle.architecture!r} "
                          f"(vehicle {vehicle.id!r}), allowed: {', '.join(allowed)}")
-    if strategy == "dp" and cold_start:
+    if strategy == "dp" and (cold_start or coolant_c is not None):
         raise ValueError("strategy = 'dp' with cold_start=True: the dynamic-programming optimum is for a warm "
                          "engine (its state is the SOC only), allowed: cold_start=False")
     kw = {} if len(allowed) == 1 else {"strategy": strategy}
     if dp_options is not None:
         kw["dp_options"] = dp_options
+    kw.update(state_kw)
     kc, note = kernel_cycle(cycle, vehicle.architecture)
-    out, attrs = RUNNERS[vehicle.architecture](vehicle, kc, cold_start=bool(cold_start),
-                                               ambient_temp_c=float(ambient_temp_c), soc_init=soc_init,
-                                               soc_balance=bool(soc_balance), **kw)
-    describe_run(vehicle, kc, out, attrs, cold_start=bool(cold_start), ambient_temp_c=float(ambient_temp_c),
-                 soc_init=soc_init)
+    # the warm-up model starts its coolant at the runner's ``ambient_temp_c`` when ``cold_start`` is set
+    # (core/thermal.py: ThermalK.initial_c); an initial coolant temperature is that start
+    warm = coolant_c is not None
+    out, attrs = arch.run(vehicle, kc, cold_start=bool(cold_start) or warm,
+                          ambient_temp_c=coolant_c if warm else float(ambient_temp_c), soc_init=soc_init,
+                          soc_balance=bool(soc_balance), **kw)
+    describe_run(vehicle, kc, out, attrs, cold_start=bool(cold_start) or warm, ambient_temp_c=float(ambient_temp_c),
+                 soc_init=soc_init, coolant_init_c=coolant_c)
     attrs["time_base"] = note
     attrs["energy_management"] = strategy
     return out, attrs
@@ -202,3 +292,23 @@ def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int 
     if not record:
         return summary_dataset(kc, out, attrs)
     return to_dataset(kc, out, attrs)
+
+
+def recharge(vehicle: Vehicle, soc_from: float, soc_to: float | None = None, *,
+             dt_s: float = 60.0) -> tuple[float, float]:
+    """(battery terminal energy, wall energy) to recharge ``vehicle`` from ``soc_from`` to ``soc_to`` (default its
+    ``battery.soc_max``) at its on-board charger (``drive.ac_charging_power_kw``, ``drive.charger_efficiency``):
+    constant terminal power, the battery by its Rint step (``powertrains/_common.recharge_energy_j``). [J]"""
+    if not isinstance(vehicle, Vehicle):
+        raise TypeError(f"vehicle must be a hybridsim Vehicle, got {type(vehicle).__name__}")
+    if vehicle.battery is None or vehicle.drive is None:
+        raise ValueError(f"vehicle {vehicle.id!r} (architecture {vehicle.architecture!r}): no traction battery with an "
+                         "on-board charger ([drive] ac_charging_power_kw), allowed: a battery-electric vehicle")
+    b = vehicle.battery
+    for name, x in (("soc_from", soc_from), ("soc_to", soc_to)):
+        if x is not None and not (isinstance(x, int | float) and b.soc_min <= x <= b.soc_max):
+            raise ValueError(f"{name} = {x!r}: out of range for vehicle {vehicle.id!r}, allowed {b.soc_min} to "
+                             f"{b.soc_max} (its battery's SOC window)")
+    from .powertrains._common import recharge_energy_j
+
+    return recharge_energy_j(vehicle, soc_from, soc_to, dt_s=dt_s)

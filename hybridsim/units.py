@@ -22,6 +22,7 @@ G_PER_KG = 1e3  #: g per kg
 L_PER_M3 = 1e3  #: L per m³
 RPM_PER_RAD_S = 30.0 / math.pi  #: rpm per rad/s
 RAD_S_PER_RPM = math.pi / 30.0  #: rad/s per rpm
+PA_PER_BAR = 1e5  #: Pa per bar
 KG_PER_LB = 0.45359237  #: kg per pound (exact)
 M_PER_MILE = 1609.344  #: m per statute mile (exact)
 L_PER_US_GALLON = 3.785411784  #: L per US gallon (exact)

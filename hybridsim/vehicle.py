@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from . import architectures as _registry
 from ._resources import data_dir
 from .components._schema import check, from_table, param
 from .components.accessories import Accessories
@@ -36,34 +37,12 @@ from .components.engine import Engine
 from .components.gearbox import Transmission
 from .components.motor import Motor
 from .components.planetary import Planetary
-from .control.bev import BevController
-from .control.conventional import ConventionalController
-from .control.p2 import P2Controller
-from .control.ths import ThsController
 from .errors import UnknownNameError, read_text
 
-
-@dataclass(frozen=True)
-class Architecture:
-    """What a vehicle of one architecture must have: component tables, motor names, controller class.
-
-    One entry per architecture in :data:`ARCHITECTURES`; the simulation runner of each lives in
-    ``hybridsim/powertrains/<name>.py``.
-    """
-
-    required: tuple[str, ...]
-    motors: tuple[str, ...]
-    controller: type
-
-
-ARCHITECTURES: dict[str, Architecture] = {
-    "conventional": Architecture(("chassis", "engine", "transmission"), (), ConventionalController),
-    "ths": Architecture(("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsController),
-    # --- P2 plug-in hybrid ---
-    "p2": Architecture(("chassis", "engine", "transmission", "battery"), ("p2",), P2Controller),
-    # --- battery-electric ---
-    "bev": Architecture(("chassis", "battery", "drive"), ("front", "rear"), BevController),
-}
+#: Every architecture's entry (component tables, motors, controller, runner, …): the registry itself,
+#: :data:`hybridsim.architectures.ARCHITECTURES` (one :class:`~hybridsim.architectures.Architecture` each).
+ARCHITECTURES = _registry.ARCHITECTURES
+Architecture = _registry.Architecture
 
 
 @dataclass(frozen=True)
@@ -159,6 +138,7 @@ class Vehicle:
                 raise ValueError(f"[{section}] = {{...}}: not used by architecture {self.architecture!r} (allowed "
                                  f"tables: {', '.join(arch.required)}, accessories, controller, motors, claims)")
         _check_cross(self)
+        arch.check_vehicle(self)
 
     def __reduce__(self):
         """Pickle support (for process pools and Dask workers): ``motors`` is a read-only mapping proxy,
@@ -186,27 +166,30 @@ def _check_cross(v: Vehicle) -> None:
             if x is not None and not b.soc_min <= x <= b.soc_max:
                 raise ValueError(f"controller.{key} = {x}: out of range, allowed battery.soc_min = {b.soc_min} to "
                                  f"battery.soc_max = {b.soc_max} (the SOC window)")
-    if v.architecture == "ths":
-        # MG1 spins the engine up from rest within one 1 s step and reacts its torque: its torque (times
-        # 1 + k at the carrier) must exceed the inertia torque of that start, else every start is infeasible
-        e, pg, mg1 = v.engine, v.planetary, v.motors["mg1"]
-        k = pg.ring_teeth / pg.sun_teeth
-        t_start = e.inertia_kgm2 * e.idle_speed_rpm * math.pi / 30.0 / 1.0
-        t_avail = 0.5 * (1.0 + k) * mg1.peak_torque_nm
-        # MG1 follows the ring when the engine is off (ω_MG1 = −k·ω_r): its rotor torque at a brisk 5 m/s²
-        # (estimate: harder than any type-approval trace, US06 peaks near 3.8 m/s²) within half its peak
-        w_dot_r = 5.0 / v.chassis.wheel_radius_m * pg.ring_to_axle_ratio
-        t_g = mg1.inertia_kgm2 * k * w_dot_r
-        if t_g > 0.5 * mg1.peak_torque_nm:
-            raise ValueError(
-                f"motors.mg1.inertia_kgm2 = {mg1.inertia_kgm2}: MG1 cannot follow the ring, allowed <= "
-                f"{0.5 * mg1.peak_torque_nm / (k * w_dot_r):.3g} kg·m² (its rotor torque at 5 m/s² must stay "
-                f"within half its peak torque {mg1.peak_torque_nm} N·m)")
-        if t_start > t_avail:
-            raise ValueError(
-                f"engine.inertia_kgm2 = {e.inertia_kgm2}: MG1 cannot start it, allowed <= "
-                f"{t_avail / (e.idle_speed_rpm * math.pi / 30.0):.3g} kg·m² (half of MG1's peak torque "
-                f"{mg1.peak_torque_nm} N·m at the carrier must spin it to idle within 1 s)")
+
+
+def check_ths_vehicle(v: Vehicle) -> None:
+    """THS-II rules between engine, gear set and MG1 (the ``ths`` registry entry's ``vehicle_check``)."""
+    # MG1 spins the engine up from rest within one 1 s step and reacts its torque: its torque (times
+    # 1 + k at the carrier) must exceed the inertia torque of that start, else every start is infeasible
+    e, pg, mg1 = v.engine, v.planetary, v.motors["mg1"]
+    k = pg.ring_teeth / pg.sun_teeth
+    t_start = e.inertia_kgm2 * e.idle_speed_rpm * math.pi / 30.0 / 1.0
+    t_avail = 0.5 * (1.0 + k) * mg1.peak_torque_nm
+    # MG1 follows the ring when the engine is off (ω_MG1 = −k·ω_r): its rotor torque at a brisk 5 m/s²
+    # (estimate: harder than any type-approval trace, US06 peaks near 3.8 m/s²) within half its peak
+    w_dot_r = 5.0 / v.chassis.wheel_radius_m * pg.ring_to_axle_ratio
+    t_g = mg1.inertia_kgm2 * k * w_dot_r
+    if t_g > 0.5 * mg1.peak_torque_nm:
+        raise ValueError(
+            f"motors.mg1.inertia_kgm2 = {mg1.inertia_kgm2}: MG1 cannot follow the ring, allowed <= "
+            f"{0.5 * mg1.peak_torque_nm / (k * w_dot_r):.3g} kg·m² (its rotor torque at 5 m/s² must stay "
+            f"within half its peak torque {mg1.peak_torque_nm} N·m)")
+    if t_start > t_avail:
+        raise ValueError(
+            f"engine.inertia_kgm2 = {e.inertia_kgm2}: MG1 cannot start it, allowed <= "
+            f"{t_avail / (e.idle_speed_rpm * math.pi / 30.0):.3g} kg·m² (half of MG1's peak torque "
+            f"{mg1.peak_torque_nm} N·m at the carrier must spin it to idle within 1 s)")
 
 
 def _rebuild_vehicle(fields: dict) -> Vehicle:

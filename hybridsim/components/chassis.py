@@ -253,6 +253,34 @@ def wheel_energy_j(ch: ChassisK, time_s, speed_mps, grade) -> float:
     return float(np.sum(f * vbar * dt))
 
 
-__all__ = ["Chassis", "ChassisK", "G_MPS2", "KMH", "ProcedureRoadLoad", "ROAD_LOAD_CHECK_SPEED_KMH",
-           "TEST_CONDITION_PROCEDURES", "check_road_load", "road_load_force_n", "road_load_minimum",
-           "wheel_energy_j"]
+__all__ = ["CHASSIS_ATTR_PREFIX", "Chassis", "ChassisK", "DEFAULT_TYRE_MU", "G_MPS2", "KMH", "ProcedureRoadLoad",
+           "ROAD_LOAD_CHECK_SPEED_KMH", "TEST_CONDITION_PROCEDURES", "chassis_attrs", "chassis_from_attrs",
+           "check_road_load", "road_load_force_n", "road_load_minimum", "tyre_mu", "wheel_energy_j"]
+
+#: E: peak tyre–road friction on dry asphalt with ordinary road tyres, 0.8–1.0 (Wong, ch. 1, M).
+DEFAULT_TYRE_MU = 0.9
+
+
+def tyre_mu(c: Chassis) -> float:
+    """Friction coefficient of the traction limit: ``c.tyre_friction_coefficient``, else :data:`DEFAULT_TYRE_MU`."""
+    return DEFAULT_TYRE_MU if c.tyre_friction_coefficient is None else c.tyre_friction_coefficient
+
+
+#: The simulated chassis (curb mass + payload, road-load coefficients in SI) is written into the run
+#: attributes as ``simulated_<field>`` — not ``chassis_...``, which a sweep over the vehicle file's
+#: ``chassis.mass_kg`` (the curb mass) would sit next to with a different value.
+CHASSIS_ATTR_PREFIX = "simulated_"
+
+
+def chassis_attrs(ch: ChassisK) -> dict[str, float]:
+    """Run attributes describing the simulated chassis (see :data:`CHASSIS_ATTR_PREFIX`)."""
+    return {f"{CHASSIS_ATTR_PREFIX}{f}": float(getattr(ch, f)) for f in ChassisK._fields}
+
+
+def chassis_from_attrs(attrs) -> ChassisK:
+    """The simulated chassis back from run attributes (also reads files written before the rename)."""
+    def get(f):
+        key = f"{CHASSIS_ATTR_PREFIX}{f}"
+        return float(attrs[key] if key in attrs else attrs[f"chassis_{f}"])
+
+    return ChassisK(*(get(f) for f in ChassisK._fields))

@@ -39,6 +39,7 @@ from scipy import optimize
 
 from ..units import W_PER_KW
 from ._schema import check, param
+from .engine_maps import EngineMap, bsfc_csv_map
 
 RPM = math.pi / 30.0  # 1 rpm in rad/s
 BAR = 1e5  # Pa
@@ -195,29 +196,6 @@ class Engine:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class EngineMap:
-    """A gridded engine: speed axis [rad/s], torque axis [N·m], fuel [kg/s], WOT and motoring [N·m]."""
-
-    speed_rad_s: np.ndarray
-    torque_nm: np.ndarray
-    fuel_kg_s: np.ndarray
-    wot_nm: np.ndarray
-    motoring_nm: np.ndarray
-    lhv_j_per_kg: float
-    willans: object = None  # the Willans fit behind the map (for cold-start friction), if any
-    idle_speed_rad_s: float = 0.0  # below it the grid only pads the table (the engine does not run there)
-
-    def efficiency(self) -> np.ndarray:
-        """Brake efficiency on the grid (NaN outside 0 < T ≤ WOT and below idle speed)."""
-        w = self.speed_rad_s[:, None]
-        t = self.torque_nm[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            eta = t * w / (self.fuel_kg_s * self.lhv_j_per_kg)
-        inside = (t > 0) & (t <= self.wot_nm[:, None] + 1e-9) & (w > 0) & (w >= self.idle_speed_rad_s)
-        return np.where(inside, eta, np.nan)
-
-
 # --- WOT curves --------------------------------------------------------------------------------
 
 def parametric_wot_nm(e: Engine, speed_rpm: np.ndarray) -> np.ndarray:
@@ -368,6 +346,4 @@ def _willans_map(e: Engine) -> EngineMap:
 def _build_map(e: Engine) -> EngineMap:
     if e.map_kind == "willans":
         return _willans_map(e)
-    from .engine_maps import bsfc_csv_map  # the THS-II issue's measured-map loader
-
-    return bsfc_csv_map(e)
+    return bsfc_csv_map(e)  # the THS-II issue's measured-map loader

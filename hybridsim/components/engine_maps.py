@@ -23,7 +23,34 @@ import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
 from .._csv import read_table
-from .engine import BAR, RPM, Engine, EngineMap
+from ..units import PA_PER_BAR as BAR
+from ..units import RAD_S_PER_RPM as RPM
+
+# The loaders take a ``components.engine.Engine`` (duck-typed here: engine.py imports this module, never the
+# other way round).
+
+
+@dataclass(frozen=True, eq=False)
+class EngineMap:
+    """A gridded engine: speed axis [rad/s], torque axis [N·m], fuel [kg/s], WOT and motoring [N·m]."""
+
+    speed_rad_s: np.ndarray
+    torque_nm: np.ndarray
+    fuel_kg_s: np.ndarray
+    wot_nm: np.ndarray
+    motoring_nm: np.ndarray
+    lhv_j_per_kg: float
+    willans: object = None  # the Willans fit behind the map (for cold-start friction), if any
+    idle_speed_rad_s: float = 0.0  # below it the grid only pads the table (the engine does not run there)
+
+    def efficiency(self) -> np.ndarray:
+        """Brake efficiency on the grid (NaN outside 0 < T ≤ WOT and below idle speed)."""
+        w = self.speed_rad_s[:, None]
+        t = self.torque_nm[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eta = t * w / (self.fuel_kg_s * self.lhv_j_per_kg)
+        inside = (t > 0) & (t <= self.wot_nm[:, None] + 1e-9) & (w > 0) & (w >= self.idle_speed_rad_s)
+        return np.where(inside, eta, np.nan)
 
 REPAIR_BELOW_NM = 40.0
 
@@ -113,7 +140,7 @@ class ExtendedWillans:
         return self.loss_bar(w) / e * BAR * self.displacement_m3 * w / (4 * math.pi * lhv)
 
 
-def fit_extended_willans(speed_rpm, torque_nm, fuel_g_s, e: Engine) -> ExtendedWillans:
+def fit_extended_willans(speed_rpm, torque_nm, fuel_g_s, e) -> ExtendedWillans:
     """Least-squares fit of the extended Willans line to map cells (SI in, bar inside)."""
     vd = e.displacement_l * 1e-3
     s = e.stroke_mm * 1e-3
@@ -127,7 +154,7 @@ def fit_extended_willans(speed_rpm, torque_nm, fuel_g_s, e: Engine) -> ExtendedW
     return ExtendedWillans(*map(float, coef), vd, s, rms)
 
 
-def bsfc_csv_map(e: Engine) -> EngineMap:
+def bsfc_csv_map(e) -> EngineMap:
     """Grid a BSFC table (``engine.map_file``) and its WOT curve (``engine.wot_file``), repaired."""
     tab = _read_table(e.map_file, ("speed_rpm", "torque_nm", "fuel_g_per_s"))
     wot_tab = _read_table(e.wot_file, ("speed_rpm", "torque_max_nm"))

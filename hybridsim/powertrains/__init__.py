@@ -1,24 +1,15 @@
 """One runner per architecture: ``run(vehicle, cycle, *, cold_start, ambient_temp_c, soc_init, soc_balance)``
-(plus ``strategy`` for the architectures with more than one, ``STRATEGIES``) returns (kernel output
-NamedTuple, Dataset attributes). :func:`hybridsim.simulate` dispatches here by
-``vehicle.architecture``; each runner prepares its kernel's arguments (``core/<name>.py``).
+(plus ``strategy`` for the architectures with more than one, and the keywords of the initial state the
+architecture takes) returns (kernel output NamedTuple, Dataset attributes). :func:`hybridsim.simulate` dispatches
+by ``vehicle.architecture`` through the registry (:mod:`hybridsim.architectures`, each entry's ``runner``); each
+runner prepares its kernel's arguments (``core/<name>.py``).
+
+``RUNNERS`` and ``STRATEGIES`` are read-only views of the registry, kept for the code that imports them.
 """
 
-from . import bev, conventional, p2, ths
+from ..architectures import View
 
-RUNNERS = {
-    "conventional": conventional.run,
-    "ths": ths.run,
-    # --- P2 plug-in hybrid ---
-    "p2": p2.run,
-    # --- battery-electric ---
-    "bev": bev.run,
-}
-
-# energy-management strategies each architecture offers (``[controller] strategy``, ``simulate(strategy=)``)
-STRATEGIES = {
-    "conventional": ("rule_based",),
-    "ths": ("rule_based", "ecms", "dp"),
-    "p2": ("rule_based", "ecms", "dp"),
-    "bev": ("rule_based",),
-}
+#: {architecture: runner function}, a view of the registry entries' ``runner``.
+RUNNERS = View(lambda a: a.run)
+#: {architecture: strategies offered} (``[controller] strategy``, ``simulate(strategy=)``), a view of the registry.
+STRATEGIES = View(lambda a: a.strategies)

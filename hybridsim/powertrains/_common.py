@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..cycles import Cycle
 from ..results import chassis_attrs
 from ..vehicle import Vehicle
@@ -109,3 +109,31 @@ def soc_balance(run, soc_lo: float, soc_hi: float, soc_start: float, lhv: float,
     return best[3], fuel0, best[2] / max(best[1] * lhv, 1.0), len(runs), "interpolated"
 
 
+def recharge_energy_j(vehicle: Vehicle, soc_from: float, soc_to: float | None = None, *,
+                      dt_s: float = 60.0) -> tuple[float, float]:
+    """(battery terminal energy, wall energy) to charge from ``soc_from`` to ``soc_to`` (default soc_max). [J]
+
+    Constant power at the on-board charger: terminal power ``P_t = P_ac·η_charger`` (E: the charger's
+    constant-power phase; the CV taper is neglected), battery by its Rint step (resistive and coulombic
+    losses, ``core/electric.battery_step``), wall energy = terminal energy / η_charger.
+    """
+    from ..core.electric import battery_step
+    from ..units import W_PER_KW
+
+    d = vehicle.drive
+    b = vehicle.battery.to_kernel()
+    target = vehicle.battery.soc_max if soc_to is None else soc_to
+    p_t = d.ac_charging_power_kw * W_PER_KW * d.charger_efficiency
+    soc = float(soc_from)
+    e_t = 0.0
+    for _ in range(1_000_000):
+        if soc >= target:
+            break
+        i, vt, p_chem, loss, soc_new = battery_step(b, soc, -p_t, dt_s)
+        if soc_new > target:  # last partial step, scaled to end exactly at the target
+            frac = (target - soc) / (soc_new - soc)
+            e_t += p_t * dt_s * frac
+            break
+        e_t += p_t * dt_s
+        soc = soc_new
+    return e_t, e_t / d.charger_efficiency

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..components.chassis import chassis_attrs, tyre_mu
 from ..components.coastdown import without_machine_drag
 from ..cycles import Cycle
-from ..performance import DEFAULT_TYRE_MU
-from ..results import chassis_attrs
 from ..vehicle import Vehicle
 from ._common import common_attrs
 
@@ -39,7 +38,7 @@ def bev_aux(vehicle: Vehicle):
     from ..core.bev import BevAuxK
 
     c = vehicle.chassis
-    mu = DEFAULT_TYRE_MU if c.tyre_friction_coefficient is None else c.tyre_friction_coefficient
+    mu = tyre_mu(c)
     if c.front_axle_load_share is None:
         mu = 0.0  # no axle loads known: no traction limit in the cycle kernel
     share = 0.5 if c.front_axle_load_share is None else c.front_axle_load_share

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from .ths import _run_ths_once, _ths_args
+from ._ths_plant import _run_ths_once, _ths_args
 
 DEFAULT_SOC_POINTS = 201
 DEFAULT_POWER_POINTS = 12

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ..architectures import View
+from ..architectures import get as architecture
 from ..cycles import Cycle
 from ..units import J_PER_KWH, M_PER_KM
 from ..vehicle import Vehicle
@@ -19,19 +21,20 @@ from ..vehicle import Vehicle
 #: DIN, without driver) does not (EU 2017/1151 Art. 2; UN R83 §2.2; M).
 DRIVER_MASS_KG = 75.0
 
-#: Architectures charged from the grid and those with no engine (the plug-in and BEV branches).
-PLUGIN_ARCHITECTURES = ("p2",)
-ELECTRIC_ARCHITECTURES = ("bev",)
+#: Architectures charged from the grid and those with no engine (the plug-in and BEV branches): views of the
+#: registry's ``plugin`` and ``electric`` (:mod:`hybridsim.architectures`).
+PLUGIN_ARCHITECTURES = View(lambda a: a, where=lambda a: a.plugin)
+ELECTRIC_ARCHITECTURES = View(lambda a: a, where=lambda a: a.electric)
 
 
 def is_plugin(vehicle: Vehicle) -> bool:
-    """OVC-HEV (off-vehicle charging hybrid, "plug-in")."""
-    return vehicle.architecture in PLUGIN_ARCHITECTURES
+    """OVC-HEV (off-vehicle charging hybrid, "plug-in"): the architecture's registry entry says ``plugin``."""
+    return architecture(vehicle.architecture).plugin
 
 
 def is_electric(vehicle: Vehicle) -> bool:
-    """Pure electric vehicle (PEV / BEV)."""
-    return vehicle.architecture in ELECTRIC_ARCHITECTURES
+    """Pure electric vehicle (PEV / BEV): a battery and no engine (the registry entry's ``electric``)."""
+    return architecture(vehicle.architecture).electric
 
 
 def with_test_mass(vehicle: Vehicle, test_mass_kg: float, road_load_mass_kg: float | None = None) -> Vehicle:

@@ -27,10 +27,12 @@ import math
 
 import numpy as np
 
+from ..architectures import get as architecture
+from ..architectures import names
 from ..cycles import Cycle
 from ..results import summarize
-from ..simulate import simulate
-from ..units import J_PER_KWH, KMH_PER_MPS, M_PER_KM, W_PER_KW
+from ..simulate import recharge, simulate
+from ..units import J_PER_KWH, KMH_PER_MPS, M_PER_KM
 from ..vehicle import Vehicle
 
 BREAK_OFF_SPEED_TOL_KMH = 2.0  # M: GTR 15 speed-trace tolerance
@@ -41,37 +43,17 @@ MAX_CYCLES = 500
 
 
 def _check_bev(v: Vehicle) -> None:
-    if v.architecture != "bev":
-        raise ValueError(f"vehicle.architecture = {v.architecture!r}: BEV procedures need 'bev'")
+    if not architecture(v.architecture).electric:
+        raise ValueError(f"vehicle.architecture = {v.architecture!r}: BEV procedures need a pure electric "
+                         f"architecture, allowed: {', '.join(names(lambda a: a.electric))}")
 
 
 def recharge_energy_j(vehicle: Vehicle, soc_from: float, soc_to: float | None = None, *,
                       dt_s: float = 60.0) -> tuple[float, float]:
-    """(battery terminal energy, wall energy) to charge from ``soc_from`` to ``soc_to`` (default soc_max). [J]
-
-    Constant power at the on-board charger: terminal power ``P_t = P_ac·η_charger`` (E: the charger's
-    constant-power phase; the CV taper is neglected), battery by its Rint step (resistive and coulombic
-    losses, ``core/electric.battery_step``), wall energy = terminal energy / η_charger.
-    """
-    from ..core.electric import battery_step
-
-    d = vehicle.drive
-    b = vehicle.battery.to_kernel()
-    target = vehicle.battery.soc_max if soc_to is None else soc_to
-    p_t = d.ac_charging_power_kw * W_PER_KW * d.charger_efficiency
-    soc = float(soc_from)
-    e_t = 0.0
-    for _ in range(1_000_000):
-        if soc >= target:
-            break
-        i, vt, p_chem, loss, soc_new = battery_step(b, soc, -p_t, dt_s)
-        if soc_new > target:  # last partial step, scaled to end exactly at the target
-            frac = (target - soc) / (soc_new - soc)
-            e_t += p_t * dt_s * frac
-            break
-        e_t += p_t * dt_s
-        soc = soc_new
-    return e_t, e_t / d.charger_efficiency
+    """(battery terminal energy, wall energy) to charge from ``soc_from`` to ``soc_to`` (default soc_max): the
+    charger run of :func:`hybridsim.simulate.recharge` (constant power at the on-board charger, battery by its
+    Rint step). [J]"""
+    return recharge(vehicle, soc_from, soc_to, dt_s=dt_s)
 
 
 def wall_kwh_per_100km(vehicle: Vehicle, ds) -> float:

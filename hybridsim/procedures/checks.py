@@ -21,10 +21,24 @@ JRC_WLTP = "[J3] JRCSTU/wltp @ 18650f37 (wltp/cycles/class*.py, downscale.py, da
 FASTSIM = "[F1] NREL/fastsim @ bd9111bb (simdrivelabel.py, resources/longparams.json)"
 ECFR_1066 = "[R11] 40 CFR 1066.805 Table 1 (eCFR text, copy in the public repository AlextheYounga/ecfr)"
 
-WITH_ENGINE = ("conventional", "ths", "p2")
-HYBRIDS = ("ths", "p2")
-PLUGINS = ("p2",)
-ELECTRIC = ("bev",)
+# Which architectures a rule applies to, by what they are (the registry's flags), not by name: a rule's
+# ``architectures`` holds one of these kinds; :func:`applies` reads the registry when asked.
+WITH_ENGINE = ("with_engine",)
+HYBRIDS = ("hybrid",)
+PLUGINS = ("plugin",)
+ELECTRIC = ("electric",)
+_KINDS = {"with_engine": lambda a: a.has_engine, "hybrid": lambda a: a.hybrid, "plugin": lambda a: a.plugin,
+          "electric": lambda a: a.electric}
+
+
+def architectures_of(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """The registered architectures of the kinds ``kinds`` (``with_engine``, ``hybrid``, ``plugin``, ``electric``;
+    empty: all)."""
+    from ..architectures import names
+
+    if not kinds:
+        return names()
+    return names(lambda a: any(_KINDS[k](a) for k in kinds))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +52,7 @@ class RuleCheck:
     code: str  #: where hybridsim defines it
     status: str  #: "checked", "partial" or "unchecked"
     against: str  #: what it was checked against, or why it could not be
-    architectures: tuple[str, ...] = ()  #: architectures it applies to (empty: all)
+    architectures: tuple[str, ...] = ()  #: kinds of architecture it applies to (:func:`architectures_of`; empty: all)
 
 
 RULE_CHECKS: tuple[RuleCheck, ...] = (
@@ -123,7 +137,7 @@ NOT_VERIFIED = ("partial", "unchecked")
 def unchecked_rules(procedure: str, architecture: str | None = None) -> tuple[str, ...]:
     """Names of the rules a procedure uses (for an architecture) that were not (fully) verified."""
     return tuple(r.name for r in RULE_CHECKS if procedure in r.procedures and r.status in NOT_VERIFIED
-                 and (architecture is None or not r.architectures or architecture in r.architectures))
+                 and (architecture is None or architecture in architectures_of(r.architectures)))
 
 
 def flag_unchecked(result: dict, procedure: str, architecture: str | None = None) -> dict:
@@ -148,7 +162,8 @@ def markdown_table() -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in RULE_CHECKS:
-        used = ", ".join(r.procedures) + (f" ({', '.join(r.architectures)})" if r.architectures else "")
+        used = ", ".join(r.procedures) + (f" ({', '.join(architectures_of(r.architectures))})" if r.architectures
+                                          else "")
         cells = (r.name, used, r.value, r.regulation, f"**{r.status}**", r.against)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     counts = {s: sum(r.status == s for r in RULE_CHECKS) for s in ("checked", "partial", "unchecked")}

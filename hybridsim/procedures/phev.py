@@ -68,8 +68,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cycles import Cycle
-from ..powertrains import RUNNERS
-from ..results import summarize, to_dataset
+from ..results import summarize
 from ..simulate import simulate
 from ..units import G_PER_KG, J_PER_KWH, J_PER_M_PER_WH_PER_KM, M_PER_KM
 from ..vehicle import Vehicle
@@ -169,24 +168,15 @@ def _phase_figures(ds, cycle: Cycle) -> list[dict]:
 
 
 def _run(vehicle, cycle, soc, coolant_c=None, charge_sustaining=None):
-    """One cycle from ``soc``; ``coolant_c`` = None runs hot, else the engine coolant starts at that temperature.
+    """One cycle from ``soc``; ``coolant_c`` = None runs hot, else the engine coolant starts at that temperature
+    (a soaked engine, or one still warming from the previous cycle of a sequence).
 
     ``charge_sustaining`` is the controller's initial mode (True CS, False CD, None: the runner's default by
-    SOC, see ``powertrains/p2.py``); the procedures set it explicitly.
+    SOC, see ``powertrains/p2.py``); the procedures set it explicitly. All three are the run's
+    ``initial_state`` (:class:`hybridsim.InitialState`).
     """
-    if charge_sustaining is not None or (coolant_c is not None and coolant_c > 60.0):
-        # an explicit initial controller mode, or a coolant still warming from the previous cycle of a
-        # sequence (above simulate()'s ambient range): the architecture's runner is called directly (the
-        # same kernel and Dataset as simulate())
-        kw = {} if charge_sustaining is None else {"charge_sustaining": bool(charge_sustaining)}
-        out, attrs = RUNNERS[vehicle.architecture](vehicle, cycle, cold_start=coolant_c is not None,
-                                                   ambient_temp_c=23.0 if coolant_c is None else coolant_c,
-                                                   soc_init=soc, soc_balance=False, **kw)
-        attrs["cold_start"] = int(coolant_c is not None)
-        ds = to_dataset(cycle, out, attrs)
-    else:
-        ds = simulate(vehicle, cycle, soc_init=soc, soc_balance=False, cold_start=coolant_c is not None,
-                      ambient_temp_c=23.0 if coolant_c is None else coolant_c)
+    state = {"soc": soc, "coolant_c": coolant_c, "charge_sustaining": charge_sustaining}
+    ds = simulate(vehicle, cycle, soc_balance=False, initial_state={k: v for k, v in state.items() if v is not None})
     return ds, float(ds["soc"].values[-1])
 
 
