@@ -13,7 +13,7 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from .p2 import plant_args, run_p2_once
+from ._p2_plant import plant_args, run_p2_once
 from .ths_dp import terminal_penalty_kg
 
 DEFAULT_SOC_POINTS = 201
