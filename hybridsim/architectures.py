@@ -288,6 +288,7 @@ register(Architecture(
 register(Architecture(
     "p2", ("chassis", "engine", "transmission", "battery"), ("p2",), P2Controller,
     runner="hybridsim.powertrains.p2:run", performance="hybridsim.performance:P2",
+    strategies=("rule_based", "ecms", "dp"),
     variables={
         "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting",
                                  flags=((0, 1), "charge_depleting charge_sustaining"), integer=True),
