@@ -111,10 +111,11 @@ def _plant(v: Vehicle, st):
 
 def _force(v: Vehicle, spd: float, st, rl: float, continuous: bool = False):
     """Full load on the plant step (``core/series_parallel.split``, no second copy of its physics): at speed
-    ``spd``, series mode with the engine at full power on its operating line (steady engine speed) and engine
-    drive at full-load torque, MG2 adding what its envelope and the battery allow; the largest end speed one step
-    of ``DT_S`` reaches within every limit (bisection) gives the wheel force. Continuous (top speed): no net
-    battery discharge."""
+    ``spd``, series mode with the engine at a few powers on its operating line (steady engine speed: the generator
+    must not charge the battery beyond its limit, so full engine power is not always usable) and engine drive at
+    full-load torque, MG2 adding what its envelope and the battery allow. For each, the largest end speed one step
+    of ``DT_S`` reaches within every limit (a scan, then bisection at the edge) gives the wheel force; the best is
+    used. Continuous (top speed): no net battery discharge."""
     from ..core.engine import wot_nm
     from ..core.series_parallel import ENGINE, SERIES, SpState, engine_speed_for_power, split
     from ..performance import DT_S, _driven, traction_limit_n
@@ -124,12 +125,15 @@ def _force(v: Vehicle, spd: float, st, rl: float, continuous: bool = False):
     m_eff = plant.ch.mass_eff_kg
     soc = v.controller.soc_target
     p_max = plant.aux.ool_power_max_w
-    w_ser = engine_speed_for_power(plant, p_max)
+    cands = []
+    for frac in (0.25, 0.5, 0.75, 1.0):
+        w = engine_speed_for_power(plant, frac * p_max)
+        cands.append((SERIES, w, min(frac * p_max / w, wot_nm(plant.eng, w))))
     w_lock = spd / r * plant.gr.engine_ratio
-    cands = [(SERIES, w_ser, min(p_max / w_ser, wot_nm(plant.eng, w_ser)))]
     if plant.aux.engine_min_speed_rad_s <= w_lock <= plant.eng.max_speed_rad_s:
         cands.append((ENGINE, w_lock, wot_nm(plant.eng, w_lock)))
     best = None
+    a_grid = np.linspace(0.0, 15.0, 16)
     for mode, w_e, t_e in cands:
         state = SpState(soc, w_e, plant.th.hot_c, mode, 1e9)
 
@@ -139,17 +143,21 @@ def _force(v: Vehicle, spd: float, st, rl: float, continuous: bool = False):
                 return False, sp
             return sp.feasible, sp
 
-        lo, hi = spd, spd + 15.0 * DT_S
-        good, sp = ok(lo)
+        good = [k for k, a in enumerate(a_grid) if ok(spd + a * DT_S)[0]]
         if not good:
             continue
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            g, s = ok(mid)
-            if g:
-                lo, sp = mid, s
-            else:
-                hi = mid
+        k = good[-1]
+        lo = spd + a_grid[k] * DT_S
+        sp = ok(lo)[1]
+        if k + 1 < len(a_grid):
+            hi = spd + a_grid[k + 1] * DT_S
+            for _ in range(30):
+                mid = 0.5 * (lo + hi)
+                g, s_ = ok(mid)
+                if g:
+                    lo, sp = mid, s_
+                else:
+                    hi = mid
         f = sp.axle_torque_nm / r
         if best is None or f > best:
             best = f
