@@ -330,7 +330,8 @@ register(Architecture(
 ))
 
 register(Architecture(
-    "series_parallel", ("chassis", "engine", "series_parallel", "battery"), ("mg1", "mg2"), SeriesParallelController,
+    "series_parallel", ("chassis", "engine", "series_parallel_gearing", "battery"), ("mg1", "mg2"),
+    SeriesParallelController,
     runner="hybridsim.powertrains.series_parallel:run", performance="hybridsim.powertrains.series_parallel:FULL_LOAD",
     variables={
         "sp_mode": Var("1", "series-parallel mode: 0 EV, 1 series, 2 engine drive (lock-up clutch closed)",

@@ -106,7 +106,7 @@ class Vehicle:
     controller: Any = None
     accessories: Accessories = dataclasses.field(default_factory=Accessories)
     drive: DriveUnits | None = None  # battery-electric: drive units per axle ([drive])
-    series_parallel: SeriesParallel | None = None  # series-parallel hybrid gearing ([series_parallel])
+    series_parallel_gearing: SeriesParallel | None = None  # series-parallel hybrid ([series_parallel_gearing])
     claims: tuple[Claim, ...] = ()
     notes: str = ""
     source: str = ""
@@ -135,7 +135,7 @@ class Vehicle:
         if not isinstance(self.controller, arch.controller):
             raise ValueError(f"controller = {type(self.controller).__name__}: architecture "
                              f"{self.architecture!r} needs a {arch.controller.__name__}")
-        for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel"):
+        for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel_gearing"):
             if section not in arch.required and getattr(self, section) is not None:
                 raise ValueError(f"[{section}] = {{...}}: not used by architecture {self.architecture!r} (allowed "
                                  f"tables: {', '.join(arch.required)}, accessories, controller, motors, claims)")
@@ -210,7 +210,7 @@ _SECTIONS = {
     # --- battery-electric ---
     "drive": DriveUnits,
     # --- series-parallel hybrid ---
-    "series_parallel": SeriesParallel,
+    "series_parallel_gearing": SeriesParallel,
 }
 _FILE_KEYS = {"engine": ("map_file", "wot_file"), "battery": ("table_file",)}
 
@@ -334,7 +334,7 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
         if section not in doc:
             raise ValueError(f"[{section}] = None: the table is required for architecture {arch!r} (required "
                              f"tables: {', '.join(need)})")
-    for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel"):
+    for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel_gearing"):
         if section in doc and section not in need:
             raise ValueError(f"[{section}] = {{...}}: not used by architecture {arch!r} (allowed tables: "
                              f"{', '.join(need)}, accessories, controller, motors, claims)")

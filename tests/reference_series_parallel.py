@@ -53,7 +53,7 @@ class Reference:
         ch = sp_chassis(vehicle)
         self.mass, self.mass_eff, self.r = ch.mass_kg, ch.mass_eff_kg, ch.wheel_radius_m
         self.c = (ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2)
-        g = vehicle.series_parallel
+        g = vehicle.series_parallel_gearing
         self.i_gen, self.eta_gen = g.generator_ratio, g.generator_gear_efficiency
         self.i_mot, self.eta_mot = g.motor_to_axle_ratio, g.motor_gear_efficiency
         self.i_eng, self.eta_eng = g.engine_to_axle_ratio, g.engine_gear_efficiency

@@ -99,7 +99,7 @@ def test_invariants(cycle_name, cold):
     assert np.all(ds.fuel_rate.values[1:][mode == 0] == 0.0)
     assert np.all(ds.engine_speed.values[1:][mode == 0] == 0.0)
     # engine drive only with the clutch's fixed ratio
-    g = v.series_parallel
+    g = v.series_parallel_gearing
     w_w = 0.5 * (ds.speed.values[1:] + ds.speed.values[:-1]) / v.chassis.wheel_radius_m
     assert_allclose(ds.engine_speed.values[1:][mode == 2], (g.engine_to_axle_ratio * w_w)[mode == 2], rtol=1e-12)
     for k in ("generator_gear_loss", "clutch_gear_loss", "reduction_loss", "mg1_loss", "mg2_loss"):
@@ -123,8 +123,8 @@ def test_modes_used_where_the_rules_say():
 
 #: gaps outside ±5 % and the component the run's energy flows point at (nothing here is tuned to the figures)
 _WHY = ("electric path: the 267 N·m traction motor runs on the 2010 Prius MG2 loss fit scaled by torque and speed "
-        "(loss_scale 1.0, an estimate; its no-load loss while turning with the wheels is ≈ 1/3 of MG2's electric "
-        "energy on the hot UDDS), a flat 0.96 inverter, and a pack whose capacity, resistance and limits are all "
+        "(loss_scale 1.0, an estimate; on a hot UDDS MG2 loses 1.1 MJ against 3.2 MJ of net DC energy), a flat 0.96 "
+        "inverter, and a pack whose capacity, resistance and limits are all "
         "estimates; the engine is a Willans map on the 40.5 % peak with no Honda data for its part load")
 OUTSIDE = {
     "fuel_ftp75_l_per_100km": "+14 %: " + _WHY,

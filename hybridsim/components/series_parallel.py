@@ -6,7 +6,7 @@ ratio (``core/series_parallel.py``)::
 
     ω_MG1 = i_gen·ω_e     ω_MG2 = i_mot·ω_wheel     ω_e = i_eng·ω_wheel (clutch closed)
 
-Each ratio is the overall one (final drive included where the path has it). TOML table ``[series_parallel]``.
+Each ratio is the overall one (final drive included where the path has it). TOML table ``[series_parallel_gearing]``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class SpGearing(NamedTuple):
 
 @dataclass(frozen=True)
 class SeriesParallel:
-    """Series-parallel gearing (TOML table ``[series_parallel]``)."""
+    """Series-parallel gearing (TOML table ``[series_parallel_gearing]``)."""
 
     generator_ratio: float = param("Generator (MG1) speed / engine speed. [-]", lo=0.2, hi=10)
     motor_to_axle_ratio: float = param("Traction motor (MG2) speed / wheel speed, final drive included. [-]",
@@ -42,7 +42,7 @@ class SeriesParallel:
                                           default=0.96, lo=0.8, hi=1)
 
     def __post_init__(self):
-        check(self, "series_parallel")
+        check(self, "series_parallel_gearing")
 
     def to_kernel(self) -> SpGearing:
         return SpGearing(float(self.generator_ratio), float(self.generator_gear_efficiency),

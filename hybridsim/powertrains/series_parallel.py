@@ -22,7 +22,7 @@ def sp_chassis(vehicle: Vehicle):
     """Chassis with MG2's rotor (geared to the wheels) in m_eff and, for a measured coast-down, without the drag of
     MG2 that it holds (the engine and MG1 stand still with the clutch open: components/coastdown.py)."""
     ch = vehicle.chassis.to_kernel()
-    i = vehicle.series_parallel.motor_to_axle_ratio
+    i = vehicle.series_parallel_gearing.motor_to_axle_ratio
     mg2 = vehicle.motors["mg2"]
     ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + mg2.inertia_kgm2 * i * i / ch.wheel_radius_m**2)
     return without_machine_drag(ch, vehicle.chassis, ((mg2, i / ch.wheel_radius_m),))
@@ -52,7 +52,7 @@ def plant_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
         friction_fuel_kg_s=friction_fuel,
         regen_fade_speed_mps=float(vehicle.controller.regen_fade_speed_kmh / KMH_PER_MPS),
     )
-    plant = SpPlantK(sp_chassis(vehicle), SpGearK(*vehicle.series_parallel.to_kernel()), e.to_kernel(),
+    plant = SpPlantK(sp_chassis(vehicle), SpGearK(*vehicle.series_parallel_gearing.to_kernel()), e.to_kernel(),
                      vehicle.motors["mg1"].to_kernel(), vehicle.motors["mg2"].to_kernel(), vehicle.battery.to_kernel(),
                      aux, th)
     return plant, vehicle.controller.to_kernel()
@@ -170,7 +170,7 @@ def _force(v: Vehicle, spd: float, st, rl: float, continuous: bool = False):
 
 
 def _cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
-    return (vehicle.motors["mg2"].max_speed_rpm * RPM / vehicle.series_parallel.motor_to_axle_ratio
+    return (vehicle.motors["mg2"].max_speed_rpm * RPM / vehicle.series_parallel_gearing.motor_to_axle_ratio
             * vehicle.chassis.wheel_radius_m)
 
 
