@@ -14,7 +14,7 @@ from typing import NamedTuple
 from ..components._schema import check, param
 from ..units import KMH_PER_MPS, W_PER_KW
 
-STRATEGIES = ("rule_based",)
+STRATEGIES = ("rule_based", "ecms")
 
 
 class SpControlK(NamedTuple):
@@ -33,6 +33,10 @@ class SpControlK(NamedTuple):
     lockup_speed_on_mps: float
     lockup_speed_off_mps: float
     lockup_load_max: float
+    ecms_equivalence_factor: float
+    ecms_soc_gain: float
+    ecms_power_points: float
+    ecms_kinetic_share: float
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,20 @@ class SeriesParallelController:
                                         default=60.0, lo=0, hi=250)
     lockup_load_max: float = param("Engine drive only while the demanded engine torque is within this share of "
                                    "its full-load torque at the locked speed. [-]", default=0.9, lo=0, hi=1)
-    strategy: str = param("Energy management: 'rule_based'.", default="rule_based", choices=STRATEGIES)
+    strategy: str = param("Energy management: 'rule_based' (these rules) or 'ecms' (equivalent-consumption "
+                          "minimisation over EV, series and engine drive).", default="rule_based", choices=STRATEGIES)
+    ecms_equivalence_factor: float = param(
+        "ECMS: fuel power worth one watt of battery chemical power at the target SOC, s₀ (E: 1/(η_engine·η_elec) "
+        "≈ 3, as the THS-II controller; Onori et al. 2016 report 2–3.5 for full hybrids). [-]", default=2.8, lo=0.5,
+        hi=10)
+    ecms_soc_gain: float = param("ECMS: SOC feedback gain K_p of s = s₀ + K_p·(SOC_ref − SOC) (calibration, as the "
+                                 "THS-II controller). [-]", default=300.0, lo=0, hi=1000)
+    ecms_power_points: int = param("ECMS: series powers (evenly spaced up to full power on the operating line) and "
+                                   "engine-drive torques (up to full load) tried per step. [-]", default=20, lo=1,
+                                   hi=500)
+    ecms_kinetic_share: float = param(
+        "ECMS: share of the car's kinetic energy expected back from braking; the reference SOC is lowered by it "
+        "(E, as the THS-II controller). [-]", default=0.5, lo=0, hi=1)
 
     def __post_init__(self):
         check(self, "controller")
@@ -83,4 +100,5 @@ class SeriesParallelController:
             float(self.engine_min_power_kw * W_PER_KW), float(self.min_on_time_s), float(self.min_off_time_s),
             float(self.warm_coolant_c), float(self.driveline_efficiency_estimate),
             float(self.lockup_speed_on_kmh / KMH_PER_MPS), float(self.lockup_speed_off_kmh / KMH_PER_MPS),
-            float(self.lockup_load_max))
+            float(self.lockup_load_max), float(self.ecms_equivalence_factor), float(self.ecms_soc_gain),
+            float(self.ecms_power_points), float(self.ecms_kinetic_share))

@@ -11,6 +11,11 @@
       SERIES otherwise: the engine at P_eng (≥ P_min) on its minimum-fuel operating line, MG1 generating
     infeasible (MG2, MG1, battery): the least series power that suffices, else a trace miss (``fallback``).
 
+``ECMS`` (1): the equivalent-consumption minimisation (Paganelli et al. 2002; adaptive factor after Onori, Serrao
+& Rizzoni 2016, as for THS-II): each step, over {EV, series at P_j = j/N·P_max on the operating line, engine drive
+at T_j = j/N·T_WOT(ω_lock), j = 0…N}, the feasible candidate with the least P_fuel + s(SOC)·P_batt,chem, with
+s(SOC) = s₀ + K_p·(SOC_ref − SOC) and SOC_ref lowered by the share of the kinetic energy braking brings back.
+
 Nothing here raises or allocates.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS
+from .electric import battery_state, battery_step
 from .engine import engine_point
 from .series_parallel import (
     ENGINE,
@@ -32,9 +38,11 @@ from .series_parallel import (
     record_initial,
     series_torque_for_power,
     split,
+    step_fuel_kg_s,
 )
 
 RULE_BASED = 0
+ECMS = 1
 POWER_BISECTIONS = 30
 
 
@@ -155,17 +163,62 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     return fallback(plant, state, v0, v1, dt, gr)
 
 
+@jit_inline
+def _ecms_cost(plant, state, mode, w_e, t_e, v0, v1, dt, gr, s):
+    """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate, on the plant's own fuel and battery."""
+    sp = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+    if not sp.feasible:
+        return False, 0.0, sp
+    fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
+    p_chem = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[2]
+    return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
+
+
+@jit
+def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
+    """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
+    e_batt = plant.bat.capacity_as * battery_state(plant.bat, ctl.soc_target)[0]
+    soc_ref = ctl.soc_target - ctl.ecms_kinetic_share * 0.5 * plant.ch.mass_eff_kg * v0 * v0 / e_batt
+    s = ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (soc_ref - state.soc)
+    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr, s)
+    best_d = SpDecision(EV, 0.0, 0.0)
+    n = int(ctl.ecms_power_points)
+    p_max = plant.aux.ool_power_max_w
+    for j in range(1, n + 1):
+        p = p_max * j / n
+        w = engine_speed_for_power(plant, p)
+        t = series_torque_for_power(plant, state, p, w, dt)
+        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, v0, v1, dt, gr, s)
+        if ok2 and (not ok or c < best):
+            ok, best, best_sp, best_d = True, c, sp, SpDecision(SERIES, w, t)
+    vbar = 0.5 * (v0 + v1)
+    w_lock = vbar / plant.ch.wheel_radius_m * plant.gr.engine_ratio
+    if w_lock >= plant.aux.engine_min_speed_rad_s and w_lock <= plant.eng.max_speed_rad_s:
+        t_wot = engine_point(plant.eng, w_lock, 0.0)[0]
+        for j in range(0, n + 1):
+            t = t_wot * j / n
+            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, v0, v1, dt, gr, s)
+            if ok2 and (not ok or c < best):
+                ok, best, best_sp, best_d = True, c, sp, SpDecision(ENGINE, w_lock, t)
+    if not ok:
+        return fallback(plant, state, v0, v1, dt, gr)
+    return best_d, v1, best_sp
+
+
 @jit
 def run_series_parallel(plant, ctl, strategy, soc0, time_s, speed_mps, grade, out):
     """Simulate over a speed trace from SOC ``soc0`` with the decisions of ``strategy`` (RULE_BASED); fills
-    ``out`` (``core.series_parallel.SpOut``)."""
+    ``out`` (``core.series_parallel.SpOut``); ``strategy``: RULE_BASED or ECMS."""
     n = time_s.shape[0]
     state = initial_state(plant, soc0)
     record_initial(out, state, speed_mps[0])
     for k in range(1, n):
         dt = time_s[k] - time_s[k - 1]
         v0 = out.speed_mps[k - 1]
-        d, v1, sp = rule_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        if strategy == ECMS:
+            d, v1, sp = ecms_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        else:
+            d, v1, sp = rule_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
         res = plant_finish(plant, state, d.mode, sp, dt)
         record(out, k, res, v1, speed_mps[k])
         state = res.state

@@ -15,7 +15,7 @@ from ..units import KMH_PER_MPS
 from ..vehicle import Vehicle
 from ._common import common_attrs, energies, soc_balance, thermal_args
 
-STRATEGY_CODES = {"rule_based": 0}  # core.series_parallel_control RULE_BASED
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.series_parallel_control RULE_BASED, ECMS
 
 
 def sp_chassis(vehicle: Vehicle):
