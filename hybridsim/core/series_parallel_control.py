@@ -24,7 +24,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS
-from .electric import battery_state, battery_step
+from .electric import battery_step
 from .engine import engine_point
 from .series_parallel import (
     ENGINE,
@@ -40,6 +40,7 @@ from .series_parallel import (
     split,
     step_fuel_kg_s,
 )
+from .ths_control import ecms_equivalence
 
 RULE_BASED = 0
 ECMS = 1
@@ -177,9 +178,7 @@ def _ecms_cost(plant, state, mode, w_e, t_e, v0, v1, dt, gr, s):
 @jit
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
-    e_batt = plant.bat.capacity_as * battery_state(plant.bat, ctl.soc_target)[0]
-    soc_ref = ctl.soc_target - ctl.ecms_kinetic_share * 0.5 * plant.ch.mass_eff_kg * v0 * v0 / e_batt
-    s = ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (soc_ref - state.soc)
+    s = ecms_equivalence(plant, ctl, state.soc, v0)  # THS-II's adaptive factor (reads bat, ch, the ecms_* fields)
     ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr, s)
     best_d = SpDecision(EV, 0.0, 0.0)
     n = int(ctl.ecms_power_points)
