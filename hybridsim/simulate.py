@@ -274,8 +274,10 @@ def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int 
     Parameters
     ----------
     soc_grid : number of evenly spaced SOC points over the battery's SOC window (default 201), or the grid itself
-        (evenly spaced, within the window). The fuel converges as the grid is refined.
-    power_points : engine powers per step on the optimal operating line (besides engine off and spun).
+        (evenly spaced, within the window). The fuel converges as the grid is refined. P2: over the
+        charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (``core/p2_dp.py``).
+    power_points : engine powers per step on the optimal operating line (besides engine off and spun); P2: engine
+        torque levels j/N·WOT per gear (besides engine off and fuel cut).
     soc_init : initial (= final) SOC; default the controller's target.
 
     Returns

@@ -60,12 +60,14 @@ class RefP2:
     # --- one gear, one mode ----------------------------------------------------------------------
     def engine_at(self, w_e, t_c, t_je):
         t_e = t_c + t_je
-        if t_e <= self.engine.motoring(w_e):
+        if t_e <= self.engine.motoring(w_e) + 1e-9:  # (kernel rule: at the drag to rounding, fuel cut)
             t_e = self.engine.motoring(w_e)
             return t_e, t_e - t_je, 0.0
         return t_e, t_c, self.engine.fuel(w_e, t_e)
     # --- one gear, one mode ----------------------------------------------------------------------
-    def gear(self, g, on, s, vbar, w_w, t_w, dt):
+    def gear(self, g, on, s, vbar, w_w, t_w, dt, t_c_ask=None):
+        """One gear, engine on or off; ``t_c_ask``: the clutch torque asked of the engine instead of the rules'
+        load-following torque (the plant step's decision, ``core.p2.split_gear``)."""
         c = self.c_
         i = self.ratios[g] * self.fd
         eta = self.effs[g] * self.fd_eff
@@ -148,7 +150,8 @@ class RefP2:
             p_max = c.charge_power_max_kw * 1e3
             p_c = min(max(c.charge_gain_kw * 1e3 * (c.soc_target - s["soc"]), -p_max), p_max)
             t_chg = p_c / w_e
-        t_c = min(t_req - min(t_sh, 0.0) + t_chg, self.engine.wot(w_e) - t_je)
+        t_ask = t_req - min(t_sh, 0.0) + t_chg if t_c_ask is None else t_c_ask
+        t_c = min(t_ask, self.engine.wot(w_e) - t_je)
         if t_c < 0:
             t_c = max(t_c, self.engine.motoring(w_e) - t_je) if clutch == 2.0 else 0.0
         t_e, t_c, fuel = self.engine_at(w_e, t_c, t_je)

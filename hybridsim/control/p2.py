@@ -67,6 +67,12 @@ class P2ControlK(NamedTuple):
     max_gear_step: float
     crank_time_s: float
     shift_time_s: float
+    ecms_equivalence_factor: float
+    ecms_soc_gain: float
+    ecms_torque_points: float
+
+
+STRATEGIES = ("rule_based", "ecms", "dp")
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,22 @@ class P2Controller:
                                 "is drawn over it. [s]", default=0.3, lo=0, hi=5)
     shift_time_s: float = param("Inertia phase of a gear change; the input side's speed-step energy is "
                                 "booked over it. [s]", default=0.4, lo=0, hi=5)
+    strategy: str = param("Energy management: 'rule_based' (these rules), 'ecms' (equivalent-consumption "
+                          "minimisation in charge-sustaining mode; the rules in charge-depleting mode) or 'dp' (the "
+                          "dynamic-programming optimum over the whole cycle, charge-sustaining).",
+                          default="rule_based", choices=STRATEGIES)
+    ecms_equivalence_factor: float = param(
+        "ECMS: fuel power worth one watt of battery chemical power at soc_target, s₀ (E: 1/(η_engine·η_elec) "
+        "≈ 1/(0.37·0.9) ≈ 3 for the 2.0T's efficiency in the CS runs (0.36–0.38) and the P2 motor/inverter path; "
+        "Onori et al. 2016 report 2–3.5 for full hybrids; the fuel at zero net battery energy changes by < 0.5 % "
+        "for s₀ from 2.4 to 3.3, the SOC feedback setting the mean). [-]", default=3.0, lo=0.5, hi=10)
+    ecms_soc_gain: float = param(
+        "ECMS: SOC feedback gain K_p of the adaptive equivalence factor s = s₀ + K_p·(soc_target − SOC) "
+        "(calibration, E: large enough to sustain charge without an outer iteration; 1 % SOC away from the "
+        "target moves s by K_p/100). [-]", default=100.0, lo=0, hi=10000)
+    ecms_torque_points: int = param("ECMS: engine clutch torques tried per gear and step (evenly spaced from 0 to "
+                                    "WOT), besides the load-following torque and fuel cut. [-]", default=10,
+                                    lo=1, hi=200)
 
     def __post_init__(self):
         check(self, "controller")
@@ -133,4 +155,5 @@ class P2Controller:
             float(self.min_time_in_gear_s), float(self.equivalence_factor), float(self.regen_share),
             float(self.regen_fade_speed_kmh / KMH_PER_MPS), float(self.min_input_speed_rpm * RPM),
             float(self.max_gear_step),
-            float(self.crank_time_s), float(self.shift_time_s))
+            float(self.crank_time_s), float(self.shift_time_s), float(self.ecms_equivalence_factor),
+            float(self.ecms_soc_gain), float(self.ecms_torque_points))

@@ -1,11 +1,29 @@
-"""Time-loop kernel of a P2 parallel (plug-in) hybrid: engine — K0 clutch — P2 motor — step-ratio
-automatic — transfer case/final drive — wheels. Rule-based control (``control/p2.py``).
+"""P2 parallel (plug-in) hybrid: engine — K0 clutch — P2 motor — step-ratio automatic — transfer
+case/final drive — wheels. The plant, one time step at a time (issue 14); the decisions are in
+``core/p2_control.py`` (rule-based: ``control/p2.py``; ECMS).
+
+One step::
+
+    plant_step(plant, state, decision, v0, v1, dt, grade) -> StepResult
+      = plant_finish(plant, state, ctx, split_gear(plant, ctx, gear_context(plant, state, ctx, g, on, dt), T_c), dt)
+
+``plant`` is a :class:`P2PlantK` (chassis, engine, gearbox, P2 motor, battery, auxiliaries, warm-up model),
+``state`` a :class:`P2State` (SOC, gear, engine on/off, K0 closed, engine/input/wheel speeds of the previous
+step, coolant temperature, time in gear and in the engine state, energies of engine starts and gear changes
+still being booked), ``decision`` a :class:`P2Decision` (engine on/off, gear, the clutch torque the engine is
+asked to put into the input shaft). ``step_context`` is what no decision changes (road, battery limits,
+pending powers), ``gear_context`` what the gear and the engine state fix (speeds, inertia, shift and crank
+energies), ``split_gear`` the engine and motor torques with every limit (``P2Split.feasible``, ``.limit``),
+``plant_finish`` fuel, battery, coolant, losses and the next state. Numbered steps below: which of these
+does what; the decisions of steps 2–4 (engine request, load-following torque, gear ranking, trace miss)
+are ``core/p2_control.py``'s.
 
 Per interval (DESIGN.md §3, quasi-static backward step with a forward feasibility check):
 
 1. Wheel force from the trace (``chassis.wheel_force_n``), wheel speed ω_w = v̄/r, torque T_w = F·r.
-2. The controller's mode (CD/CS by SOC with hysteresis) and its engine request (``control/p2.py``).
-3. Every gear is evaluated (``gear_eval``) with the engine ON (K0 closed, or slipping in 1st gear
+2. (Decisions, ``core/p2_control.py``:) the controller's mode (CD/CS by SOC with hysteresis) and its engine
+   request (``control/p2.py``).
+3. A gear (``gear_context``, ``split_gear``) with the engine ON (K0 closed, or slipping in 1st gear
    below the lowest clutch-closed engine speed) or OFF (K0 open, EV). Gearbox input (= P2 motor)
    speed ω_in = ω_w·i_g·i_fd; input torque T_in = T_w/(i·η) in traction, T_w·η/i on overrun.
    Rotating inertia (P2 rotor + gearbox input J_in; the engine J_e while K0 stays closed) in two parts:
@@ -18,7 +36,8 @@ Per interval (DESIGN.md §3, quasi-static backward step with a forward feasibili
    (a) + (b) is ½·J·(ω_end² − ω_0²) + Σ½·J·(ω_in − ω_ref)² ≥ 0: the inertia never creates energy. The
    upshift's released energy is taken by the P2 motor (motor-synchronised shift), a downshift's demand by
    the load-following below; in the gear ranking a downshift costs its energy, an upshift gets no credit.
-   ON: T_clutch = T_req − min(T_sh, 0) + P_chg/ω_e (load-following, clipped to ≤ WOT − T_je; on overrun
+   ON: the clutch torque asked (the rules': T_clutch = T_req − min(T_sh, 0) + P_chg/ω_e, load-following), clipped
+   by the plant to ≤ WOT − T_je (on overrun
    down to the fuel-cut drag with K0 closed, 0 while slipping), P_chg = clamp(K·(soc_target − SOC),
    ±P_chg,max) in CS (symmetric: charging below the target, assist above it), 0 in CD; the motor closes
    T_m = T_req − T_clutch within its envelope and the battery's limits (``core/electric.py``); if the
@@ -26,11 +45,11 @@ Per interval (DESIGN.md §3, quasi-static backward step with a forward feasibili
    infeasible in traction and the friction brakes take the surplus when braking.
    OFF: T_m = T_req (traction) or the regenerative share of the braking torque, limited by the motor
    envelope and the charge limit; the friction brakes take the rest.
-   The gear with the least equivalent power P_fuel + s·P_dc is taken, with hysteresis and dwell; above 1st
+   (Rules:) the gear with the least equivalent power P_fuel + s·P_dc is taken, with hysteresis and dwell; above 1st
    the input speed must be ≥ ``min_input_speed`` while driving, an upshift must leave ≥ 1.1 × the target
    gear's lowest speed (``UPSHIFT_SPEED_MARGIN``), a change moves at most ``max_gear_step`` gears (a larger
    skip only if no gear within it can drive the step).
-4. If EV is infeasible in every gear the engine is started; if no gear can deliver even with the
+4. (Rules:) if EV is infeasible in every gear the engine is started; if no gear can deliver even with the
    engine, the end speed is lowered by bisection (trace miss), as in ``core/conventional.py``.
 5. Cold start (as ``core/ths.py``): a lumped coolant temperature ``C·dT/dt = f·P_fuel`` (capped at the
    thermostat temperature) raises engine friction by ``θ^(−t)`` (CO2MPAS; θ the normalised absolute
@@ -59,24 +78,45 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit
+from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, gear_output_torque, regen_fade
+from .driveline import gear_input_torque, gear_output_torque, regen_fade
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
-from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
+from .thermal import (
+    ThermalK,  # noqa: F401  (re-exported for the type of P2PlantK.th)
+    cold_extra_fuel_kg_s,
+    coolant_initial_c,
+    coolant_step_c,
+)
 
 INF = np.inf
-# an upshift must leave the input speed at least this factor above the lowest speed of the target gear
-# (min_input_speed, and min_engine_speed with the engine on), so that it is not undone within the dwell (E)
-UPSHIFT_SPEED_MARGIN = 1.1
 
 
 class P2AuxK(NamedTuple):
+    """Scalars of the P2 plant not owned by one component (built by ``powertrains.p2.plant_args``)."""
+
     accessory_power_w: float  # drawn from the traction battery (DC/DC input)
     engine_start_fuel_kg: float  # extra fuel per engine start
     input_inertia_kgm2: float  # P2 rotor + gearbox input side
     friction_fuel_kg_s: np.ndarray  # fuel equivalent of the hot friction loss on the engine speed grid
+    clutch_close_speed_rad_s: float  # lowest engine speed with K0 closed; below it (1st gear only) K0 slips
+    regen_share: float  # share of the braking torque asked of the P2 motor (series blend)
+    regen_fade_speed_mps: float  # regeneration fades out linearly below this speed
+    crank_time_s: float  # an engine start's crank energy is drawn over this time
+    shift_time_s: float  # a gear change's inertia energy is booked over this time
+
+
+class P2PlantK(NamedTuple):
+    """Everything the P2 plant step needs."""
+
+    ch: tuple  # ChassisK
+    eng: tuple  # EngineK
+    gb: tuple  # GearboxK
+    mot: tuple  # MotorK (P2)
+    bat: tuple  # BatteryK
+    aux: P2AuxK
+    th: ThermalK
 
 
 class P2Out(NamedTuple):
@@ -116,16 +156,156 @@ def allocate(n: int) -> P2Out:
     return P2Out(*(np.zeros(n) for _ in P2Out._fields))
 
 
-@jit
-def _engine_at(eng, w_e, t_c, t_je):
-    """Engine torque, clutch torque and fuel for a wanted clutch torque; fuel cut below motoring."""
-    t_e = t_c + t_je
-    t_max, t_mot, fuel = engine_point(eng, w_e, t_e)
-    if t_e <= t_mot:
-        t_e = t_mot
-        t_c = t_e - t_je
-        fuel = 0.0
-    return t_e, t_c, t_max, fuel
+class P2State(NamedTuple):
+    """State of the plant at the start of a step (the end of the previous one)."""
+
+    soc: float
+    gear: int  # 0-based
+    engine_on: bool
+    clutch_closed: bool  # K0 closed at the end of the previous step
+    engine_speed_rad_s: float
+    input_speed_rad_s: float
+    wheel_speed_rad_s: float
+    coolant_temp_c: float
+    time_in_gear_s: float
+    time_in_engine_state_s: float  # since the engine last started or stopped (1e9 at the start of a run)
+    crank_energy_j: float  # engine kinetic energy of starts still being booked (battery → engine)
+    crank_slip_energy_j: float  # K0 slip loss of starts still being booked
+    crank_time_left_s: float
+    shift_energy_input_j: float  # input-side kinetic-energy step of gear changes still being booked
+    shift_energy_engine_j: float  # the engine's share (K0 closed before and after)
+    shift_time_left_s: float
+
+
+class P2Decision(NamedTuple):
+    """What the controller asks of the plant for one step."""
+
+    engine_on: bool  # K0 closed (or slipping in 1st below the clutch-closing speed) and the engine turning
+    gear: int  # 0-based
+    clutch_torque_nm: float  # engine on: torque the engine is asked to put through K0 (engine torque less its
+    # inertia torque); the plant clips it to WOT and, on overrun, to the fuel-cut drag (0 while K0 slips)
+
+
+# which limit bound in a step (P2Split ``limit``), the last found
+LIMIT_NONE = 0
+LIMIT_SPEED = 1  # P2 motor or engine speed, or K0 cannot close in this gear
+LIMIT_MOTOR_TORQUE = 2  # the P2 motor cannot close the input torque
+LIMIT_BATTERY_DISCHARGE = 3
+LIMIT_BATTERY_CHARGE = 4  # the motor's generating torque was cut to the battery's charge limit
+LIMIT_ENGINE_TORQUE = 5  # the clutch torque asked was cut to WOT
+LIMIT_ENGINE_DRAG = 6  # the engine at its fuel-cut drag still gives more than motor and battery can absorb
+LIMIT_REGEN = 7  # regeneration cut by the motor's envelope, the blend share or the low-speed fade
+
+
+class P2Ctx(NamedTuple):
+    """What no decision of a step changes (``step_context``): road, battery limits, pending start/shift powers."""
+
+    wheel_force_n: float
+    mean_speed_mps: float
+    wheel_speed_rad_s: float
+    wheel_torque_nm: float
+    battery_discharge_max_w: float
+    battery_charge_max_w: float
+    crank_power_w: float  # this step's share of earlier starts' energies, if no new start happens
+    crank_slip_power_w: float
+    shift_power_input_w: float  # this step's share of earlier shifts' energies, if no new shift happens
+    shift_power_engine_w: float
+
+
+class P2Gear(NamedTuple):
+    """What a gear and the engine state fix in a step, before any torque is chosen (``gear_context``)."""
+
+    ok: bool  # speeds within limits; engine on: K0 can close (or slip, 1st gear)
+    gear: int
+    engine_on: bool
+    input_speed_rad_s: float
+    input_torque_nm: float  # the driveline needs (gear efficiency by power direction)
+    input_inertia_torque_nm: float  # within the gear
+    shift_torque_nm: float  # books this step's share of gear-change energies
+    required_torque_nm: float  # input torque + inertia + shift: what engine and motor must give together
+    shift_time_s: float  # max(shift_time, dt)
+    shift_energy_input_j: float  # a new change's kinetic-energy step (input side)
+    shift_energy_engine_j: float  # (engine, K0 closed before and after)
+    shift_power_input_w: float
+    shift_power_engine_w: float
+    engine_speed_rad_s: float
+    clutch_state: float  # 0 open, 1 slipping, 2 closed
+    engine_inertia_torque_nm: float
+    crank_energy_j: float  # a new start's
+    crank_slip_energy_j: float
+    crank_power_w: float  # booked in this step (earlier starts and a new one)
+    crank_slip_power_w: float
+    motor_torque_max_nm: float
+    motor_torque_min_charge_nm: float  # most negative motor torque the battery's charge limit allows (≤ 0)
+    fixed_power_w: float  # battery power drawn whatever the motor does: accessories and cranking
+    engine_torque_max_nm: float  # WOT at the engine speed
+    engine_drag_nm: float  # motoring torque at the engine speed (fuel cut)
+
+
+class P2Split(NamedTuple):
+    """Torques and electrics of one step for a decision (``split_gear``), as booked.
+
+    An infeasible decision is booked as the kernel's last resort (the decision layer avoids it; it happens
+    at standstill with a force no mode can hold): engine off, K0 open, motor torque 0, pending starts and
+    shifts still booked, the brakes take the wheel torque."""
+
+    feasible: bool
+    limit: int  # LIMIT_*
+    gear: int
+    engine_on: bool  # as booked (False if infeasible)
+    clutch_state: float
+    input_speed_rad_s: float
+    engine_speed_rad_s: float
+    engine_torque_nm: float
+    engine_torque_max_nm: float  # WOT at the engine speed (0 with the engine off)
+    clutch_torque_nm: float
+    motor_torque_nm: float
+    fuel_map_kg_s: float  # the hot map's fuel rate (no warm-up or start fuel)
+    input_torque_delivered_nm: float  # into the gearbox
+    input_inertia_torque_nm: float
+    engine_inertia_torque_nm: float
+    motor_electric_power_w: float  # DC
+    shift_time_s: float
+    shift_energy_input_j: float
+    shift_energy_engine_j: float
+    shift_power_input_w: float
+    shift_power_engine_w: float
+    crank_energy_j: float
+    crank_slip_energy_j: float
+    crank_power_w: float
+    crank_slip_power_w: float
+
+
+class StepResult(NamedTuple):
+    """A whole plant step (``plant_step``/``plant_finish``): the split, fuel, battery, losses, next state."""
+
+    split: P2Split
+    state: P2State  # at the end of the step
+    fuel_kg_s: float  # map + warm-up + start
+    fuel_power_w: float
+    engine_mode: float  # 0 off, 1 fuelled, 2 turning unfuelled
+    motor_loss_w: float
+    inverter_loss_w: float
+    battery_current_a: float
+    battery_voltage_v: float
+    battery_power_w: float  # terminal, discharge > 0
+    battery_chemical_power_w: float
+    battery_loss_w: float
+    accessory_power_w: float  # drawn (cut where an empty battery cannot supply it)
+    engine_loss_w: float
+    engine_inertia_power_w: float
+    clutch_loss_w: float
+    input_inertia_power_w: float
+    gearbox_loss_w: float
+    brake_power_w: float
+    wheel_power_w: float
+
+
+@jit_inline
+def initial_state(plant, soc0):
+    """Plant state at the start of a run: at rest in 1st, engine off, coolant soaked (cold) or warm."""
+    return P2State(soc0, 0, False, False, 0.0, 0.0, 0.0, coolant_initial_c(plant.th), 0.0, 1e9, 0.0, 0.0, 0.0,
+                   0.0, 0.0, 0.0)
 
 
 @jit
@@ -139,485 +319,419 @@ def _spread(e_pend, tau, dt):
 
 
 @jit
-def gear_eval(eng, gb, mot, ctl, aux, g, eng_on, vbar, w_wheel, t_wheel, w_wheel_prev, w_in_prev, g_prev, w_e_prev,
-              prev_closed, was_on, dt, soc, p_dis, p_chg, cs, pend):
-    """One gear, engine on or off.
+def _engine_at(eng, w_e, t_c, t_je):
+    """Engine torque, clutch torque and fuel for a wanted clutch torque; fuel cut at or below motoring (within
+    1e-9 N·m: a clutch torque cut to the drag, T_mot − T_je, gives back T_mot only to rounding)."""
+    t_e = t_c + t_je
+    t_max, t_mot, fuel = engine_point(eng, w_e, t_e)
+    if t_e <= t_mot + 1e-9:
+        t_e = t_mot
+        t_c = t_e - t_je
+        fuel = 0.0
+    return t_e, t_c, t_max, fuel
 
-    ``pend`` = (E_crank,kin, E_crank,slip, P_crank,kin, P_crank,slip, E_shift,rotor, E_shift,engine,
-    P_shift,rotor, P_shift,engine): energies [J] of earlier engine starts and gear changes still to be booked
-    and the powers [W] that book this step's share of them if no new start/shift happens in this step.
 
-    Returns (feasible, cost [W], reserve (T_e/WOT), w_in, w_e, t_e, t_c, clutch, t_m, fuel, t_in_act,
-    t_jm, t_je, p_dc, e_sh_m, e_sh_e, p_sh_m, p_sh_e, e_ck, e_cs, p_ck, p_cs): input speed, engine speed and
-    torque, clutch torque and state, motor torque, fuel rate, torque actually put into the gearbox, input
-    and engine inertia torques within the gear, motor DC power; the kinetic-energy steps [J] of the input
-    side and of the engine if this gear is a change from ``g_prev``, and the shift powers booked in this
-    step; the crank energies [J] (engine kinetic energy, K0 slip loss) if this is an engine start, and the
-    crank powers booked in this step (module docstring, steps 3 and 6).
-    """
+@jit_inline
+def battery_context(plant, state, dt):
+    """The road-independent part of ``step_context``: (discharge, charge) limits at the state's SOC, and the
+    powers that book this step's share of earlier starts and shifts."""
+    p_dis, p_chg = battery_window_limits_w(plant.bat, state.soc, dt)
+    return (p_dis, p_chg, _spread(state.crank_energy_j, state.crank_time_left_s, dt),
+            _spread(state.crank_slip_energy_j, state.crank_time_left_s, dt),
+            _spread(state.shift_energy_input_j, state.shift_time_left_s, dt),
+            _spread(state.shift_energy_engine_j, state.shift_time_left_s, dt))
+
+
+@jit_inline
+def road_context(plant, b, v0, v1, dt, grade):
+    """``step_context`` from the battery part ``b`` (``battery_context``) and the end speed ``v1``."""
+    r = plant.ch.wheel_radius_m
+    f = wheel_force_n(plant.ch, v0, v1, dt, grade)
+    vbar = 0.5 * (v0 + v1)
+    return P2Ctx(f, vbar, vbar / r, f * r, b[0], b[1], b[2], b[3], b[4], b[5])
+
+
+@jit
+def step_context(plant, state, v0, v1, dt, grade):
+    """What no decision of the step changes: a :class:`P2Ctx`."""
+    return road_context(plant, battery_context(plant, state, dt), v0, v1, dt, grade)
+
+
+@jit
+def gear_context(plant, state, ctx, g, eng_on, dt):
+    """What gear ``g`` with the engine on or off fixes (module docstring, steps 3 and 6): a :class:`P2Gear`."""
+    gb = plant.gb
+    eng = plant.eng
+    aux = plant.aux
+    w_wheel = ctx.wheel_speed_rad_s
     i = gb.ratios[g] * gb.final_drive_ratio
     eta = gb.efficiencies[g] * gb.final_drive_efficiency
     w_in = w_wheel * i
-    t_in = gear_input_torque(t_wheel, i, eta)
+    t_in = gear_input_torque(ctx.wheel_torque_nm, i, eta)
     # rotor acceleration within this gear, from the speed it would have had a step ago in this gear
-    w_in_ref = w_wheel_prev * i
+    w_in_ref = state.wheel_speed_rad_s * i
     t_jm = aux.input_inertia_kgm2 * (w_in - w_in_ref) / dt
     # a gear change: the input side goes from its actual previous speed to w_in_ref; that kinetic-energy
     # step is taken from (downshift) or returned to (upshift) the input shaft, spread over the shift time
-    new_shift = g != g_prev and w_in > 0.0
-    t_sh_time = max(ctl.shift_time_s, dt)
+    new_shift = g != state.gear and w_in > 0.0
+    t_sh_time = max(aux.shift_time_s, dt)
     e_sh_m = 0.0
     p_sh_m = 0.0
     p_sh_e = 0.0
     if new_shift:
-        e_sh_m = 0.5 * aux.input_inertia_kgm2 * (w_in_ref * w_in_ref - w_in_prev * w_in_prev)
-        p_sh_m = (pend[4] + e_sh_m) / t_sh_time
-        p_sh_e = pend[5] / t_sh_time
+        e_sh_m = 0.5 * aux.input_inertia_kgm2 * (w_in_ref * w_in_ref - state.input_speed_rad_s
+                                                 * state.input_speed_rad_s)
+        p_sh_m = (state.shift_energy_input_j + e_sh_m) / t_sh_time
+        p_sh_e = state.shift_energy_engine_j / t_sh_time
     elif w_in > 0.0:
-        p_sh_m = pend[6]
-        p_sh_e = pend[7]
+        p_sh_m = ctx.shift_power_input_w
+        p_sh_e = ctx.shift_power_engine_w
     t_sh = (p_sh_m + p_sh_e) / w_in if w_in > 0.0 else 0.0
     t_req = t_in + t_jm + t_sh
-    p_aux = aux.accessory_power_w
     # engine cranking still under way: battery power committed whatever this gear does
-    p_ck = pend[2]
-    p_cs = pend[3]
-    t_mmax = motor_tmax(mot, w_in)
-    bad = (False, INF, INF, w_in, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, t_in, t_jm, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-           0.0, 0.0)
-    if w_in > mot.max_speed_rad_s:
-        return bad
-    if not eng_on:
-        p_fix = p_aux + p_ck + p_cs
-        # most negative motor torque the battery can absorb (charge limit; accessories and cranking included)
-        p_min = -p_chg - p_fix
-        t_lim = 0.0
-        if p_min < 0.0:
-            t_lim = motor_torque_for_dc_power(mot, w_in, p_min)
-        if t_in < 0.0:
-            t_m = t_jm + t_sh + t_in * ctl.regen_share * regen_fade(vbar, ctl.regen_fade_speed_mps)
-        else:
-            t_m = t_req
-        if t_m > t_mmax + 1e-9:
-            return bad
-        if t_m < -t_mmax:
-            t_m = -t_mmax
-        if t_m < 0.0 and t_m < t_lim:
-            t_m = t_lim
-        p_dc = motor_dc_power_w(mot, t_m, w_in)[0]
-        if p_dc > 0.0 and p_dc + p_fix > p_dis + 1e-6:
-            return bad
-        t_in_act = t_m - t_jm - t_sh
-        # gear ranking: a downshift costs its energy, an upshift gets no credit for returning it (staying in
-        # gear keeps it stored too; the credit would make the chooser hunt up and down)
-        cost = ctl.equivalence_factor * (p_dc + max(-e_sh_m / t_sh_time, 0.0))
-        return (True, cost, 0.0, w_in, 0.0, 0.0, 0.0, 0.0, t_m, 0.0, t_in_act, t_jm, 0.0,
-                p_dc, e_sh_m, 0.0, p_sh_m, p_sh_e, 0.0, 0.0, p_ck, p_cs)
-    # engine on
-    if w_in > eng.max_speed_rad_s:
-        return bad
-    if w_in >= ctl.min_engine_speed_rad_s:
-        w_e = w_in
-        clutch = 2.0
-    elif g == 0:
-        w_e = ctl.min_engine_speed_rad_s
-        clutch = 1.0
-    else:
-        return bad
+    p_ck = ctx.crank_power_w
+    p_cs = ctx.crank_slip_power_w
+    t_mmax = motor_tmax(plant.mot, w_in)
+    ok = w_in <= plant.mot.max_speed_rad_s
+    w_e = 0.0
+    clutch = 0.0
     t_je = 0.0
     e_sh_e = 0.0
     e_ck = 0.0
     e_cs = 0.0
-    if was_on:
-        if prev_closed and clutch == 2.0:
-            # engine on the input shaft before and after: the same split as the rotor's
-            t_je = eng.inertia_kgm2 * (w_e - w_in_ref) / dt
-            if new_shift:
-                e_sh_e = 0.5 * eng.inertia_kgm2 * (w_in_ref * w_in_ref - w_e_prev * w_e_prev)
-                p_sh_e = (pend[5] + e_sh_e) / t_sh_time
-                t_sh += e_sh_e / t_sh_time / w_in
-                t_req += e_sh_e / t_sh_time / w_in
+    t_max0 = 0.0
+    t_mot0 = 0.0
+    if eng_on and ok:
+        if w_in > eng.max_speed_rad_s:
+            ok = False
+        elif w_in >= aux.clutch_close_speed_rad_s:
+            w_e = w_in
+            clutch = 2.0
+        elif g == 0:
+            w_e = aux.clutch_close_speed_rad_s
+            clutch = 1.0
         else:
-            t_je = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
-    else:
-        # start: the P2 motor cranks the engine through the slipping K0 up to the input speed (the engine
-        # fires and runs itself up to w_e if that is higher), spread over the crank time
-        w_c = min(w_e, w_in)
-        e_ck = 0.5 * eng.inertia_kgm2 * w_e * w_e
-        e_cs = 0.5 * eng.inertia_kgm2 * w_c * w_c
-        t_ck_time = max(ctl.crank_time_s, dt)
-        p_ck = (pend[0] + e_ck) / t_ck_time
-        p_cs = (pend[1] + e_cs) / t_ck_time
-    p_fix = p_aux + p_ck + p_cs
-    p_min = -p_chg - p_fix
+            ok = False
+    if eng_on and ok:
+        if state.engine_on:
+            if state.clutch_closed and clutch == 2.0:
+                # engine on the input shaft before and after: the same split as the rotor's
+                t_je = eng.inertia_kgm2 * (w_e - w_in_ref) / dt
+                if new_shift:
+                    e_sh_e = 0.5 * eng.inertia_kgm2 * (w_in_ref * w_in_ref - state.engine_speed_rad_s
+                                                       * state.engine_speed_rad_s)
+                    p_sh_e = (state.shift_energy_engine_j + e_sh_e) / t_sh_time
+                    t_sh += e_sh_e / t_sh_time / w_in
+                    t_req += e_sh_e / t_sh_time / w_in
+            else:
+                t_je = eng.inertia_kgm2 * (w_e - state.engine_speed_rad_s) / dt
+        else:
+            # start: the P2 motor cranks the engine through the slipping K0 up to the input speed (the engine
+            # fires and runs itself up to w_e if that is higher), spread over the crank time
+            w_c = min(w_e, w_in)
+            e_ck = 0.5 * eng.inertia_kgm2 * w_e * w_e
+            e_cs = 0.5 * eng.inertia_kgm2 * w_c * w_c
+            t_ck_time = max(aux.crank_time_s, dt)
+            p_ck = (state.crank_energy_j + e_ck) / t_ck_time
+            p_cs = (state.crank_slip_energy_j + e_cs) / t_ck_time
+        ep = engine_point(eng, w_e, 0.0)
+        t_max0 = ep[0]
+        t_mot0 = ep[1]
+    p_fix = aux.accessory_power_w + p_ck + p_cs
+    # most negative motor torque the battery can absorb (charge limit; accessories and cranking included)
+    p_min = -ctx.battery_charge_max_w - p_fix
     t_lim = 0.0
-    if p_min < 0.0:
-        t_lim = motor_torque_for_dc_power(mot, w_in, p_min)
-    t_chg = 0.0
-    if cs and clutch == 2.0:
-        # symmetric SOC feedback: charge below soc_target, assist (discharge) above it
-        p_c = ctl.charge_gain_w * (ctl.soc_target - soc)
-        if p_c > ctl.charge_power_max_w:
-            p_c = ctl.charge_power_max_w
-        elif p_c < -ctl.charge_power_max_w:
-            p_c = -ctl.charge_power_max_w
-        t_chg = p_c / w_e
-    ep = engine_point(eng, w_e, 0.0)
-    t_max0 = ep[0]
-    # load-following on the torque the driveline needs; the kinetic energy an upshift releases (t_sh < 0) is
-    # taken by the P2 motor (motor-synchronised shift), a downshift's demand by engine and motor together
-    t_c = t_req - min(t_sh, 0.0) + t_chg
-    if t_c > t_max0 - t_je:
-        t_c = t_max0 - t_je
+    if p_min < 0.0 and ok:
+        t_lim = motor_torque_for_dc_power(plant.mot, w_in, p_min)
+    return P2Gear(ok, g, eng_on, w_in, t_in, t_jm, t_sh, t_req, t_sh_time, e_sh_m, e_sh_e, p_sh_m, p_sh_e, w_e, clutch,
+                  t_je, e_ck, e_cs, p_ck, p_cs, t_mmax, t_lim, p_fix, t_max0, t_mot0)
+
+
+@jit_inline
+def _booked_infeasible(plant, state, ctx, gc, limit, dt):
+    """The split an infeasible decision is booked as (``P2Split`` docstring): engine off, K0 open, motor
+    torque 0, earlier starts and shifts still booked, the brakes take the rest."""
+    gb = plant.gb
+    aux = plant.aux
+    g = gc.gear
+    w_in = gc.input_speed_rad_s
+    dt_sh = gc.shift_time_s
+    w_ref = state.wheel_speed_rad_s * gb.ratios[g] * gb.final_drive_ratio
+    t_jm = aux.input_inertia_kgm2 * (w_in - w_ref) / dt
+    e_sh_m = 0.0
+    p_sh_m = 0.0
+    p_sh_e = 0.0
+    if g != state.gear and w_in > 0.0:
+        e_sh_m = 0.5 * aux.input_inertia_kgm2 * (w_ref * w_ref - state.input_speed_rad_s * state.input_speed_rad_s)
+        p_sh_m = (state.shift_energy_input_j + e_sh_m) / dt_sh
+        p_sh_e = state.shift_energy_engine_j / dt_sh
+    elif w_in > 0.0:
+        p_sh_m = ctx.shift_power_input_w
+        p_sh_e = ctx.shift_power_engine_w
+    t_in_act = 0.0 - t_jm
+    if w_in > 0.0:
+        t_in_act -= (p_sh_m + p_sh_e) / w_in
+    return P2Split(False, limit, g, False, 0.0, w_in, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, t_in_act, t_jm, 0.0, 0.0,
+                   dt_sh, e_sh_m, 0.0, p_sh_m, p_sh_e, 0.0, 0.0, ctx.crank_power_w, ctx.crank_slip_power_w)
+
+
+@jit_inline
+def split_gear(plant, state, ctx, gc, t_c, dt):
+    """Engine and motor torques of one step for the gear and engine state of ``gc`` (``gear_context``) and the
+    clutch torque ``t_c`` asked of the engine (ignored with the engine off): a :class:`P2Split`.
+
+    Engine on: ``t_c`` is cut to WOT less the engine's inertia torque and, on overrun, to the fuel-cut drag with
+    K0 closed (0 while it slips); the motor closes T_m = T_req − T_c within its envelope; if the motor or the
+    battery cannot absorb what the engine gives, the engine gives less, down to its drag; if that is still
+    too much, the step is infeasible in traction and the friction brakes take the surplus when braking.
+    Engine off: T_m = T_req in traction, the regenerative share of the braking torque (blend × fade) when
+    braking, within the envelope and the charge limit; the brakes take the rest.
+    """
+    mot = plant.mot
+    aux = plant.aux
+    if not gc.ok:
+        return _booked_infeasible(plant, state, ctx, gc, LIMIT_SPEED, dt)
+    limit = LIMIT_NONE
+    w_in = gc.input_speed_rad_s
+    t_in = gc.input_torque_nm
+    t_jm = gc.input_inertia_torque_nm
+    t_sh = gc.shift_torque_nm
+    t_req = gc.required_torque_nm
+    t_mmax = gc.motor_torque_max_nm
+    p_dis = ctx.battery_discharge_max_w
+    p_ck = gc.crank_power_w
+    p_cs = gc.crank_slip_power_w
+    p_fix = gc.fixed_power_w
+    t_lim = gc.motor_torque_min_charge_nm
+    if not gc.engine_on:
+        if t_in < 0.0:
+            t_m = t_jm + t_sh + t_in * aux.regen_share * regen_fade(ctx.mean_speed_mps, aux.regen_fade_speed_mps)
+            if aux.regen_share < 1.0 or ctx.mean_speed_mps < aux.regen_fade_speed_mps:
+                limit = LIMIT_REGEN
+        else:
+            t_m = t_req
+        if t_m > t_mmax + 1e-9:
+            return _booked_infeasible(plant, state, ctx, gc, LIMIT_MOTOR_TORQUE, dt)
+        if t_m < -t_mmax:
+            t_m = -t_mmax
+            limit = LIMIT_REGEN
+        if t_m < 0.0 and t_m < t_lim:
+            t_m = t_lim
+            limit = LIMIT_BATTERY_CHARGE
+        p_dc = motor_dc_power_w(mot, t_m, w_in)[0]
+        if p_dc > 0.0 and p_dc + p_fix > p_dis + 1e-6:
+            return _booked_infeasible(plant, state, ctx, gc, LIMIT_BATTERY_DISCHARGE, dt)
+        return P2Split(True, limit, gc.gear, False, 0.0, w_in, 0.0, 0.0, 0.0, 0.0, t_m, 0.0, t_m - t_jm - t_sh, t_jm,
+                       0.0, p_dc, gc.shift_time_s, gc.shift_energy_input_j, 0.0, gc.shift_power_input_w,
+                       gc.shift_power_engine_w, 0.0, 0.0, p_ck, p_cs)
+    # engine on
+    w_e = gc.engine_speed_rad_s
+    t_je = gc.engine_inertia_torque_nm
+    if t_c > gc.engine_torque_max_nm - t_je:
+        t_c = gc.engine_torque_max_nm - t_je
+        limit = LIMIT_ENGINE_TORQUE
     if t_c < 0.0:
         # overrun: with K0 closed the engine takes the negative torque down to its drag in fuel cut (the
         # motor regenerates the rest); with K0 slipping it gives nothing
-        t_c = max(t_c, ep[1] - t_je) if clutch == 2.0 else 0.0
-    t_e, t_c, t_max, fuel = _engine_at(eng, w_e, t_c, t_je)
+        t_c = max(t_c, gc.engine_drag_nm - t_je) if gc.clutch_state == 2.0 else 0.0
+    t_e, t_c, t_max, fuel = _engine_at(plant.eng, w_e, t_c, t_je)
     t_m = t_req - t_c
     if t_m > t_mmax + 1e-9:
-        return bad
+        return _booked_infeasible(plant, state, ctx, gc, LIMIT_MOTOR_TORQUE, dt)
     t_m_lo = max(-t_mmax, t_lim)
     t_in_act = t_in
     if t_m < t_m_lo:
         # the motor or battery cannot absorb all: the engine gives less ...
-        t_e, t_c, t_max, fuel = _engine_at(eng, w_e, t_req - t_m_lo, t_je)
+        limit = LIMIT_BATTERY_CHARGE if t_lim > -t_mmax else LIMIT_MOTOR_TORQUE
+        t_e, t_c, t_max, fuel = _engine_at(plant.eng, w_e, t_req - t_m_lo, t_je)
         t_m = t_req - t_c
         if t_m < t_m_lo - 1e-9:
-            # ... and if it is already at its motoring torque: in traction this mode cannot run (EV can),
-            # when braking the friction brakes take the surplus
+            # ... and if it is already at its motoring torque: in traction this cannot run (EV can), when
+            # braking the friction brakes take the surplus
             if t_in >= 0.0:
-                return bad
+                return _booked_infeasible(plant, state, ctx, gc, LIMIT_ENGINE_DRAG, dt)
+            limit = LIMIT_ENGINE_DRAG
             t_m = t_m_lo
             t_in_act = t_c + t_m - t_jm - t_sh
     p_dc = motor_dc_power_w(mot, t_m, w_in)[0]
     if p_dc > 0.0 and p_dc + p_fix > p_dis + 1e-6:
-        return bad
+        return _booked_infeasible(plant, state, ctx, gc, LIMIT_BATTERY_DISCHARGE, dt)
     if t_e > t_max + 1e-9:
-        return bad
-    cost = fuel * eng.lhv_j_per_kg + ctl.equivalence_factor * (p_dc + max(-(e_sh_m + e_sh_e) / t_sh_time, 0.0))
-    if not was_on:
-        cost += aux.engine_start_fuel_kg * eng.lhv_j_per_kg / dt + ctl.equivalence_factor * (p_ck + p_cs)
-    return (True, cost, t_e / t_max, w_in, w_e, t_e, t_c, clutch, t_m, fuel, t_in_act, t_jm, t_je, p_dc, e_sh_m,
-            e_sh_e, p_sh_m, p_sh_e, e_ck, e_cs, p_ck, p_cs)
+        return _booked_infeasible(plant, state, ctx, gc, LIMIT_ENGINE_TORQUE, dt)
+    return P2Split(True, limit, gc.gear, True, gc.clutch_state, w_in, w_e, t_e, t_max, t_c, t_m, fuel, t_in_act,
+                   t_jm, t_je, p_dc, gc.shift_time_s, gc.shift_energy_input_j, gc.shift_energy_engine_j,
+                   gc.shift_power_input_w, gc.shift_power_engine_w, gc.crank_energy_j, gc.crank_slip_energy_j, p_ck,
+                   p_cs)
 
 
-@jit
-def choose_gear(eng, gb, mot, ctl, aux, eng_on, vbar, w_wheel, t_wheel, w_wheel_prev, w_in_prev, w_e_prev,
-                prev_closed, was_on, dt, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend):
-    """Least-cost feasible gear (engine on: within the torque reserve if possible), with hysteresis and
-    dwell; -1 if none.
+@jit_inline
+def terminal_power_w(plant, ctx, sp):
+    """(battery terminal power [W], accessory power drawn [W]) of a split: motor, accessories and cranking; an
+    empty battery with the engine flat out cannot feed the accessories, their load is cut (reported)."""
+    p_dc = sp.motor_electric_power_w
+    p_ck = sp.crank_power_w
+    p_cs = sp.crank_slip_power_w
+    p_dis = ctx.battery_discharge_max_w
+    p_acc = plant.aux.accessory_power_w
+    if p_dc + p_acc + p_ck + p_cs > p_dis + 1e-6 and p_acc > 0.0:  # (the limit tolerance of the split)
+        p_acc = max(p_dis - p_dc - p_ck - p_cs, 0.0)
+    return p_dc + p_acc + p_ck + p_cs, p_acc
 
-    While driving, a gear above 1st needs an input speed of at least ``min_input_speed``, and a change
-    moves at most ``max_gear_step`` gears from ``g_prev``; only if no gear within that step can drive the
-    step at all is any feasible gear taken (a kickdown/skip shift).
-    """
+
+@jit_inline
+def step_fuel_kg_s(plant, state, sp, dt):
+    """Fuel rate over a step: the map's (``sp``), the warm-up friction fuel while fuelled and, on a start
+    (engine on after a step with it off), the start fuel spread over the step. [kg/s]"""
+    fuel = sp.fuel_map_kg_s
+    if fuel > 0.0:
+        fuel += cold_extra_fuel_kg_s(plant.th, plant.eng, plant.aux.friction_fuel_kg_s, state.coolant_temp_c,
+                                     sp.engine_speed_rad_s)
+    if sp.engine_on and not state.engine_on:
+        fuel += plant.aux.engine_start_fuel_kg / dt
+    return fuel
+
+
+@jit_inline
+def plant_finish(plant, state, ctx, sp, dt):
+    """The rest of a step once its split ``sp`` is known: fuel (map, warm-up, start), battery, coolant, losses,
+    the bookkeeping of starts and shifts still being booked, and the next state: a :class:`StepResult`."""
+    gb = plant.gb
+    aux = plant.aux
+    g = sp.gear
+    want = sp.engine_on
+    w_in = sp.input_speed_rad_s
+    w_e = sp.engine_speed_rad_s
+    t_e = sp.engine_torque_nm
+    p_ck = sp.crank_power_w
+    p_cs = sp.crank_slip_power_w
+    p_sh_m = sp.shift_power_input_w
+    p_sh_e = sp.shift_power_engine_w
+    # pending start and shift energies: add this step's new ones, take off what this step books
+    e_ck_pend = state.crank_energy_j
+    e_cs_pend = state.crank_slip_energy_j
+    crank_left = state.crank_time_left_s
+    e_shm_pend = state.shift_energy_input_j
+    e_she_pend = state.shift_energy_engine_j
+    shift_left = state.shift_time_left_s
+    if sp.crank_energy_j != 0.0 or sp.crank_slip_energy_j != 0.0:
+        e_ck_pend += sp.crank_energy_j
+        e_cs_pend += sp.crank_slip_energy_j
+        crank_left = max(aux.crank_time_s, dt)
+    e_ck_pend -= p_ck * dt
+    e_cs_pend -= p_cs * dt
+    crank_left -= dt
+    if crank_left <= 1e-12:
+        e_ck_pend = 0.0
+        e_cs_pend = 0.0
+        crank_left = 0.0
+    if g != state.gear and w_in > 0.0:
+        e_shm_pend += sp.shift_energy_input_j
+        e_she_pend += sp.shift_energy_engine_j
+        shift_left = max(aux.shift_time_s, dt)
+    if w_in > 0.0:
+        e_shm_pend -= p_sh_m * dt
+        e_she_pend -= p_sh_e * dt
+        shift_left -= dt
+        if shift_left <= 1e-12:
+            e_shm_pend = 0.0
+            e_she_pend = 0.0
+            shift_left = 0.0
+    t_m = sp.motor_torque_nm
+    p_dc, p_loss_m, p_inv = motor_dc_power_w(plant.mot, t_m, w_in)
+    fuel = step_fuel_kg_s(plant, state, sp, dt)
+    # wheel torque the driveline delivers for the input torque it gets
+    w_wheel = ctx.wheel_speed_rad_s
+    t_wheel = ctx.wheel_torque_nm
+    t_in_act = sp.input_torque_delivered_nm
+    i = gb.ratios[g] * gb.final_drive_ratio
+    eta = gb.efficiencies[g] * gb.final_drive_efficiency
+    t_wpt = gear_output_torque(t_in_act, i, eta)
     if w_wheel <= 0.0:
-        return 0 if not eng_on else -1
-    ng = gb.ratios.shape[0]
-    step = int(ctl.max_gear_step)
-    skipped = False
-    for attempt in range(2):
-        if attempt == 1 and not skipped:
-            break
-        best = -1
-        best_cost = INF
-        fallback = -1
-        fallback_res = INF
-        prev_ok = False
-        prev_cost = INF
-        for g in range(ng - 1, -1, -1):
-            w_g = w_wheel * (gb.ratios[g] * gb.final_drive_ratio)
-            if g > 0 and w_g < ctl.min_input_speed_rad_s:
-                continue
-            if g > g_prev:
-                w_lo = ctl.min_input_speed_rad_s
-                if eng_on and ctl.min_engine_speed_rad_s > w_lo:
-                    w_lo = ctl.min_engine_speed_rad_s
-                if w_g < UPSHIFT_SPEED_MARGIN * w_lo:
-                    continue
-            if attempt == 0 and abs(g - g_prev) > step:
-                skipped = True
-                continue
-            r = gear_eval(eng, gb, mot, ctl, aux, g, eng_on, vbar, w_wheel, t_wheel, w_wheel_prev, w_in_prev, g_prev,
-                          w_e_prev, prev_closed, was_on, dt, soc, p_dis, p_chg, cs, pend)
-            if not r[0]:
-                continue
-            if eng_on:
-                if r[2] < fallback_res:
-                    fallback_res = r[2]
-                    fallback = g
-                if r[2] > ctl.torque_reserve and t_wheel > 0.0:
-                    continue
-            if g == g_prev:
-                prev_ok = True
-                prev_cost = r[1]
-            if r[1] < best_cost - 1e-9:
-                best_cost = r[1]
-                best = g
-        if best < 0:
-            if fallback >= 0:
-                return fallback
-            continue
-        margin = ctl.shift_hysteresis * max(abs(best_cost), 100.0)
-        if prev_ok and (t_in_gear < ctl.min_time_in_gear_s or prev_cost <= best_cost + margin):
-            return g_prev
-        return best
-    return -1
-
-
-@jit
-def _feasible(ch, eng, gb, mot, ctl, aux, v0, v1, dt, grade, w_wheel_prev, w_in_prev, w_e_prev, prev_closed, was_on,
-              soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend):
-    r = ch.wheel_radius_m
-    f = wheel_force_n(ch, v0, v1, dt, grade)
-    vbar = 0.5 * (v0 + v1)
-    for j in range(2):
-        on = j == 1
-        g = choose_gear(eng, gb, mot, ctl, aux, on, vbar, vbar / r, f * r, w_wheel_prev, w_in_prev, w_e_prev,
-                        prev_closed, was_on, dt, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend)
-        if g >= 0:
-            return True
-    return False
-
-
-@jit
-def engine_request(ctl, cs, soc, vbar, p_wheel, eng_on_prev, on_time, off_time):
-    """The controller's engine request before the feasibility check (see control/p2.py)."""
-    if vbar <= 0.0:
-        return False
-    if eng_on_prev and on_time < ctl.min_on_time_s:
-        return True  # least on-time, also on overrun (fuel cut or light load)
-    if p_wheel <= 0.0:
-        return False
-    if vbar > ctl.ev_speed_max_mps:
-        return True
-    if cs:
-        if soc < ctl.soc_engine_force:
-            return True
-        if eng_on_prev and p_wheel > ctl.engine_off_power_w:
-            return True
-        if p_wheel > ctl.engine_on_power_w and (eng_on_prev or off_time >= ctl.min_off_time_s):
-            return True
-    return False
-
-
-@jit
-def run_p2(ch, eng, gb, mot, bat, ctl, aux, th, soc0, cs_init, time_s, speed_mps, grade, out):
-    """Simulate a P2 hybrid over a speed trace from SOC ``soc0``; fills ``out`` (see P2Out).
-
-    ``cs_init`` is the controller's initial mode: 1 charge-sustaining, 0 charge-depleting, < 0 by the
-    SOC (CS when soc0 < soc_cs_enter + cd_resume_band, i.e. below the top of the hysteresis band, the
-    state a car in that band is in after having depleted to soc_cs_enter).
-    ``th`` is the engine warm-up model shared with the other kernels (``core/thermal.py``).
-    """
-    n = time_s.shape[0]
-    r = ch.wheel_radius_m
-    soc = soc0
-    if cs_init < 0.0:
-        cs = soc0 < ctl.soc_cs_enter + ctl.cd_resume_band
+        t_wpt = t_wheel
+    p_term, p_acc = terminal_power_w(plant, ctx, sp)
+    i_b, v_b, p_chem, p_bloss, soc_new = battery_step(plant.bat, state.soc, p_term, dt)
+    p_fuel = fuel * plant.eng.lhv_j_per_kg
+    temp = coolant_step_c(plant.th, state.coolant_temp_c, p_fuel, dt)
+    t_in_gear = state.time_in_gear_s
+    if g != state.gear:
+        t_in_gear = 0.0
+    t_in_gear += dt
+    t_state = state.time_in_engine_state_s
+    if want == state.engine_on:
+        t_state = t_state + dt
     else:
-        cs = cs_init > 0.5
-    eng_on = False
-    on_time = 0.0
-    off_time = 1e9
-    g_prev = 0
-    t_in_gear = 0.0
-    w_wheel_prev = 0.0
-    w_in_prev = 0.0
-    w_e_prev = 0.0
-    prev_closed = False
-    # energies of engine starts and gear changes still being booked, and the time left to book them
-    e_ck_pend = 0.0
-    e_cs_pend = 0.0
-    crank_left = 0.0
-    e_shm_pend = 0.0
-    e_she_pend = 0.0
-    shift_left = 0.0
-    temp = coolant_initial_c(th)
-    out.coolant_temp_c[0] = temp
-    out.speed_mps[0] = speed_mps[0]
-    out.soc[0] = soc0
-    out.gear[0] = 1.0
-    out.charge_sustaining[0] = 1.0 if cs else 0.0
-    ocv0 = battery_step(bat, soc0, 0.0, 1.0)[1]
-    out.battery_voltage_v[0] = ocv0
-    for k in range(1, n):
-        dt = time_s[k] - time_s[k - 1]
-        v0 = out.speed_mps[k - 1]
-        v1 = speed_mps[k]
-        if cs and soc > ctl.soc_cs_enter + ctl.cd_resume_band:
-            cs = False
-        elif not cs and soc < ctl.soc_cs_enter:
-            cs = True
-        p_dis, p_chg = battery_window_limits_w(bat, soc, dt)
-        pend = (e_ck_pend, e_cs_pend, _spread(e_ck_pend, crank_left, dt), _spread(e_cs_pend, crank_left, dt),
-                e_shm_pend, e_she_pend, _spread(e_shm_pend, shift_left, dt), _spread(e_she_pend, shift_left, dt))
-        if not _feasible(ch, eng, gb, mot, ctl, aux, v0, v1, dt, grade[k], w_wheel_prev, w_in_prev, w_e_prev,
-                         prev_closed, eng_on, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend):
-            lo = 0.0
-            hi = v1
-            for _ in range(TRACE_MISS_BISECTIONS):
-                mid = 0.5 * (lo + hi)
-                if _feasible(ch, eng, gb, mot, ctl, aux, v0, mid, dt, grade[k], w_wheel_prev, w_in_prev, w_e_prev,
-                             prev_closed, eng_on, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend):
-                    lo = mid
-                else:
-                    hi = mid
-            v1 = lo
-        f = wheel_force_n(ch, v0, v1, dt, grade[k])
-        vbar = 0.5 * (v0 + v1)
-        w_wheel = vbar / r
-        t_wheel = f * r
-        want = engine_request(ctl, cs, soc, vbar, f * vbar, eng_on, on_time, off_time)
-        g = choose_gear(eng, gb, mot, ctl, aux, want, vbar, w_wheel, t_wheel, w_wheel_prev, w_in_prev, w_e_prev,
-                        prev_closed, eng_on, dt, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend)
-        if g < 0:
-            want = not want
-            g = choose_gear(eng, gb, mot, ctl, aux, want, vbar, w_wheel, t_wheel, w_wheel_prev, w_in_prev, w_e_prev,
-                            prev_closed, eng_on, dt, soc, p_dis, p_chg, cs, g_prev, t_in_gear, pend)
-        if g < 0:
-            # only reached at v1 = 0 after bisection with a force no mode can hold: brakes hold the car
-            g = 0
-            want = False
-        res = gear_eval(eng, gb, mot, ctl, aux, g, want, vbar, w_wheel, t_wheel, w_wheel_prev, w_in_prev, g_prev,
-                        w_e_prev, prev_closed, eng_on, dt, soc, p_dis, p_chg, cs, pend)
-        w_in = res[3]
-        w_e = res[4]
-        t_e = res[5]
-        t_c = res[6]
-        clutch = res[7]
-        t_m = res[8]
-        fuel = res[9]
-        t_in_act = res[10]
-        t_jm = res[11]
-        t_je = res[12]
-        e_sh_m = res[14]
-        e_sh_e = res[15]
-        p_sh_m = res[16]
-        p_sh_e = res[17]
-        e_ck = res[18]
-        e_cs = res[19]
-        p_ck = res[20]
-        p_cs = res[21]
-        if not res[0]:
-            # infeasible leftover (v̄ = 0 handled by gear_eval as EV standstill): pass nothing; earlier
-            # starts and shifts are still booked as in EV
-            w_e = 0.0
-            t_e = 0.0
-            t_c = 0.0
-            clutch = 0.0
-            t_m = 0.0
-            fuel = 0.0
-            t_je = 0.0
-            e_sh_e = 0.0
-            e_ck = 0.0
-            e_cs = 0.0
-            p_ck = pend[2]
-            p_cs = pend[3]
-            w_ref = w_wheel_prev * gb.ratios[g] * gb.final_drive_ratio
-            t_jm = aux.input_inertia_kgm2 * (w_in - w_ref) / dt
-            e_sh_m = 0.0
-            p_sh_m = 0.0
-            p_sh_e = 0.0
-            if g != g_prev and w_in > 0.0:
-                e_sh_m = 0.5 * aux.input_inertia_kgm2 * (w_ref * w_ref - w_in_prev * w_in_prev)
-                p_sh_m = (e_shm_pend + e_sh_m) / max(ctl.shift_time_s, dt)
-                p_sh_e = e_she_pend / max(ctl.shift_time_s, dt)
-            elif w_in > 0.0:
-                p_sh_m = pend[6]
-                p_sh_e = pend[7]
-            t_in_act = t_m - t_jm
-            if w_in > 0.0:
-                t_in_act -= (p_sh_m + p_sh_e) / w_in
-            want = False
-        # pending start and shift energies: add this step's new ones, take off what this step books
-        if e_ck != 0.0 or e_cs != 0.0:
-            e_ck_pend += e_ck
-            e_cs_pend += e_cs
-            crank_left = max(ctl.crank_time_s, dt)
-        e_ck_pend -= p_ck * dt
-        e_cs_pend -= p_cs * dt
-        crank_left -= dt
-        if crank_left <= 1e-12:
-            e_ck_pend = 0.0
-            e_cs_pend = 0.0
-            crank_left = 0.0
-        if g != g_prev and w_in > 0.0:
-            e_shm_pend += e_sh_m
-            e_she_pend += e_sh_e
-            shift_left = max(ctl.shift_time_s, dt)
-        if w_in > 0.0:
-            e_shm_pend -= p_sh_m * dt
-            e_she_pend -= p_sh_e * dt
-            shift_left -= dt
-            if shift_left <= 1e-12:
-                e_shm_pend = 0.0
-                e_she_pend = 0.0
-                shift_left = 0.0
-        p_dc, p_loss_m, p_inv = motor_dc_power_w(mot, t_m, w_in)
-        if fuel > 0.0:
-            fuel += cold_extra_fuel_kg_s(th, eng, aux.friction_fuel_kg_s, temp, w_e)
-        if want and not eng_on:
-            fuel += aux.engine_start_fuel_kg / dt
-        # wheel torque the driveline delivers for the input torque it gets
-        i = gb.ratios[g] * gb.final_drive_ratio
-        eta = gb.efficiencies[g] * gb.final_drive_efficiency
-        t_wpt = gear_output_torque(t_in_act, i, eta)
-        if w_wheel <= 0.0:
-            t_wpt = t_wheel
-        # an empty battery with the engine flat out cannot feed the accessories: their load is cut (reported)
-        p_acc = aux.accessory_power_w
-        if p_dc + p_acc + p_ck + p_cs > p_dis + 1e-6 and p_acc > 0.0:  # (the limit tolerance of the steps)
-            p_acc = max(p_dis - p_dc - p_ck - p_cs, 0.0)
-        p_term = p_dc + p_acc + p_ck + p_cs
-        i_b, v_b, p_chem, p_bloss, soc_new = battery_step(bat, soc, p_term, dt)
-        p_fuel = fuel * eng.lhv_j_per_kg
-        temp = coolant_step_c(th, temp, p_fuel, dt)
-        # bookkeeping
-        if g != g_prev:
-            t_in_gear = 0.0
-        t_in_gear += dt
-        if want:
-            on_time = on_time + dt if eng_on else dt
-            off_time = 0.0
-        else:
-            off_time = off_time + dt if not eng_on else dt
-            on_time = 0.0
-        out.speed_mps[k] = v1
-        out.trace_miss_mps[k] = speed_mps[k] - v1
-        out.gear[k] = g + 1.0
-        out.charge_sustaining[k] = 1.0 if cs else 0.0
-        out.engine_mode[k] = (1.0 if fuel > 0.0 else 2.0) if want else 0.0
-        out.clutch_state[k] = clutch
-        out.engine_speed_rad_s[k] = w_e
-        out.engine_torque_nm[k] = t_e
-        out.fuel_kg_s[k] = fuel
-        out.p2_speed_rad_s[k] = w_in
-        out.p2_torque_nm[k] = t_m
-        out.p2_electric_power_w[k] = p_dc
-        out.battery_current_a[k] = i_b
-        out.battery_voltage_v[k] = v_b
-        out.battery_power_w[k] = p_term
-        out.soc[k] = soc_new
-        out.coolant_temp_c[k] = temp
-        out.fuel_power_w[k] = p_fuel
-        out.battery_chemical_power_w[k] = p_chem
-        out.engine_loss_w[k] = p_fuel - t_e * w_e
-        out.engine_inertia_power_w[k] = t_je * w_e + p_sh_e + p_ck
-        out.clutch_loss_w[k] = t_c * (w_e - w_in) + p_cs
-        out.p2_loss_w[k] = p_loss_m
-        out.inverter_loss_w[k] = p_inv
-        out.p2_inertia_power_w[k] = t_jm * w_in + p_sh_m
-        out.gearbox_loss_w[k] = t_in_act * w_in - t_wpt * w_wheel
-        out.battery_loss_w[k] = p_bloss
-        out.accessory_power_w[k] = p_acc
-        out.brake_power_w[k] = (t_wpt - t_wheel) * w_wheel
-        out.wheel_power_w[k] = t_wheel * w_wheel
-        soc = soc_new
-        eng_on = want
-        g_prev = g
-        w_wheel_prev = w_wheel
-        w_in_prev = w_in
-        w_e_prev = w_e
-        prev_closed = clutch == 2.0
+        t_state = dt
+    clutch = sp.clutch_state
+    nxt = P2State(soc_new, g, want, clutch == 2.0, w_e, w_in, w_wheel, temp, t_in_gear, t_state, e_ck_pend,
+                  e_cs_pend, crank_left, e_shm_pend, e_she_pend, shift_left)
+    t_c = sp.clutch_torque_nm
+    return StepResult(
+        sp, nxt, fuel, p_fuel, (1.0 if fuel > 0.0 else 2.0) if want else 0.0, p_loss_m, p_inv, i_b, v_b, p_term,
+        p_chem, p_bloss, p_acc,
+        p_fuel - t_e * w_e,
+        sp.engine_inertia_torque_nm * w_e + p_sh_e + p_ck,
+        t_c * (w_e - w_in) + p_cs,
+        sp.input_inertia_torque_nm * w_in + p_sh_m,
+        t_in_act * w_in - t_wpt * w_wheel,
+        (t_wpt - t_wheel) * w_wheel,
+        t_wheel * w_wheel,
+    )
+
+
+@jit
+def plant_step(plant, state, decision, v0, v1, dt, grade):
+    """One step of the P2 plant: (plant, state, decision, start speed, end speed, dt, grade) → StepResult.
+
+    Pure: ``state`` is not changed, the next state is ``result.state``. Check ``result.split.feasible`` (and
+    ``.limit``): an infeasible decision is booked as described in :class:`P2Split`, never raised on.
+    """
+    ctx = step_context(plant, state, v0, v1, dt, grade)
+    gc = gear_context(plant, state, ctx, decision.gear, decision.engine_on, dt)
+    sp = split_gear(plant, state, ctx, gc, decision.clutch_torque_nm, dt)
+    return plant_finish(plant, state, ctx, sp, dt)
+
+
+@jit_inline
+def record(out, k, res, v1, speed_demanded):
+    """Write step ``k`` of a run into ``out`` (all but the controller's mode, ``charge_sustaining``)."""
+    sp = res.split
+    s = res.state
+    out.speed_mps[k] = v1
+    out.trace_miss_mps[k] = speed_demanded - v1
+    out.gear[k] = sp.gear + 1.0
+    out.engine_mode[k] = res.engine_mode
+    out.clutch_state[k] = sp.clutch_state
+    out.engine_speed_rad_s[k] = sp.engine_speed_rad_s
+    out.engine_torque_nm[k] = sp.engine_torque_nm
+    out.fuel_kg_s[k] = res.fuel_kg_s
+    out.p2_speed_rad_s[k] = sp.input_speed_rad_s
+    out.p2_torque_nm[k] = sp.motor_torque_nm
+    out.p2_electric_power_w[k] = sp.motor_electric_power_w
+    out.battery_current_a[k] = res.battery_current_a
+    out.battery_voltage_v[k] = res.battery_voltage_v
+    out.battery_power_w[k] = res.battery_power_w
+    out.soc[k] = s.soc
+    out.coolant_temp_c[k] = s.coolant_temp_c
+    out.fuel_power_w[k] = res.fuel_power_w
+    out.battery_chemical_power_w[k] = res.battery_chemical_power_w
+    out.engine_loss_w[k] = res.engine_loss_w
+    out.engine_inertia_power_w[k] = res.engine_inertia_power_w
+    out.clutch_loss_w[k] = res.clutch_loss_w
+    out.p2_loss_w[k] = res.motor_loss_w
+    out.inverter_loss_w[k] = res.inverter_loss_w
+    out.p2_inertia_power_w[k] = res.input_inertia_power_w
+    out.gearbox_loss_w[k] = res.gearbox_loss_w
+    out.battery_loss_w[k] = res.battery_loss_w
+    out.accessory_power_w[k] = res.accessory_power_w
+    out.brake_power_w[k] = res.brake_power_w
+    out.wheel_power_w[k] = res.wheel_power_w
+
+
+@jit_inline
+def record_initial(plant, out, state, v0):
+    """Write the initial sample (index 0) of a run (all but ``charge_sustaining``)."""
+    out.coolant_temp_c[0] = state.coolant_temp_c
+    out.speed_mps[0] = v0
+    out.soc[0] = state.soc
+    out.gear[0] = state.gear + 1.0
+    out.battery_voltage_v[0] = battery_step(plant.bat, state.soc, 0.0, 1.0)[1]

@@ -16,51 +16,37 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
-from ._common import common_attrs, thermal_args
-
-
-def p2_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23.0):
-    """Kernel arguments (ch, eng, gb, mot, bat, ctl, aux, th) of a P2 vehicle."""
-    from ..core.p2 import P2AuxK
-
-    e = vehicle.engine
-    m = vehicle.motors["p2"]
-    th, fric = thermal_args(vehicle, cold_start, ambient_c)
-    aux = P2AuxK(
-        accessory_power_w=float(vehicle.accessories.battery_power_w),
-        engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
-        input_inertia_kgm2=float(m.inertia_kgm2 + vehicle.transmission.input_inertia_kgm2),
-        friction_fuel_kg_s=fric,
-    )
-    return (vehicle.chassis.to_kernel(), e.to_kernel(), vehicle.transmission.to_kernel(), m.to_kernel(),
-            vehicle.battery.to_kernel(), vehicle.controller.to_kernel(), aux, th)
-
-
-def run_p2_once(args, soc0: float, cycle: Cycle, charge_sustaining: bool | None = None):
-    from ..core.p2 import allocate, run_p2
-
-    out = allocate(cycle.time_s.shape[0])
-    cs_init = -1.0 if charge_sustaining is None else float(bool(charge_sustaining))
-    run_p2(*args, float(soc0), cs_init, np.ascontiguousarray(cycle.time_s, dtype=np.float64),
-           np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
-           np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
-    return out
+from ._common import common_attrs
+from ._p2_plant import STRATEGY_CODES, plant_args, run_p2_once  # noqa: F401  (re-exported)
 
 
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
-        charge_sustaining: bool | None = None):
+        charge_sustaining: bool | None = None, strategy: str = "rule_based", dp_options: dict | None = None):
     """Run the P2 kernel from ``soc_init`` (default: full charge, ``battery.soc_max``); returns (output, attrs).
 
     ``soc_balance`` is ignored for this plug-in architecture (see the module docstring).
     ``charge_sustaining`` is the controller's initial mode: True CS, False CD, None (default) by the SOC:
     CS when ``soc_init < soc_cs_enter + cd_resume_band`` (a start inside the hysteresis band is taken as a
     car that has already depleted to the CS threshold), CD otherwise. The procedures set it explicitly.
+    ``strategy``: ``"rule_based"`` or ``"ecms"`` (ECMS in charge-sustaining mode, the rules in charge-depleting
+    mode: ``core/p2_control.py``); ``"dp"``: the dynamic-programming optimum in charge-sustaining operation
+    (``powertrains/p2_dp.py``; initial SOC default ``soc_target``, final = initial; ``dp_options``: ``soc_grid``,
+    ``power_points``).
     """
-    soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
     if charge_sustaining is not None and not isinstance(charge_sustaining, bool | np.bool_):
         raise ValueError(f"charge_sustaining = {charge_sustaining!r}: allowed True, False or None")
-    out = run_p2_once(p2_args(vehicle, cold_start, ambient_temp_c), soc0, cycle, charge_sustaining)
+    extra = {}
+    if strategy == "dp":
+        from .p2_dp import run_dp
+
+        out, extra = run_dp(vehicle, cycle, soc_init=soc_init, **(dp_options or {}))
+        soc0 = float(out.soc[0])
+    else:
+        soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
+        out = run_p2_once(plant_args(vehicle, cold_start, ambient_temp_c), soc0, cycle, charge_sustaining,
+                          STRATEGY_CODES[strategy])
     attrs = common_attrs(vehicle, cycle)
+    attrs.update(extra)
     attrs["soc_init"] = soc0
     attrs["charge_sustaining_init"] = int(out.charge_sustaining[0])
     attrs["ambient_temp_c"] = float(ambient_temp_c)

@@ -1,0 +1,52 @@
+"""The P2's plant and kernel arguments (shared by ``powertrains/p2.py`` and ``powertrains/p2_dp.py``, which
+would otherwise import each other)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cycles import Cycle
+from ..vehicle import Vehicle
+from ._common import thermal_args
+
+
+def plant_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23.0):
+    """(P2PlantK, P2ControlK): the plant step's parameters and the decision layer's."""
+    from ..core.p2 import P2AuxK, P2PlantK
+
+    e = vehicle.engine
+    m = vehicle.motors["p2"]
+    c = vehicle.controller
+    th, fric = thermal_args(vehicle, cold_start, ambient_c)
+    ctl = c.to_kernel()
+    aux = P2AuxK(
+        accessory_power_w=float(vehicle.accessories.battery_power_w),
+        engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
+        input_inertia_kgm2=float(m.inertia_kgm2 + vehicle.transmission.input_inertia_kgm2),
+        friction_fuel_kg_s=fric,
+        clutch_close_speed_rad_s=ctl.min_engine_speed_rad_s,
+        regen_share=ctl.regen_share,
+        regen_fade_speed_mps=ctl.regen_fade_speed_mps,
+        crank_time_s=ctl.crank_time_s,
+        shift_time_s=ctl.shift_time_s,
+    )
+    plant = P2PlantK(vehicle.chassis.to_kernel(), e.to_kernel(), vehicle.transmission.to_kernel(), m.to_kernel(),
+                     vehicle.battery.to_kernel(), aux, th)
+    return plant, ctl
+
+
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.p2_control RULE_BASED, ECMS
+
+
+def run_p2_once(args, soc0: float, cycle: Cycle, charge_sustaining: bool | None = None, strategy: int = 0):
+    """One kernel pass from SOC ``soc0``: ``args`` = ``plant_args(...)``, ``strategy`` a ``core.p2_control``
+    code."""
+    from ..core.p2 import allocate
+    from ..core.p2_control import run_p2
+
+    out = allocate(cycle.time_s.shape[0])
+    cs_init = -1.0 if charge_sustaining is None else float(bool(charge_sustaining))
+    run_p2(*args, int(strategy), float(soc0), cs_init, np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+           np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
+           np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
+    return out

@@ -1,0 +1,117 @@
+"""The dynamic-programming optimum of a P2 hybrid over a cycle in charge-sustaining operation: the Python side
+of ``core/p2_dp``.
+
+The SOC grid spans the charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (above
+it the car would return to charge-depleting driving), 201 points by default; the initial (= final) SOC is the
+controller's ``soc_target`` unless given. ``power_points`` is the number N of engine torque levels
+T_e = j/N·WOT (j = 0…N) per gear, besides fuel cut and engine off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cycles import Cycle
+from ..vehicle import Vehicle
+from ._p2_plant import plant_args, run_p2_once
+from .ths_dp import terminal_penalty_kg
+
+DEFAULT_SOC_POINTS = 201
+DEFAULT_TORQUE_POINTS = 12
+
+
+def soc_band(vehicle: Vehicle) -> tuple[float, float]:
+    """The SOC band of charge-sustaining operation: (battery.soc_min, soc_cs_enter + cd_resume_band)."""
+    c = vehicle.controller
+    return vehicle.battery.soc_min, min(c.soc_cs_enter + c.cd_resume_band, vehicle.battery.soc_max)
+
+
+def soc_grid_array(vehicle: Vehicle, soc_grid) -> np.ndarray:
+    """The uniform SOC grid: ``None`` (201 points over the CS band), a count, or an array within the band."""
+    lo, hi = soc_band(vehicle)
+    if soc_grid is None:
+        soc_grid = DEFAULT_SOC_POINTS
+    if np.isscalar(soc_grid):
+        n = int(soc_grid)
+        if n != soc_grid or n < 3:
+            raise ValueError(f"soc_grid = {soc_grid!r}: a number of grid points must be an integer >= 3")
+        return np.linspace(lo, hi, n)
+    g = np.ascontiguousarray(soc_grid, dtype=np.float64)
+    if g.ndim != 1 or g.size < 3:
+        raise ValueError(f"soc_grid: must be a 1-D array of at least 3 SOC values, got shape {g.shape}")
+    d = np.diff(g)
+    if not (np.all(d > 0) and np.allclose(d, d[0], rtol=1e-9, atol=1e-12)):
+        raise ValueError("soc_grid: must be evenly spaced and increasing")
+    if g[0] < lo - 1e-12 or g[-1] > hi + 1e-12:
+        raise ValueError(f"soc_grid = [{g[0]}, ..., {g[-1]}]: out of range for vehicle {vehicle.id!r}, allowed "
+                         f"{lo} to {hi} (its charge-sustaining band, battery.soc_min to soc_cs_enter + "
+                         "cd_resume_band)")
+    return g
+
+
+def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None,
+          power_points: int = DEFAULT_TORQUE_POINTS):
+    """Backward induction and forward pass; returns (kernel output, J array, grid, fallbacks)."""
+    from ..core.p2 import allocate
+    from ..core.p2_dp import backward, forward
+
+    if int(power_points) != power_points or power_points < 1:
+        raise ValueError(f"power_points = {power_points!r}: must be an integer >= 1")
+    n_torque = int(power_points)
+    grid = soc_grid_array(vehicle, soc_grid)
+    soc0 = vehicle.controller.soc_target if soc_init is None else float(soc_init)
+    if not grid[0] <= soc0 <= grid[-1]:
+        raise ValueError(f"soc_init = {soc0}: outside the DP's SOC grid [{grid[0]}, {grid[-1]}] (the charge-"
+                         "sustaining band)")
+    c = vehicle.controller
+    t = np.ascontiguousarray(cycle.time_s, dtype=np.float64)
+    dt_min = float(np.min(np.diff(t)))
+    if dt_min < max(c.crank_time_s, c.shift_time_s):
+        raise ValueError(f"strategy = 'dp' for a P2 with a time step of {dt_min} s: allowed only with steps of at "
+                         f"least controller.crank_time_s = {c.crank_time_s} s and shift_time_s = {c.shift_time_s} s "
+                         "(the DP's state holds no start or shift still being booked)")
+    plant, ctl = plant_args(vehicle, False, 23.0)
+    v = np.ascontiguousarray(cycle.speed_mps, dtype=np.float64)
+    g = np.ascontiguousarray(cycle.grade, dtype=np.float64)
+    n = t.shape[0]
+    j = np.empty((n, 2 * plant.gb.ratios.size, grid.size))
+    lim_dis, lim_chg = np.zeros(grid.size), np.zeros(grid.size)
+    dsoc = float(grid[1] - grid[0])
+    backward(plant, ctl, n_torque, float(soc0), float(terminal_penalty_kg(vehicle)), float(grid[0]), dsoc, t, v, g,
+             j, lim_dis, lim_chg)
+    out = allocate(n)
+    fallbacks = forward(plant, ctl, n_torque, float(soc0), float(terminal_penalty_kg(vehicle)), float(grid[0]),
+                        dsoc, t, v, g, j, out)
+    return out, j, grid, int(fallbacks)
+
+
+def drivable(vehicle: Vehicle, cycle: Cycle, soc0: float) -> tuple[Cycle, bool]:
+    """The trace the DP follows: the cycle if the rule-based controller follows it from ``soc0`` in charge-
+    sustaining mode, else the speed it achieved. Returns (cycle, whether it is the original)."""
+    ref = run_p2_once(plant_args(vehicle, False, 23.0), soc0, cycle, True, 0)
+    if not np.any(ref.trace_miss_mps > 1e-6):
+        return cycle, True
+    return Cycle(name=cycle.name, time_s=cycle.time_s, speed_mps=np.array(ref.speed_mps), grade=cycle.grade), False
+
+
+def run_dp(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None,
+           power_points: int = DEFAULT_TORQUE_POINTS):
+    """(kernel output, attrs) of the DP optimum over the trace the vehicle can follow (``drivable``); the fuel at
+    zero net battery energy corrected with the DP's own marginal fuel value of SOC, as for THS-II."""
+    soc0 = vehicle.controller.soc_target if soc_init is None else float(soc_init)
+    follow, original = drivable(vehicle, cycle, soc0)
+    out, j, grid, fallbacks = solve(vehicle, follow, soc_init=soc0, soc_grid=soc_grid, power_points=power_points)
+    out.trace_miss_mps[:] = cycle.speed_mps - out.speed_mps
+    dt = np.diff(cycle.time_s)
+    fuel = float(np.sum(out.fuel_kg_s[1:] * dt))
+    eb = float(np.sum(out.battery_chemical_power_w[1:] * dt))
+    soc0, soc_end = float(out.soc[0]), float(out.soc[-1])
+    j0 = j[0, 0]
+    lam = -float(np.gradient(j0, grid)[int(np.clip(np.searchsorted(grid, soc0), 1, grid.size - 2))])
+    fuel_bal = fuel + lam * (soc0 - soc_end)
+    lhv = vehicle.engine.lhv_j_per_kg
+    return out, {"soc_balance_fuel_kg": fuel_bal, "soc_balance_residual": eb / max(fuel * lhv, 1.0),
+                 "soc_balance_runs": 1, "soc_balance_method": "dp_terminal_soc", "dp_soc_points": int(grid.size),
+                 "dp_power_points": int(power_points), "dp_fuel_kg": fuel, "dp_cost_to_go_kg": float(
+                     np.interp(soc0, grid, j0)), "dp_marginal_fuel_kg_per_soc": lam, "dp_fallback_steps": fallbacks,
+                 "dp_trace": "cycle" if original else "speed achieved by the rule-based controller"}
