@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 from .control.bev import BevController
 from .control.conventional import ConventionalController
 from .control.p2 import P2Controller
+from .control.series_parallel import SeriesParallelController
 from .control.ths import ThsController
 
 
@@ -349,4 +350,37 @@ register(Architecture(
     fastsim=("BatteryElectricVehicle", "taycan_turbo"),
     vehicle_check="hybridsim.vehicle:check_bev_vehicle",
     motor_alternatives=(("front",), ("rear",)),
+))
+
+register(Architecture(
+    "series_parallel", ("chassis", "engine", "series_parallel_gearing", "battery"), ("mg1", "mg2"),
+    SeriesParallelController,
+    runner="hybridsim.powertrains.series_parallel:run", performance="hybridsim.powertrains.series_parallel:FULL_LOAD",
+    strategies=("rule_based", "ecms"),
+    variables={
+        "sp_mode": Var("1", "series-parallel mode: 0 EV, 1 series, 2 engine drive (lock-up clutch closed)",
+                       flags=((0, 1, 2), "ev series engine_drive"), integer=True),
+        "generator_speed": Var("rad s-1", "MG1 (generator) speed"),
+        "mg1_torque": Var("N m", "MG1 torque"),
+        "mg1_electric_power": Var("W", "MG1 DC power (> 0 motoring)"),
+        "mg2_speed": Var("rad s-1", "MG2 speed"),
+        "mg2_torque": Var("N m", "MG2 torque"),
+        "mg2_electric_power": Var("W", "MG2 DC power (> 0 motoring)"),
+        "mg1_loss": Var("W", "MG1 machine loss", "sink"),
+        "mg2_loss": Var("W", "MG2 machine loss", "sink"),
+        "generator_gear_loss": Var("W", "engine-to-generator gear loss", "sink"),
+        "clutch_gear_loss": Var("W", "lock-up (engine-drive) gear train loss", "sink"),
+        "reduction_loss": Var("W", "MG2 reduction gear loss", "sink"),
+        "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
+    },
+    kernel_names={
+        "sp_mode": "sp_mode", "generator_speed_rad_s": "generator_speed", "mg1_torque_nm": "mg1_torque",
+        "mg1_electric_power_w": "mg1_electric_power", "mg2_speed_rad_s": "mg2_speed", "mg2_torque_nm": "mg2_torque",
+        "mg2_electric_power_w": "mg2_electric_power", "mg1_loss_w": "mg1_loss", "mg2_loss_w": "mg2_loss",
+        "generator_gear_loss_w": "generator_gear_loss", "clutch_gear_loss_w": "clutch_gear_loss",
+        "reduction_loss_w": "reduction_loss", "rotor_inertia_power_w": "rotor_inertia_power",
+    },
+    charge_sustaining=True,
+    initial_state=("soc", "coolant_c"),
+    motor_speeds={"generator_speed": "MG1 (generator)", "mg2_speed": "MG2 (traction)"},
 ))

@@ -37,6 +37,7 @@ from .components.engine import Engine
 from .components.gearbox import Transmission
 from .components.motor import Motor
 from .components.planetary import Planetary
+from .components.series_parallel import SeriesParallel
 from .errors import UnknownNameError, read_text
 
 #: Every architecture's entry (component tables, motors, controller, runner, …): the registry itself,
@@ -105,6 +106,7 @@ class Vehicle:
     controller: Any = None
     accessories: Accessories = dataclasses.field(default_factory=Accessories)
     drive: DriveUnits | None = None  # battery-electric: drive units per axle ([drive])
+    series_parallel_gearing: SeriesParallel | None = None  # series-parallel hybrid ([series_parallel_gearing])
     claims: tuple[Claim, ...] = ()
     notes: str = ""
     source: str = ""
@@ -133,7 +135,7 @@ class Vehicle:
         if not isinstance(self.controller, arch.controller):
             raise ValueError(f"controller = {type(self.controller).__name__}: architecture "
                              f"{self.architecture!r} needs a {arch.controller.__name__}")
-        for section in ("engine", "transmission", "planetary", "battery", "drive"):
+        for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel_gearing"):
             if section not in arch.required and getattr(self, section) is not None:
                 raise ValueError(f"[{section}] = {{...}}: not used by architecture {self.architecture!r} (allowed "
                                  f"tables: {', '.join(arch.required)}, accessories, controller, motors, claims)")
@@ -228,6 +230,8 @@ _SECTIONS = {
     # --- P2 plug-in hybrid ---
     # --- battery-electric ---
     "drive": DriveUnits,
+    # --- series-parallel hybrid ---
+    "series_parallel_gearing": SeriesParallel,
 }
 _FILE_KEYS = {"engine": ("map_file", "wot_file"), "battery": ("table_file",)}
 
@@ -351,7 +355,7 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
         if section not in doc:
             raise ValueError(f"[{section}] = None: the table is required for architecture {arch!r} (required "
                              f"tables: {', '.join(need)})")
-    for section in ("engine", "transmission", "planetary", "battery", "drive"):
+    for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel_gearing"):
         if section in doc and section not in need:
             raise ValueError(f"[{section}] = {{...}}: not used by architecture {arch!r} (allowed tables: "
                              f"{', '.join(need)}, accessories, controller, motors, claims)")

@@ -1,0 +1,446 @@
+"""Series-parallel hybrid (Honda i-MMD / e:HEV): the plant, one time step at a time.
+
+The engine turns the generator MG1 through a fixed gear (always coupled); the traction motor MG2 drives the
+wheels through a fixed reduction; a lock-up clutch couples the engine to the wheels through its own fixed
+ratio. The plant knows physics and limits only; the mode and engine point are a *decision*
+(``core/series_parallel_control.py``)::
+
+    plant_step(plant, state, decision, v0, v1, dt, grade) -> SpStepResult
+
+Modes (:class:`SpDecision` ``mode``):
+
+* ``EV`` (0): engine stopped, clutch open; MG2 closes the wheel torque (regenerates when braking).
+* ``SERIES`` (1): clutch open; engine fuelled at (ω_e, T_e), MG1 takes its torque through the generator gear
+  (and spins the engine and its own rotor up or down); MG2 closes the wheel torque.
+* ``ENGINE`` (2): clutch closed, ω_e = ω_wheel · i_engine; engine fuelled at T_e, MG1 carries no
+  electromagnetic torque (its rotor is driven by the engine); MG2 closes the wheel torque (assists or generates).
+
+Engine shaft node (speed ω_e): T_e − T_J,e − T_gen,in − T_clutch = 0, with T_J the energy-consistent inertia
+torque (``core/ths._inertia_torque``). Generator shaft: T_MG1 = T_J,g − T_gen,out. Gears pass torque with the
+efficiency taken in the direction of power flow (``core/driveline.py``; the generator gear is a step-up,
+ratio 1/i_gen in the driveline convention of input speed over output speed).
+
+Power balance per step (each term an output)::
+
+    P_fuel + P_batt,chem = P_engine_loss + P_mg1_loss + P_mg2_loss + P_inverter_loss + P_battery_loss
+        + P_generator_gear_loss + P_clutch_gear_loss + P_reduction_loss + P_rotor + P_accessory
+        + P_brake + P_wheel
+
+Nothing here raises.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import jit, jit_inline
+from .chassis import wheel_force_n
+from .driveline import gear_input_torque, gear_output_torque, regen_fade
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .engine import engine_point
+from .interp import interp1_uniform
+from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
+from .ths import _inertia_torque
+
+EV = 0
+SERIES = 1
+ENGINE = 2
+
+LIMIT_NONE = 0
+LIMIT_SPEED = 1  # MG1, MG2 or engine speed (or the engine below its idle speed with the clutch closed)
+LIMIT_MG1_TORQUE = 2
+LIMIT_MG2_TORQUE = 3
+LIMIT_BATTERY_DISCHARGE = 4
+LIMIT_BATTERY_CHARGE = 5
+LIMIT_WHEEL_TORQUE = 6
+LIMIT_REGEN = 7
+LIMIT_ENGINE_TORQUE = 8  # beyond the engine's full-load torque
+
+
+class SpOut(NamedTuple):
+    speed_mps: np.ndarray
+    trace_miss_mps: np.ndarray
+    engine_mode: np.ndarray  # 0 off, 1 fuelled
+    sp_mode: np.ndarray  # 0 EV, 1 series, 2 engine drive
+    engine_speed_rad_s: np.ndarray
+    engine_torque_nm: np.ndarray
+    fuel_kg_s: np.ndarray
+    generator_speed_rad_s: np.ndarray
+    mg1_torque_nm: np.ndarray
+    mg1_electric_power_w: np.ndarray
+    mg2_speed_rad_s: np.ndarray
+    mg2_torque_nm: np.ndarray
+    mg2_electric_power_w: np.ndarray
+    battery_current_a: np.ndarray
+    battery_voltage_v: np.ndarray
+    battery_power_w: np.ndarray
+    soc: np.ndarray
+    coolant_temp_c: np.ndarray
+    fuel_power_w: np.ndarray
+    battery_chemical_power_w: np.ndarray
+    engine_loss_w: np.ndarray
+    mg1_loss_w: np.ndarray
+    mg2_loss_w: np.ndarray
+    inverter_loss_w: np.ndarray
+    battery_loss_w: np.ndarray
+    generator_gear_loss_w: np.ndarray
+    clutch_gear_loss_w: np.ndarray
+    reduction_loss_w: np.ndarray
+    rotor_inertia_power_w: np.ndarray
+    accessory_power_w: np.ndarray
+    brake_power_w: np.ndarray
+    wheel_power_w: np.ndarray
+
+
+def allocate(n: int) -> SpOut:
+    return SpOut(*(np.zeros(n) for _ in SpOut._fields))
+
+
+class SpGearK(NamedTuple):
+    generator_ratio: float  # MG1 speed / engine speed
+    generator_efficiency: float
+    motor_ratio: float  # MG2 speed / wheel speed
+    motor_efficiency: float
+    engine_ratio: float  # engine speed / wheel speed, clutch closed
+    engine_efficiency: float
+
+
+class SpAuxK(NamedTuple):
+    accessory_power_w: float
+    engine_start_fuel_kg: float
+    engine_min_speed_rad_s: float
+    ool_power_max_w: float
+    ool_power_step_inv: float
+    ool_speed_rad_s: np.ndarray
+    friction_fuel_kg_s: np.ndarray
+    regen_fade_speed_mps: float
+
+
+class SpPlantK(NamedTuple):
+    ch: tuple  # ChassisK, MG2's rotor in m_eff
+    gr: SpGearK
+    eng: tuple
+    mg1: tuple
+    mg2: tuple
+    bat: tuple
+    aux: SpAuxK
+    th: tuple
+
+
+class SpState(NamedTuple):
+    soc: float
+    engine_speed_rad_s: float
+    coolant_temp_c: float
+    mode: int  # of the previous step
+    time_in_engine_state_s: float  # since the engine last started or stopped
+
+
+class SpDecision(NamedTuple):
+    mode: int  # EV, SERIES or ENGINE
+    engine_speed_rad_s: float  # SERIES only (ENGINE: set by the wheels)
+    engine_torque_nm: float
+
+
+class SpSplit(NamedTuple):
+    """Mechanics and electrics of one step for a decision."""
+
+    feasible: bool
+    limit: int
+    wheel_speed_rad_s: float
+    axle_torque_nm: float  # demanded
+    axle_torque_delivered_nm: float  # by the powertrain; the brakes take the rest
+    engine_speed_rad_s: float
+    engine_torque_nm: float
+    engine_inertia_torque_nm: float
+    generator_in_torque_nm: float  # drawn from the engine shaft by the generator gear
+    generator_out_torque_nm: float  # delivered to the MG1 shaft
+    clutch_torque_nm: float  # engine shaft into the lock-up path
+    clutch_axle_torque_nm: float  # delivered at the axle by the lock-up path
+    mg1_speed_rad_s: float
+    mg1_torque_nm: float
+    mg1_inertia_torque_nm: float
+    mg1_electric_power_w: float
+    mg1_loss_w: float
+    mg1_inverter_loss_w: float
+    mg2_speed_rad_s: float
+    mg2_torque_nm: float
+    mg2_axle_torque_nm: float
+    mg2_electric_power_w: float
+    mg2_loss_w: float
+    mg2_inverter_loss_w: float
+    battery_power_w: float  # terminal, discharge > 0
+
+
+class SpStepResult(NamedTuple):
+    split: SpSplit
+    state: SpState
+    fuel_kg_s: float
+    fuel_power_w: float
+    battery_current_a: float
+    battery_voltage_v: float
+    battery_chemical_power_w: float
+    battery_loss_w: float
+    battery_power_w: float
+    accessory_power_w: float
+    engine_loss_w: float
+    generator_gear_loss_w: float
+    clutch_gear_loss_w: float
+    reduction_loss_w: float
+    rotor_inertia_power_w: float
+    brake_power_w: float
+    wheel_power_w: float
+
+
+@jit_inline
+def initial_state(plant, soc0):
+    """Engine at rest, coolant soaked (cold) or warm, EV mode."""
+    return SpState(soc0, 0.0, coolant_initial_c(plant.th), EV, 1e9)
+
+
+@jit
+def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
+    """Mechanics and electrics of one step for (mode, ω_e, T_e): an :class:`SpSplit` with every limit flagged.
+
+    ENGINE mode ignores ``w_e`` (ω_e = ω_wheel·i_engine); EV ignores both."""
+    ch = plant.ch
+    gr = plant.gr
+    eng = plant.eng
+    mg1 = plant.mg1
+    mg2 = plant.mg2
+    aux = plant.aux
+    limit = LIMIT_NONE
+    r = ch.wheel_radius_m
+    f = wheel_force_n(ch, v0, v1, dt, grade)
+    vbar = 0.5 * (v0 + v1)
+    w_wh = vbar / r
+    t_axle = f * r
+    w_m2 = w_wh * gr.motor_ratio
+    speeds_ok = abs(w_m2) <= mg2.max_speed_rad_s + 1e-6
+    eng_ok = True
+    if mode == EV:
+        w_e = 0.0
+        t_e = 0.0
+    elif mode == ENGINE:
+        w_e = w_wh * gr.engine_ratio
+        if w_e < aux.engine_min_speed_rad_s - 1e-9:
+            speeds_ok = False
+    if mode != EV:
+        if w_e > eng.max_speed_rad_s + 1e-6:
+            speeds_ok = False
+        if t_e > engine_point(eng, w_e, t_e)[0] + 1e-9:
+            eng_ok = False
+    w_g = w_e * gr.generator_ratio
+    if abs(w_g) > mg1.max_speed_rad_s + 1e-6:
+        speeds_ok = False
+    t_je = _inertia_torque(eng.inertia_kgm2, w_e, state.engine_speed_rad_s, dt)
+    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, state.engine_speed_rad_s * gr.generator_ratio, dt)
+    if mode == EV:
+        # engine stopped, clutch open, MG1 not energised: the rotors coast to rest (their kinetic energy
+        # dissipated, at zero speed no power is booked)
+        t_je = 0.0
+        t_jg = 0.0
+        t_gin = 0.0
+        t_gout = 0.0
+        t_cl = 0.0
+        t_cl_ax = 0.0
+        t_g = 0.0
+    elif mode == ENGINE:
+        # MG1 carries no electromagnetic torque: the engine drives its rotor through the generator gear
+        t_gout = t_jg
+        t_gin = gear_input_torque(t_gout, 1.0 / gr.generator_ratio, gr.generator_efficiency)
+        t_cl = t_e - t_je - t_gin
+        t_cl_ax = gear_output_torque(t_cl, gr.engine_ratio, gr.engine_efficiency)
+        t_g = 0.0
+    else:
+        t_gin = t_e - t_je
+        t_gout = gear_output_torque(t_gin, 1.0 / gr.generator_ratio, gr.generator_efficiency)
+        t_cl = 0.0
+        t_cl_ax = 0.0
+        t_g = t_jg - t_gout
+    mg1_ok = abs(t_g) <= motor_tmax(mg1, w_g) + 1e-9
+    # MG2 closes the axle torque
+    x = t_axle - t_cl_ax
+    t_m2 = gear_input_torque(x, gr.motor_ratio, gr.motor_efficiency)
+    t2max = motor_tmax(mg2, w_m2)
+    ok_traction = True
+    if t_m2 > t2max + 1e-9:
+        t_m2 = t2max
+        ok_traction = False
+        limit = LIMIT_MG2_TORQUE
+    if t_m2 < 0.0:
+        tmin = -t2max * regen_fade(vbar, aux.regen_fade_speed_mps)
+        if t_m2 < tmin:
+            t_m2 = tmin
+            limit = LIMIT_REGEN
+    p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
+    p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+    p_dis_max, p_chg_max = battery_window_limits_w(plant.bat, state.soc, dt)
+    p_b = p_g + p_m + aux.accessory_power_w
+    overcharge = False
+    if p_b < -p_chg_max:
+        if t_m2 < 0.0:
+            t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w)
+            if t_lim > t_m2:
+                t_m2 = t_lim if t_lim < 0.0 else 0.0
+                p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+                p_b = p_g + p_m + aux.accessory_power_w
+                limit = LIMIT_BATTERY_CHARGE
+        if p_b < -p_chg_max - 1e-6:
+            overcharge = True
+            limit = LIMIT_BATTERY_CHARGE
+    if p_b > p_dis_max + 1e-6:
+        ok_traction = False
+        limit = LIMIT_BATTERY_DISCHARGE
+    x_del = gear_output_torque(t_m2, gr.motor_ratio, gr.motor_efficiency)
+    t_ax_del = t_cl_ax + x_del
+    if t_ax_del < t_axle - 1e-9:
+        if ok_traction:
+            limit = LIMIT_WHEEL_TORQUE
+        ok_traction = False
+    if not eng_ok:
+        limit = LIMIT_ENGINE_TORQUE
+    if not mg1_ok:
+        limit = LIMIT_MG1_TORQUE
+    if not speeds_ok:
+        limit = LIMIT_SPEED
+    feasible = ok_traction and mg1_ok and speeds_ok and eng_ok and not overcharge
+    return SpSplit(feasible, limit, w_wh, t_axle, t_ax_del, w_e, t_e, t_je, t_gin, t_gout, t_cl, t_cl_ax, w_g, t_g,
+                   t_jg, p_g, l_g, li_g, w_m2, t_m2, x_del, p_m, l_m, li_m, p_b)
+
+
+@jit_inline
+def step_fuel_kg_s(plant, state, mode, w_e, t_e, dt):
+    """Fuel over a step: the map at (ω_e, T_e), the warm-up friction fuel and, on a start, the start fuel. [kg/s]"""
+    if mode == EV:
+        return 0.0
+    fuel = engine_point(plant.eng, w_e, t_e)[2]
+    fuel += cold_extra_fuel_kg_s(plant.th, plant.eng, plant.aux.friction_fuel_kg_s, state.coolant_temp_c, w_e)
+    if state.mode == EV:
+        fuel += plant.aux.engine_start_fuel_kg / dt
+    return fuel
+
+
+@jit_inline
+def plant_finish(plant, state, mode, sp, dt):
+    """Fuel, battery, coolant, losses and the next state once the split ``sp`` is known: an :class:`SpStepResult`."""
+    w_e = sp.engine_speed_rad_s
+    t_e = sp.engine_torque_nm
+    fuel = step_fuel_kg_s(plant, state, mode, w_e, t_e, dt)
+    t_state = state.time_in_engine_state_s
+    if (mode != EV) != (state.mode != EV):
+        t_state = 0.0
+    t_state += dt
+    p_acc = plant.aux.accessory_power_w
+    p_b = sp.battery_power_w
+    p_dis_now = battery_window_limits_w(plant.bat, state.soc, dt)[0]
+    if p_b > p_dis_now + 1e-6 and p_acc > 0.0:
+        p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
+        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
+    i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, p_b, dt)
+    p_fuel = fuel * plant.eng.lhv_j_per_kg
+    temp = coolant_step_c(plant.th, state.coolant_temp_c, p_fuel, dt)
+    w_g = sp.mg1_speed_rad_s
+    w_wh = sp.wheel_speed_rad_s
+    nxt = SpState(soc_new, w_e, temp, mode, t_state)
+    return SpStepResult(
+        sp, nxt, fuel, p_fuel, i_b, v_b, p_chem, l_b, p_b, p_acc,
+        p_fuel - t_e * w_e,
+        sp.generator_in_torque_nm * w_e - sp.generator_out_torque_nm * w_g,
+        sp.clutch_torque_nm * w_e - sp.clutch_axle_torque_nm * w_wh,
+        sp.mg2_torque_nm * sp.mg2_speed_rad_s - sp.mg2_axle_torque_nm * w_wh,
+        sp.engine_inertia_torque_nm * w_e + sp.mg1_inertia_torque_nm * w_g,
+        (sp.axle_torque_delivered_nm - sp.axle_torque_nm) * w_wh,
+        sp.axle_torque_nm * w_wh,
+    )
+
+
+@jit
+def plant_step(plant, state, decision, v0, v1, dt, grade):
+    """One step of the series-parallel plant: pure; check ``result.split.feasible`` / ``.limit``."""
+    sp = split(plant, state, decision.mode, decision.engine_speed_rad_s, decision.engine_torque_nm, v0, v1, dt,
+               grade)
+    return plant_finish(plant, state, decision.mode, sp, dt)
+
+
+@jit_inline
+def record(out, k, res, v1, speed_demanded):
+    sp = res.split
+    s = res.state
+    out.speed_mps[k] = v1
+    out.trace_miss_mps[k] = speed_demanded - v1
+    out.engine_mode[k] = 0 if s.mode == EV else 1
+    out.sp_mode[k] = s.mode
+    out.engine_speed_rad_s[k] = sp.engine_speed_rad_s
+    out.engine_torque_nm[k] = sp.engine_torque_nm
+    out.fuel_kg_s[k] = res.fuel_kg_s
+    out.generator_speed_rad_s[k] = sp.mg1_speed_rad_s
+    out.mg1_torque_nm[k] = sp.mg1_torque_nm
+    out.mg1_electric_power_w[k] = sp.mg1_electric_power_w
+    out.mg2_speed_rad_s[k] = sp.mg2_speed_rad_s
+    out.mg2_torque_nm[k] = sp.mg2_torque_nm
+    out.mg2_electric_power_w[k] = sp.mg2_electric_power_w
+    out.battery_current_a[k] = res.battery_current_a
+    out.battery_voltage_v[k] = res.battery_voltage_v
+    out.battery_power_w[k] = res.battery_power_w
+    out.soc[k] = s.soc
+    out.coolant_temp_c[k] = s.coolant_temp_c
+    out.fuel_power_w[k] = res.fuel_power_w
+    out.battery_chemical_power_w[k] = res.battery_chemical_power_w
+    out.engine_loss_w[k] = res.engine_loss_w
+    out.mg1_loss_w[k] = sp.mg1_loss_w
+    out.mg2_loss_w[k] = sp.mg2_loss_w
+    out.inverter_loss_w[k] = sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w
+    out.battery_loss_w[k] = res.battery_loss_w
+    out.generator_gear_loss_w[k] = res.generator_gear_loss_w
+    out.clutch_gear_loss_w[k] = res.clutch_gear_loss_w
+    out.reduction_loss_w[k] = res.reduction_loss_w
+    out.rotor_inertia_power_w[k] = res.rotor_inertia_power_w
+    out.accessory_power_w[k] = res.accessory_power_w
+    out.brake_power_w[k] = res.brake_power_w
+    out.wheel_power_w[k] = res.wheel_power_w
+
+
+@jit_inline
+def record_initial(out, state, v0):
+    out.speed_mps[0] = v0
+    out.soc[0] = state.soc
+    out.coolant_temp_c[0] = state.coolant_temp_c
+
+
+@jit
+def engine_speed_for_power(plant, p):
+    """Engine speed on the minimum-fuel operating line at power p (series mode), within idle and MG1's and the
+    engine's maximum speeds."""
+    aux = plant.aux
+    w = interp1_uniform(0.0, 1.0 / aux.ool_power_step_inv, aux.ool_speed_rad_s, p)
+    if w < aux.engine_min_speed_rad_s:
+        w = aux.engine_min_speed_rad_s
+    w_max = plant.mg1.max_speed_rad_s / plant.gr.generator_ratio
+    if w > w_max:
+        w = w_max
+    if w > plant.eng.max_speed_rad_s:
+        w = plant.eng.max_speed_rad_s
+    return w
+
+
+@jit
+def series_torque_for_power(plant, state, p, w, dt):
+    """Engine torque for power p at speed w in series mode, within WOT and what MG1 can absorb besides
+    accelerating both rotors (T_MG1 = T_J,g − T_gen,out ≥ −T_MG1,max); never below zero. [N·m]"""
+    eng = plant.eng
+    gr = plant.gr
+    t = p / w
+    t_max = engine_point(eng, w, t)[0]
+    w_g = w * gr.generator_ratio
+    t_je = _inertia_torque(eng.inertia_kgm2, w, state.engine_speed_rad_s, dt)
+    t_jg = _inertia_torque(plant.mg1.inertia_kgm2, w_g, state.engine_speed_rad_s * gr.generator_ratio, dt)
+    t_gout_max = 0.999 * motor_tmax(plant.mg1, w_g) + t_jg
+    t_react = (gear_input_torque(t_gout_max, 1.0 / gr.generator_ratio, gr.generator_efficiency)
+               if t_gout_max > 0.0 else 0.0) + t_je
+    if t_react < t_max:
+        t_max = t_react
+    if t_max < 0.0:
+        t_max = 0.0
+    return t if t < t_max else t_max

@@ -1,0 +1,223 @@
+"""Decisions for the series-parallel plant (``core/series_parallel.py``) and the time-loop kernel.
+
+``RULE_BASED`` (0), Honda-i-MMD-like rules (``control/series_parallel.py``)::
+
+    engine ON  if  P_dem > P_on  or  v > v_EV,max  or  SOC < SOC_on  or  coolant < T_warm
+                   or  (on for less than t_min,on)
+    engine OFF if  P_dem < P_off, none of the above, and off-time rules; braking: engine off unless forced
+    when ON, P_eng = P_dem + P_chg(SOC), P_chg = clamp(K·(SOC_target − SOC), ±P_chg,max):
+      ENGINE drive (clutch closed) if v ≥ v_lock,on (stays down to v_lock,off: hysteresis) and the torque
+          P_eng/ω_e at the locked engine speed is within [0, share·T_WOT(ω_e)]; MG2 closes the wheel torque
+      SERIES otherwise: the engine at P_eng (≥ P_min) on its minimum-fuel operating line, MG1 generating
+    infeasible (MG2, MG1, battery): the least series power that suffices, else a trace miss (``fallback``).
+
+``ECMS`` (1): the equivalent-consumption minimisation (Paganelli et al. 2002; adaptive factor after Onori, Serrao
+& Rizzoni 2016, as for THS-II): each step, over {EV, series at P_j = j/N·P_max on the operating line, engine drive
+at T_j = j/N·T_WOT(ω_lock), j = 0…N}, the feasible candidate with the least P_fuel + s(SOC)·P_batt,chem, with
+s(SOC) = s₀ + K_p·(SOC_ref − SOC) and SOC_ref lowered by the share of the kinetic energy braking brings back.
+
+Nothing here raises or allocates.
+"""
+
+from __future__ import annotations
+
+from . import jit, jit_inline
+from .chassis import wheel_force_n
+from .driveline import TRACE_MISS_BISECTIONS
+from .electric import battery_step
+from .engine import engine_point
+from .series_parallel import (
+    ENGINE,
+    EV,
+    SERIES,
+    SpDecision,
+    engine_speed_for_power,
+    initial_state,
+    plant_finish,
+    record,
+    record_initial,
+    series_torque_for_power,
+    split,
+    step_fuel_kg_s,
+)
+from .ths_control import ecms_equivalence
+
+RULE_BASED = 0
+ECMS = 1
+POWER_BISECTIONS = 30
+
+
+@jit
+def series_split(plant, state, p, v0, v1, dt, gr):
+    """(decision, split) of series mode at engine power p on the operating line."""
+    w = engine_speed_for_power(plant, p)
+    t = series_torque_for_power(plant, state, p, w, dt)
+    return SpDecision(SERIES, w, t), split(plant, state, SERIES, w, t, v0, v1, dt, gr)
+
+
+@jit
+def _best_effort(plant, state, v0, v1, dt, gr):
+    """A feasible decision reaching v1: EV, else the least sufficient series power (bisection), else a few fixed
+    series powers; (decision, split, found)."""
+    d = SpDecision(EV, 0.0, 0.0)
+    sp = split(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr)
+    if sp.feasible:
+        return d, sp, True
+    p_max = plant.aux.ool_power_max_w
+    dh, sh = series_split(plant, state, p_max, v0, v1, dt, gr)
+    if sh.feasible:
+        lo = 0.0
+        hi = p_max
+        for _ in range(POWER_BISECTIONS):
+            mid = 0.5 * (lo + hi)
+            if series_split(plant, state, mid, v0, v1, dt, gr)[1].feasible:
+                hi = mid
+            else:
+                lo = mid
+        d, sp = series_split(plant, state, hi, v0, v1, dt, gr)
+        if sp.feasible:
+            return d, sp, True
+        return dh, sh, True
+    for frac in (0.6, 0.35, 0.15, 0.05):
+        d, sp = series_split(plant, state, frac * p_max, v0, v1, dt, gr)
+        if sp.feasible:
+            return d, sp, True
+    return d, sp, False
+
+
+@jit
+def fallback(plant, state, v0, v1, dt, gr):
+    """Where the decision was infeasible: the best effort at the demanded speed, else the highest end speed some
+    decision reaches (bisection); (decision, end speed, split)."""
+    d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
+    if ok:
+        return d, v1, sp
+    lo = 0.0
+    hi = v1
+    for _ in range(TRACE_MISS_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        if _best_effort(plant, state, v0, mid, dt, gr)[2]:
+            lo = mid
+        else:
+            hi = mid
+    d, sp, ok = _best_effort(plant, state, v0, lo, dt, gr)
+    return d, lo, sp
+
+
+@jit_inline
+def rule_decide(plant, ctl, state, v0, v1, dt, gr):
+    """The rule-based decision for one step (module docstring): (decision, end speed, split)."""
+    aux = plant.aux
+    soc = state.soc
+    vbar = 0.5 * (v0 + v1)
+    f = wheel_force_n(plant.ch, v0, v1, dt, gr)
+    p_wheel = f * vbar
+    p_dem = (p_wheel / ctl.driveline_efficiency_estimate if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
+    cold = plant.th.enabled > 0.0 and state.coolant_temp_c < ctl.warm_coolant_c
+    t_state = state.time_in_engine_state_s
+    forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
+    if state.mode != EV:
+        on = forced or p_dem >= ctl.engine_off_power_w or t_state < ctl.min_on_time_s
+    else:
+        on = forced or (p_dem > ctl.engine_on_power_w and t_state >= ctl.min_off_time_s)
+    if p_wheel <= 0.0 and not forced:
+        on = False
+    p_chg = ctl.charge_gain_w * (ctl.soc_target - soc)
+    if p_chg > ctl.charge_power_max_w:
+        p_chg = ctl.charge_power_max_w
+    if p_chg < -ctl.charge_power_max_w:
+        p_chg = -ctl.charge_power_max_w
+    p_eng = p_dem + p_chg
+    d = SpDecision(EV, 0.0, 0.0)
+    if on:
+        v_lock = ctl.lockup_speed_off_mps if state.mode == ENGINE else ctl.lockup_speed_on_mps
+        w_lock = vbar / plant.ch.wheel_radius_m * plant.gr.engine_ratio
+        locked = False
+        if vbar >= v_lock and w_lock >= aux.engine_min_speed_rad_s and w_lock <= plant.eng.max_speed_rad_s:
+            t_lock = p_eng / w_lock
+            if 0.0 <= t_lock <= ctl.lockup_load_max * engine_point(plant.eng, w_lock, t_lock)[0]:
+                d = SpDecision(ENGINE, w_lock, t_lock)
+                locked = True
+        if not locked:
+            if p_eng < ctl.engine_min_power_w:
+                p_eng = ctl.engine_min_power_w
+            if p_eng > aux.ool_power_max_w:
+                p_eng = aux.ool_power_max_w
+            w = engine_speed_for_power(plant, p_eng)
+            d = SpDecision(SERIES, w, series_torque_for_power(plant, state, p_eng, w, dt))
+    sp = split(plant, state, d.mode, d.engine_speed_rad_s, d.engine_torque_nm, v0, v1, dt, gr)
+    if sp.feasible:
+        return d, v1, sp
+    if d.mode == SERIES and not (sp.battery_power_w > 0.0):
+        # charging beyond the battery's limit: the most series power that does not
+        lo = 0.0
+        hi = p_eng
+        for _ in range(POWER_BISECTIONS):
+            mid = 0.5 * (lo + hi)
+            if series_split(plant, state, mid, v0, v1, dt, gr)[1].feasible:
+                lo = mid
+            else:
+                hi = mid
+        d2, sp2 = series_split(plant, state, lo, v0, v1, dt, gr)
+        if sp2.feasible:
+            return d2, v1, sp2
+    return fallback(plant, state, v0, v1, dt, gr)
+
+
+@jit_inline
+def _ecms_cost(plant, state, mode, w_e, t_e, v0, v1, dt, gr, s):
+    """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate, on the plant's own fuel and battery."""
+    sp = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+    if not sp.feasible:
+        return False, 0.0, sp
+    fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
+    p_chem = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[2]
+    return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
+
+
+@jit
+def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
+    """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
+    s = ecms_equivalence(plant, ctl, state.soc, v0)  # THS-II's adaptive factor (reads bat, ch, the ecms_* fields)
+    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr, s)
+    best_d = SpDecision(EV, 0.0, 0.0)
+    n = int(ctl.ecms_power_points)
+    p_max = plant.aux.ool_power_max_w
+    for j in range(1, n + 1):
+        p = p_max * j / n
+        w = engine_speed_for_power(plant, p)
+        t = series_torque_for_power(plant, state, p, w, dt)
+        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, v0, v1, dt, gr, s)
+        if ok2 and (not ok or c < best):
+            ok, best, best_sp, best_d = True, c, sp, SpDecision(SERIES, w, t)
+    vbar = 0.5 * (v0 + v1)
+    w_lock = vbar / plant.ch.wheel_radius_m * plant.gr.engine_ratio
+    if w_lock >= plant.aux.engine_min_speed_rad_s and w_lock <= plant.eng.max_speed_rad_s:
+        t_wot = engine_point(plant.eng, w_lock, 0.0)[0]
+        for j in range(0, n + 1):
+            t = t_wot * j / n
+            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, v0, v1, dt, gr, s)
+            if ok2 and (not ok or c < best):
+                ok, best, best_sp, best_d = True, c, sp, SpDecision(ENGINE, w_lock, t)
+    if not ok:
+        return fallback(plant, state, v0, v1, dt, gr)
+    return best_d, v1, best_sp
+
+
+@jit
+def run_series_parallel(plant, ctl, strategy, soc0, time_s, speed_mps, grade, out):
+    """Simulate over a speed trace from SOC ``soc0`` with the decisions of ``strategy`` (RULE_BASED); fills
+    ``out`` (``core.series_parallel.SpOut``); ``strategy``: RULE_BASED or ECMS."""
+    n = time_s.shape[0]
+    state = initial_state(plant, soc0)
+    record_initial(out, state, speed_mps[0])
+    for k in range(1, n):
+        dt = time_s[k] - time_s[k - 1]
+        v0 = out.speed_mps[k - 1]
+        if strategy == ECMS:
+            d, v1, sp = ecms_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        else:
+            d, v1, sp = rule_decide(plant, ctl, state, v0, speed_mps[k], dt, grade[k])
+        res = plant_finish(plant, state, d.mode, sp, dt)
+        record(out, k, res, v1, speed_mps[k])
+        state = res.state

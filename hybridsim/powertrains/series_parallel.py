@@ -1,0 +1,186 @@
+"""Series-parallel hybrid (Honda i-MMD / e:HEV): the Python side of ``core/series_parallel`` (kernel arguments,
+operating line, SOC balance) and its full-load model for ``performance``."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..components.coastdown import without_machine_drag
+from ..components.engine import RPM
+from ..cycles import Cycle
+from ..results import chassis_attrs
+from ..units import KMH_PER_MPS
+from ..vehicle import Vehicle
+from ._common import common_attrs, energies, soc_balance, thermal_args
+
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.series_parallel_control RULE_BASED, ECMS
+
+
+def sp_chassis(vehicle: Vehicle):
+    """Chassis with MG2's rotor (geared to the wheels) in m_eff and, for a measured coast-down, without the drag of
+    MG2 that it holds (the engine and MG1 stand still with the clutch open: components/coastdown.py)."""
+    ch = vehicle.chassis.to_kernel()
+    i = vehicle.series_parallel_gearing.motor_to_axle_ratio
+    mg2 = vehicle.motors["mg2"]
+    ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + mg2.inertia_kgm2 * i * i / ch.wheel_radius_m**2)
+    return without_machine_drag(ch, vehicle.chassis, ((mg2, i / ch.wheel_radius_m),))
+
+
+@functools.lru_cache(maxsize=16)
+def _ool(engine):
+    from ..components.engine_maps import optimal_operating_line
+
+    return optimal_operating_line(engine.data(), engine.idle_speed_rpm * RPM, engine.max_speed_rpm * RPM)
+
+
+def plant_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
+    """(SpPlantK, SpControlK): the plant step's parameters and the decision layer's."""
+    from ..core.series_parallel import SpAuxK, SpGearK, SpPlantK
+
+    e = vehicle.engine
+    ool = _ool(e)
+    th, friction_fuel = thermal_args(vehicle, cold_start, ambient_c)
+    aux = SpAuxK(
+        accessory_power_w=float(vehicle.accessories.battery_power_w),
+        engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
+        engine_min_speed_rad_s=float(e.idle_speed_rpm * RPM),
+        ool_power_max_w=float(ool.power_w[-1]),
+        ool_power_step_inv=float(1.0 / (ool.power_w[1] - ool.power_w[0])),
+        ool_speed_rad_s=np.ascontiguousarray(ool.speed_rad_s, dtype=np.float64),
+        friction_fuel_kg_s=friction_fuel,
+        regen_fade_speed_mps=float(vehicle.controller.regen_fade_speed_kmh / KMH_PER_MPS),
+    )
+    plant = SpPlantK(sp_chassis(vehicle), SpGearK(*vehicle.series_parallel_gearing.to_kernel()), e.to_kernel(),
+                     vehicle.motors["mg1"].to_kernel(), vehicle.motors["mg2"].to_kernel(), vehicle.battery.to_kernel(),
+                     aux, th)
+    return plant, vehicle.controller.to_kernel()
+
+
+def run_once(args, soc0: float, cycle: Cycle, strategy: int = 0):
+    """One kernel pass from SOC ``soc0``."""
+    from ..core.series_parallel import allocate
+    from ..core.series_parallel_control import run_series_parallel
+
+    out = allocate(cycle.time_s.shape[0])
+    run_series_parallel(*args, int(strategy), float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+                        np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
+                        np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
+    return out
+
+
+def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
+        strategy: str = "rule_based"):
+    """Run the series-parallel kernel (charge-balanced unless ``soc_balance`` is False); returns (output, attrs)."""
+    args = plant_args(vehicle, cold_start, ambient_temp_c)
+    b = vehicle.battery
+    start = vehicle.controller.soc_target if soc_init is None else soc_init
+    code = STRATEGY_CODES[strategy]
+
+    def once(s):
+        out = run_once(args, s, cycle, code)
+        fuel, eb = energies(out, cycle)
+        return out, fuel, eb
+
+    extra = {}
+    if not soc_balance:
+        out = once(start)[0]
+    else:
+        out, fuel0, resid, nruns, method = _soc_balance(once, b.soc_min, b.soc_max, start, vehicle.engine.lhv_j_per_kg)
+        extra = {"soc_balance_fuel_kg": fuel0, "soc_balance_residual": resid, "soc_balance_runs": nruns,
+                 "soc_balance_method": method}
+    attrs = common_attrs(vehicle, cycle)
+    attrs.update(chassis_attrs(args[0].ch))
+    attrs["ambient_temp_c"] = float(ambient_temp_c)
+    attrs.update(extra)
+    return out, attrs
+
+
+_soc_balance = soc_balance
+
+
+# --- full-load model (performance) ----------------------------------------------------------------------------
+
+
+def _plant(v: Vehicle, st):
+    if "sp_plant" not in st.cache:
+        st.cache["sp_plant"] = plant_args(v, False, 23.0)[0]
+    return st.cache["sp_plant"]
+
+
+def _force(v: Vehicle, spd: float, st, rl: float, continuous: bool = False):
+    """Full load on the plant step (``core/series_parallel.split``, no second copy of its physics): at speed
+    ``spd``, series mode with the engine at a few powers on its operating line (steady engine speed: the generator
+    must not charge the battery beyond its limit, so full engine power is not always usable) and engine drive at
+    full-load torque, MG2 adding what its envelope and the battery allow. For each, the largest end speed one step
+    of ``DT_S`` reaches within every limit (a scan, then bisection at the edge) gives the wheel force; the best is
+    used. Continuous (top speed): no net battery discharge."""
+    from ..core.engine import wot_nm
+    from ..core.series_parallel import ENGINE, SERIES, SpState, engine_speed_for_power, split
+    from ..performance import DT_S, _driven, traction_limit_n
+
+    plant = _plant(v, st)
+    r = plant.ch.wheel_radius_m
+    m_eff = plant.ch.mass_eff_kg
+    soc = v.controller.soc_target
+    p_max = plant.aux.ool_power_max_w
+    cands = []
+    for frac in (0.25, 0.5, 0.75, 1.0):
+        w = engine_speed_for_power(plant, frac * p_max)
+        cands.append((SERIES, w, min(frac * p_max / w, wot_nm(plant.eng, w))))
+    w_lock = spd / r * plant.gr.engine_ratio
+    if plant.aux.engine_min_speed_rad_s <= w_lock <= plant.eng.max_speed_rad_s:
+        cands.append((ENGINE, w_lock, wot_nm(plant.eng, w_lock)))
+    best = None
+    a_grid = np.linspace(0.0, 15.0, 16)
+    for mode, w_e, t_e in cands:
+        state = SpState(soc, w_e, plant.th.hot_c, mode, 1e9)
+
+        def ok(v1, mode=mode, w_e=w_e, t_e=t_e, state=state):
+            sp = split(plant, state, mode, w_e, t_e, spd, v1, DT_S, 0.0)
+            if continuous and sp.battery_power_w > plant.aux.accessory_power_w + 1e-6:
+                return False, sp
+            return sp.feasible, sp
+
+        good = [k for k, a in enumerate(a_grid) if ok(spd + a * DT_S)[0]]
+        if not good:
+            continue
+        k = good[-1]
+        lo = spd + a_grid[k] * DT_S
+        sp = ok(lo)[1]
+        if k + 1 < len(a_grid):
+            hi = spd + a_grid[k + 1] * DT_S
+            for _ in range(30):
+                mid = 0.5 * (lo + hi)
+                g, s_ = ok(mid)
+                if g:
+                    lo, sp = mid, s_
+                else:
+                    hi = mid
+        f = sp.axle_torque_nm / r
+        if best is None or f > best:
+            best = f
+    if best is None:
+        return 0.0, m_eff, -rl / m_eff
+    f = min(best, traction_limit_n(v, st.acc, _driven(v)))
+    if continuous:
+        return f, m_eff, 0.0
+    return f, m_eff, (f - rl) / m_eff
+
+
+def _cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
+    return (vehicle.motors["mg2"].max_speed_rpm * RPM / vehicle.series_parallel_gearing.motor_to_axle_ratio
+            * vehicle.chassis.wheel_radius_m)
+
+
+def _model():
+    from ..performance import FullLoadModel
+
+    return FullLoadModel(_force, _cap_mps)
+
+
+def __getattr__(name):  # FULL_LOAD built on first use (performance imports the package root)
+    if name == "FULL_LOAD":
+        return _model()
+    raise AttributeError(name)
