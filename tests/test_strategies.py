@@ -195,6 +195,8 @@ def test_cost_to_go_never_blends_an_infeasible_grid_point():
     assert interp_feasible(jk, 0.7) == 0.05
     assert interp_feasible(jk, 0.3) == INFEASIBLE_KG
     assert interp_feasible(jk, 1.5) == pytest.approx(0.055, abs=1e-15)  # feasible neighbours still blend
+    # infeasible values pass on as they are: where nothing is feasible, fewer infeasible steps still rank first
+    assert interp_feasible(np.array([2e6, 3e6, 0.05]), 0.5) == 2.5e6
     # as each core calls it (grid from SOC 0.40 in steps of 0.01)
     assert ths_dp.cost_to_go(jk, 0.40, 0.01, 0.407) == 0.05
     assert ths_dp.cost_to_go(jk, 0.40, 0.01, 0.403) == INFEASIBLE_KG

@@ -27,21 +27,20 @@ def terminal(soc0_grid, dsoc, soc_target, penalty_kg, jn):
 @jit_inline
 def interp_feasible(jk, u):
     """J at grid coordinate ``u`` (0 ≤ u ≤ n − 1; clamped to the end points), a feasible point never blended
-    with an infeasible one (module docstring); INFEASIBLE_KG where infeasible. [kg]"""
+    with an infeasible one (module docstring). Infeasible values are passed on as they are (not cut to
+    INFEASIBLE_KG), and two infeasible neighbours blend: where no sequence is feasible the DP still ranks the
+    sequences by their infeasible steps, then by fuel. [kg]"""
     n = jk.shape[0]
     if u <= 0.0:
-        a = jk[0]
-        return a if a < INFEASIBLE_KG else INFEASIBLE_KG
+        return jk[0]
     if u >= n - 1:
-        a = jk[n - 1]
-        return a if a < INFEASIBLE_KG else INFEASIBLE_KG
+        return jk[n - 1]
     i = int(u)
     f = u - i
     a = jk[i]
     b = jk[i + 1]
-    if a >= INFEASIBLE_KG:
-        return b if f > 0.5 and b < INFEASIBLE_KG else INFEASIBLE_KG
-    if b >= INFEASIBLE_KG:
-        return a if f < 0.5 else INFEASIBLE_KG
+    if a >= INFEASIBLE_KG and b < INFEASIBLE_KG:
+        return b if f > 0.5 else a
+    if b >= INFEASIBLE_KG and a < INFEASIBLE_KG:
+        return a if f < 0.5 else b
     return a + f * (b - a)
-

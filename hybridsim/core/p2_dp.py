@@ -64,7 +64,7 @@ def cost_to_go(jk, soc0_grid, dsoc, soc, slope):
     if u >= n - 1:
         a = jk[n - 1]
         if a >= INFEASIBLE_KG:
-            return INFEASIBLE_KG
+            return a
         return a + slope * (soc - (soc0_grid + (n - 1) * dsoc))
     return interp_feasible(jk, u)
 
