@@ -78,6 +78,8 @@ class Architecture:
     motor_speeds: Mapping[str, str] = dataclasses.field(default_factory=dict)  #: plots: machine speed variable → label
     fastsim: tuple[str, str] | None = None  #: (FASTSim ``pt_type``, shipped template vehicle) of an import
     vehicle_check: str | None = None  #: ``"module:function"`` of extra rules between its components
+    #: other accepted sets of ``[motors.<name>]`` tables besides ``motors`` (a BEV with one drive unit)
+    motor_alternatives: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self):
         bad = [f for f in self.initial_state if f not in STATE_FIELDS]
@@ -121,6 +123,15 @@ class Architecture:
     def full_load_model(self):
         """The :class:`hybridsim.performance.FullLoadModel` (imported on first use)."""
         return _resolve(self.performance)
+
+    def accepts_motors(self, names) -> bool:
+        """``names`` is ``motors`` or one of the ``motor_alternatives``."""
+        return set(names) in [set(self.motors), *(set(a) for a in self.motor_alternatives)]
+
+    def motors_wanted(self) -> str:
+        """The accepted sets of motor tables, for an error message."""
+        sets = [self.motors, *self.motor_alternatives]
+        return " or ".join(", ".join("[motors." + m + "]" for m in s) or "none" for s in sets)
 
     def check_vehicle(self, vehicle) -> None:
         """Run the architecture's own rules between components (``vehicle_check``), if it has any."""
@@ -232,8 +243,10 @@ class Merged(Mapping):
 register(Architecture(
     "conventional", ("chassis", "engine", "transmission"), (), ConventionalController,
     runner="hybridsim.powertrains.conventional:run", performance="hybridsim.performance:CONVENTIONAL",
-    variables={"converter_loss": Var("W", "torque-converter slip loss", "sink")},
-    kernel_names={"converter_loss_w": "converter_loss"},
+    variables={"converter_loss": Var("W", "torque-converter (or launch-clutch) slip loss", "sink"),
+               "transmission_ratio": Var("1", "overall ratio engine side / wheel speed (gear or CVT variator × "
+                                              "final drive; 0 with the clutch disengaged)")},
+    kernel_names={"converter_loss_w": "converter_loss", "transmission_ratio": "transmission_ratio"},
     initial_state=("coolant_c",),
     fastsim=("ConventionalVehicle", "xingyue_l"),
 ))
@@ -298,6 +311,7 @@ register(Architecture(
     driven_axles="all",
     motor_speeds={"p2_speed": "P2 motor"},
     fastsim=("PlugInHybridElectricVehicle", "tank300_hi4t"),
+    vehicle_check="hybridsim.vehicle:check_p2_vehicle",
 ))
 
 register(Architecture(
@@ -327,4 +341,6 @@ register(Architecture(
     driven_axles="per_axle",
     motor_speeds={"front_motor_speed": "front motor", "rear_motor_speed": "rear motor"},
     fastsim=("BatteryElectricVehicle", "taycan_turbo"),
+    vehicle_check="hybridsim.vehicle:check_bev_vehicle",
+    motor_alternatives=(("front",), ("rear",)),
 ))

@@ -81,7 +81,19 @@ T_MAX_S = 120.0  # give up after this long [s]
 QUARTER_MILE_M = 402.336
 #: E: torque interruption per upshift [s]: power-on upshift of a torque-converter automatic ≈ 0.2–0.3 s
 #: of reduced torque (taken as a full interruption of 0.15 s), AMT ≈ 0.5 s, DCT ≈ 0 (overlapping clutches).
-SHIFT_TIME_S = {"automatic": 0.15, "amt": 0.5, "dct": 0.05}
+SHIFT_TIME_S = {"automatic": 0.15, "amt": 0.5, "dct": 0.05, "manual": 0.4, "cvt": 0.0}  # manual: E, a brisk
+# driver's clutch-shift-clutch; a CVT changes ratio without interrupting the torque
+N_CVT_RATIOS = 41  # a CVT's range as this many evenly spaced ratios (the full-load run picks among them)
+
+
+def _ratio_steps(tr) -> list[tuple[float, float]]:
+    """(ratio, efficiency) of the gears; for a CVT, N_CVT_RATIOS ratios across its range with the efficiency
+    linear in the ratio between the two ends (components/gearbox.py)."""
+    if tr.kind != "cvt":
+        return list(zip(tr.gear_ratios, tr.gear_efficiencies, strict=True))
+    (i0, i1), (e0, e1) = tr.gear_ratios, tr.gear_efficiencies
+    return [(i0 + (i1 - i0) * k / (N_CVT_RATIOS - 1), e0 + (e1 - e0) * k / (N_CVT_RATIOS - 1))
+            for k in range(N_CVT_RATIOS)]
 #: E (unsourced): rear-unit shift of the Taycan (dog clutch + wet clutch pack, [Y13]): rear torque
 #: interrupted 0.2 s, the front machine keeps pulling. No published figure was found; the validation
 #: tests print the sensitivity of the acceleration times to it (0 and 0.4 s).
@@ -229,8 +241,8 @@ def _ths_cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
 
 def _bev_cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
     d = vehicle.drive
-    lim = min(vehicle.motors["front"].max_speed_rpm * RPM / d.front_ratio,
-              vehicle.motors["rear"].max_speed_rpm * RPM / d.rear_gear_ratios[-1]) * vehicle.chassis.wheel_radius_m
+    ratio = {"front": d.front_ratio, "rear": (d.rear_gear_ratios or (1.0,))[-1]}  # the units the car has
+    lim = min(m.max_speed_rpm * RPM / ratio[a] for a, m in vehicle.motors.items()) * vehicle.chassis.wheel_radius_m
     gov = getattr(d, "top_speed_limit_kmh", None)
     if governed and gov is not None:
         lim = min(lim, gov / KMH_PER_MPS)
@@ -266,7 +278,7 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
     m_wheels = _wheel_mass_per_axle(v)
     m_drv_wheels = 2 * m_wheels if _driven(v) == "all" else m_wheels
     out = []
-    for g, (ig, eta_g) in enumerate(zip(tr.gear_ratios, tr.gear_efficiencies, strict=True)):
+    for g, (ig, eta_g) in enumerate(_ratio_steps(tr)):
         i = ig * tr.final_drive_ratio
         eta = eta_g * tr.final_drive_efficiency
         w_in = w_wheel * i
@@ -287,6 +299,7 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
             t_in = t_e + t_m - aux_torque
         else:
             t_in = t_e - v.accessories.crank_power_w / max(w_e, 1.0)
+        t_in -= tr.cvt_drag_torque_nm  # a CVT's pump (0 for other boxes)
         f = max(t_in, 0.0) * i * eta / r
         # the input side turns with the wheels only once the launch element has locked
         m_in = 0.0 if slipping else j_in * i * i / r**2
@@ -388,16 +401,16 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
     """
     from .core.bev import best_split
     from .core.electric import motor_tmax
-    from .powertrains.bev import axle_masses_kg, bev_chassis
+    from .powertrains.bev import axle_masses_kg, bev_chassis, motor_kernel, rotor_inertia_kgm2
 
     d = v.drive
     dk = d.to_kernel()
-    mf = v.motors["front"].to_kernel()
-    mr = v.motors["rear"].to_kernel()
+    mf = motor_kernel(v, "front")
+    mr = motor_kernel(v, "rear")
     r = v.chassis.wheel_radius_m
     w = spd / r
     ch = bev_chassis(v)
-    j_r = v.motors["rear"].inertia_kgm2
+    j_r = rotor_inertia_kgm2(v, "rear")
     m_eff = ch.mass_eff_kg + j_r * (dk.rear_ratios[g] ** 2 - dk.rear_ratios[-1] ** 2) / r**2
     if (w * dk.front_ratio > mf.max_speed_rad_s * (1 + 1e-12)
             or w * dk.rear_ratios[g] > mr.max_speed_rad_s * (1 + 1e-12)):
@@ -438,9 +451,11 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
 
 def _bev_step(v: Vehicle, spd: float, st: _State, continuous: bool) -> tuple[float, float]:
     d = v.drive
+    from .powertrains.bev import motor_kernel
+
     ctl = v.controller
     dk = d.to_kernel()
-    mr = v.motors["rear"].to_kernel()
+    mr = motor_kernel(v, "rear")
     r = v.chassis.wheel_radius_m
     ng = d.n_rear_gears
     if continuous:

@@ -120,9 +120,9 @@ class Vehicle:
             if getattr(self, section) is None:
                 raise ValueError(f"[{section}] = None: required for architecture {self.architecture!r}")
         names = set(self.motors)
-        if names != set(arch.motors):
+        if not arch.accepts_motors(names):
             raise ValueError(f"motors = {sorted(names)}: architecture {self.architecture!r} needs the tables "
-                             f"{', '.join('[motors.' + m + ']' for m in arch.motors) or 'none'}")
+                             f"{arch.motors_wanted()}")
         object.__setattr__(self, "motors", MappingProxyType(dict(self.motors)))
         for name, tc in self.test_conditions.items():
             if not isinstance(tc, ProcedureRoadLoad) or tc.procedure not in ("", name):
@@ -166,6 +166,27 @@ def _check_cross(v: Vehicle) -> None:
             if x is not None and not b.soc_min <= x <= b.soc_max:
                 raise ValueError(f"controller.{key} = {x}: out of range, allowed battery.soc_min = {b.soc_min} to "
                                  f"battery.soc_max = {b.soc_max} (the SOC window)")
+
+
+def check_bev_vehicle(v: Vehicle) -> None:
+    """BEV rules (the ``bev`` registry entry's ``vehicle_check``): each drive unit's ratio goes with its machine,
+    one without the other is a description error (a single-motor car has one of the two, issue 17)."""
+    d = v.drive
+    for axle, key, ratio in (("front", "front_ratio", d.front_ratio), ("rear", "rear_gear_ratios",
+                                                                        d.rear_gear_ratios)):
+        if (ratio is None) != (axle not in v.motors):
+            shown = "None" if ratio is None else ratio if axle == "front" else list(ratio)
+            raise ValueError(f"drive.{key} = {shown}: out of range, allowed "
+                             + ("a ratio (the car has [motors." + axle + "])" if ratio is None else
+                                "none (no [motors." + axle + "] table: leave the key out)"))
+
+
+def check_p2_vehicle(v: Vehicle) -> None:
+    """P2 rules (the ``p2`` registry entry's ``vehicle_check``): its kernel shifts a step-ratio box by its own
+    rule, so a manual gearbox (gears by the procedure) or a CVT is refused, not silently run as something else."""
+    if v.transmission.kind in ("manual", "cvt"):
+        raise ValueError(f"transmission.kind = {v.transmission.kind!r}: not available for architecture 'p2' yet "
+                         "(allowed: automatic, amt, dct); manual and cvt work for 'conventional'")
 
 
 def check_ths_vehicle(v: Vehicle) -> None:
@@ -369,10 +390,9 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
             if msg.startswith("motors.") and not msg.startswith(f"motors.{name}."):
                 msg = f"motors.{name}.{msg[len('motors.'):]}"
             raise ValueError(msg) from None
-    arch_motors = ARCHITECTURES[arch].motors
-    if set(kwargs["motors"]) != set(arch_motors):
+    if not ARCHITECTURES[arch].accepts_motors(kwargs["motors"]):
         raise ValueError(f"motors = {sorted(kwargs['motors'])}: architecture {arch!r} needs the tables "
-                         f"{', '.join('[motors.' + m + ']' for m in arch_motors) or 'none'}")
+                         f"{ARCHITECTURES[arch].motors_wanted()}")
     if "controller" in doc:
         kwargs["controller"] = from_table(ARCHITECTURES[arch].controller, doc["controller"], "controller")
     claims = doc.get("claims", [])

@@ -33,29 +33,49 @@ OUTPUTS = (
 )
 
 
+class NoMachine:
+    """The axle without a drive unit of a single-motor car (``powertrains/bev.py``: "no torque, no loss, no
+    inertia"): it can deliver nothing and draws nothing."""
+
+    max_speed = math.inf
+    inertia = 0.0
+    ki = 0.0
+    kw = 0.0
+
+    def torque_max(self, w):
+        return 0.0
+
+    def dc_power(self, t, w):
+        return 0.0, 0.0, 0.0
+
+    def generating_torque_for_dc_power(self, w, p_dc):
+        return 0.0
+
+
 class ReferenceBev:
     def __init__(self, vehicle):
         ch = vehicle.chassis
         d = vehicle.drive
         self.r = ch.wheel_radius_m
         self.mass = ch.mass_kg + ch.payload_kg
-        jf = vehicle.motors["front"].inertia_kgm2 * d.front_ratio**2
-        jr = vehicle.motors["rear"].inertia_kgm2 * d.rear_gear_ratios[-1] ** 2
+        self.front = Machine(vehicle.motors["front"]) if "front" in vehicle.motors else NoMachine()
+        self.rear = Machine(vehicle.motors["rear"]) if "rear" in vehicle.motors else NoMachine()
+        # a unit that is absent: ratio and efficiency 1 (they multiply a zero torque)
+        self.i_f = d.front_ratio if d.front_ratio is not None else 1.0
+        self.eta_f = d.front_efficiency if d.front_ratio is not None else 1.0
+        self.i_r = list(d.rear_gear_ratios) if d.rear_gear_ratios is not None else [1.0]
+        self.eta_r = list(d.rear_efficiencies)
+        jf = self.front.inertia * self.i_f**2
+        jr = self.rear.inertia * self.i_r[-1] ** 2
         self.mass_eff = self.mass + (ch.wheel_inertia_kgm2 + jf + jr) / self.r**2
         self.m_wheels_axle = 0.5 * ch.wheel_inertia_kgm2 / self.r**2
-        self.j_f = vehicle.motors["front"].inertia_kgm2
-        self.j_r = vehicle.motors["rear"].inertia_kgm2
+        self.j_f = self.front.inertia
+        self.j_r = self.rear.inertia
         self.c0, self.c1, self.c2 = road_load_si(ch, self.mass)
-        self.front = Machine(vehicle.motors["front"])
-        self.rear = Machine(vehicle.motors["rear"])
         if ch.road_load_includes_machine_drag:  # the coast-down holds both machines' no-load drag (rear in top)
-            for m, g in ((self.front, d.front_ratio / self.r), (self.rear, d.rear_gear_ratios[-1] / self.r)):
+            for m, g in ((self.front, self.i_f / self.r), (self.rear, self.i_r[-1] / self.r)):
                 self.c0 -= m.ki * g  # P = ki·ω + kw·ω³ at ω = g·v  →  F = ki·g + kw·g³·v²
                 self.c2 -= m.kw * g**3
-        self.i_f = d.front_ratio
-        self.eta_f = d.front_efficiency
-        self.i_r = list(d.rear_gear_ratios)
-        self.eta_r = list(d.rear_efficiencies)
         self.p_sys = d.system_power_kw * 1e3
         self.p_regen = d.regen_power_kw * 1e3
         c = vehicle.controller

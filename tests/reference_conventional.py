@@ -24,6 +24,10 @@ Model, per time interval [t0, t1] with achieved start speed v0 and demanded end 
   higher gear), with hysteresis and a least time in gear; if none keeps the reserve, the feasible
   gear with the lowest T_e/WOT;
 * trace miss: if no gear can deliver the force, the end speed is lowered by bisection;
+* manual gearbox (``gear_plan``, the procedure's gear per step): the planned gear when it can deliver, else
+  the gear choice above; a planned 0 (clutch disengaged) while the car is braking or coasting (force ≤ 0)
+  or standing: the engine idles as when standing and the wheels get no torque (the brakes take it all);
+  a planned 0 with a traction demand: the gear choice above (kernel rule);
 * cold start (engine warm-up): the coolant starts at the soak temperature (hot runs: at the thermostat
   temperature T_hot and stay there) and warms as C·dT/dt = f·P_fuel, explicit over the interval with the
   interval's fuel power (kernel rule), capped at T_hot. While it is below T_hot a fuelled engine burns
@@ -45,7 +49,7 @@ BISECTION_STEPS = 40  # (kernel rule) number of halvings of the end speed on a t
 OUTPUTS = (
     "speed_mps", "gear", "engine_speed_rad_s", "engine_torque_nm", "fuel_kg_s", "fuel_power_w",
     "engine_loss_w", "accessory_power_w", "engine_inertia_power_w", "converter_loss_w", "gearbox_loss_w",
-    "wheel_power_w", "brake_power_w", "trace_miss_mps", "coolant_temp_c",
+    "wheel_power_w", "brake_power_w", "trace_miss_mps", "coolant_temp_c", "transmission_ratio",
 )
 
 
@@ -85,6 +89,20 @@ class ReferenceCar:
 
         self.p_aux = vehicle.accessories.electrical_power_w / vehicle.accessories.alternator_efficiency
 
+        # CVT (components/gearbox.py): the two ends of the range, the efficiency linear in the ratio between
+        # them, a constant input drag, the ratio from the engine's minimum-fuel operating line
+        self.cvt = t.kind == "cvt"
+        if self.cvt:
+            from hybridsim.components.engine_maps import optimal_operating_line
+
+            self.i_low, self.i_high = self.ratios[0] * self.final_ratio, self.ratios[1] * self.final_ratio
+            self.eta_low = self.efficiencies[0] * self.final_efficiency
+            self.eta_high = self.efficiencies[1] * self.final_efficiency
+            self.t_drag = t.cvt_drag_torque_nm
+            self.overrun_speed = 1.05 * self.cutoff_speed  # (kernel rule) just above the fuel cut-off speed
+            line = optimal_operating_line(e.data(), self.idle, self.max_speed)
+            self.line_p, self.line_w = line.power_w, line.speed_rad_s
+
     # --- chassis ------------------------------------------------------------------------------
     def wheel_force(self, v0, v1, dt, grade):
         return road_force(self.mass, self.mass_eff, self.c0, self.c1, self.c2, v0, v1, dt, grade)
@@ -92,10 +110,15 @@ class ReferenceCar:
     # --- one gear -----------------------------------------------------------------------------
     def in_gear(self, g, w_wheel, t_wheel, w_engine_before, dt):
         """Operating point in gear index g (0 = 1st) for the wheel speed [rad/s] and torque [N·m]."""
-        i = self.ratios[g] * self.final_ratio
-        eta = self.efficiencies[g] * self.final_efficiency
+        return self.in_ratio(self.ratios[g] * self.final_ratio, self.efficiencies[g] * self.final_efficiency, 0.0,
+                             w_wheel, t_wheel, w_engine_before, dt)
+
+    def in_ratio(self, i, eta, t_drag, w_wheel, t_wheel, w_engine_before, dt):
+        """Operating point at overall ratio i with efficiency eta and input drag torque t_drag (CVT)."""
         w_in = w_wheel * i
         t_in = t_wheel / (i * eta) if t_wheel >= 0.0 else t_wheel * eta / i
+        drag = t_drag if w_in > 0.0 else 0.0
+        t_in += drag
 
         # converter: the pump turns at least at idle, and at K·√T_in to pass T_in
         w_slip = self.idle
@@ -122,11 +145,50 @@ class ReferenceCar:
             t_e = t_motoring
             t_in = t_e - t_inertia - t_aux
         fuel = self.engine.fuel(w_e, t_e)
-        t_wheel_delivered = t_in * i * eta if t_in >= 0.0 else t_in * i / eta
+        t_out_side = t_in - drag
+        t_wheel_delivered = t_out_side * i * eta if t_out_side >= 0.0 else t_out_side * i / eta
         t_max = self.engine.wot(w_e)
         feasible = t_e <= t_max + 1e-9 and w_e <= self.max_speed
         return {"feasible": feasible, "w_e": w_e, "t_e": t_e, "fuel": fuel, "t_in": t_in, "w_in": w_in,
                 "t_wheel": t_wheel_delivered, "load": t_e / t_max, "t_inertia": t_inertia}
+
+    # --- CVT ratio -----------------------------------------------------------------------------
+    def cvt_eta(self, i):
+        return self.eta_high + (self.eta_low - self.eta_high) * (i - self.i_high) / (self.i_low - self.i_high)
+
+    def cvt_point(self, w_wheel, t_wheel, w_engine_before, dt):
+        """(ratio, operating point) of the CVT: the engine speed on the operating line for the power it gives
+        (wheel power over the mean efficiency plus accessories, then again with the point's own input power),
+        the overrun speed when not in traction, the launch ratio when standing; the range clips the ratio;
+        beyond full load the lowest of 32 evenly spaced speeds up to the highest possible that can deliver."""
+
+        def at(i):
+            return i, self.in_ratio(i, self.cvt_eta(i), self.t_drag, w_wheel, t_wheel, w_engine_before, dt)
+
+        def clip(w):
+            return min(max(w / w_wheel, self.i_high), self.i_low)
+
+        if w_wheel <= 0.0:
+            return at(self.i_low)
+        if t_wheel > 0.0:
+            p = t_wheel * w_wheel / (0.5 * (self.eta_low + self.eta_high)) + self.p_aux
+            i, pt = at(clip(np.interp(p, self.line_p, self.line_w)))
+            w_target = np.interp(pt["t_in"] * pt["w_in"] + self.p_aux, self.line_p, self.line_w)
+        else:
+            w_target = self.overrun_speed
+        i, pt = at(clip(w_target))
+        if pt["feasible"]:
+            return i, pt
+        w_from = w_wheel * i
+        w_top = min(w_wheel * self.i_low, self.max_speed)
+        for k in range(1, 33):
+            w = w_from + (w_top - w_from) * k / 32
+            if w <= 0.0:
+                continue
+            i2, pt2 = at(clip(w))
+            if pt2["feasible"]:
+                return i2, pt2
+        return i, dict(pt, feasible=False)
 
     # --- gear choice --------------------------------------------------------------------------
     def choose_gear(self, w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear):
@@ -168,7 +230,7 @@ class ReferenceCar:
         return best
 
 
-def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str, np.ndarray]:
+def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0, gear_plan=None) -> dict[str, np.ndarray]:
     """Simulate ``vehicle`` over ``cycle`` step by step; outputs named as the kernel's ConventionalOut.
 
     Index 0 holds the initial state (cycle speed, engine at idle, coolant at its start temperature, all
@@ -184,6 +246,7 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
     out["engine_speed_rad_s"][0] = car.idle
     coolant = car.engine.coolant_start
     out["coolant_temp_c"][0] = coolant
+    out["transmission_ratio"][0] = car.i_low if car.cvt else car.ratios[0] * car.final_ratio
 
     w_engine_before = car.idle
     gear_before = 0
@@ -199,7 +262,32 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
 
         v1 = v_cycle[k]
         force, w_wheel, t_wheel = demand(v1)
-        gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
+        if car.cvt:
+            ratio, p = car.cvt_point(w_wheel, t_wheel, w_engine_before, dt)
+            if not p["feasible"]:
+                lo, hi = 0.0, v1
+                for _ in range(BISECTION_STEPS):
+                    mid = 0.5 * (lo + hi)
+                    _, w_mid, t_mid = demand(mid)
+                    if car.cvt_point(w_mid, t_mid, w_engine_before, dt)[1]["feasible"]:
+                        lo = mid
+                    else:
+                        hi = mid
+                v1 = lo
+                force, w_wheel, t_wheel = demand(v1)
+                ratio, p = car.cvt_point(w_wheel, t_wheel, w_engine_before, dt)
+            gear, neutral = 0, False
+        planned = -1 if gear_plan is None else int(gear_plan[k])
+        neutral = planned == 0 and (force <= 0.0 or v0 + v1 <= 0.0)
+        gear = 0 if car.cvt else None
+        if car.cvt:
+            neutral = False
+        elif neutral:
+            gear = 0
+        elif planned > 0 and car.in_gear(planned - 1, w_wheel, t_wheel, w_engine_before, dt)["feasible"]:
+            gear = planned - 1
+        if gear is None:
+            gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
         if gear is None:
             # the car cannot follow: find the highest reachable end speed by bisection
             lo, hi = 0.0, v1
@@ -215,7 +303,14 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
             gear = car.choose_gear(w_wheel, t_wheel, w_engine_before, dt, gear_before, time_in_gear)
             if gear is None:
                 gear = 0
-        p = car.in_gear(gear, w_wheel, t_wheel, w_engine_before, dt)
+        if car.cvt:
+            pass  # the point of cvt_point above
+        elif neutral:  # clutch disengaged: the engine as when standing, nothing to the wheels
+            p = dict(car.in_gear(gear, 0.0, 0.0, w_engine_before, dt), w_in=0.0, t_wheel=0.0)
+            ratio = 0.0
+        else:
+            p = car.in_gear(gear, w_wheel, t_wheel, w_engine_before, dt)
+            ratio = car.ratios[gear] * car.final_ratio
 
         if gear != gear_before:
             time_in_gear = 0.0
@@ -229,7 +324,7 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
         coolant = car.engine.coolant_after(coolant, p_fuel, dt)
         p_wheel = force * car.r * w_wheel
         out["speed_mps"][k] = v1
-        out["gear"][k] = gear + 1
+        out["gear"][k] = 0 if neutral else gear + 1
         out["engine_speed_rad_s"][k] = w_e
         out["engine_torque_nm"][k] = t_e
         out["fuel_kg_s"][k] = fuel
@@ -243,6 +338,7 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0) -> dict[str,
         out["brake_power_w"][k] = p["t_wheel"] * w_wheel - p_wheel
         out["trace_miss_mps"][k] = v_cycle[k] - v1
         out["coolant_temp_c"][k] = coolant
+        out["transmission_ratio"][k] = ratio
 
         w_engine_before = w_e
         gear_before = gear

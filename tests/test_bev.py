@@ -526,3 +526,70 @@ def test_validation_turbo_s_wltp(turbo_s):
           f"({r['electricity_dc_kwh_per_100km']:.2f} DC), range {r['range_km']:.0f} km; claimed {c_e.value} "
           f"kWh/100 km, range up to {c_r.value:.0f} km")
     assert abs(r["range_km"] - c_r.value) / c_r.value < 0.15
+
+
+# --- one drive unit (issue 17): no phantom motor --------------------------------------------------------
+
+def _single_rear_from_turbo(turbo):
+    """The Taycan Turbo with its front unit removed (a rear-drive single-motor car, for the rear-only path)."""
+    import dataclasses
+
+    d = dataclasses.replace(turbo.drive, front_ratio=None)
+    return dataclasses.replace(turbo, motors={"rear": turbo.motors["rear"]}, drive=d)
+
+
+@pytest.mark.parametrize("which, cname", [("leaf", "udds"), ("leaf", "us06"), ("rear", "wltc")])
+def test_single_unit_kernel_matches_reference(turbo, which, cname):
+    v = hs.load_vehicle("leaf_40kwh") if which == "leaf" else _single_rear_from_turbo(turbo)
+    cyc = hs.load_cycle(cname)
+    out = _run(v, cyc, None)
+    ref = run_reference(v, cyc, None)
+    for k in OUTPUTS:
+        assert_allclose(getattr(out, k), ref[k], rtol=1e-9, atol=SPLIT_ATOL.get(k, 1e-6), err_msg=k)
+    absent = "rear" if which == "leaf" else "front"
+    for q in ("torque_nm", "electric_power_w", "loss_w"):
+        assert np.all(getattr(out, f"{absent}_motor_{q}") == 0.0), q  # the absent unit does exactly nothing
+
+
+@pytest.mark.parametrize("cname", sorted(hs.list_cycles()))
+def test_single_unit_energy_balance_and_window(cname):
+    """Every shipped cycle (a BEV has no cold start: ``simulate`` refuses it)."""
+    import warnings
+
+    from hybridsim.errors import TraceMissWarning
+
+    v = hs.load_vehicle("leaf_40kwh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TraceMissWarning)
+        ds = hs.simulate(v, hs.load_cycle(cname))
+    s = hs.summarize(ds)
+    assert abs(s["energy_balance_rel_error"]) < 1e-9
+    assert np.all(np.isfinite(ds["soc"].values))
+    assert v.battery.soc_min - 1e-12 <= ds["soc"].values.min() <= ds["soc"].values.max() <= v.battery.soc_max
+    assert np.all(ds["brake_power"].values >= -1e-6)
+
+
+def test_single_unit_file_errors(tmp_path):
+    src = open(hs.load_vehicle("leaf_40kwh").source, encoding="utf-8").read()
+    bad = tmp_path / "leaf_bad.toml"
+    # a rear ratio without a rear motor
+    bad.write_text(src.replace("front_ratio = 8.193", "front_ratio = 8.193\nrear_gear_ratios = [9.0]"),
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match=r"leaf_bad\.toml: drive\.rear_gear_ratios = \[9\.0\]: out of range.*"
+                                         r"no \[motors\.rear\]"):
+        hs.read_vehicle(bad)
+    # a front motor without its ratio
+    bad.write_text(src.replace("front_ratio = 8.193", ""), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"drive\.front_ratio = None"):
+        hs.read_vehicle(bad)
+    # no motor at all
+    bad.write_text(src.replace("[motors.front]", "[unused_motor_table]"), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"leaf_bad\.toml: "):
+        hs.read_vehicle(bad)
+
+
+def test_single_unit_performance_runs():
+    v = hs.load_vehicle("leaf_40kwh")
+    t = hs.performance.acceleration(v, 0, 100)
+    assert 5.0 < t < 15.0  # 110 kW / 1.68 t: a plausibility window, not a claim
+    assert hs.performance.max_speed_kmh(v) <= 144.0 + 1e-9

@@ -1,9 +1,14 @@
-"""Electric drive system of a dual-motor battery-electric car (TOML table ``[drive]``).
+"""Electric drive system of a battery-electric car (TOML table ``[drive]``).
 
-Two drive units, one per axle (Porsche Taycan layout, reference/vehicles.md §3.2, components.md §2.5):
+One drive unit per driven axle (Porsche Taycan layout, reference/vehicles.md §3.2, components.md §2.5):
 
 * front: machine ``motors.front`` through a single reduction ``front_ratio`` (with its differential);
-* rear: machine ``motors.rear`` through a 2-speed gearbox ``rear_gear_ratios`` (1st first).
+* rear: machine ``motors.rear`` through a 1- or 2-speed gearbox ``rear_gear_ratios`` (1st first).
+
+A single-motor car (Nissan Leaf, Tesla Model 3 RWD) has one of the two: the ``[motors.*]`` table and the
+ratio of the axle it drives, and neither for the other axle (``front_ratio`` without ``[motors.front]``, or
+the reverse, is refused). The kernel sees the absent unit as a machine of zero torque and zero loss, so it
+contributes exactly nothing (``powertrains/bev.py``).
 
 Torque through a reduction i with efficiency η (power-flow dependent, as in ``gearbox.py``)::
 
@@ -44,9 +49,11 @@ class DriveK(NamedTuple):
 class DriveUnits:
     """Front single-speed and rear 2-speed drive units of a BEV (TOML table ``[drive]``)."""
 
-    front_ratio: float = param("Front unit reduction (motor speed / wheel speed). [-]", lo=1, hi=30)
-    rear_gear_ratios: tuple[float, ...] = param("Rear unit overall ratios, 1st first (motor / wheel speed). [-]",
-                                                lo=1, hi=40)
+    front_ratio: float | None = param("Front unit reduction (motor speed / wheel speed); none without a front "
+                                      "motor. [-]", default=None, lo=1, hi=30)
+    rear_gear_ratios: tuple[float, ...] | None = param(
+        "Rear unit overall ratios, 1st first (motor / wheel speed); none without a rear motor. [-]", default=None,
+        lo=1, hi=40)
     front_efficiency: float = param("Front reduction and differential efficiency. [-]", default=0.97,
                                     lo=0.5, hi=1)
     rear_gear_efficiencies: tuple[float, ...] = param("Efficiency of each rear gear incl. differential. [-]",
@@ -72,7 +79,13 @@ class DriveUnits:
 
     def __post_init__(self):
         check(self, "drive")
-        r = self.rear_gear_ratios
+        if self.front_ratio is None and self.rear_gear_ratios is None:
+            raise ValueError("drive.front_ratio = None: give front_ratio (front motor) and/or rear_gear_ratios (rear "
+                             "motor)")
+        r = self.rear_gear_ratios or ()
+        if r == () and self.rear_gear_ratios is not None:
+            raise ValueError("drive.rear_gear_ratios = []: needs at least one ratio (or leave it out without a rear "
+                             "motor)")
         if any(b >= a for a, b in zip(r[:-1], r[1:], strict=True)):
             raise ValueError(f"drive.rear_gear_ratios = {list(r)}: must be strictly decreasing (1st gear first)")
         if len(self.rear_gear_efficiencies) not in (1, len(r)):
@@ -80,19 +93,29 @@ class DriveUnits:
                              f"value per rear gear ({len(r)}) or a single value for all")
 
     @property
+    def axles(self) -> tuple[str, ...]:
+        """The driven axles: ("front", "rear"), ("front",) or ("rear",)."""
+        return tuple(a for a, x in (("front", self.front_ratio), ("rear", self.rear_gear_ratios)) if x is not None)
+
+    @property
     def n_rear_gears(self) -> int:
-        return len(self.rear_gear_ratios)
+        return len(self.rear_gear_ratios) if self.rear_gear_ratios is not None else 1
 
     @property
     def rear_efficiencies(self) -> tuple[float, ...]:
         e = self.rear_gear_efficiencies
+        if self.rear_gear_ratios is None:
+            return (1.0,)
         return e if len(e) == len(self.rear_gear_ratios) else e * len(self.rear_gear_ratios)
 
     def to_kernel(self) -> DriveK:
+        """Kernel parameters; an absent unit gets ratio 1 and efficiency 1 (its machine is the zero machine of
+        ``powertrains/bev.py``, so neither value matters)."""
         return DriveK(
-            front_ratio=float(self.front_ratio),
-            front_efficiency=float(self.front_efficiency),
-            rear_ratios=np.asarray(self.rear_gear_ratios, dtype=np.float64),
+            front_ratio=float(1.0 if self.front_ratio is None else self.front_ratio),
+            front_efficiency=float(self.front_efficiency if self.front_ratio is not None else 1.0),
+            rear_ratios=np.asarray(self.rear_gear_ratios if self.rear_gear_ratios is not None else (1.0,),
+                                   dtype=np.float64),
             rear_efficiencies=np.asarray(self.rear_efficiencies, dtype=np.float64),
             system_power_w=float(self.system_power_kw * W_PER_KW),
             regen_power_w=float(self.regen_power_kw * W_PER_KW),

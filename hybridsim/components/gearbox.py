@@ -1,4 +1,24 @@
-"""Step-ratio transmission (automatic with torque converter, or AMT/DCT) and final drive.
+"""Step-ratio transmission (automatic with torque converter, AMT/DCT, or manual) and final drive.
+
+A manual box (``kind = "manual"``) has the same torque and loss model; its gears are not chosen by the
+controller but follow the procedure being run (``hybridsim/gearshift.py``: GTR 15 Annex 2 on the WLTC, the
+R83 fixed shift speeds on the NEDC, the Annex 2 rule applied to the trace elsewhere).
+
+**CVT** (``kind = "cvt"``, a push-belt or chain variator; ``core/conventional.py``, ``cvt_point``):
+``gear_ratios`` holds the two ends of the variator's range (underdrive first), ``gear_efficiencies`` the
+variator's mechanical efficiency at each end (linear in the ratio in between), and the loss model is::
+
+    T_in = T_out/(i·η(i)) + T_drag   (traction),   T_out·η(i)/i + T_drag   (overrun),   while ω_in > 0
+
+with i = i_variator·i_fd, η(i) = η_variator(i)·η_fd and ``cvt_drag_torque_nm`` = T_drag, the torque of the
+oil pump that keeps the clamping pressure and of the belt's no-load friction. The overall efficiency
+η(i)·(1 − T_drag/T_in) thus rises with the transmitted torque, the measured shape of belt-CVT efficiency:
+low at part load (pump and clamping losses dominate), highest near full load ([SH1]: Srivastava & Haque, "A
+review on belt and chain continuously variable transmissions (CVT): dynamics and control", Mechanism and
+Machine Theory 44 (2009) 19–41, which collects measured push-belt efficiencies of about 0.85–0.95 depending on load
+and ratio; M, not re-read here). The ratio is chosen so that the engine follows its minimum-fuel operating
+line within the range (``cvt_point``); a torque converter (``converter_k_factor_rpm_per_sqrt_nm``) launches
+the car as in an automatic.
 
 Torque through gear g with mesh efficiency η_g and final drive η_fd (power-flow dependent)::
 
@@ -33,6 +53,20 @@ class GearboxK(NamedTuple):
     converter_k_rad_s_per_sqrt_nm: float  # 0 = no converter (ideal launch clutch at idle speed)
 
 
+class CvtK(NamedTuple):
+    """A CVT's variator for the conventional kernel; ``enabled`` = 0 for a step-ratio box (the rest unused)."""
+
+    enabled: float
+    ratio_low: float  # overall ratio (variator × final drive) at the underdrive end (the largest)
+    ratio_high: float  # at the overdrive end (the smallest)
+    eta_low: float  # efficiency (variator × final drive) at ratio_low
+    eta_high: float  # at ratio_high
+    drag_torque_nm: float  # constant drag at the input while it turns (pump, clamping)
+    overrun_speed_rad_s: float  # engine speed held on overrun (just above the fuel cut-off speed)
+    ool_power_step_w: float  # the engine's minimum-fuel operating line ω*(P) on a uniform power grid from 0
+    ool_speed_rad_s: np.ndarray
+
+
 @dataclass(frozen=True)
 class Transmission:
     """Gearbox and final drive (TOML table ``[transmission]``)."""
@@ -41,12 +75,18 @@ class Transmission:
     gear_efficiencies: tuple[float, ...] = param("Mesh/spin efficiency of each gear. [-]", lo=0.5, hi=1)
     final_drive_ratio: float = param("Final drive (axle) ratio. [-]", lo=1, hi=20)
     final_drive_efficiency: float = param("Final drive efficiency. [-]", default=0.97, lo=0.5, hi=1)
-    kind: str = param("Transmission type.", default="automatic", choices=("automatic", "amt", "dct"))
+    kind: str = param("Transmission type: automatic, amt and dct shift by the controller's rule; manual follows the "
+                      "gears the procedure prescribes (hybridsim/gearshift.py); cvt: gear_ratios are the variator's "
+                      "two ends (underdrive first) and the ratio follows the engine's operating line.",
+                      default="automatic", choices=("automatic", "amt", "dct", "manual", "cvt"))
     converter_k_factor_rpm_per_sqrt_nm: float = param(
         "Torque-converter capacity K = n_pump/√T_pump (0 for a clutch). [rpm/√(N·m)]", default=0.0,
         lo=0, hi=1000)
     input_inertia_kgm2: float = param("Rotating inertia on the gearbox input side. [kg·m²]",
                                       default=0.0, lo=0, hi=10)
+    cvt_drag_torque_nm: float = param("CVT only: constant drag torque at the input while it turns (oil pump for "
+                                      "the clamping pressure, belt no-load friction). [N·m]", default=0.0, lo=0,
+                                      hi=50)
 
     def __post_init__(self):
         check(self, "transmission")
@@ -54,6 +94,16 @@ class Transmission:
             raise ValueError(
                 f"transmission.gear_efficiencies = {list(self.gear_efficiencies)}: needs one value per gear "
                 f"({len(self.gear_ratios)} gears)")
+        if self.kind == "manual" and self.converter_k_factor_rpm_per_sqrt_nm > 0:
+            raise ValueError(f"transmission.converter_k_factor_rpm_per_sqrt_nm = "
+                             f"{self.converter_k_factor_rpm_per_sqrt_nm}: out of range for kind = 'manual' (a clutch, "
+                             "no torque converter), allowed 0")
+        if self.kind == "cvt" and len(self.gear_ratios) != 2:
+            raise ValueError(f"transmission.gear_ratios = {list(self.gear_ratios)}: out of range for kind = 'cvt', "
+                             "allowed two values (the variator's underdrive and overdrive ends)")
+        if self.kind != "cvt" and self.cvt_drag_torque_nm > 0:
+            raise ValueError(f"transmission.cvt_drag_torque_nm = {self.cvt_drag_torque_nm}: out of range for kind = "
+                             f"{self.kind!r}, allowed 0 (only a CVT has it)")
         r = self.gear_ratios
         if any(b >= a for a, b in zip(r[:-1], r[1:], strict=True)):
             raise ValueError(f"transmission.gear_ratios = {list(r)}: must be strictly decreasing "
@@ -62,6 +112,31 @@ class Transmission:
     @property
     def n_gears(self) -> int:
         return len(self.gear_ratios)
+
+    def cvt_kernel(self, engine=None):
+        """``core.conventional.CvtK``: the variator and the engine's minimum-fuel operating line (``engine``, an
+        :class:`~hybridsim.components.engine.Engine`; needed for a CVT). ``enabled`` = 0 for other kinds."""
+        fd, efd = self.final_drive_ratio, self.final_drive_efficiency
+        if self.kind != "cvt":
+            return CvtK(0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0, np.zeros(2))
+        from .engine import RPM
+        from .engine_maps import optimal_operating_line
+
+        e = engine
+        cut = e.to_kernel().fuel_cutoff_min_speed_rad_s / RPM
+        ool = optimal_operating_line(e.data(), e.idle_speed_rpm * RPM, e.max_speed_rpm * RPM)
+        return CvtK(
+            enabled=1.0,
+            ratio_low=float(self.gear_ratios[0] * fd),
+            ratio_high=float(self.gear_ratios[1] * fd),
+            eta_low=float(self.gear_efficiencies[0] * efd),
+            eta_high=float(self.gear_efficiencies[1] * efd),
+            drag_torque_nm=float(self.cvt_drag_torque_nm),
+            # E: 5 % above the cut-off speed, so that the fuel stays cut on overrun as CVT controllers keep it
+            overrun_speed_rad_s=float(1.05 * cut * RPM),
+            ool_power_step_w=float(ool.power_w[1] - ool.power_w[0]),
+            ool_speed_rad_s=np.ascontiguousarray(ool.speed_rad_s, dtype=np.float64),
+        )
 
     def to_kernel(self) -> GearboxK:
         return GearboxK(

@@ -30,6 +30,7 @@ from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, gear_output_torque
 from .engine import engine_point
+from .interp import interp1_uniform
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
 
 INF = np.inf
@@ -51,6 +52,12 @@ class ConventionalOut(NamedTuple):
     brake_power_w: np.ndarray
     trace_miss_mps: np.ndarray
     coolant_temp_c: np.ndarray
+    transmission_ratio: np.ndarray
+
+
+N_CVT_SEARCH = 32  # engine speeds tried above the operating line when the line's point is beyond full load
+
+
 
 
 def allocate(n: int) -> ConventionalOut:
@@ -65,10 +72,18 @@ def gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev, dt, p_aux):
     torque, fuel rate, gearbox input torque and speed, the wheel torque the powertrain delivers (the
     brakes supply t_wheel − t_wheel_pt) and t_e/WOT.
     """
-    i = gb.ratios[g] * gb.final_drive_ratio
-    eta = gb.efficiencies[g] * gb.final_drive_efficiency
+    return ratio_step(eng, gb, gb.ratios[g] * gb.final_drive_ratio, gb.efficiencies[g] * gb.final_drive_efficiency,
+                      0.0, w_wheel, t_wheel, w_e_prev, dt, p_aux)
+
+
+@jit_inline
+def ratio_step(eng, gb, i, eta, t_drag, w_wheel, t_wheel, w_e_prev, dt, p_aux):
+    """:func:`gear_step` for an overall ratio ``i`` and efficiency ``eta`` (gear × final drive) and a constant
+    drag torque ``t_drag`` at the gearbox input while it turns (a CVT's pump; 0 for a step-ratio box)."""
     w_in = w_wheel * i
     t_in = gear_input_torque(t_wheel, i, eta)
+    if t_drag > 0.0 and w_in > 0.0:
+        t_in += t_drag
     # converter / launch slip
     w_slip = eng.idle_speed_rad_s
     if t_in > 0.0 and gb.converter_k_rad_s_per_sqrt_nm > 0.0:
@@ -100,9 +115,81 @@ def gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev, dt, p_aux):
         t_in = t_e - t_j - t_aux
         fuel = 0.0
     # wheel torque actually delivered through the driveline for this t_in
-    t_wpt = gear_output_torque(t_in, i, eta)
+    if t_drag > 0.0 and w_in > 0.0:
+        t_wpt = gear_output_torque(t_in - t_drag, i, eta)
+    else:
+        t_wpt = gear_output_torque(t_in, i, eta)
     feasible = t_e <= t_max + 1e-9 and w_e <= eng.max_speed_rad_s
     return feasible, w_e, t_e, fuel, t_in, w_in, t_wpt, t_e / t_max
+
+
+@jit_inline
+def cvt_eta(cvt, i):
+    """Variator × final-drive efficiency at overall ratio i: linear in the ratio between the two ends. [-]"""
+    span = cvt.ratio_low - cvt.ratio_high
+    if span <= 0.0:
+        return cvt.eta_low
+    return cvt.eta_high + (cvt.eta_low - cvt.eta_high) * (i - cvt.ratio_high) / span
+
+
+@jit_inline
+def cvt_ratio_for(cvt, w_engine, w_wheel):
+    """Overall ratio that turns the input at ``w_engine``, clipped to the variator's range."""
+    i = w_engine / w_wheel
+    if i > cvt.ratio_low:
+        return cvt.ratio_low
+    if i < cvt.ratio_high:
+        return cvt.ratio_high
+    return i
+
+
+@jit_inline
+def cvt_point(eng, gb, cvt, w_wheel, t_wheel, w_e_prev, dt, p_aux):
+    """Ratio and operating point of a CVT for wheel speed/torque (see ``components/gearbox.py``).
+
+    Traction: the engine speed on its minimum-fuel operating line ω*(P) for the power it must give (wheel power
+    over the variator's mean efficiency plus the accessories; then once more with the power of that point's
+    own input torque, so that the ratio-dependent efficiency and drag are in it), the ratio clipped to the
+    range. Overrun and coasting: the engine held at ``overrun_speed`` (above its fuel cut-off speed), the ratio
+    clipped. If that point is beyond full load or the speed limit, the lowest of ``N_CVT_SEARCH`` engine speeds
+    from there up to the highest the range and the engine allow that can deliver. Standing: the launch ratio.
+
+    Returns (feasible, ratio, w_e, t_e, fuel, t_in, w_in, t_wheel_pt).
+    """
+    if w_wheel <= 0.0:
+        i = cvt.ratio_low
+        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i, cvt_eta(cvt, i), cvt.drag_torque_nm,
+                                                                w_wheel, t_wheel, w_e_prev, dt, p_aux)
+        return ok, i, w_e, t_e, fuel, t_in, w_in, t_wpt
+    if t_wheel > 0.0:
+        p = t_wheel * w_wheel / (0.5 * (cvt.eta_low + cvt.eta_high)) + p_aux
+        w_t = interp1_uniform(0.0, cvt.ool_power_step_w, cvt.ool_speed_rad_s, p)
+        i = cvt_ratio_for(cvt, w_t, w_wheel)
+        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i, cvt_eta(cvt, i), cvt.drag_torque_nm,
+                                                                w_wheel, t_wheel, w_e_prev, dt, p_aux)
+        p = t_in * w_in + p_aux
+        w_t = interp1_uniform(0.0, cvt.ool_power_step_w, cvt.ool_speed_rad_s, p)
+    else:
+        w_t = cvt.overrun_speed_rad_s
+    i = cvt_ratio_for(cvt, w_t, w_wheel)
+    ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i, cvt_eta(cvt, i), cvt.drag_torque_nm,
+                                                            w_wheel, t_wheel, w_e_prev, dt, p_aux)
+    if ok:
+        return ok, i, w_e, t_e, fuel, t_in, w_in, t_wpt
+    w_from = w_wheel * i
+    w_top = w_wheel * cvt.ratio_low
+    if w_top > eng.max_speed_rad_s:
+        w_top = eng.max_speed_rad_s
+    for k in range(1, N_CVT_SEARCH + 1):
+        w = w_from + (w_top - w_from) * k / N_CVT_SEARCH
+        if w <= 0.0:
+            continue
+        i2 = cvt_ratio_for(cvt, w, w_wheel)
+        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i2, cvt_eta(cvt, i2), cvt.drag_torque_nm,
+                                                                w_wheel, t_wheel, w_e_prev, dt, p_aux)
+        if ok:
+            return ok, i2, w_e, t_e, fuel, t_in, w_in, t_wpt
+    return False, i, w_e, t_e, fuel, t_in, w_in, t_wpt
 
 
 @jit_inline
@@ -163,12 +250,46 @@ def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_i
     return choose_gear_point(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear)[0]
 
 
+@jit_inline
+def can_deliver(eng, gb, cvt, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
+    """Some gear (a CVT: some ratio) can deliver wheel torque ``t_wheel`` at ``w_wheel``."""
+    if cvt.enabled > 0.0:
+        return cvt_point(eng, gb, cvt, w_wheel, t_wheel, w_e_prev, dt, p_aux)[0]
+    return choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear) >= 0
+
+
+@jit_inline
+def reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade, w_e_prev, p_aux, g_prev, t_in_gear):
+    """Trace miss: the highest end speed in [0, v1] the powertrain can reach (``TRACE_MISS_BISECTIONS``
+    halvings)."""
+    r = ch.wheel_radius_m
+    lo = 0.0
+    hi = v1
+    for _ in range(TRACE_MISS_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        fm = wheel_force_n(ch, v0, mid, dt, grade)
+        if can_deliver(eng, gb, cvt, ctl, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux, g_prev, t_in_gear):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 @jit
-def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, speed_mps, grade, out):
+def run_conventional(ch, eng, gb, cvt, ctl, p_aux, th, friction_fuel_kg_s, time_s, speed_mps, grade, gear_plan, out):
     """Simulate a conventional car over a speed trace; fills ``out`` (see ConventionalOut).
 
     ``th`` (``core.thermal.ThermalK``) and ``friction_fuel_kg_s`` (ṁ_fric on the engine map's speed grid)
     are the warm-up model; a hot run has ``th.enabled`` = 0.
+
+    ``gear_plan[k]`` (manual gearbox, ``hybridsim/gearshift.py``) is the gear of the interval k−1 → k as the
+    procedure prescribes it: ≥ 1 that gear, 0 clutch disengaged (the engine idles, the brakes take the whole
+    demand), < 0 the controller's choice (automatic, AMT, DCT: an array of −1). A planned gear that cannot
+    deliver the demand (beyond WOT or the engine's speed limit), and a disengaged clutch while the car asks
+    for traction, fall back to the controller's choice (kernel rule; a driver would change down or engage).
+
+    ``cvt`` (``components.gearbox.CvtK``): with ``cvt.enabled`` the ratio comes from :func:`cvt_point` instead of a gear
+    choice (``gear`` is 1 throughout); ``transmission_ratio`` records the overall ratio used (0 in neutral).
     """
     n = time_s.shape[0]
     out.speed_mps[0] = speed_mps[0]
@@ -176,6 +297,7 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
     out.coolant_temp_c[0] = temp
     w_e_prev = eng.idle_speed_rad_s
     out.engine_speed_rad_s[0] = w_e_prev
+    out.transmission_ratio[0] = cvt.ratio_low if cvt.enabled > 0.0 else gb.ratios[0] * gb.final_drive_ratio
     g_prev = 0
     t_in_gear = 0.0
     r = ch.wheel_radius_m
@@ -184,29 +306,51 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
         v0 = out.speed_mps[k - 1]
         v1 = speed_mps[k]
         f = wheel_force_n(ch, v0, v1, dt, grade[k])
-        g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
-            eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
+        plan = int(gear_plan[k])
+        neutral = False
+        g = -1
+        have = False
+        if plan == 0 and (f <= 0.0 or v0 + v1 <= 0.0):
+            neutral = True
+            g = 0
+        elif plan > 0:
+            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, plan - 1, 0.5 * (v0 + v1) / r, f * r,
+                                                                   w_e_prev, dt, p_aux)
+            if ok:
+                g = plan - 1
+                have = True
+        ratio = 0.0
+        if cvt.enabled > 0.0:
+            ok, ratio, w_e, t_e, fuel, t_in, w_in, t_wpt = cvt_point(eng, gb, cvt, 0.5 * (v0 + v1) / r, f * r,
+                                                                      w_e_prev, dt, p_aux)
+            if not ok:
+                v1 = reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade[k], w_e_prev, p_aux, g_prev,
+                                         t_in_gear)
+                f = wheel_force_n(ch, v0, v1, dt, grade[k])
+                ok, ratio, w_e, t_e, fuel, t_in, w_in, t_wpt = cvt_point(eng, gb, cvt, 0.5 * (v0 + v1) / r, f * r,
+                                                                          w_e_prev, dt, p_aux)
+            g = 0
+            have = True
         if g < 0:
-            # trace miss: the highest end speed some gear can reach (bisection; v1 = 0 is always feasible)
-            lo = 0.0
-            hi = v1
-            for _ in range(TRACE_MISS_BISECTIONS):
-                mid = 0.5 * (lo + hi)
-                fm = wheel_force_n(ch, v0, mid, dt, grade[k])
-                gm = choose_gear(eng, gb, ctl, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux, g_prev,
-                                 t_in_gear)
-                if gm >= 0:
-                    lo = mid
-                else:
-                    hi = mid
-            v1 = lo
+            g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
+                eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
+        if g < 0:
+            # trace miss: the highest end speed some gear can reach (v1 = 0 is always feasible)
+            v1 = reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade[k], w_e_prev, p_aux, g_prev, t_in_gear)
             f = wheel_force_n(ch, v0, v1, dt, grade[k])
             g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
                 eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
             if g < 0:
                 g = 0
         w_wheel = 0.5 * (v0 + v1) / r
-        if not have:  # standing, or no gear can deliver: evaluate the gear kept
+        if cvt.enabled <= 0.0:
+            ratio = 0.0 if neutral else gb.ratios[g] * gb.final_drive_ratio
+        if neutral:
+            # clutch disengaged: the engine idles on its own (as when standing), the wheels get no torque
+            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, 0.0, 0.0, w_e_prev, dt, p_aux)
+            w_in = 0.0
+            t_wpt = 0.0
+        elif not have:  # standing, or no gear can deliver: evaluate the gear kept
             ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, f * r, w_e_prev, dt,
                                                                    p_aux)
         if g != g_prev:
@@ -219,7 +363,7 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
         temp = coolant_step_c(th, temp, p_fuel, dt)
         t_j = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
         out.speed_mps[k] = v1
-        out.gear[k] = g + 1.0
+        out.gear[k] = 0.0 if neutral else g + 1.0
         out.engine_speed_rad_s[k] = w_e
         out.engine_torque_nm[k] = t_e
         out.fuel_kg_s[k] = fuel
@@ -233,5 +377,6 @@ def run_conventional(ch, eng, gb, ctl, p_aux, th, friction_fuel_kg_s, time_s, sp
         out.brake_power_w[k] = (t_wpt - f * r) * w_wheel
         out.trace_miss_mps[k] = speed_mps[k] - v1
         out.coolant_temp_c[k] = temp
+        out.transmission_ratio[k] = ratio
         w_e_prev = w_e
         g_prev = g

@@ -1,4 +1,6 @@
-"""Conventional car (engine → torque converter → automatic gearbox): the Python side of ``core/conventional``.
+"""Conventional car (engine → torque converter → automatic gearbox, or clutch → manual gearbox): the Python
+side of ``core/conventional``. A manual car's gears come from ``hybridsim/gearshift.py`` (by the cycle's
+procedure) and go to the kernel as an array.
 
 ``cold_start=True`` starts the engine's coolant at ``ambient_temp_c`` (warm-up model of ``core/thermal.py``,
 the same as the hybrids').
@@ -17,11 +19,19 @@ def _run_conventional(vehicle: Vehicle, cycle: Cycle, cold_start: bool = False, 
     from ..core.conventional import allocate, run_conventional
 
     th, friction_fuel = thermal_args(vehicle, cold_start, ambient_c)
-    out = allocate(cycle.time_s.shape[0])
+    n = cycle.time_s.shape[0]
+    out = allocate(n)
+    if vehicle.transmission.kind == "manual":
+        from ..gearshift import gear_plan
+
+        plan = np.ascontiguousarray(gear_plan(vehicle, cycle), dtype=np.float64)
+    else:
+        plan = np.full(n, -1.0)
     run_conventional(
         vehicle.chassis.to_kernel(),
         vehicle.engine.to_kernel(),
         vehicle.transmission.to_kernel(),
+        vehicle.transmission.cvt_kernel(vehicle.engine),
         vehicle.controller.to_kernel(),
         float(vehicle.accessories.crank_power_w),
         th,
@@ -29,6 +39,7 @@ def _run_conventional(vehicle: Vehicle, cycle: Cycle, cold_start: bool = False, 
         np.ascontiguousarray(cycle.time_s, dtype=np.float64),
         np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
         np.ascontiguousarray(cycle.grade, dtype=np.float64),
+        plan,
         out,
     )
     return out
