@@ -179,6 +179,46 @@ def test_dp_equals_brute_force_on_a_tiny_problem(soc0):
     assert abs(j0 - bf) <= terminal_penalty_kg(v) * (grid[1] - grid[0])
 
 
+def test_cost_to_go_never_blends_an_infeasible_grid_point():
+    """A linear blend of a feasible and an infeasible grid point (INFEASIBLE_KG) is a huge but finite cost that
+    passes for feasible; step by step backwards it leaks through the whole grid. Both DP cores use the rule of
+    ``core/dp_grid.interp_feasible`` instead: in such a cell the nearer point decides."""
+    from hybridsim.core import p2_dp, ths_dp
+    from hybridsim.core.dp_grid import INFEASIBLE_KG, interp_feasible
+
+    jk = np.array([INFEASIBLE_KG, 0.05, 0.06, 0.07])
+    x = np.arange(jk.size, dtype=float)
+    # the failure mode: 30 % of the way from the feasible point 1 to the infeasible point 0
+    blend = float(np.interp(0.7, x, jk))
+    assert 1.0 < blend < INFEASIBLE_KG  # ≈ 3e5 kg: no fuel figure, yet not flagged infeasible
+    # the rule: the nearer point decides
+    assert interp_feasible(jk, 0.7) == 0.05
+    assert interp_feasible(jk, 0.3) == INFEASIBLE_KG
+    assert interp_feasible(jk, 1.5) == pytest.approx(0.055, abs=1e-15)  # feasible neighbours still blend
+    # infeasible values pass on as they are: where nothing is feasible, fewer infeasible steps still rank first
+    assert interp_feasible(np.array([2e6, 3e6, 0.05]), 0.5) == 2.5e6
+    # as each core calls it (grid from SOC 0.40 in steps of 0.01)
+    assert ths_dp.cost_to_go(jk, 0.40, 0.01, 0.407) == 0.05
+    assert ths_dp.cost_to_go(jk, 0.40, 0.01, 0.403) == INFEASIBLE_KG
+    assert p2_dp.cost_to_go(jk, 0.40, 0.01, 0.407, 1.0) == 0.05
+    # the leak: 20 steps backwards of a state drifting down by 0.3 grid cells a step at no cost (an idling car
+    # drawing its accessory load), grid point 0 infeasible, off the grid below infeasible
+    n = 11
+    x = np.arange(n, dtype=float)
+    jb = np.zeros(n)
+    jb[0] = INFEASIBLE_KG
+    jf = jb.copy()
+    for _ in range(20):
+        u = x - 0.3
+        jb = np.where(u < 0.0, INFEASIBLE_KG, np.interp(u, x, jb))
+        jf = np.array([INFEASIBLE_KG if ui < 0.0 else interp_feasible(jf, ui) for ui in u])
+    # blended: the infeasible value has leaked up to the top of the grid, 10 cells away
+    assert np.all((jb[1:] > 1.0) & (jb[1:] < INFEASIBLE_KG))
+    # the rule: each point is either feasible at its true cost (0) or flagged infeasible, nothing in between
+    assert jf[0] == INFEASIBLE_KG
+    assert_array_equal(jf[1:], 0.0)
+
+
 @functools.cache
 def _three(cycle_name, soc_points=101):
     v, cy = ralink(), hs.load_cycle(cycle_name)

@@ -29,6 +29,7 @@ allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
+from .dp_grid import INFEASIBLE_KG, interp_feasible, terminal
 from .electric import battery_step, battery_window_limits_w
 from .p2 import (
     P2Ctx,
@@ -46,20 +47,16 @@ from .p2 import (
     terminal_power_w,
 )
 from .p2_control import rule_decide
-from .ths_dp import INFEASIBLE_KG, terminal
 
 OPEN_LIMIT_W = 1e12  # battery limits "wide open" for the SOC-independent split
 
 
 @jit_inline
 def cost_to_go(jk, soc0_grid, dsoc, soc, slope):
-    """J at ``soc`` by linear interpolation on the uniform grid [kg]. Below the grid (the battery's SOC floor)
-    INFEASIBLE_KG; above it (regeneration beyond the top of the charge-sustaining band, which the battery takes)
-    the top value plus ``slope`` × the excess (λ_T, the terminal penalty's slope: a soft ceiling). In a cell with
-    one infeasible grid point (≥ INFEASIBLE_KG) the nearer point decides: the feasible one's value, or infeasible.
-    An infeasible point is never blended with a feasible one: its huge value would leak, step by step, into the
-    whole grid; nor does it make the whole cell infeasible: a state resting near a feasible point (an idling car
-    drawing its accessory load) would then lose a grid point per step."""
+    """J at ``soc`` by linear interpolation on the uniform grid, an infeasible grid point never blended with a
+    feasible one (``dp_grid.interp_feasible``) [kg]. Below the grid (the battery's SOC floor) INFEASIBLE_KG; above
+    it (regeneration beyond the top of the charge-sustaining band, which the battery takes) the top value plus
+    ``slope`` × the excess (λ_T, the terminal penalty's slope: a soft ceiling)."""
     n = jk.shape[0]
     u = (soc - soc0_grid) / dsoc
     if u < -1e-9:
@@ -67,20 +64,9 @@ def cost_to_go(jk, soc0_grid, dsoc, soc, slope):
     if u >= n - 1:
         a = jk[n - 1]
         if a >= INFEASIBLE_KG:
-            return INFEASIBLE_KG
+            return a
         return a + slope * (soc - (soc0_grid + (n - 1) * dsoc))
-    if u <= 0.0:
-        a = jk[0]
-        return a if a < INFEASIBLE_KG else INFEASIBLE_KG
-    i = int(u)
-    f = u - i
-    a = jk[i]
-    b = jk[i + 1]
-    if a >= INFEASIBLE_KG:
-        return b if f > 0.5 and b < INFEASIBLE_KG else INFEASIBLE_KG
-    if b >= INFEASIBLE_KG:
-        return a if f < 0.5 else INFEASIBLE_KG
-    return a + f * (b - a)
+    return interp_feasible(jk, u)
 
 
 @jit_inline

@@ -11,8 +11,9 @@ deciding feasibility (every limit), fuel and the SOC at the end of the step. λ_
 of stored energy, so the optimum ends at SOC_0 (to the grid's resolution). The engine warm: a cold start's
 coolant temperature would be a further state (``simulate`` refuses ``strategy="dp"`` with ``cold_start``).
 
-State of the DP: the SOC on a uniform grid (the cost-to-go J_k is interpolated linearly between grid points;
-beyond the grid a state is infeasible) × the decision taken in the previous step. The previous decision fixes
+State of the DP: the SOC on a uniform grid (the cost-to-go J_k is interpolated linearly between grid points,
+an infeasible point never blended with a feasible one: ``core/dp_grid.py``; beyond the grid a state is
+infeasible) × the decision taken in the previous step. The previous decision fixes
 the rest of the plant's state exactly (engine mode, so the start fuel; engine and MG1 speeds, so the rotor
 inertia torques: they depend on the trace, not on the SOC), so the backward pass runs the exact plant step
 of a warm engine that follows the trace. The step is split once per (previous decision, decision) into its
@@ -29,6 +30,7 @@ raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
+from .dp_grid import INFEASIBLE_KG, interp_feasible, terminal
 from .electric import battery_step, battery_window_limits_w
 from .ths import (
     FUELLED,
@@ -50,8 +52,6 @@ from .ths import (
     torque_for_power,
 )
 from .ths_control import fallback
-
-INFEASIBLE_KG = 1e6  # cost of an infeasible step or a state off the grid (≫ any cycle's fuel)
 
 
 @jit
@@ -86,25 +86,12 @@ def decision_torque(plant, mode, p, w, w_r, w_e_prev, w_g_prev, dt):
 
 @jit_inline
 def cost_to_go(jk, soc0_grid, dsoc, soc):
-    """J at ``soc`` by linear interpolation on the uniform grid; INFEASIBLE_KG beyond it. [kg]"""
-    n = jk.shape[0]
+    """J at ``soc`` by linear interpolation on the uniform grid, an infeasible grid point never blended with a
+    feasible one (``dp_grid.interp_feasible``); INFEASIBLE_KG beyond the grid. [kg]"""
     u = (soc - soc0_grid) / dsoc
-    if u < -1e-9 or u > n - 1 + 1e-9:
+    if u < -1e-9 or u > jk.shape[0] - 1 + 1e-9:
         return INFEASIBLE_KG
-    if u <= 0.0:
-        return jk[0]
-    if u >= n - 1:
-        return jk[n - 1]
-    i = int(u)
-    f = u - i
-    return jk[i] + f * (jk[i + 1] - jk[i])
-
-
-@jit
-def terminal(soc0_grid, dsoc, soc_target, penalty_kg, jn):
-    """φ(SOC) = λ_T·|SOC − SOC_0| on the grid. [kg]"""
-    for i in range(jn.shape[0]):
-        jn[i] = penalty_kg * abs(soc0_grid + i * dsoc - soc_target)
+    return interp_feasible(jk, u)
 
 
 @jit

@@ -13,8 +13,9 @@ import numpy as np
 
 from ..cycles import Cycle
 from ..vehicle import Vehicle
+from . import _dp_common
+from ._dp_common import terminal_penalty_kg, uniform_soc_grid
 from ._p2_plant import plant_args, run_p2_once
-from .ths_dp import terminal_penalty_kg
 
 DEFAULT_SOC_POINTS = 201
 DEFAULT_TORQUE_POINTS = 12
@@ -29,24 +30,8 @@ def soc_band(vehicle: Vehicle) -> tuple[float, float]:
 def soc_grid_array(vehicle: Vehicle, soc_grid) -> np.ndarray:
     """The uniform SOC grid: ``None`` (201 points over the CS band), a count, or an array within the band."""
     lo, hi = soc_band(vehicle)
-    if soc_grid is None:
-        soc_grid = DEFAULT_SOC_POINTS
-    if np.isscalar(soc_grid):
-        n = int(soc_grid)
-        if n != soc_grid or n < 3:
-            raise ValueError(f"soc_grid = {soc_grid!r}: a number of grid points must be an integer >= 3")
-        return np.linspace(lo, hi, n)
-    g = np.ascontiguousarray(soc_grid, dtype=np.float64)
-    if g.ndim != 1 or g.size < 3:
-        raise ValueError(f"soc_grid: must be a 1-D array of at least 3 SOC values, got shape {g.shape}")
-    d = np.diff(g)
-    if not (np.all(d > 0) and np.allclose(d, d[0], rtol=1e-9, atol=1e-12)):
-        raise ValueError("soc_grid: must be evenly spaced and increasing")
-    if g[0] < lo - 1e-12 or g[-1] > hi + 1e-12:
-        raise ValueError(f"soc_grid = [{g[0]}, ..., {g[-1]}]: out of range for vehicle {vehicle.id!r}, allowed "
-                         f"{lo} to {hi} (its charge-sustaining band, battery.soc_min to soc_cs_enter + "
-                         "cd_resume_band)")
-    return g
+    return uniform_soc_grid(vehicle, soc_grid, lo, hi, DEFAULT_SOC_POINTS, "its charge-sustaining band, "
+                            "battery.soc_min to soc_cs_enter + cd_resume_band")
 
 
 def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None,
@@ -97,21 +82,7 @@ def drivable(vehicle: Vehicle, cycle: Cycle, soc0: float) -> tuple[Cycle, bool]:
 def run_dp(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None,
            power_points: int = DEFAULT_TORQUE_POINTS):
     """(kernel output, attrs) of the DP optimum over the trace the vehicle can follow (``drivable``); the fuel at
-    zero net battery energy corrected with the DP's own marginal fuel value of SOC, as for THS-II."""
-    soc0 = vehicle.controller.soc_target if soc_init is None else float(soc_init)
-    follow, original = drivable(vehicle, cycle, soc0)
-    out, j, grid, fallbacks = solve(vehicle, follow, soc_init=soc0, soc_grid=soc_grid, power_points=power_points)
-    out.trace_miss_mps[:] = cycle.speed_mps - out.speed_mps
-    dt = np.diff(cycle.time_s)
-    fuel = float(np.sum(out.fuel_kg_s[1:] * dt))
-    eb = float(np.sum(out.battery_chemical_power_w[1:] * dt))
-    soc0, soc_end = float(out.soc[0]), float(out.soc[-1])
-    j0 = j[0, 0]
-    lam = -float(np.gradient(j0, grid)[int(np.clip(np.searchsorted(grid, soc0), 1, grid.size - 2))])
-    fuel_bal = fuel + lam * (soc0 - soc_end)
-    lhv = vehicle.engine.lhv_j_per_kg
-    return out, {"soc_balance_fuel_kg": fuel_bal, "soc_balance_residual": eb / max(fuel * lhv, 1.0),
-                 "soc_balance_runs": 1, "soc_balance_method": "dp_terminal_soc", "dp_soc_points": int(grid.size),
-                 "dp_power_points": int(power_points), "dp_fuel_kg": fuel, "dp_cost_to_go_kg": float(
-                     np.interp(soc0, grid, j0)), "dp_marginal_fuel_kg_per_soc": lam, "dp_fallback_steps": fallbacks,
-                 "dp_trace": "cycle" if original else "speed achieved by the rule-based controller"}
+    zero net battery energy corrected with the DP's own marginal fuel value of SOC, as for THS-II
+    (``_dp_common.run_dp``)."""
+    return _dp_common.run_dp(vehicle, cycle, solve, drivable, soc_init=soc_init, soc_grid=soc_grid,
+                             power_points=power_points)

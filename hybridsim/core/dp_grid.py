@@ -1,0 +1,46 @@
+"""The SOC grid of the dynamic-programming cores (``ths_dp``, ``p2_dp``): the terminal cost and the cost-to-go
+interpolation shared by both.
+
+J_k is stored on a uniform SOC grid; a grid point from which no decision sequence is feasible holds
+INFEASIBLE_KG or more. Between two grid points J is interpolated linearly, except that an infeasible point is
+never blended with a feasible one: a blend f·INFEASIBLE_KG would pass for a (huge but finite) cost, and step by
+step backwards it would leak into the whole grid (``tests/test_strategies.py`` shows it on a small array). In a
+cell with one infeasible point the nearer point decides: the feasible one's value, or infeasible (making the
+whole cell infeasible instead would lose a grid point per step for a state resting near a feasible point, e.g.
+an idling car drawing its accessory load). Nothing here raises or allocates.
+"""
+
+from __future__ import annotations
+
+from . import jit, jit_inline
+
+INFEASIBLE_KG = 1e6  # cost of an infeasible step or a state off the grid (≫ any cycle's fuel)
+
+
+@jit
+def terminal(soc0_grid, dsoc, soc_target, penalty_kg, jn):
+    """φ(SOC) = λ_T·|SOC − SOC_0| on the grid. [kg]"""
+    for i in range(jn.shape[0]):
+        jn[i] = penalty_kg * abs(soc0_grid + i * dsoc - soc_target)
+
+
+@jit_inline
+def interp_feasible(jk, u):
+    """J at grid coordinate ``u`` (0 ≤ u ≤ n − 1; clamped to the end points), a feasible point never blended
+    with an infeasible one (module docstring). Infeasible values are passed on as they are (not cut to
+    INFEASIBLE_KG), and two infeasible neighbours blend: where no sequence is feasible the DP still ranks the
+    sequences by their infeasible steps, then by fuel. [kg]"""
+    n = jk.shape[0]
+    if u <= 0.0:
+        return jk[0]
+    if u >= n - 1:
+        return jk[n - 1]
+    i = int(u)
+    f = u - i
+    a = jk[i]
+    b = jk[i + 1]
+    if a >= INFEASIBLE_KG and b < INFEASIBLE_KG:
+        return b if f > 0.5 else a
+    if b >= INFEASIBLE_KG and a < INFEASIBLE_KG:
+        return a if f < 0.5 else b
+    return a + f * (b - a)
