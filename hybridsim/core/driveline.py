@@ -12,7 +12,7 @@ so that the loss T_in·ω_in − T_out·ω_out ≥ 0 either way. Nothing here ra
 
 from __future__ import annotations
 
-from . import jit
+from . import jit, jit_inline
 
 TRACE_MISS_BISECTIONS = 40  # halvings of the end speed when the vehicle cannot follow the trace (all kernels)
 
@@ -40,3 +40,12 @@ def regen_fade(vbar, fade_speed_mps):
     if fade_speed_mps > 0.0 and vbar < fade_speed_mps:
         return vbar / fade_speed_mps
     return 1.0
+
+
+@jit_inline
+def record_initial(out, state, v0):
+    """Write the initial sample (index 0) of a run: speed, SOC and coolant temperature (the THS-II and
+    series-parallel plants; the P2 adds its gear and pack voltage in ``core/p2.py``)."""
+    out.speed_mps[0] = v0
+    out.soc[0] = state.soc
+    out.coolant_temp_c[0] = state.coolant_temp_c

@@ -402,13 +402,6 @@ def record(out, k, res, v1, speed_demanded):
     out.wheel_power_w[k] = res.wheel_power_w
 
 
-@jit_inline
-def record_initial(out, state, v0):
-    out.speed_mps[0] = v0
-    out.soc[0] = state.soc
-    out.coolant_temp_c[0] = state.coolant_temp_c
-
-
 @jit
 def engine_speed_for_power(plant, p):
     """Engine speed on the minimum-fuel operating line at power p (series mode), within idle and MG1's and the

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import TRACE_MISS_BISECTIONS
+from .driveline import TRACE_MISS_BISECTIONS, record_initial
 from .electric import battery_step
 from .engine import engine_point
 from .series_parallel import (
@@ -35,7 +35,6 @@ from .series_parallel import (
     initial_state,
     plant_finish,
     record,
-    record_initial,
     series_torque_for_power,
     split,
     step_fuel_kg_s,

@@ -561,14 +561,6 @@ def record(out, k, plant, res, v1, speed_demanded):
     out.wheel_power_w[k] = res.wheel_power_w
 
 
-@jit_inline
-def record_initial(out, state, v0):
-    """Write the initial sample (index 0) of a run."""
-    out.speed_mps[0] = v0
-    out.soc[0] = state.soc
-    out.coolant_temp_c[0] = state.coolant_temp_c
-
-
 # --- limits of the engine operating point (physics the decisions use) ---------------------------------
 
 

@@ -25,7 +25,7 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .driveline import TRACE_MISS_BISECTIONS
+from .driveline import TRACE_MISS_BISECTIONS, record_initial
 from .electric import battery_state, battery_step, battery_window_limits_w
 from .ths import (
     FUELLED,
@@ -38,7 +38,6 @@ from .ths import (
     initial_state,
     plant_finish,
     record,
-    record_initial,
     split,
     split_at_power,
     split_at_power_in,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .dp_grid import INFEASIBLE_KG, interp_feasible, terminal
+from .driveline import record_initial
 from .electric import battery_step, battery_window_limits_w
 from .ths import (
     FUELLED,
@@ -43,7 +44,6 @@ from .ths import (
     initial_state,
     plant_finish,
     record,
-    record_initial,
     split_elec,
     split_in,
     split_mech,
