@@ -3,6 +3,8 @@ would otherwise import each other)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..cycles import Cycle
@@ -19,6 +21,9 @@ def plant_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23
     c = vehicle.controller
     th, fric = thermal_args(vehicle, cold_start, ambient_c)
     ctl = c.to_kernel()
+    if not vehicle.plugin:
+        # a full (not plug-in) hybrid is charge-sustaining throughout: the CD/CS hysteresis never leaves CS
+        ctl = ctl._replace(cd_resume_band=math.inf)
     aux = P2AuxK(
         accessory_power_w=float(vehicle.accessories.battery_power_w),
         engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
