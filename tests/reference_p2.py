@@ -266,6 +266,8 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
     n = t.size
     out = {k: np.zeros(n) for k in OUTPUTS}
     cs0 = soc0 < c.soc_cs_enter + c.cd_resume_band if charge_sustaining is None else charge_sustaining
+    if not vehicle.plugin:
+        cs0 = True  # a full hybrid ([vehicle] plugin = false) is charge-sustaining throughout
     s = dict(soc=soc0, cs=cs0, on=False, t_on=0.0, t_off=1e9, g=0, t_gear=0.0, w_w=0.0, w_in=0.0, w_e=0.0,
              closed=False, eck=0.0, ecs=0.0, crank_left=0.0, eshm=0.0, eshe=0.0, shift_left=0.0)
     out["speed_mps"][0] = vc[0]
@@ -278,7 +280,9 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
         dt = t[k] - t[k - 1]
         v0 = out["speed_mps"][k - 1]
         v1 = vc[k]
-        if s["cs"] and s["soc"] > c.soc_cs_enter + c.cd_resume_band:
+        if not vehicle.plugin:
+            pass
+        elif s["cs"] and s["soc"] > c.soc_cs_enter + c.cd_resume_band:
             s["cs"] = False
         elif not s["cs"] and s["soc"] < c.soc_cs_enter:
             s["cs"] = True
