@@ -250,8 +250,10 @@ def _spread(e, left, dt):
     return e / left if left > dt else e / dt
 
 
-def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge_sustaining=None):
-    """Simulate; returns a dict of output arrays named as ``core.p2.P2Out``.
+def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge_sustaining=None, gear_plan=None):
+    """Simulate; returns a dict of output arrays named as ``core.p2.P2Out``. ``gear_plan``: a manual box's prescribed
+    gear per step (1 = first; ≤ 0 or None: the rules choose), taken while the car moves if it can drive the step with
+    the requested engine state or the other one, else the rules' choice.
 
     Cold start: coolant C·dT/dt = f·P_fuel (capped at the thermostat temperature); while fuelled and
     cold, friction fuel × (θ^(−t) − 1) is added, θ = (T + 273.15)/(T_hot + 273.15), with the friction
@@ -305,7 +307,16 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
         w_w = vbar / ref.r
         t_w = f * ref.r
         on = ref.request(s, vbar, f * vbar)
-        g = ref.choose(on, s, vbar, w_w, t_w, dt)
+        g = -1
+        planned = int(gear_plan[k]) - 1 if gear_plan is not None else -1
+        if planned >= 0 and w_w > 0:
+            for _ in range(2):
+                if ref.gear(planned, on, s, vbar, w_w, t_w, dt) is not None:
+                    g = planned
+                    break
+                on = not on
+        if g < 0:
+            g = ref.choose(on, s, vbar, w_w, t_w, dt)
         if g < 0:
             on = not on
             g = ref.choose(on, s, vbar, w_w, t_w, dt)

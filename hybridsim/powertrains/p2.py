@@ -16,6 +16,11 @@ controller never enters CD), ``soc_init=None`` starts at the controller's ``soc_
 (default True) iterates the initial SOC to zero net battery energy as for THS-II (``_common.soc_balance``, the
 secant of SAE J1711 / WLTP RCB); ``charge_sustaining=False`` is refused.
 
+A manual gearbox (``transmission.kind = "manual"``) takes the gears the procedure prescribes, computed before the
+run by ``hybridsim/gearshift.py`` as for a conventional manual car (GTR 15 Annex 2 on the WLTC and other traces, the
+R83 shift speeds on the NEDC); the controller decides the engine, the clutch torque and the P2 motor
+(``core/p2_control.rule_decide_planned``). The DP (which chooses the gears) is not offered for it.
+
 ``cold_start=True`` starts the engine's coolant at ``ambient_temp_c`` (warm-up model of ``core/thermal.py``).
 """
 
@@ -26,7 +31,7 @@ import numpy as np
 from ..cycles import Cycle
 from ..vehicle import Vehicle
 from ._common import common_attrs, energies, soc_balance
-from ._p2_plant import STRATEGY_CODES, plant_args, run_p2_once  # noqa: F401  (re-exported)
+from ._p2_plant import STRATEGY_CODES, gear_plan, plant_args, run_p2_once  # noqa: F401  (re-exported)
 
 
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
@@ -49,6 +54,11 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
     if not vehicle.plugin and charge_sustaining is not None and not charge_sustaining:
         raise ValueError(f"charge_sustaining = False: vehicle {vehicle.id!r} is not a plug-in ([vehicle] plugin = "
                          "false), it is charge-sustaining throughout; allowed True or None")
+    plan = gear_plan(vehicle, cycle)
+    if plan is not None and strategy == "dp":
+        raise ValueError(f"strategy = 'dp': not available for vehicle {vehicle.id!r} with transmission.kind = "
+                         "'manual' (the DP chooses the gears; a manual's are the procedure's), allowed: rule_based, "
+                         "ecms")
     extra = {}
     if strategy == "dp":
         from .p2_dp import run_dp
@@ -58,10 +68,10 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
     elif vehicle.plugin:
         soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
         out = run_p2_once(plant_args(vehicle, cold_start, ambient_temp_c), soc0, cycle, charge_sustaining,
-                          STRATEGY_CODES[strategy])
+                          STRATEGY_CODES[strategy], plan)
     else:
         out, extra = _run_charge_sustaining(vehicle, cycle, cold_start, ambient_temp_c, soc_init, soc_balance,
-                                            STRATEGY_CODES[strategy])
+                                            STRATEGY_CODES[strategy], plan)
         soc0 = float(out.soc[0])
     attrs = common_attrs(vehicle, cycle)
     attrs.update(extra)
@@ -73,7 +83,7 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
 
 
 def _run_charge_sustaining(vehicle: Vehicle, cycle: Cycle, cold_start: bool, ambient_c: float, soc_init,
-                           balance: bool, code: int):
+                           balance: bool, code: int, plan=None):
     """A full hybrid's run from ``soc_init`` (default ``soc_target``), charge-balanced if ``balance`` (the secant
     on the initial SOC, ``_common.soc_balance``): (out, attrs of the balance)."""
     args = plant_args(vehicle, cold_start, ambient_c)
@@ -81,7 +91,7 @@ def _run_charge_sustaining(vehicle: Vehicle, cycle: Cycle, cold_start: bool, amb
     start = vehicle.controller.soc_target if soc_init is None else float(soc_init)
 
     def once(s):
-        out = run_p2_once(args, s, cycle, True, code)
+        out = run_p2_once(args, s, cycle, True, code, plan)
         fuel, eb = energies(out, cycle)
         return out, fuel, eb
 
