@@ -216,6 +216,11 @@ def check_p2_vehicle(v: Vehicle) -> None:
     if v.transmission.kind == "cvt":
         raise ValueError(f"transmission.kind = {v.transmission.kind!r}: not available for architecture 'p2' yet "
                          "(allowed: automatic, amt, dct, manual); cvt works for 'conventional'")
+    if v.transmission.converter_k_factor_rpm_per_sqrt_nm > 0:
+        raise ValueError(f"transmission.converter_k_factor_rpm_per_sqrt_nm = "
+                         f"{v.transmission.converter_k_factor_rpm_per_sqrt_nm}: out of range for architecture 'p2', "
+                         "allowed 0 (its engine clutch K0 and the P2 motor take the converter's place; the P2 plant "
+                         "has no converter model)")
 
 
 def check_ths_vehicle(v: Vehicle) -> None:

@@ -167,3 +167,13 @@ def test_procedures_treat_it_as_a_novc_hybrid(proc):
     assert not {"REEC break-off 0.04", "R101 OVC weighting"} & set(r["unchecked_rules"])
     if proc == "wltp":
         assert "RCB thresholds" in r["unchecked_rules"]  # the charge-balance rule of a NOVC-HEV applies
+
+
+def test_a_p2_refuses_a_torque_converter_it_would_not_model():
+    import dataclasses
+
+    v = ioniq()
+    tr = dataclasses.replace(v.transmission, converter_k_factor_rpm_per_sqrt_nm=120.0)
+    with pytest.raises(ValueError, match=r"transmission\.converter_k_factor_rpm_per_sqrt_nm = 120\.0: out of range "
+                                         r"for architecture 'p2', allowed 0"):
+        dataclasses.replace(v, transmission=tr)
