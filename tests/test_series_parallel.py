@@ -176,14 +176,14 @@ def run_ecms(cycle_name, cold):
 @pytest.mark.parametrize("cycle_name", CYCLES)
 def test_ecms_invariants_and_charge_sustaining_without_iteration(cycle_name):
     """ECMS on every shipped cycle: energy balance, SOC window, every mode feasible; the adaptive factor keeps a
-    single run from the target SOC charge-sustaining (|ΔSOC| ≤ 1.5 % of capacity; measured ≤ 1.05 % on UDDS,
-    HWFET, US06 and WLTC 3b)."""
+    single run from the target SOC charge-sustaining (|ΔSOC| ≤ 1 % of capacity; measured ≤ 0.59 % on every shipped
+    cycle with the kinetic share learnt from the run's stops, ``core/series_parallel_control.py``)."""
     v = vehicle()
     ds = run_ecms(cycle_name, False)
     assert hs.energy_balance(ds)["rel_error"] < 1e-9
     soc = ds.soc.values
     assert soc.min() >= v.battery.soc_min - 1e-9 and soc.max() <= v.battery.soc_max + 1e-9
-    assert abs(soc[-1] - soc[0]) <= 0.015, soc[-1] - soc[0]
+    assert abs(soc[-1] - soc[0]) <= 0.01, soc[-1] - soc[0]
 
 
 def test_ecms_plant_matches_reference():
