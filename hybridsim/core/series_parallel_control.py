@@ -30,7 +30,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS, record_initial
-from .electric import battery_state, battery_step
+from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .engine import engine_point
 from .series_parallel import (
     ENGINE,
@@ -43,6 +43,8 @@ from .series_parallel import (
     record,
     series_torque_for_power,
     split,
+    split_elec,
+    split_mech,
     step_fuel_kg_s,
 )
 
@@ -172,13 +174,15 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
 
 
 @jit_inline
-def _ecms_cost(plant, state, mode, w_e, t_e, v0, v1, dt, gr, s):
-    """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate, on the plant's own fuel and battery."""
-    sp = split(plant, state, mode, w_e, t_e, v0, v1, dt, gr)
+def _ecms_cost(plant, state, mode, w_e, t_e, v0, v1, dt, gr, s, lim, bst):
+    """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate, on the plant's own fuel and battery (``split``
+    = ``split_mech`` + ``split_elec`` at the step's limits ``lim``; ``battery_step_at`` with the step's battery state
+    ``bst``: both looked up once per step)."""
+    sp = split_elec(plant, split_mech(plant, state.engine_speed_rad_s, mode, w_e, t_e, v0, v1, dt, gr), lim[0], lim[1])
     if not sp.feasible:
         return False, 0.0, sp
     fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
-    p_chem = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[2]
+    p_chem = battery_step_at(plant.bat, state.soc, bst[0], bst[1], bst[2], sp.battery_power_w, dt)[2]
     return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
 
 
@@ -204,7 +208,9 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
     """The ECMS decision for one step with kinetic share ``share`` (module docstring): (decision, end speed,
     split)."""
     s = ecms_equivalence(plant, ctl, state.soc, v0, share)
-    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr, s)
+    lim = battery_window_limits_w(plant.bat, state.soc, dt)
+    bst = battery_state(plant.bat, state.soc)
+    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr, s, lim, bst)
     best_d = SpDecision(EV, 0.0, 0.0)
     n = int(ctl.ecms_power_points)
     p_max = plant.aux.ool_power_max_w
@@ -212,7 +218,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p)
         t = series_torque_for_power(plant, state, p, w, dt)
-        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, v0, v1, dt, gr, s)
+        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, v0, v1, dt, gr, s, lim, bst)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_d = True, c, sp, SpDecision(SERIES, w, t)
     vbar = 0.5 * (v0 + v1)
@@ -221,7 +227,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         t_wot = engine_point(plant.eng, w_lock, 0.0)[0]
         for j in range(0, n + 1):
             t = t_wot * j / n
-            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, v0, v1, dt, gr, s)
+            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, v0, v1, dt, gr, s, lim, bst)
             if ok2 and (not ok or c < best):
                 ok, best, best_sp, best_d = True, c, sp, SpDecision(ENGINE, w_lock, t)
     if not ok:
