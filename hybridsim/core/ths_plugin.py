@@ -161,8 +161,8 @@ def rear_step(plant, f_want, v0, v1, dt, p_dis_avail, p_chg_avail):
     the DC power window [−p_chg_avail, p_dis_avail]; a :class:`RearStep` of what it delivers."""
     rk = plant.rear
     vbar = 0.5 * (v0 + v1)
-    if rk.enabled <= 0.0 or vbar <= 0.0 or f_want == 0.0:
-        return no_rear()
+    if rk.enabled <= 0.0 or vbar <= 0.0:  # (a rear machine turning with the wheels at zero torque still has
+        return no_rear()                  # its no-load loss, drawn from the battery as MG1's at rest)
     ch = plant.ths.ch
     r = ch.wheel_radius_m
     w_wh = vbar / r
