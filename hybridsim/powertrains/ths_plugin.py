@@ -120,25 +120,34 @@ def _rear_full_load(vehicle: Vehicle, spd: float) -> tuple[float, float]:
     return t * pg.rear_motor_ratio * pg.rear_drive_efficiency / r, p_dc
 
 
+def _rear_peak_dc_w(vehicle: Vehicle) -> float:
+    """DC power of the rear machine at its peak torque and power (base speed), 0 without one. [W]"""
+    from ..core.electric import motor_dc_power_w
+
+    rear = vehicle.motors.get("rear")
+    if rear is None:
+        return 0.0
+    w = rear.peak_power_kw * 1e3 / rear.peak_torque_nm
+    return float(motor_dc_power_w(rear.to_kernel(), rear.peak_torque_nm, w)[0])
+
+
 def _full_load_force(v: Vehicle, spd: float, st, rl: float, continuous: bool = False):
     """THS-II front axle (``performance._ths_options``: the plant step at full load, the battery's discharge limit
-    less the rear motor's DC power, E: the pack's power limit shared, the rear first) plus the rear motor's
-    envelope, each axle within its tyres' traction (``performance.solve_acceleration``); continuous (top speed):
-    no net battery discharge, so the rear motor gives nothing."""
+    less the rear machine's DC power at its peak, E: the pack's power shared, the rear first, at every speed) plus
+    the rear machine's envelope, each axle within its tyres' traction (``performance.solve_acceleration``);
+    continuous (top speed): no net battery discharge, so the rear machine gives nothing."""
     import dataclasses
     import math
 
     from .. import performance as perf
 
-    f_r, p_r = (0.0, 0.0) if continuous else _rear_full_load(v, spd)
+    f_r = 0.0 if continuous else _rear_full_load(v, spd)[0]
     key = "ths_plugin_front"
-    if key not in st.cache or st.cache[key][0] != round(p_r, 6):
+    if key not in st.cache:
         b = v.battery
-        dis = max(b.max_discharge_power_kw - p_r / 1e3, 0.1)
-        vf = dataclasses.replace(v, battery=dataclasses.replace(b, max_discharge_power_kw=dis))
-        st.cache[key] = (round(p_r, 6), vf)
-        st.cache.pop("ths_plant", None)
-    vf = st.cache[key][1]
+        dis = max(b.max_discharge_power_kw - _rear_peak_dc_w(v) / 1e3, 0.1)
+        st.cache[key] = dataclasses.replace(v, battery=dataclasses.replace(b, max_discharge_power_kw=dis))
+    vf = st.cache[key]
     opts = perf._ths_options(vf, spd, st, continuous)
     m_eff = plugin_chassis(v).mass_eff_kg
     if not opts:

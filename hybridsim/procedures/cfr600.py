@@ -172,9 +172,11 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
     if cold_start is None:
         cold_start = True  # the regulation's cold start (every engine has the warm-up model)
     if is_plugin(vehicle):
+        import sys
+
         from .j1711 import epa_phev
 
-        return {**out, **epa_phev(test, info, cold_start=cold_start, soak_temp_c=soak_temp_c)}
+        return {**out, **epa_phev(test, info, sys.modules[__name__], cold_start=cold_start, soak_temp_c=soak_temp_c)}
     ds_ftp = simulate(test, ftp_cycle, cold_start=cold_start, ambient_temp_c=soak_temp_c)
     s_ftp = summarize(ds_ftp)
     bags = _balanced_phases(ds_ftp, ftp_cycle, s_ftp)
