@@ -27,7 +27,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import record_initial
-from .electric import battery_window_limits_w
+from .electric import battery_state, battery_window_limits_w
 from .ths import initial_state, step_context
 from .ths_control import ecms_cost, ecms_decide, ecms_equivalence, rule_decide
 from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_step, record
@@ -82,10 +82,11 @@ def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     if plant.rear.enabled <= 0.0:
         return fp, rear, d, v1a, sp
     s = ecms_equivalence(fp, ctl, state.soc, v0)
+    bst = battery_state(plant.ths.bat, state.soc)
     ok, best = False, 0.0
     if v1a == v1:
         ok, best, _ = ecms_cost(fp, state, step_context(fp, state.soc, v0, v1, dt, gr), d.engine_mode,
-                                d.engine_speed_rad_s, d.engine_torque_nm, dt, s)
+                                d.engine_speed_rad_s, d.engine_torque_nm, dt, s, bst)
     for j in range(2):
         f_c = 0.0 if j == 0 else f  # none, or all of F (the rear axle's limits cut it to the most it can give)
         rear_c = rear_for(plant, state.soc, f_c, v0, v1, dt)
@@ -96,7 +97,7 @@ def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
                 fp, rear, d, v1a, sp = fp_c, rear_c, d_c, v1c, sp_c
             continue
         ok_c, c, _ = ecms_cost(fp_c, state, step_context(fp_c, state.soc, v0, v1, dt, gr), d_c.engine_mode,
-                               d_c.engine_speed_rad_s, d_c.engine_torque_nm, dt, s)
+                               d_c.engine_speed_rad_s, d_c.engine_torque_nm, dt, s, bst)
         if ok_c and (not ok or c < best):
             ok, best = True, c
             fp, rear, d, v1a, sp = fp_c, rear_c, d_c, v1c, sp_c
