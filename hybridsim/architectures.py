@@ -37,6 +37,7 @@ from .control.conventional import ConventionalController
 from .control.p2 import P2Controller
 from .control.series_parallel import SeriesParallelController
 from .control.ths import ThsController
+from .control.ths_plugin import ThsPluginController
 
 
 class Var(NamedTuple):
@@ -260,35 +261,39 @@ register(Architecture(
     fastsim=("ConventionalVehicle", "xingyue_l"),
 ))
 
+#: The THS-II plant's own variables (shared by the THS-II plug-in, whose front axle is that plant).
+THS_VARIABLES = {
+    "mg1_speed": Var("rad s-1", "MG1 (sun) speed"),
+    "mg1_torque": Var("N m", "MG1 torque"),
+    "mg1_electric_power": Var("W", "MG1 DC power (> 0 motoring)"),
+    "mg2_speed": Var("rad s-1", "MG2 speed"),
+    "mg2_torque": Var("N m", "MG2 torque"),
+    "mg2_electric_power": Var("W", "MG2 DC power (> 0 motoring)"),
+    "ring_speed": Var("rad s-1", "planetary ring speed"),
+    "pinion_speed": Var("rad s-1", "pinion speed relative to the carrier"),
+    "mg1_loss": Var("W", "MG1 machine loss", "sink"),
+    "mg2_loss": Var("W", "MG2 machine loss", "sink"),
+    "planetary_loss": Var("W", "power-split gear set loss", "sink"),
+    "reduction_loss": Var("W", "MG2 reduction gear loss", "sink"),
+    "final_drive_loss": Var("W", "counter and final drive loss", "sink"),
+    "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
+}
+THS_KERNEL_NAMES = {
+    "mg1_speed_rad_s": "mg1_speed", "mg1_torque_nm": "mg1_torque", "mg1_electric_power_w": "mg1_electric_power",
+    "mg2_speed_rad_s": "mg2_speed", "mg2_torque_nm": "mg2_torque", "mg2_electric_power_w": "mg2_electric_power",
+    "ring_speed_rad_s": "ring_speed", "pinion_speed_rad_s": "pinion_speed", "mg1_loss_w": "mg1_loss",
+    "mg2_loss_w": "mg2_loss", "planetary_loss_w": "planetary_loss", "reduction_loss_w": "reduction_loss",
+    "final_drive_loss_w": "final_drive_loss", "rotor_inertia_power_w": "rotor_inertia_power",
+}
+
 register(Architecture(
     "ths", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsController,
     runner="hybridsim.powertrains.ths:run", performance="hybridsim.performance:THS",
     balance_reference="hybridsim.powertrains.ths:balance_reference",
     batch_summaries="hybridsim._ths_batch:run_summaries",
     strategies=("rule_based", "ecms", "dp"),
-    variables={
-        "mg1_speed": Var("rad s-1", "MG1 (sun) speed"),
-        "mg1_torque": Var("N m", "MG1 torque"),
-        "mg1_electric_power": Var("W", "MG1 DC power (> 0 motoring)"),
-        "mg2_speed": Var("rad s-1", "MG2 speed"),
-        "mg2_torque": Var("N m", "MG2 torque"),
-        "mg2_electric_power": Var("W", "MG2 DC power (> 0 motoring)"),
-        "ring_speed": Var("rad s-1", "planetary ring speed"),
-        "pinion_speed": Var("rad s-1", "pinion speed relative to the carrier"),
-        "mg1_loss": Var("W", "MG1 machine loss", "sink"),
-        "mg2_loss": Var("W", "MG2 machine loss", "sink"),
-        "planetary_loss": Var("W", "power-split gear set loss", "sink"),
-        "reduction_loss": Var("W", "MG2 reduction gear loss", "sink"),
-        "final_drive_loss": Var("W", "counter and final drive loss", "sink"),
-        "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
-    },
-    kernel_names={
-        "mg1_speed_rad_s": "mg1_speed", "mg1_torque_nm": "mg1_torque", "mg1_electric_power_w": "mg1_electric_power",
-        "mg2_speed_rad_s": "mg2_speed", "mg2_torque_nm": "mg2_torque", "mg2_electric_power_w": "mg2_electric_power",
-        "ring_speed_rad_s": "ring_speed", "pinion_speed_rad_s": "pinion_speed", "mg1_loss_w": "mg1_loss",
-        "mg2_loss_w": "mg2_loss", "planetary_loss_w": "planetary_loss", "reduction_loss_w": "reduction_loss",
-        "final_drive_loss_w": "final_drive_loss", "rotor_inertia_power_w": "rotor_inertia_power",
-    },
+    variables=THS_VARIABLES,
+    kernel_names=THS_KERNEL_NAMES,
     charge_sustaining=True,
     initial_state=("soc", "coolant_c"),
     motor_speeds={"mg1_speed": "MG1", "mg2_speed": "MG2"},
@@ -388,4 +393,35 @@ register(Architecture(
     charge_sustaining=True,
     initial_state=("soc", "coolant_c"),
     motor_speeds={"generator_speed": "MG1 (generator)", "mg2_speed": "MG2 (traction)"},
+))
+
+register(Architecture(
+    # THS-II plug-in (Prius Prime), optionally with a rear motor (E-Four, RAV4 Prime): its own entry rather than a
+    # flag of "ths", because the registry's plugin / charge_sustaining / initial_state are per architecture (the
+    # procedures branch on them) and the plug-in's kernel has a controller mode and a rear axle the THS-II kernel's
+    # outputs (bit-identical, tests/test_ths_bitwise.py) must not grow
+    "ths_plugin", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsPluginController,
+    runner="hybridsim.powertrains.ths_plugin:run", performance="hybridsim.powertrains.ths_plugin:FULL_LOAD",
+    strategies=("rule_based", "ecms"),
+    variables={
+        **THS_VARIABLES,
+        "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting",
+                                 flags=((0, 1), "charge_depleting charge_sustaining"), integer=True),
+        "rear_motor_speed": Var("rad s-1", "rear machine speed"),
+        "rear_motor_torque": Var("N m", "rear machine torque"),
+        "rear_motor_electric_power": Var("W", "rear machine DC power (> 0 motoring)"),
+        "rear_motor_loss": Var("W", "rear machine loss", "sink"),
+        "rear_drive_loss": Var("W", "rear reduction and differential loss (E-Four)", "sink"),
+    },
+    kernel_names={
+        **THS_KERNEL_NAMES,
+        "charge_sustaining": "charge_sustaining", "rear_motor_speed_rad_s": "rear_motor_speed",
+        "rear_motor_torque_nm": "rear_motor_torque", "rear_motor_electric_power_w": "rear_motor_electric_power",
+        "rear_motor_loss_w": "rear_motor_loss", "rear_drive_loss_w": "rear_drive_loss",
+    },
+    plugin=True,
+    initial_state=("soc", "coolant_c", "charge_sustaining"),
+    motor_speeds={"mg1_speed": "MG1", "mg2_speed": "MG2", "rear_motor_speed": "rear motor"},
+    vehicle_check="hybridsim.vehicle:check_ths_vehicle",
+    motor_alternatives=(("mg1", "mg2", "rear"),),
 ))

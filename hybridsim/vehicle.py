@@ -224,7 +224,13 @@ def check_p2_vehicle(v: Vehicle) -> None:
 
 
 def check_ths_vehicle(v: Vehicle) -> None:
-    """THS-II rules between engine, gear set and MG1 (the ``ths`` registry entry's ``vehicle_check``)."""
+    """THS-II rules between engine, gear set and MG1 (the ``ths`` and ``ths_plugin`` registry entries'
+    ``vehicle_check``); a rear motor (E-Four) goes with its ratio, one without the other is a description error."""
+    ratio = v.planetary.rear_motor_ratio
+    if (ratio is None) != ("rear" not in v.motors):
+        raise ValueError(f"planetary.rear_motor_ratio = {ratio}: out of range, allowed "
+                         + ("a ratio (the car has [motors.rear])" if ratio is None else
+                            "none (no [motors.rear] table: leave the key out)"))
     # MG1 spins the engine up from rest within one 1 s step and reacts its torque: its torque (times
     # 1 + k at the carrier) must exceed the inertia torque of that start, else every start is infeasible
     e, pg, mg1 = v.engine, v.planetary, v.motors["mg1"]

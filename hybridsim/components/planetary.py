@@ -46,6 +46,11 @@ class Planetary:
     final_drive_efficiency: float = param("Counter and final gear efficiency. [-]", default=0.97, lo=0.8, hi=1)
     max_pinion_speed_rpm: float = param("Largest pinion speed relative to the carrier. [rpm]",
                                         default=1e9, lo=100, hi=1e9)
+    # E-Four (a THS-II plug-in with [motors.rear]): the rear motor drives the rear axle through its own reduction
+    rear_motor_ratio: float | None = param("Rear motor speed / rear wheel speed (E-Four rear transaxle; only with "
+                                           "[motors.rear]). [-]", default=None, lo=1, hi=30)
+    rear_drive_efficiency: float = param("Rear transaxle (reduction and differential) efficiency. [-]",
+                                         default=0.97, lo=0.8, hi=1)
 
     def __post_init__(self):
         # No Zr = Zs + 2·Zp check: real gear sets use profile-shifted teeth (P410: 30 + 2·23 = 76 ≠ 78).

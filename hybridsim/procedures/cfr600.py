@@ -135,8 +135,9 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
     * BEV: :func:`hybridsim.procedures.bev.epa_bev` on the UDDS and HWFET (keys merged into the result; the
       cycles at the wall, unadjusted, as ``udds_kwh_per_100km`` and ``hwfet_kwh_per_100km``); its 2-cycle figures
       are label-adjusted here by :data:`BEV_LABEL_FACTOR` (its own ``*_adjusted`` keys when it gives them).
-      Plug-in hybrids are not covered (their EPA procedure, SAE J1711 with the J2841 utility factor, is not
-      implemented).
+    * OVC-HEV (plug-in hybrids): :func:`hybridsim.procedures.j1711.epa_phev`: SAE J1711 charge-depleting and
+      charge-sustaining tests with the SAE J2841 fleet utility factor; headline = the gasoline-only (CS) label,
+      the CS lab results under the keys below, charge-depleting range, electricity and the UF-weighted figures.
     * ``cold_start=False`` runs the FTP hot (not the regulation; for comparison).
 
     Returns a dict whose headline keys are **label** values for every architecture (what a window sticker
@@ -168,11 +169,14 @@ def epa(vehicle: Vehicle, *, cold_start: bool | None = None, soak_temp_c: float 
                             f"{BEV_LABEL_FACTOR:g}, consumption ÷ {BEV_LABEL_FACTOR:g}), raw = *_unadjusted; "
                             "udds_/hwfet_kwh_per_100km: each cycle at the wall, unadjusted")
         return out
-    if is_plugin(vehicle):
-        raise ValueError(f"vehicle {vehicle.id!r}: the EPA procedure for plug-in hybrids (SAE J1711 with the "
-                         "J2841 utility factor) is not implemented; use wltp or nedc")
     if cold_start is None:
         cold_start = True  # the regulation's cold start (every engine has the warm-up model)
+    if is_plugin(vehicle):
+        import sys
+
+        from .j1711 import epa_phev
+
+        return {**out, **epa_phev(test, info, sys.modules[__name__], cold_start=cold_start, soak_temp_c=soak_temp_c)}
     ds_ftp = simulate(test, ftp_cycle, cold_start=cold_start, ambient_temp_c=soak_temp_c)
     s_ftp = summarize(ds_ftp)
     bags = _balanced_phases(ds_ftp, ftp_cycle, s_ftp)

@@ -1,0 +1,191 @@
+"""THS-II plug-in hybrid with an optional rear motor (E-Four): the Python side of ``core/ths_plugin`` (kernel
+arguments, initial SOC and controller mode).
+
+Plug-in conventions (as ``powertrains/p2.py``): ``soc_init=None`` starts from full charge (``battery.soc_max``) and
+the run is charge-depleting until the controller's ``soc_cs_enter``; ``soc_balance`` is ignored (the plug-in
+procedures, ``procedures/phev.py`` and ``procedures/j1711.py``, combine charge-depleting and charge-sustaining
+runs instead). The controller's initial mode is the keyword ``charge_sustaining`` of :func:`run` (True/False, or
+None: CS when the start SOC lies below ``soc_cs_enter + cd_resume_band``, CD otherwise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..components.chassis import tyre_mu
+from ..components.coastdown import without_machine_drag
+from ..cycles import Cycle
+from ..vehicle import Vehicle
+from ._common import common_attrs
+from ._ths_plant import _ths_args, _ths_chassis
+
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_plugin_control RULE_BASED, ECMS
+
+
+def plugin_chassis(vehicle: Vehicle):
+    """The THS-II chassis (MG2's rotor in m_eff, MG1/MG2 drag out of a measured coast-down) with the rear motor's
+    rotor in m_eff and its drag out of the coast-down too, as a ``core.ths_plugin.FrontChassisK``."""
+    from ..core.ths_plugin import FrontChassisK
+
+    ch = _ths_chassis(vehicle)
+    rear = vehicle.motors.get("rear")
+    if rear is not None:
+        i = vehicle.planetary.rear_motor_ratio
+        ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + rear.inertia_kgm2 * i * i / ch.wheel_radius_m**2)
+        ch = without_machine_drag(ch, vehicle.chassis, ((rear, i / ch.wheel_radius_m),))
+    return FrontChassisK(*(float(x) for x in ch))
+
+
+def plant_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
+    """(ThsPluginPlantK, CS rules, CD rules, mode and rear-axle parameters): the kernel's arguments."""
+    from ..core.ths_plugin import RearK, ThsPluginPlantK
+
+    ths, ctl_cs = _ths_args(vehicle, cold_start, ambient_c)
+    ths = ths._replace(ch=plugin_chassis(vehicle))
+    c = vehicle.chassis
+    rear = vehicle.motors.get("rear")
+    mu = tyre_mu(c) if c.front_axle_load_share is not None else 0.0  # no axle loads known: no traction limit
+    share = 0.5 if c.front_axle_load_share is None else c.front_axle_load_share
+    h_over_l = 0.0 if c.cg_height_m is None or c.wheelbase_m is None else c.cg_height_m / c.wheelbase_m
+    pg = vehicle.planetary
+    rk = RearK(1.0 if rear is not None else 0.0, (rear or vehicle.motors["mg2"]).to_kernel(),
+               float(pg.rear_motor_ratio or 1.0), float(pg.rear_drive_efficiency), float(mu), float(share),
+               float(h_over_l))
+    ctl = vehicle.controller
+    return ThsPluginPlantK(ths, rk), ctl_cs, ctl.to_kernel_cd(), ctl.to_kernel_plugin()
+
+
+def initial_mode(vehicle: Vehicle, soc0: float, charge_sustaining) -> int:
+    """The controller's initial mode: 1 CS, 0 CD (``charge_sustaining`` None: by the SOC, see the module)."""
+    if charge_sustaining is not None:
+        return int(bool(charge_sustaining))
+    c = vehicle.controller
+    return int(soc0 < c.cs_enter + c.cd_resume_band)
+
+
+def run_once(args, soc0: float, cs0: int, cycle: Cycle, strategy: int = 0):
+    """One kernel pass from SOC ``soc0`` in mode ``cs0`` with the decisions of ``strategy``."""
+    from ..core.ths_plugin import allocate
+    from ..core.ths_plugin_control import KERNELS
+
+    out = allocate(cycle.time_s.shape[0])
+    KERNELS[int(strategy)](*args, float(soc0), float(cs0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+                           np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
+                           np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
+    return out
+
+
+def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
+        charge_sustaining: bool | None = None, strategy: str = "rule_based"):
+    """Run the THS-II plug-in kernel from ``soc_init`` (default: full charge) in the initial controller mode
+    ``charge_sustaining`` (True CS, False CD, None by the SOC); returns (output, attrs). ``soc_balance`` is
+    ignored (a plug-in; see the module docstring). ``strategy``: ``"rule_based"`` or ``"ecms"`` (ECMS in
+    charge-sustaining mode, the rules in charge-depleting mode)."""
+    from ..results import chassis_attrs
+
+    if charge_sustaining is not None and not isinstance(charge_sustaining, bool | np.bool_):
+        raise ValueError(f"charge_sustaining = {charge_sustaining!r}: allowed True, False or None")
+    soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
+    cs0 = initial_mode(vehicle, soc0, charge_sustaining)
+    args = plant_args(vehicle, cold_start, ambient_temp_c)
+    out = run_once(args, soc0, cs0, cycle, STRATEGY_CODES[strategy])
+    attrs = common_attrs(vehicle, cycle)
+    attrs.update(chassis_attrs(args[0].ths.ch))
+    attrs["soc_init"] = soc0
+    attrs["charge_sustaining_init"] = int(cs0)
+    attrs["ambient_temp_c"] = float(ambient_temp_c)
+    attrs["engine_hot_coolant_c"] = float(vehicle.engine.hot_coolant_c)
+    return out, attrs
+
+
+# --- full-load model (performance) ------------------------------------------------------------------------------
+
+def _rear_full_load(vehicle: Vehicle, spd: float) -> tuple[float, float]:
+    """(rear axle force at full load [N], the rear motor's DC power for it [W]): the rear machine's envelope
+    through its reduction (0 beyond its speed limit or without a rear motor)."""
+    from ..components.engine import RPM
+
+    rear = vehicle.motors.get("rear")
+    if rear is None:
+        return 0.0, 0.0
+    pg = vehicle.planetary
+    r = vehicle.chassis.wheel_radius_m
+    w = spd / r * pg.rear_motor_ratio
+    if w > rear.max_speed_rpm * RPM:
+        return 0.0, 0.0
+    t = rear.peak_torque_nm if w * rear.peak_torque_nm <= rear.peak_power_kw * 1e3 else rear.peak_power_kw * 1e3 / w
+    from ..core.electric import motor_dc_power_w
+
+    p_dc = float(motor_dc_power_w(rear.to_kernel(), t, w)[0])
+    return t * pg.rear_motor_ratio * pg.rear_drive_efficiency / r, p_dc
+
+
+def _rear_peak_dc_w(vehicle: Vehicle) -> float:
+    """DC power of the rear machine at its peak torque and power (base speed), 0 without one. [W]"""
+    from ..core.electric import motor_dc_power_w
+
+    rear = vehicle.motors.get("rear")
+    if rear is None:
+        return 0.0
+    w = rear.peak_power_kw * 1e3 / rear.peak_torque_nm
+    return float(motor_dc_power_w(rear.to_kernel(), rear.peak_torque_nm, w)[0])
+
+
+def _full_load_force(v: Vehicle, spd: float, st, rl: float, continuous: bool = False):
+    """THS-II front axle (``performance._ths_options``: the plant step at full load, the battery's discharge limit
+    less the rear machine's DC power at its peak, E: the pack's power shared, the rear first, at every speed) plus
+    the rear machine's envelope, each axle within its tyres' traction (``performance.solve_acceleration``);
+    continuous (top speed): no net battery discharge, so the rear machine gives nothing."""
+    import dataclasses
+    import math
+
+    from .. import performance as perf
+
+    f_r = 0.0 if continuous else _rear_full_load(v, spd)[0]
+    key = "ths_plugin_front"
+    if key not in st.cache:
+        b = v.battery
+        dis = max(b.max_discharge_power_kw - _rear_peak_dc_w(v) / 1e3, 0.1)
+        st.cache[key] = dataclasses.replace(v, battery=dataclasses.replace(b, max_discharge_power_kw=dis))
+    vf = st.cache[key]
+    opts = perf._ths_options(vf, spd, st, continuous)
+    m_eff = plugin_chassis(v).mass_eff_kg
+    if not opts:
+        return 0.0, m_eff, -rl / m_eff
+    f_f = opts[0][1]
+    n_f, n_r = perf._axle_loads(v, st.acc)
+    mu = perf.tyre_mu(v)
+    m_w = perf._wheel_mass_per_axle(v)
+    m_mg2 = opts[0][3] - m_w
+    m_rear = m_eff - opts[0][2]  # the rear rotor
+    if continuous:
+        return min(f_f, mu * n_f) + min(f_r, mu * n_r), m_eff, 0.0
+    m = v.chassis.sim_mass_kg
+    a = perf.solve_acceleration(m, rl, [(f_f, m_w + m_mg2, mu * n_f), (f_r, m_w + m_rear, mu * n_r),
+                                        (0.0, max(m_eff - m - 2 * m_w - m_mg2 - m_rear, 0.0), math.inf)])
+    return rl + m_eff * a, m_eff, a
+
+
+def _speed_cap_mps(vehicle: Vehicle, governed: bool = True) -> float:
+    """THS-II's cap (MG2 at its maximum speed); the rear motor's maximum speed caps it too (it turns with the
+    wheels)."""
+    from .. import performance as perf
+    from ..components.engine import RPM
+
+    cap = perf._ths_cap_mps(vehicle, governed)
+    rear = vehicle.motors.get("rear")
+    if rear is not None:
+        cap = min(cap, rear.max_speed_rpm * RPM / vehicle.planetary.rear_motor_ratio * vehicle.chassis.wheel_radius_m)
+    return cap
+
+
+def _model():
+    from ..performance import FullLoadModel
+
+    return FullLoadModel(_full_load_force, _speed_cap_mps)
+
+
+def __getattr__(name):  # FULL_LOAD built on first use (performance imports this package's vehicle layer)
+    if name == "FULL_LOAD":
+        return _model()
+    raise AttributeError(name)
