@@ -398,7 +398,7 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
     axle's own rotating inertia M_k is spun by the machine, not by the tyre). Above a machine's speed limit
     the force is 0 (the caller caps the speed there); the effective mass is always the real one.
     """
-    from .core.bev import best_split
+    from .core.bev_control import best_split
     from .core.electric import motor_tmax
     from .powertrains.bev import axle_masses_kg, bev_chassis, motor_kernel, rotor_inertia_kgm2
 
