@@ -272,3 +272,29 @@ def test_bev_plant_matches_the_reference_in_every_gear_and_split(vid):
         assert res.battery_chemical_power_w == pytest.approx(exp[2], rel=1e-9, abs=1e-6)
         state, v0 = res.state, v1
     assert n > 500
+
+
+@pytest.mark.parametrize("vid", CONV)
+def test_full_load_torque_is_where_the_plant_point_reaches_wot(vid):
+    """``performance.py``'s full-load wheel torque (``core/conventional.full_load_wheel_torques``) is the plant's own:
+    asking the plant's operating point (``ratio_step``, steady engine, converter locked) for that wheel torque puts
+    the engine exactly at WOT, and 1 % more is infeasible."""
+    from hybridsim.core.conventional import cvt_eta, full_load_wheel_torques, ratio_step
+    from hybridsim.powertrains.conventional import plant_args
+
+    plant, _ = plant_args(_vehicle(vid))
+    gb, cvt, eng = plant.gb, plant.cvt, plant.eng
+    if cvt.enabled > 0.0:
+        ratios = np.linspace(cvt.ratio_high, cvt.ratio_low, 5)
+        opts = [(0, float(i), cvt_eta(cvt, float(i)), cvt.drag_torque_nm) for i in ratios]
+    else:
+        opts = [(g, gb.ratios[g] * gb.final_drive_ratio, gb.efficiencies[g] * gb.final_drive_efficiency, 0.0)
+                for g in range(gb.ratios.size)]
+    w_es = np.linspace(0.45, 0.95, 4) * eng.max_speed_rad_s
+    for g, i, eta, drag in opts:
+        t_w = np.empty(w_es.size)
+        full_load_wheel_torques(plant, np.full(w_es.size, float(g)), np.full(w_es.size, i), w_es, t_w)
+        for w_e, t in zip(w_es, t_w, strict=True):
+            pt = ratio_step(eng, gb, i, eta, drag, w_e / i, t, w_e, 1.0, plant.aux.accessory_power_w)
+            assert pt[0] and pt[1] == pytest.approx(w_e, rel=1e-12) and pt[7] == pytest.approx(1.0, abs=1e-9)
+            assert not ratio_step(eng, gb, i, eta, drag, w_e / i, 1.01 * t, w_e, 1.0, plant.aux.accessory_power_w)[0]

@@ -321,6 +321,32 @@ def plant_step(plant, state, decision, v0, v1, dt, grade):
     return plant_finish(plant, state, ctx, point(plant, state, ctx, decision, dt), dt)
 
 
+@jit
+def full_load_wheel_torques(plant, gears, ratios, engine_speed_rad_s, out):
+    """Largest steady wheel torque of each option k (``performance.py``'s full-load model): the engine at WOT at
+    ``engine_speed_rad_s[k]`` (the launch element's slip, if any, is the caller's: it sets the engine speed), less
+    the accessories (and a CVT's input drag), through gear ``gears[k]`` (a CVT: the overall ratio ``ratios[k]``
+    with its ratio-dependent efficiency) with the efficiency of :func:`gear_output_torque`; 0 if the engine has
+    nothing left. It is the wheel torque at which :func:`ratio_step`'s point with the converter locked and no
+    inertia torque (a steady engine) reaches WOT. Fills ``out``. [N·m]"""
+    eng = plant.eng
+    gb = plant.gb
+    cvt = plant.cvt
+    for k in range(gears.shape[0]):
+        w_e = engine_speed_rad_s[k]
+        if cvt.enabled > 0.0:
+            i = ratios[k]
+            eta = cvt_eta(cvt, i)
+            t_drag = cvt.drag_torque_nm
+        else:
+            g = int(gears[k])
+            i = gb.ratios[g] * gb.final_drive_ratio
+            eta = gb.efficiencies[g] * gb.final_drive_efficiency
+            t_drag = 0.0
+        t_in = engine_point(eng, w_e, 0.0)[0] - plant.aux.accessory_power_w / w_e - t_drag
+        out[k] = gear_output_torque(t_in, i, eta) if t_in > 0.0 else 0.0
+
+
 @jit_inline
 def record(out, k, res, v1, speed_demanded):
     """Write step ``k`` of a run into ``out``."""
