@@ -24,6 +24,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS, record_initial
+from .ecms import adaptive_equivalence
 from .electric import battery_step
 from .engine import engine_point
 from .series_parallel import (
@@ -39,7 +40,6 @@ from .series_parallel import (
     split,
     step_fuel_kg_s,
 )
-from .ths_control import ecms_equivalence
 
 RULE_BASED = 0
 ECMS = 1
@@ -177,7 +177,7 @@ def _ecms_cost(plant, state, mode, w_e, t_e, v0, v1, dt, gr, s):
 @jit
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
-    s = ecms_equivalence(plant, ctl, state.soc, v0)  # THS-II's adaptive factor (reads bat, ch, the ecms_* fields)
+    s = adaptive_equivalence(plant, ctl, state.soc, v0)  # the shared A-ECMS factor (reads bat, ch, the ecms_* fields)
     ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr, s)
     best_d = SpDecision(EV, 0.0, 0.0)
     n = int(ctl.ecms_power_points)

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .driveline import TRACE_MISS_BISECTIONS, record_initial
-from .electric import battery_state, battery_step, battery_window_limits_w
+from .ecms import adaptive_equivalence as ecms_equivalence
+from .electric import battery_step, battery_window_limits_w
 from .ths import (
     FUELLED,
     OFF,
@@ -220,16 +221,6 @@ def ecms_cost(plant, state, ctx, mode, w_e, t_e, dt, s):
     fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
     p_chem = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[2]
     return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
-
-
-@jit
-def ecms_equivalence(plant, ctl, soc, v):
-    """Adaptive equivalence factor s = s₀ + K_p·(SOC_ref − SOC), SOC_ref = SOC_target − share·½·m_eff·v²/E_batt:
-    the reference SOC is lowered by the share of the car's kinetic energy that braking will bring back, so
-    the run ends (at rest) near SOC_target instead of above it. [-]"""
-    e_batt = plant.bat.capacity_as * battery_state(plant.bat, ctl.soc_target)[0]
-    soc_ref = ctl.soc_target - ctl.ecms_kinetic_share * 0.5 * plant.ch.mass_eff_kg * v * v / e_batt
-    return ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (soc_ref - soc)
 
 
 @jit
