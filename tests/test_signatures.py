@@ -68,8 +68,7 @@ def test_every_core_dispatcher_has_one_signature():
     sigs = json.loads(proc.stdout.strip().splitlines()[-1])
     multi = {name: s for name, s in sigs.items() if len(s) > 1}
     assert multi == {}, "\n".join(f"{n}: {len(s)} signatures: {s}" for n, s in multi.items())
+    # every kernel ran (a helper called only from compiled code shows no signature when its caller came from the
+    # on-disk cache, so only the kernels are counted)
     for k in KERNELS:
         assert len(sigs["hybridsim.core." + k]) == 1, k
-    # the representative set reaches most of the core (a dispatcher never called has no signature)
-    used = sum(1 for s in sigs.values() if s)
-    assert used >= 0.6 * len(sigs), (used, len(sigs))
