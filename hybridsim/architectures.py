@@ -377,7 +377,7 @@ register(Architecture(
     "hybridsim.control.series_parallel:SeriesParallelController",
     runner="hybridsim.powertrains.series_parallel:run", performance="hybridsim.powertrains.series_parallel:FULL_LOAD",
     tables={"series_parallel_gearing": "hybridsim.components.series_parallel:SeriesParallel"},
-    strategies=("rule_based", "ecms"),
+    strategies=("rule_based", "ecms", "dp"),
     variables={
         "sp_mode": Var("1", "series-parallel mode: 0 EV, 1 series, 2 engine drive (lock-up clutch closed)",
                        flags=((0, 1, 2), "ev series engine_drive"), integer=True),

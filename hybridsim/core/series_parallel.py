@@ -198,11 +198,42 @@ def initial_state(plant, soc0):
     return SpState(soc0, 0.0, coolant_initial_c(plant.th), EV, 1e9)
 
 
-@jit
-def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
-    """Mechanics and electrics of one step for (mode, ω_e, T_e): an :class:`SpSplit` with every limit flagged.
+class SpMech(NamedTuple):
+    """The battery-independent part of a step's split (``split_mech``): engine, gears, MG1 and MG2 for a decision
+    before the battery's power limits are applied (``split_elec``)."""
 
-    ENGINE mode ignores ``w_e`` (ω_e = ω_wheel·i_engine); EV ignores both."""
+    ok_traction: bool  # MG2 torque within its envelope
+    limit: int
+    speeds_ok: bool
+    eng_ok: bool
+    mg1_ok: bool
+    wheel_speed_rad_s: float
+    axle_torque_nm: float
+    engine_speed_rad_s: float
+    engine_torque_nm: float
+    engine_inertia_torque_nm: float
+    generator_in_torque_nm: float
+    generator_out_torque_nm: float
+    clutch_torque_nm: float
+    clutch_axle_torque_nm: float
+    mg1_speed_rad_s: float
+    mg1_torque_nm: float
+    mg1_inertia_torque_nm: float
+    mg1_electric_power_w: float
+    mg1_loss_w: float
+    mg1_inverter_loss_w: float
+    mg2_speed_rad_s: float
+    mg2_torque_nm: float
+    mg2_electric_power_w: float
+    mg2_loss_w: float
+    mg2_inverter_loss_w: float
+
+
+@jit
+def split_mech(plant, w_e_prev, mode, w_e, t_e, v0, v1, dt, grade):
+    """Engine, gears, rotor inertias, MG1 and MG2 for (mode, ω_e, T_e) from the previous engine speed
+    ``w_e_prev``: an :class:`SpMech` (no battery limit applied yet). ENGINE mode ignores ``w_e`` (ω_e =
+    ω_wheel·i_engine); EV ignores both."""
     ch = plant.ch
     gr = plant.gr
     eng = plant.eng
@@ -233,8 +264,8 @@ def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
     w_g = w_e * gr.generator_ratio
     if abs(w_g) > mg1.max_speed_rad_s + 1e-6:
         speeds_ok = False
-    t_je = rotor_inertia_torque(eng.inertia_kgm2, w_e, state.engine_speed_rad_s, dt)
-    t_jg = rotor_inertia_torque(mg1.inertia_kgm2, w_g, state.engine_speed_rad_s * gr.generator_ratio, dt)
+    t_je = rotor_inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
+    t_jg = rotor_inertia_torque(mg1.inertia_kgm2, w_g, w_e_prev * gr.generator_ratio, dt)
     if mode == EV:
         # engine stopped, clutch open, MG1 not energised: the rotors coast to rest (their kinetic energy
         # dissipated, at zero speed no power is booked)
@@ -275,7 +306,26 @@ def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
             limit = LIMIT_REGEN
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-    p_dis_max, p_chg_max = battery_window_limits_w(plant.bat, state.soc, dt)
+    return SpMech(ok_traction, limit, speeds_ok, eng_ok, mg1_ok, w_wh, t_axle, w_e, t_e, t_je, t_gin, t_gout, t_cl,
+                  t_cl_ax, w_g, t_g, t_jg, p_g, l_g, li_g, w_m2, t_m2, p_m, l_m, li_m)
+
+
+@jit
+def split_elec(plant, m, p_dis_max, p_chg_max):
+    """The battery side of a split ``m`` (``split_mech``) within the battery's power limits: regeneration cut to
+    the charge limit, the charge and discharge flags, the torques delivered: an :class:`SpSplit`."""
+    gr = plant.gr
+    mg2 = plant.mg2
+    aux = plant.aux
+    limit = m.limit
+    ok_traction = m.ok_traction
+    t_m2 = m.mg2_torque_nm
+    w_m2 = m.mg2_speed_rad_s
+    p_g = m.mg1_electric_power_w
+    p_m = m.mg2_electric_power_w
+    l_m = m.mg2_loss_w
+    li_m = m.mg2_inverter_loss_w
+    t_axle = m.axle_torque_nm
     p_b = p_g + p_m + aux.accessory_power_w
     overcharge = False
     if p_b < -p_chg_max:
@@ -293,20 +343,34 @@ def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
         ok_traction = False
         limit = LIMIT_BATTERY_DISCHARGE
     x_del = gear_output_torque(t_m2, gr.motor_ratio, gr.motor_efficiency)
-    t_ax_del = t_cl_ax + x_del
+    t_ax_del = m.clutch_axle_torque_nm + x_del
     if t_ax_del < t_axle - 1e-9:
         if ok_traction:
             limit = LIMIT_WHEEL_TORQUE
         ok_traction = False
-    if not eng_ok:
+    if not m.eng_ok:
         limit = LIMIT_ENGINE_TORQUE
-    if not mg1_ok:
+    if not m.mg1_ok:
         limit = LIMIT_MG1_TORQUE
-    if not speeds_ok:
+    if not m.speeds_ok:
         limit = LIMIT_SPEED
-    feasible = ok_traction and mg1_ok and speeds_ok and eng_ok and not overcharge
-    return SpSplit(feasible, limit, w_wh, t_axle, t_ax_del, w_e, t_e, t_je, t_gin, t_gout, t_cl, t_cl_ax, w_g, t_g,
-                   t_jg, p_g, l_g, li_g, w_m2, t_m2, x_del, p_m, l_m, li_m, p_b)
+    feasible = ok_traction and m.mg1_ok and m.speeds_ok and m.eng_ok and not overcharge
+    return SpSplit(feasible, limit, m.wheel_speed_rad_s, t_axle, t_ax_del, m.engine_speed_rad_s, m.engine_torque_nm,
+                   m.engine_inertia_torque_nm, m.generator_in_torque_nm, m.generator_out_torque_nm,
+                   m.clutch_torque_nm, m.clutch_axle_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm,
+                   m.mg1_inertia_torque_nm, p_g, m.mg1_loss_w, m.mg1_inverter_loss_w, w_m2, t_m2, x_del, p_m, l_m,
+                   li_m, p_b)
+
+
+@jit
+def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
+    """Mechanics and electrics of one step for (mode, ω_e, T_e): an :class:`SpSplit` with every limit flagged
+    (``split_mech`` then ``split_elec`` at the battery's limits at ``state.soc``).
+
+    ENGINE mode ignores ``w_e`` (ω_e = ω_wheel·i_engine); EV ignores both."""
+    m = split_mech(plant, state.engine_speed_rad_s, mode, w_e, t_e, v0, v1, dt, grade)
+    p_dis_max, p_chg_max = battery_window_limits_w(plant.bat, state.soc, dt)
+    return split_elec(plant, m, p_dis_max, p_chg_max)
 
 
 @jit_inline

@@ -29,8 +29,8 @@ raises or allocates.
 
 from __future__ import annotations
 
-from . import jit, jit_inline
-from .dp_grid import INFEASIBLE_KG, interp_feasible, terminal
+from . import jit
+from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
 from .driveline import record_initial
 from .electric import battery_step, battery_window_limits_w
 from .ths import (
@@ -82,16 +82,6 @@ def decision_torque(plant, mode, p, w, w_r, w_e_prev, w_g_prev, dt):
     if mode == FUELLED:
         return torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt)
     return 0.0
-
-
-@jit_inline
-def cost_to_go(jk, soc0_grid, dsoc, soc):
-    """J at ``soc`` by linear interpolation on the uniform grid, an infeasible grid point never blended with a
-    feasible one (``dp_grid.interp_feasible``); INFEASIBLE_KG beyond the grid. [kg]"""
-    u = (soc - soc0_grid) / dsoc
-    if u < -1e-9 or u > jk.shape[0] - 1 + 1e-9:
-        return INFEASIBLE_KG
-    return interp_feasible(jk, u)
 
 
 @jit
