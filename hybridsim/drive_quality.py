@@ -123,13 +123,12 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
 
     sums = np.empty(9)
 
-    def f64(a, writeable=False):
-        """A C-contiguous float64 copy, read-only like the traces the compiled batch passes (one signature)."""
-        a = np.array(a, dtype=np.float64, order="C")
-        a.flags.writeable = writeable
-        return a
+    def f64(a):
+        """A writeable C-contiguous float64 copy, as the compiled batch passes its traces (``_ths_batch``; a
+        read-only array would compile the sums a second time)."""
+        return np.array(a, dtype=np.float64, order="C")
 
-    j2951_sums(f64(t), f64(vt), f64(vd, writeable=True), f64(g), c0, c1, c2, float(mass_kg), m_eff, sums)
+    j2951_sums(f64(t), f64(vt), f64(vd), f64(g), c0, c1, c2, float(mass_kg), m_eff, sums)
     return j2951_ratings(sums, t.size)
 
 

@@ -1,5 +1,5 @@
 """One compiled signature per kernel (issue 14): a fresh process runs a representative set (every shipped vehicle on
-NEDC and US06 with summaries and ``record=False``, a cold start, ECMS and DP for THS-II and P2, ECMS for the
+NEDC and US06 with summaries and ``record=False``, a cold start, ECMS and DP for THS-II, P2 and the
 series-parallel, a THS-II summary sweep, and each architecture's full-load performance, which calls plant
 functions from Python), then every numba dispatcher of ``hybridsim.core`` must hold at most one signature, and
 each kernel exactly one. Another argument type (an int for a float, a read-only array, a literal constant from a
@@ -45,6 +45,7 @@ t = np.arange(6.0)
 tiny = hs.Cycle(name="tiny", time_s=t, speed_mps=np.array([0.0, 2.5, 5.0, 7.0, 7.0, 4.0]), grade=np.zeros(6))
 hs.optimal(ralink, tiny, soc_grid=11)
 hs.optimal(tank, tiny, soc_grid=11, power_points=2)
+hs.optimal(insight, tiny, soc_grid=11)
 hs.sweep(ralink, nedc, {"chassis.mass_kg": [1400.0, 1500.0]}, summary_only=True)
 sigs = {}
 for m in pkgutil.iter_modules(core.__path__):
@@ -56,7 +57,8 @@ print(json.dumps(sigs))
 """
 
 KERNELS = ("bev_control.run_bev", "conventional_control.run_conventional", "p2_control.run_p2", "p2_dp.backward",
-           "p2_dp.forward", "series_parallel_control.run_series_parallel", "summary.run_sums", "ths_batch.run_cases",
+           "p2_dp.forward", "series_parallel_control.run_series_parallel", "series_parallel_dp.backward",
+           "series_parallel_dp.forward", "summary.run_sums", "ths_batch.run_cases",
            "ths_control.run_ths_rule", "ths_control.run_ths_ecms", "ths_dp.backward", "ths_dp.forward")
 
 
