@@ -64,9 +64,10 @@ def schema_markdown() -> str:
     from hybridsim.components._schema import _range_text
     from hybridsim.components.motor import Motor
 
-    tables = [(f"[{name}]", cls) for name, cls in vmod._SECTIONS.items()]
+    tables = [(f"[{name}]", cls) for name, cls in vmod.sections().items()]
     tables.append(("[motors.NAME]", Motor))
-    tables += [(f"[controller] (architecture = \"{arch}\")", a.controller) for arch, a in vmod.ARCHITECTURES.items()]
+    tables += [(f"[controller] (architecture = \"{arch}\")", a.controller_class)
+               for arch, a in vmod.ARCHITECTURES.items()]
     tables.append(("[[claims]]", vmod.Claim))
     lines = [
         "# Vehicle-file schema",

@@ -32,13 +32,6 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .control.bev import BevController
-from .control.conventional import ConventionalController
-from .control.p2 import P2Controller
-from .control.series_parallel import SeriesParallelController
-from .control.ths import ThsController
-from .control.ths_plugin import ThsPluginController
-
 
 class Var(NamedTuple):
     """A Dataset variable: units, long name, role in the energy balance and, for integer codes, their meanings."""
@@ -66,7 +59,8 @@ class Architecture:
     name: str
     required: tuple[str, ...]  #: component tables the vehicle file must have
     motors: tuple[str, ...]  #: names of its ``[motors.<name>]`` tables
-    controller: type  #: its ``[controller]`` dataclass
+    #: its ``[controller]`` dataclass, or ``"module:Class"`` of it (imported on first use: :attr:`controller_class`)
+    controller: type | str
     #: ``"module:function"`` of ``run(vehicle, cycle, *, cold_start, ambient_temp_c, soc_init, soc_balance, …)``
     runner: str
     performance: str  #: ``"module:attribute"`` of its :class:`hybridsim.performance.FullLoadModel`
@@ -89,6 +83,10 @@ class Architecture:
     batch_summaries: str | None = None
     #: other accepted sets of ``[motors.<name>]`` tables besides ``motors`` (a BEV with one drive unit)
     motor_alternatives: tuple[tuple[str, ...], ...] = ()
+    #: component tables of its own, beyond those every vehicle file knows (``vehicle.CORE_SECTIONS``):
+    #: ``{table name: "module:Class"}`` of the component dataclass (``from_table``-readable, frozen). A vehicle
+    #: holds them in ``Vehicle.tables`` and exposes each as an attribute (``vehicle.<table name>``).
+    tables: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         bad = [f for f in self.initial_state if f not in STATE_FIELDS]
@@ -99,6 +97,7 @@ class Architecture:
         object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
         object.__setattr__(self, "kernel_names", MappingProxyType(dict(self.kernel_names)))
         object.__setattr__(self, "motor_speeds", MappingProxyType(dict(self.motor_speeds)))
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
 
     @property
     def has_engine(self) -> bool:
@@ -123,6 +122,11 @@ class Architecture:
         """A run starts from full charge (``battery.soc_max``) unless told otherwise: plug-ins and BEVs (by default;
         a vehicle's own: :attr:`hybridsim.Vehicle.starts_full`)."""
         return self.plugin or self.electric
+
+    @property
+    def controller_class(self) -> type:
+        """The ``[controller]`` dataclass (imported on first use when given as ``"module:Class"``)."""
+        return _resolve(self.controller) if isinstance(self.controller, str) else self.controller
 
     @property
     def run(self) -> Callable:
@@ -165,6 +169,21 @@ def register(arch: Architecture, *, replace: bool = False) -> Architecture:
                          f"{sorted(set(clash.values()))} (allowed: the same definition, or another name)")
     ARCHITECTURES[arch.name] = arch
     return arch
+
+
+def component_tables() -> dict[str, type]:
+    """``{table name: component dataclass}`` of the tables the registered architectures bring (``tables``), in
+    registration order (the classes imported on first use)."""
+    out: dict[str, type] = {}
+    for a in ARCHITECTURES.values():
+        for name, ref in a.tables.items():
+            out.setdefault(name, _resolve(ref) if isinstance(ref, str) else ref)
+    return out
+
+
+def table_names() -> tuple[str, ...]:
+    """Names of the tables the registered architectures bring, without importing their classes."""
+    return tuple(dict.fromkeys(n for a in ARCHITECTURES.values() for n in a.tables))
 
 
 def unregister(name: str) -> None:
@@ -251,7 +270,7 @@ class Merged(Mapping):
 # --- the shipped architectures ---------------------------------------------------------------------------------
 
 register(Architecture(
-    "conventional", ("chassis", "engine", "transmission"), (), ConventionalController,
+    "conventional", ("chassis", "engine", "transmission"), (), "hybridsim.control.conventional:ConventionalController",
     runner="hybridsim.powertrains.conventional:run", performance="hybridsim.performance:CONVENTIONAL",
     variables={"converter_loss": Var("W", "torque-converter (or launch-clutch) slip loss", "sink"),
                "transmission_ratio": Var("1", "overall ratio engine side / wheel speed (gear or CVT variator × "
@@ -287,7 +306,7 @@ THS_KERNEL_NAMES = {
 }
 
 register(Architecture(
-    "ths", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsController,
+    "ths", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), "hybridsim.control.ths:ThsController",
     runner="hybridsim.powertrains.ths:run", performance="hybridsim.performance:THS",
     balance_reference="hybridsim.powertrains.ths:balance_reference",
     batch_summaries="hybridsim._ths_batch:run_summaries",
@@ -302,7 +321,7 @@ register(Architecture(
 ))
 
 register(Architecture(
-    "p2", ("chassis", "engine", "transmission", "battery"), ("p2",), P2Controller,
+    "p2", ("chassis", "engine", "transmission", "battery"), ("p2",), "hybridsim.control.p2:P2Controller",
     runner="hybridsim.powertrains.p2:run", performance="hybridsim.performance:P2",
     strategies=("rule_based", "ecms", "dp"),
     variables={
@@ -332,7 +351,7 @@ register(Architecture(
 ))
 
 register(Architecture(
-    "bev", ("chassis", "battery", "drive"), ("front", "rear"), BevController,
+    "bev", ("chassis", "battery", "drive"), ("front", "rear"), "hybridsim.control.bev:BevController",
     runner="hybridsim.powertrains.bev:run", performance="hybridsim.performance:BEV",
     variables={
         "rear_gear": Var("1", "engaged gear of the rear drive unit (1 = first)", integer=True),
@@ -364,8 +383,9 @@ register(Architecture(
 
 register(Architecture(
     "series_parallel", ("chassis", "engine", "series_parallel_gearing", "battery"), ("mg1", "mg2"),
-    SeriesParallelController,
+    "hybridsim.control.series_parallel:SeriesParallelController",
     runner="hybridsim.powertrains.series_parallel:run", performance="hybridsim.powertrains.series_parallel:FULL_LOAD",
+    tables={"series_parallel_gearing": "hybridsim.components.series_parallel:SeriesParallel"},
     strategies=("rule_based", "ecms", "dp"),
     variables={
         "sp_mode": Var("1", "series-parallel mode: 0 EV, 1 series, 2 engine drive (lock-up clutch closed)",
@@ -400,7 +420,8 @@ register(Architecture(
     # flag of "ths", because the registry's plugin / charge_sustaining / initial_state are per architecture (the
     # procedures branch on them) and the plug-in's kernel has a controller mode and a rear axle the THS-II kernel's
     # outputs (bit-identical, tests/test_ths_bitwise.py) must not grow
-    "ths_plugin", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"), ThsPluginController,
+    "ths_plugin", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"),
+    "hybridsim.control.ths_plugin:ThsPluginController",
     runner="hybridsim.powertrains.ths_plugin:run", performance="hybridsim.powertrains.ths_plugin:FULL_LOAD",
     strategies=("rule_based", "ecms"),
     variables={

@@ -122,8 +122,13 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
     from .core.summary import j2951_sums  # here, not at import: importing hybridsim must not load the numba core
 
     sums = np.empty(9)
-    f64 = np.ascontiguousarray
-    j2951_sums(f64(t), f64(vt), f64(vd), f64(g, dtype=np.float64), c0, c1, c2, float(mass_kg), m_eff, sums)
+
+    def f64(a):
+        """A writeable C-contiguous float64 copy, as the compiled batch passes its traces (``_ths_batch``; a
+        read-only array would compile the sums a second time)."""
+        return np.array(a, dtype=np.float64, order="C")
+
+    j2951_sums(f64(t), f64(vt), f64(vd), f64(g), c0, c1, c2, float(mass_kg), m_eff, sums)
     return j2951_ratings(sums, t.size)
 
 

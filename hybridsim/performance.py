@@ -24,8 +24,9 @@ centre differential, limited by μ·(N_f + N_r)), BEV one machine per axle (each
 
 Powertrain force, from the component models (no second copy of their equations):
 
-* conventional: engine WOT (``Engine.data()``) less the accessory drive, × gear × final drive and their
-  efficiencies (``Transmission``); below the launch speed the launch element slips and the engine
+* conventional: on the plant of ``core/conventional.py`` (``full_load_wheel_torques``: engine WOT less the
+  accessory drive and a CVT's input drag, through gear × final drive with their efficiencies: the wheel torque at
+  which the plant's operating point reaches WOT); below the launch speed the launch element slips and the engine
   runs at its peak-torque speed (E: a launch at the torque peak; the converter's torque multiplication
   is neglected, as in ``gearbox.py``) — while it slips, the input-side inertia (engine, P2 motor, input
   shaft) is held at that speed and is not part of the accelerated mass; the gear giving the most
@@ -39,12 +40,12 @@ Powertrain force, from the component models (no second copy of their equations):
   battery's charge limit (P_mg1 + P_mg2 ≥ −P_chg,max; the engine is throttled back until it holds).
   Battery at the controller's working SOC (``controller.soc_target``), not at full charge: a
   charge-sustaining hybrid lives there.
-* BEV: both machines' envelopes through their reductions, the per-axle traction limits
-  ``T_k ≤ (μ·N_k + M_k·a)·r`` (a of the previous step), the system power cap and the battery discharge
-  limit (full charge), with the axle split of ``core/bev.best_split`` (the most wheel torque that split
-  can deliver, by bisection). From a standstill (launch control) the overboost power and battery limit
-  hold for ``drive.overboost_time_s``; the rear unit starts in 1st and shifts to 2nd at
-  ``controller.first_gear_max_speed_kmh`` (or at the machine's speed limit), the rear torque
+* BEV: on the plant of ``core/bev.py``: both machines' envelopes through their reductions and the per-axle
+  traction limits ``T_k ≤ (μ·N_k + M_k·a)·r`` (a of the previous step; ``axle_limits``), the system power cap
+  and the battery discharge limit (full charge), with the axle split of ``core/bev_control.best_split`` (the
+  most wheel torque that split can deliver, by bisection). From a standstill (launch control) the overboost
+  power and battery limit hold for ``drive.overboost_time_s``; the rear unit starts in 1st and shifts to 2nd
+  at ``controller.first_gear_max_speed_kmh`` (or at the machine's speed limit), the rear torque
   interrupted for ``BEV_SHIFT_TIME_S``; the rear rotor's reflected inertia is that of the engaged gear.
 
 Speed limits: no engine or machine may exceed its maximum speed, so the car's speed is capped at the
@@ -277,6 +278,7 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
     m_wheels = _wheel_mass_per_axle(v)
     m_drv_wheels = 2 * m_wheels if _driven(v) == "all" else m_wheels
     out = []
+    plant_pts = []  # engine-only options: (g, i, w_e, m_eff, M_d), their force from the plant below
     for g, (ig, eta_g) in enumerate(_ratio_steps(tr)):
         i = ig * tr.final_drive_ratio
         eta = eta_g * tr.final_drive_efficiency
@@ -291,19 +293,35 @@ def _stepped_options(v: Vehicle, spd: float, st: _State, continuous: bool, with_
             w_e = w_launch if g == 0 else max(w_in, e.idle_speed_rpm * RPM)
         else:
             w_e = w_in
-        t_e = float(np.interp(w_e, ws, wot))
-        if with_motor:
-            t_m = _motor_torque_for_power(mot, w_e, p_batt) if p_batt > 0 else 0.0
-            t_m = min(t_m, motor_tmax(mot, w_e))
-            t_in = t_e + t_m - aux_torque
-        else:
-            t_in = t_e - v.accessories.crank_power_w / max(w_e, 1.0)
-        t_in -= tr.cvt_drag_torque_nm  # a CVT's pump (0 for other boxes)
-        f = max(t_in, 0.0) * i * eta / r
         # the input side turns with the wheels only once the launch element has locked
         m_in = 0.0 if slipping else j_in * i * i / r**2
+        if not with_motor:
+            plant_pts.append((g, i, w_e, ch.mass_eff_kg + m_in, m_drv_wheels + m_in))
+            continue
+        t_e = float(np.interp(w_e, ws, wot))
+        t_m = _motor_torque_for_power(mot, w_e, p_batt) if p_batt > 0 else 0.0
+        t_m = min(t_m, motor_tmax(mot, w_e))
+        t_in = t_e + t_m - aux_torque
+        t_in -= tr.cvt_drag_torque_nm  # a CVT's pump (0 for other boxes)
+        f = max(t_in, 0.0) * i * eta / r
         out.append((g, f, ch.mass_eff_kg + m_in, m_drv_wheels + m_in))
+    if plant_pts:
+        from .core.conventional import full_load_wheel_torques
+
+        gs, ratios, w_es, m_effs, m_ds = (np.array(x, dtype=np.float64) for x in zip(*plant_pts, strict=True))
+        t_w = np.empty(len(plant_pts))
+        full_load_wheel_torques(_conventional_plant(v, st), gs, ratios, w_es, t_w)
+        out = [(int(g), float(t) / r, float(m), float(md)) for g, t, m, md in zip(gs, t_w, m_effs, m_ds, strict=True)]
     return out
+
+
+def _conventional_plant(v: Vehicle, st: _State):
+    """The conventional plant step's parameters (``core/conventional.ConvPlantK``, hot engine), built once per run."""
+    if "conventional_plant" not in st.cache:
+        from .powertrains.conventional import plant_args
+
+        st.cache["conventional_plant"] = plant_args(v, False, 23.0)[0]
+    return st.cache["conventional_plant"]
 
 
 def _ths_plant(v: Vehicle, st: _State):
@@ -398,9 +416,9 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
     axle's own rotating inertia M_k is spun by the machine, not by the tyre). Above a machine's speed limit
     the force is 0 (the caller caps the speed there); the effective mass is always the real one.
     """
-    from .core.bev import best_split
-    from .core.electric import motor_tmax
-    from .powertrains.bev import axle_masses_kg, bev_chassis, motor_kernel, rotor_inertia_kgm2
+    from .core.bev import axle_limits
+    from .core.bev_control import best_split
+    from .powertrains.bev import axle_masses_kg, bev_aux, bev_chassis, motor_kernel, rotor_inertia_kgm2
 
     d = v.drive
     dk = d.to_kernel()
@@ -414,15 +432,15 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
     if (w * dk.front_ratio > mf.max_speed_rad_s * (1 + 1e-12)
             or w * dk.rear_ratios[g] > mr.max_speed_rad_s * (1 + 1e-12)):
         return 0.0, m_eff
-    tf = motor_tmax(mf, w * dk.front_ratio) * dk.front_ratio * dk.front_efficiency
-    tr = 0.0 if rear_off else motor_tmax(mr, w * dk.rear_ratios[g]) * dk.rear_ratios[g] * dk.rear_efficiencies[g]
-    mu = tyre_mu(v)
-    n_f, n_r = _axle_loads(v, acc)
-    m_f, m_r = axle_masses_kg(v, g)
     axles = _driven(v)
-    if axles == "per_axle":
-        tf = min(tf, max(mu * n_f + m_f * acc, 0.0) * r)
-        tr = min(tr, max(mu * n_r + m_r * acc, 0.0) * r)
+    # the plant's limits per axle (core/bev.axle_limits): envelopes through the reductions and, one machine per
+    # axle, each axle's traction with the chassis's μ (or DEFAULT_TYRE_MU; an unknown axle-load share is 0.5 here,
+    # where the cycle kernel drops the traction limit)
+    aux = bev_aux(v)._replace(tyre_mu=tyre_mu(v) if axles == "per_axle" else 0.0)
+    tf, tr = axle_limits(mf, mr, dk, aux, g, w, float(v.chassis.sim_mass_kg), float(acc), r, False)
+    if rear_off:
+        tr = 0.0
+    m_f, m_r = axle_masses_kg(v, g)
     p_aux = v.accessories.battery_power_w
     if overboost and d.overboost_power_kw is not None:
         p_sys = d.overboost_power_kw * W_PER_KW
@@ -601,9 +619,11 @@ def top_speed(vehicle: Vehicle, governed: bool = True) -> float:
     ch = vehicle.chassis.to_kernel()
     cap = max_speed_kmh(vehicle, governed=False) / KMH_PER_MPS
 
+    built = _State()  # its cache: the kernel arguments, built once for all speeds
+
     def surplus(spd: float) -> float:
         rl = float(road_load_force_n(ch, spd))
-        f = _force(vehicle, spd, _State(), rl, continuous=True)[0]
+        f = _force(vehicle, spd, _State(cache=built.cache), rl, continuous=True)[0]
         return f - rl
 
     step = MPS_PER_KMH

@@ -37,7 +37,6 @@ from .components.engine import Engine
 from .components.gearbox import Transmission
 from .components.motor import Motor
 from .components.planetary import Planetary
-from .components.series_parallel import SeriesParallel
 from .errors import UnknownNameError, read_text
 
 #: Every architecture's entry (component tables, motors, controller, runner, …): the registry itself,
@@ -106,7 +105,9 @@ class Vehicle:
     controller: Any = None
     accessories: Accessories = dataclasses.field(default_factory=Accessories)
     drive: DriveUnits | None = None  # battery-electric: drive units per axle ([drive])
-    series_parallel_gearing: SeriesParallel | None = None  # series-parallel hybrid ([series_parallel_gearing])
+    #: Component tables an architecture brings (its registry entry's ``tables``, e.g. the series-parallel
+    #: ``[series_parallel_gearing]``), by table name; each is also an attribute (``vehicle.series_parallel_gearing``).
+    tables: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     claims: tuple[Claim, ...] = ()
     notes: str = ""
     source: str = ""
@@ -121,6 +122,12 @@ class Vehicle:
             raise ValueError(f"vehicle.architecture = {self.architecture!r}: must be one of "
                              f"{', '.join(ARCHITECTURES)}")
         arch = ARCHITECTURES[self.architecture]
+        known = _registry.table_names()
+        bad = [t for t in self.tables if t not in known]
+        if bad:
+            raise ValueError(f"tables = {bad}: unknown component tables (allowed: {', '.join(known) or 'none'}, the "
+                             "tables of the registered architectures)")
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
         for section in arch.required:
             if getattr(self, section) is None:
                 raise ValueError(f"[{section}] = None: required for architecture {self.architecture!r}")
@@ -133,12 +140,13 @@ class Vehicle:
             if not isinstance(tc, ProcedureRoadLoad) or tc.procedure not in ("", name):
                 raise ValueError(f"test_conditions.{name} = {tc!r}: must be a ProcedureRoadLoad for {name!r}")
         object.__setattr__(self, "test_conditions", MappingProxyType(dict(self.test_conditions)))
+        controller = arch.controller_class
         if self.controller is None:
-            object.__setattr__(self, "controller", arch.controller())
-        if not isinstance(self.controller, arch.controller):
+            object.__setattr__(self, "controller", controller())
+        if not isinstance(self.controller, controller):
             raise ValueError(f"controller = {type(self.controller).__name__}: architecture "
-                             f"{self.architecture!r} needs a {arch.controller.__name__}")
-        for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel_gearing"):
+                             f"{self.architecture!r} needs a {controller.__name__}")
+        for section in (*_OPTIONAL, *self.tables):
             if section not in arch.required and getattr(self, section) is not None:
                 raise ValueError(f"[{section}] = {{...}}: not used by architecture {self.architecture!r} (allowed "
                                  f"tables: {', '.join(arch.required)}, accessories, controller, motors, claims)")
@@ -168,7 +176,19 @@ class Vehicle:
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields["motors"] = dict(self.motors)
         fields["test_conditions"] = dict(self.test_conditions)
+        fields["tables"] = dict(self.tables)
         return (_rebuild_vehicle, (fields,))
+
+    def __getattr__(self, name: str):
+        """An architecture's own component table (``tables``) as an attribute; None when this vehicle has none of
+        a table some registered architecture brings."""
+        if name.startswith("__") or name == "tables":
+            raise AttributeError(name)
+        if name in self.tables:
+            return self.tables[name]
+        if name in _registry.table_names():
+            return None
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _check_cross(v: Vehicle) -> None:
@@ -258,19 +278,32 @@ def _rebuild_vehicle(fields: dict) -> Vehicle:
 
 
 _VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str, "extends": str, "plugin": bool}
-_SECTIONS = {
+#: The component tables every vehicle file knows (a ``Vehicle`` field each); an architecture adds its own through
+#: its registry entry's ``tables`` (:func:`sections`), with no edit here.
+CORE_SECTIONS = {
     "chassis": Chassis,
     "engine": Engine,
     "transmission": Transmission,
     "planetary": Planetary,
     "battery": Battery,
     "accessories": Accessories,
-    # --- P2 plug-in hybrid ---
     # --- battery-electric ---
     "drive": DriveUnits,
-    # --- series-parallel hybrid ---
-    "series_parallel_gearing": SeriesParallel,
 }
+_OPTIONAL = ("engine", "transmission", "planetary", "battery", "drive")  # core tables an architecture may not use
+
+
+def sections() -> dict[str, type]:
+    """Every component table a vehicle file may hold: :data:`CORE_SECTIONS` and the registered architectures'
+    ``tables``."""
+    return {**CORE_SECTIONS, **_registry.component_tables()}
+
+
+def __getattr__(name: str):
+    if name == "_SECTIONS":  # the old name of the table list (docs/make_tables.py, users)
+        return sections()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 _FILE_KEYS = {"engine": ("map_file", "wot_file"), "battery": ("table_file",)}
 
 
@@ -385,7 +418,8 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
     arch = head["architecture"]
     if arch not in ARCHITECTURES:
         raise ValueError(f"vehicle.architecture = {arch!r}: must be one of {', '.join(ARCHITECTURES)}")
-    allowed = {"vehicle", "controller", "claims", "motors", "test_conditions", *_SECTIONS}
+    all_sections = sections()
+    allowed = {"vehicle", "controller", "claims", "motors", "test_conditions", *all_sections}
     for key in doc:
         if key not in allowed:
             raise ValueError(f"[{key}] = {doc[key]!r}: unknown table; allowed tables: {', '.join(sorted(allowed))}")
@@ -394,12 +428,12 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
         if section not in doc:
             raise ValueError(f"[{section}] = None: the table is required for architecture {arch!r} (required "
                              f"tables: {', '.join(need)})")
-    for section in ("engine", "transmission", "planetary", "battery", "drive", "series_parallel_gearing"):
+    for section in (*_OPTIONAL, *_registry.table_names()):
         if section in doc and section not in need:
             raise ValueError(f"[{section}] = {{...}}: not used by architecture {arch!r} (allowed tables: "
                              f"{', '.join(need)}, accessories, controller, motors, claims)")
-    kwargs: dict[str, Any] = {}
-    for section, cls in _SECTIONS.items():
+    kwargs: dict[str, Any] = {"tables": {}}
+    for section, cls in all_sections.items():
         if section in doc:
             if not isinstance(doc[section], dict):
                 raise ValueError(f"{section} = {doc[section]!r}: must be a table [{section}]")
@@ -411,7 +445,7 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
                         raise ValueError(f"{section}.{fk} = {table[fk]!r}: file not found (looked for {f}, and "
                                          f"for {(data_dir('vehicles') / table[fk]).resolve()} among the shipped maps)")
                     table[fk] = str(f)
-            kwargs[section] = from_table(cls, table, section)
+            (kwargs if section in CORE_SECTIONS else kwargs["tables"])[section] = from_table(cls, table, section)
     motors = doc.get("motors", {})
     if not isinstance(motors, dict):
         raise ValueError(f"motors = {motors!r}: must be tables [motors.<name>]")
@@ -437,7 +471,7 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
         raise ValueError(f"motors = {sorted(kwargs['motors'])}: architecture {arch!r} needs the tables "
                          f"{ARCHITECTURES[arch].motors_wanted()}")
     if "controller" in doc:
-        kwargs["controller"] = from_table(ARCHITECTURES[arch].controller, doc["controller"], "controller")
+        kwargs["controller"] = from_table(ARCHITECTURES[arch].controller_class, doc["controller"], "controller")
     claims = doc.get("claims", [])
     if not isinstance(claims, list):
         raise ValueError(f"claims = {claims!r}: must be an array of tables [[claims]]")
@@ -494,6 +528,8 @@ def replace_path(vehicle: Vehicle, path: str, value: Any) -> Vehicle:
         raise ValueError(f"parameter path {path!r}: must look like 'section.key'")
 
     def rec(obj: Any, keys: list[str]) -> Any:
+        if isinstance(obj, Vehicle) and keys[0] in obj.tables:  # an architecture's own table
+            return dataclasses.replace(obj, tables=rec(obj.tables, keys))
         if isinstance(obj, Mapping):
             if keys[0] not in obj or len(keys) < 2:
                 raise ValueError(f"parameter path {path!r}: no component {keys[0]!r} (have {', '.join(obj)})")
@@ -528,7 +564,8 @@ def parameter_attrs(vehicle: Vehicle, path: str) -> dict[str, str]:
         if isinstance(obj, Mapping):
             obj = obj[key]
             continue
-        field = next((f for f in dataclasses.fields(obj) if f.name == key), None)
+        field = next((f for f in dataclasses.fields(obj) if f.name == key), None) if dataclasses.is_dataclass(obj) \
+            else None
         doc = field.metadata.get("doc", "") if field is not None else ""
         obj = getattr(obj, key)
     m = re.search(r"\[([^\]]*)\]\s*$", doc)

@@ -384,7 +384,7 @@ def test_constant_speed_step_by_hand():
 _SUBPROCESS = """
 import json, numba
 import hybridsim as hs
-from hybridsim.core.conventional import run_conventional
+from hybridsim.core.conventional_control import run_conventional
 w = hs.load_cycle("wltc")
 c = hs.Cycle(name="wltc_first_200s", time_s=w.time_s[:201], speed_mps=w.speed_mps[:201], grade=w.grade[:201])
 ds = hs.simulate(hs.load_vehicle("xingyue_l"), c)

@@ -86,7 +86,7 @@ def test_levin_cold_nedc_against_claim():
     """Cold-start NEDC (R83 inertia class, 25 °C soak, charge-balanced) within ±10 % of the claimed 4.2 L/100 km.
 
     Nothing is tuned to it. History: 4.64 L/100 km (+10.5 %) until the rotor-inertia step was made
-    energy-consistent (core/ths.py ``_inertia_torque``: the plain backward difference booked ½J·Δω² of
+    energy-consistent (core/driveline.py ``rotor_inertia_torque``: the plain backward difference booked ½J·Δω² of
     spurious loss per step on the engine and MG1 rotors); 4.56 (+8.5 %) since. The warm-up parameters
     are estimates."""
     v = hs.load_vehicle("ralink")

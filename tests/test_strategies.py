@@ -262,28 +262,7 @@ def test_dp_converges_as_the_soc_grid_is_refined():
     assert abs(fuel[-1] - fuel[-2]) / fuel[-1] < 5e-3
 
 
-def test_each_kernel_has_one_signature():
-    """Every vehicle on two cycles, summaries, summary-only runs, ECMS, DP and a cold start: each kernel the
-    runners call was compiled for one signature (an int for a float, a read-only array or a tuple of another
-    length would each cost a compile and a cache entry). Helpers that ``performance.py`` also calls from Python
-    with other argument types are not kernels and not checked."""
-    from hybridsim.core import bev, conventional, p2_control, p2_dp, summary, ths_control, ths_dp
-
-    for vid in hs.list_vehicles():
-        v = hs.load_vehicle(vid)
-        for c in ("nedc", "us06"):
-            hs.summarize(hs.simulate(v, hs.load_cycle(c)))
-            hs.simulate(v, hs.load_cycle(c), record=False)
-    v = ralink()
-    hs.summarize(hs.simulate(v, hs.load_cycle("nedc"), strategy="ecms"))
-    hs.summarize(hs.optimal(v, tiny_cycle(), soc_grid=11))
-    hs.simulate(v, hs.load_cycle("nedc"), cold_start=True)
-    hs.summarize(hs.simulate(tank(), hs.load_cycle("nedc"), soc_init=0.135, strategy="ecms"))
-    hs.summarize(hs.optimal(tank(), tiny_p2_cycle(), soc_grid=11, power_points=2))
-    for kernel in (conventional.run_conventional, ths_control.run_ths_rule, ths_control.run_ths_ecms,
-                   p2_control.run_p2, bev.run_bev, ths_dp.backward, ths_dp.forward, summary.run_sums, p2_dp.backward,
-                   p2_dp.forward):
-        assert len(kernel.signatures) == 1, (kernel, kernel.signatures)
+# one compiled signature per kernel: tests/test_signatures.py (every dispatcher of hybridsim.core, a fresh process)
 
 
 # --- P2 (plug-in): ECMS in the charge-sustaining phase --------------------------------------------------

@@ -29,7 +29,7 @@ import os
 import re
 from pathlib import Path
 
-from numba import njit
+from numba import njit, types
 from numba.core import caching
 
 _CORE_DIR = Path(__file__).resolve().parent
@@ -107,11 +107,33 @@ if not any(issubclass(c, _CoreSourceStamp) for c in _LOCATORS):
                                                 "UserWideCacheLocator"))]
 
 
+def _one_signature(dispatcher):
+    """Compile ``dispatcher`` for the plain (non-literal) types of its arguments only.
+
+    Called from another compiled function with a constant argument (``gear_context(…, 0, False, dt)``), numba
+    compiles a separate specialisation for ``Literal[int](0)`` / ``Literal[bool](False)``, and another one for
+    ``int64`` when Python or another caller passes a variable: one function, several compiles and cache entries
+    (issue 14: one signature per kernel). Constant folding of such a literal changes no floating-point result
+    (fastmath is off), so every call compiles for the unliteral types, and the literal caller is typed against
+    that one signature. Under ``NUMBA_DISABLE_JIT=1`` njit returns the plain function, which is left as it is."""
+    compile_ = getattr(dispatcher, "compile", None)
+    if compile_ is None:
+        return dispatcher
+
+    def compile(sig):  # noqa: A001  (the dispatcher's own method name)
+        if isinstance(sig, tuple):
+            sig = tuple(types.unliteral(a) for a in sig)
+        return compile_(sig)
+
+    dispatcher.compile = compile
+    return dispatcher
+
+
 def jit(fn):
-    """The house decorator: ``njit(cache=CACHE, nogil=True, _nrt=False)``."""
-    return njit(cache=CACHE, nogil=True, _nrt=False)(fn)
+    """The house decorator: ``njit(cache=CACHE, nogil=True, _nrt=False)``, compiled for unliteral argument types."""
+    return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False)(fn))
 
 
 def jit_inline(fn):
     """``jit`` plus ``inline="always"`` (numba-level inlining into every caller; use for small hot helpers)."""
-    return njit(cache=CACHE, nogil=True, _nrt=False, inline="always")(fn)
+    return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False, inline="always")(fn))

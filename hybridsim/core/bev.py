@@ -1,31 +1,41 @@
-"""Time-loop kernel of a dual-motor battery-electric car: front machine → single reduction → front axle,
-rear machine → 2-speed gearbox → rear axle, one battery (``components/drive_unit.py``, ``control/bev.py``).
+"""Battery-electric car, one or two drive units: front machine → single reduction → front axle, rear machine →
+one- or two-speed gearbox → rear axle, one battery (``components/drive_unit.py``). The plant, one time step at a
+time (issue 14); the decisions (rear gear, axle split, regeneration, trace miss, the freewheeling of an empty
+battery) are in ``core/bev_control.py`` (rules of ``control/bev.py``). A car with one drive unit has the zero
+machine on the other axle (``powertrains/bev.motor_kernel``).
+
+One step::
+
+    plant_step(plant, state, decision, v0, v1, dt, grade) -> StepResult
+      = plant_finish(plant, state, ctx, split(plant, ctx, decision), dt)
+    ctx = step_context(plant, state, v0, v1, dt, grade)
+
+``plant`` is a :class:`BevPlantK` (chassis, front and rear machines, drive units, auxiliaries, battery),
+``state`` a :class:`BevState` (SOC, rear gear), ``decision`` a :class:`BevDecision` (rear gear, front and total
+wheel torque the machines give, or freewheeling machines). :func:`split` gives the machines' torques, powers
+and losses with ``feasible`` and the ``limit`` that bound (:class:`BevSplit`), :func:`plant_finish` the battery
+step and the next state.
 
 Quasi-static backward step with a forward feasibility check, as ``core/conventional.py``. Per interval:
 
 1. demanded wheel torque ``T = F·r`` (``chassis.wheel_force_n``; the chassis's effective mass holds the
    wheels and both rotors with the rear unit in top gear), wheel speed ω = v̄/r;
-2. rear gear from the controller rule (1st for hard launches, 2nd otherwise, with hysteresis); the
-   other gear if the chosen one cannot deliver. In a lower gear g the rear rotor turns faster: the rear
-   axle must also give it ``ΔM_g·a`` with ``ΔM_g = J_r·(i_g² − i_top²)/r²``, so ``T = (F + ΔM_g·a)·r``;
-   that power ``ΔM_g·a·v̄`` is booked as ``rear_rotor_inertia_power`` (a sink: the rotor's kinetic energy
-   above its top-gear share, which the clutch pack dissipates at the upshift; the spin-up at a downshift
-   under way is neglected);
-3. axle split: ``T = T_f + T_r`` chosen to minimise the machines' total DC power
-   ``P = P_dc,f(T_f) + P_dc,r(T_r)`` over the feasible interval (motor envelopes through the reduction:
-   ``|T_axle| ≤ T_max·i·η`` driving, ``≤ T_max·i/η`` braking, see ``motor_torque_from_wheel``; per-axle
-   traction on the ground force ``T_axle/r − M_axle·a`` (M_axle: that axle's wheels and rotor, which the
-   machine spins up, not the tyre): ``T_axle ≤ (μ·N_axle + M_axle·a)·r`` driving and
-   ``−T_axle ≤ (μ·N_axle − M_axle·a)·r`` braking, weight transfer ``ΔN = m·a·h/L`` with the translating
-   mass m), by a grid of
-   ``N_GRID`` points that always contains the interval's ends (single-axle drive) and the 50/50
-   split, refined by golden-section search around the best grid point; candidates breaking the
-   system power cap (Σ shaft power) or the battery discharge limit are rejected;
-4. braking: the machines take the demand (faded out below ``regen_fade_speed``) with the split that
-   recovers the most, reduced by bisection until the DC power respects the regeneration cap and the
-   battery's charge limit; zero regeneration is taken instead if it costs less; friction brakes take
-   the rest;
-5. if no gear can deliver, the end speed is lowered by bisection (trace miss); nothing raises.
+2. in a lower rear gear g the rear rotor turns faster: the rear axle must also give it ``ΔM_g·a`` with
+   ``ΔM_g = J_r·(i_g² − i_top²)/r²``, so ``T = (F + ΔM_g·a)·r``; that power ``ΔM_g·a·v̄`` is booked as
+   ``rear_rotor_inertia_power`` (a sink: the rotor's kinetic energy above its top-gear share, which the clutch
+   pack dissipates at the upshift; the spin-up at a downshift under way is neglected);
+3. axle split ``T = T_f + T_r``: each machine's torque through its reduction with the efficiency in the
+   direction of power flow (``motor_torque_from_wheel``), its DC power and losses (``core/electric.py``);
+   limits (:func:`axle_limits`): motor envelopes through the reduction (``|T_axle| ≤ T_max·i·η`` driving,
+   ``≤ T_max·i/η`` braking) and per-axle traction on the ground force ``T_axle/r − M_axle·a`` (M_axle: that
+   axle's wheels and rotor, which the machine spins up, not the tyre): ``T_axle ≤ (μ·N_axle + M_axle·a)·r``
+   driving and ``−T_axle ≤ (μ·N_axle − M_axle·a)·r`` braking, weight transfer ``ΔN = m·a·h/L`` with the
+   translating mass m; the system power cap (Σ shaft power) and the battery discharge limit
+   (:func:`split_dc_power`);
+4. the battery (Rint, ``core/electric.battery_step``) gives the machines' DC power and the accessories; an
+   empty battery cannot feed the accessories (their load is cut to what it can give) and, if it cannot even
+   feed the spinning machines, the inverters draw nothing and each machine generates its own losses
+   (``freewheel``: :func:`freewheel_torques`); friction brakes take the rest of the demand.
 
 Power balance per step (every term is an output; checked outside)::
 
@@ -34,7 +44,7 @@ Power balance per step (every term is an output; checked outside)::
 
 The gearbox loss is computed per axle from the machine's shaft power and η in the direction of power
 flow (``reduction_loss_w``), not as a residual; the friction brake power is the one balancing term
-(axle torque demand minus what the machines deliver) and is ≥ 0 (tested).
+(axle torque demand minus what the machines deliver) and is ≥ 0 when the decisions respect the limits.
 """
 
 from __future__ import annotations
@@ -43,14 +53,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit
+from . import jit, jit_inline
 from .chassis import G, wheel_force_n
-from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, regen_fade
+from .driveline import gear_input_torque
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
-
-N_GRID = 24  # grid intervals of the split search
-N_GOLDEN = 24  # golden-section iterations of the refinement
-INVPHI = 0.6180339887498949
 
 
 class BevAuxK(NamedTuple):
@@ -162,163 +168,15 @@ def axle_limits(mf, mr, dr, aux, g, w_wheel, mass, acc, r, braking):
 
 
 @jit
-def _cost(mf, mr, dr, g, w_wheel, t_total, t_front, p_dis, p_sys, p_aux):
-    """DC power of a split, or +inf when it breaks the system power cap or the battery discharge limit."""
+def split_dc_power(mf, mr, dr, g, w_wheel, t_total, t_front, p_dis, p_sys, p_aux):
+    """DC power of the machines for a front wheel torque ``t_front`` of a total ``t_total`` (rear gear g), or +inf
+    when, driving, it breaks the system power cap ``p_sys`` (Σ shaft power) or the discharge limit ``p_dis``
+    (with the accessories ``p_aux``)."""
     res = axle_powers(mf, mr, dr, g, w_wheel, t_front, t_total - t_front)
     p = res[0]
     if t_total > 0.0 and (res[1] > p_sys * (1.0 + 1e-12) or p + p_aux > p_dis * (1.0 + 1e-12)):
         return np.inf
     return p
-
-
-@jit
-def best_split(mf, mr, dr, g, w_wheel, t_total, tf_max, tr_max, p_dis, p_sys, p_aux):
-    """Front wheel torque minimising total DC power for total wheel torque t_total (both axles same sign).
-
-    Returns (ok, t_front, P_dc). ok is False if no split satisfies the envelopes/traction (t_total beyond
-    tf_max + tr_max) or, when driving, the system power cap and battery discharge limit.
-    """
-    if t_total >= 0.0:
-        lo = max(0.0, t_total - tr_max)
-        hi = min(t_total, tf_max)
-    else:
-        lo = max(t_total, -tf_max)
-        hi = min(0.0, t_total + tr_max)
-    if lo > hi + 1e-9 * (1.0 + abs(t_total)):
-        return False, 0.0, np.inf
-    if lo > hi:
-        hi = lo
-    best_t = lo
-    best_p = _cost(mf, mr, dr, g, w_wheel, t_total, lo, p_dis, p_sys, p_aux)
-    best_k = 0
-    span = hi - lo
-    if span > 0.0:
-        for k in range(1, N_GRID + 1):
-            tf = hi if k == N_GRID else lo + span * k / N_GRID
-            p = _cost(mf, mr, dr, g, w_wheel, t_total, tf, p_dis, p_sys, p_aux)
-            if p < best_p:
-                best_p = p
-                best_t = tf
-                best_k = k
-        half = 0.5 * t_total
-        if lo <= half <= hi:
-            p = _cost(mf, mr, dr, g, w_wheel, t_total, half, p_dis, p_sys, p_aux)
-            if p < best_p:
-                best_p = p
-                best_t = half
-                best_k = -1
-        if best_k >= 0 and best_p < np.inf:
-            # golden-section refinement inside the neighbouring grid cells (interior only: the ends carry
-            # the constant-loss step of a machine at zero torque and are grid points already)
-            a = lo + span * max(best_k - 1, 0) / N_GRID
-            b = lo + span * min(best_k + 1, N_GRID) / N_GRID
-            c = b - INVPHI * (b - a)
-            d = a + INVPHI * (b - a)
-            pc = _cost(mf, mr, dr, g, w_wheel, t_total, c, p_dis, p_sys, p_aux)
-            pd = _cost(mf, mr, dr, g, w_wheel, t_total, d, p_dis, p_sys, p_aux)
-            for _ in range(N_GOLDEN):
-                if pc < pd:
-                    b = d
-                    d = c
-                    pd = pc
-                    c = b - INVPHI * (b - a)
-                    pc = _cost(mf, mr, dr, g, w_wheel, t_total, c, p_dis, p_sys, p_aux)
-                else:
-                    a = c
-                    c = d
-                    pc = pd
-                    d = a + INVPHI * (b - a)
-                    pd = _cost(mf, mr, dr, g, w_wheel, t_total, d, p_dis, p_sys, p_aux)
-            if pc < best_p:
-                best_p = pc
-                best_t = c
-            if pd < best_p:
-                best_p = pd
-                best_t = d
-    return best_p < np.inf, best_t, best_p
-
-
-@jit
-def choose_gear(mf, mr, dr, ctl, g_prev, v, w_wheel, t_total):
-    """Controller rule for the rear gear (0 = 1st, 1 = 2nd); see control/bev.py."""
-    if dr.rear_ratios.shape[0] < 2:
-        return 0
-    if w_wheel * dr.rear_ratios[0] > mr.max_speed_rad_s:
-        return 1
-    t2 = (motor_tmax(mf, w_wheel * dr.front_ratio) * dr.front_ratio * dr.front_efficiency
-          + motor_tmax(mr, w_wheel * dr.rear_ratios[1]) * dr.rear_ratios[1] * dr.rear_efficiencies[1])
-    if g_prev == 0:
-        if v < ctl.first_gear_max_speed_mps and t_total > ctl.release_demand_fraction * t2:
-            return 0
-        return 1
-    if v < ctl.downshift_speed_mps and t_total > ctl.launch_demand_fraction * t2:
-        return 0
-    return 1
-
-
-@jit
-def drive_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_dis, p_sys):
-    """Traction or coasting step: (ok, gear, t_front, t_total, f). ok False if no gear can deliver.
-
-    f is the chassis force (top-gear rotor inertia); t_total = (f + ΔM_g·a)·r the axle torque demand in the
-    gear used."""
-    r = ch.wheel_radius_m
-    f = wheel_force_n(ch, v0, v1, dt, grade)
-    vbar = 0.5 * (v0 + v1)
-    w = vbar / r
-    acc = (v1 - v0) / dt
-    g = choose_gear(mf, mr, dr, ctl, g_prev, vbar, w, f * r)
-    ng = dr.rear_ratios.shape[0]
-    for attempt in range(ng):
-        gg = (g + attempt) % ng
-        if w * dr.rear_ratios[gg] > mr.max_speed_rad_s or w * dr.front_ratio > mf.max_speed_rad_s:
-            continue
-        t_total = (f + rear_rotor_extra_mass(dr, aux, gg, r) * acc) * r
-        tf_max, tr_max = axle_limits(mf, mr, dr, aux, gg, w, ch.mass_kg, acc, r, False)
-        ok, tf, p = best_split(mf, mr, dr, gg, w, t_total, tf_max, tr_max, p_dis, p_sys, aux.accessory_power_w)
-        if ok:
-            return True, gg, tf, t_total, f
-    return False, g, 0.0, f * r, f
-
-
-@jit
-def regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_chg):
-    """Braking step: (gear, t_front, t_electric, f) with t_electric ≥ the axle demand (f + ΔM_g·a)·r (friction
-    takes the rest)."""
-    r = ch.wheel_radius_m
-    f = wheel_force_n(ch, v0, v1, dt, grade)
-    vbar = 0.5 * (v0 + v1)
-    w = vbar / r
-    acc = (v1 - v0) / dt
-    g = choose_gear(mf, mr, dr, ctl, g_prev, vbar, w, 0.0)
-    if w * dr.rear_ratios[g] > mr.max_speed_rad_s:
-        g = dr.rear_ratios.shape[0] - 1
-    t_dem = (f + rear_rotor_extra_mass(dr, aux, g, r) * acc) * r
-    fade = regen_fade(vbar, ctl.regen_fade_speed_mps)
-    tf_max, tr_max = axle_limits(mf, mr, dr, aux, g, w, ch.mass_kg, acc, r, True)
-    t_req = t_dem * fade
-    if t_req < -(tf_max + tr_max):
-        t_req = -(tf_max + tr_max)
-    p_lo = -p_chg - aux.accessory_power_w
-    if p_lo < -dr.regen_power_w:
-        p_lo = -dr.regen_power_w
-    ok, tf, p = best_split(mf, mr, dr, g, w, t_req, tf_max, tr_max, np.inf, np.inf, 0.0)
-    if ok and p < p_lo:
-        lo = 0.0
-        hi = 1.0
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            okm, tfm, pm = best_split(mf, mr, dr, g, w, t_req * mid, tf_max, tr_max, np.inf, np.inf, 0.0)
-            if okm and pm >= p_lo:
-                lo = mid
-            else:
-                hi = mid
-        t_req = t_req * lo
-        ok, tf, p = best_split(mf, mr, dr, g, w, t_req, tf_max, tr_max, np.inf, np.inf, 0.0)
-    p0 = axle_powers(mf, mr, dr, g, w, 0.0, 0.0)[0]
-    if not ok or p0 <= p:
-        return g, 0.0, 0.0, f
-    return g, tf, t_req, f
 
 
 @jit
@@ -332,119 +190,230 @@ def freewheel_torques(mf, mr, dr, g, w_wheel):
     return t_mf * i_f / dr.front_efficiency, t_mr * i_r / dr.rear_efficiencies[g]
 
 
-@jit
-def _freewheel_ok(ch, mf, mr, dr, aux, v0, v1, dt, grade, g, r):
-    """The freewheeling machines' drag is no more than the road force asks for at end speed v1."""
-    w = 0.5 * (v0 + v1) / r
-    tf, tr = freewheel_torques(mf, mr, dr, g, w)
-    f = wheel_force_n(ch, v0, v1, dt, grade)
-    p_rotor = rear_rotor_extra_mass(dr, aux, g, r) * (v1 - v0) / dt * w * r
-    return (tf + tr) * w - f * r * w - p_rotor >= 0.0
+
+
+class BevPlantK(NamedTuple):
+    """Everything the BEV plant step needs."""
+
+    ch: tuple  # ChassisK (rotors in the effective mass, rear unit in top gear)
+    mf: tuple  # MotorK, front (the zero machine without one)
+    mr: tuple  # MotorK, rear
+    dr: tuple  # DriveK: reductions, rear gears, system and regeneration power caps
+    aux: BevAuxK
+    bat: tuple  # BatteryK
+
+
+class BevState(NamedTuple):
+    """State of the plant at the start of a step."""
+
+    soc: float
+    rear_gear: int  # 0-based
+
+
+class BevDecision(NamedTuple):
+    """What the controller asks of the plant for one step."""
+
+    rear_gear: int  # 0-based
+    front_torque_nm: float  # wheel torque of the front machine (the rear gives total − front)
+    total_torque_nm: float  # wheel torque of both machines (the friction brakes give the rest of the demand)
+    freewheel: bool  # the inverters draw nothing (empty battery): each machine generates its own losses
+
+
+class BevCtx(NamedTuple):
+    """What no decision of a step changes (``step_context``)."""
+
+    start_speed_mps: float
+    end_speed_mps: float
+    dt_s: float
+    wheel_force_n: float
+    wheel_speed_rad_s: float
+    battery_discharge_max_w: float  # the battery's limits at the state's SOC
+    battery_charge_max_w: float
+    accessory_power_w: float  # cut to what an empty battery can give
+    drive_discharge_max_w: float  # the discharge limit the drive may plan with (the nominal accessory load in it)
+    regen_charge_max_w: float  # the charge limit regeneration may plan with
+
+
+# which limit bound in a step (BevSplit ``limit``)
+LIMIT_NONE = 0
+LIMIT_SPEED = 1  # a machine beyond its speed limit
+LIMIT_MOTOR_TORQUE = 2  # a machine's torque beyond its envelope
+LIMIT_SYSTEM_POWER = 3  # Σ shaft power beyond the system power cap
+LIMIT_BATTERY_DISCHARGE = 4  # the battery cannot feed the machines (with ``freewheel``: it did not)
+
+
+class BevSplit(NamedTuple):
+    """The machines' torques, powers and losses for a decision (``split``)."""
+
+    feasible: bool
+    limit: int  # LIMIT_*
+    rear_gear: int
+    freewheel: bool
+    wheel_speed_rad_s: float
+    electric_torque_nm: float  # wheel torque of both machines
+    front_motor_speed_rad_s: float
+    front_motor_torque_nm: float
+    front_motor_electric_power_w: float
+    front_motor_loss_w: float
+    rear_motor_speed_rad_s: float
+    rear_motor_torque_nm: float
+    rear_motor_electric_power_w: float
+    rear_motor_loss_w: float
+    inverter_loss_w: float
+    gearbox_loss_w: float
+    rear_rotor_inertia_power_w: float
+    machines_power_w: float  # DC, both machines
+    accessory_power_w: float  # drawn
+
+
+class StepResult(NamedTuple):
+    """A whole plant step: the split, battery, wheel and brake powers, next state."""
+
+    split: BevSplit
+    state: BevState
+    battery_current_a: float
+    battery_voltage_v: float
+    battery_power_w: float  # terminal, discharge > 0
+    battery_chemical_power_w: float
+    battery_loss_w: float
+    wheel_power_w: float
+    brake_power_w: float
+
+
+@jit_inline
+def initial_state(plant, soc0):
+    """Plant state at the start of a run: the rear unit in its top gear."""
+    return BevState(soc0, plant.dr.rear_ratios.shape[0] - 1)
+
+
+@jit_inline
+def battery_context(plant, state, dt):
+    """The road-independent part of ``step_context``: (battery discharge and charge limits, accessory power drawn,
+    the discharge and charge limits the decisions plan with). An empty battery cannot feed the accessories
+    either: their load is cut to what it can supply (the decisions budget the nominal load, so their limits are
+    shifted by the cut)."""
+    aux = plant.aux
+    p_dis, p_chg = battery_window_limits_w(plant.bat, state.soc, dt)
+    p_dis_batt = p_dis
+    p_aux = aux.accessory_power_w if aux.accessory_power_w <= p_dis + 1e-6 else p_dis
+    p_dis = p_dis + (aux.accessory_power_w - p_aux)
+    p_chg_plan = max(p_chg - (aux.accessory_power_w - p_aux), 0.0)
+    return p_dis_batt, p_chg, p_aux, p_dis, p_chg_plan
+
+
+@jit_inline
+def road_context(plant, b, v0, v1, dt, grade):
+    """``step_context`` from the battery part ``b`` (``battery_context``) and the end speed ``v1``."""
+    f = wheel_force_n(plant.ch, v0, v1, dt, grade)
+    return BevCtx(v0, v1, dt, f, 0.5 * (v0 + v1) / plant.ch.wheel_radius_m, b[0], b[1], b[2], b[3], b[4])
 
 
 @jit
-def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
-    """Simulate a dual-motor BEV over a speed trace; fills ``out`` (see BevOut)."""
-    n = time_s.shape[0]
-    out.speed_mps[0] = speed_mps[0]
-    out.soc[0] = soc0
-    out.rear_gear[0] = dr.rear_ratios.shape[0]
-    soc = soc0
-    g_prev = dr.rear_ratios.shape[0] - 1
-    r = ch.wheel_radius_m
-    for k in range(1, n):
-        dt = time_s[k] - time_s[k - 1]
-        v0 = out.speed_mps[k - 1]
-        v1 = speed_mps[k]
-        p_dis, p_chg = battery_window_limits_w(b, soc, dt)
-        p_dis_batt = p_dis
-        # an empty battery cannot feed the accessories either: their load is cut to what it can supply (the
-        # drive and regen steps below budget the nominal load, so their limits are shifted by the cut)
-        p_aux = aux.accessory_power_w if aux.accessory_power_w <= p_dis + 1e-6 else p_dis
-        p_dis = p_dis + (aux.accessory_power_w - p_aux)
-        p_chg = max(p_chg - (aux.accessory_power_w - p_aux), 0.0)
-        p_sys = dr.system_power_w
-        f = wheel_force_n(ch, v0, v1, dt, grade[k])
-        if f >= 0.0:
-            ok, g, tf, t_el, f = drive_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade[k], g_prev, p_dis, p_sys)
-            if not ok:
-                lo = 0.0
-                hi = v1
-                for _ in range(TRACE_MISS_BISECTIONS):
-                    mid = 0.5 * (lo + hi)
-                    fm = wheel_force_n(ch, v0, mid, dt, grade[k])
-                    if fm < 0.0:
-                        lo = mid
-                        continue
-                    okm = drive_step(ch, mf, mr, dr, ctl, aux, v0, mid, dt, grade[k], g_prev, p_dis, p_sys)[0]
-                    if okm:
-                        lo = mid
-                    else:
-                        hi = mid
-                v1 = lo
-                f = wheel_force_n(ch, v0, v1, dt, grade[k])
-                if f >= 0.0:
-                    ok, g, tf, t_el, f = drive_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade[k], g_prev,
-                                                    p_dis, p_sys)
-                    if not ok:
-                        tf = 0.0
-                        t_el = 0.0
-                else:
-                    g, tf, t_el, f = regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade[k], g_prev, p_chg)
-        else:
-            g, tf, t_el, f = regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade[k], g_prev, p_chg)
-        w = 0.5 * (v0 + v1) / r
-        dm = rear_rotor_extra_mass(dr, aux, g, r)
-        p_rotor = dm * (v1 - v0) / dt * w * r
-        res = axle_powers(mf, mr, dr, g, w, tf, t_el - tf)
-        p_el = res[0]
-        if p_el + p_aux > p_dis_batt + 1e-6 and p_aux > 0.0:  # rotor losses of a coasting car, empty battery
-            p_aux = max(p_dis_batt - p_el, 0.0)
-        if p_el > p_dis_batt + 1e-6:
-            # the battery cannot even feed the spinning machines: the inverters draw nothing, each machine
-            # generates its own losses (DC power 0) and the car slows by that drag: the highest end speed
-            # whose road force leaves the drag no less to do (the friction brakes take the rest)
-            lo = 0.0
-            hi = v1
-            for _ in range(40):
-                mid = 0.5 * (lo + hi)
-                if _freewheel_ok(ch, mf, mr, dr, aux, v0, mid, dt, grade[k], g, r):
-                    lo = mid
-                else:
-                    hi = mid
-            v1 = lo
-            w = 0.5 * (v0 + v1) / r
-            f = wheel_force_n(ch, v0, v1, dt, grade[k])
-            tf, t_rear = freewheel_torques(mf, mr, dr, g, w)
-            t_el = tf + t_rear
-            p_rotor = dm * (v1 - v0) / dt * w * r
-            res = axle_powers(mf, mr, dr, g, w, tf, t_rear)
-            p_el = res[0]
-            p_aux = 0.0
-        i_b, v_b, p_chem, l_b, soc_new = battery_step(b, soc, p_el + p_aux, dt)
-        out.speed_mps[k] = v1
-        out.rear_gear[k] = g + 1.0
-        out.front_motor_speed_rad_s[k] = w * dr.front_ratio
-        out.front_motor_torque_nm[k] = res[2]
-        out.front_motor_electric_power_w[k] = res[4]
-        out.front_motor_loss_w[k] = res[6]
-        out.rear_motor_speed_rad_s[k] = w * dr.rear_ratios[g]
-        out.rear_motor_torque_nm[k] = res[3]
-        out.rear_motor_electric_power_w[k] = res[5]
-        out.rear_motor_loss_w[k] = res[7]
-        out.inverter_loss_w[k] = res[8]
-        out.gearbox_loss_w[k] = (reduction_loss_w(res[2], w * dr.front_ratio, dr.front_efficiency)
-                                 + reduction_loss_w(res[3], w * dr.rear_ratios[g], dr.rear_efficiencies[g]))
-        out.rear_rotor_inertia_power_w[k] = p_rotor
-        out.battery_current_a[k] = i_b
-        out.battery_voltage_v[k] = v_b
-        out.battery_power_w[k] = p_el + p_aux
-        out.battery_chemical_power_w[k] = p_chem
-        out.battery_loss_w[k] = l_b
-        out.soc[k] = soc_new
-        out.accessory_power_w[k] = p_aux
-        out.wheel_power_w[k] = f * r * w
-        out.brake_power_w[k] = t_el * w - f * r * w - p_rotor
-        out.trace_miss_mps[k] = speed_mps[k] - v1
-        soc = soc_new
-        g_prev = g
+def step_context(plant, state, v0, v1, dt, grade):
+    """What no decision of the step changes: a :class:`BevCtx`."""
+    return road_context(plant, battery_context(plant, state, dt), v0, v1, dt, grade)
+
+
+@jit_inline
+def split(plant, ctx, d):
+    """Torques, powers and losses of the machines for decision ``d`` (:class:`BevSplit`): feasible when the
+    machines are within their speed limits and envelopes, the shaft power within the system cap (driving) and
+    the battery can feed them (the accessories are then cut first). A freewheeling decision is always feasible
+    (its limit says the battery bound)."""
+    mf = plant.mf
+    mr = plant.mr
+    dr = plant.dr
+    g = d.rear_gear
+    r = plant.ch.wheel_radius_m
+    w = ctx.wheel_speed_rad_s
+    dm = rear_rotor_extra_mass(dr, plant.aux, g, r)
+    p_rotor = dm * (ctx.end_speed_mps - ctx.start_speed_mps) / ctx.dt_s * w * r
+    p_dis_batt = ctx.battery_discharge_max_w
+    limit = LIMIT_NONE
+    if d.freewheel:
+        tf, t_rear = freewheel_torques(mf, mr, dr, g, w)
+        t_el = tf + t_rear
+        res = axle_powers(mf, mr, dr, g, w, tf, t_rear)
+        p_aux = 0.0
+        limit = LIMIT_BATTERY_DISCHARGE
+    else:
+        t_el = d.total_torque_nm
+        res = axle_powers(mf, mr, dr, g, w, d.front_torque_nm, t_el - d.front_torque_nm)
+        p_aux = ctx.accessory_power_w
+        if res[0] + p_aux > p_dis_batt + 1e-6 and p_aux > 0.0:  # rotor losses of a coasting car, empty battery
+            p_aux = max(p_dis_batt - res[0], 0.0)
+    w_f = w * dr.front_ratio
+    w_r = w * dr.rear_ratios[g]
+    t_mf = res[2]
+    t_mr = res[3]
+    if not d.freewheel:
+        if w_f > mf.max_speed_rad_s or w_r > mr.max_speed_rad_s:
+            limit = LIMIT_SPEED
+        elif (abs(t_mf) > motor_tmax(mf, w_f) * (1.0 + 1e-9) + 1e-9
+              or abs(t_mr) > motor_tmax(mr, w_r) * (1.0 + 1e-9) + 1e-9):
+            limit = LIMIT_MOTOR_TORQUE
+        elif t_el > 0.0 and res[1] > dr.system_power_w * (1.0 + 1e-9):
+            limit = LIMIT_SYSTEM_POWER
+        if res[0] > p_dis_batt + 1e-6:
+            limit = LIMIT_BATTERY_DISCHARGE
+    feasible = d.freewheel or limit == LIMIT_NONE
+    gb_loss = reduction_loss_w(t_mf, w_f, dr.front_efficiency) + reduction_loss_w(t_mr, w_r, dr.rear_efficiencies[g])
+    return BevSplit(feasible, limit, g, d.freewheel, w, t_el, w_f, t_mf, res[4], res[6], w_r, t_mr, res[5], res[7],
+                    res[8], gb_loss, p_rotor, res[0], p_aux)
+
+
+@jit_inline
+def plant_finish(plant, state, ctx, sp, dt):
+    """The battery step, wheel and brake powers and the next state once the split is known (:class:`StepResult`)."""
+    p_term = sp.machines_power_w + sp.accessory_power_w
+    i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, p_term, dt)
+    r = plant.ch.wheel_radius_m
+    w = sp.wheel_speed_rad_s
+    f = ctx.wheel_force_n
+    return StepResult(sp, BevState(soc_new, sp.rear_gear), i_b, v_b, p_term, p_chem, l_b, f * r * w,
+                      sp.electric_torque_nm * w - f * r * w - sp.rear_rotor_inertia_power_w)
+
+
+@jit
+def plant_step(plant, state, decision, v0, v1, dt, grade):
+    """One step of the BEV plant: (plant, state, decision, start speed, end speed, dt, grade) → :class:`StepResult`.
+    Pure: the next state is ``result.state``; check ``result.split.feasible`` (and ``.limit``)."""
+    ctx = step_context(plant, state, v0, v1, dt, grade)
+    return plant_finish(plant, state, ctx, split(plant, ctx, decision), dt)
+
+
+@jit_inline
+def record(out, k, res, v1, speed_demanded):
+    """Write step ``k`` of a run into ``out``."""
+    sp = res.split
+    out.speed_mps[k] = v1
+    out.rear_gear[k] = sp.rear_gear + 1.0
+    out.front_motor_speed_rad_s[k] = sp.front_motor_speed_rad_s
+    out.front_motor_torque_nm[k] = sp.front_motor_torque_nm
+    out.front_motor_electric_power_w[k] = sp.front_motor_electric_power_w
+    out.front_motor_loss_w[k] = sp.front_motor_loss_w
+    out.rear_motor_speed_rad_s[k] = sp.rear_motor_speed_rad_s
+    out.rear_motor_torque_nm[k] = sp.rear_motor_torque_nm
+    out.rear_motor_electric_power_w[k] = sp.rear_motor_electric_power_w
+    out.rear_motor_loss_w[k] = sp.rear_motor_loss_w
+    out.inverter_loss_w[k] = sp.inverter_loss_w
+    out.gearbox_loss_w[k] = sp.gearbox_loss_w
+    out.rear_rotor_inertia_power_w[k] = sp.rear_rotor_inertia_power_w
+    out.battery_current_a[k] = res.battery_current_a
+    out.battery_voltage_v[k] = res.battery_voltage_v
+    out.battery_power_w[k] = res.battery_power_w
+    out.battery_chemical_power_w[k] = res.battery_chemical_power_w
+    out.battery_loss_w[k] = res.battery_loss_w
+    out.soc[k] = res.state.soc
+    out.accessory_power_w[k] = sp.accessory_power_w
+    out.wheel_power_w[k] = res.wheel_power_w
+    out.brake_power_w[k] = res.brake_power_w
+    out.trace_miss_mps[k] = speed_demanded - v1
+
+
+@jit_inline
+def record_initial(plant, out, state, v0):
+    """Write the initial sample (index 0) of a run."""
+    out.speed_mps[0] = v0
+    out.soc[0] = state.soc
+    out.rear_gear[0] = plant.dr.rear_ratios.shape[0]

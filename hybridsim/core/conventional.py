@@ -1,10 +1,23 @@
-"""Time-loop kernel of a conventional powertrain: engine → converter → step-ratio gearbox → wheels.
+"""Conventional powertrain: engine → converter (or launch clutch) → gearbox (step-ratio automatic, AMT, DCT,
+manual, or CVT) → wheels. The plant, one time step at a time (issue 14); the decisions (gear, CVT ratio, trace
+miss) are in ``core/conventional_control.py`` (rules of ``control/conventional.py``).
 
-Quasi-static backward step with a forward feasibility check (DESIGN.md §3). For each interval the
-demanded wheel force follows from the trace (``chassis.wheel_force_n``); every gear is evaluated
-(``gear_step``) and one is chosen by the fuel-optimal rule of ``control/conventional.py``. If no gear
-can deliver the force, the end speed is lowered by bisection until one can: the vehicle falls behind
-and the trace miss is recorded. Nothing here raises.
+One step::
+
+    plant_step(plant, state, decision, v0, v1, dt, grade) -> StepResult
+      = plant_finish(plant, state, ctx, point(plant, state, ctx, decision, dt), dt),  ctx = step_context(…)
+
+``plant`` is a :class:`ConvPlantK` (chassis, engine, gearbox, CVT, accessories and friction-fuel table, warm-up
+model), ``state`` a :class:`ConvState` (gear, engine speed of the previous step, coolant temperature, time in
+gear), ``decision`` a :class:`ConvDecision` (gear, the overall ratio of a CVT, clutch disengaged).
+:func:`point` is the engine operating point for that decision (:class:`ConvPoint`, with ``feasible`` and the
+``limit`` that bound), :func:`plant_finish` the fuel, coolant, losses and next state.
+
+Quasi-static backward step with a forward feasibility check (DESIGN.md §3). The demanded wheel force follows
+from the trace (``chassis.wheel_force_n``); in a gear (ratio i = i_g·i_fd, η = η_g·η_fd, or a CVT's ratio with
+its ratio-dependent efficiency and input drag) the engine gives the input torque, its inertia torque and the
+accessories (:func:`ratio_step`); a point beyond WOT or the engine's speed limit is infeasible. Nothing here
+raises.
 
 Cold start (``core/thermal.py``, the same model and code as the THS-II kernel's): a lumped coolant
 temperature ``C·dT/dt = f·P_fuel`` (capped at the thermostat temperature) raises engine friction by
@@ -28,7 +41,6 @@ import numpy as np
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import (
-    TRACE_MISS_BISECTIONS,
     converter_loss_w,
     converter_pump_speed,
     converter_torque_ratio,
@@ -36,7 +48,6 @@ from .driveline import (
     gear_output_torque,
 )
 from .engine import engine_point
-from .interp import interp1_uniform
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
 
 INF = np.inf
@@ -59,10 +70,6 @@ class ConventionalOut(NamedTuple):
     trace_miss_mps: np.ndarray
     coolant_temp_c: np.ndarray
     transmission_ratio: np.ndarray
-
-
-N_CVT_SEARCH = 32  # engine speeds tried above the operating line when the line's point is beyond full load
-
 
 
 
@@ -141,251 +148,242 @@ def cvt_eta(cvt, i):
     return cvt.eta_high + (cvt.eta_low - cvt.eta_high) * (i - cvt.ratio_high) / span
 
 
-@jit_inline
-def cvt_ratio_for(cvt, w_engine, w_wheel):
-    """Overall ratio that turns the input at ``w_engine``, clipped to the variator's range."""
-    i = w_engine / w_wheel
-    if i > cvt.ratio_low:
-        return cvt.ratio_low
-    if i < cvt.ratio_high:
-        return cvt.ratio_high
-    return i
+
+
+class ConvAuxK(NamedTuple):
+    """Scalars and tables of the conventional plant not owned by one component."""
+
+    accessory_power_w: float  # mechanical accessory load on the crankshaft
+    friction_fuel_kg_s: np.ndarray  # fuel equivalent of the hot friction loss on the engine speed grid
+
+
+class ConvPlantK(NamedTuple):
+    """Everything the conventional plant step needs."""
+
+    ch: tuple  # ChassisK
+    eng: tuple  # EngineK
+    gb: tuple  # GearboxK
+    cvt: tuple  # CvtK (``enabled`` = 0 for a step-ratio box)
+    aux: ConvAuxK
+    th: tuple  # ThermalK
+
+
+class ConvState(NamedTuple):
+    """State of the plant at the start of a step (the end of the previous one)."""
+
+    gear: int  # 0-based (0 with the clutch disengaged, and for a CVT)
+    engine_speed_rad_s: float
+    coolant_temp_c: float
+    time_in_gear_s: float
+
+
+class ConvDecision(NamedTuple):
+    """What the controller asks of the plant for one step."""
+
+    gear: int  # 0-based (a CVT: 0)
+    ratio: float  # a CVT's overall ratio (variator × final drive); ignored for a step-ratio box
+    neutral: bool  # clutch disengaged: the engine idles on its own, the wheels get no torque
+
+
+class ConvCtx(NamedTuple):
+    """What no decision of a step changes (``step_context``)."""
+
+    wheel_force_n: float
+    wheel_speed_rad_s: float
+    wheel_torque_nm: float
+
+
+# which limit bound in a step (ConvPoint ``limit``)
+LIMIT_NONE = 0
+LIMIT_ENGINE_TORQUE = 1  # beyond WOT
+LIMIT_ENGINE_SPEED = 2  # beyond the engine's speed limit
+
+
+class ConvPoint(NamedTuple):
+    """The engine operating point of a decision (``point``)."""
+
+    feasible: bool
+    limit: int  # LIMIT_*
+    gear: int
+    neutral: bool
+    ratio: float  # overall ratio engine side / wheel (0 with the clutch disengaged)
+    engine_speed_rad_s: float
+    engine_torque_nm: float
+    fuel_map_kg_s: float  # the hot map's fuel rate (no warm-up fuel)
+    input_torque_nm: float  # into the gearbox (after the converter)
+    input_speed_rad_s: float
+    wheel_torque_delivered_nm: float  # the brakes supply the rest of the demand
+    load: float  # engine torque / WOT
+
+
+class StepResult(NamedTuple):
+    """A whole plant step (``plant_step``/``plant_finish``): the point, fuel, losses, next state."""
+
+    point: ConvPoint
+    state: ConvState  # at the end of the step
+    fuel_kg_s: float  # map + warm-up
+    fuel_power_w: float
+    engine_loss_w: float
+    accessory_power_w: float
+    engine_inertia_power_w: float
+    converter_loss_w: float
+    gearbox_loss_w: float
+    wheel_power_w: float
+    brake_power_w: float
 
 
 @jit_inline
-def cvt_point(eng, gb, cvt, w_wheel, t_wheel, w_e_prev, dt, p_aux):
-    """Ratio and operating point of a CVT for wheel speed/torque (see ``components/gearbox.py``).
-
-    Traction: the engine speed on its minimum-fuel operating line ω*(P) for the power it must give (wheel power
-    over the variator's mean efficiency plus the accessories; then once more with the power of that point's
-    own input torque, so that the ratio-dependent efficiency and drag are in it), the ratio clipped to the
-    range. Overrun and coasting: the engine held at ``overrun_speed`` (above its fuel cut-off speed), the ratio
-    clipped. If that point is beyond full load or the speed limit, the lowest of ``N_CVT_SEARCH`` engine speeds
-    from there up to the highest the range and the engine allow that can deliver. Standing: the launch ratio.
-
-    Returns (feasible, ratio, w_e, t_e, fuel, t_in, w_in, t_wheel_pt).
-    """
-    if w_wheel <= 0.0:
-        i = cvt.ratio_low
-        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i, cvt_eta(cvt, i), cvt.drag_torque_nm,
-                                                                w_wheel, t_wheel, w_e_prev, dt, p_aux)
-        return ok, i, w_e, t_e, fuel, t_in, w_in, t_wpt
-    if t_wheel > 0.0:
-        p = t_wheel * w_wheel / (0.5 * (cvt.eta_low + cvt.eta_high)) + p_aux
-        w_t = interp1_uniform(0.0, cvt.ool_power_step_w, cvt.ool_speed_rad_s, p)
-        i = cvt_ratio_for(cvt, w_t, w_wheel)
-        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i, cvt_eta(cvt, i), cvt.drag_torque_nm,
-                                                                w_wheel, t_wheel, w_e_prev, dt, p_aux)
-        p = t_in * w_in + p_aux
-        w_t = interp1_uniform(0.0, cvt.ool_power_step_w, cvt.ool_speed_rad_s, p)
-    else:
-        w_t = cvt.overrun_speed_rad_s
-    i = cvt_ratio_for(cvt, w_t, w_wheel)
-    ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i, cvt_eta(cvt, i), cvt.drag_torque_nm,
-                                                            w_wheel, t_wheel, w_e_prev, dt, p_aux)
-    if ok:
-        return ok, i, w_e, t_e, fuel, t_in, w_in, t_wpt
-    w_from = w_wheel * i
-    w_top = w_wheel * cvt.ratio_low
-    if w_top > eng.max_speed_rad_s:
-        w_top = eng.max_speed_rad_s
-    for k in range(1, N_CVT_SEARCH + 1):
-        w = w_from + (w_top - w_from) * k / N_CVT_SEARCH
-        if w <= 0.0:
-            continue
-        i2 = cvt_ratio_for(cvt, w, w_wheel)
-        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = ratio_step(eng, gb, i2, cvt_eta(cvt, i2), cvt.drag_torque_nm,
-                                                                w_wheel, t_wheel, w_e_prev, dt, p_aux)
-        if ok:
-            return ok, i2, w_e, t_e, fuel, t_in, w_in, t_wpt
-    return False, i, w_e, t_e, fuel, t_in, w_in, t_wpt
+def initial_state(plant):
+    """Plant state at the start of a run: at rest in 1st, engine at idle, coolant soaked (cold) or warm."""
+    return ConvState(0, plant.eng.idle_speed_rad_s, coolant_initial_c(plant.th), 0.0)
 
 
 @jit_inline
-def choose_gear_point(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
-    """Fuel-optimal gear with reserve, hysteresis and dwell; -1 if no gear can deliver.
+def step_context(plant, v0, v1, dt, grade):
+    """What no decision of the step changes: a :class:`ConvCtx` (wheel force, speed and torque)."""
+    r = plant.ch.wheel_radius_m
+    f = wheel_force_n(plant.ch, v0, v1, dt, grade)
+    return ConvCtx(f, 0.5 * (v0 + v1) / r, f * r)
 
-    Returns (gear, evaluated, w_e, t_e, fuel, t_in, w_in, t_wheel_pt): the operating point of
-    :func:`gear_step` in the chosen gear as evaluated during the choice (``evaluated`` False when the car
-    stands or no gear can deliver), so that the time loop need not evaluate it a second time.
-    """
-    ng = gb.ratios.shape[0]
-    best = -1
-    best_fuel = INF
-    fallback = -1
-    fallback_res = INF
-    prev_ok = False
-    prev_fuel = INF
-    nan6 = (np.nan, np.nan, np.nan, np.nan, np.nan, np.nan)
-    best_pt = nan6
-    fb_pt = nan6
-    prev_pt = nan6
-    if w_wheel <= 0.0:
-        return 0, False, nan6[0], nan6[1], nan6[2], nan6[3], nan6[4], nan6[5]
-    for g in range(ng - 1, -1, -1):  # from the top, so that ties (e.g. all at fuel cut) keep the higher gear
-        w_in = w_wheel * gb.ratios[g] * gb.final_drive_ratio
-        if w_in > eng.max_speed_rad_s or (g > 0 and w_in < ctl.min_engine_speed_rad_s):
-            continue
-        ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, t_wheel, w_e_prev,
-                                                               dt, p_aux)
-        if not ok:
-            continue
-        pt = (w_e, t_e, fuel, t_in, w_in, t_wpt)
-        if res < fallback_res:
-            fallback_res = res
-            fallback = g
-            fb_pt = pt
-        if res > ctl.torque_reserve and t_wheel > 0.0:
-            continue
-        if g == g_prev:
-            prev_ok = True
-            prev_fuel = fuel
-            prev_pt = pt
-        if fuel < best_fuel - 1e-15:
-            best_fuel = fuel
-            best = g
-            best_pt = pt
-    if best < 0:
-        return fallback, fallback >= 0, fb_pt[0], fb_pt[1], fb_pt[2], fb_pt[3], fb_pt[4], fb_pt[5]
-    keep = t_in_gear < ctl.min_time_in_gear_s or prev_fuel <= best_fuel * (1.0 + ctl.shift_hysteresis)
-    if prev_ok and keep:
-        return g_prev, True, prev_pt[0], prev_pt[1], prev_pt[2], prev_pt[3], prev_pt[4], prev_pt[5]
-    return best, True, best_pt[0], best_pt[1], best_pt[2], best_pt[3], best_pt[4], best_pt[5]
+
+@jit_inline
+def _as_point(res, g, neutral, ratio, max_speed):
+    ok, w_e, t_e, fuel, t_in, w_in, t_wpt, load = res
+    limit = LIMIT_NONE
+    if not ok:
+        limit = LIMIT_ENGINE_SPEED if w_e > max_speed else LIMIT_ENGINE_TORQUE
+    return ConvPoint(ok, limit, g, neutral, ratio, w_e, t_e, fuel, t_in, w_in, t_wpt, load)
+
+
+@jit_inline
+def gear_point(plant, state, ctx, g, dt):
+    """:func:`point` in gear ``g`` of a step-ratio box."""
+    gb = plant.gb
+    res = gear_step(plant.eng, gb, g, ctx.wheel_speed_rad_s, ctx.wheel_torque_nm, state.engine_speed_rad_s, dt,
+                    plant.aux.accessory_power_w)
+    return _as_point(res, g, False, gb.ratios[g] * gb.final_drive_ratio, plant.eng.max_speed_rad_s)
+
+
+@jit_inline
+def cvt_ratio_point(plant, state, ctx, i, dt):
+    """:func:`point` of a CVT at overall ratio ``i`` (its efficiency linear in the ratio, its input drag)."""
+    cvt = plant.cvt
+    res = ratio_step(plant.eng, plant.gb, i, cvt_eta(cvt, i), cvt.drag_torque_nm, ctx.wheel_speed_rad_s,
+                     ctx.wheel_torque_nm, state.engine_speed_rad_s, dt, plant.aux.accessory_power_w)
+    return _as_point(res, 0, False, i, plant.eng.max_speed_rad_s)
+
+
+@jit_inline
+def neutral_point(plant, state, g, dt):
+    """:func:`point` with the clutch disengaged in gear ``g``: the engine idles on its own (as when standing), the
+    wheels get no torque (the brakes take the whole demand)."""
+    res = gear_step(plant.eng, plant.gb, g, 0.0, 0.0, state.engine_speed_rad_s, dt, plant.aux.accessory_power_w)
+    ok, w_e, t_e, fuel, t_in, w_in, t_wpt, load = res
+    return _as_point((ok, w_e, t_e, fuel, t_in, 0.0, 0.0, load), g, True, 0.0, plant.eng.max_speed_rad_s)
+
+
+@jit_inline
+def point(plant, state, ctx, decision, dt):
+    """The engine operating point for ``decision`` (:class:`ConvPoint`)."""
+    if decision.neutral:
+        return neutral_point(plant, state, decision.gear, dt)
+    if plant.cvt.enabled > 0.0:
+        return cvt_ratio_point(plant, state, ctx, decision.ratio, dt)
+    return gear_point(plant, state, ctx, decision.gear, dt)
+
+
+@jit_inline
+def plant_finish(plant, state, ctx, pt, dt):
+    """The rest of a step once its operating point ``pt`` is known: fuel (map and warm-up), coolant, losses and
+    the next state (a :class:`StepResult`)."""
+    eng = plant.eng
+    g = pt.gear
+    t_in_gear = state.time_in_gear_s
+    if g != state.gear:
+        t_in_gear = 0.0
+    t_in_gear += dt
+    w_e = pt.engine_speed_rad_s
+    t_e = pt.engine_torque_nm
+    fuel = pt.fuel_map_kg_s
+    if fuel > 0.0:
+        fuel += cold_extra_fuel_kg_s(plant.th, eng, plant.aux.friction_fuel_kg_s, state.coolant_temp_c, w_e)
+    p_e = t_e * w_e
+    p_fuel = fuel * eng.lhv_j_per_kg
+    temp = coolant_step_c(plant.th, state.coolant_temp_c, p_fuel, dt)
+    t_j = eng.inertia_kgm2 * (w_e - state.engine_speed_rad_s) / dt
+    t_in = pt.input_torque_nm
+    w_in = pt.input_speed_rad_s
+    t_wpt = pt.wheel_torque_delivered_nm
+    w_wheel = ctx.wheel_speed_rad_s
+    t_wheel = ctx.wheel_torque_nm
+    return StepResult(pt, ConvState(g, w_e, temp, t_in_gear), fuel, p_fuel, p_fuel - p_e, plant.aux.accessory_power_w,
+                      t_j * w_e,
+                      converter_loss_w(plant.gb, t_e - t_j - plant.aux.accessory_power_w / w_e, t_in, w_e, w_in),
+                      t_in * w_in - t_wpt * w_wheel, t_wheel * w_wheel,
+                      (t_wpt - t_wheel) * w_wheel)
 
 
 @jit
-def choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
-    """Fuel-optimal gear with reserve, hysteresis and dwell; -1 if no gear can deliver."""
-    return choose_gear_point(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear)[0]
-
-
-@jit_inline
-def can_deliver(eng, gb, cvt, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear):
-    """Some gear (a CVT: some ratio) can deliver wheel torque ``t_wheel`` at ``w_wheel``."""
-    if cvt.enabled > 0.0:
-        return cvt_point(eng, gb, cvt, w_wheel, t_wheel, w_e_prev, dt, p_aux)[0]
-    return choose_gear(eng, gb, ctl, w_wheel, t_wheel, w_e_prev, dt, p_aux, g_prev, t_in_gear) >= 0
-
-
-@jit_inline
-def reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade, w_e_prev, p_aux, g_prev, t_in_gear):
-    """Trace miss: the highest end speed in [0, v1] the powertrain can reach (``TRACE_MISS_BISECTIONS``
-    halvings)."""
-    r = ch.wheel_radius_m
-    lo = 0.0
-    hi = v1
-    for _ in range(TRACE_MISS_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        fm = wheel_force_n(ch, v0, mid, dt, grade)
-        if can_deliver(eng, gb, cvt, ctl, 0.5 * (v0 + mid) / r, fm * r, w_e_prev, dt, p_aux, g_prev, t_in_gear):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+def plant_step(plant, state, decision, v0, v1, dt, grade):
+    """One step of the conventional plant: (plant, state, decision, start speed, end speed, dt, grade) →
+    :class:`StepResult`. Pure: the next state is ``result.state``; check ``result.point.feasible``."""
+    ctx = step_context(plant, v0, v1, dt, grade)
+    return plant_finish(plant, state, ctx, point(plant, state, ctx, decision, dt), dt)
 
 
 @jit
-def run_conventional(ch, eng, gb, cvt, ctl, p_aux, th, friction_fuel_kg_s, time_s, speed_mps, grade, gear_plan, out):
-    """Simulate a conventional car over a speed trace; fills ``out`` (see ConventionalOut).
-
-    ``th`` (``core.thermal.ThermalK``) and ``friction_fuel_kg_s`` (ṁ_fric on the engine map's speed grid)
-    are the warm-up model; a hot run has ``th.enabled`` = 0.
-
-    ``gear_plan[k]`` (manual gearbox, ``hybridsim/gearshift.py``) is the gear of the interval k−1 → k as the
-    procedure prescribes it: ≥ 1 that gear, 0 clutch disengaged (the engine idles, the brakes take the whole
-    demand), < 0 the controller's choice (automatic, AMT, DCT: an array of −1). A planned gear that cannot
-    deliver the demand (beyond WOT or the engine's speed limit), and a disengaged clutch while the car asks
-    for traction, fall back to the controller's choice (kernel rule; a driver would change down or engage).
-
-    ``cvt`` (``components.gearbox.CvtK``): with ``cvt.enabled`` the ratio comes from :func:`cvt_point` instead of a gear
-    choice (``gear`` is 1 throughout); ``transmission_ratio`` records the overall ratio used (0 in neutral).
-    """
-    n = time_s.shape[0]
-    out.speed_mps[0] = speed_mps[0]
-    temp = coolant_initial_c(th)
-    out.coolant_temp_c[0] = temp
-    w_e_prev = eng.idle_speed_rad_s
-    out.engine_speed_rad_s[0] = w_e_prev
-    out.transmission_ratio[0] = cvt.ratio_low if cvt.enabled > 0.0 else gb.ratios[0] * gb.final_drive_ratio
-    g_prev = 0
-    t_in_gear = 0.0
-    r = ch.wheel_radius_m
-    for k in range(1, n):
-        dt = time_s[k] - time_s[k - 1]
-        v0 = out.speed_mps[k - 1]
-        v1 = speed_mps[k]
-        f = wheel_force_n(ch, v0, v1, dt, grade[k])
-        plan = int(gear_plan[k])
-        neutral = False
-        g = -1
-        have = False
-        if plan == 0 and (f <= 0.0 or v0 + v1 <= 0.0):
-            neutral = True
-            g = 0
-        elif plan > 0:
-            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, plan - 1, 0.5 * (v0 + v1) / r, f * r,
-                                                                   w_e_prev, dt, p_aux)
-            if ok:
-                g = plan - 1
-                have = True
-        ratio = 0.0
+def full_load_wheel_torques(plant, gears, ratios, engine_speed_rad_s, out):
+    """Largest steady wheel torque of each option k (``performance.py``'s full-load model): the engine at WOT at
+    ``engine_speed_rad_s[k]`` (the launch element's slip, if any, is the caller's: it sets the engine speed), less
+    the accessories (and a CVT's input drag), through gear ``gears[k]`` (a CVT: the overall ratio ``ratios[k]``
+    with its ratio-dependent efficiency) with the efficiency of :func:`gear_output_torque`; 0 if the engine has
+    nothing left. It is the wheel torque at which :func:`ratio_step`'s point with the converter locked and no
+    inertia torque (a steady engine) reaches WOT. Fills ``out``. [N·m]"""
+    eng = plant.eng
+    gb = plant.gb
+    cvt = plant.cvt
+    for k in range(gears.shape[0]):
+        w_e = engine_speed_rad_s[k]
         if cvt.enabled > 0.0:
-            ok, ratio, w_e, t_e, fuel, t_in, w_in, t_wpt = cvt_point(eng, gb, cvt, 0.5 * (v0 + v1) / r, f * r,
-                                                                      w_e_prev, dt, p_aux)
-            if not ok:
-                v1 = reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade[k], w_e_prev, p_aux, g_prev,
-                                         t_in_gear)
-                f = wheel_force_n(ch, v0, v1, dt, grade[k])
-                ok, ratio, w_e, t_e, fuel, t_in, w_in, t_wpt = cvt_point(eng, gb, cvt, 0.5 * (v0 + v1) / r, f * r,
-                                                                          w_e_prev, dt, p_aux)
-            g = 0
-            have = True
-        if g < 0:
-            g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
-                eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
-        if g < 0:
-            # trace miss: the highest end speed some gear can reach (v1 = 0 is always feasible)
-            v1 = reachable_end_speed(ch, eng, gb, cvt, ctl, v0, v1, dt, grade[k], w_e_prev, p_aux, g_prev, t_in_gear)
-            f = wheel_force_n(ch, v0, v1, dt, grade[k])
-            g, have, w_e, t_e, fuel, t_in, w_in, t_wpt = choose_gear_point(
-                eng, gb, ctl, 0.5 * (v0 + v1) / r, f * r, w_e_prev, dt, p_aux, g_prev, t_in_gear)
-            if g < 0:
-                g = 0
-        w_wheel = 0.5 * (v0 + v1) / r
-        if cvt.enabled <= 0.0:
-            ratio = 0.0 if neutral else gb.ratios[g] * gb.final_drive_ratio
-        if neutral:
-            # clutch disengaged: the engine idles on its own (as when standing), the wheels get no torque
-            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, 0.0, 0.0, w_e_prev, dt, p_aux)
-            w_in = 0.0
-            t_wpt = 0.0
-        elif not have:  # standing, or no gear can deliver: evaluate the gear kept
-            ok, w_e, t_e, fuel, t_in, w_in, t_wpt, res = gear_step(eng, gb, g, w_wheel, f * r, w_e_prev, dt,
-                                                                   p_aux)
-        if g != g_prev:
-            t_in_gear = 0.0
-        t_in_gear += dt
-        if fuel > 0.0:
-            fuel += cold_extra_fuel_kg_s(th, eng, friction_fuel_kg_s, temp, w_e)
-        p_e = t_e * w_e
-        p_fuel = fuel * eng.lhv_j_per_kg
-        temp = coolant_step_c(th, temp, p_fuel, dt)
-        t_j = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
-        out.speed_mps[k] = v1
-        out.gear[k] = 0.0 if neutral else g + 1.0
-        out.engine_speed_rad_s[k] = w_e
-        out.engine_torque_nm[k] = t_e
-        out.fuel_kg_s[k] = fuel
-        out.fuel_power_w[k] = p_fuel
-        out.engine_loss_w[k] = p_fuel - p_e
-        out.accessory_power_w[k] = p_aux
-        out.engine_inertia_power_w[k] = t_j * w_e
-        out.converter_loss_w[k] = converter_loss_w(gb, t_e - t_j - p_aux / w_e, t_in, w_e, w_in)
-        out.gearbox_loss_w[k] = t_in * w_in - t_wpt * w_wheel
-        out.wheel_power_w[k] = f * r * w_wheel
-        out.brake_power_w[k] = (t_wpt - f * r) * w_wheel
-        out.trace_miss_mps[k] = speed_mps[k] - v1
-        out.coolant_temp_c[k] = temp
-        out.transmission_ratio[k] = ratio
-        w_e_prev = w_e
-        g_prev = g
+            i = ratios[k]
+            eta = cvt_eta(cvt, i)
+            t_drag = cvt.drag_torque_nm
+        else:
+            g = int(gears[k])
+            i = gb.ratios[g] * gb.final_drive_ratio
+            eta = gb.efficiencies[g] * gb.final_drive_efficiency
+            t_drag = 0.0
+        t_in = engine_point(eng, w_e, 0.0)[0] - plant.aux.accessory_power_w / w_e - t_drag
+        out[k] = gear_output_torque(t_in, i, eta) if t_in > 0.0 else 0.0
+
+
+@jit_inline
+def record(out, k, res, v1, speed_demanded):
+    """Write step ``k`` of a run into ``out``."""
+    pt = res.point
+    out.speed_mps[k] = v1
+    out.gear[k] = 0.0 if pt.neutral else pt.gear + 1.0
+    out.engine_speed_rad_s[k] = pt.engine_speed_rad_s
+    out.engine_torque_nm[k] = pt.engine_torque_nm
+    out.fuel_kg_s[k] = res.fuel_kg_s
+    out.fuel_power_w[k] = res.fuel_power_w
+    out.engine_loss_w[k] = res.engine_loss_w
+    out.accessory_power_w[k] = res.accessory_power_w
+    out.engine_inertia_power_w[k] = res.engine_inertia_power_w
+    out.converter_loss_w[k] = res.converter_loss_w
+    out.gearbox_loss_w[k] = res.gearbox_loss_w
+    out.wheel_power_w[k] = res.wheel_power_w
+    out.brake_power_w[k] = res.brake_power_w
+    out.trace_miss_mps[k] = speed_demanded - v1
+    out.coolant_temp_c[k] = res.state.coolant_temp_c
+    out.transmission_ratio[k] = pt.ratio
+
+
+@jit_inline
+def record_initial(plant, out, state, v0):
+    """Write the initial sample (index 0) of a run."""
+    out.speed_mps[0] = v0
+    out.coolant_temp_c[0] = state.coolant_temp_c
+    out.engine_speed_rad_s[0] = state.engine_speed_rad_s
+    gb = plant.gb
+    out.transmission_ratio[0] = plant.cvt.ratio_low if plant.cvt.enabled > 0.0 else gb.ratios[0] * gb.final_drive_ratio

@@ -1,6 +1,6 @@
 """Pieces every kernel shares, written once (issue 14): torque through a gear with the efficiency taken in
-the direction of power flow, the low-speed fade of regenerative braking, and the number of halvings of the
-end-speed search on a trace miss.
+the direction of power flow, the low-speed fade of regenerative braking, the number of halvings of the
+end-speed search on a trace miss, the energy-consistent inertia torque of a rotor (THS-II, series-parallel).
 
 Gear with ratio i (input turns i times faster than the output) and efficiency η, output speed ≥ 0::
 
@@ -91,3 +91,19 @@ def converter_loss_w(gb, t_p, t_t, w_p, w_t):
     if gb.converter_stall_torque_ratio > 1.0:
         return t_p * w_p - t_t * w_t
     return t_t * (w_p - w_t)
+
+
+@jit
+def rotor_inertia_torque(j, w, w_prev, dt):
+    """Torque that accelerates a rotor of inertia j from w_prev to w over the step, energy-consistent:
+    T = J·(ω − ω₀)/Δt · (ω + ω₀)/(2ω), so that T·ω·Δt = ½J(ω² − ω₀²) exactly, the kinetic-energy change.
+
+    The plain backward difference J·(ω − ω₀)/Δt, with every power taken at the step's speed ω, books
+    ½J(ω − ω₀)² too much per step (a start from rest would cost Jω² instead of ½Jω²). Where |ω| < |ω₀|/2
+    (a rotor stopping or crossing zero) the energy-consistent torque grows without bound, so the plain
+    difference is kept there: an engine that stops books no power (its kinetic energy is dissipated). [N·m]
+    """
+    dw = (w - w_prev) / dt
+    if w != 0.0 and abs(w) >= 0.5 * abs(w_prev):
+        return j * dw * 0.5 * (1.0 + w_prev / w)
+    return j * dw

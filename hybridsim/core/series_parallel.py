@@ -16,7 +16,7 @@ Modes (:class:`SpDecision` ``mode``):
   electromagnetic torque (its rotor is driven by the engine); MG2 closes the wheel torque (assists or generates).
 
 Engine shaft node (speed ω_e): T_e − T_J,e − T_gen,in − T_clutch = 0, with T_J the energy-consistent inertia
-torque (``core/ths._inertia_torque``). Generator shaft: T_MG1 = T_J,g − T_gen,out. Gears pass torque with the
+torque (``core/driveline.rotor_inertia_torque``). Generator shaft: T_MG1 = T_J,g − T_gen,out. Gears pass torque with the
 efficiency taken in the direction of power flow (``core/driveline.py``; the generator gear is a step-up,
 ratio 1/i_gen in the driveline convention of input speed over output speed).
 
@@ -37,12 +37,11 @@ import numpy as np
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import gear_input_torque, gear_output_torque, regen_fade
+from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .interp import interp1_uniform
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
-from .ths import _inertia_torque
 
 EV = 0
 SERIES = 1
@@ -296,8 +295,8 @@ def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
     w_g = w_e * gr.generator_ratio
     if abs(w_g) > mg1.max_speed_rad_s + 1e-6:
         speeds_ok = False
-    t_je = _inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
-    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_e_prev * gr.generator_ratio, dt)
+    t_je = rotor_inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
+    t_jg = rotor_inertia_torque(mg1.inertia_kgm2, w_g, w_e_prev * gr.generator_ratio, dt)
     if mode == EV:
         # engine stopped, clutch open, MG1 not energised: the rotors coast to rest (their kinetic energy
         # dissipated, at zero speed no power is booked)
@@ -530,8 +529,8 @@ def series_torque_for_power(plant, state, p, w, dt):
     t = p / w
     t_max = engine_point(eng, w, t)[0]
     w_g = w * gr.generator_ratio
-    t_je = _inertia_torque(eng.inertia_kgm2, w, state.engine_speed_rad_s, dt)
-    t_jg = _inertia_torque(plant.mg1.inertia_kgm2, w_g, state.engine_speed_rad_s * gr.generator_ratio, dt)
+    t_je = rotor_inertia_torque(eng.inertia_kgm2, w, state.engine_speed_rad_s, dt)
+    t_jg = rotor_inertia_torque(plant.mg1.inertia_kgm2, w_g, state.engine_speed_rad_s * gr.generator_ratio, dt)
     t_gout_max = 0.999 * motor_tmax(plant.mg1, w_g) + t_jg
     t_react = (gear_input_torque(t_gout_max, 1.0 / gr.generator_ratio, gr.generator_efficiency)
                if t_gout_max > 0.0 else 0.0) + t_je

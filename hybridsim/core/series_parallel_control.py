@@ -30,6 +30,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import TRACE_MISS_BISECTIONS, record_initial
+from .ecms import adaptive_equivalence
 from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .engine import engine_point
 from .series_parallel import (
@@ -189,14 +190,6 @@ def _ecms_cost(plant, state, mode, w_e, t_e, ctx, dt, s, lim, bst):
 
 
 @jit_inline
-def ecms_equivalence(plant, ctl, soc, v, share):
-    """s = s₀ + K_p·(SOC_ref − SOC), SOC_ref = SOC_target − share·½·m_eff·v²/E_batt (module docstring). [-]"""
-    e_batt = plant.bat.capacity_as * battery_state(plant.bat, ctl.soc_target)[0]
-    soc_ref = ctl.soc_target - share * 0.5 * plant.ch.mass_eff_kg * v * v / e_batt
-    return ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (soc_ref - soc)
-
-
-@jit_inline
 def kinetic_share(ke_shed_j, e_back_j):
     """The learnt share of kinetic energy braking brings back, within [0, 1]. [-]"""
     f = e_back_j / ke_shed_j
@@ -209,7 +202,8 @@ def kinetic_share(ke_shed_j, e_back_j):
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
     """The ECMS decision for one step with kinetic share ``share`` (module docstring): (decision, end speed,
     split)."""
-    s = ecms_equivalence(plant, ctl, state.soc, v0, share)
+    s = adaptive_equivalence(plant.bat, plant.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
+                             ctl.ecms_soc_gain, state.soc, v0, share)
     lim = battery_window_limits_w(plant.bat, state.soc, dt)
     bst = battery_state(plant.bat, state.soc)
     ctx = step_context(plant, v0, v1, dt, gr)

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import gear_input_torque, gear_output_torque, regen_fade
+from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
 from .engine import engine_point
 from .interp import interp1_uniform
@@ -214,22 +214,6 @@ def initial_state(plant, soc0):
     return ThsState(soc0, 0.0, 0.0, coolant_initial_c(plant.th), 0, 1e9)
 
 
-@jit
-def _inertia_torque(j, w, w_prev, dt):
-    """Torque that accelerates a rotor of inertia j from w_prev to w over the step, energy-consistent:
-    T = J·(ω − ω₀)/Δt · (ω + ω₀)/(2ω), so that T·ω·Δt = ½J(ω² − ω₀²) exactly, the kinetic-energy change.
-
-    The plain backward difference J·(ω − ω₀)/Δt, with every power taken at the step's speed ω, books
-    ½J(ω − ω₀)² too much per step (a start from rest would cost Jω² instead of ½Jω²). Where |ω| < |ω₀|/2
-    (a rotor stopping or crossing zero) the energy-consistent torque grows without bound, so the plain
-    difference is kept there: an engine that stops books no power (its kinetic energy is dissipated). [N·m]
-    """
-    dw = (w - w_prev) / dt
-    if w != 0.0 and abs(w) >= 0.5 * abs(w_prev):
-        return j * dw * 0.5 * (1.0 + w_prev / w)
-    return j * dw
-
-
 class ThsStepCtx(NamedTuple):
     """What a step's engine choice does not change: road, wheel and MG2 side, battery limits (``step_context``)."""
 
@@ -362,8 +346,8 @@ def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
         t_e = engine_point(eng, w_e, 0.0)[1]  # motoring torque: fuel cut
     k = pg.k
     w_g = (1.0 + k) * w_e - k * w_r
-    t_je = _inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
-    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
+    t_je = rotor_inertia_torque(eng.inertia_kgm2, w_e, w_e_prev, dt)
+    t_jg = rotor_inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
     if mode == OFF and w_e_prev == 0.0:
         # engine at rest all step: MG1 is not energised (zero torque); the ring spins its rotor through the
         # gear set and the stopped engine holds the carrier's reaction
@@ -614,8 +598,8 @@ def torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt):
     t_max = engine_point(eng, w, t)[0]
     k = pg.k
     w_g = (1.0 + k) * w - k * w_r
-    t_je = _inertia_torque(eng.inertia_kgm2, w, w_e_prev, dt)
-    t_jg = _inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
+    t_je = rotor_inertia_torque(eng.inertia_kgm2, w, w_e_prev, dt)
+    t_jg = rotor_inertia_torque(mg1.inertia_kgm2, w_g, w_g_prev, dt)
     t_react = (1.0 + k * pg.planetary_efficiency) * (0.999 * motor_tmax(mg1, w_g) + t_jg) + t_je
     if t_react < 0.0:
         t_react = 0.0

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .driveline import TRACE_MISS_BISECTIONS, record_initial
+from .ecms import adaptive_equivalence
 from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .ths import (
     FUELLED,
@@ -224,19 +225,10 @@ def ecms_cost(plant, state, ctx, mode, w_e, t_e, dt, s, bst):
 
 
 @jit
-def ecms_equivalence(plant, ctl, soc, v):
-    """Adaptive equivalence factor s = s₀ + K_p·(SOC_ref − SOC), SOC_ref = SOC_target − share·½·m_eff·v²/E_batt:
-    the reference SOC is lowered by the share of the car's kinetic energy that braking will bring back, so
-    the run ends (at rest) near SOC_target instead of above it. [-]"""
-    e_batt = plant.bat.capacity_as * battery_state(plant.bat, ctl.soc_target)[0]
-    soc_ref = ctl.soc_target - ctl.ecms_kinetic_share * 0.5 * plant.ch.mass_eff_kg * v * v / e_batt
-    return ctl.ecms_equivalence_factor + ctl.ecms_soc_gain * (soc_ref - soc)
-
-
-@jit
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
-    s = ecms_equivalence(plant, ctl, state.soc, v0)
+    s = adaptive_equivalence(plant.bat, plant.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
+                             ctl.ecms_soc_gain, state.soc, v0, ctl.ecms_kinetic_share)
     ctx = step_context(plant, state.soc, v0, v1, dt, gr)
     bst = battery_state(plant.bat, state.soc)
     w_r = ctx.ring_speed_rad_s

@@ -27,9 +27,10 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import record_initial
+from .ecms import adaptive_equivalence
 from .electric import battery_state, battery_window_limits_w
 from .ths import initial_state, step_context
-from .ths_control import ecms_cost, ecms_decide, ecms_equivalence, rule_decide
+from .ths_control import ecms_cost, ecms_decide, rule_decide
 from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_step, record
 
 RULE_BASED = 0
@@ -81,7 +82,8 @@ def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     d, v1a, sp = ecms_decide(fp, ctl, state, v0, v1, dt, gr)
     if plant.rear.enabled <= 0.0:
         return fp, rear, d, v1a, sp
-    s = ecms_equivalence(fp, ctl, state.soc, v0)
+    s = adaptive_equivalence(fp.bat, fp.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
+                             ctl.ecms_soc_gain, state.soc, v0, ctl.ecms_kinetic_share)
     bst = battery_state(plant.ths.bat, state.soc)
     ok, best = False, 0.0
     if v1a == v1:

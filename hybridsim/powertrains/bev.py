@@ -91,18 +91,27 @@ def bev_args(vehicle: Vehicle):
             vehicle.battery.to_kernel())
 
 
+def plant_args(vehicle: Vehicle):
+    """(``core.bev.BevPlantK``, controller kernel parameters) of a vehicle."""
+    from ..core.bev import BevPlantK
+
+    ch, mf, mr, dk, ctl, aux, b = bev_args(vehicle)
+    return BevPlantK(ch, mf, mr, dk, aux, b), ctl
+
+
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool):
     """Run the BEV kernel from ``soc_init`` (default: full charge = battery.soc_max); returns (output, attrs).
 
     ``soc_balance`` has no meaning for a BEV and is ignored (the contract: plug-ins run unbalanced).
     """
-    from ..core.bev import allocate, run_bev
+    from ..core.bev import allocate
+    from ..core.bev_control import run_bev
 
     if cold_start:
         raise ValueError("cold_start=True: no thermal model for architecture 'bev' (allowed: False)")
     soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
     out = allocate(cycle.time_s.shape[0])
-    run_bev(*bev_args(vehicle), float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+    run_bev(*plant_args(vehicle), float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
             np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
             np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
     attrs = common_attrs(vehicle, cycle)

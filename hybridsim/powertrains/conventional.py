@@ -15,10 +15,21 @@ from ..vehicle import Vehicle
 from ._common import common_attrs, thermal_args
 
 
-def _run_conventional(vehicle: Vehicle, cycle: Cycle, cold_start: bool = False, ambient_c: float = 23.0):
-    from ..core.conventional import allocate, run_conventional
+def plant_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23.0):
+    """(``core.conventional.ConvPlantK``, controller kernel parameters) of a vehicle."""
+    from ..core.conventional import ConvAuxK, ConvPlantK
 
     th, friction_fuel = thermal_args(vehicle, cold_start, ambient_c)
+    plant = ConvPlantK(vehicle.chassis.to_kernel(), vehicle.engine.to_kernel(), vehicle.transmission.to_kernel(),
+                       vehicle.transmission.cvt_kernel(vehicle.engine),
+                       ConvAuxK(float(vehicle.accessories.crank_power_w), friction_fuel), th)
+    return plant, vehicle.controller.to_kernel()
+
+
+def _run_conventional(vehicle: Vehicle, cycle: Cycle, cold_start: bool = False, ambient_c: float = 23.0):
+    from ..core.conventional import allocate
+    from ..core.conventional_control import run_conventional
+
     n = cycle.time_s.shape[0]
     out = allocate(n)
     if vehicle.transmission.kind == "manual":
@@ -28,14 +39,7 @@ def _run_conventional(vehicle: Vehicle, cycle: Cycle, cold_start: bool = False, 
     else:
         plan = np.full(n, -1.0)
     run_conventional(
-        vehicle.chassis.to_kernel(),
-        vehicle.engine.to_kernel(),
-        vehicle.transmission.to_kernel(),
-        vehicle.transmission.cvt_kernel(vehicle.engine),
-        vehicle.controller.to_kernel(),
-        float(vehicle.accessories.crank_power_w),
-        th,
-        friction_fuel,
+        *plant_args(vehicle, cold_start, ambient_c),
         np.ascontiguousarray(cycle.time_s, dtype=np.float64),
         np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
         np.ascontiguousarray(cycle.grade, dtype=np.float64),
