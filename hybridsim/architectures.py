@@ -356,7 +356,7 @@ register(Architecture(
     "series_parallel", ("chassis", "engine", "series_parallel_gearing", "battery"), ("mg1", "mg2"),
     SeriesParallelController,
     runner="hybridsim.powertrains.series_parallel:run", performance="hybridsim.powertrains.series_parallel:FULL_LOAD",
-    strategies=("rule_based", "ecms"),
+    strategies=("rule_based", "ecms", "dp"),
     variables={
         "sp_mode": Var("1", "series-parallel mode: 0 EV, 1 series, 2 engine drive (lock-up clutch closed)",
                        flags=((0, 1, 2), "ev series engine_drive"), integer=True),

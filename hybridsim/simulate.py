@@ -278,9 +278,10 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
     return out, attrs
 
 
-def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int = 12, soc_init: float | None = None,
-            record: bool = True) -> xr.Dataset:
-    """The least fuel any controller of ``vehicle`` could burn over ``cycle``: dynamic programming (``core/ths_dp.py``).
+def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int | None = None,
+            soc_init: float | None = None, record: bool = True) -> xr.Dataset:
+    """The least fuel any controller of ``vehicle`` could burn over ``cycle``: dynamic programming (``core/ths_dp.py``,
+    ``core/p2_dp.py``, ``core/series_parallel_dp.py``).
 
     Backward induction over a uniform SOC grid × the previous engine mode, on the same plant step as
     :func:`simulate`, with the final SOC held at the initial one; then a forward pass on the exact plant that
@@ -292,8 +293,10 @@ def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int 
     soc_grid : number of evenly spaced SOC points over the battery's SOC window (default 201), or the grid itself
         (evenly spaced, within the window). The fuel converges as the grid is refined. P2: over the
         charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (``core/p2_dp.py``).
-    power_points : engine powers per step on the optimal operating line (besides engine off and spun); P2: engine
-        torque levels j/N·WOT per gear (besides engine off and fuel cut).
+    power_points : engine powers per step on the optimal operating line (besides engine off and spun; default 12);
+        P2: engine torque levels j/N·WOT per gear (besides engine off and fuel cut; default 12); series-parallel:
+        series powers on the operating line and engine-drive torque levels j/N·WOT (besides EV; default 10,
+        ``core/series_parallel_dp.py``).
     soc_init : initial (= final) SOC; default the controller's target.
 
     Returns
@@ -302,8 +305,8 @@ def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int 
     pass's value at the start), ``soc_balance_fuel_kg`` (fuel corrected to zero net battery energy with the
     DP's own marginal value of SOC), ``dp_fallback_steps`` (steps where no decision was feasible: trace miss).
     """
-    out, attrs = _run_case(vehicle, cycle, soc_init=soc_init, strategy="dp",
-                           dp_options={"soc_grid": soc_grid, "power_points": power_points})
+    opts = {"soc_grid": soc_grid} if power_points is None else {"soc_grid": soc_grid, "power_points": power_points}
+    out, attrs = _run_case(vehicle, cycle, soc_init=soc_init, strategy="dp", dp_options=opts)
     kc = kernel_cycle(cycle, vehicle.architecture)[0]
     if not record:
         return summary_dataset(kc, out, attrs)

@@ -180,6 +180,27 @@ def test_epa_lab_figure(quantity):
     assert abs(diff) <= AIM, f"{diff:+.1%} outside ±{AIM:.0%}"
 
 
+@pytest.mark.parametrize("quantity", ["fuel_l_per_100km", "co2_g_per_km"])
+def test_jazz_wltp_claim(quantity):
+    """The series-parallel WLTP claim car (``jazz_ehev_2020``, public specifications, road load from C_d·A and C_rr):
+    WLTP combined, simulated vs official (no tuning; measured +3.2 % fuel, +3.0 % CO2)."""
+    v = hs.load_vehicle("jazz_ehev_2020")
+    claim = next(c for c in v.claims if c.procedure == "wltp" and c.quantity == quantity)
+    r = _jazz_wltp()
+    assert r["energy_balance_rel_error"] < 1e-9 and r["trace_miss_max_kmh"] == 0.0
+    assert r["wltc_class"] == "class3b" and r["cold_start"]
+    sim = r[quantity]
+    diff = (sim - claim.value) / claim.value
+    print(f"\n{v.name}, WLTP {quantity}: simulated {sim:.3f}, official {claim.value} {claim.unit} ({diff:+.1%}); "
+          f"{claim.source}")
+    assert abs(diff) <= AIM, f"{diff:+.1%} outside ±{AIM:.0%}"
+
+
+@functools.cache
+def _jazz_wltp():
+    return procedures.wltp(hs.load_vehicle("jazz_ehev_2020"))
+
+
 def test_full_load_performance_on_the_plant_step():
     """0-100 km/h and top speed through the registry's full-load model (the plant step at full load)."""
     v = vehicle()
@@ -200,14 +221,14 @@ def run_ecms(cycle_name, cold):
 @pytest.mark.parametrize("cycle_name", CYCLES)
 def test_ecms_invariants_and_charge_sustaining_without_iteration(cycle_name):
     """ECMS on every shipped cycle: energy balance, SOC window, every mode feasible; the adaptive factor keeps a
-    single run from the target SOC charge-sustaining (|ΔSOC| ≤ 1.5 % of capacity; measured ≤ 1.05 % on UDDS,
-    HWFET, US06 and WLTC 3b)."""
+    single run from the target SOC charge-sustaining (|ΔSOC| ≤ 1 % of capacity; measured ≤ 0.59 % on every shipped
+    cycle with the kinetic share learnt from the run's stops, ``core/series_parallel_control.py``)."""
     v = vehicle()
     ds = run_ecms(cycle_name, False)
     assert hs.energy_balance(ds)["rel_error"] < 1e-9
     soc = ds.soc.values
     assert soc.min() >= v.battery.soc_min - 1e-9 and soc.max() <= v.battery.soc_max + 1e-9
-    assert abs(soc[-1] - soc[0]) <= 0.015, soc[-1] - soc[0]
+    assert abs(soc[-1] - soc[0]) <= 0.01, soc[-1] - soc[0]
 
 
 def test_ecms_plant_matches_reference():

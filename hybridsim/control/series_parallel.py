@@ -14,7 +14,7 @@ from typing import NamedTuple
 from ..components._schema import check, param
 from ..units import KMH_PER_MPS, W_PER_KW
 
-STRATEGIES = ("rule_based", "ecms")
+STRATEGIES = ("rule_based", "ecms", "dp")
 
 
 class SpControlK(NamedTuple):
@@ -68,8 +68,9 @@ class SeriesParallelController:
                                         default=60.0, lo=0, hi=250)
     lockup_load_max: float = param("Engine drive only while the demanded engine torque is within this share of "
                                    "its full-load torque at the locked speed. [-]", default=0.9, lo=0, hi=1)
-    strategy: str = param("Energy management: 'rule_based' (these rules) or 'ecms' (equivalent-consumption "
-                          "minimisation over EV, series and engine drive).", default="rule_based", choices=STRATEGIES)
+    strategy: str = param("Energy management: 'rule_based' (these rules), 'ecms' (equivalent-consumption "
+                          "minimisation over EV, series and engine drive) or 'dp' (the dynamic-programming optimum "
+                          "over the whole cycle).", default="rule_based", choices=STRATEGIES)
     ecms_equivalence_factor: float = param(
         "ECMS: fuel power worth one watt of battery chemical power at the target SOC, s₀ (E: 1/(η_engine·η_elec) "
         "≈ 3, as the THS-II controller; Onori et al. 2016 report 2–3.5 for full hybrids). [-]", default=2.8, lo=0.5,
@@ -80,8 +81,12 @@ class SeriesParallelController:
                                    "engine-drive torques (up to full load) tried per step. [-]", default=20, lo=1,
                                    hi=500)
     ecms_kinetic_share: float = param(
-        "ECMS: share of the car's kinetic energy expected back from braking; the reference SOC is lowered by it "
-        "(E, as the THS-II controller). [-]", default=0.5, lo=0, hi=1)
+        "ECMS: prior of the share of the car's kinetic energy a stop brings back to the battery; the reference SOC is "
+        "lowered by the share times the kinetic energy, and the share is learnt from the run's own stops "
+        "(core/series_parallel_control.py). E: reduction 0.96 × inverter 0.96 × MG2 ≈ 0.9 × battery ≈ 0.97 ≈ 0.8 "
+        "of the braking energy, which is ≈ 0.8 of the kinetic energy for a stop at 1–1.5 m/s² (road load and "
+        "accessories take the rest) ≈ 0.65; 0.6 for the regeneration fading out at walking pace. [-]", default=0.6,
+        lo=0, hi=1)
 
     def __post_init__(self):
         check(self, "controller")

@@ -1,5 +1,5 @@
-"""The SOC grid of the dynamic-programming cores (``ths_dp``, ``p2_dp``): the terminal cost and the cost-to-go
-interpolation shared by both.
+"""The SOC grid of the dynamic-programming cores (``ths_dp``, ``p2_dp``, ``series_parallel_dp``): the terminal cost
+and the cost-to-go interpolation they share.
 
 J_k is stored on a uniform SOC grid; a grid point from which no decision sequence is feasible holds
 INFEASIBLE_KG or more. Between two grid points J is interpolated linearly, except that an infeasible point is
@@ -44,3 +44,13 @@ def interp_feasible(jk, u):
     if b >= INFEASIBLE_KG and a < INFEASIBLE_KG:
         return a if f < 0.5 else b
     return a + f * (b - a)
+
+
+@jit_inline
+def cost_to_go(jk, soc0_grid, dsoc, soc):
+    """J at ``soc`` by linear interpolation on the uniform grid, an infeasible grid point never blended with a
+    feasible one (``dp_grid.interp_feasible``); INFEASIBLE_KG beyond the grid. [kg]"""
+    u = (soc - soc0_grid) / dsoc
+    if u < -1e-9 or u > jk.shape[0] - 1 + 1e-9:
+        return INFEASIBLE_KG
+    return interp_feasible(jk, u)

@@ -168,6 +168,13 @@ def battery_step(b, soc, p_term, dt):
     Chemical power = terminal power + loss exactly.
     """
     ocv, rd, rc = battery_state(b, soc)
+    return battery_step_at(b, soc, ocv, rd, rc, p_term, dt)
+
+
+@jit
+def battery_step_at(b, soc, ocv, rd, rc, p_term, dt):
+    """:func:`battery_step` given the battery state (OCV, R_dis, R_chg) at ``soc`` (``battery_state``): for a
+    search that steps the same SOC with many powers (the DP's grid points). Same returns, same arithmetic."""
     r = rd if p_term > 0.0 else rc
     disc = ocv * ocv - 4.0 * r * p_term
     if disc < 0.0:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .dp_grid import INFEASIBLE_KG, interp_feasible, terminal
-from .electric import battery_step, battery_window_limits_w
+from .electric import battery_state, battery_step, battery_step_at, battery_window_limits_w
 from .p2 import (
     P2Ctx,
     P2Decision,
@@ -117,10 +117,10 @@ def with_limits(ctx, p_dis, p_chg):
 
 @jit
 def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j, lim_dis,
-             lim_chg):
+             lim_chg, ocv, r_dis, r_chg):
     """Backward induction: fill J[k, 2·g + on, i], the least fuel from sample k to the end with SOC grid point i
-    after a step in gear g with the engine on/off that ended at sample k; J[n−1] = φ. ``lim_*`` (grid points)
-    are work arrays."""
+    after a step in gear g with the engine on/off that ended at sample k; J[n−1] = φ. ``lim_*``, ``ocv``, ``r_*``
+    (grid points) are work arrays (the battery's limits and state at each grid point)."""
     n = time_s.shape[0]
     ns = j.shape[2]
     nl = j.shape[1]
@@ -129,6 +129,8 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
     bat = plant.bat
     for layer in range(nl):
         terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
+    for i in range(ns):
+        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc0_grid + i * dsoc)
     for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
         dt = time_s[kk] - time_s[kk - 1]
         v0 = speed_mps[kk - 1]
@@ -185,7 +187,7 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
                                 if not spi.feasible:
                                     continue
                             p_term = terminal_power_w(plant, ctx_i, spi)[0]
-                            soc_next = battery_step(bat, soc, p_term, dt)[4]
+                            soc_next = battery_step_at(bat, soc, ocv[i], r_dis[i], r_chg[i], p_term, dt)[4]
                             c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next, penalty_kg)
                             if c < jk[layer, i]:
                                 jk[layer, i] = c

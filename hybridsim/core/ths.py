@@ -531,6 +531,15 @@ def rotor_recovery(eng, mg1, bat, soc, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_j
 
 
 @jit_inline
+def recovery_dc_w(plant, soc, mg1_idle, w_e0, w_g0, sp, p_b, dt):
+    """The DC power [W, ≤ 0] ``rotor_recovery`` adds to the terminal power ``p_b`` of split ``sp`` (THS-II or
+    series-parallel) from engine and MG1 speeds ``w_e0``, ``w_g0``: what ``plant_finish`` adds, for the DP's
+    SOC transitions."""
+    return rotor_recovery(plant.eng, plant.mg1, plant.bat, soc, mg1_idle, w_e0, sp.engine_speed_rad_s,
+                          sp.engine_inertia_torque_nm, w_g0, sp.mg1_speed_rad_s, sp.mg1_inertia_torque_nm, p_b, dt)[0]
+
+
+@jit_inline
 def plant_finish(plant, state, mode, sp, dt):
     """The rest of a step once its split ``sp`` is known: fuel (map, warm-up friction, start), battery,
     coolant, losses and the next state: a :class:`StepResult`."""

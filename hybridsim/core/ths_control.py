@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .driveline import TRACE_MISS_BISECTIONS, record_initial
-from .electric import battery_state, battery_step, battery_window_limits_w
+from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .ths import (
     FUELLED,
     OFF,
@@ -211,14 +211,15 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
 
 
 @jit_inline
-def ecms_cost(plant, state, ctx, mode, w_e, t_e, dt, s):
+def ecms_cost(plant, state, ctx, mode, w_e, t_e, dt, s, bst):
     """(feasible, P_fuel + s·P_batt,chem [W], split) of one ECMS candidate, on the plant's own fuel and battery
-    functions (``step_fuel_kg_s``, ``battery_step``)."""
+    functions (``step_fuel_kg_s``, ``battery_step_at`` with ``bst`` = ``battery_state`` at the step's SOC, looked
+    up once per step)."""
     sp = split_in(plant, state, ctx, mode, w_e, t_e, dt)
     if not sp.feasible:
         return False, 0.0, sp
     fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
-    p_chem = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[2]
+    p_chem = battery_step_at(plant.bat, state.soc, bst[0], bst[1], bst[2], sp.battery_power_w, dt)[2]
     return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
 
 
@@ -237,15 +238,16 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
     s = ecms_equivalence(plant, ctl, state.soc, v0)
     ctx = step_context(plant, state.soc, v0, v1, dt, gr)
+    bst = battery_state(plant.bat, state.soc)
     w_r = ctx.ring_speed_rad_s
     w_ep = state.engine_speed_rad_s
     w_gp = state.mg1_speed_rad_s
-    ok, best, best_sp = ecms_cost(plant, state, ctx, OFF, 0.0, 0.0, dt, s)
+    ok, best, best_sp = ecms_cost(plant, state, ctx, OFF, 0.0, 0.0, dt, s, bst)
     best_mode = OFF
     best_w = 0.0
     best_t = 0.0
     w_spin = clamp_engine_speed(plant, ctl.spin_speed_rad_s, w_r)
-    ok2, c, sp = ecms_cost(plant, state, ctx, SPUN, w_spin, 0.0, dt, s)
+    ok2, c, sp = ecms_cost(plant, state, ctx, SPUN, w_spin, 0.0, dt, s, bst)
     if ok2 and (not ok or c < best):
         ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, SPUN, w_spin, 0.0
     n = ctl.ecms_power_points
@@ -254,7 +256,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p, w_r)
         t = torque_for_power(plant, p, w, w_r, w_ep, w_gp, dt)
-        ok2, c, sp = ecms_cost(plant, state, ctx, FUELLED, w, t, dt, s)
+        ok2, c, sp = ecms_cost(plant, state, ctx, FUELLED, w, t, dt, s, bst)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, FUELLED, w, t
     if not ok:

@@ -29,8 +29,8 @@ raises or allocates.
 
 from __future__ import annotations
 
-from . import jit, jit_inline
-from .dp_grid import INFEASIBLE_KG, interp_feasible, terminal
+from . import jit
+from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
 from .driveline import record_initial
 from .electric import battery_step, battery_window_limits_w
 from .ths import (
@@ -44,6 +44,7 @@ from .ths import (
     initial_state,
     plant_finish,
     record,
+    recovery_dc_w,
     split_elec,
     split_in,
     split_mech,
@@ -82,16 +83,6 @@ def decision_torque(plant, mode, p, w, w_r, w_e_prev, w_g_prev, dt):
     if mode == FUELLED:
         return torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt)
     return 0.0
-
-
-@jit_inline
-def cost_to_go(jk, soc0_grid, dsoc, soc):
-    """J at ``soc`` by linear interpolation on the uniform grid, an infeasible grid point never blended with a
-    feasible one (``dp_grid.interp_feasible``); INFEASIBLE_KG beyond the grid. [kg]"""
-    u = (soc - soc0_grid) / dsoc
-    if u < -1e-9 or u > jk.shape[0] - 1 + 1e-9:
-        return INFEASIBLE_KG
-    return interp_feasible(jk, u)
 
 
 @jit
@@ -142,7 +133,9 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
                 for i in range(ns):
                     sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
                     soc = soc0_grid + i * dsoc
-                    soc_next = battery_step(bat, soc, sp.battery_power_w, dt)[4]
+                    p_b = sp.battery_power_w + recovery_dc_w(plant, soc, mode == OFF and w_prev == 0.0, w_prev,
+                                                              st.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
+                    soc_next = battery_step(bat, soc, p_b, dt)[4]
                     c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
                     if not sp.feasible:
                         c += INFEASIBLE_KG
@@ -178,7 +171,10 @@ def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade
             if not sp.feasible:
                 continue
             fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt) * dt
-            soc_next = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[4]
+            p_b = sp.battery_power_w + recovery_dc_w(
+                plant, state.soc, mode == OFF and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s,
+                state.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
+            soc_next = battery_step(plant.bat, state.soc, p_b, dt)[4]
             c = fuel + cost_to_go(j[kk, d], soc0_grid, dsoc, soc_next)
             if c < best:
                 best = c

@@ -15,7 +15,7 @@ from ..units import KMH_PER_MPS
 from ..vehicle import Vehicle
 from ._common import common_attrs, energies, soc_balance, thermal_args
 
-STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.series_parallel_control RULE_BASED, ECMS
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.series_parallel_control RULE_BASED, ECMS (and "dp": run_dp)
 
 
 def sp_chassis(vehicle: Vehicle):
@@ -71,9 +71,20 @@ def run_once(args, soc0: float, cycle: Cycle, strategy: int = 0):
 
 
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
-        strategy: str = "rule_based"):
-    """Run the series-parallel kernel (charge-balanced unless ``soc_balance`` is False); returns (output, attrs)."""
+        strategy: str = "rule_based", dp_options: dict | None = None):
+    """Run the series-parallel kernel (charge-balanced unless ``soc_balance`` is False; ``"dp"``: the
+    dynamic-programming optimum, ``powertrains/series_parallel_dp.py``, charge-sustaining by construction);
+    returns (output, attrs)."""
     args = plant_args(vehicle, cold_start, ambient_temp_c)
+    if strategy == "dp":
+        from .series_parallel_dp import run_dp
+
+        out, extra = run_dp(vehicle, cycle, soc_init=soc_init, **(dp_options or {}))
+        attrs = common_attrs(vehicle, cycle)
+        attrs.update(chassis_attrs(args[0].ch))
+        attrs["ambient_temp_c"] = float(ambient_temp_c)
+        attrs.update(extra)
+        return out, attrs
     b = vehicle.battery
     start = vehicle.controller.soc_target if soc_init is None else soc_init
     code = STRATEGY_CODES[strategy]

@@ -1,0 +1,67 @@
+"""The dynamic-programming optimum of a series-parallel (Honda i-MMD) hybrid over a cycle: the Python side of
+``core/series_parallel_dp``.
+
+The SOC grid spans the battery's SOC window, 201 points by default; the initial (= final) SOC is the controller's
+``soc_target`` unless given. ``power_points`` is N: series powers P_j = j/N·P_max on the operating line (j = 1…N)
+and engine-drive torques T_j = j/N·WOT (j = 0…N), besides EV.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cycles import Cycle
+from ..vehicle import Vehicle
+from . import _dp_common
+from ._dp_common import terminal_penalty_kg, uniform_soc_grid
+from .series_parallel import plant_args, run_once
+
+DEFAULT_SOC_POINTS = 201
+DEFAULT_POWER_POINTS = 10
+
+
+def soc_grid_array(vehicle: Vehicle, soc_grid) -> np.ndarray:
+    """The uniform SOC grid: ``None`` (201 points over the battery's SOC window), a count, or an array."""
+    b = vehicle.battery
+    return uniform_soc_grid(vehicle, soc_grid, b.soc_min, b.soc_max, DEFAULT_SOC_POINTS, "its battery's SOC window")
+
+
+def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power_points: int = DEFAULT_POWER_POINTS):
+    """Backward induction and forward pass; returns (kernel output, J array, grid, fallbacks)."""
+    from ..core.series_parallel import allocate
+    from ..core.series_parallel_dp import backward, forward
+
+    if int(power_points) != power_points or power_points < 1:
+        raise ValueError(f"power_points = {power_points!r}: must be an integer >= 1")
+    n_power = int(power_points)
+    grid = soc_grid_array(vehicle, soc_grid)
+    soc0 = vehicle.controller.soc_target if soc_init is None else float(soc_init)
+    plant, _ = plant_args(vehicle, False, 23.0)
+    t = np.ascontiguousarray(cycle.time_s, dtype=np.float64)
+    v = np.ascontiguousarray(cycle.speed_mps, dtype=np.float64)
+    g = np.ascontiguousarray(cycle.grade, dtype=np.float64)
+    n = t.shape[0]
+    j = np.empty((n, n_power + 2, grid.size))
+    lim_dis, lim_chg = np.zeros(grid.size), np.zeros(grid.size)
+    dsoc = float(grid[1] - grid[0])
+    backward(plant, n_power, float(soc0), float(terminal_penalty_kg(vehicle)), float(grid[0]), dsoc, t, v, g, j,
+             lim_dis, lim_chg, np.zeros(grid.size), np.zeros(grid.size), np.zeros(grid.size))
+    out = allocate(n)
+    fallbacks = forward(plant, n_power, float(soc0), float(grid[0]), dsoc, t, v, g, j, out)
+    return out, j, grid, int(fallbacks)
+
+
+def drivable(vehicle: Vehicle, cycle: Cycle, soc0: float) -> tuple[Cycle, bool]:
+    """The trace the DP follows: the cycle if the rule-based controller follows it from ``soc0``, else the speed it
+    achieved. Returns (cycle, whether it is the original)."""
+    ref = run_once(plant_args(vehicle, False, 23.0), soc0, cycle, 0)
+    if not np.any(ref.trace_miss_mps > 1e-6):
+        return cycle, True
+    return Cycle(name=cycle.name, time_s=cycle.time_s, speed_mps=np.array(ref.speed_mps), grade=cycle.grade), False
+
+
+def run_dp(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power_points: int = DEFAULT_POWER_POINTS):
+    """(kernel output, attrs) of the DP optimum over the trace the vehicle can follow (``drivable``); the fuel at
+    zero net battery energy corrected with the DP's own marginal fuel value of SOC (``_dp_common.run_dp``)."""
+    return _dp_common.run_dp(vehicle, cycle, solve, drivable, soc_init=soc_init, soc_grid=soc_grid,
+                             power_points=power_points)
