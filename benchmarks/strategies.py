@@ -16,6 +16,11 @@
   the DP's time over WLTC for a few grids.
 
     python benchmarks/strategies.py --p2-only  # only the P2 tables
+    python benchmarks/strategies.py --sp-only  # only the series-parallel tables
+
+* series-parallel (Insight, ``insight_2022``): per-step time of the rules and ECMS over WLTC (and the best of the
+  repeats: on a shared machine the least-disturbed run), the DP's time over WLTC for a few grids, and rules vs
+  ECMS vs DP fuel per shipped cycle (charge-balanced), with ECMS's ΔSOC run once from the target.
 """
 
 from __future__ import annotations
@@ -44,7 +49,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--p2-only", action="store_true")
+    ap.add_argument("--sp-only", action="store_true")
     args = ap.parse_args(argv)
+    if args.sp_only:
+        print(f"Machine: {machine()}\n")
+        return sp_tables(args.quick)
     if args.p2_only:
         print(f"Machine: {machine()}\n")
         return p2_tables(args.quick)
@@ -85,7 +94,57 @@ def main(argv=None) -> int:
         print(f"| {cy_name} | {rb:.3f} | {ec:.3f} | {dp:.3f} | {100 * (dp / rb - 1):+.1f} % | "
               f"{100 * (dp / ec - 1):+.1f} % |")
     print()
-    return p2_tables(args.quick)
+    p2_tables(args.quick)
+    print()
+    return sp_tables(args.quick)
+
+
+def sp_tables(quick: bool) -> int:
+    import hybridsim as hs
+    from hybridsim.powertrains.series_parallel import plant_args, run_once
+
+    v = hs.load_vehicle("insight_2022")
+    wltc = hs.load_cycle("wltc")
+    n = wltc.time_s.size
+    a = plant_args(v, False, 23.0)
+    soc0 = v.controller.soc_target
+    rep = 5 if quick else 30
+    print("| series-parallel, WLTC | wall ns/step | CPU ns/step | best CPU ns/step |\n|---|---:|---:|---:|")
+    for name, code in (("rule_based", 0), ("ecms", 1)):
+        run_once(a, soc0, wltc, code)
+        cpus = []
+
+        def fn(code=code, cpus=cpus):
+            c0 = time.process_time()
+            run_once(a, soc0, wltc, code)
+            cpus.append(time.process_time() - c0)
+
+        w, c = timed(fn, rep)
+        print(f"| {name} | {w / n * 1e9:.0f} | {c / n * 1e9:.0f} | {min(cpus) / n * 1e9:.0f} |")
+    hs.optimal(v, hs.load_cycle("nedc"), soc_grid=11, power_points=2)  # JIT
+    print("\n| series-parallel DP over WLTC | wall s | CPU s | fuel g (balanced) | SOC end |")
+    print("|---|---:|---:|---:|---:|")
+    for pts, pw in ((101, 10), (201, 10)) if quick else ((101, 10), (201, 10), (401, 10), (201, 20)):
+        res = {}
+
+        def run_dp(pts=pts, pw=pw, res=res):
+            res["ds"] = hs.optimal(v, wltc, soc_grid=pts, power_points=pw, record=False)
+
+        w, c = timed(run_dp, 1)
+        d = res["ds"]
+        print(f"| {pts} SOC points × {pw} powers | {w:.2f} | {c:.2f} | {d.attrs['soc_balance_fuel_kg'] * 1e3:.1f} | "
+              f"{float(d['soc_end']):.4f} |")
+    print("\n| cycle | rule-based L/100 km | ECMS | DP (201 × 10) | DP vs rules | DP vs ECMS | ECMS ΔSOC once |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for cy_name in hs.list_cycles():
+        cy = hs.load_cycle(cy_name)
+        rb = hs.summarize(hs.simulate(v, cy, record=False))["fuel_l_per_100km"]
+        ec = hs.summarize(hs.simulate(v, cy, strategy="ecms", record=False))["fuel_l_per_100km"]
+        once = run_once(a, soc0, cy, 1)
+        dp = hs.summarize(hs.optimal(v, cy, record=False))["fuel_l_per_100km"]
+        print(f"| {cy_name} | {rb:.3f} | {ec:.3f} | {dp:.3f} | {100 * (dp / rb - 1):+.1f} % "
+              f"| {100 * (dp / ec - 1):+.1f} % | {100 * (once.soc[-1] - once.soc[0]):+.2f} % |")
+    return 0
 
 
 def p2_tables(quick: bool) -> int:

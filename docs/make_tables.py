@@ -75,7 +75,10 @@ def schema_markdown() -> str:
         "",
         "A vehicle file is TOML. `[vehicle]` holds `name`, `architecture` (one of "
         + ", ".join(f"`{a}`" for a in vmod.ARCHITECTURES) + "), `notes` and optionally `extends` (a shipped "
-        "vehicle id or a path whose file this one overrides key by key). The tables each architecture needs:",
+        "vehicle id or a path whose file this one overrides key by key) and `plugin` (true or false: charged from the "
+        "grid; default the architecture's, and only "
+        + ", ".join(f"`{n}`" for n, a in vmod.ARCHITECTURES.items() if a.plugin_optional)
+        + " may be either: a `p2` full hybrid says `plugin = false`). The tables each architecture needs:",
         "",
         "| architecture | tables | motors |",
         "|---|---|---|",

@@ -73,6 +73,9 @@ class Architecture:
     variables: Mapping[str, Var] = dataclasses.field(default_factory=dict)  #: Dataset variables only it records
     kernel_names: Mapping[str, str] = dataclasses.field(default_factory=dict)  #: its kernel fields → variables
     plugin: bool = False  #: charged from the grid and with an engine (OVC-HEV): the plug-in procedures
+    #: the vehicle file may say otherwise (``[vehicle] plugin = true|false``; default ``plugin``): one architecture,
+    #: plug-in and not (a P2 plug-in and a P2 full hybrid); the vehicle's :attr:`~hybridsim.Vehicle.plugin`
+    plugin_optional: bool = False
     charge_sustaining: bool = False  #: a hybrid whose runs are charge-balanced (starts at the SOC target)
     initial_state: tuple[str, ...] = ()  #: the :data:`STATE_FIELDS` its runner takes
     driven_axles: str = "front"  #: default driven axles of the full-load model (``chassis.driven_axles``)
@@ -116,7 +119,8 @@ class Architecture:
 
     @property
     def starts_full(self) -> bool:
-        """A run starts from full charge (``battery.soc_max``) unless told otherwise: plug-ins and BEVs."""
+        """A run starts from full charge (``battery.soc_max``) unless told otherwise: plug-ins and BEVs (by default;
+        a vehicle's own: :attr:`hybridsim.Vehicle.starts_full`)."""
         return self.plugin or self.electric
 
     @property
@@ -314,6 +318,7 @@ register(Architecture(
         "p2_loss_w": "p2_loss", "p2_inertia_power_w": "p2_inertia_power",
     },
     plugin=True,
+    plugin_optional=True,  # a full (not plug-in) P2 hybrid: [vehicle] plugin = false, charge-sustaining (issue 17)
     initial_state=("soc", "coolant_c", "charge_sustaining"),
     driven_axles="all",
     motor_speeds={"p2_speed": "P2 motor"},

@@ -174,14 +174,14 @@ def _battery_limits_w(v: Vehicle, override_dis_w: float | None = None) -> tuple[
     """(discharge, charge) battery terminal power limits at the performance SOC. [W]
 
     SOC: a charge-sustaining hybrid's working SOC (``controller.soc_target``); full charge
-    (``battery.soc_max``) for the architectures that start full (plug-ins, BEV: the registry's ``starts_full``).
+    (``battery.soc_max``) for the vehicles that start full (plug-ins, BEV: ``Vehicle.starts_full``).
     """
     from .core.electric import battery_limits_w
 
     b = v.battery.to_kernel()
     if override_dis_w is not None:
         b = b._replace(max_discharge_power_w=float(override_dis_w))
-    soc = v.battery.soc_max if _arch(v).starts_full else v.controller.soc_target
+    soc = v.battery.soc_max if v.starts_full else v.controller.soc_target
     p_dis, p_chg = battery_limits_w(b, soc)
     return float(p_dis), float(p_chg)
 

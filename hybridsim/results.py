@@ -22,7 +22,6 @@ import numpy as np
 import xarray as xr
 
 from .architectures import Merged, Var
-from .architectures import get as _architecture
 from .components.chassis import (  # noqa: F401  (chassis_attrs, CHASSIS_ATTR_PREFIX: re-exported)
     CHASSIS_ATTR_PREFIX,
     ChassisK,
@@ -234,7 +233,7 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
         soc_text = "not charge-balanced"
         if soc is not None:
             soc_text += f": SOC {float(soc[0]):.3f} -> {float(soc[-1]):.3f}"
-        if soc_init is None and _architecture(vehicle.architecture).starts_full:
+        if soc_init is None and vehicle.starts_full:
             soc_text += " (starts full)"
     start_text = (f"cold start at {ambient_temp_c:g} degC ambient" if cold_start
                   else "hot start (engine warm; the ambient temperature is not used)")

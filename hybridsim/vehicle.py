@@ -112,6 +112,9 @@ class Vehicle:
     source: str = ""
     #: Test mass and road load per procedure (``[test_conditions.<procedure>]``), used as they are by it.
     test_conditions: Mapping[str, ProcedureRoadLoad] = dataclasses.field(default_factory=dict)
+    #: Charged from the grid (OVC-HEV, ``[vehicle] plugin``): ``None`` takes the architecture's ``plugin``; only an
+    #: architecture with ``plugin_optional`` (P2) may be either. Resolved to a bool on construction.
+    plugin: bool | None = None
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -139,8 +142,25 @@ class Vehicle:
             if section not in arch.required and getattr(self, section) is not None:
                 raise ValueError(f"[{section}] = {{...}}: not used by architecture {self.architecture!r} (allowed "
                                  f"tables: {', '.join(arch.required)}, accessories, controller, motors, claims)")
+        if self.plugin is None:
+            object.__setattr__(self, "plugin", bool(arch.plugin))
+        elif not isinstance(self.plugin, bool):
+            raise ValueError(f"vehicle.plugin = {self.plugin!r}: must be true or false")
+        elif self.plugin != arch.plugin and not arch.plugin_optional:
+            raise ValueError(f"vehicle.plugin = {str(self.plugin).lower()}: out of range for architecture "
+                             f"{self.architecture!r}, allowed {str(arch.plugin).lower()} (or leave the key out)")
         _check_cross(self)
         arch.check_vehicle(self)
+
+    @property
+    def starts_full(self) -> bool:
+        """A run starts from full charge (``battery.soc_max``) unless told otherwise: plug-ins and BEVs."""
+        return bool(self.plugin) or ARCHITECTURES[self.architecture].electric
+
+    @property
+    def charge_sustaining(self) -> bool:
+        """A hybrid not charged from the grid: its runs are charge-balanced and start at the SOC target."""
+        return ARCHITECTURES[self.architecture].hybrid and not self.plugin
 
     def __reduce__(self):
         """Pickle support (for process pools and Dask workers): ``motors`` is a read-only mapping proxy,
@@ -164,6 +184,8 @@ def _check_cross(v: Vehicle) -> None:
     if b is not None:
         # the controller's SOC set points must lie in the battery's window (a hybrid starts at its target)
         for key in ("soc_target", "soc_engine_on", "soc_cs_enter", "soc_engine_force"):
+            if key == "soc_cs_enter" and not v.plugin:
+                continue  # a full hybrid never depletes: the CD/CS threshold is not used
             x = getattr(v.controller, key, None)
             if x is not None and not b.soc_min <= x <= b.soc_max:
                 raise ValueError(f"controller.{key} = {x}: out of range, allowed battery.soc_min = {b.soc_min} to "
@@ -185,10 +207,20 @@ def check_bev_vehicle(v: Vehicle) -> None:
 
 def check_p2_vehicle(v: Vehicle) -> None:
     """P2 rules (the ``p2`` registry entry's ``vehicle_check``): its kernel shifts a step-ratio box by its own
-    rule, so a manual gearbox (gears by the procedure) or a CVT is refused, not silently run as something else."""
-    if v.transmission.kind in ("manual", "cvt"):
+    rule or, for a manual box, by the procedure's gears; a CVT is refused, not silently run as something else;
+    a plug-in's forced engine start lies below its CD→CS threshold."""
+    c = v.controller
+    if v.plugin and c.soc_engine_force > c.soc_cs_enter:
+        raise ValueError(f"controller.soc_engine_force = {c.soc_engine_force}: must not exceed soc_cs_enter = "
+                         f"{c.soc_cs_enter} (a plug-in)")
+    if v.transmission.kind == "cvt":
         raise ValueError(f"transmission.kind = {v.transmission.kind!r}: not available for architecture 'p2' yet "
-                         "(allowed: automatic, amt, dct); manual and cvt work for 'conventional'")
+                         "(allowed: automatic, amt, dct, manual); cvt works for 'conventional'")
+    if v.transmission.converter_k_factor_rpm_per_sqrt_nm > 0:
+        raise ValueError(f"transmission.converter_k_factor_rpm_per_sqrt_nm = "
+                         f"{v.transmission.converter_k_factor_rpm_per_sqrt_nm}: out of range for architecture 'p2', "
+                         "allowed 0 (its engine clutch K0 and the P2 motor take the converter's place; the P2 plant "
+                         "has no converter model)")
 
 
 def check_ths_vehicle(v: Vehicle) -> None:
@@ -219,7 +251,7 @@ def _rebuild_vehicle(fields: dict) -> Vehicle:
     return Vehicle(**fields)
 
 
-_VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str, "extends": str}
+_VEHICLE_KEYS = {"name": str, "architecture": str, "notes": str, "extends": str, "plugin": bool}
 _SECTIONS = {
     "chassis": Chassis,
     "engine": Engine,
@@ -338,8 +370,9 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
     for key, val in head.items():
         if key not in _VEHICLE_KEYS:
             raise ValueError(f"vehicle.{key} = {val!r}: unknown key; allowed keys: {', '.join(_VEHICLE_KEYS)}")
-        if not isinstance(val, str):
-            raise ValueError(f"vehicle.{key} = {val!r}: must be a string")
+        if not isinstance(val, _VEHICLE_KEYS[key]):
+            raise ValueError(f"vehicle.{key} = {val!r}: must be "
+                             + ("true or false" if _VEHICLE_KEYS[key] is bool else "a string"))
     for key in ("name", "architecture"):
         if key not in head:
             raise ValueError(f"vehicle.{key} = None: is required")
@@ -409,7 +442,7 @@ def _parse(doc: dict, path: Path, vid: str, origin: dict | None = None) -> Vehic
     kwargs["test_conditions"] = {name: from_table(ProcedureRoadLoad, t, f"test_conditions.{name}", procedure=name)
                                  for name, t in tcs.items()}
     return Vehicle(id=vid, name=head["name"], architecture=arch, notes=head.get("notes", ""),
-                   source=str(path), **kwargs)
+                   source=str(path), plugin=head.get("plugin"), **kwargs)
 
 
 def read_vehicle(path: str | Path) -> Vehicle:

@@ -16,7 +16,8 @@ Model, per time interval [t0, t1] with achieved start speed v0 and demanded end 
   F = m_eff·a + [c0·cos θ + c1·v̄ + c2·v̄² + m·g·sin θ]  (bracket only while moving, v̄ > 0);
 * wheel: ω_w = v̄/r, T_w = F·r;
 * gear g: i = i_g·i_fd, η = η_g·η_fd, ω_in = ω_w·i, T_in = T_w/(i·η) in traction, T_w·η/i in overrun;
-* converter: ω_e = max(ω_in, ω_idle, K·√T_in); unlocked (ω_e > ω_in) it passes no engine braking;
+* converter: ω_e = max(ω_in, ω_idle, ω_p) with ω_p²·TR(ω_in/ω_p) = K²·T_in (TR = 1 without torque multiplication,
+  ω_p = K·√T_in); unlocked (ω_e > ω_in) it passes no engine braking and the engine gives T_in/TR;
 * engine: T_e = T_in + J·(ω_e − ω_e,prev)/dt + P_aux/ω_e; fuel from the map, 0 at or below the
   motoring torque; near idle (ω_e < cut-off speed) no overrun fuel cut: the engine does not brake
   the car; above it, overrun beyond the motoring torque is a fuel cut and the brakes take the rest;
@@ -80,6 +81,8 @@ class ReferenceCar:
         self.final_ratio = t.final_drive_ratio
         self.final_efficiency = t.final_drive_efficiency
         self.k_converter = t.converter_k_factor_rpm_per_sqrt_nm * RPM  # (rad/s)/√(N·m)
+        self.tr_stall = t.converter_stall_torque_ratio
+        self.sr_coupling = t.converter_coupling_speed_ratio
 
         c = vehicle.controller
         self.min_engine_speed = c.min_engine_speed_rpm * RPM
@@ -120,37 +123,63 @@ class ReferenceCar:
         drag = t_drag if w_in > 0.0 else 0.0
         t_in += drag
 
-        # converter: the pump turns at least at idle, and at K·√T_in to pass T_in
+        # converter: the pump turns at least at idle, and at the speed ω_p with ω_p²·TR(ω_in/ω_p) = K²·T_in to pass
+        # T_in (TR = 1 without torque multiplication: ω_p = K·√T_in)
         w_slip = self.idle
         if t_in > 0.0 and self.k_converter > 0.0:
-            w_slip = max(w_slip, self.k_converter * math.sqrt(t_in))
+            w_slip = max(w_slip, self.pump_speed(w_in, t_in))
+        tr = 1.0
         if w_in >= w_slip:
             w_e = w_in  # locked
         else:
             w_e = w_slip  # slipping: no engine braking through an open converter (kernel rule)
             t_in = max(t_in, 0.0)
+            tr = self.torque_ratio(w_in / w_e)
         if w_wheel <= 0.0:
             t_in = 0.0  # standing: the brakes hold the car
 
         t_inertia = self.inertia * (w_e - w_engine_before) / dt
         t_aux = self.p_aux / w_e
-        t_e = t_in + t_inertia + t_aux
+        t_e = t_in / tr + t_inertia + t_aux  # the pump takes T_in / TR
         if t_e < 0.0 and w_e < self.cutoff_speed:
             # no fuel cut near idle: the engine keeps running and does not brake the car
             t_e = max(t_inertia + t_aux, 0.0)
-            t_in = t_e - t_inertia - t_aux
+            t_in = (t_e - t_inertia - t_aux) * tr
         t_motoring = self.engine.motoring(w_e)
         if t_e < t_motoring:
             # overrun beyond the engine's drag: fuel cut, the brakes take the rest
             t_e = t_motoring
-            t_in = t_e - t_inertia - t_aux
+            t_in = (t_e - t_inertia - t_aux) * tr
         fuel = self.engine.fuel(w_e, t_e)
         t_out_side = t_in - drag
         t_wheel_delivered = t_out_side * i * eta if t_out_side >= 0.0 else t_out_side * i / eta
         t_max = self.engine.wot(w_e)
         feasible = t_e <= t_max + 1e-9 and w_e <= self.max_speed
         return {"feasible": feasible, "w_e": w_e, "t_e": t_e, "fuel": fuel, "t_in": t_in, "w_in": w_in,
-                "t_wheel": t_wheel_delivered, "load": t_e / t_max, "t_inertia": t_inertia}
+                "t_wheel": t_wheel_delivered, "load": t_e / t_max, "t_inertia": t_inertia,
+                "t_pump": t_e - t_inertia - t_aux}
+
+    # --- torque converter (components/gearbox.py) -------------------------------------------------------
+    def torque_ratio(self, sr):
+        """TR(SR): the stall value at SR = 0, linear to 1 at the coupling speed ratio, 1 above it."""
+        if self.tr_stall <= 1.0 or sr >= self.sr_coupling:
+            return 1.0
+        return self.tr_stall + (1.0 - self.tr_stall) * max(sr, 0.0) / self.sr_coupling
+
+    def pump_speed(self, w_t, t_t):
+        """The pump speed ω_p with ω_p²·TR(ω_t/ω_p) = K²·T_t, by bisection between ω_t (SR 1) and K·√T_t."""
+        k2t = self.k_converter**2 * t_t
+        hi = self.k_converter * math.sqrt(t_t)
+        if self.tr_stall <= 1.0:
+            return hi
+        lo = 0.0
+        for _ in range(200):  # ω_p²·TR(ω_t/ω_p) grows with ω_p
+            mid = 0.5 * (lo + hi)
+            if mid * mid * self.torque_ratio(w_t / mid if mid > 0 else 0.0) < k2t:
+                lo = mid
+            else:
+                hi = mid
+        return 0.5 * (lo + hi)
 
     # --- CVT ratio -----------------------------------------------------------------------------
     def cvt_eta(self, i):
@@ -332,7 +361,7 @@ def run_reference(vehicle, cycle, cold_start=False, ambient_c=23.0, gear_plan=No
         out["engine_loss_w"][k] = p_fuel - t_e * w_e
         out["accessory_power_w"][k] = car.p_aux
         out["engine_inertia_power_w"][k] = p["t_inertia"] * w_e
-        out["converter_loss_w"][k] = p["t_in"] * (w_e - p["w_in"])
+        out["converter_loss_w"][k] = p["t_pump"] * w_e - p["t_in"] * p["w_in"]
         out["gearbox_loss_w"][k] = p["t_in"] * p["w_in"] - p["t_wheel"] * w_wheel
         out["wheel_power_w"][k] = p_wheel
         out["brake_power_w"][k] = p["t_wheel"] * w_wheel - p_wheel

@@ -250,8 +250,10 @@ def _spread(e, left, dt):
     return e / left if left > dt else e / dt
 
 
-def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge_sustaining=None):
-    """Simulate; returns a dict of output arrays named as ``core.p2.P2Out``.
+def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge_sustaining=None, gear_plan=None):
+    """Simulate; returns a dict of output arrays named as ``core.p2.P2Out``. ``gear_plan``: a manual box's prescribed
+    gear per step (1 = first; ≤ 0 or None: the rules choose), taken while the car moves if it can drive the step with
+    the requested engine state or the other one, else the rules' choice.
 
     Cold start: coolant C·dT/dt = f·P_fuel (capped at the thermostat temperature); while fuelled and
     cold, friction fuel × (θ^(−t) − 1) is added, θ = (T + 273.15)/(T_hot + 273.15), with the friction
@@ -266,6 +268,8 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
     n = t.size
     out = {k: np.zeros(n) for k in OUTPUTS}
     cs0 = soc0 < c.soc_cs_enter + c.cd_resume_band if charge_sustaining is None else charge_sustaining
+    if not vehicle.plugin:
+        cs0 = True  # a full hybrid ([vehicle] plugin = false) is charge-sustaining throughout
     s = dict(soc=soc0, cs=cs0, on=False, t_on=0.0, t_off=1e9, g=0, t_gear=0.0, w_w=0.0, w_in=0.0, w_e=0.0,
              closed=False, eck=0.0, ecs=0.0, crank_left=0.0, eshm=0.0, eshe=0.0, shift_left=0.0)
     out["speed_mps"][0] = vc[0]
@@ -278,7 +282,9 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
         dt = t[k] - t[k - 1]
         v0 = out["speed_mps"][k - 1]
         v1 = vc[k]
-        if s["cs"] and s["soc"] > c.soc_cs_enter + c.cd_resume_band:
+        if not vehicle.plugin:
+            pass
+        elif s["cs"] and s["soc"] > c.soc_cs_enter + c.cd_resume_band:
             s["cs"] = False
         elif not s["cs"] and s["soc"] < c.soc_cs_enter:
             s["cs"] = True
@@ -301,7 +307,16 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
         w_w = vbar / ref.r
         t_w = f * ref.r
         on = ref.request(s, vbar, f * vbar)
-        g = ref.choose(on, s, vbar, w_w, t_w, dt)
+        g = -1
+        planned = int(gear_plan[k]) - 1 if gear_plan is not None else -1
+        if planned >= 0 and w_w > 0:
+            for _ in range(2):
+                if ref.gear(planned, on, s, vbar, w_w, t_w, dt) is not None:
+                    g = planned
+                    break
+                on = not on
+        if g < 0:
+            g = ref.choose(on, s, vbar, w_w, t_w, dt)
         if g < 0:
             on = not on
             g = ref.choose(on, s, vbar, w_w, t_w, dt)

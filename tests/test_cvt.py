@@ -117,12 +117,14 @@ def test_cvt_bad_input(tmp_path, car):
         dataclasses.replace(car.transmission, cvt_drag_torque_nm=80.0)
 
 
-def test_p2_refuses_cvt_and_manual():
-    v = hs.load_vehicle("xingyue_l")
+def test_p2_refuses_cvt():
+    """A CVT is refused for a P2 (its plant has discrete gears); a manual box runs (tests/test_p2_manual.py)."""
     p2 = next((hs.load_vehicle(n) for n in hs.list_vehicles() if hs.load_vehicle(n).architecture == "p2"), None)
     if p2 is None:
         pytest.skip("no shipped p2 vehicle")
-    tr = dataclasses.replace(p2.transmission, kind="manual", converter_k_factor_rpm_per_sqrt_nm=0.0)
-    with pytest.raises(ValueError, match=r"transmission\.kind = 'manual': not available for architecture 'p2'"):
+    tr = dataclasses.replace(p2.transmission, kind="cvt", gear_ratios=(2.4, 0.4), gear_efficiencies=(0.9, 0.93),
+                             converter_k_factor_rpm_per_sqrt_nm=0.0)
+    with pytest.raises(ValueError, match=r"transmission\.kind = 'cvt': not available for architecture 'p2'"):
         dataclasses.replace(p2, transmission=tr)
-    assert v.transmission.kind == "automatic"
+    tr = dataclasses.replace(p2.transmission, kind="manual", converter_k_factor_rpm_per_sqrt_nm=0.0)
+    assert dataclasses.replace(p2, transmission=tr).transmission.kind == "manual"

@@ -26,11 +26,20 @@ Torque through gear g with mesh efficiency η_g and final drive η_fd (power-flo
     overrun  (T_wheel < 0):  T_in = T_wheel·η_g·η_fd / (i_g·i_fd)
     ω_in = ω_wheel·i_g·i_fd
 
-Torque converter as launch slip (a fluid coupling, torque ratio 1; the converter's torque
-multiplication near stall is neglected, which only matters for launch performance): the pump speed
-that transmits an input torque T is ``ω_slip = K·√T`` (K the converter's capacity, "K-factor"), so the
-engine turns at ``ω_e = max(ω_in, ω_idle, K·√T_in)`` until the turbine catches up, and the slip loss is
-``T_in·(ω_e − ω_in)``. Above ``ω_in ≥ max(ω_idle, K·√T_in)`` the converter is locked (no loss).
+Torque converter as launch slip: the pump (engine) speed that absorbs a pump torque T_p is ``ω_p = K·√T_p`` (K the
+converter's capacity, "K-factor", taken constant), and the turbine (gearbox input) gets T_t = TR(SR)·T_p at the speed
+ratio SR = ω_t/ω_p. Without torque multiplication (``converter_stall_torque_ratio`` = 1, the default: a fluid
+coupling) T_p = T_in, the engine turns at ``ω_e = max(ω_in, ω_idle, K·√T_in)`` until the turbine catches up, and the
+slip loss is ``T_in·(ω_e − ω_in)``; above ``ω_in ≥ max(ω_idle, K·√T_in)`` the converter is locked (no loss).
+
+With torque multiplication (issue 17) the torque ratio falls linearly from its stall value TR₀ at SR = 0 to 1 at the
+coupling point SR_c and is 1 above it, the characteristic of JRC's CO2MPAS ([J1] in docs/sources.md:
+``clutch_tc.define_k_factor_curve``, torque ratio ``stand_still_torque_ratio`` at SR = 0, 1 from
+``lockup_speed_ratio`` on; ``defaults.py`` ``default_tc_k_factor_curve`` for a generic converter: 1.9 and 0.87).
+The pump speed then solves ω_p² · TR(ω_t/ω_p) = K²·T_t: below the coupling point
+(TR = TR₀ − a·ω_t/ω_p, a = (TR₀ − 1)/SR_c) the quadratic TR₀·ω_p² − a·ω_t·ω_p − K²·T_t = 0 (core/driveline.py
+``converter_pump_speed``); the engine gives T_p = T_t/TR (less torque at the same launch: a converter car keeps up
+at a launch where a coupling falls behind) and the converter loss is T_p·ω_e − T_t·ω_t.
 """
 
 from __future__ import annotations
@@ -51,6 +60,8 @@ class GearboxK(NamedTuple):
     final_drive_ratio: float
     final_drive_efficiency: float
     converter_k_rad_s_per_sqrt_nm: float  # 0 = no converter (ideal launch clutch at idle speed)
+    converter_stall_torque_ratio: float  # turbine/pump torque at speed ratio 0; 1 = no multiplication
+    converter_coupling_speed_ratio: float  # speed ratio from which the torque ratio is 1 (coupling point)
 
 
 class CvtK(NamedTuple):
@@ -82,6 +93,12 @@ class Transmission:
     converter_k_factor_rpm_per_sqrt_nm: float = param(
         "Torque-converter capacity K = n_pump/√T_pump (0 for a clutch). [rpm/√(N·m)]", default=0.0,
         lo=0, hi=1000)
+    converter_stall_torque_ratio: float = param(
+        "Torque-converter torque ratio (turbine/pump) at stall, speed ratio 0; 1 for none (a fluid coupling, the "
+        "default). The ratio falls linearly to 1 at converter_coupling_speed_ratio. [-]", default=1.0, lo=1, hi=3.5)
+    converter_coupling_speed_ratio: float = param(
+        "Torque-converter speed ratio (turbine/pump) from which the torque ratio is 1 (the coupling point). [-]",
+        default=0.87, lo=0.5, hi=0.99)
     input_inertia_kgm2: float = param("Rotating inertia on the gearbox input side. [kg·m²]",
                                       default=0.0, lo=0, hi=10)
     cvt_drag_torque_nm: float = param("CVT only: constant drag torque at the input while it turns (oil pump for "
@@ -98,6 +115,9 @@ class Transmission:
             raise ValueError(f"transmission.converter_k_factor_rpm_per_sqrt_nm = "
                              f"{self.converter_k_factor_rpm_per_sqrt_nm}: out of range for kind = 'manual' (a clutch, "
                              "no torque converter), allowed 0")
+        if self.converter_stall_torque_ratio > 1.0 and self.converter_k_factor_rpm_per_sqrt_nm <= 0:
+            raise ValueError(f"transmission.converter_stall_torque_ratio = {self.converter_stall_torque_ratio}: out of "
+                             "range without a torque converter (converter_k_factor_rpm_per_sqrt_nm = 0), allowed 1")
         if self.kind == "cvt" and len(self.gear_ratios) != 2:
             raise ValueError(f"transmission.gear_ratios = {list(self.gear_ratios)}: out of range for kind = 'cvt', "
                              "allowed two values (the variator's underdrive and overdrive ends)")
@@ -145,4 +165,6 @@ class Transmission:
             final_drive_ratio=float(self.final_drive_ratio),
             final_drive_efficiency=float(self.final_drive_efficiency),
             converter_k_rad_s_per_sqrt_nm=float(self.converter_k_factor_rpm_per_sqrt_nm * RPM_PER_SQRT_NM),
+            converter_stall_torque_ratio=float(self.converter_stall_torque_ratio),
+            converter_coupling_speed_ratio=float(self.converter_coupling_speed_ratio),
         )

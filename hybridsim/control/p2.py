@@ -32,6 +32,9 @@ Structure (reference/components.md §5.1 rule-based EMS, adapted to a P2 paralle
 
 SOC thresholds: the EV→hybrid switch at 13.5 % SOC and the forced engine start at 10 % are published
 for the sibling Tank 500 Hi4-T (vehicles.md §2.3–2.4, [K3]).
+
+A full (not plug-in) P2 hybrid (``[vehicle] plugin = false``) is in CS throughout: ``soc_cs_enter`` and
+``cd_resume_band`` are not used (``powertrains/p2.py``), the rest applies as written.
 """
 
 from __future__ import annotations
@@ -140,9 +143,8 @@ class P2Controller:
         if self.engine_off_power_kw > self.engine_on_power_kw:
             raise ValueError(f"controller.engine_off_power_kw = {self.engine_off_power_kw}: must not exceed "
                              f"engine_on_power_kw = {self.engine_on_power_kw}")
-        if self.soc_engine_force > self.soc_cs_enter:
-            raise ValueError(f"controller.soc_engine_force = {self.soc_engine_force}: must not exceed "
-                             f"soc_cs_enter = {self.soc_cs_enter}")
+        # soc_engine_force <= soc_cs_enter is a plug-in's rule, checked with the vehicle (vehicle.check_p2_vehicle):
+        # a full hybrid ([vehicle] plugin = false) has no charge-depleting mode and ignores soc_cs_enter
 
     def to_kernel(self) -> P2ControlK:
         return P2ControlK(

@@ -21,14 +21,20 @@ Power balance per step (all terms are outputs, so the energy balance is checked 
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import TRACE_MISS_BISECTIONS, gear_input_torque, gear_output_torque
+from .driveline import (
+    TRACE_MISS_BISECTIONS,
+    converter_loss_w,
+    converter_pump_speed,
+    converter_torque_ratio,
+    gear_input_torque,
+    gear_output_torque,
+)
 from .engine import engine_point
 from .interp import interp1_uniform
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
@@ -84,35 +90,38 @@ def ratio_step(eng, gb, i, eta, t_drag, w_wheel, t_wheel, w_e_prev, dt, p_aux):
     t_in = gear_input_torque(t_wheel, i, eta)
     if t_drag > 0.0 and w_in > 0.0:
         t_in += t_drag
-    # converter / launch slip
+    # converter / launch slip (with torque multiplication where the file declares it: components/gearbox.py)
     w_slip = eng.idle_speed_rad_s
     if t_in > 0.0 and gb.converter_k_rad_s_per_sqrt_nm > 0.0:
-        ws = gb.converter_k_rad_s_per_sqrt_nm * math.sqrt(t_in)
+        ws = converter_pump_speed(gb, w_in, t_in)
         if ws > w_slip:
             w_slip = ws
+    tr = 1.0  # converter torque ratio turbine/pump (1: locked, or no multiplication)
     if w_in >= w_slip:
         w_e = w_in
     else:
         w_e = w_slip
         if t_in < 0.0:
             t_in = 0.0  # an unlocked converter passes no engine braking
+        if gb.converter_k_rad_s_per_sqrt_nm > 0.0:
+            tr = converter_torque_ratio(gb, w_in, w_e)
     if w_wheel <= 0.0:
         t_in = 0.0  # standing: the brakes hold the car
     t_j = eng.inertia_kgm2 * (w_e - w_e_prev) / dt
     t_aux = p_aux / w_e
-    t_e = t_in + t_j + t_aux
+    t_e = t_in / tr + t_j + t_aux
     t_max, t_mot, fuel = engine_point(eng, w_e, t_e)
     if t_e < 0.0 and w_e < eng.fuel_cutoff_min_speed_rad_s:
         # no fuel cut near idle: the engine holds idle and does not brake the car
         t_e = t_j + t_aux
         if t_e < 0.0:
             t_e = 0.0
-        t_in = t_e - t_j - t_aux
+        t_in = (t_e - t_j - t_aux) * tr
         fuel = engine_point(eng, w_e, t_e)[2]
     if t_e < t_mot:
         # overrun beyond the engine's drag: fuel cut, the brakes take the rest
         t_e = t_mot
-        t_in = t_e - t_j - t_aux
+        t_in = (t_e - t_j - t_aux) * tr
         fuel = 0.0
     # wheel torque actually delivered through the driveline for this t_in
     if t_drag > 0.0 and w_in > 0.0:
@@ -371,7 +380,7 @@ def run_conventional(ch, eng, gb, cvt, ctl, p_aux, th, friction_fuel_kg_s, time_
         out.engine_loss_w[k] = p_fuel - p_e
         out.accessory_power_w[k] = p_aux
         out.engine_inertia_power_w[k] = t_j * w_e
-        out.converter_loss_w[k] = t_in * (w_e - w_in)
+        out.converter_loss_w[k] = converter_loss_w(gb, t_e - t_j - p_aux / w_e, t_in, w_e, w_in)
         out.gearbox_loss_w[k] = t_in * w_in - t_wpt * w_wheel
         out.wheel_power_w[k] = f * r * w_wheel
         out.brake_power_w[k] = (t_wpt - f * r) * w_wheel

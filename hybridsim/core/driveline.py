@@ -12,6 +12,8 @@ so that the loss T_in·ω_in − T_out·ω_out ≥ 0 either way. Nothing here ra
 
 from __future__ import annotations
 
+import math
+
 from . import jit, jit_inline
 
 TRACE_MISS_BISECTIONS = 40  # halvings of the end speed when the vehicle cannot follow the trace (all kernels)
@@ -49,3 +51,43 @@ def record_initial(out, state, v0):
     out.speed_mps[0] = v0
     out.soc[0] = state.soc
     out.coolant_temp_c[0] = state.coolant_temp_c
+
+
+@jit
+def converter_pump_speed(gb, w_t, t_t):
+    """Pump (engine) speed at which a torque converter of ``gb`` passes turbine torque ``t_t`` > 0 at turbine speed
+    ``w_t`` (``components/gearbox.py``): K·√T_t without multiplication or at or above the coupling point, else the
+    root of TR₀·ω_p² − a·ω_t·ω_p − K²·T_t = 0 (a = (TR₀ − 1)/SR_c). [rad/s]"""
+    k = gb.converter_k_rad_s_per_sqrt_nm
+    w1 = k * math.sqrt(t_t)
+    tr0 = gb.converter_stall_torque_ratio
+    sr_c = gb.converter_coupling_speed_ratio
+    if tr0 <= 1.0 or w_t >= sr_c * w1:
+        return w1
+    a = (tr0 - 1.0) / sr_c
+    return (a * w_t + math.sqrt(a * a * w_t * w_t + 4.0 * tr0 * k * k * t_t)) / (2.0 * tr0)
+
+
+@jit
+def converter_torque_ratio(gb, w_t, w_p):
+    """Turbine/pump torque ratio of the converter of ``gb`` at turbine speed ``w_t`` and pump speed ``w_p`` (1.0
+    exactly without multiplication, at or above the coupling point, or with the pump at rest). [-]"""
+    tr0 = gb.converter_stall_torque_ratio
+    if tr0 <= 1.0 or w_p <= 0.0:
+        return 1.0
+    sr = w_t / w_p
+    sr_c = gb.converter_coupling_speed_ratio
+    if sr >= sr_c:
+        return 1.0
+    if sr < 0.0:
+        sr = 0.0
+    return tr0 + (1.0 - tr0) * sr / sr_c
+
+
+@jit
+def converter_loss_w(gb, t_p, t_t, w_p, w_t):
+    """Slip loss of the converter of ``gb`` with pump torque/speed ``t_p``, ``w_p`` and turbine torque/speed ``t_t``,
+    ``w_t``: T_p·ω_p − T_t·ω_t; without torque multiplication T_t·(ω_p − ω_t) (T_p = T_t). [W]"""
+    if gb.converter_stall_torque_ratio > 1.0:
+        return t_p * w_p - t_t * w_t
+    return t_t * (w_p - w_t)

@@ -215,13 +215,30 @@ def reachable_speed(plant, ctl, state, b, cs, v0, v1, dt, gr):
 @jit
 def rule_decide(plant, ctl, state, cs, v0, v1, dt, gr):
     """The rule-based decision for one step (module docstring): (decision, end speed, context, split)."""
+    return rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, -1)
+
+
+@jit
+def rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan):
+    """:func:`rule_decide` with the gear ``g_plan`` (0-based) a procedure prescribes for a manual gearbox
+    (``hybridsim/gearshift.py``; −1: none): while the car moves, the planned gear with the requested engine state, or
+    with the other one if that cannot drive the step; if neither can, the rules' own choice (kernel rule, as the
+    conventional kernel's: a driver would change down). No plan: the rules alone, bit for bit."""
     b = battery_context(plant, state, dt)
     v1 = reachable_speed(plant, ctl, state, b, cs, v0, v1, dt, gr)
     ctx = road_context(plant, b, v0, v1, dt, gr)
     vbar = ctx.mean_speed_mps
     want = engine_request(ctl, cs, state.soc, vbar, ctx.wheel_force_n * vbar, state.engine_on,
                           state.time_in_engine_state_s)
-    g = choose_gear(plant, ctl, state, ctx, want, cs, dt)
+    g = -1
+    if g_plan >= 0 and ctx.wheel_speed_rad_s > 0.0:
+        for _j in range(2):
+            if rule_eval(plant, ctl, state, ctx, g_plan, want, cs, dt)[0].feasible:
+                g = g_plan
+                break
+            want = not want
+    if g < 0:
+        g = choose_gear(plant, ctl, state, ctx, want, cs, dt)
     if g < 0:
         want = not want
         g = choose_gear(plant, ctl, state, ctx, want, cs, dt)
@@ -281,8 +298,15 @@ def _ecms_gear(plant, ctl, state, ctx, g, dt, s, best, best_sp, best_d):
 @jit
 def ecms_decide(plant, ctl, state, cs, v0, v1, dt, gr):
     """The ECMS decision for one step (module docstring): (decision, end speed, context, split)."""
+    return ecms_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, -1)
+
+
+@jit
+def ecms_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan):
+    """:func:`ecms_decide` with the gear ``g_plan`` a procedure prescribes (−1: none): the candidates of that gear
+    only (the shift rules do not apply to it); if none is feasible, every gear. No plan: ECMS alone, bit for bit."""
     if not cs:
-        return rule_decide(plant, ctl, state, cs, v0, v1, dt, gr)
+        return rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan)
     s = ecms_equivalence(ctl, state.soc)
     b = battery_context(plant, state, dt)
     ctx = road_context(plant, b, v0, v1, dt, gr)
@@ -295,10 +319,14 @@ def ecms_decide(plant, ctl, state, cs, v0, v1, dt, gr):
     if w_wheel <= 0.0:
         if best_sp.feasible:
             return best_d, v1, ctx, best_sp
-        return rule_decide(plant, ctl, state, cs, v0, v1, dt, gr)
+        return rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan)
     may_shift = state.time_in_gear_s >= ctl.min_time_in_gear_s
     step = int(ctl.max_gear_step)
+    if g_plan >= 0:
+        best, best_sp, best_d = _ecms_gear(plant, ctl, state, ctx, g_plan, dt, s, best, best_sp, best_d)
     for g in range(gb.ratios.shape[0]):
+        if g_plan >= 0:
+            break
         if g > 0 and w_wheel * (gb.ratios[g] * gb.final_drive_ratio) < ctl.min_input_speed_rad_s:
             continue
         if g != g_prev and (not may_shift or abs(g - g_prev) > step):
@@ -311,14 +339,19 @@ def ecms_decide(plant, ctl, state, cs, v0, v1, dt, gr):
                 continue
             best, best_sp, best_d = _ecms_gear(plant, ctl, state, ctx, g, dt, s, best, best_sp, best_d)
     if best == INF:
-        return rule_decide(plant, ctl, state, cs, v0, v1, dt, gr)
+        return rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan)
     return best_d, v1, ctx, best_sp
 
 
 @jit
-def run_p2(plant, ctl, strategy, soc0, cs_init, time_s, speed_mps, grade, out):
+def run_p2(plant, ctl, strategy, soc0, cs_init, time_s, speed_mps, grade, gear_plan, out):
     """Simulate a P2 hybrid over a speed trace from SOC ``soc0`` with the decisions of ``strategy`` (RULE_BASED
     or ECMS); fills ``out`` (see ``core.p2.P2Out``).
+
+    ``gear_plan[k]`` (a manual gearbox, ``hybridsim/gearshift.py``) is the gear of the interval k−1 → k the procedure
+    prescribes: ≥ 1 that gear (:func:`rule_decide_planned`, :func:`ecms_decide_planned`), ≤ 0 the controller's own
+    choice (automatic, AMT, DCT: an array of −1; a manual's 0, clutch disengaged, too: the P2 motor stays on the
+    gearbox input, E).
 
     ``cs_init`` is the controller's initial mode: 1 charge-sustaining, 0 charge-depleting, < 0 by the SOC (CS
     when soc0 < soc_cs_enter + cd_resume_band, i.e. below the top of the hysteresis band, the state a car in
@@ -340,10 +373,13 @@ def run_p2(plant, ctl, strategy, soc0, cs_init, time_s, speed_mps, grade, out):
             cs = False
         elif not cs and soc < ctl.soc_cs_enter:
             cs = True
+        g_plan = int(gear_plan[k]) - 1
+        if g_plan < 0:
+            g_plan = -1
         if strategy == ECMS:
-            d, v1, ctx, sp = ecms_decide(plant, ctl, state, cs, v0, speed_mps[k], dt, grade[k])
+            d, v1, ctx, sp = ecms_decide_planned(plant, ctl, state, cs, v0, speed_mps[k], dt, grade[k], g_plan)
         else:
-            d, v1, ctx, sp = rule_decide(plant, ctl, state, cs, v0, speed_mps[k], dt, grade[k])
+            d, v1, ctx, sp = rule_decide_planned(plant, ctl, state, cs, v0, speed_mps[k], dt, grade[k], g_plan)
         res = plant_finish(plant, state, ctx, sp, dt)
         record(out, k, res, v1, speed_mps[k])
         out.charge_sustaining[k] = 1.0 if cs else 0.0

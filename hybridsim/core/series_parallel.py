@@ -231,28 +231,57 @@ class SpMech(NamedTuple):
     mg2_electric_power_w: float
     mg2_loss_w: float
     mg2_inverter_loss_w: float
+    fuel_map_kg_s: float  # the engine map's fuel rate at (ω_e, T_e) (0 in EV)
+
+
+class SpCtx(NamedTuple):
+    """What a step asks of the powertrain whatever the decision (``step_context``)."""
+
+    mean_speed_mps: float
+    wheel_speed_rad_s: float
+    axle_torque_nm: float
+    mg2_speed_rad_s: float
+    mg2_speed_ok: bool
+    mg2_torque_max_nm: float
+
+
+@jit_inline
+def step_context(plant, v0, v1, dt, grade):
+    """Road force, wheel and MG2 speeds and MG2's envelope over a step v0 → v1: an :class:`SpCtx`."""
+    ch = plant.ch
+    mg2 = plant.mg2
+    f = wheel_force_n(ch, v0, v1, dt, grade)
+    vbar = 0.5 * (v0 + v1)
+    w_wh = vbar / ch.wheel_radius_m
+    w_m2 = w_wh * plant.gr.motor_ratio
+    return SpCtx(vbar, w_wh, f * ch.wheel_radius_m, w_m2, abs(w_m2) <= mg2.max_speed_rad_s + 1e-6,
+                 motor_tmax(mg2, w_m2))
 
 
 @jit
 def split_mech(plant, w_e_prev, mode, w_e, t_e, v0, v1, dt, grade):
     """Engine, gears, rotor inertias, MG1 and MG2 for (mode, ω_e, T_e) from the previous engine speed
-    ``w_e_prev``: an :class:`SpMech` (no battery limit applied yet). ENGINE mode ignores ``w_e`` (ω_e =
-    ω_wheel·i_engine); EV ignores both."""
-    ch = plant.ch
+    ``w_e_prev``: an :class:`SpMech` (no battery limit applied yet) = ``split_in`` of the step's ``step_context``.
+    ENGINE mode ignores ``w_e`` (ω_e = ω_wheel·i_engine); EV ignores both."""
+    return split_in(plant, w_e_prev, step_context(plant, v0, v1, dt, grade), mode, w_e, t_e, dt)
+
+
+@jit
+def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
+    """``split_mech`` given the step's context ``ctx`` (``step_context``): what each decision changes."""
     gr = plant.gr
     eng = plant.eng
     mg1 = plant.mg1
     mg2 = plant.mg2
     aux = plant.aux
     limit = LIMIT_NONE
-    r = ch.wheel_radius_m
-    f = wheel_force_n(ch, v0, v1, dt, grade)
-    vbar = 0.5 * (v0 + v1)
-    w_wh = vbar / r
-    t_axle = f * r
-    w_m2 = w_wh * gr.motor_ratio
-    speeds_ok = abs(w_m2) <= mg2.max_speed_rad_s + 1e-6
+    vbar = ctx.mean_speed_mps
+    w_wh = ctx.wheel_speed_rad_s
+    t_axle = ctx.axle_torque_nm
+    w_m2 = ctx.mg2_speed_rad_s
+    speeds_ok = ctx.mg2_speed_ok
     eng_ok = True
+    fuel_map = 0.0
     if mode == EV:
         w_e = 0.0
         t_e = 0.0
@@ -263,7 +292,9 @@ def split_mech(plant, w_e_prev, mode, w_e, t_e, v0, v1, dt, grade):
     if mode != EV:
         if w_e > eng.max_speed_rad_s + 1e-6:
             speeds_ok = False
-        if t_e > engine_point(eng, w_e, t_e)[0] + 1e-9:
+        ep = engine_point(eng, w_e, t_e)
+        fuel_map = ep[2]
+        if t_e > ep[0] + 1e-9:
             eng_ok = False
     w_g = w_e * gr.generator_ratio
     if abs(w_g) > mg1.max_speed_rad_s + 1e-6:
@@ -297,7 +328,7 @@ def split_mech(plant, w_e_prev, mode, w_e, t_e, v0, v1, dt, grade):
     # MG2 closes the axle torque
     x = t_axle - t_cl_ax
     t_m2 = gear_input_torque(x, gr.motor_ratio, gr.motor_efficiency)
-    t2max = motor_tmax(mg2, w_m2)
+    t2max = ctx.mg2_torque_max_nm
     ok_traction = True
     if t_m2 > t2max + 1e-9:
         t_m2 = t2max
@@ -311,7 +342,7 @@ def split_mech(plant, w_e_prev, mode, w_e, t_e, v0, v1, dt, grade):
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
     return SpMech(ok_traction, limit, speeds_ok, eng_ok, mg1_ok, w_wh, t_axle, w_e, t_e, t_je, t_gin, t_gout, t_cl,
-                  t_cl_ax, w_g, t_g, t_jg, p_g, l_g, li_g, w_m2, t_m2, p_m, l_m, li_m)
+                  t_cl_ax, w_g, t_g, t_jg, p_g, l_g, li_g, w_m2, t_m2, p_m, l_m, li_m, fuel_map)
 
 
 @jit
@@ -382,7 +413,15 @@ def step_fuel_kg_s(plant, state, mode, w_e, t_e, dt):
     """Fuel over a step: the map at (ω_e, T_e), the warm-up friction fuel and, on a start, the start fuel. [kg/s]"""
     if mode == EV:
         return 0.0
-    fuel = engine_point(plant.eng, w_e, t_e)[2]
+    return step_fuel_from_map(plant, state, mode, w_e, engine_point(plant.eng, w_e, t_e)[2], dt)
+
+
+@jit_inline
+def step_fuel_from_map(plant, state, mode, w_e, fuel_map, dt):
+    """``step_fuel_kg_s`` given the map's fuel rate at (ω_e, T_e) (``SpMech.fuel_map_kg_s``). [kg/s]"""
+    if mode == EV:
+        return 0.0
+    fuel = fuel_map
     fuel += cold_extra_fuel_kg_s(plant.th, plant.eng, plant.aux.friction_fuel_kg_s, state.coolant_temp_c, w_e)
     if state.mode == EV:
         fuel += plant.aux.engine_start_fuel_kg / dt

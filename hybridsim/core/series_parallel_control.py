@@ -44,8 +44,9 @@ from .series_parallel import (
     series_torque_for_power,
     split,
     split_elec,
-    split_mech,
-    step_fuel_kg_s,
+    split_in,
+    step_context,
+    step_fuel_from_map,
 )
 
 RULE_BASED = 0
@@ -174,14 +175,15 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
 
 
 @jit_inline
-def _ecms_cost(plant, state, mode, w_e, t_e, v0, v1, dt, gr, s, lim, bst):
+def _ecms_cost(plant, state, mode, w_e, t_e, ctx, dt, s, lim, bst):
     """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate, on the plant's own fuel and battery (``split``
-    = ``split_mech`` + ``split_elec`` at the step's limits ``lim``; ``battery_step_at`` with the step's battery state
-    ``bst``: both looked up once per step)."""
-    sp = split_elec(plant, split_mech(plant, state.engine_speed_rad_s, mode, w_e, t_e, v0, v1, dt, gr), lim[0], lim[1])
+    = ``split_in`` of the step's context ``ctx`` + ``split_elec`` at the step's limits ``lim``; ``battery_step_at``
+    with the step's battery state ``bst``: all looked up once per step)."""
+    m = split_in(plant, state.engine_speed_rad_s, ctx, mode, w_e, t_e, dt)
+    sp = split_elec(plant, m, lim[0], lim[1])
     if not sp.feasible:
         return False, 0.0, sp
-    fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
+    fuel = step_fuel_from_map(plant, state, mode, m.engine_speed_rad_s, m.fuel_map_kg_s, dt)
     p_chem = battery_step_at(plant.bat, state.soc, bst[0], bst[1], bst[2], sp.battery_power_w, dt)[2]
     return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
 
@@ -210,7 +212,8 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
     s = ecms_equivalence(plant, ctl, state.soc, v0, share)
     lim = battery_window_limits_w(plant.bat, state.soc, dt)
     bst = battery_state(plant.bat, state.soc)
-    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr, s, lim, bst)
+    ctx = step_context(plant, v0, v1, dt, gr)
+    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, ctx, dt, s, lim, bst)
     best_d = SpDecision(EV, 0.0, 0.0)
     n = int(ctl.ecms_power_points)
     p_max = plant.aux.ool_power_max_w
@@ -218,7 +221,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p)
         t = series_torque_for_power(plant, state, p, w, dt)
-        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, v0, v1, dt, gr, s, lim, bst)
+        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, ctx, dt, s, lim, bst)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_d = True, c, sp, SpDecision(SERIES, w, t)
     vbar = 0.5 * (v0 + v1)
@@ -227,7 +230,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         t_wot = engine_point(plant.eng, w_lock, 0.0)[0]
         for j in range(0, n + 1):
             t = t_wot * j / n
-            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, v0, v1, dt, gr, s, lim, bst)
+            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, ctx, dt, s, lim, bst)
             if ok2 and (not ok or c < best):
                 ok, best, best_sp, best_d = True, c, sp, SpDecision(ENGINE, w_lock, t)
     if not ok:

@@ -3,6 +3,8 @@ would otherwise import each other)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..cycles import Cycle
@@ -19,6 +21,9 @@ def plant_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23
     c = vehicle.controller
     th, fric = thermal_args(vehicle, cold_start, ambient_c)
     ctl = c.to_kernel()
+    if not vehicle.plugin:
+        # a full (not plug-in) hybrid is charge-sustaining throughout: the CD/CS hysteresis never leaves CS
+        ctl = ctl._replace(cd_resume_band=math.inf)
     aux = P2AuxK(
         accessory_power_w=float(vehicle.accessories.battery_power_w),
         engine_start_fuel_kg=float(e.start_fuel_g * 1e-3),
@@ -38,15 +43,28 @@ def plant_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23
 STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.p2_control RULE_BASED, ECMS
 
 
-def run_p2_once(args, soc0: float, cycle: Cycle, charge_sustaining: bool | None = None, strategy: int = 0):
+def run_p2_once(args, soc0: float, cycle: Cycle, charge_sustaining: bool | None = None, strategy: int = 0,
+                gear_plan=None):
     """One kernel pass from SOC ``soc0``: ``args`` = ``plant_args(...)``, ``strategy`` a ``core.p2_control``
-    code."""
+    code, ``gear_plan`` the prescribed gears of a manual box (:func:`gear_plan`; None: the controller's)."""
     from ..core.p2 import allocate
     from ..core.p2_control import run_p2
 
-    out = allocate(cycle.time_s.shape[0])
+    n = cycle.time_s.shape[0]
+    out = allocate(n)
     cs_init = -1.0 if charge_sustaining is None else float(bool(charge_sustaining))
+    plan = np.full(n, -1.0) if gear_plan is None else np.ascontiguousarray(gear_plan, dtype=np.float64)
     run_p2(*args, int(strategy), float(soc0), cs_init, np.ascontiguousarray(cycle.time_s, dtype=np.float64),
            np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
-           np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
+           np.ascontiguousarray(cycle.grade, dtype=np.float64), plan, out)
     return out
+
+
+def gear_plan(vehicle: Vehicle, cycle: Cycle):
+    """The gears a procedure prescribes for a manual gearbox on ``cycle`` (``hybridsim/gearshift.py``, the same
+    rules as a conventional manual car), or None for a box the controller shifts."""
+    if vehicle.transmission.kind != "manual":
+        return None
+    from ..gearshift import gear_plan as plan
+
+    return plan(vehicle, cycle)

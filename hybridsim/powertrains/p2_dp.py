@@ -2,9 +2,9 @@
 of ``core/p2_dp``.
 
 The SOC grid spans the charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (above
-it the car would return to charge-depleting driving), 201 points by default; the initial (= final) SOC is the
-controller's ``soc_target`` unless given. ``power_points`` is the number N of engine torque levels
-T_e = j/N·WOT (j = 0…N) per gear, besides fuel cut and engine off.
+it the car would return to charge-depleting driving; a full hybrid's whole SOC window), 201 points by default;
+the initial (= final) SOC is the controller's ``soc_target`` unless given. ``power_points`` is the number N of
+engine torque levels T_e = j/N·WOT (j = 0…N) per gear, besides fuel cut and engine off.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ DEFAULT_TORQUE_POINTS = 12
 
 
 def soc_band(vehicle: Vehicle) -> tuple[float, float]:
-    """The SOC band of charge-sustaining operation: (battery.soc_min, soc_cs_enter + cd_resume_band)."""
+    """The SOC band of charge-sustaining operation: (battery.soc_min, soc_cs_enter + cd_resume_band) for a plug-in,
+    the battery's window for a full hybrid (``[vehicle] plugin = false``: never charge-depleting)."""
     c = vehicle.controller
+    if not vehicle.plugin:
+        return vehicle.battery.soc_min, vehicle.battery.soc_max
     return vehicle.battery.soc_min, min(c.soc_cs_enter + c.cd_resume_band, vehicle.battery.soc_max)
 
 

@@ -14,7 +14,7 @@ from ..cycles import Cycle
 from ..vehicle import Vehicle
 from . import _dp_common
 from ._dp_common import terminal_penalty_kg, uniform_soc_grid
-from .series_parallel import plant_args, run_once
+from ._sp_plant import plant_args, run_once
 
 DEFAULT_SOC_POINTS = 201
 DEFAULT_POWER_POINTS = 10

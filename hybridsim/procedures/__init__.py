@@ -43,7 +43,7 @@ def _flagged(func, procedure: str):
 
     @functools.wraps(func)
     def run(vehicle, *args, **kwargs):
-        return flag_unchecked(func(vehicle, *args, **kwargs), procedure, vehicle.architecture)
+        return flag_unchecked(func(vehicle, *args, **kwargs), procedure, vehicle.architecture, vehicle.plugin)
 
     return run
 

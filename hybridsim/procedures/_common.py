@@ -28,8 +28,9 @@ ELECTRIC_ARCHITECTURES = View(lambda a: a, where=lambda a: a.electric)
 
 
 def is_plugin(vehicle: Vehicle) -> bool:
-    """OVC-HEV (off-vehicle charging hybrid, "plug-in"): the architecture's registry entry says ``plugin``."""
-    return architecture(vehicle.architecture).plugin
+    """OVC-HEV (off-vehicle charging hybrid, "plug-in"): the vehicle's ``plugin`` (its file's ``[vehicle] plugin``,
+    by default the architecture's registry entry: :attr:`hybridsim.Vehicle.plugin`)."""
+    return bool(vehicle.plugin)
 
 
 def is_electric(vehicle: Vehicle) -> bool:

@@ -134,15 +134,30 @@ RULE_CHECKS: tuple[RuleCheck, ...] = (
 NOT_VERIFIED = ("partial", "unchecked")
 
 
-def unchecked_rules(procedure: str, architecture: str | None = None) -> tuple[str, ...]:
-    """Names of the rules a procedure uses (for an architecture) that were not (fully) verified."""
+def _applies(rule: RuleCheck, architecture: str | None, plugin: bool | None) -> bool:
+    """Whether ``rule`` applies to ``architecture`` (None: any); ``plugin`` is the vehicle's own plug-in flag (an
+    architecture with ``plugin_optional`` may be either), None: the registry's."""
+    if architecture is None:
+        return True
+    if plugin is None or not rule.architectures:
+        return architecture in architectures_of(rule.architectures)
+    from ..architectures import get
+
+    a = get(architecture)
+    kinds = {**_KINDS, "plugin": lambda a: plugin and a.hybrid}
+    return any(kinds[k](a) for k in rule.architectures)
+
+
+def unchecked_rules(procedure: str, architecture: str | None = None, plugin: bool | None = None) -> tuple[str, ...]:
+    """Names of the rules a procedure uses (for an architecture; ``plugin``: the vehicle's own plug-in flag) that were
+    not (fully) verified."""
     return tuple(r.name for r in RULE_CHECKS if procedure in r.procedures and r.status in NOT_VERIFIED
-                 and (architecture is None or architecture in architectures_of(r.architectures)))
+                 and _applies(r, architecture, plugin))
 
 
-def flag_unchecked(result: dict, procedure: str, architecture: str | None = None) -> dict:
+def flag_unchecked(result: dict, procedure: str, architecture: str | None = None, plugin: bool | None = None) -> dict:
     """Add ``unchecked_rules`` (the names of :func:`unchecked_rules`) to a procedure result and return it."""
-    result["unchecked_rules"] = unchecked_rules(procedure, architecture)
+    result["unchecked_rules"] = unchecked_rules(procedure, architecture, plugin)
     return result
 
 
