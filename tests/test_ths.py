@@ -128,7 +128,7 @@ def test_comparison_covers_every_path():
     for case in COMPARISON_CASES:
         for name, n in comparison(case)[2].items():
             total[name] = total.get(name, 0) + n
-    for name in ("spun", "start", "least_power", "trace_miss", "charge_limit"):
+    for name in ("spun", "start", "least_power", "trace_miss", "charge_limit", "rotor_recovery"):
         assert total.get(name, 0) > 0, (name, total)
     assert total["least_power"] > total["trace_miss"]  # some least-power searches succeed
     assert comparison("us06_first_400s")[0].trace_miss_mps.max() > 0.1  # a real trace miss, not round-off
@@ -466,6 +466,35 @@ def test_engine_start_books_the_rotor_kinetic_energy_once():
     w_e, w_g = float(ds["engine_speed"].values[k]), float(ds["mg1_speed"].values[k])
     kinetic = 0.5 * v.engine.inertia_kgm2 * w_e**2 + 0.5 * v.motors["mg1"].inertia_kgm2 * w_g**2
     assert w_e > 0 and float(ds["rotor_inertia_power"].values[k]) * dt == pytest.approx(kinetic, rel=1e-12)
+
+
+def test_engine_stop_returns_its_kinetic_energy_through_mg1():
+    """Where the engine stops, MG1 generates the rotors' kinetic energy (less the engine's spin-down friction,
+    booked as engine loss) instead of the step dropping it: in most stops MG1's electric power is below that of
+    its torque-speed point (never above it), no more than the kinetic energy released comes back, and the energy
+    balance closes."""
+    from hybridsim.core.electric import motor_dc_power_w
+
+    v = hs.load_vehicle("prius_2016")
+    ds = hs.simulate(v, hs.load_cycle("udds"), soc_balance=False)
+    assert hs.summarize(ds)["energy_balance_rel_error"] < 1e-9
+    mode, w_e, w_g = ds["engine_mode"].values, ds["engine_speed"].values, ds["mg1_speed"].values
+    t = ds["time"].values
+    stops = [k for k in range(1, len(mode)) if mode[k] == 0 and w_e[k - 1] > 0.0]
+    assert stops
+    mg1 = v.motors["mg1"].to_kernel()
+    recovered = 0
+    for k in stops:
+        dt = t[k] - t[k - 1]
+        released = 0.5 * v.engine.inertia_kgm2 * w_e[k - 1] ** 2 + 0.5 * v.motors["mg1"].inertia_kgm2 * (
+            w_g[k - 1] ** 2 - w_g[k] ** 2)
+        rotor = float(ds["rotor_inertia_power"].values[k]) * dt
+        assert rotor >= -released - 1e-9  # no more than the kinetic energy comes back
+        p_point = motor_dc_power_w(mg1, float(ds["mg1_torque"].values[k]), float(w_g[k]))[0]
+        extra = (float(ds["mg1_electric_power"].values[k]) - p_point) * dt
+        assert extra <= 1e-9  # MG1 only ever generates more
+        recovered += extra < -1e-9
+    assert recovered > len(stops) // 2
 
 
 # --- power-split gear set: losses on the carrier-frame (mesh) power ------------------------------------

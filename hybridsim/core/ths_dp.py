@@ -44,6 +44,7 @@ from .ths import (
     initial_state,
     plant_finish,
     record,
+    recovery_dc_w,
     split_elec,
     split_in,
     split_mech,
@@ -132,7 +133,9 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
                 for i in range(ns):
                     sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
                     soc = soc0_grid + i * dsoc
-                    soc_next = battery_step(bat, soc, sp.battery_power_w, dt)[4]
+                    p_b = sp.battery_power_w + recovery_dc_w(plant, soc, mode == OFF and w_prev == 0.0, w_prev,
+                                                              st.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
+                    soc_next = battery_step(bat, soc, p_b, dt)[4]
                     c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
                     if not sp.feasible:
                         c += INFEASIBLE_KG
@@ -168,7 +171,10 @@ def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade
             if not sp.feasible:
                 continue
             fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt) * dt
-            soc_next = battery_step(plant.bat, state.soc, sp.battery_power_w, dt)[4]
+            p_b = sp.battery_power_w + recovery_dc_w(
+                plant, state.soc, mode == OFF and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s,
+                state.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
+            soc_next = battery_step(plant.bat, state.soc, p_b, dt)[4]
             c = fuel + cost_to_go(j[kk, d], soc0_grid, dsoc, soc_next)
             if c < best:
                 best = c

@@ -236,14 +236,15 @@ def plant_finish(plant, fp, state, mode, sp, rear, dt):
     p_acc = acc - excess if excess > 0.0 else acc
     if p_acc < 0.0:
         p_acc = 0.0
-    p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + rear.electric_power_w + p_acc
+    p_b = res.mg1_electric_power_w + sp.mg2_electric_power_w + rear.electric_power_w + p_acc  # with MG1's recovery
     i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.ths.bat, state.soc, p_b, dt)
     s = res.state
     nxt = ThsState(soc_new, s.engine_speed_rad_s, s.mg1_speed_rad_s, s.coolant_temp_c, s.engine_mode,
                    s.time_in_engine_state_s)
     return StepResult(sp, nxt, res.fuel_kg_s, res.fuel_power_w, i_b, v_b, p_chem, l_b, p_b, p_acc,
                       res.engine_loss_w, res.planetary_loss_w, res.reduction_loss_w, res.final_drive_loss_w,
-                      res.rotor_inertia_power_w, res.brake_power_w, res.wheel_power_w), p_acc
+                      res.rotor_inertia_power_w, res.brake_power_w, res.wheel_power_w, res.mg1_electric_power_w,
+                      res.mg1_loss_w, res.inverter_loss_w), p_acc
 
 
 @jit_inline
