@@ -37,7 +37,7 @@ def test_example_runs(script, tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg", "HYBRIDSIM_EXAMPLES_OUT": str(tmp_path),
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=600)  # a guard against a hang: under parallel tests a first compile can be slow
     assert proc.returncode == 0, proc.stderr[-3000:]
     pngs = sorted(tmp_path.glob(f"{script.stem[:2]}_*.png"))
     assert pngs, f"{script.name} wrote no figure; stdout: {proc.stdout[-500:]}"
