@@ -1,4 +1,5 @@
-"""What the dynamic-programming runners of THS-II (``ths_dp``) and P2 (``p2_dp``) share: the SOC grid's checks,
+"""What the dynamic-programming runners of THS-II (``ths_dp``), P2 (``p2_dp``) and the series-parallel
+(``series_parallel_dp``) share: the SOC grid and its checks, the decision count's check, the cycle's arrays,
 the terminal penalty and the result of a run (fuel, battery energy, the marginal fuel value of SOC from the
 cost-to-go, the fuel at zero net battery energy, the attrs)."""
 
@@ -30,6 +31,24 @@ def uniform_soc_grid(vehicle: Vehicle, soc_grid, lo: float, hi: float, n_default
         raise ValueError(f"soc_grid = [{g[0]}, ..., {g[-1]}]: out of range for vehicle {vehicle.id!r}, allowed "
                          f"{lo} to {hi} ({where})")
     return g
+
+
+def window_soc_grid(vehicle: Vehicle, soc_grid, n_default: int = 201) -> np.ndarray:
+    """The uniform SOC grid over the battery's SOC window (:func:`uniform_soc_grid`; 201 points by default)."""
+    b = vehicle.battery
+    return uniform_soc_grid(vehicle, soc_grid, b.soc_min, b.soc_max, n_default, "its battery's SOC window")
+
+
+def power_point_count(power_points) -> int:
+    """``power_points`` as an int, checked (an integer >= 1)."""
+    if int(power_points) != power_points or power_points < 1:
+        raise ValueError(f"power_points = {power_points!r}: must be an integer >= 1")
+    return int(power_points)
+
+
+def cycle_arrays(cycle: Cycle) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(time, speed, grade) of ``cycle`` as C-contiguous float64 arrays, as the DP kernels take them."""
+    return tuple(np.ascontiguousarray(a, dtype=np.float64) for a in (cycle.time_s, cycle.speed_mps, cycle.grade))
 
 
 def terminal_penalty_kg(vehicle: Vehicle) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 from ..cycles import Cycle
 from ..vehicle import Vehicle
 from . import _dp_common
-from ._dp_common import terminal_penalty_kg, uniform_soc_grid
+from ._dp_common import cycle_arrays, power_point_count, terminal_penalty_kg, uniform_soc_grid
 from ._p2_plant import plant_args, run_p2_once
 
 DEFAULT_SOC_POINTS = 201
@@ -43,24 +43,20 @@ def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None,
     from ..core.p2 import allocate
     from ..core.p2_dp import backward, forward
 
-    if int(power_points) != power_points or power_points < 1:
-        raise ValueError(f"power_points = {power_points!r}: must be an integer >= 1")
-    n_torque = int(power_points)
+    n_torque = power_point_count(power_points)
     grid = soc_grid_array(vehicle, soc_grid)
     soc0 = vehicle.controller.soc_target if soc_init is None else float(soc_init)
     if not grid[0] <= soc0 <= grid[-1]:
         raise ValueError(f"soc_init = {soc0}: outside the DP's SOC grid [{grid[0]}, {grid[-1]}] (the charge-"
                          "sustaining band)")
     c = vehicle.controller
-    t = np.ascontiguousarray(cycle.time_s, dtype=np.float64)
+    t, v, g = cycle_arrays(cycle)
     dt_min = float(np.min(np.diff(t)))
     if dt_min < max(c.crank_time_s, c.shift_time_s):
         raise ValueError(f"strategy = 'dp' for a P2 with a time step of {dt_min} s: allowed only with steps of at "
                          f"least controller.crank_time_s = {c.crank_time_s} s and shift_time_s = {c.shift_time_s} s "
                          "(the DP's state holds no start or shift still being booked)")
     plant, ctl = plant_args(vehicle, False, 23.0)
-    v = np.ascontiguousarray(cycle.speed_mps, dtype=np.float64)
-    g = np.ascontiguousarray(cycle.grade, dtype=np.float64)
     n = t.shape[0]
     j = np.empty((n, 2 * plant.gb.ratios.size, grid.size))
     lim_dis, lim_chg = np.zeros(grid.size), np.zeros(grid.size)

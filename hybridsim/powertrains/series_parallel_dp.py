@@ -13,7 +13,7 @@ import numpy as np
 from ..cycles import Cycle
 from ..vehicle import Vehicle
 from . import _dp_common
-from ._dp_common import terminal_penalty_kg, uniform_soc_grid
+from ._dp_common import cycle_arrays, power_point_count, terminal_penalty_kg, window_soc_grid
 from ._sp_plant import plant_args, run_once
 
 DEFAULT_SOC_POINTS = 201
@@ -22,8 +22,7 @@ DEFAULT_POWER_POINTS = 10
 
 def soc_grid_array(vehicle: Vehicle, soc_grid) -> np.ndarray:
     """The uniform SOC grid: ``None`` (201 points over the battery's SOC window), a count, or an array."""
-    b = vehicle.battery
-    return uniform_soc_grid(vehicle, soc_grid, b.soc_min, b.soc_max, DEFAULT_SOC_POINTS, "its battery's SOC window")
+    return window_soc_grid(vehicle, soc_grid, DEFAULT_SOC_POINTS)
 
 
 def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power_points: int = DEFAULT_POWER_POINTS):
@@ -31,15 +30,11 @@ def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power
     from ..core.series_parallel import allocate
     from ..core.series_parallel_dp import backward, forward
 
-    if int(power_points) != power_points or power_points < 1:
-        raise ValueError(f"power_points = {power_points!r}: must be an integer >= 1")
-    n_power = int(power_points)
+    n_power = power_point_count(power_points)
     grid = soc_grid_array(vehicle, soc_grid)
     soc0 = vehicle.controller.soc_target if soc_init is None else float(soc_init)
     plant, _ = plant_args(vehicle, False, 23.0)
-    t = np.ascontiguousarray(cycle.time_s, dtype=np.float64)
-    v = np.ascontiguousarray(cycle.speed_mps, dtype=np.float64)
-    g = np.ascontiguousarray(cycle.grade, dtype=np.float64)
+    t, v, g = cycle_arrays(cycle)
     n = t.shape[0]
     j = np.empty((n, n_power + 2, grid.size))
     lim_dis, lim_chg = np.zeros(grid.size), np.zeros(grid.size)
