@@ -323,6 +323,7 @@ register(Architecture(
 register(Architecture(
     "p2", ("chassis", "engine", "transmission", "battery"), ("p2",), "hybridsim.control.p2:P2Controller",
     runner="hybridsim.powertrains.p2:run", performance="hybridsim.performance:P2",
+    balance_reference="hybridsim.powertrains.p2:balance_reference",
     strategies=("rule_based", "ecms", "dp"),
     variables={
         "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting",
@@ -385,6 +386,7 @@ register(Architecture(
     "series_parallel", ("chassis", "engine", "series_parallel_gearing", "battery"), ("mg1", "mg2"),
     "hybridsim.control.series_parallel:SeriesParallelController",
     runner="hybridsim.powertrains.series_parallel:run", performance="hybridsim.powertrains.series_parallel:FULL_LOAD",
+    balance_reference="hybridsim.powertrains.series_parallel:balance_reference",
     tables={"series_parallel_gearing": "hybridsim.components.series_parallel:SeriesParallel"},
     strategies=("rule_based", "ecms", "dp"),
     variables={
