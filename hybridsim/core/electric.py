@@ -202,6 +202,13 @@ def battery_window_limits_w(b, soc, dt):
     taken no further than the matched-load current OCV/2R) and OCV·|I| + R·I² (charge).
     """
     ocv, rd, rc = battery_state(b, soc)  # once: the look-ups serve both the power and the SOC-window limits
+    return battery_window_limits_at(b, soc, ocv, rd, rc, dt)
+
+
+@jit
+def battery_window_limits_at(b, soc, ocv, rd, rc, dt):
+    """:func:`battery_window_limits_w` given the battery state (OCV, R_dis, R_chg) at ``soc``
+    (``battery_state``): for a plant step that also steps the battery from that SOC. Same arithmetic. [W]"""
     p_dis, p_chg = _battery_limits_at(b, soc, ocv, rd, rc)
     keep = 1.0 - 1e-9  # rounding margin
     i_dis = (soc - b.soc_min) * b.capacity_as / dt * keep
