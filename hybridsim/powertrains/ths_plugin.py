@@ -19,7 +19,7 @@ from ..vehicle import Vehicle
 from ._common import common_attrs
 from ._ths_plant import _ths_args, _ths_chassis
 
-STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_plugin_control RULE_BASED, ECMS
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_plugin_control RULE_BASED, ECMS (and "dp": run_dp)
 
 
 def plugin_chassis(vehicle: Vehicle):
@@ -76,20 +76,33 @@ def run_once(args, soc0: float, cs0: int, cycle: Cycle, strategy: int = 0):
 
 
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
-        charge_sustaining: bool | None = None, strategy: str = "rule_based"):
+        charge_sustaining: bool | None = None, strategy: str = "rule_based", dp_options: dict | None = None):
     """Run the THS-II plug-in kernel from ``soc_init`` (default: full charge) in the initial controller mode
     ``charge_sustaining`` (True CS, False CD, None by the SOC); returns (output, attrs). ``soc_balance`` is
     ignored (a plug-in; see the module docstring). ``strategy``: ``"rule_based"`` or ``"ecms"`` (ECMS in
-    charge-sustaining mode, the rules in charge-depleting mode)."""
+    charge-sustaining mode, the rules in charge-depleting mode); ``"dp"``: the dynamic-programming optimum in
+    charge-sustaining operation (``powertrains/ths_plugin_dp.py``; initial SOC default ``soc_target``, final =
+    initial; ``dp_options``: ``soc_grid``, ``power_points``; ``charge_sustaining=False`` refused)."""
     from ..results import chassis_attrs
 
     if charge_sustaining is not None and not isinstance(charge_sustaining, bool | np.bool_):
         raise ValueError(f"charge_sustaining = {charge_sustaining!r}: allowed True, False or None")
-    soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
-    cs0 = initial_mode(vehicle, soc0, charge_sustaining)
     args = plant_args(vehicle, cold_start, ambient_temp_c)
-    out = run_once(args, soc0, cs0, cycle, STRATEGY_CODES[strategy])
+    extra = {}
+    if strategy == "dp":
+        if charge_sustaining is not None and not charge_sustaining:
+            raise ValueError(f"strategy = 'dp' with charge_sustaining = False (vehicle {vehicle.id!r}): the "
+                             "dynamic-programming optimum is of charge-sustaining operation, allowed: True or None")
+        from .ths_plugin_dp import run_dp
+
+        out, extra = run_dp(vehicle, cycle, soc_init=soc_init, **(dp_options or {}))
+        soc0, cs0 = float(out.soc[0]), 1
+    else:
+        soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
+        cs0 = initial_mode(vehicle, soc0, charge_sustaining)
+        out = run_once(args, soc0, cs0, cycle, STRATEGY_CODES[strategy])
     attrs = common_attrs(vehicle, cycle)
+    attrs.update(extra)
     attrs.update(chassis_attrs(args[0].ths.ch))
     attrs["soc_init"] = soc0
     attrs["charge_sustaining_init"] = int(cs0)
