@@ -206,5 +206,6 @@ def test_dp_converges_as_the_soc_grid_is_refined():
     grids = (26, 51, 101, 201, 401)
     fuel = [hs.optimal(v, cy, soc_grid=n, power_points=4, record=False).attrs["soc_balance_fuel_kg"] for n in grids]
     print("\n" + ", ".join(f"{n}: {f * 1e3:.3f} g" for n, f in zip(grids, fuel, strict=True)))
+    # measured (g): 82.396, 83.900, 81.212, 80.450, 80.476: a finer grid finds less fuel, 0.03 % from 201 to 401
     assert fuel[-1] < fuel[0]
     assert abs(fuel[-1] - fuel[-2]) / fuel[-1] < 5e-3
