@@ -16,6 +16,7 @@ from ..cycles import Cycle
 from ..vehicle import Vehicle
 from . import _dp_common
 from ._dp_common import cycle_arrays, power_point_count, terminal_penalty_kg, uniform_soc_grid
+from ._ths_plugin_plant import plant_args, run_once
 
 DEFAULT_SOC_POINTS = 201
 DEFAULT_POWER_POINTS = 12
@@ -35,8 +36,6 @@ def soc_grid_array(vehicle: Vehicle, soc_grid) -> np.ndarray:
 
 
 def _args(vehicle: Vehicle):
-    from .ths_plugin import plant_args
-
     plant, ctl_cs, _, pctl = plant_args(vehicle, False, 23.0)
     return plant, ctl_cs, pctl
 
@@ -70,8 +69,6 @@ def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power
 def drivable(vehicle: Vehicle, cycle: Cycle, soc0: float) -> tuple[Cycle, bool]:
     """The trace the DP follows: the cycle if the rule-based controller follows it from ``soc0`` in charge-
     sustaining mode, else the speed it achieved. Returns (cycle, whether it is the original)."""
-    from .ths_plugin import plant_args, run_once
-
     ref = run_once(plant_args(vehicle, False, 23.0), soc0, 1, cycle, 0)
     if not np.any(ref.trace_miss_mps > 1e-6):
         return cycle, True
