@@ -160,9 +160,10 @@ def test_dp_is_a_lower_bound_on_every_shipped_cycle(vid, cycle_name):
     print(f"\n{vid} {cycle_name}: rules {rb * 1e3:.1f} g, ECMS {ec * 1e3:.1f} g, DP "
           f"{dp.attrs['soc_balance_fuel_kg'] * 1e3:.1f} g at zero net battery energy ({fb} fallback steps)")
     assert dp.attrs["energy_management"] == "dp" and dp.attrs["charge_sustaining_init"] == 1
-    # steps where the forward pass found no feasible decision and the CS rules took over: measured 2 of 1,068 on
-    # Artemis motorway 130 and 1 of 601 on US06 for the Prius Prime at 81 × 6, none elsewhere
-    assert fb <= 3
+    # steps where the forward pass found no feasible decision and the CS rules took over (the coarse grid's
+    # interpolated J promised one): measured for the Prius Prime at 81 × 6 at most 4 (of 1,068, Artemis motorway 150,
+    # with the inverter model merged from main; 2 before), none for the RAV4 Prime
+    assert fb <= 5
     assert abs(s["soc_end"] - s["soc_start"]) < 2e-3
     assert abs(s["energy_balance_rel_error"]) < 1e-9
     assert dp.attrs["soc_balance_fuel_kg"] <= rb and dp.attrs["soc_balance_fuel_kg"] <= ec
