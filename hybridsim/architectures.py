@@ -477,7 +477,7 @@ register(Architecture(
     "ths_plugin", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"),
     "hybridsim.control.ths_plugin:ThsPluginController",
     runner="hybridsim.powertrains.ths_plugin:run", performance="hybridsim.powertrains.ths_plugin:FULL_LOAD",
-    strategies=("rule_based", "ecms"),
+    strategies=("rule_based", "ecms", "dp"),
     variables={
         **THS_VARIABLES,
         "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting",

@@ -284,7 +284,7 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
 def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int | None = None,
             soc_init: float | None = None, record: bool = True) -> xr.Dataset:
     """The least fuel any controller of ``vehicle`` could burn over ``cycle``: dynamic programming (``core/ths_dp.py``,
-    ``core/p2_dp.py``, ``core/series_parallel_dp.py``).
+    ``core/p2_dp.py``, ``core/series_parallel_dp.py``, ``core/ths_plugin_dp.py``).
 
     Backward induction over a uniform SOC grid × the previous engine mode, on the same plant step as
     :func:`simulate`, with the final SOC held at the initial one; then a forward pass on the exact plant that
@@ -295,11 +295,13 @@ def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int 
     ----------
     soc_grid : number of evenly spaced SOC points over the battery's SOC window (default 201), or the grid itself
         (evenly spaced, within the window). The fuel converges as the grid is refined. P2: over the
-        charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (``core/p2_dp.py``).
+        charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (``core/p2_dp.py``); the
+        THS-II plug-in likewise (``core/ths_plugin_dp.py``, charge-sustaining operation).
     power_points : engine powers per step on the optimal operating line (besides engine off and spun; default 12);
         P2: engine torque levels j/N·WOT per gear (besides engine off and fuel cut; default 12); series-parallel:
         series powers on the operating line and engine-drive torque levels j/N·WOT (besides EV; default 10,
-        ``core/series_parallel_dp.py``).
+        ``core/series_parallel_dp.py``); THS-II plug-in: as THS-II, each engine power with three rear-axle forces
+        when it has a rear motor (E-Four).
     soc_init : initial (= final) SOC; default the controller's target.
 
     Returns

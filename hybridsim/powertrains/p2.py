@@ -21,6 +21,10 @@ run by ``hybridsim/gearshift.py`` as for a conventional manual car (GTR 15 Annex
 R83 shift speeds on the NEDC); the controller decides the engine, the clutch torque and the P2 motor
 (``core/p2_control.rule_decide_planned``). The DP (which chooses the gears) is not offered for it.
 
+A CVT (``transmission.kind = "cvt"``) is the conventional car's CVT model with its range as discrete ratio steps,
+the P2 plant's gears (``powertrains/_p2_cvt.py``): the rules take the operating line's ratio step (a plan computed
+before the run, as a manual's gears), ECMS and the DP choose the step.
+
 ``cold_start=True`` starts the engine's coolant at ``ambient_temp_c`` (warm-up model of ``core/thermal.py``).
 """
 
@@ -57,7 +61,7 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
     if not vehicle.plugin and charge_sustaining is not None and not charge_sustaining:
         raise ValueError(f"charge_sustaining = False: vehicle {vehicle.id!r} is not a plug-in ([vehicle] plugin = "
                          "false), it is charge-sustaining throughout; allowed True or None")
-    plan = gear_plan(vehicle, cycle)
+    plan = gear_plan(vehicle, cycle, strategy)
     if plan is not None and strategy == "dp":
         raise ValueError(f"strategy = 'dp': not available for vehicle {vehicle.id!r} with transmission.kind = "
                          "'manual' (the DP chooses the gears; a manual's are the procedure's), allowed: rule_based, "
