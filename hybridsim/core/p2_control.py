@@ -34,7 +34,7 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .driveline import TRACE_MISS_BISECTIONS
+from .driveline import speed_search, speed_search_next, trial_speed
 from .electric import battery_step
 from .p2 import (
     INF,
@@ -201,15 +201,11 @@ def reachable_speed(plant, ctl, state, b, cs, v0, v1, dt, gr):
     the highest that can, by bisection (a trace miss). ``b`` is the step's ``battery_context``."""
     if _feasible(plant, ctl, state, road_context(plant, b, v0, v1, dt, gr), cs, dt):
         return v1
-    lo = 0.0
-    hi = v1
-    for _ in range(TRACE_MISS_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        if _feasible(plant, ctl, state, road_context(plant, b, v0, mid, dt, gr), cs, dt):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    s = speed_search(v1)
+    while s.halvings_left > 0:
+        s = speed_search_next(s, _feasible(plant, ctl, state, road_context(plant, b, v0, trial_speed(s), dt, gr), cs,
+                                           dt))
+    return s.reachable_mps
 
 
 @jit

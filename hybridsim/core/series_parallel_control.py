@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import TRACE_MISS_BISECTIONS, record_initial
+from .driveline import record_initial, speed_search, speed_search_next, trial_speed
 from .ecms import adaptive_equivalence
 from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .engine import engine_point
@@ -103,16 +103,12 @@ def fallback(plant, state, v0, v1, dt, gr):
     d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
     if ok:
         return d, v1, sp
-    lo = 0.0
-    hi = v1
-    for _ in range(TRACE_MISS_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        if _best_effort(plant, state, v0, mid, dt, gr)[2]:
-            lo = mid
-        else:
-            hi = mid
-    d, sp, ok = _best_effort(plant, state, v0, lo, dt, gr)
-    return d, lo, sp
+    s = speed_search(v1)
+    while s.halvings_left > 0:
+        s = speed_search_next(s, _best_effort(plant, state, v0, trial_speed(s), dt, gr)[2])
+    v1 = s.reachable_mps
+    d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
+    return d, v1, sp
 
 
 @jit_inline

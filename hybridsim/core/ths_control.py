@@ -25,7 +25,7 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .driveline import TRACE_MISS_BISECTIONS, record_initial
+from .driveline import record_initial, speed_search, speed_search_next, trial_speed
 from .ecms import adaptive_equivalence
 from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .ths import (
@@ -122,15 +122,10 @@ def fallback(plant, state, v0, v1, dt, gr):
     Returns (decision, end speed, split)."""
     p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
     if m < 0:
-        lo = 0.0
-        hi = v1
-        for _ in range(TRACE_MISS_BISECTIONS):
-            mid = 0.5 * (lo + hi)
-            if _best_effort(plant, state, v0, mid, dt, gr)[1] >= 0:
-                lo = mid
-            else:
-                hi = mid
-        v1 = lo
+        s = speed_search(v1)
+        while s.halvings_left > 0:
+            s = speed_search_next(s, _best_effort(plant, state, v0, trial_speed(s), dt, gr)[1] >= 0)
+        v1 = s.reachable_mps
         p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
         if m < 0:
             # nothing is feasible even at this speed: the first choice that keeps at least the battery within
