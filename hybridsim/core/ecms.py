@@ -3,7 +3,7 @@ the adaptive equivalence factor with SOC feedback (A-ECMS; Onori, Serrao & Rizzo
 Energy Management Strategies*, Springer 2016, §5), used by THS-II, its plug-in and the series-parallel hybrid,
 each passing its pack, effective mass and controller values (``soc_target``, ``ecms_equivalence_factor``,
 ``ecms_soc_gain``); the bound that lets a candidate skip its split when its fuel alone cannot beat the best
-(``ecms_cannot_win``; THS-II, series-parallel, P2). Nothing here raises.
+(``ecms_cannot_win``; THS-II and series-parallel). Nothing here raises.
 """
 
 from __future__ import annotations
