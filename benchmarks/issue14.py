@@ -100,7 +100,7 @@ def dp(vid, pts):
     v = hs.load_vehicle(vid)
     return lambda: hs.optimal(v, wltc, soc_grid=pts, record=False)
 
-print(json.dumps({"ok": True}), flush=True)
+print(json.dumps({"ok": True, "file": hs.__file__}), flush=True)
 for line in sys.stdin:
     req = json.loads(line)
     kind, vid, arg = req["task"].split(":")
@@ -179,9 +179,12 @@ def main(argv=None) -> int:
     def worker(label, repo):
         cache = root / ("cache-" + label.replace("/", "_"))
         cache.mkdir(exist_ok=True)
-        return Worker(label, [sys.executable, "-c", _WORKER], _env(repo, str(cache)), greeting=True)
+        # -P: the current directory is not put first on sys.path (with -c it would be, before PYTHONPATH: every
+        # worker started from a checkout would import that checkout)
+        return Worker(label, [sys.executable, "-P", "-c", _WORKER], _env(repo, str(cache)), greeting=True)
 
     this = worker("this", REPO)
+    print(f"this checkout: `{Path(this.info['file']).parent.parent}`\n")
     cmp_w = worker("compare", Path(args.compare).resolve()) if args.compare else None
     opened = [this] + ([cmp_w] if cmp_w else [])
     try:
