@@ -648,7 +648,7 @@ def record(out, k, plant, res, v1, speed_demanded):
 # --- limits of the engine operating point (physics the decisions use) ---------------------------------
 
 
-@jit
+@jit_inline
 def clamp_engine_speed(plant, w, w_r):
     """Engine speed ``w`` raised for MG1's reverse-speed and the backward pinion limits, then lowered for
     MG1's forward-speed, the forward pinion and the engine speed limits (the later clamp wins a conflict).
@@ -674,7 +674,7 @@ def clamp_engine_speed(plant, w, w_r):
     return w
 
 
-@jit
+@jit_inline
 def engine_speed_for_power(plant, p, w_r):
     """Engine speed on the OOL at power p, clamped into the MG1, pinion and engine speed limits."""
     aux = plant.aux
@@ -684,7 +684,7 @@ def engine_speed_for_power(plant, p, w_r):
     return clamp_engine_speed(plant, w, w_r)
 
 
-@jit
+@jit_inline
 def torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt):
     """Engine torque for power p at speed w, within WOT and within what MG1 can react while it also
     accelerates its own rotor: MG1's torque T_g = T_J,g − (T_e − T_J,e)/(1 + k·e) ≥ −T_MG1,max gives
