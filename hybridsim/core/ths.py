@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import (
@@ -97,7 +97,7 @@ class ThsOut(NamedTuple):
 
 
 def allocate(n: int) -> ThsOut:
-    return ThsOut(*(np.zeros(n) for _ in ThsOut._fields))
+    return ThsOut(*zeros_rows(len(ThsOut._fields), n))
 
 
 class ThsAuxK(NamedTuple):
