@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
@@ -95,7 +95,7 @@ class SpOut(NamedTuple):
 
 
 def allocate(n: int) -> SpOut:
-    return SpOut(*(np.zeros(n) for _ in SpOut._fields))
+    return SpOut(*zeros_rows(len(SpOut._fields), n))
 
 
 class SpGearK(NamedTuple):

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import (
@@ -97,7 +97,7 @@ class ThsOut(NamedTuple):
 
 
 def allocate(n: int) -> ThsOut:
-    return ThsOut(*(np.zeros(n) for _ in ThsOut._fields))
+    return ThsOut(*zeros_rows(len(ThsOut._fields), n))
 
 
 class ThsAuxK(NamedTuple):
@@ -481,6 +481,14 @@ def step_fuel_kg_s(plant, state, mode, w_e, t_e, dt):
     return fuel
 
 
+@jit_inline
+def recovery_possible(mg1_idle, w_e0, w_e, w_g0, w_g):
+    """Whether ``rotor_recovery`` can recover anything: MG1 energised and a rotor stopping or slowing below half
+    its speed in the step (else it returns zeros at once: the plant step skips the call, whose arguments are the
+    engine, MG1 and battery by value)."""
+    return not mg1_idle and (w_e == 0.0 or abs(w_e) < 0.5 * abs(w_e0) or w_g == 0.0 or abs(w_g) < 0.5 * abs(w_g0))
+
+
 @jit
 def rotor_recovery(eng, mg1, bat, soc, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_jg, p_b, dt):
     """Kinetic energy of the engine and MG1 rotors that a step's inertia torques leave unbooked, recovered by MG1:
@@ -537,6 +545,8 @@ def recovery_dc_w(plant, soc, mg1_idle, w_e0, w_g0, sp, p_b, dt):
     """The DC power [W, ≤ 0] ``rotor_recovery`` adds to the terminal power ``p_b`` of split ``sp`` (THS-II or
     series-parallel) from engine and MG1 speeds ``w_e0``, ``w_g0``: what ``plant_finish`` adds, for the DP's
     SOC transitions."""
+    if not recovery_possible(mg1_idle, w_e0, sp.engine_speed_rad_s, w_g0, sp.mg1_speed_rad_s):
+        return 0.0
     return rotor_recovery(plant.eng, plant.mg1, plant.bat, soc, mg1_idle, w_e0, sp.engine_speed_rad_s,
                           sp.engine_inertia_torque_nm, w_g0, sp.mg1_speed_rad_s, sp.mg1_inertia_torque_nm, p_b, dt)[0]
 
@@ -560,10 +570,12 @@ def plant_finish(plant, state, mode, sp, dt):
     if p_b > p_dis_now + 1e-6 and p_acc > 0.0:  # (the limit tolerance of split_elec)
         p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
         p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
-    p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
-        eng, plant.mg1, plant.bat, state.soc, mode == OFF and state.engine_speed_rad_s == 0.0,
-        state.engine_speed_rad_s, w_e, sp.engine_inertia_torque_nm, state.mg1_speed_rad_s, sp.mg1_speed_rad_s,
-        sp.mg1_inertia_torque_nm, p_b, dt)
+    p_rec_dc = l_rec = li_rec = p_rec = p_fric = 0.0
+    if recovery_possible(mode == OFF and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s, w_e,
+                         state.mg1_speed_rad_s, sp.mg1_speed_rad_s):
+        p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
+            eng, plant.mg1, plant.bat, state.soc, False, state.engine_speed_rad_s, w_e, sp.engine_inertia_torque_nm,
+            state.mg1_speed_rad_s, sp.mg1_speed_rad_s, sp.mg1_inertia_torque_nm, p_b, dt)
     p_b += p_rec_dc
     if sp.battery_soc == state.soc:  # the split's battery state is this SOC's (it always is from step_context)
         i_b, v_b, p_chem, l_b, soc_new = battery_step_at(plant.bat, state.soc, sp.battery_ocv_v,

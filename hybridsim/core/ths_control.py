@@ -181,7 +181,9 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
                 p_eng = aux.ool_power_max_w
             w_e = engine_speed_for_power(plant, p_eng, w_r)
             t_e = torque_for_power(plant, p_eng, w_e, w_r, w_ep, w_gp, dt)
-    res = split_in(plant, state, ctx, mode, w_e, t_e, dt)
+    # split_in's body, inlined (the step's one split on its common path: a call passes the whole plant by value)
+    res = split_elec(plant, split_mech(plant, w_ep, w_gp, ctx, mode, w_e, t_e, dt), ctx.battery_discharge_max_w,
+                     ctx.battery_charge_max_w)
     if not (res.ok_traction and res.mg1_ok):
         # more engine power: the least that makes MG2, MG1 and the battery feasible
         p_need = _least_power_in(plant, state, ctx, dt, p_eng if mode == FUELLED else 0.0)

@@ -36,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..components.chassis import ChassisK
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import G
 from .driveline import gear_input_torque, gear_output_torque, regen_fade
 from .electric import battery_step, motor_dc_power_w, motor_tmax
@@ -92,7 +92,7 @@ class ThsPluginOut(NamedTuple):
 
 
 def allocate(n: int) -> ThsPluginOut:
-    return ThsPluginOut(*(np.zeros(n) for _ in ThsPluginOut._fields))
+    return ThsPluginOut(*zeros_rows(len(ThsPluginOut._fields), n))
 
 
 class RearK(NamedTuple):
