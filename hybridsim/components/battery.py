@@ -164,6 +164,8 @@ class Battery:
         r1 = 0.5 * (rd + rc) * self.polarisation_fraction  # of the table's resistance
         if self.ohmic_fraction != 1.0:
             rd, rc = rd * self.ohmic_fraction, rc * self.ohmic_fraction
+            for a in (rd, rc):
+                a.setflags(write=False)  # read-only as the tables (one kernel signature)
         return BatteryK(
             float(self.capacity_ah * 3600.0), ocv, rd, rc, float(self.soc_min), float(self.soc_max),
             float(self.soc_derate_band), float(self.max_discharge_power_kw * 1e3),
