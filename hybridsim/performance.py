@@ -341,7 +341,7 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     # in split_mech/split_in); the battery limits come from step_context at DT_S
     STEADY = math.inf  # noqa: N806
     soc = v.controller.soc_target
-    ctx = step_context(plant, soc, spd, spd, DT_S, 0.0)
+    ctx = step_context(plant, soc, 0.0, spd, spd, DT_S, 0.0)
     if ctx.mg2_speed_rad_s > mg2.max_speed_rad_s * (1 + 1e-12):
         return []
     # a top speed is held indefinitely: no net battery discharge (MG2 runs on what MG1 generates)
@@ -363,7 +363,7 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
             t_m2 = min(t_m2, _motor_torque_for_power(mg2, w_m2, p_lim - p_aux - m.mg1_electric_power_w))
         ring = m.ring_torque_delivered_nm + gear_output_torque(t_m2, pk.mg2_ratio, pk.mg2_reduction_efficiency)
         axle = gear_output_torque(ring, pk.ring_ratio, pk.final_drive_efficiency)
-        state = ThsState(soc, w_e, m.mg1_speed_rad_s, 0.0, FUELLED, 1e9)
+        state = ThsState(soc, w_e, m.mg1_speed_rad_s, 0.0, FUELLED, 1e9, 0.0)
         return split_in(plant, state, ctx._replace(ring_torque_required_nm=ring, axle_torque_nm=axle), FUELLED,
                         w_e, t_e, STEADY)
 
