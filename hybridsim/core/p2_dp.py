@@ -172,6 +172,8 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
                         fuel = step_fuel_kg_s(plant, st, sp, dt) * dt
                         p_dc = sp.motor_electric_power_w
                         p_b = p_dc + gc.fixed_power_w
+                        chg_memo = -1.0  # the charge limit the split below was last recomputed for (none yet)
+                        sp_chg = sp
                         for i in range(ns):
                             soc = soc0_grid + i * dsoc
                             spi = sp
@@ -181,10 +183,19 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
                                 if p_b > lim_dis[i] + 1e-6:
                                     continue
                             elif p_b < -lim_chg[i] + 1.0:
-                                # the charge limit may bind at this SOC: the split with its limits
-                                gci = gear_context(plant, st, ctx_i, g, on, dt)
-                                spi = split_gear(plant, st, ctx_i, gci, t_c, dt)
-                                if not spi.feasible:
+                                # the charge limit may bind at this SOC: the split with its limits, recomputed
+                                # only where the charge limit differs from the last grid point's (the discharge
+                                # limit enters the split only through its own test, repeated here)
+                                if lim_chg[i] != chg_memo:
+                                    ctx_c = with_limits(ctx0, OPEN_LIMIT_W, lim_chg[i])
+                                    sp_chg = split_gear(plant, st, ctx_c, gear_context(plant, st, ctx_c, g, on, dt),
+                                                        t_c, dt)
+                                    chg_memo = lim_chg[i]
+                                if not sp_chg.feasible:
+                                    continue
+                                spi = sp_chg
+                                if (spi.motor_electric_power_w > 0.0
+                                        and spi.motor_electric_power_w + gc.fixed_power_w > lim_dis[i] + 1e-6):
                                     continue
                             p_term = terminal_power_w(plant, ctx_i, spi)[0]
                             soc_next = battery_step_at(bat, soc, ocv[i], r_dis[i], r_chg[i], p_term, dt)[4]
