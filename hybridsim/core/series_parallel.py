@@ -304,13 +304,14 @@ def mg2_close(plant, ctx, t_cl_ax):
 def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
     """``split_mech`` given the step's context ``ctx`` (``step_context``): what each decision changes."""
     return split_in_given(plant, w_e_prev, ctx, mode, w_e, t_e, dt, SpMg2(False, LIMIT_NONE, 0.0, 0.0, 0.0, 0.0),
-                          False)
+                          (0.0, 0.0, 0.0), False)
 
 
 @jit_inline
-def split_in_given(plant, w_e_prev, ctx, mode, w_e, t_e, dt, mg2_open, given):
-    """``split_in`` with MG2's part for the clutch open (EV, series) ``mg2_open`` = ``mg2_close(plant, ctx, 0.0)``
-    computed once for the step if ``given`` (it is the same for every EV and series decision: ECMS)."""
+def split_in_given(plant, w_e_prev, ctx, mode, w_e, t_e, dt, mg2_open, ep_given, given):
+    """``split_in`` with, if ``given``, MG2's part for the clutch open (EV, series) ``mg2_open`` =
+    ``mg2_close(plant, ctx, 0.0)``, computed once for the step (the same for every EV and series decision: ECMS),
+    and the engine's point ``ep_given`` = ``engine_point(plant.eng, ω_e, T_e)`` (the caller's, for the fuel)."""
     gr = plant.gr
     eng = plant.eng
     mg1 = plant.mg1
@@ -331,7 +332,7 @@ def split_in_given(plant, w_e_prev, ctx, mode, w_e, t_e, dt, mg2_open, given):
     if mode != EV:
         if w_e > eng.max_speed_rad_s + 1e-6:
             speeds_ok = False
-        ep = engine_point(eng, w_e, t_e)
+        ep = ep_given if given else engine_point(eng, w_e, t_e)
         fuel_map = ep[2]
         if t_e > ep[0] + 1e-9:
             eng_ok = False
