@@ -128,6 +128,29 @@ def motor_torque_for_dc_power(m, w, p_dc):
 
 
 @jit
+def motor_torque_for_motoring_dc_power(m, w, p_dc):
+    """Largest motoring torque within the envelope whose DC power stays ≤ p_dc (bisection, 30 halvings of
+    [0, T_max(ω)]; the answer is always on the feasible side). [N·m]
+
+    A bisection and not a root finder: the DC power is not smooth where the envelope bends, and the result
+    must satisfy the limit, not lie within a tolerance on either side of it."""
+    t_hi = motor_tmax(m, w)
+    if p_dc <= 0.0:
+        return 0.0
+    if motor_dc_power_w(m, t_hi, w)[0] <= p_dc:
+        return t_hi
+    lo = 0.0
+    hi = t_hi
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if motor_dc_power_w(m, mid, w)[0] <= p_dc:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@jit
 def battery_state(b, soc):
     """(OCV [V], R_dis [Ω], R_chg [Ω]) at state of charge soc."""
     n = b.ocv_v.shape[0]
