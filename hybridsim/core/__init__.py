@@ -225,6 +225,14 @@ def jit(fn):
     return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False)(fn))
 
 
+def jit_simd(fn):
+    """``jit`` with numpy's error model: no division-by-zero check (x/0 gives ±inf or nan as in numpy instead of
+    raising), so that LLVM can vectorise a loop over an array (SIMD); the same IEEE arithmetic otherwise. For the
+    few array loops where that matters (``dp_grid.soc_after``); functions it calls are inlined (``jit_inline``) to
+    be lowered under the same error model."""
+    return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False, error_model="numpy")(fn))
+
+
 def jit_inline(fn):
     """``jit`` plus ``inline="always"`` (numba-level inlining into every caller; use for small hot helpers)."""
     return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False, inline="always")(fn))

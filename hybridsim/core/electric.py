@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from . import jit
+from . import jit, jit_inline
 from .interp import interp1_uniform, interp2_uniform
 
 
@@ -200,7 +200,7 @@ def battery_step(b, soc, p_term, dt):
     return battery_step_at(b, soc, ocv, rd, rc, p_term, dt)
 
 
-@jit
+@jit_inline
 def battery_step_at(b, soc, ocv, rd, rc, p_term, dt):
     """:func:`battery_step` given the battery state (OCV, R_dis, R_chg) at ``soc`` (``battery_state``): for a
     search that steps the same SOC with many powers (the DP's grid points). Same returns, same arithmetic."""

@@ -89,9 +89,15 @@ def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     if v1a == v1:
         ctx = step_context(fp, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
         ok, best, _ = ecms_cost(fp, state, ctx, d.engine_mode, d.engine_speed_rad_s, d.engine_torque_nm, dt, s, bst)
+    rear_r = rear  # the candidates tried: the rule's, then none
+    rear_z = rear
     for j in range(2):
         f_c = 0.0 if j == 0 else f  # none, or all of F (the rear axle's limits cut it to the most it can give)
         rear_c = rear_for(plant, state.soc, state.battery_polarisation_v, f_c, v0, v1, dt)
+        if rear_c == rear_r or rear_c == rear_z:
+            continue  # the same rear axle as a candidate already tried (no rear force in the rule, or the axle's limits
+            # reached): the same front decision and cost, which cannot win where it did not
+        rear_z = rear_c
         fp_c = front_plant(plant, rear_c, gr)
         d_c, v1c, sp_c = ecms_decide(fp_c, ctl, state, v0, v1, dt, gr)
         if v1c != v1:
