@@ -249,6 +249,19 @@ def _one_signature(dispatcher):
     return dispatcher
 
 
+def zeros_rows(n_rows: int, n: int):
+    """``n_rows`` zeroed float64 arrays of length ``n`` for a kernel's output NamedTuple, as C-contiguous rows of ONE
+    allocation (one ``np.zeros`` instead of one per field). The row stride is padded so that the rows start in
+    different L1 cache sets: an odd number of 64-byte lines (with strides a multiple of 4 KiB, as separately mapped
+    large arrays are, the time loop's stores to every row at the same index contend for one set)."""
+    import numpy as np
+
+    lines = -(-n // 8)  # 64-byte lines per row
+    if lines % 2 == 0:
+        lines += 1
+    return list(np.zeros((n_rows, 8 * lines))[:, :n])
+
+
 def jit(fn):
     """The house decorator: ``njit(cache=CACHE, nogil=True, _nrt=False)``, compiled for unliteral argument types."""
     return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False)(fn))

@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
@@ -95,7 +95,7 @@ class SpOut(NamedTuple):
 
 
 def allocate(n: int) -> SpOut:
-    return SpOut(*(np.zeros(n) for _ in SpOut._fields))
+    return SpOut(*zeros_rows(len(SpOut._fields), n))
 
 
 class SpGearK(NamedTuple):
@@ -446,7 +446,7 @@ def plant_finish(plant, state, mode, sp, dt):
         p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
     w_e0 = state.engine_speed_rad_s
     p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
-        plant.eng, plant.mg1, plant.bat, state.soc, mode == EV and w_e0 == 0.0, w_e0, w_e,
+        plant.eng, plant.mg1, plant.bat, state.soc, 0.0, mode == EV and w_e0 == 0.0, w_e0, w_e,
         sp.engine_inertia_torque_nm, w_e0 * plant.gr.generator_ratio, sp.mg1_speed_rad_s, sp.mg1_inertia_torque_nm,
         p_b, dt)
     p_b += p_rec_dc

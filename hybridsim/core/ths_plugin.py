@@ -36,10 +36,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ..components.chassis import ChassisK
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import G
 from .driveline import gear_input_torque, gear_output_torque, regen_fade
-from .electric import battery_step, motor_dc_power_w, motor_tmax
+from .electric import battery_state_rc, battery_step_rc_at, motor_dc_power_w, motor_tmax
 from .ths import StepResult, ThsAuxK, ThsPlantK, ThsState
 from .ths import plant_finish as ths_plant_finish
 from .ths import record as ths_record
@@ -83,6 +83,7 @@ class ThsPluginOut(NamedTuple):
     accessory_power_w: np.ndarray
     brake_power_w: np.ndarray
     wheel_power_w: np.ndarray
+    battery_polarisation_power_w: np.ndarray
     charge_sustaining: np.ndarray  # controller mode: 1 charge-sustaining, 0 charge-depleting
     rear_motor_speed_rad_s: np.ndarray
     rear_motor_torque_nm: np.ndarray
@@ -92,7 +93,7 @@ class ThsPluginOut(NamedTuple):
 
 
 def allocate(n: int) -> ThsPluginOut:
-    return ThsPluginOut(*(np.zeros(n) for _ in ThsPluginOut._fields))
+    return ThsPluginOut(*zeros_rows(len(ThsPluginOut._fields), n))
 
 
 class RearK(NamedTuple):
@@ -244,14 +245,18 @@ def plant_finish(plant, fp, state, mode, sp, rear, dt):
     if p_acc < 0.0:
         p_acc = 0.0
     p_b = res.mg1_electric_power_w + sp.mg2_electric_power_w + rear.electric_power_w + p_acc  # with MG1's recovery
-    i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.ths.bat, state.soc, p_b, dt)
+    bat = plant.ths.bat
+    pol_v = state.battery_polarisation_v
+    ocv, ocv_s, rd_s, rc_s = battery_state_rc(bat, state.soc, pol_v, dt)
+    i_b, v_b, p_chem, l_b, soc_new, pol_v_new, p_pol = battery_step_rc_at(bat, state.soc, pol_v, ocv, ocv_s, rd_s,
+                                                                          rc_s, p_b, dt)
     s = res.state
     nxt = ThsState(soc_new, s.engine_speed_rad_s, s.mg1_speed_rad_s, s.coolant_temp_c, s.engine_mode,
-                   s.time_in_engine_state_s)
+                   s.time_in_engine_state_s, pol_v_new)
     return StepResult(sp, nxt, res.fuel_kg_s, res.fuel_power_w, i_b, v_b, p_chem, l_b, p_b, p_acc,
                       res.engine_loss_w, res.planetary_loss_w, res.reduction_loss_w, res.final_drive_loss_w,
                       res.rotor_inertia_power_w, res.brake_power_w, res.wheel_power_w, res.mg1_electric_power_w,
-                      res.mg1_loss_w, res.inverter_loss_w), p_acc
+                      res.mg1_loss_w, res.inverter_loss_w, p_pol), p_acc
 
 
 @jit_inline
