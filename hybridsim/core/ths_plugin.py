@@ -194,6 +194,23 @@ def rear_step(plant, f_want, v0, v1, dt, p_dis_avail, p_chg_avail):
     return RearStep(f, w_m, t_m, p, l_m, l_i, t_m * w_m - t_axle * w_wh, t_axle * w_wh)
 
 
+@jit
+def rear_at(plant, rear, v0, v1):
+    """The rear axle of ``rear`` (its motor torque, hence its road force) over a step that ends at ``v1`` instead of
+    the speed it was worked out for: the front axle fell behind the trace. Motor speed, DC power, losses and wheel
+    power at that step's mean speed, so that the two axles' wheel powers add up to the road load's at the speed the
+    car reached (worked out at the demanded speed, the rear's power F_r·v̄ was booked at a mean speed the car did not
+    reach: the energy balance missed F_r·Δv̄·Δt, up to 4 % of a short run)."""
+    rk = plant.rear
+    r = plant.ths.ch.wheel_radius_m
+    w_wh = 0.5 * (v0 + v1) / r
+    w_m = w_wh * rk.ratio
+    t_m = rear.motor_torque_nm
+    p, l_m, l_i = motor_dc_power_w(rk.motor, t_m, w_m)
+    t_axle = gear_output_torque(t_m, rk.ratio, rk.efficiency)
+    return RearStep(t_axle / r, w_m, t_m, p, l_m, l_i, t_m * w_m - t_axle * w_wh, t_axle * w_wh)
+
+
 @jit_inline
 def front_plant(plant, rear, grade):
     """The THS-II plant of the front axle for a step whose rear axle is ``rear``: the road load less the rear

@@ -29,9 +29,9 @@ from .chassis import wheel_force_n
 from .driveline import record_initial
 from .ecms import adaptive_equivalence
 from .electric import battery_state, battery_window_limits_rc_w
-from .ths import initial_state, step_context
+from .ths import initial_state, split_in, step_context
 from .ths_control import ecms_cost, ecms_decide, rule_decide
-from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_step, record
+from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_at, rear_step, record
 
 RULE_BASED = 0
 ECMS = 1
@@ -110,7 +110,25 @@ def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
         if ok_c and (not ok or c < best):
             ok, best = True, c
             fp, rear, d, v1a, sp = fp_c, rear_c, d_c, v1c, sp_c
+    fp, rear, sp = settle(plant, state, fp, rear, d, sp, v0, v1, v1a, dt, gr)
     return fp, rear, d, v1a, sp
+
+
+@jit_inline
+def settle(plant, state, fp, rear, d, sp, v0, v1, v1a, dt, gr):
+    """(front plant, rear, split) of a step that ended at ``v1a``: where the front axle fell behind the demanded
+    ``v1``, the rear axle's torque at the speed reached (``rear_at``) and the front's split of the same decision with
+    that rear axle's DC power (its road force, hence the front's road load, unchanged)."""
+    if v1a == v1 or rear.force_n == 0.0:
+        return fp, rear, sp
+    rear_a = rear_at(plant, rear, v0, v1a)
+    fp_a = front_plant(plant, rear_a, gr)
+    sp_a = split_in(fp_a, state, step_context(fp_a, state.soc, state.battery_polarisation_v, v0, v1a, dt, gr),
+                    d.engine_mode,
+                    d.engine_speed_rad_s, d.engine_torque_nm, dt)
+    if not sp_a.feasible:  # (not seen: at the lower speed the rear machine draws less, within the same limits)
+        return fp, rear, sp
+    return fp_a, rear_a, sp_a
 
 
 @jit_inline
@@ -120,6 +138,7 @@ def rule_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     rear = rear_for(plant, state.soc, state.battery_polarisation_v, rear_rule(plant, pctl, f, v0, v1, dt), v0, v1, dt)
     fp = front_plant(plant, rear, gr)
     d, v1a, sp = rule_decide(fp, ctl, state, v0, v1, dt, gr)
+    fp, rear, sp = settle(plant, state, fp, rear, d, sp, v0, v1, v1a, dt, gr)
     return fp, rear, d, v1a, sp
 
 
