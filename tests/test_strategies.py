@@ -255,7 +255,11 @@ def test_dp_is_a_lower_bound_on_every_shipped_cycle(cycle_name):
 
 @pytest.mark.slow
 def test_dp_converges_as_the_soc_grid_is_refined():
+    # the Levin with its battery as Rint, as in the brute-force test: the grid convergence of the backward pass, whose
+    # only battery state is the SOC (with the 1-RC branch the forward pass adds the polarisation voltage the backward
+    # pass leaves out, and 201 → 401 points moved the fuel by 0.53 %)
     v = ralink()
+    v = dataclasses.replace(v, battery=dataclasses.replace(v.battery, ohmic_fraction=1.0, polarisation_fraction=0.0))
     c = hs.load_cycle("nedc")
     cy = hs.Cycle(name="nedc_first_400s", time_s=c.time_s[:401], speed_mps=c.speed_mps[:401], grade=c.grade[:401])
     fuel = [hs.optimal(v, cy, soc_grid=n, record=False).attrs["soc_balance_fuel_kg"] for n in (26, 51, 101, 201, 401)]
