@@ -205,19 +205,25 @@ def battery_step_at(b, soc, ocv, rd, rc, p_term, dt):
     """:func:`battery_step` given the battery state (OCV, R_dis, R_chg) at ``soc`` (``battery_state``): for a
     search that steps the same SOC with many powers (the DP's grid points). Same returns, same arithmetic."""
     r = rd if p_term > 0.0 else rc
-    disc = ocv * ocv - 4.0 * r * p_term
+    i, p_chem, loss, soc_new = _current_step(b, soc, ocv, ocv, r, p_term, dt)
+    return i, ocv - r * i, p_chem, loss, soc_new
+
+
+@jit_inline
+def _current_step(b, soc, ocv, ocv_s, r, p_term, dt):
+    """(current [A], chemical power [W], ohmic + coulombic loss [W], new SOC) of terminal power p_term through the
+    step OCV ``ocv_s`` and resistance ``r``; the coulombic share and the chemical power at the OCV ``ocv``."""
+    disc = ocv_s * ocv_s - 4.0 * r * p_term
     if disc < 0.0:
         disc = 0.0  # beyond the matched-load point; the controllers keep p_term inside the limits
-    i = 2.0 * p_term / (ocv + math.sqrt(disc))  # = (ocv − √disc)/(2r), without cancellation
+    i = 2.0 * p_term / (ocv_s + math.sqrt(disc))  # = (ocv_s − √disc)/(2r), without cancellation
     if i >= 0.0:
         i_eff = i
         loss = r * i * i
     else:
         i_eff = b.coulombic_efficiency * i
         loss = r * i * i - (1.0 - b.coulombic_efficiency) * ocv * i
-    p_chem = ocv * i_eff
-    soc_new = soc - i_eff * dt / b.capacity_as
-    return i, ocv - r * i, p_chem, loss, soc_new
+    return i, ocv * i_eff, loss, soc - i_eff * dt / b.capacity_as
 
 
 @jit
@@ -256,18 +262,7 @@ def battery_step_rc_at(b, soc, pol_v, ocv, ocv_s, rd_s, rc_s, p_term, dt):
     and the last two 0.
     """
     r = rd_s if p_term > 0.0 else rc_s
-    disc = ocv_s * ocv_s - 4.0 * r * p_term
-    if disc < 0.0:
-        disc = 0.0  # beyond the matched-load point; the controllers keep p_term inside the limits
-    i = 2.0 * p_term / (ocv_s + math.sqrt(disc))
-    if i >= 0.0:
-        i_eff = i
-        loss = r * i * i
-    else:
-        i_eff = b.coulombic_efficiency * i
-        loss = r * i * i - (1.0 - b.coulombic_efficiency) * ocv * i
-    p_chem = ocv * i_eff
-    soc_new = soc - i_eff * dt / b.capacity_as
+    i, p_chem, loss, soc_new = _current_step(b, soc, ocv, ocv_s, r, p_term, dt)
     r1 = interp1_uniform(0.0, 1.0 / (b.r1_ohm.shape[0] - 1.0), b.r1_ohm, soc)
     if r1 == 0.0:
         return i, ocv_s - r * i, p_chem, loss, soc_new, 0.0, 0.0
