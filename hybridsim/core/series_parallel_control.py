@@ -98,9 +98,30 @@ def _best_effort(plant, state, v0, v1, dt, gr):
 
 
 @jit
+def _battery_safe(plant, state, v0, v1, dt, gr):
+    """(decision, split) of the first of EV and a few series powers whose battery power lies within the charge and
+    discharge limits, the accessory load (which ``plant_finish`` cuts on an empty battery) aside; MG1, MG2 and
+    speed limits may be exceeded (a last resort, where nothing is feasible: a trace miss). EV if none does.
+    A start whose spin-up of the engine and MG1 rotors takes more than the battery may give is not taken here, so
+    an empty battery stays at its floor (the car falls behind the trace) instead of going below it."""
+    lim = battery_window_limits_w(plant.bat, state.soc, dt)
+    p_dis = lim[0] + plant.aux.accessory_power_w
+    d = SpDecision(EV, 0.0, 0.0)
+    sp = split(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr)
+    if -lim[1] - 1e-6 <= sp.battery_power_w <= p_dis + 1e-6:
+        return d, sp
+    for frac in (0.05, 0.15, 0.35, 0.6, 1.0):
+        d2, sp2 = series_split(plant, state, frac * plant.aux.ool_power_max_w, v0, v1, dt, gr)
+        if -lim[1] - 1e-6 <= sp2.battery_power_w <= p_dis + 1e-6:
+            return d2, sp2
+    return d, sp
+
+
+@jit
 def fallback(plant, state, v0, v1, dt, gr):
     """Where the decision was infeasible: the best effort at the demanded speed, else the highest end speed some
-    decision reaches (bisection); (decision, end speed, split)."""
+    decision reaches (bisection), else (nothing feasible even at rest) the first decision that keeps the battery
+    within its limits (``_battery_safe``); (decision, end speed, split)."""
     d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
     if ok:
         return d, v1, sp
@@ -109,6 +130,8 @@ def fallback(plant, state, v0, v1, dt, gr):
         s = speed_search_next(s, _best_effort(plant, state, v0, trial_speed(s), dt, gr)[2])
     v1 = s.reachable_mps
     d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
+    if not ok:
+        d, sp = _battery_safe(plant, state, v0, v1, dt, gr)
     return d, v1, sp
 
 
