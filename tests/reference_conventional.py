@@ -256,7 +256,7 @@ class ReferenceCar:
             if allowed[g]["fuel"] < allowed[best]["fuel"] - 1e-15:
                 best = g
         if gear_before in allowed:
-            dwell = time_in_gear < self.min_time_in_gear
+            dwell = time_in_gear < self.min_time_in_gear - 0.5 * dt  # to the nearest step (kernel rule)
             small_saving = allowed[gear_before]["fuel"] <= allowed[best]["fuel"] * (1.0 + self.hysteresis)
             if dwell or small_saving:
                 return gear_before

@@ -4,9 +4,12 @@ where the physics allows the same choice."""
 
 from __future__ import annotations
 
+import pytest
+
 import hybridsim as hs
 from hybridsim.core.conventional import ConvState, gear_point, step_context
 from hybridsim.core.conventional_control import choose_gear_point
+from hybridsim.cycles import Cycle
 from hybridsim.powertrains.conventional import plant_args
 
 
@@ -32,3 +35,22 @@ def test_gear_choice_does_not_weigh_a_shift_by_the_step():
                 if g1 != g01 and g1 >= 0 and gear_point(plant, state, ctx01, g1, 0.1).feasible:
                     differ.append((v_kmh, a, g_prev, g1, g01))
     assert not differ, f"(km/h, m/s², previous gear, gear at 1 s, gear at 0.1 s): {differ[:8]}"
+
+
+@pytest.mark.parametrize("vid", ["xingyue_l", "prius_2016"])
+def test_timers_do_not_jump_with_a_step_just_under_one_second(vid):
+    """The first 600 s of WLTC on steps of 0.9999 s instead of 1 s (the same speed samples): the gear dwell
+    (2 s) and the engine's least on/off times (5 s, 3 s) took one step more on the shorter steps (t = 1.9998 < 2), and
+    the fuel moved by 0.40 % (Xingyue L) and 0.37 % (Prius, end SOC by 1.0e-3). Timers now count to the nearest
+    step (``core.driveline.timer_reached``): the physics of a 0.01 % shorter step moves them by < 0.03 %."""
+    c = hs.load_cycle("wltc")
+    keep = c.time_s <= 600.0
+    v = hs.load_vehicle(vid)
+    res = []
+    for f in (1.0, 0.9999):
+        cs = Cycle(name=f"wltc600_x{f}", time_s=c.time_s[keep] * f, speed_mps=c.speed_mps[keep], grade=c.grade[keep])
+        ds = hs.simulate(v, cs, soc_balance=False)
+        res.append((hs.summarize(ds)["fuel_kg"], float(ds["soc"].values[-1]) if "soc" in ds else 0.0))
+    (f1, s1), (f2, s2) = res
+    assert abs(f2 - f1) < 1e-3 * f1, (f1, f2)
+    assert abs(s2 - s1) < 2e-4, (s1, s2)

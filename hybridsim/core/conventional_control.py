@@ -33,7 +33,7 @@ from .conventional import (
     record_initial,
     step_context,
 )
-from .driveline import speed_search, speed_search_next, trial_speed
+from .driveline import speed_search, speed_search_next, timer_reached, trial_speed
 from .interp import interp1_uniform
 
 #: The span over which the gear choice weighs a shift's change of the engine's kinetic energy (the inertia torque
@@ -151,7 +151,8 @@ def choose_gear_point(plant, ctl, state, ctx, dt):
             best_pt = pt
     if best < 0:
         return fallback, fb_pt
-    keep = state.time_in_gear_s < ctl.min_time_in_gear_s or prev_fuel <= best_fuel * (1.0 + ctl.shift_hysteresis)
+    dwell = not timer_reached(state.time_in_gear_s, ctl.min_time_in_gear_s, dt)
+    keep = dwell or prev_fuel <= best_fuel * (1.0 + ctl.shift_hysteresis)
     if prev_ok and keep:
         return g_prev, prev_pt
     return best, best_pt

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import record_initial, speed_search, speed_search_next, trial_speed
+from .driveline import record_initial, speed_search, speed_search_next, timer_reached, trial_speed
 from .ecms import adaptive_equivalence, ecms_cannot_win
 from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .engine import engine_point
@@ -148,9 +148,9 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     t_state = state.time_in_engine_state_s
     forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
     if state.mode != EV:
-        on = forced or p_dem >= ctl.engine_off_power_w or t_state < ctl.min_on_time_s
+        on = forced or p_dem >= ctl.engine_off_power_w or not timer_reached(t_state, ctl.min_on_time_s, dt)
     else:
-        on = forced or (p_dem > ctl.engine_on_power_w and t_state >= ctl.min_off_time_s)
+        on = forced or (p_dem > ctl.engine_on_power_w and timer_reached(t_state, ctl.min_off_time_s, dt))
     if p_wheel <= 0.0 and not forced:
         on = False
     p_chg = ctl.charge_gain_w * (ctl.soc_target - soc)
