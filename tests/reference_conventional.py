@@ -23,7 +23,8 @@ Model, per time interval [t0, t1] with achieved start speed v0 and demanded end 
   the car; above it, overrun beyond the motoring torque is a fuel cut and the brakes take the rest;
 * gear choice: fuel-optimal among the allowed gears within the torque reserve (a tie goes to the
   higher gear), with hysteresis and a least time in gear; if none keeps the reserve, the feasible
-  gear with the lowest T_e/WOT;
+  gear with the lowest T_e/WOT; fuel and T_e/WOT compared with the inertia torque over
+  max(dt, 1 s) (feasibility at dt);
 * trace miss: if no gear can deliver the force, the end speed is lowered by bisection;
 * manual gearbox (``gear_plan``, the procedure's gear per step): the planned gear when it can deliver, else
   the gear choice above; a planned 0 (clutch disengaged) while the car is braking or coasting (force ≤ 0)
@@ -235,6 +236,9 @@ class ReferenceCar:
             p = self.in_gear(g, w_wheel, t_wheel, w_engine_before, dt)
             if not p["feasible"]:
                 continue
+            if dt < 1.0:
+                # the choice weighs the shift's inertia torque over 1 s, whatever the step (kernel rule)
+                p = self.in_gear(g, w_wheel, t_wheel, w_engine_before, 1.0)
             feasible[g] = p
             # the torque reserve only matters in traction (kernel rule)
             if t_wheel > 0.0 and p["load"] > self.torque_reserve:
@@ -252,7 +256,7 @@ class ReferenceCar:
             if allowed[g]["fuel"] < allowed[best]["fuel"] - 1e-15:
                 best = g
         if gear_before in allowed:
-            dwell = time_in_gear < self.min_time_in_gear
+            dwell = time_in_gear < self.min_time_in_gear - 0.5 * dt  # to the nearest step (kernel rule)
             small_saving = allowed[gear_before]["fuel"] <= allowed[best]["fuel"] * (1.0 + self.hysteresis)
             if dwell or small_saving:
                 return gear_before

@@ -230,16 +230,17 @@ class RefP2:
             g_prev = s["g"]
             if g_prev in allowed:
                 margin = c.shift_hysteresis * max(abs(best_cost), 100.0)
-                if s["t_gear"] < c.min_time_in_gear_s or allowed[g_prev]["cost"] <= best_cost + margin:
+                # timers to the nearest step: t >= min - dt/2 (kernel rule, core.driveline.timer_reached)
+                if s["t_gear"] < c.min_time_in_gear_s - 0.5 * dt or allowed[g_prev]["cost"] <= best_cost + margin:
                     return g_prev
             return best
         return -1
 
-    def request(self, s, vbar, p_w):
+    def request(self, s, vbar, p_w, dt):
         c = self.c_
         if vbar <= 0:
             return False
-        if s["on"] and s["t_on"] < c.min_on_time_s:
+        if s["on"] and s["t_on"] < c.min_on_time_s - 0.5 * dt:
             return True
         if p_w <= 0:
             return False
@@ -250,7 +251,7 @@ class RefP2:
                 return True
             if s["on"] and p_w > c.engine_off_power_kw * 1e3:
                 return True
-            return p_w > c.engine_on_power_kw * 1e3 and (s["on"] or s["t_off"] >= c.min_off_time_s)
+            return p_w > c.engine_on_power_kw * 1e3 and (s["on"] or s["t_off"] >= c.min_off_time_s - 0.5 * dt)
         return False
 
     def feasible(self, s, v0, v1, dt, grade):
@@ -322,7 +323,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
         vbar = 0.5 * (v0 + v1)
         w_w = vbar / ref.r
         t_w = f * ref.r
-        on = ref.request(s, vbar, f * vbar)
+        on = ref.request(s, vbar, f * vbar, dt)
         g = -1
         planned = int(gear_plan[k]) - 1 if gear_plan is not None else -1
         if planned >= 0 and w_w > 0:

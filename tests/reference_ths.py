@@ -342,9 +342,10 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         cold = car.cold_start and coolant < car.warm_coolant
         forced = v_mean > car.ev_speed_max or soc < car.soc_engine_on or cold
         if was_on:
-            on = forced or p_dem >= car.p_off or time_in_state < car.min_on_time
+            # timers to the nearest step: t >= min - dt/2 (kernel rule, core.driveline.timer_reached)
+            on = forced or p_dem >= car.p_off or time_in_state < car.min_on_time - 0.5 * dt
         else:
-            on = forced or (p_dem > car.p_on and time_in_state >= car.min_off_time)
+            on = forced or (p_dem > car.p_on and time_in_state >= car.min_off_time - 0.5 * dt)
         p_chg = min(max(car.charge_gain * (car.soc_target - soc), -car.p_charge_max), car.p_charge_max)
         p_eng = p_dem + p_chg
         mode, w_e, t_e = OFF, 0.0, 0.0

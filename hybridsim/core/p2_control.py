@@ -34,7 +34,7 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .driveline import speed_search, speed_search_next, trial_speed
+from .driveline import speed_search, speed_search_next, timer_reached, trial_speed
 from .electric import battery_state, battery_step_at
 from .p2 import (
     INF,
@@ -158,7 +158,8 @@ def choose_gear(plant, ctl, state, ctx, eng_on, cs, dt):
                 return fallback
             continue
         margin = ctl.shift_hysteresis * max(abs(best_cost), 100.0)
-        if prev_ok and (state.time_in_gear_s < ctl.min_time_in_gear_s or prev_cost <= best_cost + margin):
+        dwell = not timer_reached(state.time_in_gear_s, ctl.min_time_in_gear_s, dt)
+        if prev_ok and (dwell or prev_cost <= best_cost + margin):
             return g_prev
         return best
     return -1
@@ -174,12 +175,12 @@ def _feasible(plant, ctl, state, ctx, cs, dt):
 
 
 @jit
-def engine_request(ctl, cs, soc, vbar, p_wheel, eng_on_prev, t_state):
+def engine_request(ctl, cs, soc, vbar, p_wheel, eng_on_prev, t_state, dt):
     """The rules' engine request before the feasibility check (see control/p2.py); ``t_state`` the time since
-    the engine last started or stopped."""
+    the engine last started or stopped (its timers to the nearest step ``dt``: ``driveline.timer_reached``)."""
     if vbar <= 0.0:
         return False
-    if eng_on_prev and t_state < ctl.min_on_time_s:
+    if eng_on_prev and not timer_reached(t_state, ctl.min_on_time_s, dt):
         return True  # least on-time, also on overrun (fuel cut or light load)
     if p_wheel <= 0.0:
         return False
@@ -190,7 +191,7 @@ def engine_request(ctl, cs, soc, vbar, p_wheel, eng_on_prev, t_state):
             return True
         if eng_on_prev and p_wheel > ctl.engine_off_power_w:
             return True
-        if p_wheel > ctl.engine_on_power_w and (eng_on_prev or t_state >= ctl.min_off_time_s):
+        if p_wheel > ctl.engine_on_power_w and (eng_on_prev or timer_reached(t_state, ctl.min_off_time_s, dt)):
             return True
     return False
 
@@ -225,7 +226,7 @@ def rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan):
     ctx = road_context(plant, b, v0, v1, dt, gr)
     vbar = ctx.mean_speed_mps
     want = engine_request(ctl, cs, state.soc, vbar, ctx.wheel_force_n * vbar, state.engine_on,
-                          state.time_in_engine_state_s)
+                          state.time_in_engine_state_s, dt)
     g = -1
     if g_plan >= 0 and ctx.wheel_speed_rad_s > 0.0:
         for _j in range(2):
@@ -317,7 +318,7 @@ def ecms_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan):
         if best_sp.feasible:
             return best_d, v1, ctx, best_sp
         return rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan)
-    may_shift = state.time_in_gear_s >= ctl.min_time_in_gear_s
+    may_shift = timer_reached(state.time_in_gear_s, ctl.min_time_in_gear_s, dt)
     step = int(ctl.max_gear_step)
     bst = battery_state(plant.bat, state.soc)
     ng = gb.ratios.shape[0]

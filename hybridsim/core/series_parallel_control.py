@@ -36,6 +36,7 @@ from .driveline import (
     rotor_inertia_torque,
     speed_search,
     speed_search_next,
+    timer_reached,
     trial_speed,
 )
 from .ecms import adaptive_equivalence, ecms_cannot_win, ecms_terminal_floor
@@ -107,9 +108,30 @@ def _best_effort(plant, state, v0, v1, dt, gr):
 
 
 @jit
+def _battery_safe(plant, state, v0, v1, dt, gr):
+    """(decision, split) of the first of EV and a few series powers whose battery power lies within the charge and
+    discharge limits, the accessory load (which ``plant_finish`` cuts on an empty battery) aside; MG1, MG2 and
+    speed limits may be exceeded (a last resort, where nothing is feasible: a trace miss). EV if none does.
+    A start whose spin-up of the engine and MG1 rotors takes more than the battery may give is not taken here, so
+    an empty battery stays at its floor (the car falls behind the trace) instead of going below it."""
+    lim = battery_window_limits_w(plant.bat, state.soc, dt)
+    p_dis = lim[0] + plant.aux.accessory_power_w
+    d = SpDecision(EV, 0.0, 0.0)
+    sp = split(plant, state, EV, 0.0, 0.0, v0, v1, dt, gr)
+    if -lim[1] - 1e-6 <= sp.battery_power_w <= p_dis + 1e-6:
+        return d, sp
+    for frac in (0.05, 0.15, 0.35, 0.6, 1.0):
+        d2, sp2 = series_split(plant, state, frac * plant.aux.ool_power_max_w, v0, v1, dt, gr)
+        if -lim[1] - 1e-6 <= sp2.battery_power_w <= p_dis + 1e-6:
+            return d2, sp2
+    return d, sp
+
+
+@jit
 def fallback(plant, state, v0, v1, dt, gr):
     """Where the decision was infeasible: the best effort at the demanded speed, else the highest end speed some
-    decision reaches (bisection); (decision, end speed, split)."""
+    decision reaches (bisection), else (nothing feasible even at rest) the first decision that keeps the battery
+    within its limits (``_battery_safe``); (decision, end speed, split)."""
     d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
     if ok:
         return d, v1, sp
@@ -118,6 +140,8 @@ def fallback(plant, state, v0, v1, dt, gr):
         s = speed_search_next(s, _best_effort(plant, state, v0, trial_speed(s), dt, gr)[2])
     v1 = s.reachable_mps
     d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
+    if not ok:
+        d, sp = _battery_safe(plant, state, v0, v1, dt, gr)
     return d, v1, sp
 
 
@@ -134,9 +158,9 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     t_state = state.time_in_engine_state_s
     forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
     if state.mode != EV:
-        on = forced or p_dem >= ctl.engine_off_power_w or t_state < ctl.min_on_time_s
+        on = forced or p_dem >= ctl.engine_off_power_w or not timer_reached(t_state, ctl.min_on_time_s, dt)
     else:
-        on = forced or (p_dem > ctl.engine_on_power_w and t_state >= ctl.min_off_time_s)
+        on = forced or (p_dem > ctl.engine_on_power_w and timer_reached(t_state, ctl.min_off_time_s, dt))
     if p_wheel <= 0.0 and not forced:
         on = False
     p_chg = ctl.charge_gain_w * (ctl.soc_target - soc)

@@ -25,7 +25,7 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .driveline import record_initial, speed_search, speed_search_next, trial_speed
+from .driveline import record_initial, speed_search, speed_search_next, timer_reached, trial_speed
 from .ecms import adaptive_equivalence, ecms_cannot_win, ecms_terminal_floor
 from .electric import battery_state, battery_step_rc_at, battery_window_limits_rc_w, motor_dc_power_floor_w
 from .ths import (
@@ -103,43 +103,96 @@ def _best_effort(plant, state, v0, v1, dt, gr):
 
 
 @jit
+def _held(plant, state, v0, v1, dt, gr):
+    """(decision, feasible) of the engine kept at the speed it turns (within the speed limits at this step's ring
+    speed) at the least torque with which MG2 and the battery deliver: unfuelled (spun) if that suffices, else
+    fuelled at the least such torque up to what WOT and MG1 allow (bisection; the battery power falls as the
+    torque rises). Off the operating line: for a step where every operating-line power and engine off break a
+    limit, e.g. an engine spun fast at low road speed that the battery cannot absorb the slowing of (an engine
+    that slows releases its rotors' kinetic energy, one that stops needs MG1). Infeasible if the engine is at rest."""
+    d = ThsDecision(OFF, 0.0, 0.0)
+    w_ep = state.engine_speed_rad_s
+    if w_ep <= 0.0:
+        return d, False
+    ctx = step_context(plant, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
+    w_r = ctx.ring_speed_rad_s
+    w = clamp_engine_speed(plant, max(w_ep, plant.aux.engine_min_speed_rad_s), w_r)
+    sp = split_in(plant, state, ctx, SPUN, w, 0.0, dt)
+    if sp.feasible:
+        return ThsDecision(SPUN, w, 0.0), True
+    if sp.overcharge:
+        return d, False
+    t_hi = torque_for_power(plant, 1e12, w, w_r, w_ep, state.mg1_speed_rad_s, dt)
+    if not split_in(plant, state, ctx, FUELLED, w, t_hi, dt).ok_traction:
+        return d, False
+    t_lo = sp.engine_torque_nm  # the motoring torque: fuelled below zero brake torque, the engine brakes itself
+    for _ in range(POWER_BISECTIONS):
+        t_mid = 0.5 * (t_lo + t_hi)
+        if split_in(plant, state, ctx, FUELLED, w, t_mid, dt).ok_traction:
+            t_hi = t_mid
+        else:
+            t_lo = t_mid
+    return ThsDecision(FUELLED, w, t_hi), split_in(plant, state, ctx, FUELLED, w, t_hi, dt).feasible
+
+
+@jit
 def _battery_safe(plant, state, v0, v1, dt, gr):
-    """(engine power, mode) of the first of engine off and a few fuelled powers whose battery power lies
-    within the charge and discharge limits, the accessory load (which can be cut) aside (MG1/MG2 limits may
-    be exceeded: a last resort, reported as a trace miss); engine off if none does."""
+    """The first of engine off, a few fuelled powers and the engine held at its speed (``_held``) whose battery
+    power lies within the charge and discharge limits, the accessory load (which can be cut) aside (MG1/MG2 limits
+    may be exceeded: a last resort, reported as a trace miss); engine off if none does."""
     p_dis = (battery_window_limits_rc_w(plant.bat, state.soc, state.battery_polarisation_v, dt)[0]
              + plant.aux.accessory_power_w)
+    d = ThsDecision(OFF, 0.0, 0.0)
     rm = split(plant, state, OFF, 0.0, 0.0, v0, v1, dt, gr)
     if not rm.overcharge and rm.battery_power_w <= p_dis + 1e-6:
-        return 0.0, OFF
+        return d
     for frac in (0.05, 0.15, 0.35, 0.6, 1.0):
         pc = frac * plant.aux.ool_power_max_w
         rm = split_at_power(plant, state, pc, v0, v1, dt, gr)
         if not rm.overcharge and rm.battery_power_w <= p_dis + 1e-6:
-            return pc, FUELLED
-    return 0.0, OFF
+            return decision_at_power(plant, state, pc, v0, v1, dt)
+    dh = _held(plant, state, v0, v1, dt, gr)[0]
+    if dh.engine_mode != OFF:
+        rm = split(plant, state, dh.engine_mode, dh.engine_speed_rad_s, dh.engine_torque_nm, v0, v1, dt, gr)
+        if not rm.overcharge and rm.battery_power_w <= p_dis + 1e-6:
+            return dh
+    return d
 
 
 @jit
 def fallback(plant, state, v0, v1, dt, gr):
     """Every limit, the charge limit too, where a decision was infeasible: the best effort at the demanded
-    speed, else a trace miss (the highest end speed some engine power or EV drive reaches, by bisection).
-    Returns (decision, end speed, split)."""
+    speed, else a trace miss (the highest end speed some engine power or EV drive reaches, by bisection), else
+    (none reaches even rest) the engine held at its speed (``_held``: the highest end speed that reaches), else
+    the first choice that keeps the battery within its limits (``_battery_safe``). Returns (decision, end speed,
+    split)."""
     p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
+    dh = ThsDecision(OFF, 0.0, 0.0)
     if m < 0:
+        v_dem = v1
         s = speed_search(v1)
         while s.halvings_left > 0:
             s = speed_search_next(s, _best_effort(plant, state, v0, trial_speed(s), dt, gr)[1] >= 0)
         v1 = s.reachable_mps
         p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
         if m < 0:
-            # nothing is feasible even at this speed: the first choice that keeps at least the battery within
-            # its limits (so the SOC stays in its window)
-            p_need, m = _battery_safe(plant, state, v0, v1, dt, gr)
+            # nothing on the operating line or engine off reaches even this speed: the engine held at its speed, the
+            # highest end speed that reaches (bisection again), else the first choice that keeps at least the
+            # battery within its limits (so the SOC stays in its window)
+            s = speed_search(v_dem)
+            while s.halvings_left > 0:
+                s = speed_search_next(s, _held(plant, state, v0, trial_speed(s), dt, gr)[1])
+            dh, ok = _held(plant, state, v0, s.reachable_mps, dt, gr)
+            if ok:
+                v1 = s.reachable_mps
+            else:
+                dh = _battery_safe(plant, state, v0, v1, dt, gr)
     if m == FUELLED:
         d = decision_at_power(plant, state, p_need, v0, v1, dt)
-    else:
+    elif m == OFF:
         d = ThsDecision(OFF, 0.0, 0.0)
+    else:
+        d = dh
     return d, v1, split(plant, state, d.engine_mode, d.engine_speed_rad_s, d.engine_torque_nm, v0, v1, dt, gr)
 
 
@@ -161,9 +214,9 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     # --- engine on/off rule
     forced = vbar > ctl.ev_speed_max_mps or soc < ctl.soc_engine_on or cold
     if state.engine_mode != OFF:
-        on = forced or p_dem >= ctl.engine_off_power_w or t_state < ctl.min_on_time_s
+        on = forced or p_dem >= ctl.engine_off_power_w or not timer_reached(t_state, ctl.min_on_time_s, dt)
     else:
-        on = forced or (p_dem > ctl.engine_on_power_w and t_state >= ctl.min_off_time_s)
+        on = forced or (p_dem > ctl.engine_on_power_w and timer_reached(t_state, ctl.min_off_time_s, dt))
     p_chg = ctl.charge_gain_w * (ctl.soc_target - soc)
     if p_chg > ctl.charge_power_max_w:
         p_chg = ctl.charge_power_max_w
