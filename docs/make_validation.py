@@ -205,11 +205,18 @@ def build(vehicles=None, baseline: Path | None = BASELINE):
     from hybridsim.verify import verify
 
     rows = verify(vehicles)
+    bound = controller_bound(vehicles)
+    return rows, render(rows, bound, baseline)
+
+
+def render(rows, bound: str, baseline: Path | None = BASELINE) -> str:
+    """The markdown of :func:`build` from its rows and controller-bound table (no simulation: after
+    ``--save-step`` the step table is re-read without running every vehicle again)."""
     before, label = None, "no baseline"
     if baseline is not None and Path(baseline).is_file():
         before = read_results(Path(baseline))
         label = f"the results saved in `{Path(baseline).name}` (the physics before issue 13's component changes)"
-    return rows, markdown(rows, before, label) + step_table(rows, steps()) + controller_bound(vehicles)
+    return markdown(rows, before, label) + step_table(rows, steps()) + bound
 
 
 _NUMBER = re.compile(r"[+−-]?\d+(?:\.\d+)?")
@@ -252,9 +259,11 @@ def main(argv=None) -> int:
                     help=f"also save this run as the next step in {STEPS.name}/ (after a physics change)")
     ap.add_argument("--check", action="store_true", help="compare with the committed table, write nothing")
     args = ap.parse_args(argv)
-    from hybridsim.verify import write_csv
+    from hybridsim.verify import verify, write_csv
 
-    rows, text = build(args.vehicles, args.baseline)
+    rows = verify(args.vehicles)
+    bound = controller_bound(args.vehicles)
+    text = render(rows, bound, args.baseline)
     if args.check:
         bad = check(text)
         if bad:
@@ -272,8 +281,7 @@ def main(argv=None) -> int:
         STEPS.mkdir(exist_ok=True)
         n = len(list(STEPS.glob("[0-9][0-9]_*.csv")))
         write_csv(rows, STEPS / f"{n:02d}_{re.sub(r'[^A-Za-z0-9-]+', '_', args.save_step)}.csv")
-        rows, text = build(args.vehicles, args.baseline)  # the table with the new step
-        out.write_text(text, encoding="utf-8")
+        out.write_text(render(rows, bound, args.baseline), encoding="utf-8")  # the table with the new step
     print(f"wrote {out} ({len(rows)} comparisons)")
     return 0
 
