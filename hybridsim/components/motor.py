@@ -17,8 +17,30 @@ The default coefficients are the least-squares fit to the
 measured 2010 Prius MG2 map (kc = 0.236 W/(N·m)², ki = 0.796 W·s/rad, kw = 6.44e-7 W·s³/rad³,
 C = 347 W; peak 207 N·m, 13,500 rpm), scaled to another machine by its torque and speed ratios
 (ADVISOR's rule, §2.2): kc' = kc·s_ω/s_T, ki' = ki·s_T, kw' = kw·s_T/s_ω², C' = C·s_T·s_ω, times
-``loss_scale`` (e.g. 0.7 for a modern machine). Inverter (§2.4): ``P_dc = P_ac/η_inv`` when motoring,
-``P_ac·η_inv`` when generating.
+``loss_scale`` (e.g. 0.7 for a modern machine).
+
+**Inverter** (components.md §2.4): DC power ``P_dc = P_ac + P_inv`` with the loss of a two-level IGBT bridge::
+
+    P_inv = P_0 + V_0'·I + R'·I² + K_sw·V_dc·(I − I_P)      while switching (T ≠ 0; 0 at zero torque; P_0
+                                                             ramped in over the first 1 % of peak torque)
+    I     = max(|T|·I_pk/T_pk, I_P),   I_P = |P_ac| / (3/(2√2)·V_dc)
+
+``I`` is the rms phase current: proportional to torque below base speed (MTPA), and at least the current that
+carries ``P_ac`` at the voltage limit (modulation index × power factor = 1) above it. ``P_0`` is the fixed part
+(gate drives, control), ``V_0'·I`` the threshold part of IGBT and diode conduction, ``R'·I²`` their slope and
+the bus bars, and ``K_sw·V_dc·(I − I_P)`` the switching loss ∝ current × DC voltage, which falls to zero as
+the controller goes from sine PWM through overmodulation to the rectangular-wave mode of Toyota's THS motor
+control (m·cos φ → 1, few switchings). Coefficients: the least-squares fit to the 393 usable points of
+ORNL/TM-2006/423 [O1] Table B-1 (2004 Prius MG2 inverter at 496–505 V, torque < 300 N·m; ``INV_2004``;
+tests/data/ornl_2004_prius_mg2_inverter_table_b1.csv, tests/test_inverter.py), with the
+current model above: rms error 0.55 efficiency points, max 2.4 (a constant 0.97 misses the same points by
+2.6 points rms, max 10.7). ``I_pk``, the phase current at peak torque, defaults to ``2·P_pk/V_dc`` (the 2004
+MG2: 200 A at 400 N·m, 50 kW, 500 V); to another inverter ``P_0`` scales with ``I_pk/200 A`` and ``R'`` with
+``200 A/I_pk`` (silicon area sized for the current), ``V_0'`` and ``K_sw`` are per device and stay, all
+times ``inverter_loss_scale``. ``V_dc`` is the inverter's DC-link voltage (THS: the boost converter's
+ceiling, at which ORNL mapped it; the variable-voltage boost and its own loss are not modelled). The legacy
+constant form ``inverter_efficiency = η`` (``P_dc = P_ac/η`` motoring, ``P_ac·η`` generating) is still
+accepted and then replaces the loss model.
 
 **Measured map instead of the fit** (``loss_map_file``): a CSV on a full speed × torque grid (columns
 ``speed_rpm`` and ``torque_nm``, or ``*_abs``, and an efficiency column named by ``loss_map_column``) is
@@ -31,8 +53,8 @@ zero torque carry no efficiency (no power): the loss there is extrapolated linea
 measured rows/columns (no-load loss at T = 0, stall copper loss at ω = 0), never below zero, and zero
 at ω = 0, T = 0 (a machine at rest without torque loses nothing); beyond the
 map's last speed or torque the edge value holds. ``loss_map_includes_inverter = true`` says the map is of
-machine and inverter together: ``inverter_efficiency`` must then be 1 (nothing is counted twice), and the
-whole loss is reported as the machine's.
+machine and inverter together: the inverter then adds nothing (``inverter_efficiency``, if given, must be 1;
+nothing is counted twice), and the whole loss is reported as the machine's.
 """
 
 from __future__ import annotations
@@ -45,6 +67,12 @@ import numpy as np
 
 from ._schema import check, param
 from .engine import RPM
+
+# Inverter loss fit to ORNL/TM-2006/423 Table B-1 (2004 Prius MG2 inverter; see the module docstring):
+# P_0 [W], V_0' [W/A], R' [W/A²] (three phases: 8.97 mΩ each), K_sw [W/(A·V)], at the reference current I_pk.
+INV_2004 = dict(fixed_w=35.2, cond_w_per_a=3.574, r_w_per_a2=0.02690, sw_w_per_a_v=0.010472, i_pk_a=200.0)
+PEAK_CURRENT_PER_W_V = 2.0  # I_pk·V_dc/P_pk of the 2004 MG2: 200 A × 500 V / 50 kW (ORNL Table B-1: 191 A at 375 N·m)
+V_LIMIT_FACTOR = 3.0 / (2.0 * 2.0**0.5)  # P_ac = this × V_dc × I at modulation index × power factor = 1
 
 MG2_2010 = dict(kc=0.236, ki=0.796, kw=6.44e-7, c=347.0, torque_nm=207.0, speed_rpm=13500.0,
                 c_full_torque_nm=10.0)  # the map's lowest measured torque (maps/motor_prius2010_mg2_umich_eff.csv)
@@ -59,13 +87,19 @@ class MotorK(NamedTuple):
     kw: float
     c_w: float
     c_full_torque_nm: float
-    inverter_efficiency: float
+    inverter_efficiency: float  # > 0: the legacy constant efficiency; 0: the inverter loss model below
     inertia_kgm2: float
     use_map: float  # 1.0: the loss comes from map_loss_w (bilinear), 0.0: from the coefficients
     map_loss_w: np.ndarray  # motoring loss on the uniform |ω| × |T| grid (1×1 zeros without a map) [W]
     map_loss_gen_w: np.ndarray  # generating loss (T·ω < 0) on the same grid [W]
     map_speed_step_rad_s: float
     map_torque_step_nm: float
+    inv_fixed_w: float  # inverter loss model (all 0 with the constant inverter_efficiency > 0): P_0 [W]
+    inv_cond_w_per_a: float  # V_0' [W/A]
+    inv_r_w_per_a2: float  # R' [W/A²]
+    inv_sw_w_per_a: float  # K_sw·V_dc [W/A]
+    inv_a_per_nm: float  # I_pk/T_pk [A/(N·m)]
+    inv_a_per_w: float  # 1/(3/(2√2)·V_dc) [A/W]
 
 
 @dataclass(frozen=True)
@@ -77,7 +111,17 @@ class Motor:
     max_speed_rpm: float = param("Maximum rotor speed. [rpm]", lo=100, hi=40000)
     inertia_kgm2: float = param("Rotor inertia (car machines 0.01–0.1; 1 allows the largest bus motors). "
                                 "[kg·m²]", default=0.02, lo=0, hi=1)
-    inverter_efficiency: float = param("Inverter efficiency. [-]", default=0.97, lo=0.5, hi=1)
+    inverter_efficiency: float | None = param(
+        "Legacy constant inverter efficiency; when given it replaces the inverter loss model. [-]", default=None,
+        lo=0.5, hi=1)
+    dc_bus_voltage_v: float = param(
+        "Inverter DC-link voltage (THS-II: the boost converter's ceiling; default: ORNL's 2004 test bus). [V]",
+        default=500.0, lo=12, hi=1500)
+    inverter_peak_current_a: float | None = param(
+        "rms phase current at peak torque (default 2·P_pk/V_dc, the 2004 Prius MG2's ratio). [A]", default=None,
+        lo=1, hi=5000)
+    inverter_loss_scale: float = param("Factor on the inverter loss model (ORNL 2004 Prius fit). [-]",
+                                       default=1.0, lo=0.1, hi=5)
     loss_scale: float = param("Factor on all loss coefficients of the scaled MG2 fit. [-]", default=1.0,
                               lo=0.1, hi=5)
     loss_kc_w_per_nm2: float | None = param("Copper-loss coefficient (overrides the fit). [W/(N·m)²]",
@@ -101,7 +145,7 @@ class Motor:
         check(self, "motors")
         if self.loss_map_includes_inverter and self.loss_map_file is None:
             raise ValueError("motors.loss_map_includes_inverter = true: needs motors.loss_map_file")
-        if self.loss_map_includes_inverter and self.inverter_efficiency != 1.0:
+        if self.loss_map_includes_inverter and self.inverter_efficiency not in (None, 1.0):
             raise ValueError(f"motors.inverter_efficiency = {self.inverter_efficiency}: must be 1 when "
                              "loss_map_includes_inverter = true (the map already holds the inverter's loss)")
         if self.loss_map_file is not None:
@@ -144,6 +188,19 @@ class Motor:
             return self.loss_c_full_torque_nm
         return MG2_2010["c_full_torque_nm"] * self.peak_torque_nm / MG2_2010["torque_nm"]
 
+    def inverter_peak_current(self) -> float:
+        """I_pk: rms phase current at peak torque. [A]"""
+        if self.inverter_peak_current_a is not None:
+            return self.inverter_peak_current_a
+        return PEAK_CURRENT_PER_W_V * self.peak_power_kw * 1e3 / self.dc_bus_voltage_v
+
+    def inverter_coefficients(self) -> tuple[float, float, float, float]:
+        """(P_0 [W], V_0' [W/A], R' [W/A²], K_sw [W/(A·V)]) of the inverter loss model after scaling."""
+        r = self.inverter_peak_current() / INV_2004["i_pk_a"]
+        f = self.inverter_loss_scale
+        return (INV_2004["fixed_w"] * r * f, INV_2004["cond_w_per_a"] * f, INV_2004["r_w_per_a2"] / r * f,
+                INV_2004["sw_w_per_a_v"] * f)
+
     def no_load_loss_w(self, w_rad_s):
         """Loss of the machine spinning at ``w_rad_s`` with zero torque (inverter not switching): iron and
         windage ``ki·|ω| + kw·|ω|³``, or the map's zero-torque column (extrapolated from its lowest measured
@@ -162,11 +219,19 @@ class Motor:
         else:
             table, table_gen, dw, dt = loss_table(self.loss_map_file, self.loss_map_column)
             use = 1.0
+        if self.loss_map_includes_inverter or self.inverter_efficiency is not None:
+            eta = 1.0 if self.inverter_efficiency is None else float(self.inverter_efficiency)
+            inv = (0.0,) * 6
+        else:
+            eta = 0.0  # the loss model
+            p0, v0, r, ksw = self.inverter_coefficients()
+            inv = (p0, v0, r, ksw * self.dc_bus_voltage_v, self.inverter_peak_current() / self.peak_torque_nm,
+                   1.0 / (V_LIMIT_FACTOR * self.dc_bus_voltage_v))
         return MotorK(float(self.peak_torque_nm), float(self.peak_power_kw * 1e3),
                       float(self.max_speed_rpm * RPM), float(kc), float(ki), float(kw), float(c),
                       float(self.c_full_torque_nm()),
-                      float(self.inverter_efficiency), float(self.inertia_kgm2), use, table, table_gen,
-                      float(dw), float(dt))
+                      eta, float(self.inertia_kgm2), use, table, table_gen,
+                      float(dw), float(dt), *(float(x) for x in inv))
 
 
 _NO_MAP = np.zeros((1, 1))

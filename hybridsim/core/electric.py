@@ -33,14 +33,40 @@ def motor_loss_w(m, t, w):
 
 
 @jit
+def inverter_loss_w(m, t, p_ac):
+    """Inverter loss at torque t and AC power p_ac (components/motor.py): zero at zero torque (not switching),
+    else P_0 + V_0'·I + R'·I² + K_sw·V_dc·(I − I_P), I = max(|T|·I_pk/T_pk, I_P), I_P = |P_ac|/(1.06·V_dc), P_0
+    ramped in linearly over the first 1 % of peak torque. [W]"""
+    if t == 0.0:
+        return 0.0
+    i_p = abs(p_ac) * m.inv_a_per_w
+    i = abs(t) * m.inv_a_per_nm
+    if i < i_p:
+        i = i_p
+    fixed = m.inv_fixed_w
+    t_ramp = 0.01 * m.peak_torque_nm  # P_0 ramps in over the first 1 % of peak torque: no step at T = 0
+    if abs(t) < t_ramp:
+        fixed *= abs(t) / t_ramp
+    return fixed + (m.inv_cond_w_per_a + m.inv_r_w_per_a2 * i) * i + m.inv_sw_w_per_a * (i - i_p)
+
+
+@jit
+def inverter_dc_power_w(m, t, p_ac):
+    """DC power [W] of the inverter feeding AC power p_ac at torque t: the legacy constant efficiency
+    (``inverter_efficiency`` > 0: P_ac/η motoring, P_ac·η generating) or P_ac + :func:`inverter_loss_w`."""
+    if m.inverter_efficiency > 0.0:
+        if p_ac >= 0.0:
+            return p_ac / m.inverter_efficiency
+        return p_ac * m.inverter_efficiency
+    return p_ac + inverter_loss_w(m, t, p_ac)
+
+
+@jit
 def motor_dc_power_w(m, t, w):
     """(DC power [W], machine loss [W], inverter loss [W]) at torque t, speed w."""
     loss = motor_loss_w(m, t, w)
     p_ac = t * w + loss
-    if p_ac >= 0.0:
-        p_dc = p_ac / m.inverter_efficiency
-    else:
-        p_dc = p_ac * m.inverter_efficiency
+    p_dc = inverter_dc_power_w(m, t, p_ac)
     return p_dc, loss, p_dc - p_ac
 
 
@@ -89,11 +115,56 @@ def _map_torque_for_ac_power(m, w, p_ac):
 def motor_torque_for_dc_power(m, w, p_dc):
     """Generating torque (≤ 0 for ω > 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
 
+    With the constant inverter efficiency the AC power is p_dc/η and :func:`_torque_for_ac_power` is exact.
+    With the inverter loss model, P_ac = p_dc − P_inv(T, P_ac) by fixed-point iteration; if that does not land
+    on p_dc from above (within 1e-9), a scan of |T| over [0, T_pk] in 128 steps and bisection on the first step
+    that reaches p_dc, keeping the side that charges no more than asked; if no torque reaches p_dc, the scanned
+    torque of least DC power (the best generating point to within T_pk/128).
+    """
+    if m.inverter_efficiency > 0.0:
+        return _torque_for_ac_power(m, w, p_dc / m.inverter_efficiency)
+    if w == 0.0 or motor_dc_power_w(m, 0.0, w)[0] <= p_dc:
+        return 0.0
+    p_ac = p_dc
+    t = 0.0
+    for _ in range(8):
+        t = _torque_for_ac_power(m, w, p_ac)
+        p_ac = p_dc - inverter_loss_w(m, t, t * w + motor_loss_w(m, t, w))
+    t = _torque_for_ac_power(m, w, p_ac)
+    got = motor_dc_power_w(m, t, w)[0]
+    if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):
+        return t
+    sg = -1.0 if w > 0.0 else 1.0  # generating: torque against the speed
+    n = 128
+    step = m.peak_torque_nm / n
+    best_k = 0
+    best_p = motor_dc_power_w(m, 0.0, w)[0]
+    for k in range(1, n + 1):
+        p_k = motor_dc_power_w(m, sg * k * step, w)[0]
+        if p_k <= p_dc:
+            lo = (k - 1) * step
+            hi = k * step
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if motor_dc_power_w(m, sg * mid, w)[0] > p_dc:
+                    lo = mid
+                else:
+                    hi = mid
+            return sg * lo
+        if p_k < best_p:
+            best_p = p_k
+            best_k = k
+    return sg * best_k * step
+
+
+@jit
+def _torque_for_ac_power(m, w, p_ac):
+    """Generating torque (≤ 0 for ω > 0) whose AC power equals p_ac (< 0); 0 if even zero torque draws more.
+
     With x = |T| and P_ac = p_dc/η_inv, P_ac = −x·|ω| + kc·x² + D + C·min(x/T_C, 1), D = ki|ω| + kw|ω|³:
     below T_C the root nearest zero of kc·x² − (|ω| − C/T_C)·x + (D − P_ac) = 0, above it that of
     kc·x² − |ω|·x + (D + C − P_ac) = 0; beyond the best generating point, that point.
     """
-    p_ac = p_dc / m.inverter_efficiency
     aw = abs(w)
     if m.use_map > 0.0:
         return _map_torque_for_ac_power(m, w, p_ac)

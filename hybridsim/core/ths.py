@@ -42,6 +42,7 @@ from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_
 from .electric import (
     battery_step,
     battery_window_limits_w,
+    inverter_dc_power_w,
     motor_dc_power_w,
     motor_loss_w,
     motor_tmax,
@@ -508,7 +509,9 @@ def rotor_recovery(eng, mg1, bat, soc, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_j
     p_ac = -p_mech + dl
     if p_ac >= 0.0:
         return 0.0, 0.0, 0.0, 0.0, 0.0
-    p_dc = p_ac * mg1.inverter_efficiency
+    p_dc = inverter_dc_power_w(mg1, t_rec, p_ac)
+    if p_dc >= 0.0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
     if p_b + p_dc < -battery_window_limits_w(bat, soc, dt)[1]:
         return 0.0, 0.0, 0.0, 0.0, 0.0
     return p_dc, dl, p_dc - p_ac, p_mech, p_fric
