@@ -5,6 +5,10 @@
     python benchmarks/run.py --repo OTHER_CHECKOUT # time another checkout of hybridsim (e.g. before a change)
     python benchmarks/run.py --memory 100000       # also: peak memory of a 100,000-case summary-only THS sweep
 
+Timing: process CPU time (``time.process_time``) for the single-threaded rows (step, result), so that other
+processes on a shared machine slow neither contender's figure much; wall time for the threaded sweeps; the cold
+starts and the first compile give both (wall from the script's first line, CPU from the interpreter's start).
+
 Why interleaved: the machine is shared, and its load drifts by minutes. Every contender (hybridsim, FASTSim,
 and with ``--compare`` a second checkout of hybridsim) runs in its own long-lived worker process, and the rounds
 alternate A B A B …: each round times every contender a few times back to back, and the ratio of two
@@ -26,6 +30,9 @@ Rows (the table of issue 16):
   warm; FASTSim: a fresh interpreter, ``import fastsim`` and ``SimDrive(prius, wltc).run()``. Alternated.
 * **first-ever compile**: a fresh interpreter with an empty ``NUMBA_CACHE_DIR``: import + first
   ``simulate(ralink, wltc)`` (that cache then serves the cold starts).
+
+Fresh interpreters run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` removed), as an installed package
+has its bytecode; the first-ever compile run writes hybridsim's.
 
 FASTSim runs with ``RUST_LIB_BACKTRACE=0`` and without ``RUST_BACKTRACE`` (with Rust backtraces on, it builds
 them inside its time loop and runs 7–13× slower), ``trace_miss_opts='Allow'`` (falls behind instead of
@@ -154,11 +161,12 @@ for line in sys.stdin:
         fn = tasks[name]
     for _ in range(req.get("warmup", 0)):
         fn()
+    clock = time.process_time if req.get("clock") == "cpu" else time.perf_counter
     ts = []
     for _ in range(req["reps"]):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        ts.append(time.perf_counter() - t0)
+        ts.append(clock() - t0)
     print(json.dumps({"times": ts, "n": n}), flush=True)
 """
 
@@ -182,11 +190,12 @@ for line in sys.stdin:
     fn = tasks[req["task"]]
     for _ in range(req.get("warmup", 0)):
         fn()
+    clock = time.process_time if req.get("clock") == "cpu" else time.perf_counter
     ts = []
     for _ in range(req["reps"]):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        ts.append(time.perf_counter() - t0)
+        ts.append(clock() - t0)
     print(json.dumps({"times": ts, "n": n}), flush=True)
 """
 
@@ -195,6 +204,9 @@ def _env_for(repo: Path, cache_dir: str | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(repo), RUST_LIB_BACKTRACE="0")
     env.pop("RUST_BACKTRACE", None)
     env.pop("HYBRIDSIM_NUMBA_CACHE", None)
+    # bytecode cached as for an installed package (pip compiles it): without it every fresh interpreter compiles
+    # hybridsim's modules from source (≈0.07 s of a cold start); the first-ever compile writes it
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
     return env
@@ -209,8 +221,10 @@ class Worker:
                                      bufsize=1)
         self.info = json.loads(self.proc.stdout.readline()) if greeting else {}
 
-    def time(self, task: str, reps: int, warmup: int = 0) -> list[float]:
-        self.proc.stdin.write(json.dumps({"task": task, "reps": reps, "warmup": warmup}) + "\n")
+    def time(self, task: str, reps: int, warmup: int = 0, clock: str = "cpu") -> list[float]:
+        """``reps`` timings of ``task`` [s]: process CPU time (``clock="cpu"``, the default: single-threaded work
+        on a shared machine) or wall time (``"wall"``: the threaded sweeps)."""
+        self.proc.stdin.write(json.dumps({"task": task, "reps": reps, "warmup": warmup, "clock": clock}) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
@@ -281,8 +295,9 @@ t1 = time.perf_counter()
 hs.simulate(hs.load_vehicle("ralink"), hs.load_cycle("wltc"))
 t2 = time.perf_counter()
 import sys
-heavy = [m for m in ("scipy.optimize", "matplotlib", "dask", "dask.array") if m in sys.modules]
-print(t1 - t0, t2 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, ",".join(heavy) or "-")
+heavy = [m for m in ("scipy.optimize", "scipy.linalg", "matplotlib", "dask", "dask.array") if m in sys.modules]
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(t1 - t0, t2 - t0, r.ru_maxrss, ",".join(heavy) or "-", r.ru_utime + r.ru_stime)
 """
 
 _FS_COLD = """
@@ -295,15 +310,18 @@ sp = fsim.SimParams.from_dict({**fsim.SimParams.default().to_dict(), "trace_miss
 cyc = fsim.Cycle.from_dict({"time_seconds": c["t"], "speed_meters_per_second": c["v"], "grade": c["g"]})
 fsim.SimDrive(fsim.Vehicle.from_resource("2016_TOYOTA_Prius_Two.yaml"), cyc, sp).run()
 t2 = time.perf_counter()
-print(t1 - t0, t2 - t0, 0, "-")
+import resource
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(t1 - t0, t2 - t0, 0, "-", r.ru_utime + r.ru_stime)
 """
 
 
-def fresh(py: str, code: str, env: dict, *args: str) -> tuple[float, float, float, str]:
-    """(import s, import + first result s, peak RSS MB, heavy modules loaded) of a fresh interpreter."""
+def fresh(py: str, code: str, env: dict, *args: str) -> tuple[float, float, float, str, float]:
+    """(import s, import + first result s, peak RSS MB, heavy modules loaded, process CPU s from interpreter start)
+    of a fresh interpreter (wall times from the script's first line)."""
     res = subprocess.run([py, "-c", code, *args], check=True, capture_output=True, text=True, env=env)
-    imp, total, rss_kb, heavy = res.stdout.split()
-    return float(imp), float(total), float(rss_kb) / 1024.0, heavy
+    imp, total, rss_kb, heavy, cpu = res.stdout.split()
+    return float(imp), float(total), float(rss_kb) / 1024.0, heavy, float(cpu)
 
 
 _MEMORY = """
@@ -366,11 +384,12 @@ def main(argv=None) -> None:
     for key, path in checkouts:
         os.makedirs(caches[key], exist_ok=True)
         l0 = load1()
-        compile_s[key] = fresh(sys.executable, _HS_COLD, _env_for(path, caches[key]))[1]
+        first = fresh(sys.executable, _HS_COLD, _env_for(path, caches[key]))
+        compile_s[key] = first[1]
         if "compile" in rows:
             who = "hybridsim" if key == "hs" else "hybridsim (compare)"
-            table.append(f"| first-ever compile, THS (import + first simulate, empty cache), {who} | "
-                         f"{compile_s[key]:.1f} s | precompiled | | {l0:.2f} |")
+            table.append(f"| first-ever compile, THS (import + first simulate, empty cache), {who}, s wall (CPU) | "
+                         f"{compile_s[key]:.1f} ({first[4]:.1f}) | precompiled | | {l0:.2f} |")
 
     workers = {key: Worker(key, [sys.executable, "-c", _HS_WORKER], _env_for(path, caches[key]))
                for key, path in checkouts}
@@ -461,7 +480,8 @@ def main(argv=None) -> None:
                         w = workers[key]
                         w.time(f"sweep:{vid}:1:{cases}:{bal}", 1, warmup=0)  # JIT / cache load
                         contenders += [(f"{key}:{k}", (lambda w=w, k=k, vid=vid, cases=cases, bal=bal: cases /
-                                                       statistics.median(w.time(f"sweep:{vid}:{k}:{cases}:{bal}", 1))))
+                                                       statistics.median(w.time(f"sweep:{vid}:{k}:{cases}:{bal}", 1,
+                                                                                clock="wall"))))
                                        for k in (1, 2)]
                     row = interleave(srounds, contenders)
                     how = ", soc_balance=\"linear\"" if bal == "linear" else ""
@@ -485,17 +505,21 @@ def main(argv=None) -> None:
             row = Row()
             row.loads = raw.loads
             imp = Row()
+            cpu = Row()
             for k, vals in raw.rounds.items():
                 for x in vals:
                     row.add(k, x[1])
                     imp.add(k, x[0])
+                    cpu.add(k, x[4])
             heavy = raw.rounds["hs"][-1][3]
             rss = max(x[2] for x in raw.rounds["hs"])
             table.append(f"| cold start: import + first `simulate`, cache warm, s (import) | {row.med('hs'):.2f} "
                          f"({imp.med('hs'):.2f}) | "
                          + (f"{row.med('fs'):.2f} ({imp.med('fs'):.2f})" if fs else "n/a")
                          + f" | {ratio_cells(row)} | {row.load_text()} |"
-                         + f" peak RSS {rss:.0f} MB; heavy modules loaded: {heavy}"
+                         + f" process CPU from interpreter start: hybridsim {cpu.med('hs'):.2f} s"
+                         + (f", FASTSim {cpu.med('fs'):.2f} s, ratio {fmt_ratio(cpu.ratio('fs', 'hs'))}" if fs else "")
+                         + f"; peak RSS {rss:.0f} MB; heavy modules loaded: {heavy}"
                          + (f"; compare: {row.med('hs_cmp'):.2f} ({imp.med('hs_cmp'):.2f}) s" if "hs_cmp" in row.rounds
                             else ""))
     finally:

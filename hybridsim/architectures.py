@@ -153,7 +153,49 @@ class Architecture:
             _resolve(self.vehicle_check)(vehicle)
 
 
-ARCHITECTURES: dict[str, Architecture] = {}
+class _Registry(dict):
+    """The registry's dict: counts its changes (``version``), so that views merged over every entry
+    (:class:`Merged`) rebuild only when an entry is added, replaced or removed."""
+
+    version = 0
+
+    def _changed(self):
+        type(self).version += 1
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self._changed()
+
+    def pop(self, *args):
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self):
+        self._changed()
+        return super().popitem()
+
+    def clear(self):
+        self._changed()
+        super().clear()
+
+    def update(self, *args, **kw):
+        self._changed()
+        super().update(*args, **kw)
+
+    def setdefault(self, key, default=None):
+        self._changed()
+        return super().setdefault(key, default)
+
+    def __ior__(self, other):
+        self._changed()
+        return super().__ior__(other)
+
+
+ARCHITECTURES: dict[str, Architecture] = _Registry()
 
 
 def register(arch: Architecture, *, replace: bool = False) -> Architecture:
@@ -237,17 +279,27 @@ class Merged(Mapping):
     def __init__(self, base: Mapping, part: Callable[[Architecture], Mapping]):
         self._base = base
         self._part = part
+        self._cache: tuple[int, dict] = (-1, {})
 
     def _maps(self):
         yield self._base
         for a in ARCHITECTURES.values():
             yield self._part(a)
 
+    def _flat(self) -> dict:
+        """The merged mapping as one dict (the first definition of each key), rebuilt when the registry's entries
+        change (a result's summary looks up ~150 names here: one dict look-up each, not one per architecture)."""
+        version, flat = self._cache
+        if version != _Registry.version:
+            flat = {}
+            for m in self._maps():
+                for k in m:
+                    flat.setdefault(k, m[k])
+            self._cache = (_Registry.version, flat)
+        return flat
+
     def __getitem__(self, key):
-        for m in self._maps():
-            if key in m:
-                return m[key]
-        raise KeyError(key)
+        return self._flat()[key]
 
     def __iter__(self) -> Iterator:
         seen = set()
@@ -261,7 +313,7 @@ class Merged(Mapping):
         return sum(1 for _ in self)
 
     def __contains__(self, key) -> bool:
-        return any(key in m for m in self._maps())
+        return key in self._flat()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict(self)!r})"
@@ -323,6 +375,7 @@ register(Architecture(
 register(Architecture(
     "p2", ("chassis", "engine", "transmission", "battery"), ("p2",), "hybridsim.control.p2:P2Controller",
     runner="hybridsim.powertrains.p2:run", performance="hybridsim.performance:P2",
+    balance_reference="hybridsim.powertrains.p2:balance_reference",
     strategies=("rule_based", "ecms", "dp"),
     variables={
         "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting",
@@ -385,6 +438,7 @@ register(Architecture(
     "series_parallel", ("chassis", "engine", "series_parallel_gearing", "battery"), ("mg1", "mg2"),
     "hybridsim.control.series_parallel:SeriesParallelController",
     runner="hybridsim.powertrains.series_parallel:run", performance="hybridsim.powertrains.series_parallel:FULL_LOAD",
+    balance_reference="hybridsim.powertrains.series_parallel:balance_reference",
     tables={"series_parallel_gearing": "hybridsim.components.series_parallel:SeriesParallel"},
     strategies=("rule_based", "ecms", "dp"),
     variables={
@@ -423,7 +477,7 @@ register(Architecture(
     "ths_plugin", ("chassis", "engine", "planetary", "battery"), ("mg1", "mg2"),
     "hybridsim.control.ths_plugin:ThsPluginController",
     runner="hybridsim.powertrains.ths_plugin:run", performance="hybridsim.powertrains.ths_plugin:FULL_LOAD",
-    strategies=("rule_based", "ecms"),
+    strategies=("rule_based", "ecms", "dp"),
     variables={
         **THS_VARIABLES,
         "charge_sustaining": Var("1", "plug-in controller mode: 1 charge-sustaining, 0 charge-depleting",

@@ -83,11 +83,11 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     soc_balance : report a charge-balanced result (hybrids): the initial SOC is iterated until the net
         battery energy is within 0.1 % of the fuel energy, else fuel is interpolated to zero net battery
         energy; raw and corrected figures are both in :func:`summarize`. ``"exact"`` is the same as True;
-        ``"linear"`` (THS-II, rules or ECMS) runs once and corrects the fuel to zero net battery energy along the
-        vehicle's fuel-vs-battery-energy line (the WLTP RCB / SAE J1711 linear correction; the line measured once
-        per vehicle and cycle, and once per sweep on its base vehicle): the result's ``soc_balance_method`` says
-        which was used, ``soc_balance_linear_error`` that correction's error against the exact balance on the
-        vehicle the line was measured on.
+        ``"linear"`` (THS-II, P2 and series-parallel full hybrids, rules or ECMS) runs once and corrects the fuel
+        to zero net battery energy along the vehicle's fuel-vs-battery-energy line (the WLTP RCB / SAE J1711
+        linear correction; the line measured once per vehicle and cycle, and once per sweep on its base
+        vehicle): the result's ``soc_balance_method`` says which was used, ``soc_balance_linear_error`` that
+        correction's error against the exact balance on the vehicle the line was measured on.
     record : keep the time series (default). ``record=False`` returns the summary-level Dataset: scalar
         variables with units holding the numbers of :func:`summarize` (distance, fuel, L/100 km,
         electricity, SOC start/end, energy-balance error, trace miss, ``energy_<flow>`` in kWh), no
@@ -256,9 +256,12 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
             isinstance(soc_balance, bool):
         raise ValueError(f"soc_balance = {soc_balance!r}: allowed True, False, 'exact' or 'linear'")
     if soc_balance == "linear":
-        if _architecture(vehicle.architecture).balance_reference is None or strategy == "dp":
-            raise ValueError(f"soc_balance = 'linear': only for architectures with a balance line (THS-II, strategies "
-                             f"rule_based, ecms), not architecture {vehicle.architecture!r} with strategy "
+        if _architecture(vehicle.architecture).balance_reference is None or strategy == "dp" \
+                or getattr(vehicle, "plugin", False):
+            raise ValueError(f"soc_balance = 'linear': only for charge-sustaining hybrids with a balance line "
+                             f"(THS-II, P2 and series-parallel full hybrids, strategies rule_based, ecms), not "
+                             f"vehicle {vehicle.id!r} (architecture {vehicle.architecture!r}"
+                             f"{', a plug-in' if getattr(vehicle, 'plugin', False) else ''}) with strategy "
                              f"{strategy!r}; allowed here: True/'exact' or False")
         kw["balance_method"] = "linear"
         if balance_ref is not None:
@@ -281,7 +284,7 @@ def _run_case(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambie
 def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int | None = None,
             soc_init: float | None = None, record: bool = True) -> xr.Dataset:
     """The least fuel any controller of ``vehicle`` could burn over ``cycle``: dynamic programming (``core/ths_dp.py``,
-    ``core/p2_dp.py``, ``core/series_parallel_dp.py``).
+    ``core/p2_dp.py``, ``core/series_parallel_dp.py``, ``core/ths_plugin_dp.py``).
 
     Backward induction over a uniform SOC grid × the previous engine mode, on the same plant step as
     :func:`simulate`, with the final SOC held at the initial one; then a forward pass on the exact plant that
@@ -292,11 +295,13 @@ def optimal(vehicle: Vehicle, cycle: Cycle, *, soc_grid=None, power_points: int 
     ----------
     soc_grid : number of evenly spaced SOC points over the battery's SOC window (default 201), or the grid itself
         (evenly spaced, within the window). The fuel converges as the grid is refined. P2: over the
-        charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (``core/p2_dp.py``).
+        charge-sustaining band, ``battery.soc_min`` to ``soc_cs_enter + cd_resume_band`` (``core/p2_dp.py``); the
+        THS-II plug-in likewise (``core/ths_plugin_dp.py``, charge-sustaining operation).
     power_points : engine powers per step on the optimal operating line (besides engine off and spun; default 12);
         P2: engine torque levels j/N·WOT per gear (besides engine off and fuel cut; default 12); series-parallel:
         series powers on the operating line and engine-drive torque levels j/N·WOT (besides EV; default 10,
-        ``core/series_parallel_dp.py``).
+        ``core/series_parallel_dp.py``); THS-II plug-in: as THS-II, each engine power with three rear-axle forces
+        when it has a rear motor (E-Four).
     soc_init : initial (= final) SOC; default the controller's target.
 
     Returns

@@ -227,15 +227,12 @@ def check_bev_vehicle(v: Vehicle) -> None:
 
 def check_p2_vehicle(v: Vehicle) -> None:
     """P2 rules (the ``p2`` registry entry's ``vehicle_check``): its kernel shifts a step-ratio box by its own
-    rule or, for a manual box, by the procedure's gears; a CVT is refused, not silently run as something else;
-    a plug-in's forced engine start lies below its CD→CS threshold."""
+    rule or, for a manual box, by the procedure's gears (a CVT: its range as ratio steps, ``powertrains/_p2_cvt.py``);
+    no torque converter; a plug-in's forced engine start lies below its CD→CS threshold."""
     c = v.controller
     if v.plugin and c.soc_engine_force > c.soc_cs_enter:
         raise ValueError(f"controller.soc_engine_force = {c.soc_engine_force}: must not exceed soc_cs_enter = "
                          f"{c.soc_cs_enter} (a plug-in)")
-    if v.transmission.kind == "cvt":
-        raise ValueError(f"transmission.kind = {v.transmission.kind!r}: not available for architecture 'p2' yet "
-                         "(allowed: automatic, amt, dct, manual); cvt works for 'conventional'")
     if v.transmission.converter_k_factor_rpm_per_sqrt_nm > 0:
         raise ValueError(f"transmission.converter_k_factor_rpm_per_sqrt_nm = "
                          f"{v.transmission.converter_k_factor_rpm_per_sqrt_nm}: out of range for architecture 'p2', "

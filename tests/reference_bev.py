@@ -41,6 +41,7 @@ class NoMachine:
     inertia = 0.0
     ki = 0.0
     kw = 0.0
+    f_idle = 1.0
 
     def torque_max(self, w):
         return 0.0
@@ -74,8 +75,9 @@ class ReferenceBev:
         self.c0, self.c1, self.c2 = road_load_si(ch, self.mass)
         if ch.road_load_includes_machine_drag:  # the coast-down holds both machines' no-load drag (rear in top)
             for m, g in ((self.front, self.i_f / self.r), (self.rear, self.i_r[-1] / self.r)):
-                self.c0 -= m.ki * g  # P = ki·ω + kw·ω³ at ω = g·v  →  F = ki·g + kw·g³·v²
-                self.c2 -= m.kw * g**3
+                # an idle machine loses f·(ki·ω + kw·ω³) at ω = g·v  →  F = f·(ki·g + kw·g³·v²)
+                self.c0 -= m.f_idle * m.ki * g
+                self.c2 -= m.f_idle * m.kw * g**3
         self.p_sys = d.system_power_kw * 1e3
         self.p_regen = d.regen_power_kw * 1e3
         c = vehicle.controller

@@ -118,10 +118,15 @@ class Machine:
         self.c = MG2_2010["c"] * s_t * s_w * f if m.loss_c_w is None else m.loss_c_w
         # C ramps in linearly up to the map's lowest measured torque (10 N·m on the 2010 MG2), scaled by torque
         self.t_c = 10.0 * s_t if m.loss_c_full_torque_nm is None else m.loss_c_full_torque_nm
+        # an idle machine (zero torque, inverter off) loses the share f of the zero-torque loss
+        self.f_idle = m.no_load_drag_fraction
         self.map = None
         if m.loss_map_file is not None:
             # the measured map's loss table (built by the component), interpolated here with scipy, clamped
             table, table_gen, dw, dt = loss_table(m.loss_map_file, m.loss_map_column)
+            table, table_gen = table.copy(), table_gen.copy()
+            table[:, 0] *= self.f_idle  # the idle share at zero torque; the interpolation ramps it up
+            table_gen[:, 0] *= self.f_idle
             self.map_w = np.arange(table.shape[0]) * dw
             self.map_t = np.arange(table.shape[1]) * dt
             self.map = RegularGridInterpolator((self.map_w, self.map_t), table)
@@ -132,14 +137,15 @@ class Machine:
         return min(self.peak_torque, self.peak_power / abs(w)) if w != 0.0 else self.peak_torque
 
     def loss(self, t, w):
-        """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1), or the map at (|ω|, |T|) clamped to its range [W]."""
+        """kc·T² + D·(f + (1 − f)·r) + C·r, D = ki·|ω| + kw·|ω|³, r = min(|T|/T_C, 1), or the map at (|ω|, |T|)
+        clamped to its range [W]."""
         aw = abs(w)
         if self.map is not None:
             table = self.map_gen if t * w < 0.0 else self.map
             return float(table((min(aw, self.map_w[-1]), min(abs(t), self.map_t[-1]))))
         drag = self.ki * aw + self.kw * aw * aw * aw
-        ramp = self.c if abs(t) >= self.t_c else self.c * abs(t) / self.t_c
-        return drag + (self.kc * t * t + ramp) if t != 0.0 else drag
+        r = min(abs(t) / self.t_c, 1.0)
+        return self.kc * t * t + drag * (self.f_idle + (1.0 - self.f_idle) * r) + self.c * r
 
     def inverter_dc(self, t, p_ac):
         """DC power [W] for AC power p_ac at torque t: constant efficiency in the direction of flow, or P_ac plus the
@@ -219,7 +225,8 @@ class Machine:
         # nearest zero, piece by piece (numpy.roots), else the lowest of the pieces' vertices (clipped)
         aw = abs(w)
         drag = self.ki * aw + self.kw * aw * aw * aw
-        pieces = (((self.kc, -(aw - self.c / self.t_c), drag), 0.0, self.t_c),
+        pieces = (((self.kc, -(aw - (self.c + (1.0 - self.f_idle) * drag) / self.t_c), self.f_idle * drag), 0.0,
+                   self.t_c),
                   ((self.kc, -aw, drag + self.c), self.t_c, math.inf))
         for (a, b, c0), lo, hi in pieces:
             coeffs = [a, b, c0 - p_ac] if a != 0.0 else [b, c0 - p_ac]

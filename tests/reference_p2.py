@@ -1,7 +1,8 @@
 """A slow, obvious reference model of a P2 plug-in hybrid, for testing ``hybridsim.core.p2``.
 
 Written from the model descriptions in the docstrings (``core/p2.py`` module docstring,
-``control/p2.py``, ``components/motor.py``, ``components/battery.py``, ``components/gearbox.py``), in
+``control/p2.py``, ``components/motor.py``, ``components/battery.py``, ``components/gearbox.py``,
+``powertrains/_p2_cvt.py`` for a CVT's ratio steps), in
 plain Python, one step, one gear and one mode at a time. It imports nothing from ``hybridsim.core``:
 parameters come from the component dataclasses (units converted here), the fuel map is looked up with
 ``scipy.interpolate.RegularGridInterpolator``, curves and battery tables with ``numpy.interp`` (engine,
@@ -15,6 +16,8 @@ import math
 
 import numpy as np
 from reference_components import RPM, Battery, EngineMap, Machine, road_force, road_load_si, window_limits
+
+from hybridsim.powertrains._p2_cvt import CVT_RATIO_STEPS  # a constant (the model's resolution), not its code
 
 BISECTION_STEPS = 40  # (kernel rule)
 
@@ -48,6 +51,17 @@ class RefP2:
         self.effs = list(t.gear_efficiencies)
         self.fd = t.final_drive_ratio
         self.fd_eff = t.final_drive_efficiency
+        self.drag = 0.0
+        if t.kind == "cvt":
+            # (powertrains/_p2_cvt.py, components/gearbox.py) the overall range as CVT_RATIO_STEPS ratios evenly
+            # spaced in log, underdrive first; the efficiency linear in the overall ratio between the two ends' (each
+            # × the final drive's); the input drag while the input turns
+            i_lo, i_hi = t.gear_ratios[0] * self.fd, t.gear_ratios[1] * self.fd
+            e_lo, e_hi = t.gear_efficiencies[0] * self.fd_eff, t.gear_efficiencies[1] * self.fd_eff
+            overall = [i_lo * (i_hi / i_lo) ** (k / (CVT_RATIO_STEPS - 1)) for k in range(CVT_RATIO_STEPS)]
+            self.ratios = [x / self.fd for x in overall]
+            self.effs = [(e_hi + (e_lo - e_hi) * (x - i_hi) / (i_lo - i_hi)) / self.fd_eff for x in overall]
+            self.drag = t.cvt_drag_torque_nm
         self.motor = Machine(v.motors["p2"])
         self.j_in = v.motors["p2"].inertia_kgm2 + t.input_inertia_kgm2
         self.bat = Battery(v.battery)
@@ -73,6 +87,8 @@ class RefP2:
         eta = self.effs[g] * self.fd_eff
         w_in = w_w * i
         t_in = t_w / (i * eta) if t_w >= 0 else t_w * eta / i
+        if w_in > 0:
+            t_in += self.drag  # a CVT's input drag
         w_ref = s["w_w"] * i  # the rotor's speed a step ago had it been in THIS gear
         t_jm = self.j_in * (w_in - w_ref) / dt
         # a gear change: the kinetic-energy step from the ACTUAL previous input speed to w_ref, booked over
@@ -370,7 +386,8 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, charge
             fuel += ref.start_fuel / dt
         i = ref.ratios[g] * ref.fd
         eta = ref.effs[g] * ref.fd_eff
-        t_wpt = r["t_in_act"] * i * eta if r["t_in_act"] >= 0 else r["t_in_act"] * i / eta
+        t_net = r["t_in_act"] - (ref.drag if r["w_in"] > 0 else 0.0)  # a CVT's input drag
+        t_wpt = t_net * i * eta if t_net >= 0 else t_net * i / eta
         if w_w <= 0:
             t_wpt = t_w
         # empty battery with the engine flat out: the accessory load is cut (kernel rule)

@@ -459,13 +459,14 @@ def _claim(v, quantity, procedure):
 
 @pytest.mark.validation
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Simulated 18.5 kWh/100 km at the wall (range 504 km) vs the claimed 26.0 (-29 %; -19 % before the machines' "
-    "coast-down drag was no longer counted twice, components/coastdown.py). The same model is also below the EPA "
-    "raw lab figures of the Turbo (UDDS 19.9 / HWFET 18.8 kWh/100 km at the wall; simulated 16.3 / 16.7 at the EPA "
-    "test weight and target road load, tests/test_validation.py): the drive units' load-dependent losses "
-    "(loss_scale 0.7, estimate), the 0.90 charger and the accessories lose less than the car; the WLTP gap adds the "
-    "test conditions we do not have (EU road load of the worst-case interpolation vehicle, battery conditioning), "
-    "not tuned away."))
+    "Simulated 19.3 kWh/100 km at the wall (range 481 km) vs the claimed 26.0 (-26 %; -19 % before issue 13, -29 % "
+    "while the coast-down subtraction took the machines' whole loaded zero-torque loss, components/coastdown.py). "
+    "The same model is below the EPA raw lab figures of the Turbo too (UDDS 19.9 / HWFET 18.8 kWh/100 km at the "
+    "wall; simulated 17.1 / 17.5 at the EPA test weight and target road load, tests/test_validation.py), a gap that "
+    "behaves as a time-based load of about 0.8 kW at the wall (docs/bev_energy_flow.py): the 300 W accessories and "
+    "thermal management at test conditions (estimate, no data) and the EPA recharge's overhead; the WLTP gap adds "
+    "the test conditions we do not have (EU road load of the worst-case interpolation vehicle, battery "
+    "conditioning), not tuned away."))
 def test_validation_turbo_wltp(turbo):
     r = procedures.wltp(turbo)
     c = _claim(turbo, "electricity_kwh_per_100km", "wltp")
@@ -522,7 +523,9 @@ def test_summary_has_bev_variables(turbo):
 
 @pytest.mark.validation
 def test_validation_turbo_s_wltp(turbo_s):
-    """Turbo S WLTP: consumption (26.9 kWh/100 km) and range ('up to 412 km', the best configuration), printed."""
+    """Turbo S WLTP: consumption (26.9 kWh/100 km) and range ('up to 412 km', the best configuration), printed;
+    the range within 15 % (458 km, +11 %: +16 % while the coast-down subtraction took the machines' whole loaded
+    zero-torque loss; the consumption is 24 % below the claim, for the reasons of test_validation_turbo_wltp)."""
     r = procedures.wltp(turbo_s)
     c_e = _claim(turbo_s, "electricity_kwh_per_100km", "wltp")
     c_r = _claim(turbo_s, "range_km", "wltp")
@@ -597,3 +600,22 @@ def test_single_unit_performance_runs():
     t = hs.performance.acceleration(v, 0, 100)
     assert 5.0 < t < 15.0  # 110 kW / 1.68 t: a plausibility window, not a claim
     assert hs.performance.max_speed_kmh(v) <= 144.0 + 1e-9
+
+
+def test_energy_flow_rows_add_up_to_the_battery_terminals():
+    """docs/bev_energy_flow.py (the per-100-km flow printed for issue 13): the chain's rows add up to the battery
+    terminal energy of the drive, and the wall is the recharge's terminal energy plus the charger loss."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "docs" / "bev_energy_flow.py"
+    spec = importlib.util.spec_from_file_location("bev_energy_flow", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    f = mod.flows("leaf_40kwh", "hwfet")
+    chain = ("wheel, traction", "wheel, recovered", "friction brakes", "gearbox (reductions)",
+             "rear rotor inertia (1st gear)", "front machine", "rear machine", "inverters",
+             "accessories (battery side)")
+    assert sum(f[k] for k in chain) == pytest.approx(f["battery terminals, drive"], rel=1e-9)
+    assert f["recharge: battery terminals"] + f["recharge: charger loss"] == pytest.approx(f["wall"], rel=1e-12)
+    assert f["rear machine"] == 0.0 and f["front machine"] > 0.0  # the Leaf has one drive unit

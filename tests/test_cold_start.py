@@ -15,14 +15,16 @@ import hybridsim as hs
 from hybridsim.components import engine_maps
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY = ("scipy.optimize", "scipy.interpolate", "matplotlib", "dask", "dask.array")
+HEAVY = ("scipy.optimize", "scipy.interpolate", "scipy.linalg", "matplotlib", "dask", "dask.array")
 
 
-def _loaded_after(code: str) -> list[str]:
+def _loaded_after(code: str, then: str = "") -> list[str]:
+    """Heavy modules loaded after ``code`` in a fresh interpreter (which then runs ``then``; its failure fails)."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     res = subprocess.run([sys.executable, "-c", code + f"\nimport sys\nprint(','.join(m for m in {HEAVY!r} "
-                          "if m in sys.modules))"], capture_output=True, text=True, env=env, check=True)
-    last = (res.stdout.splitlines() or [""])[-1]
+                          "if m in sys.modules), flush=True)\n" + then], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    last = (res.stdout.splitlines() or [""])[0]
     return [m for m in last.split(",") if m]
 
 
@@ -32,10 +34,17 @@ def test_import_loads_no_heavy_module():
 
 def test_first_ths_run_loads_no_heavy_module():
     """simulate() (time series and record=False) of a THS-II car: no scipy.optimize/interpolate, matplotlib or
-    dask (xarray would import dask to check each array's type; results.plain_dataset builds without that)."""
+    dask (xarray would import dask to check each array's type; results.plain_dataset builds without that), nor
+    scipy.linalg (numba's import-time BLAS probe, deferred by hybridsim.core). Then, in the same interpreter: numba's
+    own probe is back in place, and a numba function using BLAS compiled afterwards finds scipy's BLAS."""
     code = ("import hybridsim as hs\nv = hs.load_vehicle('ralink')\nc = hs.load_cycle('wltc')\n"
             "hs.simulate(v, c)\nhs.simulate(v, c, record=False)")
-    assert _loaded_after(code) == []
+    blas = ("import numpy as np\nfrom numba import njit\nimport numba.np.arraymath as am, numba.np.linalg as la\n"
+            "assert am._HAVE_BLAS and am.ensure_blas is la.ensure_blas\n"
+            "assert la.ensure_blas.__module__ == 'numba.np.linalg'\n"
+            "assert njit(lambda x: np.dot(x, x))(np.arange(6.0)) == 55.0\n"
+            "assert 'scipy.linalg' in sys.modules")
+    assert _loaded_after(code, blas if os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0") else "") == []
 
 
 def test_plain_dataset_equals_xarray_constructor():
@@ -93,3 +102,25 @@ def test_operating_line_and_measured_map_unchanged(vid, monkeypatch):
     assert np.array_equal(ours_map.fuel_kg_s, ref_map.fuel_kg_s, equal_nan=True)
     for f in ("power_w", "speed_rad_s", "torque_nm", "fuel_kg_s"):
         assert np.array_equal(getattr(ours, f), getattr(ref, f)), f
+
+
+def test_operating_line_equals_one_power_at_a_time():
+    """optimal_operating_line evaluates every (power, speed) pair at once: the same bits as the loop over powers."""
+    from hybridsim.components.engine import RPM
+
+    e = hs.load_vehicle("ralink").engine
+    m = e.data()
+    lo, hi = e.idle_speed_rpm * RPM, e.max_speed_rpm * RPM
+    got = engine_maps.optimal_operating_line(m, lo, hi, n_power=51, n_speed=97)
+    interp = engine_maps._Bilinear(m.speed_rad_s, m.torque_nm, m.fuel_kg_s)
+    w = np.linspace(lo, hi, 97)
+    wot = np.interp(w, m.speed_rad_s, m.wot_nm)
+    power = np.linspace(0.0, float(np.max(wot * w)), 51)
+    speed = np.empty(51)
+    for k, p in enumerate(power):
+        t = p / w
+        f = np.where(t <= wot, interp(np.column_stack([w, np.minimum(t, wot)])), np.inf)
+        speed[k] = w[int(np.argmin(f))]
+    speed = np.maximum.accumulate(speed)
+    assert np.array_equal(got.power_w, power) and np.array_equal(got.speed_rad_s, speed)
+    assert np.array_equal(got.torque_nm, power / speed)

@@ -117,14 +117,12 @@ def test_cvt_bad_input(tmp_path, car):
         dataclasses.replace(car.transmission, cvt_drag_torque_nm=80.0)
 
 
-def test_p2_refuses_cvt():
-    """A CVT is refused for a P2 (its plant has discrete gears); a manual box runs (tests/test_p2_manual.py)."""
-    p2 = next((hs.load_vehicle(n) for n in hs.list_vehicles() if hs.load_vehicle(n).architecture == "p2"), None)
-    if p2 is None:
-        pytest.skip("no shipped p2 vehicle")
+def test_p2_takes_a_cvt_as_ratio_steps():
+    """A P2 with a CVT runs on the P2 plant with the CVT's range as ratio steps (tests/test_p2_cvt.py; refused before
+    issue 17's P2-CVT: its plant then had discrete gears only); a manual box runs too (tests/test_p2_manual.py)."""
+    p2 = hs.load_vehicle("ioniq_hybrid_2022")
     tr = dataclasses.replace(p2.transmission, kind="cvt", gear_ratios=(2.4, 0.4), gear_efficiencies=(0.9, 0.93),
                              converter_k_factor_rpm_per_sqrt_nm=0.0)
-    with pytest.raises(ValueError, match=r"transmission\.kind = 'cvt': not available for architecture 'p2'"):
-        dataclasses.replace(p2, transmission=tr)
+    assert dataclasses.replace(p2, transmission=tr).transmission.kind == "cvt"
     tr = dataclasses.replace(p2.transmission, kind="manual", converter_k_factor_rpm_per_sqrt_nm=0.0)
     assert dataclasses.replace(p2, transmission=tr).transmission.kind == "manual"

@@ -126,12 +126,22 @@ def test_kernel_loss_is_the_map_bilinear():
 
     from hybridsim.components.motor import loss_table
 
-    table, _, dw, dt = loss_table(MG2_MAP)
+    measured, _, dw, dt = loss_table(MG2_MAP)
+    m = map_motor()
+    f = m.no_load_drag_fraction
+    table = measured.copy()
+    table[:, 0] *= f  # an idle machine (T = 0) loses the share f of the extrapolated zero-torque loss
     interp = RegularGridInterpolator((np.arange(25) * dw, np.arange(21) * dt), table)
-    k = map_motor().to_kernel()
+    k = m.to_kernel()
     rng = np.random.default_rng(3)
     for w, t in zip(rng.uniform(-12000, 12000, 200) * RPM, rng.uniform(-200, 200, 200), strict=True):
         assert motor_loss_w(k, t, w) == pytest.approx(float(interp((abs(w), abs(t)))), rel=1e-12, abs=1e-9)
+    # by hand at 3000 rpm (row 6): idle f·(zero-torque column), the measured 10 N·m column unchanged, and
+    # halfway between them the mean of the two (the operating loss ramps in)
+    w6 = 3000 * RPM
+    assert motor_loss_w(k, 0.0, w6) == pytest.approx(f * measured[6, 0], rel=1e-12)
+    assert motor_loss_w(k, 10.0, w6) == pytest.approx(measured[6, 1], rel=1e-12)
+    assert motor_loss_w(k, 5.0, w6) == pytest.approx(0.5 * (f * measured[6, 0] + measured[6, 1]), rel=1e-12)
     # beyond the map: the edge value
     assert motor_loss_w(k, 250.0, 13000 * RPM) == pytest.approx(table[-1, -1], rel=1e-12)
 

@@ -1,8 +1,8 @@
 """A P2 hybrid with a manual gearbox (issue 17): its gears are the procedure's (``hybridsim/gearshift.py``, the
 code the conventional manual car uses: GTR 15 Annex 2 on the WLTC and other traces, R83 shift speeds on the NEDC),
 the controller decides engine, clutch torque and motor (``core/p2_control.rule_decide_planned``). Every shipped
-cycle hot and cold with the invariants, kernel vs the slow reference, ECMS, the DP refused, procedures; a CVT is
-still refused (tests/test_cvt.py). No shipped P2 has a manual box: the Ioniq's and the Tank 300's files with
+cycle hot and cold with the invariants, kernel vs the slow reference, ECMS, the DP refused, procedures (a P2 with
+a CVT: tests/test_p2_cvt.py). No shipped P2 has a manual box: the Ioniq's and the Tank 300's files with
 ``kind = "manual"`` stand in.
 """
 

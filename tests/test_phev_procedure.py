@@ -51,6 +51,17 @@ def test_fractional_ufs_sum_to_the_cumulative_value():
     assert np.all(np.diff(EU.cumulative(np.linspace(0, 800, 801))) >= 0)
 
 
+def test_j2841_individual_uf_by_hand():
+    """The multi-day individual UF (SAE J2841, as US EPA OMEGA's labelUF): 1 − exp(−Σ c_i·(d/400 mi)^i), by hand at
+    20 mi; the fleet UF at the same distance is lower."""
+    x = 20.0 / 400.0
+    c = (13.1, -18.7, 5.22, 8.15, 3.53, -1.34, -4.01, -3.90, -1.15, 3.88)
+    want = 1.0 - math.exp(-sum(ci * x ** (i + 1) for i, ci in enumerate(c)))
+    got = float(phev.UF_TABLES["SAE_J2841_MDIUF"].cumulative(20.0 * 1.609344))
+    assert got == pytest.approx(want, rel=1e-12) and round(got, 3) == 0.456
+    assert float(phev.UF_TABLES["SAE_J2841_FUF"].cumulative(20.0 * 1.609344)) < got
+
+
 def test_uf_table_is_a_parameter():
     """Another table (e.g. China GB/T 19753-2021 Annex F) plugs in; the result names it."""
     toy = UtilityFactorTable("toy", 400.0, (10.0,), "test")

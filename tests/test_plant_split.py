@@ -7,6 +7,7 @@ the slow references point by point.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import frozen_bev
@@ -201,6 +202,11 @@ def test_bev_plant_step_replays_the_kernel_and_matches_the_reference(vid):
     from hybridsim.powertrains.bev import plant_args
 
     v, cy = _vehicle(vid), _short("us06", 600.0)
+    # idle machines that lose their whole zero-torque loss (no_load_drag_fraction = 1; the default 0.1 lets an
+    # empty Leaf feed its idle machine and accessories by regenerating, and never freewheel on this trace): the
+    # freewheel path is exercised on both cars
+    v = dataclasses.replace(v, motors={a: dataclasses.replace(m, no_load_drag_fraction=1.0)
+                                       for a, m in v.motors.items()})
     plant, ctl = plant_args(v)
     dr = plant.dr
     ref = ReferenceBev(v)
@@ -256,6 +262,50 @@ def test_bev_plant_step_replays_the_kernel_and_matches_the_reference(vid):
     for f in core_bev.BevOut._fields:
         np.testing.assert_allclose(getattr(got, f)[1:], getattr(out, f)[1:], rtol=1e-9, atol=1e-6, err_msg=f)
     assert n_free > 0 and n > 1000
+
+
+@pytest.mark.parametrize("vid", BEV)
+def test_bev_split_is_infeasible_beyond_tyre_grip(vid):
+    """The BEV plant's ``split.feasible`` holds the traction limit the decisions plan with: one axle asked for 0.1 %
+    less than its tyres pass (the slow reference's ``axle_limits``, where grip and not the motor binds) is not
+    bound by traction, 0.1 % more is infeasible with ``LIMIT_TRACTION``; in both directions of torque, every rear
+    gear, accelerations from hard braking to a hard launch (weight transfer)."""
+    from reference_bev import ReferenceBev
+
+    from hybridsim.powertrains.bev import plant_args
+
+    v = _vehicle(vid)
+    plant, _ = plant_args(v)
+    ref = ReferenceBev(v)
+    if ref.mu <= 0.0:
+        pytest.skip("no tyre friction coefficient: no traction limit")
+    state = core_bev.BevState(0.8, 0)
+    n_bound = 0
+    axles = [a for a, m in (("front", "front"), ("rear", "rear")) if m in v.motors]
+    for acc in (-9.0, -4.0, 0.0, 3.0, 6.0, 9.0):
+        v0 = 4.0 if acc >= 0.0 else 4.0 - acc
+        v1 = v0 + acc  # dt = 1 s
+        for g in range(len(ref.i_r)):
+            ctx = core_bev.step_context(plant, state, v0, v1, 1.0, 0.0)
+            w = ctx.wheel_speed_rad_s
+            for braking in (False, True):
+                mu, ref.mu = ref.mu, 0.0
+                env = ref.axle_limits(g, w, acc, braking)
+                ref.mu = mu
+                cap = ref.axle_limits(g, w, acc, braking)
+                for axle in axles:
+                    j = 0 if axle == "front" else 1
+                    if not cap[j] * 1.002 < env[j]:
+                        continue  # the motor binds first here
+                    for scale, beyond in ((0.999, False), (1.001, True)):
+                        t = (-1.0 if braking else 1.0) * scale * cap[j]
+                        d = core_bev.BevDecision(g, t if axle == "front" else 0.0, t, False)
+                        sp = core_bev.split(plant, ctx, d)
+                        assert (sp.limit == core_bev.LIMIT_TRACTION) == beyond, (acc, g, braking, axle, scale)
+                        assert sp.feasible == (not beyond) or sp.limit not in (core_bev.LIMIT_NONE,
+                                                                               core_bev.LIMIT_TRACTION)
+                    n_bound += 1
+    assert n_bound >= 4  # grip binds somewhere: the check ran
 
 
 @pytest.mark.parametrize("vid", CONV)

@@ -55,10 +55,12 @@ def test_10hz_1hz_and_uneven_wltc_agree(vid):
     tu = np.concatenate([[0.0], np.cumsum(steps)])
     tu[-1] = t_end
     ref = hs.summarize(hs.simulate(v, wltc))
-    for cyc in (_cycle_like(wltc, t10, "wltc_10hz"), _cycle_like(wltc, tu, "wltc_uneven")):
+    for cyc, rel in ((_cycle_like(wltc, t10, "wltc_10hz"), 0.01), (_cycle_like(wltc, tu, "wltc_uneven"), 0.015)):
         ds = hs.simulate(v, cyc)
         s = hs.summarize(ds)
-        assert s[key] == pytest.approx(ref[key], rel=0.01), cyc.name
+        # the uneven base within 1.5 %: the Tank's charge-depleting electricity differs by 1.2 % there since idle
+        # machines lose only their drag share (0.35 % before; its controller's decisions move with the 1-ms steps)
+        assert s[key] == pytest.approx(ref[key], rel=rel), cyc.name
         assert s["fuel_l_per_100km"] == pytest.approx(ref["fuel_l_per_100km"], rel=0.01, abs=1e-9), cyc.name
         assert s["distance_km"] == pytest.approx(ref["distance_km"], rel=1e-3)
         assert "uniform 1 s grid" in s["time_base"]

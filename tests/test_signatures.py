@@ -1,9 +1,10 @@
 """One compiled signature per kernel (issue 14): a fresh process runs a representative set (every shipped vehicle on
 NEDC and US06 with summaries and ``record=False``, a cold start, ECMS and DP for THS-II, P2 and the
-series-parallel, a THS-II summary sweep, and each architecture's full-load performance, which calls plant
-functions from Python), then every numba dispatcher of ``hybridsim.core`` must hold at most one signature, and
-each kernel exactly one. Another argument type (an int for a float, a read-only array, a literal constant from a
-compiled caller: ``core/__init__.py``'s ``_one_signature``) would cost a compile and a cache entry.
+series-parallel, DP for the THS-II plug-in, a THS-II summary sweep, and each architecture's full-load
+performance, which calls plant functions from Python), then every numba dispatcher of ``hybridsim.core`` must
+hold at most one signature, and each kernel exactly one. Another argument type (an int for a float, a read-only
+array, a literal constant from a compiled caller: ``core/__init__.py``'s ``_one_signature``) would cost a
+compile and a cache entry.
 
 A fresh process, so that tests which call core functions from Python with other types do not count.
 """
@@ -37,7 +38,7 @@ for vid in hs.list_vehicles():
     performance.acceleration(v, 0.0, 100.0)
     performance.top_speed(v)
 nedc = hs.load_cycle("nedc")
-ralink, tank, insight = (hs.load_vehicle(x) for x in ("ralink", "tank300_hi4t", "insight_2022"))
+ralink, tank, insight, rav4 = (hs.load_vehicle(x) for x in ("ralink", "tank300_hi4t", "insight_2022", "rav4_prime"))
 hs.simulate(ralink, nedc, strategy="ecms")
 hs.simulate(insight, nedc, strategy="ecms")
 hs.simulate(tank, nedc, soc_init=tank.controller.soc_target, strategy="ecms")
@@ -46,6 +47,7 @@ tiny = hs.Cycle(name="tiny", time_s=t, speed_mps=np.array([0.0, 2.5, 5.0, 7.0, 7
 hs.optimal(ralink, tiny, soc_grid=11)
 hs.optimal(tank, tiny, soc_grid=11, power_points=2)
 hs.optimal(insight, tiny, soc_grid=11)
+hs.optimal(rav4, tiny, soc_grid=11, power_points=2)
 hs.sweep(ralink, nedc, {"chassis.mass_kg": [1400.0, 1500.0]}, summary_only=True)
 sigs = {}
 for m in pkgutil.iter_modules(core.__path__):
@@ -59,7 +61,8 @@ print(json.dumps(sigs))
 KERNELS = ("bev_control.run_bev", "conventional_control.run_conventional", "p2_control.run_p2", "p2_dp.backward",
            "p2_dp.forward", "series_parallel_control.run_series_parallel", "series_parallel_dp.backward",
            "series_parallel_dp.forward", "summary.run_sums", "ths_batch.run_cases",
-           "ths_control.run_ths_rule", "ths_control.run_ths_ecms", "ths_dp.backward", "ths_dp.forward")
+           "ths_control.run_ths_rule", "ths_control.run_ths_ecms", "ths_dp.backward", "ths_dp.forward",
+           "ths_plugin_dp.backward", "ths_plugin_dp.forward")
 
 
 def test_every_core_dispatcher_has_one_signature():

@@ -194,8 +194,16 @@ def test_epa_plugin_j1711(vid):
         assert cd["charge_depleting_range_km"] >= cd["all_electric_range_km"] - sum(c["distance_km"] for c in cyc[-1:])
         uf = [c["uf"] for c in cyc[:-1]]
         assert all(a > b > 0 for a, b in zip(uf, uf[1:], strict=False))  # J2841: each further cycle counts less
+        # the multi-day individual UF next to the fleet's: each further cycle counts less too, and an individual
+        # driver's share of CD distance for the same range is larger than the fleet's
+        ufi = [c["uf_individual"] for c in cyc[:-1]]
+        assert all(a > b > 0 for a, b in zip(ufi, ufi[1:], strict=False))
+        assert cd["uf_sum"] < cd["uf_individual_sum"] < 1.0
     # the UF-weighted fuel lies between pure electric and charge-sustaining
     assert 0.0 <= r["fuel_uf_weighted_l_per_100km"] < r["fuel_unadjusted_l_per_100km"]
+    assert r["uf_individual_table"] == "SAE J2841 MDIUF"
+    assert 0.0 <= r["fuel_uf_individual_weighted_l_per_100km"] < r["fuel_uf_weighted_l_per_100km"]
+    assert r["electricity_uf_individual_weighted_kwh_per_100km"] > r["electricity_uf_weighted_kwh_per_100km"] > 0
     assert r["electric_range_km"] == pytest.approx(0.7 * r["electric_range_unadjusted_km"])
     assert r["mpge_cd_combined_label"] > r["mpg_combined_label"]
     assert math.isclose(r["fuel_l_per_100km"], 0.55 * r["fuel_city_label_l_per_100km"]

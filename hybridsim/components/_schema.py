@@ -91,10 +91,16 @@ def _base_type(tp: Any) -> tuple[Any, bool]:
 
 
 @functools.cache
+def _type_hints(cls: type) -> dict:
+    """``typing.get_type_hints(cls)``, once per class (it evaluates every annotation string)."""
+    return typing.get_type_hints(cls)
+
+
+@functools.cache
 def _fields(cls: type) -> tuple[tuple[str, Any, bool, Any], ...]:
     """(name, type without Optional, optional?, metadata) of each declared field of a component class,
     resolved once per class (resolving string annotations compiles them)."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     return tuple((f.name, *_base_type(hints[f.name]), f.metadata) for f in dataclasses.fields(cls)
                  if "doc" in f.metadata)
 
@@ -140,7 +146,7 @@ def from_table(cls: type, table: dict, section: str, **extra: Any):
     if not isinstance(table, dict):
         raise _bad(section, table, "must be a table")
     fields = {f.name: f for f in dataclasses.fields(cls) if "doc" in f.metadata}
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         if key not in fields:

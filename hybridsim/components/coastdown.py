@@ -6,8 +6,9 @@ wheels in neutral brakes the car during that test and is therefore inside F0, F1
 brake drag, air, and the no-load loss of every electric machine geared to the wheels without a clutch (a
 THS-II's MG2 and, with the engine stopped, its MG1; a BEV's permanent-magnet motors, whose magnets induce
 iron loss in the stator with the inverter off). A simulation that applies the measured road load *and*
-charges each machine its no-load loss (iron + windage, ``core/electric.motor_loss_w`` at zero torque)
-counts that drag twice. The EPA's own dynamometer setting does the converse subtraction: the set
+charges each idle machine its no-load loss (``core/electric.motor_loss_w`` at zero torque: the share
+``no_load_drag_fraction`` of the fit's iron and windage, ``Motor.no_load_loss_w``) counts that drag twice.
+The EPA's own dynamometer setting does the converse subtraction: the set
 coefficients are the target minus the vehicle's measured parasitic loss (40 CFR 1066.305).
 
 So when ``chassis.road_load_includes_machine_drag`` is true, the chassis force becomes the coast-down force
@@ -16,7 +17,13 @@ minus the machines' drag in the coast-down configuration::
     F_drag(v) = Σ_i P_no-load,i(g_i·v) / v        g_i = machine speed per road speed [rad/s per m/s]
     F_chassis(v) = F_coast(v) − F_drag(v)
 
-For the loss fit ``ki·|ω| + kw·|ω|³`` the drag is exactly quadratic (ΔF0 = Σ ki·g_i, ΔF2 = Σ kw·g_i³); a
+Only the idle drag is in the coast-down, not the loaded machine's zero-torque loss: the EPA target road loads of
+same-model pairs that differ by one permanent-magnet drive unit (Taycan 4S against the Taycan RWD, Polestar 2 dual
+against single motor, Mach-E AWD against RWD; US EPA test car list MY2022) differ by 1–11 N at 50 km/h, as much as
+pairs that differ by an induction unit without magnets (Model 3, ID.4), where the fit's whole zero-torque loss
+would be 28 N for the Taycan's front machine alone (components/motor.NO_LOAD_DRAG_FRACTION).
+
+For the loss fit, f·(ki·|ω| + kw·|ω|³), the drag is exactly quadratic (ΔF0 = f·Σ ki·g_i, ΔF2 = f·Σ kw·g_i³); a
 machine with a measured map is fitted by least squares over the coast-down speeds 15–115 km/h (a
 smoothing of the map's zero-torque column, which is extrapolated from its lowest measured torques and is not
 smooth). The drag

@@ -266,14 +266,12 @@ def optimal_operating_line(m: EngineMap, min_speed_rad_s: float, max_speed_rad_s
     wot = np.interp(w, m.speed_rad_s, m.wot_nm)
     p_max = float(np.max(wot * w))
     power = np.linspace(0.0, p_max, n_power)
-    speed = np.empty(n_power)
-    fuel = np.empty(n_power)
-    for k, p in enumerate(power):
-        t = p / w
-        ok = t <= wot
-        f = np.where(ok, interp(np.column_stack([w, np.minimum(t, wot)])), np.inf)
-        i = int(np.argmin(f))
-        speed[k], fuel[k] = w[i], f[i]
+    # every (power, speed) pair at once: the same element-wise arithmetic as one power at a time, so the same bits
+    t = power[:, None] / w[None, :]
+    pts = np.stack(np.broadcast_arrays(w[None, :], np.minimum(t, wot[None, :])), axis=-1)
+    f = np.where(t <= wot[None, :], interp(pts), np.inf)
+    i = np.argmin(f, axis=1)
+    speed, fuel = w[i], f[np.arange(n_power), i]
     # the line must be monotonic in speed for a smooth controller; enforce a non-decreasing envelope
     speed = np.maximum.accumulate(speed)
     torque = power / speed

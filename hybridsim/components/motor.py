@@ -3,7 +3,8 @@
 Envelope (reference/components.md §2.3): ``T_max(ω) = min(T_pk, P_pk/ω)``, the same magnitude when
 generating. Losses (§2.2; Larminie & Lowry, *Electric Vehicle Technology Explained*, ch. 7)::
 
-    P_loss(T, ω) = kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1)   (copper, iron, windage, "constant")
+    P_loss(T, ω) = kc·T² + D(ω)·(f + (1 − f)·r) + C·r,   D = ki·|ω| + kw|ω|³,   r = min(|T|/T_C, 1)
+                   (copper, iron and windage, "constant"; f = no_load_drag_fraction)
     P_ac = T·ω + P_loss                                             (> 0 motoring, < 0 generating)
 
 Iron and windage loss drag a spinning rotor at zero torque. The constant C is what the least-squares fit
@@ -12,6 +13,16 @@ copper, iron and windage explain); the map says nothing below that torque, and a
 is not switching (zero torque) has no such loss, so C ramps in linearly from zero torque to
 T_C = the lowest measured torque (scaled like the torque), instead of stepping from 0 to C at the
 smallest torque (which charged an MG1 that only spins its own rotor the full C).
+
+**Idle machine** (T = 0, inverter not switching): it loses the share ``f = no_load_drag_fraction`` of the
+iron and windage terms D, the drag of the magnets' flux and the rotor alone; from the first N·m the operating
+loss D ramps in with C up to T_C. The fit's D is the zero-torque extrapolation of *loaded* losses (armature
+reaction, PWM ripple, and possibly the inverter: the map does not say); a coast-down in neutral measures the
+idle drag, and the EPA target road loads of same-model pairs that differ by one permanent-magnet drive unit put
+it at a few newtons, inside the scatter of induction units that have no magnets (default f = 0.1 and its
+evidence: ``NO_LOAD_DRAG_FRACTION``). What an idle machine loses is what a coast-down holds
+(``no_load_loss_w``, ``components/coastdown.py``). With a measured map the zero-torque column (extrapolated)
+is scaled by f and the bilinear interpolation to the first torque column ramps the rest in.
 
 The default coefficients are the least-squares fit to the
 measured 2010 Prius MG2 map (kc = 0.236 W/(N·m)², ki = 0.796 W·s/rad, kw = 6.44e-7 W·s³/rad³,
@@ -74,6 +85,17 @@ INV_2004 = dict(fixed_w=35.2, cond_w_per_a=3.574, r_w_per_a2=0.02690, sw_w_per_a
 PEAK_CURRENT_PER_W_V = 2.0  # I_pk·V_dc/P_pk of the 2004 MG2: 200 A × 500 V / 50 kW (ORNL Table B-1: 191 A at 375 N·m)
 V_LIMIT_FACTOR = 3.0 / (2.0 * 2.0**0.5)  # P_ac = this × V_dc × I at modulation index × power factor = 1
 
+# E: share of the fit's zero-torque loss that an idle PMSM (inverter off) loses, from the EPA target road loads of
+# same-model pairs that differ by one drive unit (US EPA test car list MY2022, 22-tstcar.csv; at 50 km/h, the
+# ETW difference taken out with C_rr 0.009): a PMSM unit (machine, reduction, differential) adds 1–11 N (Taycan 4S
+# front unit against the Taycan RWD, three pairs), 5.0 N (Polestar 2 rear unit), 5.4 N (Mach-E front unit); an
+# induction unit, whose rotor has no magnets, −2.6 N (Model 3 front) and 8.2 N (ID.4 front). The magnets' drag is
+# inside that scatter, about 3 N (0–10 N), where the fit's zero-torque loss gives the Taycan's front machine
+# 28 N (392 W at 3,000 rpm): 0.1 (plausible 0–0.35). Physics: with the inverter off the stator sees the magnets'
+# flux alone, without the armature reaction and the PWM ripple that the loaded map's losses hold
+# (docs/bev_energy_flow.py, components/coastdown.py).
+NO_LOAD_DRAG_FRACTION = 0.1
+
 MG2_2010 = dict(kc=0.236, ki=0.796, kw=6.44e-7, c=347.0, torque_nm=207.0, speed_rpm=13500.0,
                 c_full_torque_nm=10.0)  # the map's lowest measured torque (maps/motor_prius2010_mg2_umich_eff.csv)
 
@@ -94,6 +116,7 @@ class MotorK(NamedTuple):
     map_loss_gen_w: np.ndarray  # generating loss (T·ω < 0) on the same grid [W]
     map_speed_step_rad_s: float
     map_torque_step_nm: float
+    idle_fraction: float  # an idle machine (T = 0) loses this share of the zero-torque loss (no_load_drag_fraction)
     inv_fixed_w: float  # inverter loss model (all 0 with the constant inverter_efficiency > 0): P_0 [W]
     inv_cond_w_per_a: float  # V_0' [W/A]
     inv_r_w_per_a2: float  # R' [W/A²]
@@ -140,6 +163,11 @@ class Motor:
     loss_map_column: str = param("Efficiency column of loss_map_file (fraction). [-]", default="eff")
     loss_map_includes_inverter: bool = param(
         "The map is of machine and inverter together (inverter_efficiency must then be 1).", default=False)
+    no_load_drag_fraction: float = param(
+        "Share of the loss model's zero-torque loss (iron and windage of the fit, or the map's zero-torque column) "
+        "that an idle machine, its inverter not switching, loses: the drag of the magnets' flux and the rotor "
+        "alone, which a coast-down holds; from the first N·m the operating loss ramps in up to T_C. [-]",
+        default=NO_LOAD_DRAG_FRACTION, lo=0, hi=1)
 
     def __post_init__(self):
         check(self, "motors")
@@ -202,22 +230,25 @@ class Motor:
                 INV_2004["sw_w_per_a_v"] * f)
 
     def no_load_loss_w(self, w_rad_s):
-        """Loss of the machine spinning at ``w_rad_s`` with zero torque (inverter not switching): iron and
-        windage ``ki·|ω| + kw·|ω|³``, or the map's zero-torque column (extrapolated from its lowest measured
-        torques, see the module docstring; the edge value beyond its last speed). Numpy, for the boundary. [W]"""
+        """Loss of the machine spinning at ``w_rad_s`` with zero torque (inverter not switching): the share
+        ``no_load_drag_fraction`` of the iron and windage terms ``ki·|ω| + kw·|ω|³``, or of the map's zero-torque
+        column (extrapolated from its lowest measured torques, see the module docstring; the edge value beyond
+        its last speed). What the kernels charge an idle machine and a coast-down holds. Numpy. [W]"""
         aw = np.abs(np.asarray(w_rad_s, dtype=float))
+        f = self.no_load_drag_fraction
         if self.loss_map_file is None:
             _, ki, kw, _ = self.loss_coefficients()
-            return ki * aw + kw * aw**3
+            return f * (ki * aw + kw * aw**3)
         table, _, dw, _ = loss_table(self.loss_map_file, self.loss_map_column)
-        return np.interp(aw, np.arange(table.shape[0]) * dw, table[:, 0])
+        return f * np.interp(aw, np.arange(table.shape[0]) * dw, table[:, 0])
 
     def to_kernel(self) -> MotorK:
         kc, ki, kw, c = self.loss_coefficients()
         if self.loss_map_file is None:
             table, table_gen, dw, dt, use = _NO_MAP, _NO_MAP, 1.0, 1.0, 0.0
         else:
-            table, table_gen, dw, dt = loss_table(self.loss_map_file, self.loss_map_column)
+            table, table_gen, dw, dt = idle_scaled(loss_table(self.loss_map_file, self.loss_map_column),
+                                                   self.no_load_drag_fraction)
             use = 1.0
         if self.loss_map_includes_inverter or self.inverter_efficiency is not None:
             eta = 1.0 if self.inverter_efficiency is None else float(self.inverter_efficiency)
@@ -231,11 +262,27 @@ class Motor:
                       float(self.max_speed_rpm * RPM), float(kc), float(ki), float(kw), float(c),
                       float(self.c_full_torque_nm()),
                       eta, float(self.inertia_kgm2), use, table, table_gen,
-                      float(dw), float(dt), *(float(x) for x in inv))
+                      float(dw), float(dt), float(self.no_load_drag_fraction), *(float(x) for x in inv))
 
 
 _NO_MAP = np.zeros((1, 1))
 _NO_MAP.setflags(write=False)
+
+
+def idle_scaled(tables, fraction: float):
+    """(motoring, generating, dw, dt) loss tables with the zero-torque column times ``fraction``: an idle machine
+    (inverter not switching) loses that share of the map's extrapolated zero-torque loss; the bilinear
+    interpolation to the first torque column ramps the operating loss in (``no_load_drag_fraction``)."""
+    mot, gen, dw, dt = tables
+    if fraction == 1.0:
+        return mot, gen, dw, dt
+    out = []
+    for t in (mot, gen):
+        t = t.copy()
+        t[:, 0] *= fraction
+        t.setflags(write=False)
+        out.append(t)
+    return out[0], out[1], dw, dt
 
 
 def _extrapolate_to_zero(x1, y1, x2, y2):

@@ -28,7 +28,7 @@ from ..components._schema import param
 from ..units import KMH_PER_MPS, W_PER_KW
 from .ths import ThsControlK, ThsController
 
-STRATEGIES = ("rule_based", "ecms")
+STRATEGIES = ("rule_based", "ecms", "dp")
 
 
 class ThsPluginCtlK(NamedTuple):
@@ -46,9 +46,11 @@ class ThsPluginController(ThsController):
     """THS-II plug-in controller (TOML table ``[controller]``): the THS-II rules (charge-sustaining mode) plus the
     charge-depleting mode and the rear-axle split."""
 
-    strategy: str = param("Energy management: 'rule_based' (the rules) or 'ecms' (equivalent-consumption "
+    strategy: str = param("Energy management: 'rule_based' (the rules), 'ecms' (equivalent-consumption "
                           "minimisation in charge-sustaining mode; the rules decide the engine in charge-depleting "
-                          "mode, as for the P2 plug-in).", default="rule_based", choices=STRATEGIES)
+                          "mode, as for the P2 plug-in) or 'dp' (the dynamic-programming optimum of charge-sustaining "
+                          "operation over the whole cycle, engine and rear force).", default="rule_based",
+                          choices=STRATEGIES)
     soc_cs_enter: float | None = param(
         "SOC below which the controller leaves charge-depleting for charge-sustaining mode (default: soc_target). "
         "[-]", default=None, lo=0, hi=1)

@@ -23,13 +23,17 @@ file imports, directly or not (this file included, so a change of a decorator op
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import importlib.abc
+import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
-from numba import njit, types
+from numba import config, njit, types
 from numba.core import caching
 
 _CORE_DIR = Path(__file__).resolve().parent
@@ -82,14 +86,32 @@ def _clear_stamps() -> None:
 core_source_stamp.cache_clear = _clear_stamps
 
 
+_WRITABLE_DIRS: set[str] = set()
+
+
+@functools.cache
+def _in_core(py_file: str) -> bool:
+    return Path(py_file).resolve().parent == _CORE_DIR
+
+
 class _CoreSourceStamp:
     """Cache-locator mixin: the source stamp of a kernel in hybridsim/core is the stamp of the whole core."""
 
     @classmethod
     def from_function(cls, py_func, py_file):
-        if Path(py_file).resolve().parent != _CORE_DIR:
+        if not _in_core(py_file):
             return None
         return super().from_function(py_func, py_file)
+
+    def ensure_cache_path(self):
+        # numba checks that the cache directory is writable by creating a temporary file in it, for every kernel
+        # at import (≈125 files); once per directory and process is enough (the directory is still re-created)
+        path = self.get_cache_path()
+        if path in _WRITABLE_DIRS:
+            os.makedirs(path, exist_ok=True)
+            return
+        super().ensure_cache_path()
+        _WRITABLE_DIRS.add(path)
 
     def get_source_stamp(self):
         return core_source_stamp(self._py_file)
@@ -105,6 +127,62 @@ if not any(issubclass(c, _CoreSourceStamp) for c in _LOCATORS):
     _LOCATORS[:0] = [type("Core" + b.__name__.lstrip("_"), (_CoreSourceStamp, b), {})
                      for b in map(_numba_name, ("UserProvidedCacheLocator", "InTreeCacheLocator",
                                                 "UserWideCacheLocator"))]
+
+
+def _blas_probe_deferred() -> None:
+    """Stand-in for numba's import-time BLAS probe (see ``_DeferBlasProbe``): scipy is a dependency of hybridsim."""
+    if importlib.util.find_spec("scipy") is None:  # finds the package without importing it
+        raise ImportError("scipy 0.16+ is required for linear algebra")
+
+
+class _DeferBlasProbe(importlib.abc.MetaPathFinder):
+    """Cold start: numba's first compile or cache load imports ``numba.np.arraymath``, whose module body calls
+    ``numba.np.linalg.ensure_blas()``, which imports ``scipy.linalg`` (≈0.2 s of a 1.2 s cold start; scipy.linalg
+    clones numpy for its array API and imports numpy.f2py, numpy.testing, numpy.ma on the way). No hybridsim kernel
+    uses BLAS. This finder runs arraymath's module body, at its own place in numba's import order, with a probe
+    that only checks that scipy is installed, and puts numba's probe back afterwards: numba's BLAS functions
+    (``np.dot`` …) still call the real ``ensure_blas`` when they are compiled. The finder removes itself at its
+    first use; it does nothing if numba's layout differs (the import then runs as numba wrote it)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "numba.np.arraymath":
+            return None
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)
+        linalg = sys.modules.get("numba.np.linalg")
+        spec = importlib.util.find_spec(name)
+        if spec is None or linalg is None or not callable(getattr(linalg, "ensure_blas", None)) \
+                or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run_body = spec.loader.exec_module
+
+        def exec_module(module):
+            probe = linalg.ensure_blas
+            linalg.ensure_blas = _blas_probe_deferred
+            try:
+                run_body(module)
+            finally:
+                linalg.ensure_blas = probe
+                if module.__dict__.get("ensure_blas") is _blas_probe_deferred:
+                    module.ensure_blas = probe
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _load_target() -> None:
+    """numba's CPU target context loaded now, not at the first kernel call (the same work: numba does it before its
+    first compile or cache load), with the BLAS probe deferred."""
+    if config.DISABLE_JIT or "numba.np.arraymath" in sys.modules:
+        return
+    if not any(isinstance(f, _DeferBlasProbe) for f in sys.meta_path):
+        sys.meta_path.insert(0, _DeferBlasProbe())
+    from numba.core.registry import cpu_target
+
+    cpu_target.target_context.refresh()
+
+
+_load_target()
 
 
 def _one_signature(dispatcher):

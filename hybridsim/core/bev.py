@@ -150,21 +150,49 @@ def axle_limits(mf, mr, dr, aux, g, w_wheel, mass, acc, r, braking):
         tf = motor_tmax(mf, w_wheel * i_f) * i_f * dr.front_efficiency
         tr = motor_tmax(mr, w_wheel * i_r) * i_r * dr.rear_efficiencies[g]
     if aux.tyre_mu > 0.0:
-        dn = mass * acc * aux.cg_over_wheelbase
-        n_f = mass * G * aux.front_static_share - dn
-        n_r = mass * G * (1.0 - aux.front_static_share) + dn
-        if n_f < 0.0:
-            n_f = 0.0
-        if n_r < 0.0:
-            n_r = 0.0
-        m_f = aux.wheel_mass_per_axle_kg + aux.front_rotor_inertia_kgm2 * i_f * i_f / (r * r)
-        m_r = aux.wheel_mass_per_axle_kg + aux.rear_rotor_inertia_kgm2 * i_r * i_r / (r * r)
-        sgn = -1.0 if braking else 1.0
-        cf = (aux.tyre_mu * n_f + sgn * m_f * acc) * r
-        cr = (aux.tyre_mu * n_r + sgn * m_r * acc) * r
-        tf = min(tf, max(cf, 0.0))
-        tr = min(tr, max(cr, 0.0))
+        cf, cr = axle_traction(aux, i_f, i_r, mass, acc, r, braking)
+        tf = min(tf, cf)
+        tr = min(tr, cr)
     return tf, tr
+
+
+@jit_inline
+def axle_traction(aux, i_f, i_r, mass, acc, r, braking):
+    """Largest |wheel torque| per axle the tyres pass (``aux.tyre_mu`` > 0), driving or ``braking``, at reductions
+    ``i_f``, ``i_r``: ``(μ·N_axle ± M_axle·a)·r`` ≥ 0 with the weight transfer ``ΔN = m·a·h/L`` (module docstring).
+    [N·m]"""
+    dn = mass * acc * aux.cg_over_wheelbase
+    n_f = mass * G * aux.front_static_share - dn
+    n_r = mass * G * (1.0 - aux.front_static_share) + dn
+    if n_f < 0.0:
+        n_f = 0.0
+    if n_r < 0.0:
+        n_r = 0.0
+    m_f = aux.wheel_mass_per_axle_kg + aux.front_rotor_inertia_kgm2 * i_f * i_f / (r * r)
+    m_r = aux.wheel_mass_per_axle_kg + aux.rear_rotor_inertia_kgm2 * i_r * i_r / (r * r)
+    sgn = -1.0 if braking else 1.0
+    cf = (aux.tyre_mu * n_f + sgn * m_f * acc) * r
+    cr = (aux.tyre_mu * n_r + sgn * m_r * acc) * r
+    return max(cf, 0.0), max(cr, 0.0)
+
+
+@jit_inline
+def beyond_traction(plant, g, acc, t_front, t_rear):
+    """An axle's wheel torque (front ``t_front``, rear ``t_rear``, rear gear g) is beyond what its tyres pass at
+    acceleration ``acc`` (:func:`axle_traction`, each axle in its own direction of torque); never without a tyre
+    friction coefficient."""
+    aux = plant.aux
+    if aux.tyre_mu <= 0.0:
+        return False
+    dr = plant.dr
+    i_f = dr.front_ratio
+    i_r = dr.rear_ratios[g]
+    r = plant.ch.wheel_radius_m
+    m = plant.ch.mass_kg
+    cf, cr = axle_traction(aux, i_f, i_r, m, acc, r, t_front < 0.0)
+    if t_rear < 0.0 and t_front >= 0.0 or t_rear >= 0.0 and t_front < 0.0:
+        cr = axle_traction(aux, i_f, i_r, m, acc, r, t_rear < 0.0)[1]
+    return abs(t_front) > cf * (1.0 + 1e-9) + 1e-9 or abs(t_rear) > cr * (1.0 + 1e-9) + 1e-9
 
 
 @jit
@@ -240,6 +268,7 @@ LIMIT_SPEED = 1  # a machine beyond its speed limit
 LIMIT_MOTOR_TORQUE = 2  # a machine's torque beyond its envelope
 LIMIT_SYSTEM_POWER = 3  # Σ shaft power beyond the system power cap
 LIMIT_BATTERY_DISCHARGE = 4  # the battery cannot feed the machines (with ``freewheel``: it did not)
+LIMIT_TRACTION = 5  # an axle's wheel torque beyond what its tyres pass (``axle_traction``)
 
 
 class BevSplit(NamedTuple):
@@ -318,8 +347,9 @@ def step_context(plant, state, v0, v1, dt, grade):
 def split(plant, ctx, d):
     """Torques, powers and losses of the machines for decision ``d`` (:class:`BevSplit`): feasible when the
     machines are within their speed limits and envelopes, the shaft power within the system cap (driving) and
-    the battery can feed them (the accessories are then cut first). A freewheeling decision is always feasible
-    (its limit says the battery bound)."""
+    the battery can feed them (the accessories are then cut first), and each axle's wheel torque within what its
+    tyres pass (:func:`axle_traction`, the limit the decisions plan with). A freewheeling decision is always
+    feasible (its limit says the battery bound)."""
     mf = plant.mf
     mr = plant.mr
     dr = plant.dr
@@ -352,6 +382,9 @@ def split(plant, ctx, d):
         elif (abs(t_mf) > motor_tmax(mf, w_f) * (1.0 + 1e-9) + 1e-9
               or abs(t_mr) > motor_tmax(mr, w_r) * (1.0 + 1e-9) + 1e-9):
             limit = LIMIT_MOTOR_TORQUE
+        elif beyond_traction(plant, g, (ctx.end_speed_mps - ctx.start_speed_mps) / ctx.dt_s, d.front_torque_nm,
+                             t_el - d.front_torque_nm):
+            limit = LIMIT_TRACTION
         elif t_el > 0.0 and res[1] > dr.system_power_w * (1.0 + 1e-9):
             limit = LIMIT_SYSTEM_POWER
         if res[0] > p_dis_batt + 1e-6:

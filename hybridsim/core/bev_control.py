@@ -14,7 +14,7 @@ Per step:
    ``driveline.regen_fade``) with the split that recovers the most, reduced by bisection until the DC power
    respects the regeneration cap and the battery's charge limit; zero regeneration is taken instead if it costs
    less; friction brakes take the rest;
-4. if no gear can deliver, the end speed is lowered by bisection (``TRACE_MISS_BISECTIONS``, a trace miss); if
+4. if no gear can deliver, the end speed is lowered by bisection (``driveline.speed_search``, a trace miss); if
    the battery cannot even feed the spinning machines, they freewheel and the end speed is the highest whose
    road force leaves their drag no less to do.
 
@@ -43,7 +43,7 @@ from .bev import (
     split_dc_power,
 )
 from .chassis import wheel_force_n
-from .driveline import TRACE_MISS_BISECTIONS, regen_fade
+from .driveline import regen_fade, speed_search, speed_search_next, trial_speed
 from .electric import motor_tmax
 
 N_GRID = 24  # grid intervals of the split search
@@ -228,20 +228,12 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     if f >= 0.0:
         ok, g, tf, t_el, f = drive_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, gr, g_prev, p_dis, p_sys)
         if not ok:
-            lo = 0.0
-            hi = v1
-            for _ in range(TRACE_MISS_BISECTIONS):
-                mid = 0.5 * (lo + hi)
-                fm = wheel_force_n(ch, v0, mid, dt, gr)
-                if fm < 0.0:
-                    lo = mid
-                    continue
-                okm = drive_step(ch, mf, mr, dr, ctl, aux, v0, mid, dt, gr, g_prev, p_dis, p_sys)[0]
-                if okm:
-                    lo = mid
-                else:
-                    hi = mid
-            v1 = lo
+            s = speed_search(v1)
+            while s.halvings_left > 0:
+                mid = trial_speed(s)
+                s = speed_search_next(s, wheel_force_n(ch, v0, mid, dt, gr) < 0.0
+                                      or drive_step(ch, mf, mr, dr, ctl, aux, v0, mid, dt, gr, g_prev, p_dis, p_sys)[0])
+            v1 = s.reachable_mps
             f = wheel_force_n(ch, v0, v1, dt, gr)
             if f >= 0.0:
                 ok, g, tf, t_el, f = drive_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, gr, g_prev, p_dis, p_sys)
@@ -260,15 +252,10 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
         # its own losses (DC power 0) and the car slows by that drag: the highest end speed whose road force
         # leaves the drag no less to do (the friction brakes take the rest)
         r = ch.wheel_radius_m
-        lo = 0.0
-        hi = v1
-        for _ in range(TRACE_MISS_BISECTIONS):
-            mid = 0.5 * (lo + hi)
-            if _freewheel_ok(ch, mf, mr, dr, aux, v0, mid, dt, gr, g, r):
-                lo = mid
-            else:
-                hi = mid
-        v1 = lo
+        s = speed_search(v1)
+        while s.halvings_left > 0:
+            s = speed_search_next(s, _freewheel_ok(ch, mf, mr, dr, aux, v0, trial_speed(s), dt, gr, g, r))
+        v1 = s.reachable_mps
         ctx = road_context(plant, b, v0, v1, dt, gr)
         d = BevDecision(g, 0.0, 0.0, True)
         sp = split(plant, ctx, d)

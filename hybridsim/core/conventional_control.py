@@ -9,7 +9,8 @@ The rules of ``control/conventional.py`` (rule-based, the only strategy of this 
   disengaged when the plan says so and the car brakes, coasts or stands; otherwise the rule above;
 * CVT: the ratio that puts the engine on its minimum-fuel operating line (:func:`cvt_point`);
 * trace miss: if no gear (ratio) can deliver the force, the end speed is lowered by bisection
-  (``TRACE_MISS_BISECTIONS``) until one can.
+  (``driveline.speed_search``) until one can; if none can even at standstill (a grade the engine cannot
+  hold), the clutch is disengaged and the brakes hold the car (:func:`_stalled`), never a point beyond WOT.
 
 Nothing here raises or allocates.
 """
@@ -32,7 +33,7 @@ from .conventional import (
     record_initial,
     step_context,
 )
-from .driveline import TRACE_MISS_BISECTIONS
+from .driveline import speed_search, speed_search_next, trial_speed
 from .interp import interp1_uniform
 
 N_CVT_SEARCH = 32  # engine speeds tried above the operating line when the line's point is beyond full load
@@ -157,17 +158,19 @@ def can_deliver(plant, ctl, state, ctx, dt):
 
 @jit
 def reachable_end_speed(plant, ctl, state, v0, v1, dt, grade):
-    """Trace miss: the highest end speed in [0, v1] the powertrain can reach (``TRACE_MISS_BISECTIONS``
-    halvings)."""
-    lo = 0.0
-    hi = v1
-    for _ in range(TRACE_MISS_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        if can_deliver(plant, ctl, state, step_context(plant, v0, mid, dt, grade), dt):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    """Trace miss: the highest end speed in [0, v1] the powertrain can reach (``driveline.speed_search``)."""
+    s = speed_search(v1)
+    while s.halvings_left > 0:
+        s = speed_search_next(s, can_deliver(plant, ctl, state, step_context(plant, v0, trial_speed(s), dt, grade), dt))
+    return s.reachable_mps
+
+
+@jit_inline
+def _stalled(plant, state, v1, ctx, dt):
+    """No gear (ratio) can deliver even the lowest end speed: on a grade the engine cannot hold, the car stops
+    short (a trace miss down to ``v1``, 0) with the clutch disengaged, the engine idling and the friction brakes
+    holding the car (their term then closes the balance: the work the road asked for and no gear could give)."""
+    return ConvDecision(0, 0.0, True), v1, ctx, neutral_point(plant, state, 0, dt)
 
 
 @jit_inline
@@ -186,6 +189,8 @@ def rule_decide(plant, ctl, state, plan, v0, v1, dt, grade):
             v1 = reachable_end_speed(plant, ctl, state, v0, v1, dt, grade)
             ctx = step_context(plant, v0, v1, dt, grade)
             pt = cvt_point(plant, state, ctx, dt)
+            if not pt.feasible:
+                return _stalled(plant, state, v1, ctx, dt)
         return ConvDecision(0, pt.ratio, False), v1, ctx, pt
     if plan > 0:
         pt = gear_point(plant, state, ctx, plan - 1, dt)
@@ -198,8 +203,8 @@ def rule_decide(plant, ctl, state, plan, v0, v1, dt, grade):
         ctx = step_context(plant, v0, v1, dt, grade)
         g, pt = choose_gear_point(plant, ctl, state, ctx, dt)
         if g < 0:
-            g = 0
-    if not pt.feasible:  # standing, or no gear can deliver: the gear kept
+            return _stalled(plant, state, v1, ctx, dt)
+    if not pt.feasible:  # standing: the gear kept
         pt = gear_point(plant, state, ctx, g, dt)
     return ConvDecision(g, pt.ratio, False), v1, ctx, pt
 

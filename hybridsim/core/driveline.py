@@ -1,6 +1,6 @@
 """Pieces every kernel shares, written once (issue 14): torque through a gear with the efficiency taken in
-the direction of power flow, the low-speed fade of regenerative braking, the number of halvings of the
-end-speed search on a trace miss, the energy-consistent inertia torque of a rotor (THS-II, series-parallel).
+the direction of power flow, the low-speed fade of regenerative braking, the end-speed search on a trace miss
+(:class:`SpeedSearch`), the energy-consistent inertia torque of a rotor (THS-II, series-parallel).
 
 Gear with ratio i (input turns i times faster than the output) and efficiency η, output speed ≥ 0::
 
@@ -13,10 +13,53 @@ so that the loss T_in·ω_in − T_out·ω_out ≥ 0 either way. Nothing here ra
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from . import jit, jit_inline
 
 TRACE_MISS_BISECTIONS = 40  # halvings of the end speed when the vehicle cannot follow the trace (all kernels)
+
+
+class SpeedSearch(NamedTuple):
+    """The trace-miss search: the highest end speed in [0, v1] a powertrain can reach, by bisection.
+
+    One copy for every architecture; what "can reach" means is the architecture's (its decisions' feasibility
+    test at a trial end speed), so the search is a small state machine its caller drives::
+
+        s = speed_search(v1)
+        while s.halvings_left > 0:
+            s = speed_search_next(s, reachable(…, trial_speed(s), …))
+        v1 = s.reachable_mps
+
+    The test is not passed in as a function: numba compiles a function that takes a function once per function
+    passed (and caches such specialisations poorly), and the tests need the arguments of their own architecture
+    (plant, controller, state, battery context), which no single first-class function type can hold.
+    """
+
+    reachable_mps: float  # the highest end speed found reachable (0 is taken as reachable)
+    unreachable_mps: float  # the lowest end speed found unreachable (at first the demanded one)
+    halvings_left: int
+
+
+@jit_inline
+def speed_search(v1):
+    """Start the trace-miss search below the demanded end speed ``v1`` (which the caller found unreachable)."""
+    return SpeedSearch(0.0, v1, TRACE_MISS_BISECTIONS)
+
+
+@jit_inline
+def trial_speed(s):
+    """The end speed the search tries next. [m/s]"""
+    return 0.5 * (s.reachable_mps + s.unreachable_mps)
+
+
+@jit_inline
+def speed_search_next(s, reachable):
+    """The search after trying :func:`trial_speed`: ``reachable`` says whether the powertrain reached it."""
+    mid = 0.5 * (s.reachable_mps + s.unreachable_mps)
+    if reachable:
+        return SpeedSearch(mid, s.unreachable_mps, s.halvings_left - 1)
+    return SpeedSearch(s.reachable_mps, mid, s.halvings_left - 1)
 
 
 @jit

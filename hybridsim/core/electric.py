@@ -20,16 +20,21 @@ def motor_tmax(m, w):
 
 @jit
 def motor_loss_w(m, t, w):
-    """kc·T² + ki·|ω| + kw·|ω|³ + C·min(|T|/T_C, 1), or the measured map at (|ω|, |T|). [W]"""
+    """kc·T² + D·(f + (1 − f)·r) + C·r with D = ki·|ω| + kw·|ω|³, r = min(|T|/T_C, 1) and f the idle share
+    (``no_load_drag_fraction``): an idle machine loses f·D, the operating loss ramps in up to T_C; or the measured
+    map at (|ω|, |T|) (its zero-torque column holds the idle share). [W]"""
     aw = abs(w)
     if m.use_map > 0.0:
         table = m.map_loss_gen_w if t * w < 0.0 else m.map_loss_w
         return interp2_uniform(0.0, m.map_speed_step_rad_s, 0.0, m.map_torque_step_nm, table, aw, abs(t))
-    loss = m.ki * aw + m.kw * aw * aw * aw
-    if t != 0.0:
-        at = abs(t)
-        loss += m.kc * t * t + (m.c_w if at >= m.c_full_torque_nm else m.c_w * at / m.c_full_torque_nm)
-    return loss
+    drag = m.ki * aw + m.kw * aw * aw * aw
+    if t == 0.0:
+        return m.idle_fraction * drag
+    at = abs(t)
+    if at >= m.c_full_torque_nm:
+        return m.kc * t * t + drag + m.c_w
+    r = at / m.c_full_torque_nm
+    return m.kc * t * t + drag * (m.idle_fraction + (1.0 - m.idle_fraction) * r) + m.c_w * r
 
 
 @jit
@@ -161,25 +166,26 @@ def motor_torque_for_dc_power(m, w, p_dc):
 def _torque_for_ac_power(m, w, p_ac):
     """Generating torque (≤ 0 for ω > 0) whose AC power equals p_ac (< 0); 0 if even zero torque draws more.
 
-    With x = |T| and P_ac = p_dc/η_inv, P_ac = −x·|ω| + kc·x² + D + C·min(x/T_C, 1), D = ki|ω| + kw|ω|³:
-    below T_C the root nearest zero of kc·x² − (|ω| − C/T_C)·x + (D − P_ac) = 0, above it that of
-    kc·x² − |ω|·x + (D + C − P_ac) = 0; beyond the best generating point, that point.
+    With x = |T|, D = ki|ω| + kw|ω|³ and f the idle share (``motor_loss_w``):
+    below T_C, P_ac = −x·|ω| + kc·x² + f·D + (C + (1 − f)·D)·x/T_C, the root nearest zero of
+    kc·x² − (|ω| − (C + (1 − f)·D)/T_C)·x + (f·D − P_ac) = 0; above it that of kc·x² − |ω|·x + (D + C − P_ac) = 0;
+    beyond the best generating point, that point.
     """
     aw = abs(w)
     if m.use_map > 0.0:
         return _map_torque_for_ac_power(m, w, p_ac)
     drag = m.ki * aw + m.kw * aw * aw * aw
-    c0 = drag - p_ac
+    c0 = m.idle_fraction * drag - p_ac
     if c0 <= 0.0 or aw == 0.0:
         return 0.0
     x = -1.0
-    b = aw - m.c_w / m.c_full_torque_nm
+    b = aw - (m.c_w + (1.0 - m.idle_fraction) * drag) / m.c_full_torque_nm
     if b > 0.0:
         x = _nearest_root(m.kc, b, c0)
         if x > m.c_full_torque_nm:
             x = -1.0
     if x < 0.0:
-        x = _nearest_root(m.kc, aw, c0 + m.c_w)
+        x = _nearest_root(m.kc, aw, drag + m.c_w - p_ac)
         if x < m.c_full_torque_nm:
             # the requested power is beyond the machine's best generating point: take that point, the
             # better of the two pieces' minima (each piece is a parabola in x)
@@ -273,6 +279,13 @@ def battery_window_limits_w(b, soc, dt):
     taken no further than the matched-load current OCV/2R) and OCV·|I| + R·I² (charge).
     """
     ocv, rd, rc = battery_state(b, soc)  # once: the look-ups serve both the power and the SOC-window limits
+    return battery_window_limits_at(b, soc, ocv, rd, rc, dt)
+
+
+@jit
+def battery_window_limits_at(b, soc, ocv, rd, rc, dt):
+    """:func:`battery_window_limits_w` given the battery state (OCV, R_dis, R_chg) at ``soc``
+    (``battery_state``): for a plant step that also steps the battery from that SOC. Same arithmetic. [W]"""
     p_dis, p_chg = _battery_limits_at(b, soc, ocv, rd, rc)
     keep = 1.0 - 1e-9  # rounding margin
     i_dis = (soc - b.soc_min) * b.capacity_as / dt * keep

@@ -25,7 +25,9 @@ Per interval (DESIGN.md §3, quasi-static backward step with a forward feasibili
    request (``control/p2.py``).
 3. A gear (``gear_context``, ``split_gear``) with the engine ON (K0 closed, or slipping in 1st gear
    below the lowest clutch-closed engine speed) or OFF (K0 open, EV). Gearbox input (= P2 motor)
-   speed ω_in = ω_w·i_g·i_fd; input torque T_in = T_w/(i·η) in traction, T_w·η/i on overrun.
+   speed ω_in = ω_w·i_g·i_fd; input torque T_in = T_w/(i·η) in traction, T_w·η/i on overrun, plus a CVT's
+   input drag T_drag while ω_in > 0 (``components/gearbox.py``; a CVT's gears are ratios across its range,
+   ``powertrains/_p2_cvt.py``).
    Rotating inertia (P2 rotor + gearbox input J_in; the engine J_e while K0 stays closed) in two parts:
    (a) within the gear, T_jm = J_in·(ω_in − ω_ref)/dt with ω_ref = ω_w,prev·i_g·i_fd, the speed the input
    had a step ago in THIS gear; (b) a gear change moves the input from its ACTUAL previous speed
@@ -105,6 +107,7 @@ class P2AuxK(NamedTuple):
     regen_fade_speed_mps: float  # regeneration fades out linearly below this speed
     crank_time_s: float  # an engine start's crank energy is drawn over this time
     shift_time_s: float  # a gear change's inertia energy is booked over this time
+    input_drag_torque_nm: float  # a CVT's drag at the gearbox input while it turns (pump, clamping); 0 step-ratio
 
 
 class P2PlantK(NamedTuple):
@@ -368,6 +371,8 @@ def gear_context(plant, state, ctx, g, eng_on, dt):
     eta = gb.efficiencies[g] * gb.final_drive_efficiency
     w_in = w_wheel * i
     t_in = gear_input_torque(ctx.wheel_torque_nm, i, eta)
+    if w_in > 0.0:
+        t_in += aux.input_drag_torque_nm  # a CVT's pump and clamping drag (components/gearbox.py); 0 step-ratio
     # rotor acceleration within this gear, from the speed it would have had a step ago in this gear
     w_in_ref = state.wheel_speed_rad_s * i
     t_jm = aux.input_inertia_kgm2 * (w_in - w_in_ref) / dt
@@ -645,7 +650,7 @@ def plant_finish(plant, state, ctx, sp, dt):
     t_in_act = sp.input_torque_delivered_nm
     i = gb.ratios[g] * gb.final_drive_ratio
     eta = gb.efficiencies[g] * gb.final_drive_efficiency
-    t_wpt = gear_output_torque(t_in_act, i, eta)
+    t_wpt = gear_output_torque(t_in_act - (aux.input_drag_torque_nm if w_in > 0.0 else 0.0), i, eta)
     if w_wheel <= 0.0:
         t_wpt = t_wheel
     p_term, p_acc = terminal_power_w(plant, ctx, sp)

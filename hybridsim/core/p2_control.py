@@ -34,8 +34,8 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .driveline import TRACE_MISS_BISECTIONS
-from .electric import battery_step
+from .driveline import speed_search, speed_search_next, trial_speed
+from .electric import battery_state, battery_step_at
 from .p2 import (
     INF,
     P2Decision,
@@ -201,15 +201,11 @@ def reachable_speed(plant, ctl, state, b, cs, v0, v1, dt, gr):
     the highest that can, by bisection (a trace miss). ``b`` is the step's ``battery_context``."""
     if _feasible(plant, ctl, state, road_context(plant, b, v0, v1, dt, gr), cs, dt):
         return v1
-    lo = 0.0
-    hi = v1
-    for _ in range(TRACE_MISS_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        if _feasible(plant, ctl, state, road_context(plant, b, v0, mid, dt, gr), cs, dt):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    s = speed_search(v1)
+    while s.halvings_left > 0:
+        s = speed_search_next(s, _feasible(plant, ctl, state, road_context(plant, b, v0, trial_speed(s), dt, gr), cs,
+                                           dt))
+    return s.reachable_mps
 
 
 @jit
@@ -258,21 +254,22 @@ def ecms_equivalence(ctl, soc):
 
 
 @jit_inline
-def ecms_cost(plant, state, ctx, sp, dt, s):
-    """P_fuel + s·P_batt,chem [W] of a feasible split, on the plant's own fuel and battery functions."""
+def ecms_cost(plant, state, ctx, sp, dt, s, bst):
+    """P_fuel + s·P_batt,chem [W] of a feasible split, on the plant's own fuel and battery functions
+    (``battery_step_at`` with ``bst`` = ``battery_state`` at the step's SOC, looked up once per step)."""
     fuel = step_fuel_kg_s(plant, state, sp, dt)
     p_term = terminal_power_w(plant, ctx, sp)[0]
-    p_chem = battery_step(plant.bat, state.soc, p_term, dt)[2]
+    p_chem = battery_step_at(plant.bat, state.soc, bst[0], bst[1], bst[2], p_term, dt)[2]
     return fuel * plant.eng.lhv_j_per_kg + s * p_chem
 
 
-@jit
-def _ecms_gear(plant, ctl, state, ctx, g, dt, s, best, best_sp, best_d):
+@jit_inline
+def _ecms_gear(plant, ctl, state, ctx, g, dt, s, bst, best, best_sp, best_d):
     """The best of the incumbent (cost ``best``, split, decision) and every ECMS candidate in gear ``g``."""
     gc = gear_context(plant, state, ctx, g, False, dt)
     sp = split_gear(plant, state, ctx, gc, 0.0, dt)
     if sp.feasible:
-        c = ecms_cost(plant, state, ctx, sp, dt, s)
+        c = ecms_cost(plant, state, ctx, sp, dt, s, bst)
         if c < best:
             best, best_sp, best_d = c, sp, P2Decision(False, g, 0.0)
     gc = gear_context(plant, state, ctx, g, True, dt)
@@ -289,7 +286,7 @@ def _ecms_gear(plant, ctl, state, ctx, g, dt, s, best, best_sp, best_d):
             t_c = t_top * j / n
         sp = split_gear(plant, state, ctx, gc, t_c, dt)
         if sp.feasible:
-            c = ecms_cost(plant, state, ctx, sp, dt, s)
+            c = ecms_cost(plant, state, ctx, sp, dt, s, bst)
             if c < best:
                 best, best_sp, best_d = c, sp, P2Decision(True, g, t_c)
     return best, best_sp, best_d
@@ -322,22 +319,23 @@ def ecms_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan):
         return rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan)
     may_shift = state.time_in_gear_s >= ctl.min_time_in_gear_s
     step = int(ctl.max_gear_step)
-    if g_plan >= 0:
-        best, best_sp, best_d = _ecms_gear(plant, ctl, state, ctx, g_plan, dt, s, best, best_sp, best_d)
-    for g in range(gb.ratios.shape[0]):
-        if g_plan >= 0:
+    bst = battery_state(plant.bat, state.soc)
+    ng = gb.ratios.shape[0]
+    # three passes, one call site of the (inlined) gear evaluation: the planned gear; else every gear within the
+    # shift rules; if none was feasible, any gear
+    for pas in range(3):
+        if pas < 2 and (pas == 0) != (g_plan >= 0):
+            continue
+        if pas == 2 and best != INF:
             break
-        if g > 0 and w_wheel * (gb.ratios[g] * gb.final_drive_ratio) < ctl.min_input_speed_rad_s:
-            continue
-        if g != g_prev and (not may_shift or abs(g - g_prev) > step):
-            continue
-        best, best_sp, best_d = _ecms_gear(plant, ctl, state, ctx, g, dt, s, best, best_sp, best_d)
-    if best == INF:
-        # nothing within the shift rules: any gear
-        for g in range(gb.ratios.shape[0]):
-            if g > 0 and w_wheel * (gb.ratios[g] * gb.final_drive_ratio) < ctl.min_input_speed_rad_s:
+        g_lo = g_plan if pas == 0 else 0
+        g_hi = g_plan + 1 if pas == 0 else ng
+        for g in range(g_lo, g_hi):
+            if pas > 0 and g > 0 and w_wheel * (gb.ratios[g] * gb.final_drive_ratio) < ctl.min_input_speed_rad_s:
                 continue
-            best, best_sp, best_d = _ecms_gear(plant, ctl, state, ctx, g, dt, s, best, best_sp, best_d)
+            if pas == 1 and g != g_prev and (not may_shift or abs(g - g_prev) > step):
+                continue
+            best, best_sp, best_d = _ecms_gear(plant, ctl, state, ctx, g, dt, s, bst, best, best_sp, best_d)
     if best == INF:
         return rule_decide_planned(plant, ctl, state, cs, v0, v1, dt, gr, g_plan)
     return best_d, v1, ctx, best_sp

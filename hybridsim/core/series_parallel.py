@@ -266,7 +266,7 @@ def split_mech(plant, w_e_prev, mode, w_e, t_e, v0, v1, dt, grade):
     return split_in(plant, w_e_prev, step_context(plant, v0, v1, dt, grade), mode, w_e, t_e, dt)
 
 
-@jit
+@jit_inline
 def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
     """``split_mech`` given the step's context ``ctx`` (``step_context``): what each decision changes."""
     gr = plant.gr
@@ -345,7 +345,7 @@ def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
                   t_cl_ax, w_g, t_g, t_jg, p_g, l_g, li_g, w_m2, t_m2, p_m, l_m, li_m, fuel_map)
 
 
-@jit
+@jit_inline
 def split_elec(plant, m, p_dis_max, p_chg_max):
     """The battery side of a split ``m`` (``split_mech``) within the battery's power limits: regeneration cut to
     the charge limit, the charge and discharge flags, the torques delivered: an :class:`SpSplit`."""
@@ -517,7 +517,7 @@ def record(out, k, res, v1, speed_demanded):
     out.wheel_power_w[k] = res.wheel_power_w
 
 
-@jit
+@jit_inline
 def engine_speed_for_power(plant, p):
     """Engine speed on the minimum-fuel operating line at power p (series mode), within idle and MG1's and the
     engine's maximum speeds."""
@@ -533,7 +533,7 @@ def engine_speed_for_power(plant, p):
     return w
 
 
-@jit
+@jit_inline
 def series_torque_for_power(plant, state, p, w, dt):
     """Engine torque for power p at speed w in series mode, within WOT and what MG1 can absorb besides
     accelerating both rotors (T_MG1 = T_J,g − T_gen,out ≥ −T_MG1,max); never below zero. [N·m]"""

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import TRACE_MISS_BISECTIONS, record_initial
-from .ecms import adaptive_equivalence
+from .driveline import record_initial, speed_search, speed_search_next, trial_speed
+from .ecms import adaptive_equivalence, ecms_cannot_win
 from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .engine import engine_point
 from .series_parallel import (
@@ -103,16 +103,12 @@ def fallback(plant, state, v0, v1, dt, gr):
     d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
     if ok:
         return d, v1, sp
-    lo = 0.0
-    hi = v1
-    for _ in range(TRACE_MISS_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        if _best_effort(plant, state, v0, mid, dt, gr)[2]:
-            lo = mid
-        else:
-            hi = mid
-    d, sp, ok = _best_effort(plant, state, v0, lo, dt, gr)
-    return d, lo, sp
+    s = speed_search(v1)
+    while s.halvings_left > 0:
+        s = speed_search_next(s, _best_effort(plant, state, v0, trial_speed(s), dt, gr)[2])
+    v1 = s.reachable_mps
+    d, sp, ok = _best_effort(plant, state, v0, v1, dt, gr)
+    return d, v1, sp
 
 
 @jit_inline
@@ -176,17 +172,25 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
 
 
 @jit_inline
-def _ecms_cost(plant, state, mode, w_e, t_e, ctx, dt, s, lim, bst):
-    """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate, on the plant's own fuel and battery (``split``
-    = ``split_in`` of the step's context ``ctx`` + ``split_elec`` at the step's limits ``lim``; ``battery_step_at``
-    with the step's battery state ``bst``: all looked up once per step)."""
+def _ecms_cost(plant, state, mode, w_e, t_e, ctx, dt, s, lim, bst, p_fuel):
+    """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate of fuel power ``p_fuel`` (``_fuel_power``), on
+    the plant's own battery (``split`` = ``split_in`` of the step's context ``ctx`` + ``split_elec`` at the step's
+    limits ``lim``, both inlined; ``battery_step_at`` with the step's battery state ``bst``: all looked up once per
+    step)."""
     m = split_in(plant, state.engine_speed_rad_s, ctx, mode, w_e, t_e, dt)
     sp = split_elec(plant, m, lim[0], lim[1])
     if not sp.feasible:
         return False, 0.0, sp
-    fuel = step_fuel_from_map(plant, state, mode, m.engine_speed_rad_s, m.fuel_map_kg_s, dt)
     p_chem = battery_step_at(plant.bat, state.soc, bst[0], bst[1], bst[2], sp.battery_power_w, dt)[2]
-    return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
+    return True, p_fuel + s * p_chem, sp
+
+
+@jit_inline
+def _fuel_power(plant, state, mode, w_e, t_e, dt):
+    """Fuel power [W] of a fuelled candidate at (ω_e, T_e): what the split's ``fuel_map_kg_s`` (the map at the same
+    point) gives through ``step_fuel_from_map``."""
+    fuel = step_fuel_from_map(plant, state, mode, w_e, engine_point(plant.eng, w_e, t_e)[2], dt)
+    return fuel * plant.eng.lhv_j_per_kg
 
 
 @jit_inline
@@ -207,7 +211,8 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
     lim = battery_window_limits_w(plant.bat, state.soc, dt)
     bst = battery_state(plant.bat, state.soc)
     ctx = step_context(plant, v0, v1, dt, gr)
-    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, ctx, dt, s, lim, bst)
+    p_term_min = -lim[1] - 1e-6  # split_elec: beyond it, overcharge (infeasible)
+    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, ctx, dt, s, lim, bst, 0.0)
     best_d = SpDecision(EV, 0.0, 0.0)
     n = int(ctl.ecms_power_points)
     p_max = plant.aux.ool_power_max_w
@@ -215,7 +220,10 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p)
         t = series_torque_for_power(plant, state, p, w, dt)
-        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, ctx, dt, s, lim, bst)
+        p_fuel = _fuel_power(plant, state, SERIES, w, t, dt)
+        if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
+            continue
+        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, ctx, dt, s, lim, bst, p_fuel)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_d = True, c, sp, SpDecision(SERIES, w, t)
     vbar = 0.5 * (v0 + v1)
@@ -224,7 +232,10 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         t_wot = engine_point(plant.eng, w_lock, 0.0)[0]
         for j in range(0, n + 1):
             t = t_wot * j / n
-            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, ctx, dt, s, lim, bst)
+            p_fuel = _fuel_power(plant, state, ENGINE, w_lock, t, dt)
+            if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
+                continue
+            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, ctx, dt, s, lim, bst, p_fuel)
             if ok2 and (not ok or c < best):
                 ok, best, best_sp, best_d = True, c, sp, SpDecision(ENGINE, w_lock, t)
     if not ok:

@@ -40,7 +40,10 @@ from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import (
+    battery_state,
     battery_step,
+    battery_step_at,
+    battery_window_limits_at,
     battery_window_limits_w,
     inverter_dc_power_w,
     motor_dc_power_w,
@@ -192,6 +195,10 @@ class ThsSplit(NamedTuple):
     engine_inertia_torque_nm: float
     mg1_inertia_torque_nm: float
     battery_discharge_max_w: float  # the discharge limit the split was held to (the step's, at its SOC)
+    battery_soc: float  # the SOC of the battery state below (the step context's)
+    battery_ocv_v: float  # battery_state at battery_soc (plant_finish steps the battery with it at that SOC)
+    battery_r_dis_ohm: float
+    battery_r_chg_ohm: float
 
 
 class StepResult(NamedTuple):
@@ -238,6 +245,10 @@ class ThsStepCtx(NamedTuple):
     mg2_torque_min_nm: float  # regenerative: envelope × low-speed fade
     battery_discharge_max_w: float
     battery_charge_max_w: float
+    battery_soc: float  # the SOC of the battery state below (the step's start)
+    battery_ocv_v: float  # battery_state at battery_soc: plant_finish steps the battery with it
+    battery_r_dis_ohm: float
+    battery_r_chg_ohm: float
 
 
 @jit
@@ -255,8 +266,9 @@ def step_context(plant, soc, v0, v1, dt, grade):
     t_ring_req = gear_input_torque(t_axle, pg.ring_ratio, pg.final_drive_efficiency)
     t2max = motor_tmax(plant.mg2, w_m2)
     tmin = -t2max * regen_fade(0.5 * (v0 + v1), plant.aux.regen_fade_speed_mps)
-    p_dis_max, p_chg_max = battery_window_limits_w(plant.bat, soc, dt)
-    return ThsStepCtx(f, w_wh, t_axle, w_r, w_m2, t_ring_req, t2max, tmin, p_dis_max, p_chg_max)
+    ocv, rd, rc = battery_state(plant.bat, soc)  # once per step: the limits here, the battery step in plant_finish
+    p_dis_max, p_chg_max = battery_window_limits_at(plant.bat, soc, ocv, rd, rc, dt)
+    return ThsStepCtx(f, w_wh, t_axle, w_r, w_m2, t_ring_req, t2max, tmin, p_dis_max, p_chg_max, soc, ocv, rd, rc)
 
 
 @jit
@@ -323,6 +335,10 @@ class ThsMech(NamedTuple):
     mg2_inverter_loss_w: float
     engine_inertia_torque_nm: float
     mg1_inertia_torque_nm: float
+    battery_soc: float  # the step context's battery state, carried to the split (ThsStepCtx)
+    battery_ocv_v: float
+    battery_r_dis_ohm: float
+    battery_r_chg_ohm: float
 
 
 @jit
@@ -395,7 +411,8 @@ def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
     mg1_ok = abs(t_g) <= t1max + 1e-9 and speeds_ok
     return ThsMech(ok_traction, limit, mg1_ok, speeds_ok, ctx.wheel_force_n, ctx.wheel_speed_rad_s,
                    ctx.axle_torque_nm, w_r, w_m2, w_e, t_e, w_g, t_g, t_m2, t_c, t_s, t_r_del, p_g, l_g, li_g,
-                   p_m, l_m, li_m, t_je, t_jg)
+                   p_m, l_m, li_m, t_je, t_jg, ctx.battery_soc, ctx.battery_ocv_v, ctx.battery_r_dis_ohm,
+                   ctx.battery_r_chg_ohm)
 
 
 @jit_inline
@@ -448,7 +465,8 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                     w_r, w_m2, m.engine_speed_rad_s, m.engine_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm, t_m2,
                     m.carrier_torque_nm, m.sun_torque_nm, t_r_del, x_del, t_ring, t_axle_pt, p_g,
                     m.mg1_loss_w, m.mg1_inverter_loss_w, p_m, l_m, li_m, p_b, m.engine_inertia_torque_nm,
-                    m.mg1_inertia_torque_nm, p_dis_max)
+                    m.mg1_inertia_torque_nm, p_dis_max, m.battery_soc, m.battery_ocv_v, m.battery_r_dis_ohm,
+                    m.battery_r_chg_ohm)
 
 
 @jit_inline
@@ -550,7 +568,11 @@ def plant_finish(plant, state, mode, sp, dt):
         state.engine_speed_rad_s, w_e, sp.engine_inertia_torque_nm, state.mg1_speed_rad_s, sp.mg1_speed_rad_s,
         sp.mg1_inertia_torque_nm, p_b, dt)
     p_b += p_rec_dc
-    i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, p_b, dt)
+    if sp.battery_soc == state.soc:  # the split's battery state is this SOC's (it always is from step_context)
+        i_b, v_b, p_chem, l_b, soc_new = battery_step_at(plant.bat, state.soc, sp.battery_ocv_v,
+                                                         sp.battery_r_dis_ohm, sp.battery_r_chg_ohm, p_b, dt)
+    else:
+        i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, p_b, dt)
     p_fuel = fuel * eng.lhv_j_per_kg
     temp = coolant_step_c(plant.th, state.coolant_temp_c, p_fuel, dt)
     w_g = sp.mg1_speed_rad_s
@@ -629,7 +651,7 @@ def record(out, k, plant, res, v1, speed_demanded):
 # --- limits of the engine operating point (physics the decisions use) ---------------------------------
 
 
-@jit
+@jit_inline
 def clamp_engine_speed(plant, w, w_r):
     """Engine speed ``w`` raised for MG1's reverse-speed and the backward pinion limits, then lowered for
     MG1's forward-speed, the forward pinion and the engine speed limits (the later clamp wins a conflict).
@@ -655,7 +677,7 @@ def clamp_engine_speed(plant, w, w_r):
     return w
 
 
-@jit
+@jit_inline
 def engine_speed_for_power(plant, p, w_r):
     """Engine speed on the OOL at power p, clamped into the MG1, pinion and engine speed limits."""
     aux = plant.aux
@@ -665,7 +687,7 @@ def engine_speed_for_power(plant, p, w_r):
     return clamp_engine_speed(plant, w, w_r)
 
 
-@jit
+@jit_inline
 def torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt):
     """Engine torque for power p at speed w, within WOT and within what MG1 can react while it also
     accelerates its own rotor: MG1's torque T_g = T_J,g − (T_e − T_J,e)/(1 + k·e) ≥ −T_MG1,max gives

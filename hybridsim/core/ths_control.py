@@ -25,8 +25,8 @@ Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .driveline import TRACE_MISS_BISECTIONS, record_initial
-from .ecms import adaptive_equivalence
+from .driveline import record_initial, speed_search, speed_search_next, trial_speed
+from .ecms import adaptive_equivalence, ecms_cannot_win
 from .electric import battery_state, battery_step_at, battery_window_limits_w
 from .ths import (
     FUELLED,
@@ -42,7 +42,9 @@ from .ths import (
     split,
     split_at_power,
     split_at_power_in,
+    split_elec,
     split_in,
+    split_mech,
     step_context,
     step_fuel_kg_s,
     torque_for_power,
@@ -122,15 +124,10 @@ def fallback(plant, state, v0, v1, dt, gr):
     Returns (decision, end speed, split)."""
     p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
     if m < 0:
-        lo = 0.0
-        hi = v1
-        for _ in range(TRACE_MISS_BISECTIONS):
-            mid = 0.5 * (lo + hi)
-            if _best_effort(plant, state, v0, mid, dt, gr)[1] >= 0:
-                lo = mid
-            else:
-                hi = mid
-        v1 = lo
+        s = speed_search(v1)
+        while s.halvings_left > 0:
+            s = speed_search_next(s, _best_effort(plant, state, v0, trial_speed(s), dt, gr)[1] >= 0)
+        v1 = s.reachable_mps
         p_need, m = _best_effort(plant, state, v0, v1, dt, gr)
         if m < 0:
             # nothing is feasible even at this speed: the first choice that keeps at least the battery within
@@ -216,17 +213,34 @@ def ecms_cost(plant, state, ctx, mode, w_e, t_e, dt, s, bst):
     """(feasible, P_fuel + s·P_batt,chem [W], split) of one ECMS candidate, on the plant's own fuel and battery
     functions (``step_fuel_kg_s``, ``battery_step_at`` with ``bst`` = ``battery_state`` at the step's SOC, looked
     up once per step)."""
-    sp = split_in(plant, state, ctx, mode, w_e, t_e, dt)
+    w = w_e
+    t = t_e
+    if mode == OFF:
+        w = 0.0
+        t = 0.0
+    fuel = step_fuel_kg_s(plant, state, mode, w, t, dt)
+    return _ecms_cost_fuelled(plant, state, ctx, mode, w_e, t_e, dt, s, bst, fuel * plant.eng.lhv_j_per_kg)
+
+
+@jit_inline
+def _ecms_cost_fuelled(plant, state, ctx, mode, w_e, t_e, dt, s, bst, p_fuel):
+    """``ecms_cost`` given the candidate's fuel power ``p_fuel`` (``step_fuel_kg_s`` at the split's engine point, which
+    for OFF and FUELLED is the decision's own: (0, 0) and (w_e, t_e))."""
+    # split_in's body, inlined: a call passes the whole plant (every table) by value, as costly as the split itself
+    sp = split_elec(plant, split_mech(plant, state.engine_speed_rad_s, state.mg1_speed_rad_s, ctx, mode, w_e, t_e, dt),
+                    ctx.battery_discharge_max_w, ctx.battery_charge_max_w)
     if not sp.feasible:
         return False, 0.0, sp
-    fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt)
     p_chem = battery_step_at(plant.bat, state.soc, bst[0], bst[1], bst[2], sp.battery_power_w, dt)[2]
-    return True, fuel * plant.eng.lhv_j_per_kg + s * p_chem, sp
+    return True, p_fuel + s * p_chem, sp
 
 
 @jit
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
-    """The ECMS decision for one step (module docstring): (decision, end speed, split)."""
+    """The ECMS decision for one step (module docstring): (decision, end speed, split).
+
+    Every candidate is compared, but a fuelled candidate whose fuel power alone shows it cannot beat the best so
+    far (``ecms_cannot_win``) skips its split: the same decision as evaluating all."""
     s = adaptive_equivalence(plant.bat, plant.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
                              ctl.ecms_soc_gain, state.soc, v0, ctl.ecms_kinetic_share)
     ctx = step_context(plant, state.soc, v0, v1, dt, gr)
@@ -234,6 +248,8 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     w_r = ctx.ring_speed_rad_s
     w_ep = state.engine_speed_rad_s
     w_gp = state.mg1_speed_rad_s
+    lhv = plant.eng.lhv_j_per_kg
+    p_term_min = -ctx.battery_charge_max_w - 1e-6  # split_elec: beyond it, overcharge (infeasible)
     ok, best, best_sp = ecms_cost(plant, state, ctx, OFF, 0.0, 0.0, dt, s, bst)
     best_mode = OFF
     best_w = 0.0
@@ -248,7 +264,10 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p, w_r)
         t = torque_for_power(plant, p, w, w_r, w_ep, w_gp, dt)
-        ok2, c, sp = ecms_cost(plant, state, ctx, FUELLED, w, t, dt, s, bst)
+        p_fuel = step_fuel_kg_s(plant, state, FUELLED, w, t, dt) * lhv
+        if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
+            continue
+        ok2, c, sp = _ecms_cost_fuelled(plant, state, ctx, FUELLED, w, t, dt, s, bst, p_fuel)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, FUELLED, w, t
     if not ok:

@@ -34,9 +34,16 @@ def plant_args(vehicle: Vehicle, cold_start: bool = False, ambient_c: float = 23
         regen_fade_speed_mps=ctl.regen_fade_speed_mps,
         crank_time_s=ctl.crank_time_s,
         shift_time_s=ctl.shift_time_s,
+        input_drag_torque_nm=0.0,
     )
-    plant = P2PlantK(vehicle.chassis.to_kernel(), e.to_kernel(), vehicle.transmission.to_kernel(), m.to_kernel(),
-                     vehicle.battery.to_kernel(), aux, th)
+    gb = vehicle.transmission.to_kernel()
+    if vehicle.transmission.kind == "cvt":  # its ratio steps as gears, its input drag (powertrains/_p2_cvt.py)
+        from ._p2_cvt import gearbox_kernel
+
+        gb, drag = gearbox_kernel(vehicle)
+        aux = aux._replace(input_drag_torque_nm=drag)
+    plant = P2PlantK(vehicle.chassis.to_kernel(), e.to_kernel(), gb, m.to_kernel(), vehicle.battery.to_kernel(), aux,
+                     th)
     return plant, ctl
 
 
@@ -60,9 +67,16 @@ def run_p2_once(args, soc0: float, cycle: Cycle, charge_sustaining: bool | None 
     return out
 
 
-def gear_plan(vehicle: Vehicle, cycle: Cycle):
+def gear_plan(vehicle: Vehicle, cycle: Cycle, strategy: str = "rule_based"):
     """The gears a procedure prescribes for a manual gearbox on ``cycle`` (``hybridsim/gearshift.py``, the same
-    rules as a conventional manual car), or None for a box the controller shifts."""
+    rules as a conventional manual car); for a CVT and the rules, the ratio steps of the engine's operating line
+    (``powertrains/_p2_cvt.py``; ECMS and the DP choose them); None for a box the controller shifts."""
+    if vehicle.transmission.kind == "cvt":
+        if strategy != "rule_based":
+            return None
+        from ._p2_cvt import ratio_plan
+
+        return ratio_plan(vehicle, cycle)
     if vehicle.transmission.kind != "manual":
         return None
     from ..gearshift import gear_plan as plan

@@ -9,17 +9,20 @@ from ..components.engine import RPM
 from ..cycles import Cycle
 from ..results import chassis_attrs
 from ..vehicle import Vehicle
-from ._common import common_attrs, energies, soc_balance
+from ._common import BalanceReference, balance_line, common_attrs, energies, linear_balance, soc_balance
 from ._sp_plant import _ool, plant_args, run_once, sp_chassis  # noqa: F401  (public here: tests, benchmarks)
 
 STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.series_parallel_control RULE_BASED, ECMS (and "dp": run_dp)
 
 
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
-        strategy: str = "rule_based", dp_options: dict | None = None):
+        strategy: str = "rule_based", dp_options: dict | None = None, balance_method: str = "exact",
+        balance_ref: BalanceReference | None = None):
     """Run the series-parallel kernel (charge-balanced unless ``soc_balance`` is False; ``"dp"``: the
     dynamic-programming optimum, ``powertrains/series_parallel_dp.py``, charge-sustaining by construction);
-    returns (output, attrs)."""
+    returns (output, attrs). ``balance_method``: ``"exact"`` (iterated, default) or ``"linear"`` (one pass, its fuel
+    corrected along the line of :func:`balance_reference`, ``balance_ref`` or measured here once per vehicle and
+    cycle)."""
     args = plant_args(vehicle, cold_start, ambient_temp_c)
     if strategy == "dp":
         from .series_parallel_dp import run_dp
@@ -42,6 +45,11 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
     extra = {}
     if not soc_balance:
         out = once(start)[0]
+    elif balance_method == "linear":
+        if balance_ref is None:
+            balance_ref = balance_reference(vehicle, cycle, cold_start=cold_start, ambient_c=ambient_temp_c,
+                                            soc_init=soc_init, strategy=strategy)
+        out, extra = linear_balance(once, balance_ref, soc_init, vehicle.engine.lhv_j_per_kg)
     else:
         out, fuel0, resid, nruns, method = _soc_balance(once, b.soc_min, b.soc_max, start, vehicle.engine.lhv_j_per_kg)
         extra = {"soc_balance_fuel_kg": fuel0, "soc_balance_residual": resid, "soc_balance_runs": nruns,
@@ -54,6 +62,26 @@ def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: flo
 
 
 _soc_balance = soc_balance
+
+
+def balance_reference(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: float, soc_init,
+                      strategy: str = "rule_based") -> BalanceReference:
+    """The charge-balance line of ``vehicle`` over ``cycle`` (``_common.balance_line``), cached per vehicle and
+    cycle object: a sweep measures it once, on its base vehicle."""
+
+    def make_once():
+        args = plant_args(vehicle, cold_start, ambient_c)
+        code = STRATEGY_CODES[strategy]
+
+        def once(s):
+            out = run_once(args, s, cycle, code)
+            return (out, *energies(out, cycle))
+
+        return once
+
+    start = vehicle.controller.soc_target if soc_init is None else soc_init
+    return balance_line(make_once, vehicle, cycle, ("series_parallel", bool(cold_start), float(ambient_c), soc_init,
+                                                strategy), start)
 
 
 # --- full-load model (performance) ----------------------------------------------------------------------------

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import numpy as np
-
 from ..cycles import Cycle
 from ..results import chassis_attrs
 from ..vehicle import Vehicle
-from ._common import common_attrs, energies, soc_balance
+from ._common import (  # noqa: F401  (BalanceReference, REFERENCE_TOL: public here, tests)
+    REFERENCE_TOL,
+    BalanceReference,
+    balance_line,
+    common_attrs,
+    energies,
+    linear_balance,
+    soc_balance,
+)
 from ._ths_plant import _entry, _ool, _run_ths_once, _ths_args, _ths_chassis  # noqa: F401  (_ool: for the tests)
 
 STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_control RULE_BASED, ECMS
@@ -19,67 +23,24 @@ STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_control RULE_BASED, EC
 BALANCE_METHODS = ("exact", "linear")
 
 
-class BalanceReference(NamedTuple):
-    """The fuel-vs-net-battery-energy line of one vehicle over one cycle (``balance_reference``)."""
-
-    slope_kg_per_j: float  # d(fuel)/d(net battery chemical energy), < 0 for a hybrid
-    fuel_exact_kg: float  # the exact balance (iterated)
-    fuel_linear_kg: float  # the one-pass correction of the same vehicle (its pass from ``soc_start``)
-    rel_error: float  # (linear − exact) / exact
-    runs: int  # kernel passes of the measurement
-    soc_start: float  # initial SOC of the exact balance's run: where a one-pass run starts
-
-
-#: Net battery energy / fuel energy to which the reference balance is iterated (100× tighter than simulate()'s
-#: default 1e-3, whose uncorrected residual is worth up to ~0.3 % of fuel): the "exact" the error is taken against.
-REFERENCE_TOL = 1e-5
-
-_REFERENCES: dict = {}  # (id(vehicle), id(cycle), options) → (vehicle, cycle, BalanceReference); small, by identity
-
-
 def balance_reference(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: float, soc_init,
                       strategy: str = "rule_based") -> BalanceReference:
-    """Measure the charge-balance line of ``vehicle`` over ``cycle`` (SAE J1711 / WLTP RCB correction idea:
-    fuel is linear in the net battery energy near zero): the exact balance by iteration (to ``REFERENCE_TOL``),
-    whose passes at different initial SOCs give the slope d(fuel)/d(E_batt) (least squares through them; one
-    extra pass if they do not span the line), and the one-pass correction of this same vehicle against it.
-    Cached per vehicle and cycle object (a sweep measures it once, on its base vehicle)."""
-    key = (id(vehicle), id(cycle), bool(cold_start), float(ambient_c), soc_init, strategy)
-    hit = _REFERENCES.get(key)
-    if hit is not None and hit[0] is vehicle and hit[1] is cycle:
-        return hit[2]
-    args = _ths_args(vehicle, cold_start, ambient_c)
-    b = vehicle.battery
+    """The charge-balance line of ``vehicle`` over ``cycle`` (``_common.balance_line``), cached per vehicle and
+    cycle object: a sweep measures it once, on its base vehicle."""
+
+    def make_once():
+        args = _ths_args(vehicle, cold_start, ambient_c)
+        code = STRATEGY_CODES[strategy]
+
+        def once(s):
+            out = _run_ths_once(args, s, cycle, code)
+            return (out, *energies(out, cycle))
+
+        return once
+
     start = vehicle.controller.soc_target if soc_init is None else soc_init
-    code = STRATEGY_CODES[strategy]
-    passes = []
-
-    def run(s):
-        out = _run_ths_once(args, s, cycle, code)
-        fuel, eb = energies(out, cycle)
-        passes.append((fuel, eb, float(s)))
-        return out, fuel, eb
-
-    out_exact, fuel_exact, _, _, _ = soc_balance(run, b.soc_min, b.soc_max, start, vehicle.engine.lhv_j_per_kg,
-                                                 tol=REFERENCE_TOL, max_runs=20)
-    soc_start = float(out_exact.soc[0])
-    fuel0, eb0, _ = next(p for p in passes if p[2] == soc_start)  # the one pass a one-pass run repeats
-    eb = np.array([p[1] for p in passes])
-    if np.ptp(eb) <= 1e-6 * max(abs(fuel0) * vehicle.engine.lhv_j_per_kg, 1.0):
-        # the iteration's passes do not span the line (balanced at once): one more pass 5 % of SOC away
-        s2 = start - 0.05 if start - 0.05 >= b.soc_min else start + 0.05
-        run(s2)
-        eb = np.array([p[1] for p in passes])
-    fu = np.array([p[0] for p in passes])
-    slope = float(np.polyfit(eb, fu, 1)[0])
-    fuel_lin = fuel0 - slope * eb0
-    ref = BalanceReference(slope, float(fuel_exact), float(fuel_lin),
-                           float((fuel_lin - fuel_exact) / fuel_exact) if fuel_exact > 0 else 0.0, len(passes),
-                           soc_start)
-    if len(_REFERENCES) >= 32:
-        _REFERENCES.pop(next(iter(_REFERENCES)))
-    _REFERENCES[key] = (vehicle, cycle, ref)
-    return ref
+    key = ("ths", bool(cold_start), float(ambient_c), soc_init, strategy)
+    return balance_line(make_once, vehicle, cycle, key, start)
 
 
 def _run_ths(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: float, soc_init, soc_balance_on,
@@ -105,14 +66,7 @@ def _run_ths(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: flo
         if balance_ref is None:
             balance_ref = balance_reference(vehicle, cycle, cold_start=cold_start, ambient_c=ambient_c,
                                             soc_init=soc_init, strategy=strategy)
-        # one pass from where the reference vehicle balanced (a variant of it ends near balance too: small
-        # correction), unless the initial SOC is given
-        out, fuel, eb = run(balance_ref.soc_start if soc_init is None else start)
-        return out, {"soc_balance_fuel_kg": fuel - balance_ref.slope_kg_per_j * eb,
-                     "soc_balance_residual": eb / max(fuel * vehicle.engine.lhv_j_per_kg, 1.0),
-                     "soc_balance_runs": 1, "soc_balance_method": "linear",
-                     "soc_balance_slope_kg_per_j": balance_ref.slope_kg_per_j,
-                     "soc_balance_linear_error": balance_ref.rel_error}
+        return linear_balance(run, balance_ref, soc_init, vehicle.engine.lhv_j_per_kg)
     out, fuel0, resid, nruns, method = soc_balance(run, b.soc_min, b.soc_max, start, vehicle.engine.lhv_j_per_kg)
     return out, {"soc_balance_fuel_kg": fuel0, "soc_balance_residual": resid, "soc_balance_runs": nruns,
                  "soc_balance_method": method}

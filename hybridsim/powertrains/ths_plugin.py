@@ -12,47 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..components.chassis import tyre_mu
-from ..components.coastdown import without_machine_drag
 from ..cycles import Cycle
 from ..vehicle import Vehicle
 from ._common import common_attrs
-from ._ths_plant import _ths_args, _ths_chassis
+from ._ths_plugin_plant import plant_args, plugin_chassis, run_once  # noqa: F401  (public here: tests, DP)
 
-STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_plugin_control RULE_BASED, ECMS
-
-
-def plugin_chassis(vehicle: Vehicle):
-    """The THS-II chassis (MG2's rotor in m_eff, MG1/MG2 drag out of a measured coast-down) with the rear motor's
-    rotor in m_eff and its drag out of the coast-down too, as a ``core.ths_plugin.FrontChassisK``."""
-    from ..core.ths_plugin import FrontChassisK
-
-    ch = _ths_chassis(vehicle)
-    rear = vehicle.motors.get("rear")
-    if rear is not None:
-        i = vehicle.planetary.rear_motor_ratio
-        ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + rear.inertia_kgm2 * i * i / ch.wheel_radius_m**2)
-        ch = without_machine_drag(ch, vehicle.chassis, ((rear, i / ch.wheel_radius_m),))
-    return FrontChassisK(*(float(x) for x in ch))
-
-
-def plant_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
-    """(ThsPluginPlantK, CS rules, CD rules, mode and rear-axle parameters): the kernel's arguments."""
-    from ..core.ths_plugin import RearK, ThsPluginPlantK
-
-    ths, ctl_cs = _ths_args(vehicle, cold_start, ambient_c)
-    ths = ths._replace(ch=plugin_chassis(vehicle))
-    c = vehicle.chassis
-    rear = vehicle.motors.get("rear")
-    mu = tyre_mu(c) if c.front_axle_load_share is not None else 0.0  # no axle loads known: no traction limit
-    share = 0.5 if c.front_axle_load_share is None else c.front_axle_load_share
-    h_over_l = 0.0 if c.cg_height_m is None or c.wheelbase_m is None else c.cg_height_m / c.wheelbase_m
-    pg = vehicle.planetary
-    rk = RearK(1.0 if rear is not None else 0.0, (rear or vehicle.motors["mg2"]).to_kernel(),
-               float(pg.rear_motor_ratio or 1.0), float(pg.rear_drive_efficiency), float(mu), float(share),
-               float(h_over_l))
-    ctl = vehicle.controller
-    return ThsPluginPlantK(ths, rk), ctl_cs, ctl.to_kernel_cd(), ctl.to_kernel_plugin()
+STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_plugin_control RULE_BASED, ECMS (and "dp": run_dp)
 
 
 def initial_mode(vehicle: Vehicle, soc0: float, charge_sustaining) -> int:
@@ -63,33 +28,34 @@ def initial_mode(vehicle: Vehicle, soc0: float, charge_sustaining) -> int:
     return int(soc0 < c.cs_enter + c.cd_resume_band)
 
 
-def run_once(args, soc0: float, cs0: int, cycle: Cycle, strategy: int = 0):
-    """One kernel pass from SOC ``soc0`` in mode ``cs0`` with the decisions of ``strategy``."""
-    from ..core.ths_plugin import allocate
-    from ..core.ths_plugin_control import KERNELS
-
-    out = allocate(cycle.time_s.shape[0])
-    KERNELS[int(strategy)](*args, float(soc0), float(cs0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
-                           np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
-                           np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
-    return out
-
-
 def run(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_temp_c: float, soc_init, soc_balance: bool,
-        charge_sustaining: bool | None = None, strategy: str = "rule_based"):
+        charge_sustaining: bool | None = None, strategy: str = "rule_based", dp_options: dict | None = None):
     """Run the THS-II plug-in kernel from ``soc_init`` (default: full charge) in the initial controller mode
     ``charge_sustaining`` (True CS, False CD, None by the SOC); returns (output, attrs). ``soc_balance`` is
     ignored (a plug-in; see the module docstring). ``strategy``: ``"rule_based"`` or ``"ecms"`` (ECMS in
-    charge-sustaining mode, the rules in charge-depleting mode)."""
+    charge-sustaining mode, the rules in charge-depleting mode); ``"dp"``: the dynamic-programming optimum in
+    charge-sustaining operation (``powertrains/ths_plugin_dp.py``; initial SOC default ``soc_target``, final =
+    initial; ``dp_options``: ``soc_grid``, ``power_points``; ``charge_sustaining=False`` refused)."""
     from ..results import chassis_attrs
 
     if charge_sustaining is not None and not isinstance(charge_sustaining, bool | np.bool_):
         raise ValueError(f"charge_sustaining = {charge_sustaining!r}: allowed True, False or None")
-    soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
-    cs0 = initial_mode(vehicle, soc0, charge_sustaining)
     args = plant_args(vehicle, cold_start, ambient_temp_c)
-    out = run_once(args, soc0, cs0, cycle, STRATEGY_CODES[strategy])
+    extra = {}
+    if strategy == "dp":
+        if charge_sustaining is not None and not charge_sustaining:
+            raise ValueError(f"strategy = 'dp' with charge_sustaining = False (vehicle {vehicle.id!r}): the "
+                             "dynamic-programming optimum is of charge-sustaining operation, allowed: True or None")
+        from .ths_plugin_dp import run_dp
+
+        out, extra = run_dp(vehicle, cycle, soc_init=soc_init, **(dp_options or {}))
+        soc0, cs0 = float(out.soc[0]), 1
+    else:
+        soc0 = vehicle.battery.soc_max if soc_init is None else float(soc_init)
+        cs0 = initial_mode(vehicle, soc0, charge_sustaining)
+        out = run_once(args, soc0, cs0, cycle, STRATEGY_CODES[strategy])
     attrs = common_attrs(vehicle, cycle)
+    attrs.update(extra)
     attrs.update(chassis_attrs(args[0].ths.ch))
     attrs["soc_init"] = soc0
     attrs["charge_sustaining_init"] = int(cs0)

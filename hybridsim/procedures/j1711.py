@@ -8,7 +8,11 @@ not re-verified offline), E our choice.
   :mod:`~hybridsim.procedures.cfr600` (as every EPA run).
 * Charge-depleting (CD) test (J1711 §3 and §4, M): consecutive cycles (UDDS for city, HWFET for highway) from full
   charge, each starting with the SOC, controller mode and coolant the previous one ended with (the first cold
-  after the soak for the UDDS, hot for the HWFET; E: J1711 soaks between some UDDS pairs, not modelled). A cycle is
+  after the soak for the UDDS, hot for the HWFET). Soaks between the CD cycles (M, recalled, not re-verified
+  offline: J1711 separates the UDDS cycles of the CD test by 10-minute key-off soaks, as the FTP's hot soak; the
+  HWFET cycles follow one another): a key-off soak changes nothing this model holds (the key off: no accessory
+  load; the battery's Rint model has no relaxation; the warm-up model, ``core/thermal.py``, has no coolant heat
+  loss), so the cycles chain directly; the soak's cooling of the engine would need a heat-loss model. A cycle is
   charge-sustaining when its net battery energy change is within 1 % of its fuel energy (the J1711 end-of-test
   criterion, M) and it used fuel; the cycle before the first such one is the transition cycle, the test ends there.
   R_cdc (charge-depleting cycle range): distance to the end of the transition cycle. Actual all-electric range
@@ -20,6 +24,9 @@ not re-verified offline), E our choice.
 * Utility factor (J2841, S: the fleet UF curve ``UF_TABLES["SAE_J2841_FUF"]`` of ``procedures/phev.py``): per CD
   cycle j the fractional ``UF_j`` at the cumulative distance to its end; ``FC_UF = Σ UF_j·FC_CD,j + (1 − ΣUF_j)·FC_CS``
   and ``EC_UF = Σ UF_j·EC_CD,j`` (at the wall: DC energy / ``charger_efficiency``, E as ``procedures/phev.py``).
+  Next to it the same weighting with J2841's multi-day individual UF (``UF_TABLES["SAE_J2841_MDIUF"]``, S*: the
+  label's UF in US EPA's OMEGA; per cycle ``uf_individual``, results ``*_uf_individual_weighted_*``): one driver's
+  share of distance in CD mode over many days, against the fleet's share of all distance.
 * Label (40 CFR 600.116/600.210, M): gasoline-only (CS) city and highway by the derived 5-cycle equations of the
   FTP-75 and HWFET CS results, combined 55/45; charge-depleting electricity (wall) and the all-electric range
   55/45 of city and highway with the derived adjustment (range × 0.7, consumption ÷ 0.7, M: as
@@ -95,10 +102,13 @@ def cd_test(test: Vehicle, cycle, *, cold_c: float | None, max_cycles: int = 30,
     cd = cycles[:-1]  # up to the transition cycle
     d_cum = [sum(c["distance_km"] for c in cd[: j + 1]) for j in range(len(cd))]
     uf = UF_TABLES["SAE_J2841_FUF"].fractional(d_cum) if cd else []
-    for c, u in zip(cd, uf, strict=True):
+    uf_ind = UF_TABLES["SAE_J2841_MDIUF"].fractional(d_cum) if cd else []
+    for c, u, ui in zip(cd, uf, uf_ind, strict=True):
         c["uf"] = float(u)
+        c["uf_individual"] = float(ui)
     e_cd_kwh = sum(c["electricity_dc_kwh_per_100km"] * c["distance_km"] / 100 for c in cd)
     return {"cycles": cycles, "transition_cycle": len(cd), "uf_sum": float(sum(uf)) if cd else 0.0,
+            "uf_individual_sum": float(sum(uf_ind)) if cd else 0.0,
             "charge_depleting_range_km": d_cum[-1] if cd else 0.0,
             "all_electric_range_km": (aer_m if math.isfinite(aer_m) else done_m) / M_PER_KM,
             "cd_electricity_dc_kwh": e_cd_kwh,
@@ -155,14 +165,20 @@ def epa_phev(test: Vehicle, info: dict, epa, *, cold_start: bool, soak_temp_c: f
     city_label = l_per_100km(label_city_mpg(mpg(city)))
     highway_label = l_per_100km(label_highway_mpg(mpg(highway)))
 
-    def weighted(cd, fc_cs):
-        cyc = [c for c in cd["cycles"] if "uf" in c]
-        return sum(c["uf"] * c["fuel_l_per_100km"] for c in cyc) + (1 - cd["uf_sum"]) * fc_cs
+    def weighted(cd, fc_cs, key="uf"):
+        cyc = [c for c in cd["cycles"] if key in c]
+        return sum(c[key] * c["fuel_l_per_100km"] for c in cyc) + (1 - cd[key + "_sum"]) * fc_cs
+
+    def weighted_ec(cd, key="uf"):
+        return sum(c[key] * c["electricity_dc_kwh_per_100km"] for c in cd["cycles"] if key in c)
 
     fuel_uf_city = weighted(cd_city, ftp["fuel_l_per_100km"])
     fuel_uf_hwy = weighted(cd_hwy, highway)
-    ec_uf_city = sum(c["uf"] * c["electricity_dc_kwh_per_100km"] for c in cd_city["cycles"] if "uf" in c)
-    ec_uf_hwy = sum(c["uf"] * c["electricity_dc_kwh_per_100km"] for c in cd_hwy["cycles"] if "uf" in c)
+    ec_uf_city, ec_uf_hwy = weighted_ec(cd_city), weighted_ec(cd_hwy)
+    # the same with the multi-day individual UF (J2841 MDIUF, the label's)
+    fuel_ind_city = weighted(cd_city, ftp["fuel_l_per_100km"], "uf_individual")
+    fuel_ind_hwy = weighted(cd_hwy, highway, "uf_individual")
+    ec_ind = combined(weighted_ec(cd_city, "uf_individual"), weighted_ec(cd_hwy, "uf_individual"))
     LABEL = epa.BEV_LABEL_FACTOR  # noqa: N806  (the derived adjustment of EV range and consumption)
     ec_cd = combined(cd_city["cd_electricity_kwh_per_100km"], cd_hwy["cd_electricity_kwh_per_100km"])
     aer = combined(cd_city["all_electric_range_km"], cd_hwy["all_electric_range_km"])
@@ -208,6 +224,11 @@ def epa_phev(test: Vehicle, info: dict, epa, *, cold_start: bool, soak_temp_c: f
         "fuel_uf_weighted_city_l_per_100km": fuel_uf_city,
         "fuel_uf_weighted_highway_l_per_100km": fuel_uf_hwy,
         "electricity_uf_weighted_kwh_per_100km": combined(ec_uf_city, ec_uf_hwy) / charger_efficiency,
+        "uf_individual_table": UF_TABLES["SAE_J2841_MDIUF"].name,
+        "fuel_uf_individual_weighted_l_per_100km": combined(fuel_ind_city, fuel_ind_hwy),
+        "fuel_uf_individual_weighted_city_l_per_100km": fuel_ind_city,
+        "fuel_uf_individual_weighted_highway_l_per_100km": fuel_ind_hwy,
+        "electricity_uf_individual_weighted_kwh_per_100km": ec_ind / charger_efficiency,
         "charger_efficiency": charger_efficiency,
         "cd_city": cd_city,
         "cd_highway": cd_hwy,
