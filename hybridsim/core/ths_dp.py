@@ -29,7 +29,7 @@ raises or allocates.
 
 from __future__ import annotations
 
-from . import jit
+from . import jit, jit_inline
 from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
 from .driveline import record_initial
 from .electric import battery_step, battery_window_limits_w
@@ -85,6 +85,37 @@ def decision_torque(plant, mode, p, w, w_r, w_e_prev, w_g_prev, dt):
     return 0.0
 
 
+@jit_inline
+def relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev_w, n_prev, dec_mode, dec_w, dec_p, nd,
+                 j_next, lim_dis, lim_chg, soc0_grid, dsoc, dt, jk):
+    """One interval of the backward induction on ``plant``: for every previous decision (layer: the engine state
+    the step starts from), decision d and SOC grid point i, lower ``jk[layer, i]`` to the step's fuel plus the
+    cost-to-go ``j_next[d]`` from the SOC it reaches (+ ``INFEASIBLE_KG`` where the split is infeasible). Shared by
+    the THS-II DP and its plug-in's (which calls it once per rear-axle force, on the front plant)."""
+    bat = plant.bat
+    ns = jk.shape[1]
+    for layer in range(n_prev):
+        w_prev = prev_w[layer] if prev_mode[layer] != OFF else 0.0
+        st = ThsState(soc_target, w_prev, (1.0 + k) * w_prev - k * w_r_prev, temp, prev_mode[layer], 0.0)
+        for d in range(nd):
+            mode = dec_mode[d]
+            t_e = decision_torque(plant, mode, dec_p[d], dec_w[d], w_r, w_prev, st.mg1_speed_rad_s, dt)
+            m = split_mech(plant, st.engine_speed_rad_s, st.mg1_speed_rad_s, ctx, mode, dec_w[d], t_e, dt)
+            fuel = step_fuel_kg_s(plant, st, mode, m.engine_speed_rad_s, m.engine_torque_nm, dt) * dt
+            jn = j_next[d]
+            for i in range(ns):
+                sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
+                soc = soc0_grid + i * dsoc
+                p_b = sp.battery_power_w + recovery_dc_w(plant, soc, mode == OFF and w_prev == 0.0, w_prev,
+                                                          st.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
+                soc_next = battery_step(bat, soc, p_b, dt)[4]
+                c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
+                if not sp.feasible:
+                    c += INFEASIBLE_KG
+                if c < jk[layer, i]:
+                    jk[layer, i] = c
+
+
 @jit
 def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j,
              dec_mode, dec_w, dec_p, prev_mode, prev_w, prev_p, lim_dis, lim_chg):
@@ -121,27 +152,8 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
         for layer in range(j.shape[1]):
             for i in range(ns):
                 jk[layer, i] = 1e300
-        for layer in range(n_prev):
-            w_prev = prev_w[layer] if prev_mode[layer] != OFF else 0.0
-            st = ThsState(soc_target, w_prev, (1.0 + k) * w_prev - k * w_r_prev, temp, prev_mode[layer], 0.0)
-            for d in range(nd):
-                mode = dec_mode[d]
-                t_e = decision_torque(plant, mode, dec_p[d], dec_w[d], w_r, w_prev, st.mg1_speed_rad_s, dt)
-                m = split_mech(plant, st.engine_speed_rad_s, st.mg1_speed_rad_s, ctx, mode, dec_w[d], t_e, dt)
-                fuel = step_fuel_kg_s(plant, st, mode, m.engine_speed_rad_s, m.engine_torque_nm, dt) * dt
-                jn = j[kk, d]
-                for i in range(ns):
-                    sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
-                    soc = soc0_grid + i * dsoc
-                    p_b = sp.battery_power_w + recovery_dc_w(plant, soc, mode == OFF and w_prev == 0.0, w_prev,
-                                                              st.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
-                    soc_next = battery_step(bat, soc, p_b, dt)[4]
-                    c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
-                    if not sp.feasible:
-                        c += INFEASIBLE_KG
-                    if c < jk[layer, i]:
-                        jk[layer, i] = c
-
+        relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev_w, n_prev, dec_mode, dec_w,
+                     dec_p, nd, j[kk], lim_dis, lim_chg, soc0_grid, dsoc, dt, jk)
 
 @jit
 def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade, j, dec_mode, dec_w, dec_p, out):

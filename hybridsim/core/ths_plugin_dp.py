@@ -33,22 +33,19 @@ from __future__ import annotations
 
 from . import jit
 from .chassis import wheel_force_n
-from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
+from .dp_grid import cost_to_go, terminal
 from .driveline import record_initial
 from .electric import battery_step, battery_window_limits_w
 from .ths import (
     OFF,
-    ThsState,
     coolant_initial_c,
     initial_state,
     recovery_dc_w,
-    split_elec,
     split_in,
-    split_mech,
     step_context,
     step_fuel_kg_s,
 )
-from .ths_dp import decision_torque, decisions
+from .ths_dp import decision_torque, decisions, relax_layers
 from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_step, record
 from .ths_plugin_control import rear_rule, rule_step
 
@@ -143,26 +140,8 @@ def backward(plant, ctl, pctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc,
                 continue
             fp = front_plant(plant, rear, gr)
             ctx = step_context(fp, soc_target, v0, v1, dt, gr)  # its battery limits are not used
-            for layer in range(n_prev):
-                w_prev = prev_w[layer] if prev_mode[layer] != OFF else 0.0
-                st = ThsState(soc_target, w_prev, (1.0 + k) * w_prev - k * w_r_prev, temp, prev_mode[layer], 0.0)
-                for d in range(nd):
-                    mode = dec_mode[d]
-                    t_e = decision_torque(fp, mode, dec_p[d], dec_w[d], w_r, w_prev, st.mg1_speed_rad_s, dt)
-                    m = split_mech(fp, st.engine_speed_rad_s, st.mg1_speed_rad_s, ctx, mode, dec_w[d], t_e, dt)
-                    fuel = step_fuel_kg_s(fp, st, mode, m.engine_speed_rad_s, m.engine_torque_nm, dt) * dt
-                    jn = j[kk, d]
-                    for i in range(ns):
-                        sp = split_elec(fp, m, lim_dis[i], lim_chg[i])
-                        soc = soc0_grid + i * dsoc
-                        p_b = sp.battery_power_w + recovery_dc_w(fp, soc, mode == OFF and w_prev == 0.0, w_prev,
-                                                                  st.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
-                        soc_next = battery_step(bat, soc, p_b, dt)[4]
-                        c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
-                        if not sp.feasible:
-                            c += INFEASIBLE_KG
-                        if c < jk[layer, i]:
-                            jk[layer, i] = c
+            relax_layers(fp, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev_w, n_prev, dec_mode, dec_w,
+                         dec_p, nd, j[kk], lim_dis, lim_chg, soc0_grid, dsoc, dt, jk)
 
 
 @jit
