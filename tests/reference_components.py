@@ -105,9 +105,23 @@ class Machine:
         r = i_pk / INV_2004["i_pk_a"]
         f = m.inverter_loss_scale
         self.inv = (INV_2004["fixed_w"] * r * f, INV_2004["cond_w_per_a"] * f, INV_2004["r_w_per_a2"] / r * f,
-                    INV_2004["sw_w_per_a_v"] * f * m.dc_bus_voltage_v)
+                    INV_2004["sw_w_per_a_v"] * f)
         self.amp_per_nm = i_pk / m.peak_torque_nm
-        self.v_dc = m.dc_bus_voltage_v
+        # the bus: fixed at dc_bus_voltage_v, or variable from dc_bus_min_voltage_v up to it as the machine needs,
+        # V_max·(|ω|/ω_b)·√(e0² + (1 − e0²)·(T/T_pk)²); the boost converter on the net DC power of the machines:
+        # V_0b·I + R_b·I² + K_b·V_dc·I (switching only above the floor), I = |P|/V_min, coefficients from the
+        # 2004 devices: one leg of the 3 × 2√2/π the inverter's V_0' and K_sw sum, R_b two devices' slope at the
+        # converter's rated current P_pk/V_min
+        self.v_max = m.dc_bus_voltage_v
+        self.v_min = m.dc_bus_voltage_v if m.dc_bus_min_voltage_v is None else m.dc_bus_min_voltage_v
+        self.w_base = m.peak_power_kw * 1e3 / m.peak_torque_nm
+        self.e0 = m.no_load_voltage_fraction
+        legs = 3.0 * 2.0 * math.sqrt(2.0) / math.pi
+        self.boost = None
+        if self.v_min < self.v_max and self.eta_inv is None:
+            i_b = m.peak_power_kw * 1e3 / self.v_min
+            self.boost = (INV_2004["cond_w_per_a"] / legs * f, 2.0 * INV_2004["r_w_per_a2"] / 3.0 * 200.0 / i_b * f,
+                          INV_2004["sw_w_per_a_v"] / legs * f)
         # ADVISOR's scaling of the 2010 MG2 loss fit by the torque and speed ratios, times loss_scale
         s_t = m.peak_torque_nm / MG2_2010["torque_nm"]
         s_w = m.max_speed_rpm / MG2_2010["speed_rpm"]
@@ -147,24 +161,41 @@ class Machine:
         r = min(abs(t) / self.t_c, 1.0)
         return self.kc * t * t + drag * (self.f_idle + (1.0 - self.f_idle) * r) + self.c * r
 
-    def inverter_dc(self, t, p_ac):
-        """DC power [W] for AC power p_ac at torque t: constant efficiency in the direction of flow, or P_ac plus the
-        loss model (nothing at zero torque; current ∝ torque, at least P_ac at the voltage limit)."""
+    def bus_voltage(self, t, w):
+        """The bus voltage this machine needs at (t, w), within the floor and ceiling [V]."""
+        if self.v_min >= self.v_max:
+            return self.v_max
+        v = self.v_max * abs(w) / self.w_base * math.sqrt(self.e0**2 + (1.0 - self.e0**2) * (t / self.peak_torque)**2)
+        return min(max(v, self.v_min), self.v_max)
+
+    def boost_loss(self, p_hv, v_dc):
+        """Boost converter loss for the machines' net DC power p_hv at bus voltage v_dc [W]."""
+        if self.boost is None:
+            return 0.0
+        v0, r, sw = self.boost
+        i = abs(p_hv) / self.v_min
+        return v0 * i + r * i * i + (sw * v_dc * i if v_dc > self.v_min else 0.0)
+
+    def inverter_dc(self, t, p_ac, w):
+        """DC power [W] for AC power p_ac at torque t, speed w: constant efficiency in the direction of flow, or
+        P_ac plus the loss model at the bus voltage (nothing at zero torque; current ∝ torque, at least P_ac at the
+        voltage limit)."""
         if self.eta_inv is not None:
             return p_ac / self.eta_inv if p_ac >= 0.0 else p_ac * self.eta_inv
         if t == 0.0:
             return p_ac
-        i_p = abs(p_ac) / (1.5 / math.sqrt(2.0) * self.v_dc)
+        v = self.bus_voltage(t, w)
+        i_p = abs(p_ac) / (1.5 / math.sqrt(2.0) * v)
         i = max(abs(t) * self.amp_per_nm, i_p)
         p0, v0, r, sw = self.inv
         p0 *= min(abs(t) / (0.01 * self.peak_torque), 1.0)  # ramped in over the first 1 % of peak torque
-        return p_ac + p0 + v0 * i + r * i * i + sw * (i - i_p)
+        return p_ac + p0 + v0 * i + r * i * i + sw * v * (i - i_p)
 
     def dc_power(self, t, w):
         """(DC power, machine loss, inverter loss) [W]."""
         loss = self.loss(t, w)
         p_ac = t * w + loss
-        p_dc = self.inverter_dc(t, p_ac)
+        p_dc = self.inverter_dc(t, p_ac, w)
         return p_dc, loss, p_dc - p_ac
 
     def generating_torque_for_dc_power(self, w, p_dc):
@@ -329,7 +360,7 @@ def rotor_recovery(engine, mg1, j_e, j_g, p_chg_max, mg1_idle, w_e0, w_e, w_g0, 
     p_ac = t_rec * w_bar + dl
     if p_ac >= 0.0:
         return none
-    p_dc = mg1.inverter_dc(t_rec, p_ac)
+    p_dc = mg1.inverter_dc(t_rec, p_ac, w_bar)
     if p_dc >= 0.0 or p_b + p_dc < -p_chg_max:
         return none
     return p_dc, dl, p_dc - p_ac, -t_rec * w_bar, p_fric

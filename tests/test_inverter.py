@@ -51,17 +51,17 @@ def test_inverter_loss_by_hand():
     # below base speed the current follows the torque: 50 N·m → 50 A; P_ac = 5 kW needs only 5000/(1.0607·600) A
     i_p = 5000.0 / (3 / (2 * math.sqrt(2)) * 600)
     hand = p0 + v0 * 50 + r * 50**2 + ksw * 600 * (50 - i_p)
-    assert inverter_loss_w(k, 50.0, 5000.0) == pytest.approx(hand, rel=1e-12)
-    assert inverter_loss_w(k, -50.0, -5000.0) == pytest.approx(hand, rel=1e-12)  # generating: same current
+    assert inverter_loss_w(k, 50.0, 100.0, 5000.0) == pytest.approx(hand, rel=1e-12)
+    assert inverter_loss_w(k, -50.0, 100.0, -5000.0) == pytest.approx(hand, rel=1e-12)  # generating: same current
     # above base speed the voltage limit sets the current (m·cos φ = 1): no switching term
     i_v = 60000.0 / (3 / (2 * math.sqrt(2)) * 600)
-    assert inverter_loss_w(k, 20.0, 60000.0) == pytest.approx(p0 + v0 * i_v + r * i_v**2, rel=1e-12)
-    assert inverter_loss_w(k, 0.0, 300.0) == 0.0  # not switching at zero torque
+    assert inverter_loss_w(k, 20.0, 3000.0, 60000.0) == pytest.approx(p0 + v0 * i_v + r * i_v**2, rel=1e-12)
+    assert inverter_loss_w(k, 0.0, 100.0, 300.0) == 0.0  # not switching at zero torque
     # the DC side: P_dc = P_ac + P_inv, generating and motoring
     for t, w in ((50.0, 3000 * RPM), (-50.0, 3000 * RPM), (120.0, -2000 * RPM)):
         p_ac = t * w + motor_loss_w(k, t, w)
         p_dc, _, p_inv = motor_dc_power_w(k, t, w)
-        assert p_inv == pytest.approx(inverter_loss_w(k, t, p_ac), rel=1e-12)
+        assert p_inv == pytest.approx(inverter_loss_w(k, t, w, p_ac), rel=1e-12)
         assert p_dc == pytest.approx(p_ac + p_inv, rel=1e-12)
     # scaling with the peak current: P_0 ∝ I_pk, R' ∝ 1/I_pk
     half = Motor(peak_power_kw=30, peak_torque_nm=200, max_speed_rpm=12000, dc_bus_voltage_v=600)
@@ -78,13 +78,13 @@ def test_inverter_model_against_ornl_2004_prius(table_b1):
     the inverter efficiency, next to what the constant 0.97 (the old default) gives."""
     d = table_b1
     k = MG2_2004.to_kernel()
-    model = np.array([inverter_loss_w(k, t, p) for t, p in zip(d["t"], d["p_ac"], strict=True)])
+    model = np.array([inverter_loss_w(k, t, n * RPM, p) for t, n, p in zip(d["t"], d["n"], d["p_ac"], strict=True)])
     meas = d["p_dc"] - d["p_ac"]
     eta_meas = d["p_ac"] / d["p_dc"]
     err_w = model - meas
     err_eta = (d["p_ac"] / (d["p_ac"] + model) - eta_meas) * 100.0
     err_const = (0.97 - eta_meas) * 100.0
-    i_model = np.maximum(d["t"] * k.inv_a_per_nm, d["p_ac"] * k.inv_a_per_w)
+    i_model = np.maximum(d["t"] * k.inv_a_per_nm, d["p_ac"] / (3 / (2 * math.sqrt(2)) * k.inv_v_max))
     print(f"\nORNL 2004 MG2 inverter, {len(meas)} points: loss rms {np.sqrt(np.mean(err_w**2)):.0f} W, max "
           f"{np.abs(err_w).max():.0f} W (measured loss {meas.min():.0f}-{meas.max():.0f} W); efficiency rms "
           f"{np.sqrt(np.mean(err_eta**2)):.2f} points, max {np.abs(err_eta).max():.2f}, mean {err_eta.mean():+.2f}; "
@@ -132,3 +132,65 @@ def test_generating_torque_inverts_dc_power_with_the_loss_model(w_rpm, p_dc):
         grid = [motor_dc_power_w(k, -np.sign(w) * x, w)[0] for x in np.arange(129) * (163.0 / 128)]
         fine = min(motor_dc_power_w(k, -np.sign(w) * x, w)[0] for x in np.linspace(0.0, 163.0, 2001))
         assert got == pytest.approx(min(grid), rel=1e-12) and got <= fine + 0.01 * abs(fine)
+
+
+def test_variable_bus_and_boost_converter_by_hand():
+    """The variable-voltage bus (the machine's demand within [V_min, V_max]) and the boost converter's loss."""
+    from hybridsim.components.motor import BOOST_2004
+    from hybridsim.core.electric import boost_loss_w, bus_voltage_v
+
+    m = Motor(peak_power_kw=53, peak_torque_nm=163, max_speed_rpm=17000, dc_bus_voltage_v=600,
+              dc_bus_min_voltage_v=201.6)
+    k = m.to_kernel()
+    w_b = 53e3 / 163  # base speed [rad/s]
+    assert bus_voltage_v(k, 163.0, w_b) == pytest.approx(600.0, rel=1e-12)  # the corner point needs the ceiling
+    assert bus_voltage_v(k, 0.0, 0.5 * w_b) == pytest.approx(201.6)  # 0.5·0.5·600 = 150 V: the floor
+    v = 600.0 * 0.9 * math.sqrt(0.25 + 0.75 * 0.6**2)  # 0.9·ω_b at 60 % torque: 355 V
+    assert bus_voltage_v(k, -0.6 * 163.0, -0.9 * w_b) == pytest.approx(v, rel=1e-12)
+    assert bus_voltage_v(k, 10.0, 3.0 * w_b) == 600.0  # field weakening at the ceiling
+    # switching at the bus voltage: at 0.9·ω_b, 60 % torque the inverter switches at 355 V, not 600 V
+    t, w = 0.6 * 163.0, 0.9 * w_b
+    p_ac = t * w + motor_loss_w(k, t, w)
+    fixed = Motor(peak_power_kw=53, peak_torque_nm=163, max_speed_rpm=17000, dc_bus_voltage_v=600).to_kernel()
+    i = t * k.inv_a_per_nm
+    d_sw = k.inv_sw_w_per_a_v * (600.0 - v) * i  # K_sw·V·(I − I_P) with V·I_P = P_ac/1.06 the same at both
+    assert inverter_loss_w(fixed, t, w, p_ac) - inverter_loss_w(k, t, w, p_ac) == pytest.approx(d_sw, rel=1e-9)
+    # boost converter: conduction on I_L = |P|/V_min, switching only while the bus is raised
+    i_b = 53e3 / 201.6
+    v0, r, ksw = BOOST_2004["v0_v"], BOOST_2004["r_ohm_at_200a"] * 200.0 / i_b, BOOST_2004["sw_w_per_a_v"]
+    i_l = 20e3 / 201.6
+    assert boost_loss_w(k, -20e3, 201.6) == pytest.approx(v0 * i_l + r * i_l**2, rel=1e-12)
+    assert boost_loss_w(k, 20e3, 500.0) == pytest.approx(v0 * i_l + r * i_l**2 + ksw * 500.0 * i_l, rel=1e-12)
+    assert 0.02 < boost_loss_w(k, 20e3, 500.0) / 20e3 < 0.03  # 97.7 %: inside components.md §2.4's 95–98 %
+    assert boost_loss_w(fixed, 20e3, 600.0) == 0.0  # no boost converter on a fixed bus
+
+
+def test_bus_voltage_far_too_low_is_refused():
+    import hybridsim as hs
+
+    with pytest.raises(ValueError, match=r"motors\.mg2\.dc_bus_voltage_v = 20\.0: .*5000 A; allowed >= 24 V"):
+        hs.replace_path(hs.load_vehicle("ralink"), "motors.mg2.dc_bus_voltage_v", 20.0)
+    with pytest.raises(ValueError, match=r"motors\.mg1\.dc_bus_min_voltage_v = 700\.0: .*allowed <= "):
+        hs.replace_path(hs.load_vehicle("ralink"), "motors.mg1.dc_bus_min_voltage_v", 700.0)
+
+
+def test_regeneration_that_returns_nothing_goes_to_the_friction_brakes():
+    """A bus so low that MG2's inverter loses more than it generates (24 V, 2500 A at peak): braking draws nothing
+    from the battery, the friction brakes take it, and the energy balance closes."""
+    import hybridsim as hs
+    from hybridsim.cycles import Cycle
+    from hybridsim.results import energy_balance
+
+    v = hs.load_vehicle("ralink")
+    v = hs.replace_path(v, "motors.mg2.dc_bus_min_voltage_v", 24.0)
+    v = hs.replace_path(v, "motors.mg2.dc_bus_voltage_v", 24.0)
+    t = np.arange(0.0, 31.0)
+    speed = np.interp(t, [0, 10, 20, 30], [0.0, 10.0, 10.0, 0.0])
+    ds = hs.simulate(v, Cycle("brake", t, speed, 0.0), soc_balance=False)
+    braking = ds["wheel_power"].values < -1e3
+    assert braking.any()
+    t_m2, p_m2 = ds["mg2_torque"].values, ds["mg2_electric_power"].values
+    assert not np.any((t_m2 < 0.0) & (p_m2 >= 0.0))  # MG2 never brakes at a cost to the battery
+    idle = braking & (t_m2 == 0.0)  # at the lower speeds it idles while braking: the friction brakes take it all
+    assert idle.any() and np.all(ds["brake_power"].values[idle] > 0.0)
+    assert energy_balance(ds)["rel_error"] < 1e-9

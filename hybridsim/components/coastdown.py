@@ -23,7 +23,7 @@ against single motor, Mach-E AWD against RWD; US EPA test car list MY2022) diffe
 pairs that differ by an induction unit without magnets (Model 3, ID.4), where the fit's whole zero-torque loss
 would be 28 N for the Taycan's front machine alone (components/motor.NO_LOAD_DRAG_FRACTION).
 
-For the loss fit, f·(ki·|ω| + kw·|ω|³), the drag is exactly quadratic (ΔF0 = f·Σ ki·g_i, ΔF2 = f·Σ kw·g_i³); a
+For the loss fit ``f·(ki·|ω| + kw·|ω|³)`` the drag is exactly quadratic (ΔF0 = f·Σ ki·g_i, ΔF2 = f·Σ kw·g_i³); a
 machine with a measured map is fitted by least squares over the coast-down speeds 15–115 km/h (a
 smoothing of the map's zero-torque column, which is extrapolated from its lowest measured torques and is not
 smooth). The drag

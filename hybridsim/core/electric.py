@@ -8,6 +8,9 @@ import math
 from . import jit
 from .interp import interp1_uniform, interp2_uniform
 
+V_LIMIT_FACTOR = 3.0 / (2.0 * 2.0**0.5)  # P_ac = this × V_dc × I at modulation index × power factor = 1
+BOOST_ITERATIONS = 3  # regeneration cut to the charge limit: passes for the boost converter's loss (THS-II, i-MMD)
+
 
 @jit
 def motor_tmax(m, w):
@@ -38,13 +41,31 @@ def motor_loss_w(m, t, w):
 
 
 @jit
-def inverter_loss_w(m, t, p_ac):
-    """Inverter loss at torque t and AC power p_ac (components/motor.py): zero at zero torque (not switching),
-    else P_0 + V_0'·I + R'·I² + K_sw·V_dc·(I − I_P), I = max(|T|·I_pk/T_pk, I_P), I_P = |P_ac|/(1.06·V_dc), P_0
-    ramped in linearly over the first 1 % of peak torque. [W]"""
+def bus_voltage_v(m, t, w):
+    """The inverter's DC-link voltage at torque t, speed w (components/motor.py): fixed, or on a variable-voltage
+    bus the machine's demand V_max·(|ω|/ω_b)·√(e0² + (1 − e0²)·(T/T_pk)²) within [V_min, V_max]. [V]"""
+    if m.inv_v_min >= m.inv_v_max:
+        return m.inv_v_max
+    r = t / m.peak_torque_nm
+    e0 = m.inv_e0
+    v = m.inv_v_per_rad_s * abs(w) * math.sqrt(e0 * e0 + (1.0 - e0 * e0) * r * r)
+    if v < m.inv_v_min:
+        return m.inv_v_min
+    if v > m.inv_v_max:
+        return m.inv_v_max
+    return v
+
+
+@jit
+def inverter_loss_w(m, t, w, p_ac):
+    """Inverter loss at torque t, speed w and AC power p_ac (components/motor.py): zero at zero torque (not
+    switching), else P_0 + V_0'·I + R'·I² + K_sw·V_dc·(I − I_P), I = max(|T|·I_pk/T_pk, I_P),
+    I_P = |P_ac|/(1.06·V_dc), V_dc = :func:`bus_voltage_v`, P_0 ramped in linearly over the first 1 % of peak
+    torque. [W]"""
     if t == 0.0:
         return 0.0
-    i_p = abs(p_ac) * m.inv_a_per_w
+    v = bus_voltage_v(m, t, w)
+    i_p = abs(p_ac) / (V_LIMIT_FACTOR * v)
     i = abs(t) * m.inv_a_per_nm
     if i < i_p:
         i = i_p
@@ -52,18 +73,33 @@ def inverter_loss_w(m, t, p_ac):
     t_ramp = 0.01 * m.peak_torque_nm  # P_0 ramps in over the first 1 % of peak torque: no step at T = 0
     if abs(t) < t_ramp:
         fixed *= abs(t) / t_ramp
-    return fixed + (m.inv_cond_w_per_a + m.inv_r_w_per_a2 * i) * i + m.inv_sw_w_per_a * (i - i_p)
+    return fixed + (m.inv_cond_w_per_a + m.inv_r_w_per_a2 * i) * i + m.inv_sw_w_per_a_v * v * (i - i_p)
 
 
 @jit
-def inverter_dc_power_w(m, t, p_ac):
-    """DC power [W] of the inverter feeding AC power p_ac at torque t: the legacy constant efficiency
+def inverter_dc_power_w(m, t, w, p_ac):
+    """DC power [W] of the inverter feeding AC power p_ac at torque t, speed w: the legacy constant efficiency
     (``inverter_efficiency`` > 0: P_ac/η motoring, P_ac·η generating) or P_ac + :func:`inverter_loss_w`."""
     if m.inverter_efficiency > 0.0:
         if p_ac >= 0.0:
             return p_ac / m.inverter_efficiency
         return p_ac * m.inverter_efficiency
-    return p_ac + inverter_loss_w(m, t, p_ac)
+    return p_ac + inverter_loss_w(m, t, w, p_ac)
+
+
+@jit
+def boost_loss_w(m, p_hv, v_dc):
+    """Loss of the boost converter (components/motor.py; zero without one) carrying the machines' net DC power
+    p_hv between the pack (at the bus floor V_min, its nominal voltage) and the bus at v_dc:
+    V_0b·I_L + R_b·I_L² + K_b·V_dc·I_L (switching only while the bus is raised above its floor),
+    I_L = |p_hv|/V_min. [W]"""
+    if m.boost_r_ohm <= 0.0:
+        return 0.0
+    i = abs(p_hv) / m.inv_v_min
+    loss = (m.boost_v0_v + m.boost_r_ohm * i) * i
+    if v_dc > m.inv_v_min:
+        loss += m.boost_sw_w_per_a_v * v_dc * i
+    return loss
 
 
 @jit
@@ -71,7 +107,7 @@ def motor_dc_power_w(m, t, w):
     """(DC power [W], machine loss [W], inverter loss [W]) at torque t, speed w."""
     loss = motor_loss_w(m, t, w)
     p_ac = t * w + loss
-    p_dc = inverter_dc_power_w(m, t, p_ac)
+    p_dc = inverter_dc_power_w(m, t, w, p_ac)
     return p_dc, loss, p_dc - p_ac
 
 
@@ -134,7 +170,7 @@ def motor_torque_for_dc_power(m, w, p_dc):
     t = 0.0
     for _ in range(8):
         t = _torque_for_ac_power(m, w, p_ac)
-        p_ac = p_dc - inverter_loss_w(m, t, t * w + motor_loss_w(m, t, w))
+        p_ac = p_dc - inverter_loss_w(m, t, w, t * w + motor_loss_w(m, t, w))
     t = _torque_for_ac_power(m, w, p_ac)
     got = motor_dc_power_w(m, t, w)[0]
     if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):

@@ -38,7 +38,16 @@ import numpy as np
 from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
-from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .electric import (
+    BOOST_ITERATIONS,
+    battery_step,
+    battery_window_limits_w,
+    boost_loss_w,
+    bus_voltage_v,
+    motor_dc_power_w,
+    motor_tmax,
+    motor_torque_for_dc_power,
+)
 from .engine import engine_point
 from .interp import interp1_uniform
 from .thermal import cold_extra_fuel_kg_s, coolant_initial_c, coolant_step_c
@@ -171,6 +180,7 @@ class SpSplit(NamedTuple):
     mg2_loss_w: float
     mg2_inverter_loss_w: float
     battery_power_w: float  # terminal, discharge > 0
+    boost_loss_w: float  # the boost converter's (VCU), on MG1's and MG2's net DC power (in battery_power_w)
 
 
 class SpStepResult(NamedTuple):
@@ -341,6 +351,13 @@ def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
             limit = LIMIT_REGEN
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+    if t_m2 < 0.0 and p_m >= 0.0:
+        # braking that returns nothing (the machine's and inverter's loss eat the generated power): the friction
+        # brakes take it all, MG2 idles
+        t_m2 = 0.0
+        p_m, l_m, li_m = motor_dc_power_w(mg2, 0.0, w_m2)
+        if limit == LIMIT_NONE:
+            limit = LIMIT_REGEN
     return SpMech(ok_traction, limit, speeds_ok, eng_ok, mg1_ok, w_wh, t_axle, w_e, t_e, t_je, t_gin, t_gout, t_cl,
                   t_cl_ax, w_g, t_g, t_jg, p_g, l_g, li_g, w_m2, t_m2, p_m, l_m, li_m, fuel_map)
 
@@ -361,16 +378,30 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
     l_m = m.mg2_loss_w
     li_m = m.mg2_inverter_loss_w
     t_axle = m.axle_torque_nm
-    p_b = p_g + p_m + aux.accessory_power_w
+    mg1 = plant.mg1
+    v_dc = max(bus_voltage_v(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s), bus_voltage_v(mg2, t_m2, w_m2))
+    l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
+    p_b = p_g + p_m + l_bst + aux.accessory_power_w
     overcharge = False
     if p_b < -p_chg_max:
         if t_m2 < 0.0:
-            t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w)
-            if t_lim > t_m2:
+            # MG2's DC power for the charge limit; with a boost converter its loss (which grows with the power)
+            # taken from the previous torque: p_b rises to the limit from above it, never beyond
+            t_req = t_m2
+            l_prev = 0.0
+            for _ in range(BOOST_ITERATIONS):
+                t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w - l_prev)
+                if t_lim <= t_req:
+                    break
                 t_m2 = t_lim if t_lim < 0.0 else 0.0
                 p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-                p_b = p_g + p_m + aux.accessory_power_w
+                v_dc = max(bus_voltage_v(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s), bus_voltage_v(mg2, t_m2, w_m2))
+                l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
+                p_b = p_g + p_m + l_bst + aux.accessory_power_w
                 limit = LIMIT_BATTERY_CHARGE
+                if l_bst == l_prev:
+                    break
+                l_prev = l_bst
         if p_b < -p_chg_max - 1e-6:
             overcharge = True
             limit = LIMIT_BATTERY_CHARGE
@@ -394,7 +425,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                    m.engine_inertia_torque_nm, m.generator_in_torque_nm, m.generator_out_torque_nm,
                    m.clutch_torque_nm, m.clutch_axle_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm,
                    m.mg1_inertia_torque_nm, p_g, m.mg1_loss_w, m.mg1_inverter_loss_w, w_m2, t_m2, x_del, p_m, l_m,
-                   li_m, p_b)
+                   li_m, p_b, l_bst)
 
 
 @jit
@@ -443,7 +474,7 @@ def plant_finish(plant, state, mode, sp, dt):
     p_dis_now = battery_window_limits_w(plant.bat, state.soc, dt)[0]
     if p_b > p_dis_now + 1e-6 and p_acc > 0.0:
         p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
-        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
+        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + sp.boost_loss_w + p_acc
     w_e0 = state.engine_speed_rad_s
     p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
         plant.eng, plant.mg1, plant.bat, state.soc, mode == EV and w_e0 == 0.0, w_e0, w_e,
@@ -467,7 +498,7 @@ def plant_finish(plant, state, mode, sp, dt):
         sp.axle_torque_nm * w_wh,
         sp.mg1_electric_power_w + p_rec_dc,
         sp.mg1_loss_w + l_rec,
-        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + li_rec,
+        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + sp.boost_loss_w + li_rec,
     )
 
 

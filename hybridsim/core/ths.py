@@ -40,11 +40,14 @@ from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import (
+    BOOST_ITERATIONS,
     battery_state,
     battery_step,
     battery_step_at,
     battery_window_limits_at,
     battery_window_limits_w,
+    boost_loss_w,
+    bus_voltage_v,
     inverter_dc_power_w,
     motor_dc_power_w,
     motor_loss_w,
@@ -195,6 +198,7 @@ class ThsSplit(NamedTuple):
     engine_inertia_torque_nm: float
     mg1_inertia_torque_nm: float
     battery_discharge_max_w: float  # the discharge limit the split was held to (the step's, at its SOC)
+    boost_loss_w: float  # the boost converter's, on MG1's and MG2's net DC power (in battery_power_w)
     battery_soc: float  # the SOC of the battery state below (the step context's)
     battery_ocv_v: float  # battery_state at battery_soc (plant_finish steps the battery with it at that SOC)
     battery_r_dis_ohm: float
@@ -223,7 +227,7 @@ class StepResult(NamedTuple):
     wheel_power_w: float
     mg1_electric_power_w: float  # the split's, plus the rotor recovery (``rotor_recovery``)
     mg1_loss_w: float  # as above
-    inverter_loss_w: float  # MG1's and MG2's inverters, with the recovery's
+    inverter_loss_w: float  # MG1's and MG2's inverters and the boost converter, with the recovery's
 
 
 @jit_inline
@@ -402,6 +406,13 @@ def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
             limit = LIMIT_REGEN
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+    if t_m2 < 0.0 and p_m >= 0.0:
+        # braking that returns nothing (the machine's and inverter's loss eat the generated power): the friction
+        # brakes take it all, MG2 idles
+        t_m2 = 0.0
+        p_m, l_m, li_m = motor_dc_power_w(mg2, 0.0, w_m2)
+        if limit == LIMIT_NONE:
+            limit = LIMIT_REGEN
     t1max = motor_tmax(mg1, w_g)
     # MG1 must react the engine torque and accelerate its own rotor within its envelope;
     # MG1, pinion (both directions) and engine speeds within their limits
@@ -432,16 +443,30 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
     l_m = m.mg2_loss_w
     li_m = m.mg2_inverter_loss_w
     t_axle = m.axle_torque_nm
-    p_b = p_g + p_m + aux.accessory_power_w
+    mg1 = plant.mg1
+    v_dc = max(bus_voltage_v(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s), bus_voltage_v(mg2, t_m2, w_m2))
+    l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
+    p_b = p_g + p_m + l_bst + aux.accessory_power_w
     overcharge = False
     if p_b < -p_chg_max:
         if t_m2 < 0.0:
-            t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w)
-            if t_lim > t_m2:
+            # MG2's DC power for the charge limit; with a boost converter its loss (which grows with the power)
+            # taken from the previous torque: p_b rises to the limit from above it, never beyond
+            t_req = t_m2
+            l_prev = 0.0
+            for _ in range(BOOST_ITERATIONS):
+                t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w - l_prev)
+                if t_lim <= t_req:
+                    break
                 t_m2 = t_lim if t_lim < 0.0 else 0.0
                 p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-                p_b = p_g + p_m + aux.accessory_power_w
+                v_dc = max(bus_voltage_v(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s), bus_voltage_v(mg2, t_m2, w_m2))
+                l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
+                p_b = p_g + p_m + l_bst + aux.accessory_power_w
                 limit = LIMIT_BATTERY_CHARGE
+                if l_bst == l_prev:
+                    break
+                l_prev = l_bst
         if p_b < -p_chg_max - 1e-6:
             overcharge = True
             limit = LIMIT_BATTERY_CHARGE
@@ -465,7 +490,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                     w_r, w_m2, m.engine_speed_rad_s, m.engine_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm, t_m2,
                     m.carrier_torque_nm, m.sun_torque_nm, t_r_del, x_del, t_ring, t_axle_pt, p_g,
                     m.mg1_loss_w, m.mg1_inverter_loss_w, p_m, l_m, li_m, p_b, m.engine_inertia_torque_nm,
-                    m.mg1_inertia_torque_nm, p_dis_max, m.battery_soc, m.battery_ocv_v, m.battery_r_dis_ohm,
+                    m.mg1_inertia_torque_nm, p_dis_max, l_bst, m.battery_soc, m.battery_ocv_v, m.battery_r_dis_ohm,
                     m.battery_r_chg_ohm)
 
 
@@ -527,7 +552,7 @@ def rotor_recovery(eng, mg1, bat, soc, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_j
     p_ac = -p_mech + dl
     if p_ac >= 0.0:
         return 0.0, 0.0, 0.0, 0.0, 0.0
-    p_dc = inverter_dc_power_w(mg1, t_rec, p_ac)
+    p_dc = inverter_dc_power_w(mg1, t_rec, w_bar, p_ac)
     if p_dc >= 0.0:
         return 0.0, 0.0, 0.0, 0.0, 0.0
     if p_b + p_dc < -battery_window_limits_w(bat, soc, dt)[1]:
@@ -562,7 +587,7 @@ def plant_finish(plant, state, mode, sp, dt):
     p_dis_now = sp.battery_discharge_max_w  # battery_window_limits_w(plant.bat, state.soc, dt)[0], as split_in had it
     if p_b > p_dis_now + 1e-6 and p_acc > 0.0:  # (the limit tolerance of split_elec)
         p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
-        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
+        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + sp.boost_loss_w + p_acc
     p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
         eng, plant.mg1, plant.bat, state.soc, mode == OFF and state.engine_speed_rad_s == 0.0,
         state.engine_speed_rad_s, w_e, sp.engine_inertia_torque_nm, state.mg1_speed_rad_s, sp.mg1_speed_rad_s,
@@ -590,7 +615,7 @@ def plant_finish(plant, state, mode, sp, dt):
         sp.axle_torque_nm * w_wh,
         sp.mg1_electric_power_w + p_rec_dc,
         sp.mg1_loss_w + l_rec,
-        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + li_rec,
+        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + sp.boost_loss_w + li_rec,
     )
 
 

@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..components.chassis import ChassisK
 from . import jit, jit_inline
 from .chassis import G
 from .driveline import gear_input_torque, gear_output_torque, regen_fade
@@ -94,17 +95,6 @@ def allocate(n: int) -> ThsPluginOut:
     return ThsPluginOut(*(np.zeros(n) for _ in ThsPluginOut._fields))
 
 
-class FrontChassisK(NamedTuple):
-    """``components.chassis.ChassisK``'s fields (the kernel builds the front axle's chassis each step)."""
-
-    mass_kg: float
-    mass_eff_kg: float
-    wheel_radius_m: float
-    c0_n: float
-    c1_n_per_mps: float
-    c2_n_per_mps2: float
-
-
 class RearK(NamedTuple):
     """The rear axle: motor (a copy of MG2 when the vehicle has none: never used then), reduction, traction."""
 
@@ -118,7 +108,7 @@ class RearK(NamedTuple):
 
 
 class ThsPluginPlantK(NamedTuple):
-    ths: ThsPlantK  # the front axle's plant (core/ths.py; chassis a FrontChassisK with the rear rotor in m_eff)
+    ths: ThsPlantK  # the front axle's plant (core/ths.py; chassis a ChassisK with the rear rotor in m_eff)
     rear: RearK
 
 
@@ -219,7 +209,7 @@ def front_plant(plant, rear, grade):
     aux = ThsAuxK(a.accessory_power_w + rear.electric_power_w, a.engine_start_fuel_kg, a.engine_min_speed_rad_s,
                   a.ool_power_max_w, a.ool_power_step_inv, a.ool_speed_rad_s, a.friction_fuel_kg_s,
                   a.regen_fade_speed_mps)
-    return ThsPlantK(FrontChassisK(ch.mass_kg, ch.mass_eff_kg, ch.wheel_radius_m, c0, ch.c1_n_per_mps,
+    return ThsPlantK(ChassisK(ch.mass_kg, ch.mass_eff_kg, ch.wheel_radius_m, c0, ch.c1_n_per_mps,
                                    ch.c2_n_per_mps2), p.pg, p.eng, p.mg1, p.mg2, p.bat, aux, p.th)
 
 

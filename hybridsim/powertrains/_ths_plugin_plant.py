@@ -14,16 +14,14 @@ from ._ths_plant import _ths_args, _ths_chassis
 
 def plugin_chassis(vehicle: Vehicle):
     """The THS-II chassis (MG2's rotor in m_eff, MG1/MG2 drag out of a measured coast-down) with the rear motor's
-    rotor in m_eff and its drag out of the coast-down too, as a ``core.ths_plugin.FrontChassisK``."""
-    from ..core.ths_plugin import FrontChassisK
-
+    rotor in m_eff and its drag out of the coast-down too, as a ``ChassisK``."""
     ch = _ths_chassis(vehicle)
     rear = vehicle.motors.get("rear")
     if rear is not None:
         i = vehicle.planetary.rear_motor_ratio
         ch = ch._replace(mass_eff_kg=ch.mass_eff_kg + rear.inertia_kgm2 * i * i / ch.wheel_radius_m**2)
         ch = without_machine_drag(ch, vehicle.chassis, ((rear, i / ch.wheel_radius_m),))
-    return FrontChassisK(*(float(x) for x in ch))
+    return ch._replace(**{f: float(getattr(ch, f)) for f in ch._fields})
 
 
 def plant_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
