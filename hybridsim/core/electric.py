@@ -103,6 +103,41 @@ def boost_loss_w(m, p_hv, v_dc):
 
 
 @jit
+def terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fixed):
+    """(boost converter loss [W], terminal power [W]) of two machines on one bus (THS-II, i-MMD) with DC powers p_g,
+    p_m at their operating points and a fixed load p_fixed: the bus at the higher of their voltage demands
+    (:func:`bus_voltage_v`), the converter on their net DC power (:func:`boost_loss_w`; zero without one)."""
+    v_dc = max(bus_voltage_v(mg1, t_g, w_g), bus_voltage_v(mg2, t_m2, w_m2))
+    l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
+    return l_bst, p_g + p_m + l_bst + p_fixed
+
+
+@jit
+def regen_to_charge_limit(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_fixed, p_chg_max):
+    """MG2's regenerative torque t_m2 (< 0) cut so that the terminal power (:func:`terminal_power_w`) stays within
+    the charge limit p_chg_max: the torque whose DC power is −p_chg_max − p_g − p_fixed less the boost loss taken
+    from the previous pass's torque (which needs more than the new one: the terminal power rises to the limit from
+    beyond it, never over), ``BOOST_ITERATIONS`` passes at most, one without a boost converter.
+    Returns (cut, t_m2, p_m, l_m, li_m, l_bst, p_b): cut False if no smaller torque was needed (the rest then 0)."""
+    t_req = t_m2
+    cut = False
+    p_m = l_m = li_m = l_bst = p_b = 0.0
+    l_prev = 0.0
+    for _ in range(BOOST_ITERATIONS):
+        t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - p_fixed - l_prev)
+        if t_lim <= t_req:
+            break
+        t_m2 = t_lim if t_lim < 0.0 else 0.0
+        p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+        l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fixed)
+        cut = True
+        if l_bst == l_prev:
+            break
+        l_prev = l_bst
+    return cut, t_m2, p_m, l_m, li_m, l_bst, p_b
+
+
+@jit
 def motor_dc_power_w(m, t, w):
     """(DC power [W], machine loss [W], inverter loss [W]) at torque t, speed w."""
     loss = motor_loss_w(m, t, w)

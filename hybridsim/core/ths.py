@@ -40,19 +40,17 @@ from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import (
-    BOOST_ITERATIONS,
     battery_state,
     battery_step,
     battery_step_at,
     battery_window_limits_at,
     battery_window_limits_w,
-    boost_loss_w,
-    bus_voltage_v,
     inverter_dc_power_w,
     motor_dc_power_w,
     motor_loss_w,
     motor_tmax,
-    motor_torque_for_dc_power,
+    regen_to_charge_limit,
+    terminal_power_w,
 )
 from .engine import engine_point
 from .interp import interp1_uniform
@@ -444,29 +442,16 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
     li_m = m.mg2_inverter_loss_w
     t_axle = m.axle_torque_nm
     mg1 = plant.mg1
-    v_dc = max(bus_voltage_v(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s), bus_voltage_v(mg2, t_m2, w_m2))
-    l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
-    p_b = p_g + p_m + l_bst + aux.accessory_power_w
+    t_g, w_g, p_fix = m.mg1_torque_nm, m.mg1_speed_rad_s, aux.accessory_power_w
+    l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fix)  # boost converter included
     overcharge = False
     if p_b < -p_chg_max:
         if t_m2 < 0.0:
-            # MG2's DC power for the charge limit; with a boost converter its loss (which grows with the power)
-            # taken from the previous torque: p_b rises to the limit from above it, never beyond
-            t_req = t_m2
-            l_prev = 0.0
-            for _ in range(BOOST_ITERATIONS):
-                t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w - l_prev)
-                if t_lim <= t_req:
-                    break
-                t_m2 = t_lim if t_lim < 0.0 else 0.0
-                p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-                v_dc = max(bus_voltage_v(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s), bus_voltage_v(mg2, t_m2, w_m2))
-                l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
-                p_b = p_g + p_m + l_bst + aux.accessory_power_w
+            cut, t2, p2, l2, li2, lb2, pb2 = regen_to_charge_limit(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_fix,
+                                                                   p_chg_max)
+            if cut:
+                t_m2, p_m, l_m, li_m, l_bst, p_b = t2, p2, l2, li2, lb2, pb2
                 limit = LIMIT_BATTERY_CHARGE
-                if l_bst == l_prev:
-                    break
-                l_prev = l_bst
         if p_b < -p_chg_max - 1e-6:
             overcharge = True
             limit = LIMIT_BATTERY_CHARGE
