@@ -3,6 +3,8 @@ cycles through the loaders and the kernels; counts crashes, hangs, invariant bre
 
     python benchmarks/fuzz_issue15.py          # 5,000 mutated files + 2,000 in-range draws, 300 cycles, seed 15
     python benchmarks/fuzz_issue15.py --files 500 --draws 200 --cycles 60 --seed 1   # a quick look
+    python benchmarks/fuzz_issue15.py --all --files 0 --draws 600 --cycles 80 --seed 7  # draws on every vehicle
+    python benchmarks/fuzz_issue15.py --edge   # edge cycles (idle, one step, < 1 s, steep, ...) x every vehicle
 
 Each vehicle case is one of: a shipped vehicle file with 1-3 random edits (values replaced by extremes or
 scaled, lines dropped/duplicated, tables renamed, ``extends`` added, sections as values), sometimes with a
@@ -35,8 +37,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from fuzz_tools import (  # noqa: E402
+    ALL_BASES,
     BASES,
     draw_vehicle,
+    edge_cycles,
     invariant_breaks,
     random_cycle,
     refusal_problems,
@@ -60,8 +64,15 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=2000, help="vehicles drawn within the declared ranges")
     ap.add_argument("--cycles", type=int, default=300, help="random cycles in the pool")
     ap.add_argument("--seed", type=int, default=15)
+    ap.add_argument("--all", action="store_true",
+                    help="draw from every shipped vehicle (all architectures), not one base per architecture")
+    ap.add_argument("--edge", action="store_true",
+                    help="only the hand-made edge cycles (tests/fuzz_tools.edge_cycles) on every shipped vehicle and "
+                         "strategy (dynamic programming aside)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds before a case counts as a hang")
     args = ap.parse_args(argv)
+    if args.edge:
+        return edge(args.timeout)
     rng = random.Random(args.seed)
     kinds = ["file"] * args.files + ["draw"] * args.draws
     rng.shuffle(kinds)
@@ -79,8 +90,9 @@ def main(argv=None) -> int:
             signal.setitimer(signal.ITIMER_REAL, args.timeout)
             try:
                 if kind == "draw":
-                    arch = case_rng.choice(sorted(BASES))
-                    v, changes, refusal = draw_vehicle(case_rng, arch, case_rng.choice([1, 2, 3, 4]))
+                    bases = ALL_BASES if args.all else BASES
+                    arch = case_rng.choice(sorted(bases))
+                    v, changes, refusal = draw_vehicle(case_rng, arch, case_rng.choice([1, 2, 3, 4]), bases)
                     label = f"draw {arch} {changes}"
                     counts["draws"] += 1
                     if refusal is not None:
@@ -143,6 +155,43 @@ def main(argv=None) -> int:
             print(f"[{key}] {e}")
     bad = counts["crash"] + counts["hang"] + counts["invariant broken"] + counts["refusal incomplete"]
     return 1 if bad else 0
+
+
+def edge(timeout: float) -> int:
+    """Every shipped vehicle and strategy over the edge cycles; prints each run that breaks an invariant or
+    fails, and the counts."""
+    import warnings
+
+    from hybridsim.powertrains import STRATEGIES
+
+    counts = collections.Counter()
+    signal.signal(signal.SIGALRM, _alarm)
+    for vid in hs.list_vehicles():
+        v = hs.load_vehicle(vid)
+        for cyc in edge_cycles():
+            for strategy in STRATEGIES[v.architecture]:
+                if strategy == "dp":
+                    continue
+                label = f"{vid} {cyc.name} {strategy}"
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        ds = hs.simulate(v, cyc, strategy=strategy)
+                    bad = invariant_breaks(v, ds, hs.summarize(ds))
+                    counts["invariant broken" if bad else "runs ok"] += 1
+                    if bad:
+                        print(f"[invariant broken] {label}: {'; '.join(bad)}", flush=True)
+                except Hang:
+                    counts["hang"] += 1
+                    print(f"[hang] {label}", flush=True)
+                except Exception as exc:  # noqa: BLE001 - counting failures is the point
+                    counts["crash"] += 1
+                    print(f"[crash] {label}: {type(exc).__name__}: {exc}", flush=True)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+    print(dict(counts))
+    return 1 if counts["invariant broken"] + counts["crash"] + counts["hang"] else 0
 
 
 def _draw_refusal(msg: str, changes) -> list[str]:

@@ -22,6 +22,8 @@ import hybridsim as hs
 out_dir = Path(os.environ.get("HYBRIDSIM_EXAMPLES_OUT", "."))
 vehicle = hs.load_vehicle("ralink")
 cycles = ["nedc", "wltc", "udds", "hwfet", "us06", "artemis_urban"]
+if os.environ.get("HYBRIDSIM_EXAMPLES_QUICK"):  # the test suite's smoke run (the docs build runs all six)
+    cycles = ["wltc", "us06"]
 
 # %% Fuel per strategy and cycle, as a table for reviewers
 rows = []

@@ -348,6 +348,8 @@ THS_VARIABLES = {
     "reduction_loss": Var("W", "MG2 reduction gear loss", "sink"),
     "final_drive_loss": Var("W", "counter and final drive loss", "sink"),
     "rotor_inertia_power": Var("W", "power accelerating the engine and MG1 rotors", "sink"),
+    "battery_polarisation_power": Var("W", "power into the battery's 1-RC branch capacitance (energy it holds, "
+                                      "returned as the branch relaxes; 0 without the branch)", "sink"),
 }
 THS_KERNEL_NAMES = {
     "mg1_speed_rad_s": "mg1_speed", "mg1_torque_nm": "mg1_torque", "mg1_electric_power_w": "mg1_electric_power",
@@ -355,6 +357,7 @@ THS_KERNEL_NAMES = {
     "ring_speed_rad_s": "ring_speed", "pinion_speed_rad_s": "pinion_speed", "mg1_loss_w": "mg1_loss",
     "mg2_loss_w": "mg2_loss", "planetary_loss_w": "planetary_loss", "reduction_loss_w": "reduction_loss",
     "final_drive_loss_w": "final_drive_loss", "rotor_inertia_power_w": "rotor_inertia_power",
+    "battery_polarisation_power_w": "battery_polarisation_power",
 }
 
 register(Architecture(

@@ -202,6 +202,8 @@ def _has_engine(name) -> bool:
 
 def _summary_text(summary: dict, roles: dict[str, str]) -> str:
     """The summary of one run as text; ``roles`` maps energy terms to source/sink/wheel."""
+    from .results import BALANCE_FAILED
+
     battery = not math.isnan(summary.get("soc_start", math.nan))
     balanced = summary.get("charge_balanced", "fuel_raw_l_per_100km" in summary)
     rows: list[tuple[str, str]] = [("vehicle", summary["vehicle"]), ("cycle", summary["cycle"])]
@@ -219,7 +221,7 @@ def _summary_text(summary: dict, roles: dict[str, str]) -> str:
         ("CO2", _per_km(summary["co2_g_per_km"], ".1f", "g/km")),
     ]
     if "fuel_raw_l_per_100km" in summary:
-        if summary["soc_balance_method"] != "iterated":  # an iterated run is balanced: raw = balanced
+        if summary["soc_balance_method"] not in ("iterated", BALANCE_FAILED):  # there raw = reported
             rows.append(("fuel, raw (before the correction)", _per_km(summary['fuel_raw_l_per_100km'], ".2f",
                                                                          "L/100 km")))
         rows.append(("SOC balance", f"{summary['soc_balance_method']} in {summary['soc_balance_runs']} runs, "

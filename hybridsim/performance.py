@@ -193,26 +193,11 @@ def _battery_discharge_w(v: Vehicle, p_aux_w: float, override_w: float | None = 
 
 
 def _motor_torque_for_power(m, w: float, p_dc_w: float) -> float:
-    """Largest motoring torque within the envelope whose DC power stays ≤ p_dc_w (bisection). [N·m]
+    """Largest motoring torque within the envelope whose DC power stays ≤ p_dc_w. [N·m]
+    (``core/electric.motor_torque_for_motoring_dc_power``: one compiled call instead of 31 from Python.)"""
+    from .core.electric import motor_torque_for_motoring_dc_power
 
-    A bisection and not ``scipy.optimize.brentq``: the answer must lie on the feasible side of the power limit
-    (``lo`` always satisfies it), and the DC power is not smooth where the envelope bends; brentq returns a
-    point within its tolerance on either side of the root."""
-    from .core.electric import motor_dc_power_w, motor_tmax
-
-    t_hi = motor_tmax(m, w)
-    if p_dc_w <= 0.0:
-        return 0.0
-    if motor_dc_power_w(m, t_hi, w)[0] <= p_dc_w:
-        return t_hi
-    lo, hi = 0.0, t_hi
-    for _ in range(30):
-        mid = 0.5 * (lo + hi)
-        if motor_dc_power_w(m, mid, w)[0] <= p_dc_w:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return motor_torque_for_motoring_dc_power(m, float(w), float(p_dc_w))
 
 
 def _wot(v: Vehicle):
@@ -347,7 +332,7 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     gives the force.
     """
     from .core.driveline import gear_output_torque
-    from .core.electric import motor_dc_power_w, motor_tmax, terminal_power_w
+    from .core.electric import mg2_torque_for_terminal_power, motor_tmax
     from .core.ths import FUELLED, ThsState, split_in, split_mech, step_context
 
     plant = _ths_plant(v, st)
@@ -356,7 +341,7 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     # in split_mech/split_in); the battery limits come from step_context at DT_S
     STEADY = math.inf  # noqa: N806
     soc = v.controller.soc_target
-    ctx = step_context(plant, soc, spd, spd, DT_S, 0.0)
+    ctx = step_context(plant, soc, 0.0, spd, spd, DT_S, 0.0)
     if ctx.mg2_speed_rad_s > mg2.max_speed_rad_s * (1 + 1e-12):
         return []
     # a top speed is held indefinitely: no net battery discharge (MG2 runs on what MG1 generates)
@@ -378,23 +363,12 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
             p_g = m.mg1_electric_power_w
             t_m2 = min(t_m2, _motor_torque_for_power(mg2, w_m2, p_lim - p_aux - p_g))
             # with a boost converter (its loss on the net DC power, core/electric.terminal_power_w) the largest
-            # torque whose terminal power stays within the limit (bisection: the answer on the feasible side)
-            def p_term(t):
-                return terminal_power_w(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s, p_g, mg2, t, w_m2,
-                                        motor_dc_power_w(mg2, t, w_m2)[0], p_aux)[1]
-
-            if t_m2 > 0.0 and p_term(t_m2) > p_lim:
-                lo, hi = 0.0, t_m2
-                for _ in range(30):
-                    mid = 0.5 * (lo + hi)
-                    if p_term(mid) <= p_lim:
-                        lo = mid
-                    else:
-                        hi = mid
-                t_m2 = lo
+            # torque whose terminal power stays within the limit (compiled bisection: one call)
+            t_m2 = mg2_torque_for_terminal_power(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s, p_g, mg2, t_m2, w_m2,
+                                                 p_aux, p_lim)
         ring = m.ring_torque_delivered_nm + gear_output_torque(t_m2, pk.mg2_ratio, pk.mg2_reduction_efficiency)
         axle = gear_output_torque(ring, pk.ring_ratio, pk.final_drive_efficiency)
-        state = ThsState(soc, w_e, m.mg1_speed_rad_s, 0.0, FUELLED, 1e9)
+        state = ThsState(soc, w_e, m.mg1_speed_rad_s, 0.0, FUELLED, 1e9, 0.0)
         return split_in(plant, state, ctx._replace(ring_torque_required_nm=ring, axle_torque_nm=axle), FUELLED,
                         w_e, t_e, STEADY)
 
@@ -425,25 +399,27 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     return [(0, best, plant.ch.mass_eff_kg, _wheel_mass_per_axle(v) + m_mg2)]
 
 
-def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear_off: bool) -> tuple[float, float]:
+def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear_off: bool,
+               cache: dict | None = None) -> tuple[float, float]:
     """(largest wheel force = Σ axle torque / r [N], effective mass [kg]) of a BEV in rear gear g.
 
     Per-axle traction: ``T_k ≤ (μ·N_k + M_k·acc)·r`` with ``acc`` the previous step's acceleration (the
     axle's own rotating inertia M_k is spun by the machine, not by the tyre). Above a machine's speed limit
-    the force is 0 (the caller caps the speed there); the effective mass is always the real one.
+    the force is 0 (the caller caps the speed there); the effective mass is always the real one. ``cache``: a
+    run's dict for the kernel arguments, built once per run (the chassis's coast-down drag fit among them).
     """
     from .core.bev import axle_limits
     from .core.bev_control import best_split
     from .powertrains.bev import axle_masses_kg, bev_aux, bev_chassis, motor_kernel, rotor_inertia_kgm2
 
+    cache = {} if cache is None else cache
+    if "bev_parts" not in cache:
+        cache["bev_parts"] = (v.drive.to_kernel(), motor_kernel(v, "front"), motor_kernel(v, "rear"),
+                              bev_chassis(v), rotor_inertia_kgm2(v, "rear"), bev_aux(v))
+    dk, mf, mr, ch, j_r, aux = cache["bev_parts"]
     d = v.drive
-    dk = d.to_kernel()
-    mf = motor_kernel(v, "front")
-    mr = motor_kernel(v, "rear")
     r = v.chassis.wheel_radius_m
     w = spd / r
-    ch = bev_chassis(v)
-    j_r = rotor_inertia_kgm2(v, "rear")
     m_eff = ch.mass_eff_kg + j_r * (dk.rear_ratios[g] ** 2 - dk.rear_ratios[-1] ** 2) / r**2
     if (w * dk.front_ratio > mf.max_speed_rad_s * (1 + 1e-12)
             or w * dk.rear_ratios[g] > mr.max_speed_rad_s * (1 + 1e-12)):
@@ -452,7 +428,7 @@ def _bev_force(v: Vehicle, spd: float, g: int, acc: float, overboost: bool, rear
     # the plant's limits per axle (core/bev.axle_limits): envelopes through the reductions and, one machine per
     # axle, each axle's traction with the chassis's μ (or DEFAULT_TYRE_MU; an unknown axle-load share is 0.5 here,
     # where the cycle kernel drops the traction limit)
-    aux = bev_aux(v)._replace(tyre_mu=tyre_mu(v) if axles == "per_axle" else 0.0)
+    aux = aux._replace(tyre_mu=tyre_mu(v) if axles == "per_axle" else 0.0)
     tf, tr = axle_limits(mf, mr, dk, aux, g, w, float(v.chassis.sim_mass_kg), float(acc), r, False)
     if rear_off:
         tr = 0.0
@@ -492,7 +468,7 @@ def _bev_step(v: Vehicle, spd: float, st: _State, continuous: bool) -> tuple[flo
     r = v.chassis.wheel_radius_m
     ng = d.n_rear_gears
     if continuous:
-        return max((_bev_force(v, spd, g, 0.0, False, False) for g in range(ng)), key=lambda x: x[0])
+        return max((_bev_force(v, spd, g, 0.0, False, False, st.cache) for g in range(ng)), key=lambda x: x[0])
     if st.gear < 0:
         st.gear = 0 if spd < ctl.downshift_speed_kmh / KMH_PER_MPS else ng - 1
     w = spd / r
@@ -501,7 +477,7 @@ def _bev_step(v: Vehicle, spd: float, st: _State, continuous: bool) -> tuple[flo
         st.gear += 1
         st.shift_end = st.t + BEV_SHIFT_TIME_S
     overboost = st.launch and st.t < (d.overboost_time_s or 0.0)
-    return _bev_force(v, spd, st.gear, st.acc, overboost, st.t < st.shift_end - 1e-9)
+    return _bev_force(v, spd, st.gear, st.acc, overboost, st.t < st.shift_end - 1e-9, st.cache)
 
 
 def _acc_option(v: Vehicle, f: float, m_eff: float, m_d: float, cap: float, rl: float) -> float:

@@ -210,6 +210,17 @@ def run_attr_attrs(name: str) -> dict[str, str]:
 CF_CONVENTIONS = "CF-1.10"
 
 
+#: ``soc_balance_method`` of a charge balance that found no fuel at zero net battery energy: every run of the balance
+#: burnt the same fuel (a cycle too short for the engine to start from any initial SOC) or the fuel-vs-battery-energy
+#: line through the runs does not fall (``powertrains._common.soc_balance_steps``). The result is not charge-balanced.
+BALANCE_FAILED = "failed"
+
+
+def is_charge_balanced(attrs) -> bool:
+    """The run's fuel is corrected to zero net battery energy (its charge balance did not fail)."""
+    return "soc_balance_fuel_kg" in attrs and attrs.get("soc_balance_method") != BALANCE_FAILED
+
+
 def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bool, ambient_temp_c: float,
                  soc_init: float | None, coolant_init_c: float | None = None) -> dict:
     """Add to a run's attributes what a reader of the file needs: CF ``Conventions``, ``title``, ``source``
@@ -223,7 +234,7 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
     digest = _file_sha256(str(path)) if path is not None and path.is_file() else ""
     strategy = type(vehicle.controller).__name__ if vehicle.controller is not None else "none"
     soc = getattr(out, "soc", None)
-    balanced = "soc_balance_fuel_kg" in attrs
+    balanced = is_charge_balanced(attrs)
     if vehicle.battery is None:
         soc_text = "no traction battery"
     elif balanced:
@@ -231,6 +242,9 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
                     "energy; raw figure in fuel_raw_l_per_100km)")
     else:
         soc_text = "not charge-balanced"
+        if attrs.get("soc_balance_method") == BALANCE_FAILED:
+            soc_text += (f" (no fuel at zero net battery energy in {attrs.get('soc_balance_runs', '')} runs from "
+                         "different initial SOCs: the figures are the raw ones of the run nearest balance)")
         if soc is not None:
             soc_text += f": SOC {float(soc[0]):.3f} -> {float(soc[-1]):.3f}"
         if soc_init is None and vehicle.starts_full:
@@ -415,7 +429,7 @@ def summary_from_sums(duration_s: float, attrs, flows: list, totals: dict, run: 
         "cold_start": bool(attrs.get("cold_start", 0)),
         "time_base": str(attrs.get("time_base", "as given")),
         "ambient_temp_c": float(attrs.get("ambient_temp_c", math.nan)),
-        "charge_balanced": "soc_balance_fuel_kg" in attrs,
+        "charge_balanced": is_charge_balanced(attrs),
         "soc_handling": str(attrs.get("soc_handling", "")),
     }
     summary["accessory_cut_s"] = cut_s

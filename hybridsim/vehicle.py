@@ -201,6 +201,12 @@ def _check_cross(v: Vehicle) -> None:
                 f"accessories.electrical_power_w = {v.accessories.electrical_power_w}: the battery must be able to "
                 f"supply it, allowed <= {0.5 * b.max_discharge_power_kw * 1e3 * v.accessories.dcdc_efficiency:.4g} "
                 f"W (half of battery.max_discharge_power_kw = {b.max_discharge_power_kw} through the DC/DC)")
+    if (b is not None and b.has_polarisation
+            and "battery_polarisation_power_w" not in ARCHITECTURES[v.architecture].kernel_names):
+        # a plant carries the branch's voltage as a state and records its stored energy (the kernel field), or not
+        raise ValueError(
+            f"battery.polarisation_fraction = {b.polarisation_fraction}: the battery's 1-RC branch is not modelled "
+            f"by this plant, allowed 0 for architecture {v.architecture!r} (its plant has no polarisation state)")
     if b is not None:
         # the controller's SOC set points must lie in the battery's window (a hybrid starts at its target)
         for key in ("soc_target", "soc_engine_on", "soc_cs_enter", "soc_engine_force"):

@@ -20,6 +20,9 @@ from hybridsim.results import energy_balance
 
 #: One shipped vehicle per architecture: the bases the draws start from.
 BASES = {"conventional": "xingyue_l", "ths": "ralink", "p2": "tank300_hi4t", "bev": "taycan_turbo"}
+#: Every shipped vehicle as a base, keyed by its id (the harness's ``--all``: the other architectures
+#: ``ths_plugin`` and ``series_parallel``, and the CVT, manual and full-hybrid P2 variants).
+ALL_BASES = {stem: stem for stem in sorted(p.stem for p in data_dir("vehicles").glob("*.toml"))}
 SECTIONS = ("chassis", "engine", "transmission", "planetary", "battery", "accessories", "drive", "controller")
 
 
@@ -53,10 +56,10 @@ def draw_value(rng: random.Random, lo: float, hi: float, tp: type, current=None)
     return float(x)
 
 
-def draw_vehicle(rng: random.Random, arch: str, n_params: int):
-    """(vehicle or None, [(path, value)], refusal message or None): the base vehicle of ``arch`` with
-    ``n_params`` parameters drawn within their declared ranges."""
-    v = hs.load_vehicle(BASES[arch])
+def draw_vehicle(rng: random.Random, arch: str, n_params: int, bases: dict = BASES):
+    """(vehicle or None, [(path, value)], refusal message or None): the base vehicle of ``arch`` (a key of
+    ``bases``) with ``n_params`` parameters drawn within their declared ranges."""
+    v = hs.load_vehicle(bases[arch])
     params = numeric_params(v)
     changes = []
     for path, lo, hi, tp in rng.sample(params, min(n_params, len(params))):
@@ -110,6 +113,25 @@ def random_cycle(rng: random.Random, kind: str | None = None, duration_s: float 
     return Cycle(f"random_{kind}", t, speed, grade)
 
 
+def edge_cycles() -> list[Cycle]:
+    """Hand-made edge cases: idle only, one step (from rest, moving, idle), shorter than a second, 10 Hz, an hour
+    steady, steep grades up and down within the allowed range, stop-and-go, a start at speed."""
+    t = np.arange(0.0, 301.0)
+    t10 = np.arange(0.0, 5.01, 0.1)
+    th = np.arange(0.0, 3601.0)
+    return [Cycle("idle_only", np.arange(0.0, 61.0), np.zeros(61), 0.0),
+            Cycle("single_step", np.array([0.0, 1.0]), np.array([0.0, 1.0]), 0.0),
+            Cycle("single_step_moving", np.array([0.0, 1.0]), np.array([10.0, 10.0]), 0.0),
+            Cycle("single_step_idle", np.array([0.0, 1.0]), np.zeros(2), 0.0),
+            Cycle("subsecond", np.array([0.0, 0.3]), np.array([0.0, 0.5]), 0.0),
+            Cycle("short_10hz", t10, np.minimum(t10 * 1.5, 5.0), 0.0),
+            Cycle("long_steady", th, np.minimum(th, 27.0), 0.0),
+            Cycle("steep_up", t, np.minimum(t * 0.5, 10.0), 0.15),
+            Cycle("steep_down", t, np.minimum(t * 0.5, 10.0), -0.15),
+            Cycle("stop_go", t, np.where((t // 10) % 2 == 0, np.minimum(t % 10, 5.0), 0.0), 0.0),
+            Cycle("start_moving", t, np.full(t.size, 20.0), 0.0)]
+
+
 def invariant_breaks(vehicle, ds, summary: dict) -> list[str]:
     """Every invariant an accepted run must keep; [] when it does."""
     bad = []
@@ -130,8 +152,11 @@ def invariant_breaks(vehicle, ds, summary: dict) -> list[str]:
     for k, x in summary.items():
         if isinstance(x, float) and not math.isfinite(x) and not (k.startswith("soc_") and vehicle.battery is None):
             bad.append(f"summary {k} = {x}")
-    if summary.get("fuel_kg", 0.0) < 0:
+    if summary.get("fuel_kg", 0.0) < 0 or (summary.get("fuel_l_per_100km") or 0.0) < 0:
         bad.append("fuel < 0")
+    if summary.get("soc_balance_method") == "iterated" and abs(summary.get("soc_balance_residual", 0.0)) > 1e-3:
+        bad.append(f"charge-balanced (iterated) with a residual of {summary['soc_balance_residual']:.3g} of the "
+                   "fuel energy")
     return bad
 
 

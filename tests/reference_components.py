@@ -269,10 +269,16 @@ class Machine:
 
 
 class Battery:
-    """Rint battery on the package's uniform SOC tables (``components/battery.py``)."""
+    """Rint battery on the package's uniform SOC tables (``components/battery.py``), with its optional 1-RC
+    branch: R0 = ohmic_fraction·R, R1 = polarisation_fraction·(R_dis + R_chg)/2, time constant τ; the
+    polarisation voltage V1 is the caller's state (``step_state``, ``step``)."""
 
     def __init__(self, b):
-        self.soc_grid, self.ocv, self.r_dis, self.r_chg = (np.asarray(a, float) for a in b.tables())
+        self.soc_grid, self.ocv, r_dis, r_chg = (np.asarray(a, float) for a in b.tables())
+        self.r1 = 0.5 * (r_dis + r_chg) * b.polarisation_fraction
+        self.r_dis = r_dis * b.ohmic_fraction
+        self.r_chg = r_chg * b.ohmic_fraction
+        self.tau = b.polarisation_time_constant_s
         self.capacity_as = b.capacity_ah * 3600.0
         self.soc_min, self.soc_max, self.band = b.soc_min, b.soc_max, b.soc_derate_band
         self.p_dis_rated = b.max_discharge_power_kw * 1e3
@@ -284,9 +290,10 @@ class Battery:
         """(V_oc [V], R_dis [Ω], R_chg [Ω])."""
         return tuple(float(np.interp(soc, self.soc_grid, a)) for a in (self.ocv, self.r_dis, self.r_chg))
 
-    def limits(self, soc):
-        """(discharge, charge) terminal power limits [W], both ≥ 0."""
-        ocv, rd, rc = self.state(soc)
+    def limits(self, soc, st=None):
+        """(discharge, charge) terminal power limits [W], both ≥ 0, at the battery state ``st`` = (OCV, R_dis,
+        R_chg) (default: ``state(soc)``)."""
+        ocv, rd, rc = self.state(soc) if st is None else st
         p_dis = min(self.p_dis_rated, self.v_min * (ocv - self.v_min) / rd)
         p_chg = min(self.p_chg_rated, self.v_max * (self.v_max - ocv) / rc)
         if self.band > 0.0:
@@ -299,9 +306,24 @@ class Battery:
         f_chg = min(max(f_chg, 0.0), 1.0)
         return max(p_dis, 0.0) * f_dis, max(p_chg, 0.0) * f_chg
 
-    def step(self, soc, p, dt):
-        """(current, terminal voltage, chemical power, loss, new SOC) at terminal power p (discharge > 0)."""
+    def step_state(self, soc, v1, dt):
+        """(V_oc, step OCV, step R_dis, step R_chg) of a step of dt from polarisation voltage v1: with a current I
+        constant over the step, V1(t) = R1·I + (v1 − R1·I)·e^(−t/τ), whose mean over the step is
+        R1·I·(1 − g) + g·v1, g = (τ/dt)·(1 − e^(−dt/τ)); the terminal power I·(V_oc − R0·I − mean V1) is then
+        (V_oc − g·v1)·I − (R0 + R1·(1 − g))·I²."""
         ocv, rd, rc = self.state(soc)
+        r1 = float(np.interp(soc, self.soc_grid, self.r1))
+        if r1 == 0.0 and v1 == 0.0:
+            return ocv, ocv, rd, rc
+        g = self.tau / dt * (1.0 - math.exp(-dt / self.tau))
+        return ocv, ocv - g * v1, rd + r1 * (1.0 - g), rc + r1 * (1.0 - g)
+
+    def step(self, soc, p, dt, v1=0.0):
+        """(current, terminal voltage, chemical power, loss, new SOC) at terminal power p (discharge > 0) from
+        polarisation voltage v1; the new polarisation voltage and the power into the branch's capacitance
+        (½·C1·(V1² − v1²)/dt, C1 = τ/R1) are left in ``self.last_v1``, ``self.last_polarisation_power``. The loss
+        is R0·I² + the mean of V1²/R1 over the step (+ the coulombic loss)."""
+        ocv_true, ocv, rd, rc = self.step_state(soc, v1, dt)
         r = rd if p > 0.0 else rc
         # I = (V_oc − √disc)/(2R), the root of P = V_oc·I − R·I² nearest zero, written as 2P/(V_oc + √disc)
         # (no cancellation at small P). Beyond the matched-load point (disc < 0) disc is taken as 0, which
@@ -312,16 +334,30 @@ class Battery:
             i_eff, loss = i, r * i * i
         else:
             i_eff = self.eta_c * i
-            loss = r * i * i + (1.0 - self.eta_c) * ocv * (-i)  # resistive + coulombic
-        return i, ocv - r * i, ocv * i_eff, loss, soc - i_eff * dt / self.capacity_as
+            loss = r * i * i + (1.0 - self.eta_c) * ocv_true * (-i)  # resistive + coulombic
+        r1 = float(np.interp(soc, self.soc_grid, self.r1))
+        self.last_v1, self.last_polarisation_power = 0.0, 0.0
+        if r1 > 0.0:
+            # V1 at the step's end; the branch's loss over the step, by quadrature of V1(t)²/R1 (Simpson on
+            # 64 intervals): independent of the kernel's closed form
+            a = math.exp(-dt / self.tau)
+            self.last_v1 = r1 * i + (v1 - r1 * i) * a
+            ts = np.linspace(0.0, dt, 65)
+            v1_t = r1 * i + (v1 - r1 * i) * np.exp(-ts / self.tau)
+            f = v1_t * v1_t / r1
+            e_r1 = dt / 192.0 * (f[0] + f[-1] + 4.0 * f[1:-1:2].sum() + 2.0 * f[2:-1:2].sum())
+            self.last_polarisation_power = 0.5 * self.tau / r1 * (self.last_v1 ** 2 - v1 * v1) / dt
+            r0 = float(np.interp(soc, self.soc_grid, self.r_dis if p > 0.0 else self.r_chg))
+            loss += (r0 - r) * i * i + e_r1 / dt  # R0·I² instead of the step resistance's, plus the branch
+        return i, ocv - r * i, ocv_true * i_eff, loss, soc - i_eff * dt / self.capacity_as
 
 
-def window_limits(bat: Battery, soc: float, dt: float) -> tuple[float, float]:
+def window_limits(bat: Battery, soc: float, dt: float, v1: float = 0.0) -> tuple[float, float]:
     """``core/electric.battery_window_limits_w``: the limits of :meth:`Battery.limits`, capped so that one step
     of dt at the limit keeps the SOC in [soc_min, soc_max] (largest current from the SOC headroom, its terminal
-    power OCV·I ∓ R·I²)."""
-    p_dis, p_chg = bat.limits(soc)
-    ocv, rd, rc = bat.state(soc)
+    power OCV·I ∓ R·I²), at the step OCV and resistances from polarisation voltage v1."""
+    _, ocv, rd, rc = bat.step_state(soc, v1, dt)
+    p_dis, p_chg = bat.limits(soc, (ocv, rd, rc))
     keep = 1.0 - 1e-9
     i_dis = min(max((soc - bat.soc_min) * bat.capacity_as / dt * keep, 0.0), 0.5 * ocv / rd)
     i_chg = max((bat.soc_max - soc) * bat.capacity_as / (dt * bat.eta_c) * keep, 0.0)

@@ -62,6 +62,7 @@ OUTPUTS = (
     "battery_power_w", "soc", "coolant_temp_c", "fuel_power_w", "battery_chemical_power_w", "engine_loss_w",
     "mg1_loss_w", "mg2_loss_w", "inverter_loss_w", "battery_loss_w", "planetary_loss_w", "reduction_loss_w",
     "final_drive_loss_w", "rotor_inertia_power_w", "accessory_power_w", "brake_power_w", "wheel_power_w",
+    "battery_polarisation_power_w",
 )
 
 
@@ -339,6 +340,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
     soc = float(soc0)
     coolant = car.engine.coolant_start
     w_e_prev = w_g_prev = 0.0
+    v1_bat = 0.0  # the battery's polarisation voltage (1-RC branch; stays 0 without it)
     mode_prev = OFF
     time_in_state = 1e9  # since the last engine on/off change (kernel rule: an engine may start at once)
     for kk in range(1, n):
@@ -346,7 +348,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         v0 = float(out["speed_mps"][kk - 1])
         v1 = float(v_cycle[kk])
         gr = float(grade[kk])
-        limits = window_limits(bat, soc, dt)
+        limits = window_limits(bat, soc, dt, v1_bat)
         was_on = mode_prev != OFF
 
         # --- controller
@@ -454,7 +456,8 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         if p_rec > 0.0:
             count("rotor_recovery")
         s.p_batt += rec_dc
-        i_b, v_b, p_chem, loss_b, soc_new = bat.step(soc, s.p_batt, dt)
+        i_b, v_b, p_chem, loss_b, soc_new = bat.step(soc, s.p_batt, dt, v1_bat)
+        v1_bat, p_pol = bat.last_v1, bat.last_polarisation_power
         p_fuel = fuel * car.lhv
         coolant = car.engine.coolant_after(coolant, p_fuel, dt)
 
@@ -492,6 +495,7 @@ def run_reference(vehicle, cycle, soc0, cold_start=False, ambient_c=23.0, *, bra
         o["accessory_power_w"][kk] = p_acc
         o["brake_power_w"][kk] = (s.t_axle_out - s.t_axle) * s.w_wheel
         o["wheel_power_w"][kk] = s.t_axle * s.w_wheel
+        o["battery_polarisation_power_w"][kk] = p_pol
 
         soc = soc_new
         w_e_prev, w_g_prev = s.w_e, s.w_mg1

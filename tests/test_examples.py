@@ -1,7 +1,8 @@
 """Every script in examples/ runs headless (MPLBACKEND=Agg) in a fresh folder and writes its figure.
 
 Examples 03 (plug-in hybrid through WLTP) and 04 (Taycan performance) need the P2/PHEV and BEV parts of
-the package; they are run like the others.
+the package; they are run like the others. With ``HYBRIDSIM_EXAMPLES_QUICK`` set, as here, example 06 compares
+the strategies on two cycles instead of six (each runs a DP); the documentation build runs every example in full.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def test_cells_are_top_level(script):
 def test_example_runs(script, tmp_path):
     text = script.read_text(encoding="utf-8")
     assert text.startswith('"""') and "# %%" in text  # gallery style: title docstring and cells
-    env = {**os.environ, "MPLBACKEND": "Agg", "HYBRIDSIM_EXAMPLES_OUT": str(tmp_path),
+    env = {**os.environ, "MPLBACKEND": "Agg", "HYBRIDSIM_EXAMPLES_OUT": str(tmp_path), "HYBRIDSIM_EXAMPLES_QUICK": "1",
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=600)  # a guard against a hang: under parallel tests a first compile can be slow

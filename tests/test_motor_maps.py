@@ -219,3 +219,23 @@ def test_residual_plot_draws():
     ax = plot_machine_map_error(motor, data_dir("vehicles") / "maps" / fname, col, speed_min_rpm=999)
     assert ax.get_title().startswith("motor_prius2010_mg2_umich_eff.csv: rms 1.31")
     assert len(ax.collections[0].get_offsets()) == efficiency_error_points("mg2_2010")[0].size
+
+
+@pytest.mark.parametrize("w_rpm", [500.0, 3000.0, 9000.0])
+@pytest.mark.parametrize("p_dc", [-100.0, 0.0, 2000.0, 15000.0, 1e6])
+def test_motoring_torque_for_a_dc_power_limit(w_rpm, p_dc):
+    """The full-load models' motoring torque under a DC power limit: inside the envelope, on the feasible side
+    of the limit, and within the bisection's resolution (T_max / 2³⁰) of it; the whole envelope when it fits."""
+    from hybridsim.core.electric import motor_dc_power_w, motor_tmax, motor_torque_for_motoring_dc_power
+
+    k = map_motor().to_kernel()
+    w = w_rpm * RPM
+    t = motor_torque_for_motoring_dc_power(k, w, p_dc)
+    t_max = motor_tmax(k, w)
+    if p_dc <= 0.0:
+        assert t == 0.0
+    elif motor_dc_power_w(k, t_max, w)[0] <= p_dc:
+        assert t == t_max
+    else:
+        assert 0.0 <= t < t_max
+        assert motor_dc_power_w(k, t, w)[0] <= p_dc < motor_dc_power_w(k, t + t_max / 2**29, w)[0]

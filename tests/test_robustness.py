@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from hybridsim import cli
 from hybridsim._resources import data_dir
 from hybridsim.batch import simulate_many, sweep
 from hybridsim.cycles import Cycle
-from hybridsim.results import energy_balance
+from hybridsim.results import BALANCE_FAILED, energy_balance
 
 MAPS = data_dir("vehicles") / "maps"
 
@@ -51,18 +52,19 @@ def test_10hz_1hz_and_uneven_wltc_agree(vid):
     key = "electricity_kwh_per_100km" if v.engine is None or vid == "tank300_hi4t" else "fuel_l_per_100km"
     t_end = float(wltc.time_s[-1])
     t10 = np.linspace(0.0, t_end, int(t_end * 10) + 1)
-    steps = np.tile([1.999, 0.001], int(t_end / 2))
-    tu = np.concatenate([[0.0], np.cumsum(steps)])
-    tu[-1] = t_end
+    # uneven: steps of 1 ms, 0.399 s and 0.6 s through every knot of the trace (the same piecewise-linear trace).
+    # A base that skips knots is another trace: steps alternating 1.999 s / 1 ms miss every odd second's knot, by up
+    # to 2.6 km/h, and the Tank's electricity differs by 1.2 % on it, as on the 1 Hz trace of those same samples
+    # (not a time-step effect: the kernels run that base on the same 1 s grid)
+    tu = np.sort(np.concatenate([wltc.time_s, wltc.time_s[:-1] + 0.001, wltc.time_s[:-1] + 0.4]))
     ref = hs.summarize(hs.simulate(v, wltc))
-    for cyc, rel in ((_cycle_like(wltc, t10, "wltc_10hz"), 0.01), (_cycle_like(wltc, tu, "wltc_uneven"), 0.015)):
+    for cyc in (_cycle_like(wltc, t10, "wltc_10hz"), _cycle_like(wltc, tu, "wltc_uneven")):
         ds = hs.simulate(v, cyc)
         s = hs.summarize(ds)
-        # the uneven base within 1.5 %: the Tank's charge-depleting electricity differs by 1.2 % there since idle
-        # machines lose only their drag share (0.35 % before; its controller's decisions move with the 1-ms steps)
-        assert s[key] == pytest.approx(ref[key], rel=rel), cyc.name
-        assert s["fuel_l_per_100km"] == pytest.approx(ref["fuel_l_per_100km"], rel=0.01, abs=1e-9), cyc.name
-        assert s["distance_km"] == pytest.approx(ref["distance_km"], rel=1e-3)
+        # the same trace on the same 1 s kernel grid: the same answer (interpolation round-off aside)
+        assert s[key] == pytest.approx(ref[key], rel=1e-9), cyc.name
+        assert s["fuel_l_per_100km"] == pytest.approx(ref["fuel_l_per_100km"], rel=1e-9, abs=1e-12), cyc.name
+        assert s["distance_km"] == pytest.approx(ref["distance_km"], rel=1e-9)
         assert "uniform 1 s grid" in s["time_base"]
         assert energy_balance(ds)["rel_error"] < 1e-9
         b = v.battery
@@ -115,6 +117,42 @@ def test_zero_distance_gives_no_nan(vid):
         if isinstance(x, float) and not k.startswith("soc_"):
             assert math.isfinite(x), k
     assert "not defined" in cli._summary_text(s, {})
+
+
+def _balance_of(points, lhv=43e6):
+    """``soc_balance`` over runs whose (fuel [kg], net battery energy [J]) are ``points(soc)``."""
+    from hybridsim.powertrains._common import soc_balance
+
+    def run(s):
+        fuel, eb = points(s)
+        return SimpleNamespace(soc=np.array([s, s])), fuel, eb
+
+    return soc_balance(run, 0.4, 0.8, 0.6, lhv)
+
+
+def test_charge_balance_without_a_falling_line_is_reported_as_failed():
+    # every run drew the battery and burnt no fuel: the K-factor line's intercept gave 0 L/100 km "charge-balanced"
+    _, fuel0, resid, runs, method = _balance_of(lambda s: (0.0, 5e4 * (1.0 + s)))
+    assert method == BALANCE_FAILED and fuel0 == 0.0 and runs >= 3 and resid > 1e3
+    # a line that rises (more discharge, more fuel) or meets zero battery energy below zero fuel: no balance either
+    assert _balance_of(lambda s: (1e-3 * (1.0 + s), 2e5 * (1.0 + s)))[4] == BALANCE_FAILED
+    assert _balance_of(lambda s: (1e-3 * (1.0 + s) - 5e-4, -1e5 * (1.0 + s)))[4] == BALANCE_FAILED
+    # a falling line with its intercept at positive fuel is the K-factor correction (unchanged)
+    _, fuel0, _, _, method = _balance_of(lambda s: (2e-3 - 1e-9 * 2e5 * (1.0 + s), 2e5 * (1.0 + s) - 1e5))
+    assert method == "interpolated" and fuel0 == pytest.approx(2e-3 - 1e-9 * 1e5)
+
+
+@pytest.mark.parametrize("vid", ["ioniq_hybrid_2022", "jazz_ehev_2020"])
+def test_a_cycle_too_short_to_start_the_engine_is_not_called_charge_balanced(vid, capsys):
+    # 0 -> 9.7 km/h in 1 s: no initial SOC starts the engine; the summary said 0 L/100 km "charge-balanced" with
+    # 157 (Ioniq) / 226 (Jazz) kWh/100 km drawn from the battery
+    ds = hs.simulate(hs.load_vehicle(vid), Cycle("launch", np.array([0.0, 1.0]), np.array([0.0, 2.7]), 0.0))
+    s = hs.summarize(ds)
+    assert not s["charge_balanced"] and s["soc_balance_method"] == BALANCE_FAILED
+    assert s["fuel_l_per_100km"] == s["fuel_raw_l_per_100km"] == 0.0 and s["electricity_kwh_per_100km"] > 100
+    assert s["soc_handling"].startswith("not charge-balanced") and ds.attrs["charge_balanced"] == 0
+    text = cli._summary_text(s, {})
+    assert "not charge-balanced" in text and "fuel corrected" not in text and "before the correction" not in text
 
 
 # --- wrong answers now refused at load time -----------------------------------------------------------------

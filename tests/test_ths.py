@@ -23,7 +23,13 @@ from reference_ths import OUTPUTS, run_reference
 
 import hybridsim as hs
 from hybridsim.control.ths import ThsController
-from hybridsim.core.electric import battery_step, motor_dc_power_w, motor_torque_for_dc_power
+from hybridsim.core.electric import (
+    battery_state_rc,
+    battery_step,
+    battery_step_rc_at,
+    motor_dc_power_w,
+    motor_torque_for_dc_power,
+)
 from hybridsim.core.ths import ThsOut
 from hybridsim.powertrains.ths import _run_ths_once, _ths_args
 
@@ -197,12 +203,24 @@ def test_machine_torque_envelopes(cycle):
 
 @pytest.mark.parametrize("cycle", CYCLES)
 def test_battery_power_within_limits(cycle):
-    """Terminal power against the limits recomputed from the battery tables at each step's starting SOC."""
+    """Terminal power against the limits recomputed from the battery tables at each step's starting SOC and
+    polarisation voltage (the 1-RC branch's, rebuilt from the current: V1' = a·V1 + (1 − a)·R1·I, a = e^(−Δt/τ);
+    the step OCV V_oc − g·V1 and resistance R0 + R1·(1 − g), g = (τ/Δt)·(1 − a), components/battery.py)."""
     ds = balanced(cycle)
     b = ralink().battery
     grid, ocv_tab, rd_tab, rc_tab = b.tables()
     soc = ds["soc"].values[:-1]  # SOC at the start of step k = 1..n-1
     ocv, rd, rc = (np.interp(soc, grid, tab) for tab in (ocv_tab, rd_tab, rc_tab))
+    r1 = 0.5 * (rd + rc) * b.polarisation_fraction
+    rd, rc = rd * b.ohmic_fraction, rc * b.ohmic_fraction
+    dt = np.diff(ds["time"].values)
+    a = np.exp(-dt / b.polarisation_time_constant_s)
+    g = b.polarisation_time_constant_s / dt * (1.0 - a)
+    i_b = ds["battery_current"].values[1:]
+    v1 = np.zeros(soc.size)
+    for k in range(soc.size - 1):
+        v1[k + 1] = a[k] * v1[k] + (1.0 - a[k]) * r1[k] * i_b[k]
+    ocv, rd, rc = ocv - g * v1, rd + r1 * (1.0 - g), rc + r1 * (1.0 - g)
     derate_dis = np.clip((soc - b.soc_min) / b.soc_derate_band, 0.0, 1.0)
     derate_chg = np.clip((b.soc_max - soc) / b.soc_derate_band, 0.0, 1.0)
     p_dis_max = np.minimum(25e3, b.min_voltage_v * (ocv - b.min_voltage_v) / rd) * derate_dis
@@ -262,14 +280,22 @@ def test_standstill_burns_no_fuel_and_draws_only_the_accessories():
     assert np.all(ds["engine_mode"].values == 0)
     assert np.all(ds["fuel_rate"].values == 0.0)
     assert ds["soc"].values[0] == v.controller.soc_target
-    # hand calculation: 300 W / 0.92 from the battery every second, through the Rint model
+    # hand calculation: 300 W / 0.92 from the battery every second, through the Rint model with its 1-RC branch
+    # (components/battery.py: step OCV V_oc − g·V1, step resistance R0 + R1·(1 − g))
     p = 300.0 / 0.92
     assert v.accessories.electrical_power_w == 300.0 and v.accessories.dcdc_efficiency == 0.92
-    grid, ocv_tab, rd_tab, _ = v.battery.tables()
-    soc = 0.6
+    b = v.battery
+    grid, ocv_tab, rd_tab, rc_tab = b.tables()
+    tau = b.polarisation_time_constant_s
+    a = math.exp(-1.0 / tau)
+    g = tau * (1.0 - a)
+    soc, v1 = 0.6, 0.0
     for _ in range(600):
-        ocv, r = np.interp(soc, grid, ocv_tab), np.interp(soc, grid, rd_tab)
+        ocv, rd = np.interp(soc, grid, ocv_tab), np.interp(soc, grid, rd_tab)
+        r1 = 0.5 * (rd + np.interp(soc, grid, rc_tab)) * b.polarisation_fraction
+        ocv, r = ocv - g * v1, b.ohmic_fraction * rd + r1 * (1.0 - g)
         i = (ocv - math.sqrt(ocv**2 - 4 * r * p)) / (2 * r)
+        v1 = a * v1 + (1.0 - a) * r1 * i
         soc -= i * 1.0 / (6.5 * 3600.0)
     d_soc = ds["soc"].values[-1] - 0.6
     assert d_soc < -0.03  # ≈ 326 W for 10 min from a 1.3 kWh pack
@@ -333,8 +359,13 @@ def test_dataset_has_the_issue_variables():
 
 # --- hand checks of the electric step functions -----------------------------------------------------------
 
+def rint(b):
+    """The battery ``b`` without its 1-RC branch (the Rint model on its table)."""
+    return dataclasses.replace(b, ohmic_fraction=1.0, polarisation_fraction=0.0)
+
+
 def test_battery_step_by_hand():
-    bk = ralink().battery.to_kernel()
+    bk = rint(ralink().battery).to_kernel()
     grid, ocv_tab, rd_tab, rc_tab = ralink().battery.tables()
     soc, dt = 0.6, 1.0
     ocv, rd, rc = (float(np.interp(soc, grid, t)) for t in (ocv_tab, rd_tab, rc_tab))
@@ -361,10 +392,55 @@ def test_battery_step_by_hand():
     assert battery_step(bk, soc, 0.0, dt) == (0.0, pytest.approx(ocv, rel=1e-15), 0.0, 0.0, soc)
 
 
+def test_battery_rc_step_by_hand():
+    """The 1-RC step (components/battery.py): a constant current held 10 s from rest gives the voltage drop of
+    R0 + R1·(1 − e^(−10/τ)) (the table's HPPC pulse resistance, for the Levin's fractions within 0.5 %); every step
+    closes chemical = terminal + loss + storage to round-off, its loss is R0·I² plus the mean of V1²/R1 over the
+    step (quadrature), the storage sums to ½·C1·V1² and the branch relaxes with τ at zero current."""
+    b = ralink().battery
+    bk = b.to_kernel()
+    grid, ocv_tab, rd_tab, rc_tab = b.tables()
+    soc, dt, p = 0.6, 1.0, 10e3
+    rd_tab_soc, rc_tab_soc = (float(np.interp(soc, grid, t)) for t in (rd_tab, rc_tab))
+    r0, r1, tau = b.ohmic_fraction * rd_tab_soc, 0.5 * (rd_tab_soc + rc_tab_soc) * b.polarisation_fraction, \
+        b.polarisation_time_constant_s
+    v1 = e_store = 0.0
+    ts = np.linspace(0.0, dt, 201)
+    for _ in range(10):
+        ocv, ocv_s, rd_s, rc_s = battery_state_rc(bk, soc, v1, dt)
+        i, v_t, p_chem, loss, soc_new, v1_new, p_store = battery_step_rc_at(bk, soc, v1, ocv, ocv_s, rd_s, rc_s, p,
+                                                                            dt)
+        assert v_t * i == pytest.approx(p, rel=1e-12)
+        assert p_chem - v_t * i - loss - p_store == pytest.approx(0.0, abs=1e-9 * p)
+        rd_k, rc_k = (float(np.interp(soc, grid, t)) for t in (rd_tab, rc_tab))
+        r1_k = 0.5 * (rd_k + rc_k) * b.polarisation_fraction  # the step's R1, at its SOC
+        v1_t = r1_k * i + (v1 - r1_k * i) * np.exp(-ts / tau)  # the branch voltage over the step at constant current
+        assert loss == pytest.approx(b.ohmic_fraction * rd_k * i * i + np.trapezoid(v1_t**2 / r1_k, ts) / dt,
+                                     rel=1e-7)
+        assert v1_new == pytest.approx(v1_t[-1], rel=1e-12)
+        e_store += p_store * dt
+        soc, v1 = soc_new, v1_new
+    assert e_store == pytest.approx(0.5 * tau / r1 * v1**2, rel=5e-3)  # per step C1 = τ/R1 at its SOC (0.3 % off)
+    # the drop in the 10th second: OCV − V_t over I is R0 + the mean of R1·(1 − e^(−t/τ)) over t = 9…10 s at a
+    # constant current (here constant power: the current rises ≈ 1.5 % over the pulse, the branch lags it)
+    g = tau / dt * (1.0 - math.exp(-dt / tau))
+    assert (ocv - v_t) / i == pytest.approx(r0 + r1 * (1.0 - g * math.exp(-9.0 / tau)), rel=1e-2)
+    # the fractions give back the table's 10-s pulse resistance (R1 on the mean of R_dis and R_chg)
+    assert r0 + r1 * (1.0 - math.exp(-10.0 / tau)) == pytest.approx(rd_tab_soc, rel=1e-2)
+    # at rest the branch relaxes: V1 · e^(−Δt/τ), the energy it held returned (negative storage power)
+    ocv, ocv_s, rd_s, rc_s = battery_state_rc(bk, soc, v1, dt)
+    i, v_t, p_chem, loss, _, v1_new, p_store = battery_step_rc_at(bk, soc, v1, ocv, ocv_s, rd_s, rc_s, 0.0, dt)
+    assert i == 0.0 and p_chem == 0.0 and v1_new == pytest.approx(v1 * math.exp(-dt / tau), rel=1e-12)
+    assert p_store < 0.0 and loss == pytest.approx(-p_store, rel=1e-12) and v_t == pytest.approx(ocv - v1 * (
+        tau / dt) * (1.0 - math.exp(-dt / tau)), rel=1e-12)
+
+
 def fitted_mg2():
     """The 2010 Prius MG2 (the Levin's) with the loss fit instead of its measured map: kc 0.236, ki 0.796,
-    kw 6.44e-7, C 347 (the Levin's file uses the map itself, tests/test_motor_maps.py)."""
-    return dataclasses.replace(ralink().motors["mg2"], loss_map_file=None).to_kernel()
+    kw 6.44e-7, C 347 (the Levin's file uses the map itself, tests/test_motor_maps.py), and the legacy constant
+    inverter efficiency 0.95 so that the DC power can be checked by hand (the inverter loss model that the Levin's
+    file now uses is checked against ORNL's measurements in tests/test_inverter.py)."""
+    return dataclasses.replace(ralink().motors["mg2"], loss_map_file=None, inverter_efficiency=0.95).to_kernel()
 
 
 def test_motor_dc_power_by_hand():

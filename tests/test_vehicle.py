@@ -305,3 +305,13 @@ def test_sweeping_an_ignored_drag_coefficient_is_refused():
         replace_path(v, "chassis.drag_coefficient", 0.3)
     with pytest.raises(ValueError, match="drag_coefficient"):
         sweep(v, load_cycle("nedc"), {"chassis.drag_coefficient": [0.28, 0.30]}, summary_only=True)
+
+
+def test_battery_polarisation_branch_refused_outside_the_ths_plants():
+    """The 1-RC branch is a state of the THS-II plants only: elsewhere it is refused at the boundary, naming the
+    field (not silently run as Rint)."""
+    v = load_vehicle("tank300_hi4t")
+    bat = dataclasses.replace(v.battery, polarisation_fraction=0.3)
+    with pytest.raises(ValueError, match=r"battery\.polarisation_fraction = 0\.3: .*allowed 0 for architecture 'p2'"):
+        dataclasses.replace(v, battery=bat)
+    assert load_vehicle("prius_2016").battery.has_polarisation

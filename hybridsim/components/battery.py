@@ -14,6 +14,19 @@ Power limits, voltage-limited (§3.1)::
     P_chg,max = min(P_chg,rated, V_max·(V_max − V_oc)/R_chg)
 
 with a linear derate to zero over the last ``soc_derate_band`` of the SOC window.
+
+Optional 1-RC Thevenin branch (§3.1), for a table whose resistance is a pulse resistance (HPPC: the voltage
+change at the end of a 10-s pulse over the current step, which holds the polarisation as well as the ohmic
+drop)::
+
+    R0 = ohmic_fraction·R(SOC),  R1 = polarisation_fraction·(R_dis + R_chg)/2,  τ = polarisation_time_constant_s
+    V_t = V_oc − R0·I − V1,   C1·dV1/dt = I − V1/R1   (C1 = τ/R1)
+
+At a constant current over the step Δt from V1₀ (exact): V1 = R1·I + (V1₀ − R1·I)·e^(−t/τ), so the step's
+terminal power is P_b = (V_oc − g·V1₀)·I − (R0 + R1·(1 − g))·I² with g = (τ/Δt)·(1 − e^(−Δt/τ)): the Rint
+equations above with a step OCV and a step resistance. The branch's loss is ∫V1²/R1 dt; the energy ½·C1·V1² it
+holds is a state, booked per step as the polarisation storage power ½·C1·(V1² − V1₀²)/Δt (the step's C1), so that
+chemical = terminal + loss + storage exactly. ``polarisation_fraction = 0`` (the default) is the Rint model.
 The OCV/R table is read from a CSV beside the vehicle file (columns ``soc``, ``ocv_v`` and optionally
 ``r_discharge_ohm``, ``r_charge_ohm``); ``series_cells`` multiplies a cell-level OCV to the pack.
 """
@@ -48,6 +61,8 @@ class BatteryK(NamedTuple):
     min_voltage_v: float
     max_voltage_v: float
     coulombic_efficiency: float
+    r1_ohm: np.ndarray  # 1-RC branch resistance on the SOC grid (zeros: Rint)
+    polarisation_time_constant_s: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +87,12 @@ class Battery:
     max_voltage_v: float = param("Highest terminal voltage. [V]", lo=1, hi=2000)
     coulombic_efficiency: float = param("Share of the charging current stored. [-]", default=0.98,
                                         lo=0.5, hi=1)
+    ohmic_fraction: float = param("Share of the table's resistance that acts at once (R0 of the 1-RC model; 1 with "
+                                  "no polarisation branch). [-]", default=1.0, lo=0.05, hi=2)
+    polarisation_fraction: float = param("R1 of the 1-RC branch as a share of the table's resistance (the mean of "
+                                         "discharge and charge); 0 = Rint. [-]", default=0.0, lo=0, hi=2)
+    polarisation_time_constant_s: float = param("Time constant R1·C1 of the 1-RC branch. [s]", default=10.0,
+                                                lo=0.1, hi=3600)
     mass_kg: float | None = param("Pack mass (information). [kg]", default=None, lo=0, hi=2000)
 
     def __post_init__(self):
@@ -133,13 +154,23 @@ class Battery:
         """(soc grid, OCV [V], R_dis [Ω], R_chg [Ω]) on the uniform SOC grid."""
         return _tables(self)
 
+    @property
+    def has_polarisation(self) -> bool:
+        """Whether the 1-RC branch is on (``polarisation_fraction`` > 0)."""
+        return self.polarisation_fraction > 0.0
+
     def to_kernel(self) -> BatteryK:
         _, ocv, rd, rc = self.tables()
+        r1 = 0.5 * (rd + rc) * self.polarisation_fraction  # of the table's resistance
+        if self.ohmic_fraction != 1.0:
+            rd, rc = rd * self.ohmic_fraction, rc * self.ohmic_fraction
+            for a in (rd, rc):
+                a.setflags(write=False)  # read-only as the tables (one kernel signature)
         return BatteryK(
             float(self.capacity_ah * 3600.0), ocv, rd, rc, float(self.soc_min), float(self.soc_max),
             float(self.soc_derate_band), float(self.max_discharge_power_kw * 1e3),
             float(self.max_charge_power_kw * 1e3), float(self.min_voltage_v), float(self.max_voltage_v),
-            float(self.coulombic_efficiency),
+            float(self.coulombic_efficiency), np.ascontiguousarray(r1), float(self.polarisation_time_constant_s),
         )
 
 

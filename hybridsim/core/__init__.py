@@ -19,6 +19,13 @@ inlines (or calls) a function from another file kept running its old compiled co
 changed. Every kernel here is therefore keyed on the content of its file and of every core module that
 file imports, directly or not (this file included, so a change of a decorator option also recompiles):
 ``_CoreSourceStamp`` below, put in front of numba's cache locators for files of this package only.
+
+Unreadable cache entries: numba unpickles a cache index (the signatures compiled, which name the NamedTuple
+classes of components/ and control/ by module and name) *before* it compares the source stamp, so once such a
+class was renamed or removed every later import of a cached kernel raised ``AttributeError`` (and a truncated
+or corrupt index or data file raised too) instead of recompiling. For this package's cache directories an
+index or data file that cannot be read is a cache miss: the kernel is compiled afresh and its index rewritten
+(``_load_index_or_miss``, ``_load_data_or_miss``); other packages' caches behave as numba wrote them.
 """
 
 from __future__ import annotations
@@ -114,13 +121,48 @@ class _CoreSourceStamp:
         _WRITABLE_DIRS.add(path)
 
     def get_source_stamp(self):
+        # numba asks for the stamp once per kernel, when it opens that kernel's cache files (Cache.__init__)
+        _CORE_CACHE_PATHS.add(self.get_cache_path())
         return core_source_stamp(self._py_file)
+
+
+#: The cache directories of this package's kernels (where an unreadable cache file is a miss, not an error).
+_CORE_CACHE_PATHS: set[str] = set()
+
+
+def _load_index_or_miss(self):
+    """numba's ``IndexDataCacheFile._load_index``; for a kernel of this package an index that cannot be unpickled
+    (a class its signatures name was renamed or removed; a truncated or corrupt file) is empty: a cache miss."""
+    try:
+        return _numba_load_index(self)
+    except Exception:
+        if self._cache_path not in _CORE_CACHE_PATHS:
+            raise
+        return {}
+
+
+def _load_data_or_miss(self, name):
+    """numba's ``IndexDataCacheFile._load_data``; for a kernel of this package a data file that cannot be
+    unpickled is a miss (``None``: numba then compiles and overwrites it)."""
+    try:
+        return _numba_load_data(self, name)
+    except Exception:
+        if self._cache_path not in _CORE_CACHE_PATHS:
+            raise
+        return None
 
 
 def _numba_name(name: str):
     """A class of numba.core.caching by its public name (numba >= 0.61) or its older private one."""
     return getattr(caching, name, None) or getattr(caching, "_" + name)
 
+
+_INDEX_FILE = _numba_name("IndexDataCacheFile")
+# numba's own methods (``__wrapped__`` when this module is imported again, e.g. by importlib.reload)
+_numba_load_index = getattr(_INDEX_FILE._load_index, "__wrapped__", _INDEX_FILE._load_index)
+_numba_load_data = getattr(_INDEX_FILE._load_data, "__wrapped__", _INDEX_FILE._load_data)
+_load_index_or_miss.__wrapped__, _load_data_or_miss.__wrapped__ = _numba_load_index, _numba_load_data
+_INDEX_FILE._load_index, _INDEX_FILE._load_data = _load_index_or_miss, _load_data_or_miss
 
 _LOCATORS = _numba_name("CacheImpl")._locator_classes
 if not any(issubclass(c, _CoreSourceStamp) for c in _LOCATORS):
@@ -207,9 +249,30 @@ def _one_signature(dispatcher):
     return dispatcher
 
 
+def zeros_rows(n_rows: int, n: int):
+    """``n_rows`` zeroed float64 arrays of length ``n`` for a kernel's output NamedTuple, as C-contiguous rows of ONE
+    allocation (one ``np.zeros`` instead of one per field). The row stride is padded so that the rows start in
+    different L1 cache sets: an odd number of 64-byte lines (with strides a multiple of 4 KiB, as separately mapped
+    large arrays are, the time loop's stores to every row at the same index contend for one set)."""
+    import numpy as np
+
+    lines = -(-n // 8)  # 64-byte lines per row
+    if lines % 2 == 0:
+        lines += 1
+    return list(np.zeros((n_rows, 8 * lines))[:, :n])
+
+
 def jit(fn):
     """The house decorator: ``njit(cache=CACHE, nogil=True, _nrt=False)``, compiled for unliteral argument types."""
     return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False)(fn))
+
+
+def jit_simd(fn):
+    """``jit`` with numpy's error model: no division-by-zero check (x/0 gives ±inf or nan as in numpy instead of
+    raising), so that LLVM can vectorise a loop over an array (SIMD); the same IEEE arithmetic otherwise. For the
+    few array loops where that matters (``dp_grid.soc_after``); functions it calls are inlined (``jit_inline``) to
+    be lowered under the same error model."""
+    return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False, error_model="numpy")(fn))
 
 
 def jit_inline(fn):

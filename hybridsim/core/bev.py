@@ -53,7 +53,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import G, wheel_force_n
 from .driveline import gear_input_torque
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
@@ -96,7 +96,7 @@ class BevOut(NamedTuple):
 
 
 def allocate(n: int) -> BevOut:
-    return BevOut(*(np.zeros(n) for _ in BevOut._fields))
+    return BevOut(*zeros_rows(len(BevOut._fields), n))
 
 
 @jit

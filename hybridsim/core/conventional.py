@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import (
     converter_loss_w,
@@ -74,7 +74,7 @@ class ConventionalOut(NamedTuple):
 
 
 def allocate(n: int) -> ConventionalOut:
-    return ConventionalOut(*(np.zeros(n) for _ in ConventionalOut._fields))
+    return ConventionalOut(*zeros_rows(len(ConventionalOut._fields), n))
 
 
 @jit_inline

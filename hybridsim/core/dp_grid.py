@@ -12,7 +12,8 @@ an idling car drawing its accessory load). Nothing here raises or allocates.
 
 from __future__ import annotations
 
-from . import jit, jit_inline
+from . import jit, jit_inline, jit_simd
+from .electric import battery_step_at
 
 INFEASIBLE_KG = 1e6  # cost of an infeasible step or a state off the grid (≫ any cycle's fuel)
 
@@ -54,3 +55,12 @@ def cost_to_go(jk, soc0_grid, dsoc, soc):
     if u < -1e-9 or u > jk.shape[0] - 1 + 1e-9:
         return INFEASIBLE_KG
     return interp_feasible(jk, u)
+
+
+@jit_simd
+def soc_after(bat, soc, ocv, r_dis, r_chg, p_term, dt, out):
+    """``out[i]``: the SOC after a step of ``dt`` at terminal power ``p_term`` from grid point i (SOC ``soc[i]``,
+    battery state ``ocv[i]``, ``r_dis[i]``, ``r_chg[i]``): ``battery_step_at``'s, one power for the whole grid in a
+    loop LLVM vectorises (``jit_simd``)."""
+    for i in range(out.shape[0]):
+        out[i] = battery_step_at(bat, soc[i], ocv[i], r_dis[i], r_chg[i], p_term, dt)[4]

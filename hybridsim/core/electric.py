@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from . import jit
+from . import jit, jit_inline
 from .interp import interp1_uniform, interp2_uniform
 
 V_LIMIT_FACTOR = 3.0 / (2.0 * 2.0**0.5)  # P_ac = this × V_dc × I at modulation index × power factor = 1
@@ -270,6 +270,51 @@ def _torque_for_ac_power(m, w, p_ac):
 
 
 @jit
+def motor_torque_for_motoring_dc_power(m, w, p_dc):
+    """Largest motoring torque within the envelope whose DC power stays ≤ p_dc (bisection, 30 halvings of
+    [0, T_max(ω)]; the answer is always on the feasible side). [N·m]
+
+    A bisection and not a root finder: the DC power is not smooth where the envelope bends, and the result
+    must satisfy the limit, not lie within a tolerance on either side of it."""
+    t_hi = motor_tmax(m, w)
+    if p_dc <= 0.0:
+        return 0.0
+    if motor_dc_power_w(m, t_hi, w)[0] <= p_dc:
+        return t_hi
+    lo = 0.0
+    hi = t_hi
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if motor_dc_power_w(m, mid, w)[0] <= p_dc:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def mg2_torque_for_terminal_power(mg1, t_g, w_g, p_g, mg2, t_hi, w_m2, p_fixed, p_lim):
+    """Largest MG2 torque in [0, t_hi] whose terminal power (:func:`terminal_power_w`: MG1's DC power p_g at
+    (t_g, w_g), MG2's, the boost converter's loss, the fixed load p_fixed) stays ≤ p_lim: t_hi if it does there,
+    else bisection, 30 halvings (the answer on the feasible side; the full-load THS-II model, performance.py). [N·m]"""
+    if t_hi <= 0.0:
+        return t_hi
+    p_hi = motor_dc_power_w(mg2, t_hi, w_m2)[0]
+    if terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_hi, w_m2, p_hi, p_fixed)[1] <= p_lim:
+        return t_hi
+    lo = 0.0
+    hi = t_hi
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        p_mid = motor_dc_power_w(mg2, mid, w_m2)[0]
+        if terminal_power_w(mg1, t_g, w_g, p_g, mg2, mid, w_m2, p_mid, p_fixed)[1] <= p_lim:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@jit
 def battery_state(b, soc):
     """(OCV [V], R_dis [Ω], R_chg [Ω]) at state of charge soc."""
     n = b.ocv_v.shape[0]
@@ -319,24 +364,80 @@ def battery_step(b, soc, p_term, dt):
     return battery_step_at(b, soc, ocv, rd, rc, p_term, dt)
 
 
-@jit
+@jit_inline
 def battery_step_at(b, soc, ocv, rd, rc, p_term, dt):
     """:func:`battery_step` given the battery state (OCV, R_dis, R_chg) at ``soc`` (``battery_state``): for a
     search that steps the same SOC with many powers (the DP's grid points). Same returns, same arithmetic."""
     r = rd if p_term > 0.0 else rc
-    disc = ocv * ocv - 4.0 * r * p_term
+    i, p_chem, loss, soc_new = _current_step(b, soc, ocv, ocv, r, p_term, dt)
+    return i, ocv - r * i, p_chem, loss, soc_new
+
+
+@jit_inline
+def _current_step(b, soc, ocv, ocv_s, r, p_term, dt):
+    """(current [A], chemical power [W], ohmic + coulombic loss [W], new SOC) of terminal power p_term through the
+    step OCV ``ocv_s`` and resistance ``r``; the coulombic share and the chemical power at the OCV ``ocv``."""
+    disc = ocv_s * ocv_s - 4.0 * r * p_term
     if disc < 0.0:
         disc = 0.0  # beyond the matched-load point; the controllers keep p_term inside the limits
-    i = 2.0 * p_term / (ocv + math.sqrt(disc))  # = (ocv − √disc)/(2r), without cancellation
+    i = 2.0 * p_term / (ocv_s + math.sqrt(disc))  # = (ocv_s − √disc)/(2r), without cancellation
     if i >= 0.0:
         i_eff = i
         loss = r * i * i
     else:
         i_eff = b.coulombic_efficiency * i
         loss = r * i * i - (1.0 - b.coulombic_efficiency) * ocv * i
-    p_chem = ocv * i_eff
-    soc_new = soc - i_eff * dt / b.capacity_as
-    return i, ocv - r * i, p_chem, loss, soc_new
+    return i, ocv * i_eff, loss, soc - i_eff * dt / b.capacity_as
+
+
+@jit
+def battery_state_rc(b, soc, pol_v, dt):
+    """(OCV [V], step OCV [V], step R_dis [Ω], step R_chg [Ω]) at ``soc`` for a step of ``dt`` from the 1-RC
+    polarisation voltage ``pol_v`` (``components/battery.py``): step OCV = V_oc − g·V1₀, step R = R0 + R1·(1 − g),
+    g = (τ/Δt)·(1 − e^(−Δt/τ)). Without the branch (R1 = 0, V1 = 0) the step values are ``battery_state``'s.
+    Pass the step values to ``battery_window_limits_at`` for the step's limits, all four to
+    ``battery_step_rc_at`` for the step."""
+    ocv, rd, rc = battery_state(b, soc)
+    r1 = interp1_uniform(0.0, 1.0 / (b.r1_ohm.shape[0] - 1.0), b.r1_ohm, soc)
+    if r1 == 0.0 and pol_v == 0.0:
+        return ocv, ocv, rd, rc
+    tau = b.polarisation_time_constant_s
+    g = tau / dt * (1.0 - math.exp(-dt / tau))
+    dr = r1 * (1.0 - g)
+    return ocv, ocv - g * pol_v, rd + dr, rc + dr
+
+
+@jit
+def battery_window_limits_rc_w(b, soc, pol_v, dt):
+    """``battery_window_limits_w`` for a step from polarisation voltage ``pol_v``: the limits at the step OCV and
+    resistances of ``battery_state_rc``. [W]"""
+    _, ocv_s, rd_s, rc_s = battery_state_rc(b, soc, pol_v, dt)
+    return battery_window_limits_at(b, soc, ocv_s, rd_s, rc_s, dt)
+
+
+@jit
+def battery_step_rc_at(b, soc, pol_v, ocv, ocv_s, rd_s, rc_s, p_term, dt):
+    """Battery step for terminal power p_term (discharge > 0) with the 1-RC branch, given ``battery_state_rc``
+    (OCV, step OCV, step R_dis, step R_chg) at ``soc`` and ``pol_v``.
+
+    Returns (current [A], terminal voltage [V], chemical power [W], loss [W], new SOC, new polarisation voltage
+    [V], polarisation storage power [W]): chemical = terminal + loss + storage exactly (the storage power is
+    ½·C1·(V1² − V1₀²)/Δt with the step's C1 = τ/R1). Without the branch the first five are ``battery_step_at``'s
+    and the last two 0.
+    """
+    r = rd_s if p_term > 0.0 else rc_s
+    i, p_chem, loss, soc_new = _current_step(b, soc, ocv, ocv_s, r, p_term, dt)
+    r1 = interp1_uniform(0.0, 1.0 / (b.r1_ohm.shape[0] - 1.0), b.r1_ohm, soc)
+    if r1 == 0.0:
+        return i, ocv_s - r * i, p_chem, loss, soc_new, 0.0, 0.0
+    tau = b.polarisation_time_constant_s
+    a = math.exp(-dt / tau)
+    v1 = a * pol_v + (1.0 - a) * r1 * i
+    p_store = 0.5 * (tau / r1) * (v1 * v1 - pol_v * pol_v) / dt
+    # chemical − terminal = R0·I² + I·V̄1 (+ coulombic) = the loss + the storage: the step OCV and resistance
+    # hold I·V̄1 = (V_oc − step OCV)·I + (step R − R0)·I²
+    loss += (ocv - ocv_s) * i - p_store
+    return i, ocv_s - r * i, p_chem, loss, soc_new, v1, p_store
 
 
 @jit

@@ -80,7 +80,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade
 from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
@@ -156,7 +156,7 @@ class P2Out(NamedTuple):
 
 
 def allocate(n: int) -> P2Out:
-    return P2Out(*(np.zeros(n) for _ in P2Out._fields))
+    return P2Out(*zeros_rows(len(P2Out._fields), n))
 
 
 class P2State(NamedTuple):

@@ -29,7 +29,7 @@ allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .dp_grid import INFEASIBLE_KG, interp_feasible, terminal
+from .dp_grid import INFEASIBLE_KG, interp_feasible, soc_after, terminal
 from .electric import battery_state, battery_step, battery_step_at, battery_window_limits_w
 from .p2 import (
     P2Ctx,
@@ -117,27 +117,30 @@ def with_limits(ctx, p_dis, p_chg):
 
 @jit
 def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j, lim_dis,
-             lim_chg, ocv, r_dis, r_chg):
+             lim_chg, soc, ocv, r_dis, r_chg, soc_next):
     """Backward induction: fill J[k, 2·g + on, i], the least fuel from sample k to the end with SOC grid point i
-    after a step in gear g with the engine on/off that ended at sample k; J[n−1] = φ. ``lim_*``, ``ocv``, ``r_*``
-    (grid points) are work arrays (the battery's limits and state at each grid point)."""
+    after a step in gear g with the engine on/off that ended at sample k; J[n−1] = φ. ``lim_*``, ``soc``, ``ocv``,
+    ``r_*``, ``soc_next`` (grid points) are work arrays (the battery's limits and state at each grid point, the SOC
+    a decision reaches from each)."""
     n = time_s.shape[0]
     ns = j.shape[2]
     nl = j.shape[1]
     ng = plant.gb.ratios.shape[0]
     r = plant.ch.wheel_radius_m
     bat = plant.bat
+    p_acc = plant.aux.accessory_power_w
     for layer in range(nl):
         terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
     for i in range(ns):
-        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc0_grid + i * dsoc)
+        soc[i] = soc0_grid + i * dsoc
+        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc[i])
     for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
         dt = time_s[kk] - time_s[kk - 1]
         v0 = speed_mps[kk - 1]
         v1 = speed_mps[kk]
         w_wp = 0.5 * (speed_mps[kk - 2] + v0) / r if kk >= 2 else 0.0
         for i in range(ns):
-            lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc0_grid + i * dsoc, dt)
+            lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc[i], dt)
         jk = j[kk - 1]
         for layer in range(nl):
             for i in range(ns):
@@ -155,6 +158,7 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
             ctx0 = step_context(plant, st, v0, v1, dt, grade[kk])
             ctx = with_limits(ctx0, OPEN_LIMIT_W, OPEN_LIMIT_W)
             w_wheel = ctx.wheel_speed_rad_s
+            jl = jk[layer]
             for g in range(ng):
                 for on_i in range(2):
                     on = on_i == 1
@@ -172,25 +176,43 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
                         fuel = step_fuel_kg_s(plant, st, sp, dt) * dt
                         p_dc = sp.motor_electric_power_w
                         p_b = p_dc + gc.fixed_power_w
+                        # the terminal power with the limits open (accessories never cut) and the SOC it leads to
+                        # from every grid point, in one vectorised loop; a grid point whose limits change the split
+                        # or cut the accessories steps its own power below
+                        p_term = terminal_power_w(plant, ctx, sp)[0]
+                        soc_after(bat, soc, ocv, r_dis, r_chg, p_term, dt, soc_next)
+                        chg_memo = -1.0  # the charge limit the split below was last recomputed for (none yet)
+                        sp_chg = sp
                         for i in range(ns):
-                            soc = soc0_grid + i * dsoc
                             spi = sp
-                            ctx_i = with_limits(ctx0, lim_dis[i], lim_chg[i])
+                            own = False  # the split with this grid point's charge limit
                             if p_dc > 0.0:
                                 # the motor drives: the charge limit plays no part, the discharge limit decides
                                 if p_b > lim_dis[i] + 1e-6:
                                     continue
                             elif p_b < -lim_chg[i] + 1.0:
-                                # the charge limit may bind at this SOC: the split with its limits
-                                gci = gear_context(plant, st, ctx_i, g, on, dt)
-                                spi = split_gear(plant, st, ctx_i, gci, t_c, dt)
-                                if not spi.feasible:
+                                # the charge limit may bind at this SOC: the split with its limits, recomputed
+                                # only where the charge limit differs from the last grid point's (the discharge
+                                # limit enters the split only through its own test, repeated here)
+                                if lim_chg[i] != chg_memo:
+                                    ctx_c = with_limits(ctx0, OPEN_LIMIT_W, lim_chg[i])
+                                    sp_chg = split_gear(plant, st, ctx_c, gear_context(plant, st, ctx_c, g, on, dt),
+                                                        t_c, dt)
+                                    chg_memo = lim_chg[i]
+                                if not sp_chg.feasible:
                                     continue
-                            p_term = terminal_power_w(plant, ctx_i, spi)[0]
-                            soc_next = battery_step_at(bat, soc, ocv[i], r_dis[i], r_chg[i], p_term, dt)[4]
-                            c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next, penalty_kg)
-                            if c < jk[layer, i]:
-                                jk[layer, i] = c
+                                spi = sp_chg
+                                own = True
+                                if (spi.motor_electric_power_w > 0.0
+                                        and spi.motor_electric_power_w + gc.fixed_power_w > lim_dis[i] + 1e-6):
+                                    continue
+                            if not own and not (p_term > lim_dis[i] + 1e-6 and p_acc > 0.0):
+                                s_next = soc_next[i]
+                            else:
+                                p_t = terminal_power_w(plant, with_limits(ctx0, lim_dis[i], lim_chg[i]), spi)[0]
+                                s_next = battery_step_at(bat, soc[i], ocv[i], r_dis[i], r_chg[i], p_t, dt)[4]
+                            c = fuel + cost_to_go(jn, soc0_grid, dsoc, s_next, penalty_kg)
+                            jl[i] = c if c < jl[i] else jl[i]
 
 
 @jit

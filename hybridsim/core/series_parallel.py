@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import (
@@ -102,7 +102,7 @@ class SpOut(NamedTuple):
 
 
 def allocate(n: int) -> SpOut:
-    return SpOut(*(np.zeros(n) for _ in SpOut._fields))
+    return SpOut(*zeros_rows(len(SpOut._fields), n))
 
 
 class SpGearK(NamedTuple):
@@ -274,16 +274,63 @@ def split_mech(plant, w_e_prev, mode, w_e, t_e, v0, v1, dt, grade):
     return split_in(plant, w_e_prev, step_context(plant, v0, v1, dt, grade), mode, w_e, t_e, dt)
 
 
+class SpMg2(NamedTuple):
+    """MG2 closing the axle torque (``mg2_close``)."""
+
+    ok_traction: bool  # within its envelope
+    limit: int  # LIMIT_NONE, LIMIT_MG2_TORQUE or LIMIT_REGEN
+    torque_nm: float
+    electric_power_w: float
+    loss_w: float
+    inverter_loss_w: float
+
+
+@jit_inline
+def mg2_close(plant, ctx, t_cl_ax):
+    """MG2 closing the step's axle torque besides ``t_cl_ax`` from the lock-up path (0 with the clutch open: EV and
+    series mode), within its envelope and the regeneration fade: an :class:`SpMg2`."""
+    gr = plant.gr
+    limit = LIMIT_NONE
+    x = ctx.axle_torque_nm - t_cl_ax
+    t_m2 = gear_input_torque(x, gr.motor_ratio, gr.motor_efficiency)
+    t2max = ctx.mg2_torque_max_nm
+    ok_traction = True
+    if t_m2 > t2max + 1e-9:
+        t_m2 = t2max
+        ok_traction = False
+        limit = LIMIT_MG2_TORQUE
+    if t_m2 < 0.0:
+        tmin = -t2max * regen_fade(ctx.mean_speed_mps, plant.aux.regen_fade_speed_mps)
+        if t_m2 < tmin:
+            t_m2 = tmin
+            limit = LIMIT_REGEN
+    p_m, l_m, li_m = motor_dc_power_w(plant.mg2, t_m2, ctx.mg2_speed_rad_s)
+    if t_m2 < 0.0 and p_m >= 0.0:
+        # braking that returns nothing (the machine's and inverter's loss eat the generated power): the friction
+        # brakes take it all, MG2 idles
+        t_m2 = 0.0
+        p_m, l_m, li_m = motor_dc_power_w(plant.mg2, 0.0, ctx.mg2_speed_rad_s)
+        if limit == LIMIT_NONE:
+            limit = LIMIT_REGEN
+    return SpMg2(ok_traction, limit, t_m2, p_m, l_m, li_m)
+
+
 @jit_inline
 def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
     """``split_mech`` given the step's context ``ctx`` (``step_context``): what each decision changes."""
+    return split_in_given(plant, w_e_prev, ctx, mode, w_e, t_e, dt, SpMg2(False, LIMIT_NONE, 0.0, 0.0, 0.0, 0.0),
+                          (0.0, 0.0, 0.0), False)
+
+
+@jit_inline
+def split_in_given(plant, w_e_prev, ctx, mode, w_e, t_e, dt, mg2_open, ep_given, given):
+    """``split_in`` with, if ``given``, MG2's part for the clutch open (EV, series) ``mg2_open`` =
+    ``mg2_close(plant, ctx, 0.0)``, computed once for the step (the same for every EV and series decision: ECMS),
+    and the engine's point ``ep_given`` = ``engine_point(plant.eng, ω_e, T_e)`` (the caller's, for the fuel)."""
     gr = plant.gr
     eng = plant.eng
     mg1 = plant.mg1
-    mg2 = plant.mg2
     aux = plant.aux
-    limit = LIMIT_NONE
-    vbar = ctx.mean_speed_mps
     w_wh = ctx.wheel_speed_rad_s
     t_axle = ctx.axle_torque_nm
     w_m2 = ctx.mg2_speed_rad_s
@@ -300,7 +347,7 @@ def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
     if mode != EV:
         if w_e > eng.max_speed_rad_s + 1e-6:
             speeds_ok = False
-        ep = engine_point(eng, w_e, t_e)
+        ep = ep_given if given else engine_point(eng, w_e, t_e)
         fuel_map = ep[2]
         if t_e > ep[0] + 1e-9:
             eng_ok = False
@@ -334,28 +381,12 @@ def split_in(plant, w_e_prev, ctx, mode, w_e, t_e, dt):
         t_g = t_jg - t_gout
     mg1_ok = abs(t_g) <= motor_tmax(mg1, w_g) + 1e-9
     # MG2 closes the axle torque
-    x = t_axle - t_cl_ax
-    t_m2 = gear_input_torque(x, gr.motor_ratio, gr.motor_efficiency)
-    t2max = ctx.mg2_torque_max_nm
-    ok_traction = True
-    if t_m2 > t2max + 1e-9:
-        t_m2 = t2max
-        ok_traction = False
-        limit = LIMIT_MG2_TORQUE
-    if t_m2 < 0.0:
-        tmin = -t2max * regen_fade(vbar, aux.regen_fade_speed_mps)
-        if t_m2 < tmin:
-            t_m2 = tmin
-            limit = LIMIT_REGEN
+    m2 = mg2_open if given and mode != ENGINE else mg2_close(plant, ctx, t_cl_ax)
+    ok_traction = m2.ok_traction
+    limit = m2.limit
+    t_m2 = m2.torque_nm
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
-    p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-    if t_m2 < 0.0 and p_m >= 0.0:
-        # braking that returns nothing (the machine's and inverter's loss eat the generated power): the friction
-        # brakes take it all, MG2 idles
-        t_m2 = 0.0
-        p_m, l_m, li_m = motor_dc_power_w(mg2, 0.0, w_m2)
-        if limit == LIMIT_NONE:
-            limit = LIMIT_REGEN
+    p_m, l_m, li_m = m2.electric_power_w, m2.loss_w, m2.inverter_loss_w
     return SpMech(ok_traction, limit, speeds_ok, eng_ok, mg1_ok, w_wh, t_axle, w_e, t_e, t_je, t_gin, t_gout, t_cl,
                   t_cl_ax, w_g, t_g, t_jg, p_g, l_g, li_g, w_m2, t_m2, p_m, l_m, li_m, fuel_map)
 
@@ -462,7 +493,7 @@ def plant_finish(plant, state, mode, sp, dt):
         p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + sp.boost_loss_w + p_acc
     w_e0 = state.engine_speed_rad_s
     p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
-        plant.eng, plant.mg1, plant.bat, state.soc, mode == EV and w_e0 == 0.0, w_e0, w_e,
+        plant.eng, plant.mg1, plant.bat, state.soc, 0.0, mode == EV and w_e0 == 0.0, w_e0, w_e,
         sp.engine_inertia_torque_nm, w_e0 * plant.gr.generator_ratio, sp.mg1_speed_rad_s, sp.mg1_inertia_torque_nm,
         p_b, dt)
     p_b += p_rec_dc

@@ -40,12 +40,13 @@ from .series_parallel import (
     SpDecision,
     engine_speed_for_power,
     initial_state,
+    mg2_close,
     plant_finish,
     record,
     series_torque_for_power,
     split,
     split_elec,
-    split_in,
+    split_in_given,
     step_context,
     step_fuel_from_map,
 )
@@ -172,12 +173,13 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
 
 
 @jit_inline
-def _ecms_cost(plant, state, mode, w_e, t_e, ctx, dt, s, lim, bst, p_fuel):
+def _ecms_cost(plant, state, mode, w_e, t_e, ctx, m2, ep, dt, s, lim, bst, p_fuel):
     """(feasible, P_fuel + s·P_batt,chem [W], split) of one candidate of fuel power ``p_fuel`` (``_fuel_power``), on
     the plant's own battery (``split`` = ``split_in`` of the step's context ``ctx`` + ``split_elec`` at the step's
-    limits ``lim``, both inlined; ``battery_step_at`` with the step's battery state ``bst``: all looked up once per
-    step)."""
-    m = split_in(plant, state.engine_speed_rad_s, ctx, mode, w_e, t_e, dt)
+    limits ``lim``, both inlined; ``battery_step_at`` with the step's battery state ``bst``; MG2 with the clutch open,
+    ``m2``, the same for every EV and series candidate: all looked up once per step; the engine's point ``ep`` at
+    (ω_e, T_e), ``_fuel_power``'s)."""
+    m = split_in_given(plant, state.engine_speed_rad_s, ctx, mode, w_e, t_e, dt, m2, ep, True)
     sp = split_elec(plant, m, lim[0], lim[1])
     if not sp.feasible:
         return False, 0.0, sp
@@ -186,10 +188,10 @@ def _ecms_cost(plant, state, mode, w_e, t_e, ctx, dt, s, lim, bst, p_fuel):
 
 
 @jit_inline
-def _fuel_power(plant, state, mode, w_e, t_e, dt):
-    """Fuel power [W] of a fuelled candidate at (ω_e, T_e): what the split's ``fuel_map_kg_s`` (the map at the same
-    point) gives through ``step_fuel_from_map``."""
-    fuel = step_fuel_from_map(plant, state, mode, w_e, engine_point(plant.eng, w_e, t_e)[2], dt)
+def _fuel_power(plant, state, mode, w_e, ep, dt):
+    """Fuel power [W] of a fuelled candidate at (ω_e, T_e) whose engine point is ``ep`` (``engine_point``): what the
+    split's ``fuel_map_kg_s`` (the map at the same point) gives through ``step_fuel_from_map``."""
+    fuel = step_fuel_from_map(plant, state, mode, w_e, ep[2], dt)
     return fuel * plant.eng.lhv_j_per_kg
 
 
@@ -211,8 +213,9 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
     lim = battery_window_limits_w(plant.bat, state.soc, dt)
     bst = battery_state(plant.bat, state.soc)
     ctx = step_context(plant, v0, v1, dt, gr)
+    m2 = mg2_close(plant, ctx, 0.0)
     p_term_min = -lim[1] - 1e-6  # split_elec: beyond it, overcharge (infeasible)
-    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, ctx, dt, s, lim, bst, 0.0)
+    ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, ctx, m2, (0.0, 0.0, 0.0), dt, s, lim, bst, 0.0)
     best_d = SpDecision(EV, 0.0, 0.0)
     n = int(ctl.ecms_power_points)
     p_max = plant.aux.ool_power_max_w
@@ -220,10 +223,11 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p)
         t = series_torque_for_power(plant, state, p, w, dt)
-        p_fuel = _fuel_power(plant, state, SERIES, w, t, dt)
+        ep = engine_point(plant.eng, w, t)
+        p_fuel = _fuel_power(plant, state, SERIES, w, ep, dt)
         if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
             continue
-        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, ctx, dt, s, lim, bst, p_fuel)
+        ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, ctx, m2, ep, dt, s, lim, bst, p_fuel)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_d = True, c, sp, SpDecision(SERIES, w, t)
     vbar = 0.5 * (v0 + v1)
@@ -232,10 +236,11 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         t_wot = engine_point(plant.eng, w_lock, 0.0)[0]
         for j in range(0, n + 1):
             t = t_wot * j / n
-            p_fuel = _fuel_power(plant, state, ENGINE, w_lock, t, dt)
+            ep = engine_point(plant.eng, w_lock, t)
+            p_fuel = _fuel_power(plant, state, ENGINE, w_lock, ep, dt)
             if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
                 continue
-            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, ctx, dt, s, lim, bst, p_fuel)
+            ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, ctx, m2, ep, dt, s, lim, bst, p_fuel)
             if ok2 and (not ok or c < best):
                 ok, best, best_sp, best_d = True, c, sp, SpDecision(ENGINE, w_lock, t)
     if not ok:

@@ -159,7 +159,7 @@ def backward(plant, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, sp
                         sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
                         p_b = sp.battery_power_w
                         pen = 0.0 if sp.feasible else INFEASIBLE_KG
-                    p_b += recovery_dc_w(plant, soc0_grid + i * dsoc, mode == EV and st.engine_speed_rad_s == 0.0,
+                    p_b += recovery_dc_w(plant, soc0_grid + i * dsoc, 0.0, mode == EV and st.engine_speed_rad_s == 0.0,
                                          st.engine_speed_rad_s, st.engine_speed_rad_s * plant.gr.generator_ratio, sp0,
                                          p_b, dt)
                     soc_next = battery_step_at(bat, soc0_grid + i * dsoc, ocv[i], r_dis[i], r_chg[i], p_b, dt)[4]
@@ -197,7 +197,7 @@ def forward(plant, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade, j, 
                 continue
             fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt) * dt
             p_b = sp.battery_power_w + recovery_dc_w(
-                plant, state.soc, mode == EV and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s,
+                plant, state.soc, 0.0, mode == EV and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s,
                 state.engine_speed_rad_s * plant.gr.generator_ratio, sp, sp.battery_power_w, dt)
             soc_next = battery_step(plant.bat, state.soc, p_b, dt)[4]
             c = fuel + cost_to_go(j[kk, layer_of(d, n_power)], soc0_grid, dsoc, soc_next)

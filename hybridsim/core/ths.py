@@ -36,15 +36,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import jit, jit_inline
+from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade, rotor_inertia_torque
 from .electric import (
     battery_state,
-    battery_step,
-    battery_step_at,
+    battery_state_rc,
+    battery_step_rc_at,
     battery_window_limits_at,
-    battery_window_limits_w,
+    battery_window_limits_rc_w,
     inverter_dc_power_w,
     motor_dc_power_w,
     motor_loss_w,
@@ -96,10 +96,11 @@ class ThsOut(NamedTuple):
     accessory_power_w: np.ndarray
     brake_power_w: np.ndarray
     wheel_power_w: np.ndarray
+    battery_polarisation_power_w: np.ndarray  # into the 1-RC branch's capacitance (0 without the branch)
 
 
 def allocate(n: int) -> ThsOut:
-    return ThsOut(*(np.zeros(n) for _ in ThsOut._fields))
+    return ThsOut(*zeros_rows(len(ThsOut._fields), n))
 
 
 class ThsAuxK(NamedTuple):
@@ -137,6 +138,7 @@ class ThsState(NamedTuple):
     coolant_temp_c: float
     engine_mode: int  # of the previous step: 0 off, 1 fuelled, 2 spun unfuelled
     time_in_engine_state_s: float  # since the engine last started or stopped
+    battery_polarisation_v: float  # voltage over the battery's 1-RC branch (0 without it)
 
 
 class ThsDecision(NamedTuple):
@@ -198,7 +200,7 @@ class ThsSplit(NamedTuple):
     battery_discharge_max_w: float  # the discharge limit the split was held to (the step's, at its SOC)
     boost_loss_w: float  # the boost converter's, on MG1's and MG2's net DC power (in battery_power_w)
     battery_soc: float  # the SOC of the battery state below (the step context's)
-    battery_ocv_v: float  # battery_state at battery_soc (plant_finish steps the battery with it at that SOC)
+    battery_ocv_v: float  # the step OCV of battery_state_rc at battery_soc (plant_finish steps the battery with it)
     battery_r_dis_ohm: float
     battery_r_chg_ohm: float
 
@@ -226,12 +228,14 @@ class StepResult(NamedTuple):
     mg1_electric_power_w: float  # the split's, plus the rotor recovery (``rotor_recovery``)
     mg1_loss_w: float  # as above
     inverter_loss_w: float  # MG1's and MG2's inverters and the boost converter, with the recovery's
+    battery_polarisation_power_w: float  # into the battery's 1-RC branch capacitance
 
 
 @jit_inline
 def initial_state(plant, soc0):
-    """Plant state at the start of a run: engine and MG1 at rest, coolant soaked (cold) or warm."""
-    return ThsState(soc0, 0.0, 0.0, coolant_initial_c(plant.th), 0, 1e9)
+    """Plant state at the start of a run: engine and MG1 at rest, coolant soaked (cold) or warm, the battery
+    relaxed."""
+    return ThsState(soc0, 0.0, 0.0, coolant_initial_c(plant.th), 0, 1e9, 0.0)
 
 
 class ThsStepCtx(NamedTuple):
@@ -248,15 +252,16 @@ class ThsStepCtx(NamedTuple):
     battery_discharge_max_w: float
     battery_charge_max_w: float
     battery_soc: float  # the SOC of the battery state below (the step's start)
-    battery_ocv_v: float  # battery_state at battery_soc: plant_finish steps the battery with it
+    battery_ocv_v: float  # step OCV of battery_state_rc at battery_soc: plant_finish steps the battery with it
     battery_r_dis_ohm: float
     battery_r_chg_ohm: float
 
 
 @jit
-def step_context(plant, soc, v0, v1, dt, grade):
+def step_context(plant, soc, pol_v, v0, v1, dt, grade):
     """The engine-independent part of a step: wheel force (chassis), ring and MG2 speeds, the ring torque the
-    axle needs, MG2's envelope with the regeneration fade, the battery's power limits at ``soc``."""
+    axle needs, MG2's envelope with the regeneration fade, the battery's power limits at ``soc`` and polarisation
+    voltage ``pol_v`` (the state's)."""
     ch = plant.ch
     pg = plant.pg
     r = ch.wheel_radius_m
@@ -268,9 +273,10 @@ def step_context(plant, soc, v0, v1, dt, grade):
     t_ring_req = gear_input_torque(t_axle, pg.ring_ratio, pg.final_drive_efficiency)
     t2max = motor_tmax(plant.mg2, w_m2)
     tmin = -t2max * regen_fade(0.5 * (v0 + v1), plant.aux.regen_fade_speed_mps)
-    ocv, rd, rc = battery_state(plant.bat, soc)  # once per step: the limits here, the battery step in plant_finish
-    p_dis_max, p_chg_max = battery_window_limits_at(plant.bat, soc, ocv, rd, rc, dt)
-    return ThsStepCtx(f, w_wh, t_axle, w_r, w_m2, t_ring_req, t2max, tmin, p_dis_max, p_chg_max, soc, ocv, rd, rc)
+    # once per step: the limits here, the battery step in plant_finish (step OCV and resistances)
+    ocv, ocv_s, rd, rc = battery_state_rc(plant.bat, soc, pol_v, dt)
+    p_dis_max, p_chg_max = battery_window_limits_at(plant.bat, soc, ocv_s, rd, rc, dt)
+    return ThsStepCtx(f, w_wh, t_axle, w_r, w_m2, t_ring_req, t2max, tmin, p_dis_max, p_chg_max, soc, ocv_s, rd, rc)
 
 
 @jit
@@ -305,7 +311,8 @@ def _planetary_ring_torque_from_sun(k, eta, t_s, w_c, w_r):
 def split(plant, state, mode, w_e, t_e, v0, v1, dt, grade):
     """Mechanics and electrics of one step for an engine choice: a :class:`ThsSplit` (``split_in`` after
     ``step_context``)."""
-    return split_in(plant, state, step_context(plant, state.soc, v0, v1, dt, grade), mode, w_e, t_e, dt)
+    ctx = step_context(plant, state.soc, state.battery_polarisation_v, v0, v1, dt, grade)
+    return split_in(plant, state, ctx, mode, w_e, t_e, dt)
 
 
 class ThsMech(NamedTuple):
@@ -492,8 +499,16 @@ def step_fuel_kg_s(plant, state, mode, w_e, t_e, dt):
     return fuel
 
 
+@jit_inline
+def recovery_possible(mg1_idle, w_e0, w_e, w_g0, w_g):
+    """Whether ``rotor_recovery`` can recover anything: MG1 energised and a rotor stopping or slowing below half
+    its speed in the step (else it returns zeros at once: the plant step skips the call, whose arguments are the
+    engine, MG1 and battery by value)."""
+    return not mg1_idle and (w_e == 0.0 or abs(w_e) < 0.5 * abs(w_e0) or w_g == 0.0 or abs(w_g) < 0.5 * abs(w_g0))
+
+
 @jit
-def rotor_recovery(eng, mg1, bat, soc, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_jg, p_b, dt):
+def rotor_recovery(eng, mg1, bat, soc, pol_v, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_jg, p_b, dt):
     """Kinetic energy of the engine and MG1 rotors that a step's inertia torques leave unbooked, recovered by MG1:
     (DC power [W, ≤ 0], MG1 loss [W], inverter loss [W], mechanical power recovered [W], engine friction [W]).
 
@@ -505,7 +520,8 @@ def rotor_recovery(eng, mg1, bat, soc, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_j
     the engine's motoring friction over a spin-down assumed linear over the whole step (an upper bound on the
     friction: the car stops its engine faster), is generated by MG1 at its mean speed over the step with its
     own loss model (the loss above its zero-torque loss at that speed) and its inverter, within its torque
-    envelope and the battery's charge headroom at ``soc`` given the step's terminal power ``p_b``. Otherwise it
+    envelope and the battery's charge headroom at ``soc`` and polarisation voltage ``pol_v`` given the step's
+    terminal power ``p_b``. Otherwise it
     stays dissipated: a mean MG1 speed under 1 rad/s, ``mg1_idle`` (MG1 not energised: the engine at rest all
     step), a loss that eats the power, no headroom. Used by the THS-II and series-parallel plants."""
     if mg1_idle:
@@ -540,17 +556,19 @@ def rotor_recovery(eng, mg1, bat, soc, mg1_idle, w_e0, w_e, t_je, w_g0, w_g, t_j
     p_dc = inverter_dc_power_w(mg1, t_rec, w_bar, p_ac)
     if p_dc >= 0.0:
         return 0.0, 0.0, 0.0, 0.0, 0.0
-    if p_b + p_dc < -battery_window_limits_w(bat, soc, dt)[1]:
+    if p_b + p_dc < -battery_window_limits_rc_w(bat, soc, pol_v, dt)[1]:
         return 0.0, 0.0, 0.0, 0.0, 0.0
     return p_dc, dl, p_dc - p_ac, p_mech, p_fric
 
 
 @jit_inline
-def recovery_dc_w(plant, soc, mg1_idle, w_e0, w_g0, sp, p_b, dt):
+def recovery_dc_w(plant, soc, pol_v, mg1_idle, w_e0, w_g0, sp, p_b, dt):
     """The DC power [W, ≤ 0] ``rotor_recovery`` adds to the terminal power ``p_b`` of split ``sp`` (THS-II or
     series-parallel) from engine and MG1 speeds ``w_e0``, ``w_g0``: what ``plant_finish`` adds, for the DP's
     SOC transitions."""
-    return rotor_recovery(plant.eng, plant.mg1, plant.bat, soc, mg1_idle, w_e0, sp.engine_speed_rad_s,
+    if not recovery_possible(mg1_idle, w_e0, sp.engine_speed_rad_s, w_g0, sp.mg1_speed_rad_s):
+        return 0.0
+    return rotor_recovery(plant.eng, plant.mg1, plant.bat, soc, pol_v, mg1_idle, w_e0, sp.engine_speed_rad_s,
                           sp.engine_inertia_torque_nm, w_g0, sp.mg1_speed_rad_s, sp.mg1_inertia_torque_nm, p_b, dt)[0]
 
 
@@ -573,22 +591,27 @@ def plant_finish(plant, state, mode, sp, dt):
     if p_b > p_dis_now + 1e-6 and p_acc > 0.0:  # (the limit tolerance of split_elec)
         p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
         p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + sp.boost_loss_w + p_acc
-    p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
-        eng, plant.mg1, plant.bat, state.soc, mode == OFF and state.engine_speed_rad_s == 0.0,
-        state.engine_speed_rad_s, w_e, sp.engine_inertia_torque_nm, state.mg1_speed_rad_s, sp.mg1_speed_rad_s,
-        sp.mg1_inertia_torque_nm, p_b, dt)
+    p_rec_dc = l_rec = li_rec = p_rec = p_fric = 0.0
+    if recovery_possible(mode == OFF and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s, w_e,
+                         state.mg1_speed_rad_s, sp.mg1_speed_rad_s):
+        p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
+            eng, plant.mg1, plant.bat, state.soc, state.battery_polarisation_v, False, state.engine_speed_rad_s, w_e,
+            sp.engine_inertia_torque_nm, state.mg1_speed_rad_s, sp.mg1_speed_rad_s, sp.mg1_inertia_torque_nm, p_b, dt)
     p_b += p_rec_dc
+    pol_v = state.battery_polarisation_v
     if sp.battery_soc == state.soc:  # the split's battery state is this SOC's (it always is from step_context)
-        i_b, v_b, p_chem, l_b, soc_new = battery_step_at(plant.bat, state.soc, sp.battery_ocv_v,
-                                                         sp.battery_r_dis_ohm, sp.battery_r_chg_ohm, p_b, dt)
+        ocv_s, rd_s, rc_s = sp.battery_ocv_v, sp.battery_r_dis_ohm, sp.battery_r_chg_ohm
+        ocv = ocv_s if pol_v == 0.0 else battery_state(plant.bat, state.soc)[0]  # step OCV = OCV at V1 = 0
     else:
-        i_b, v_b, p_chem, l_b, soc_new = battery_step(plant.bat, state.soc, p_b, dt)
+        ocv, ocv_s, rd_s, rc_s = battery_state_rc(plant.bat, state.soc, pol_v, dt)
+    i_b, v_b, p_chem, l_b, soc_new, pol_v_new, p_pol = battery_step_rc_at(plant.bat, state.soc, pol_v, ocv, ocv_s,
+                                                                          rd_s, rc_s, p_b, dt)
     p_fuel = fuel * eng.lhv_j_per_kg
     temp = coolant_step_c(plant.th, state.coolant_temp_c, p_fuel, dt)
     w_g = sp.mg1_speed_rad_s
     w_r = sp.ring_speed_rad_s
     w_wh = sp.wheel_speed_rad_s
-    nxt = ThsState(soc_new, w_e, w_g, temp, mode, t_state)
+    nxt = ThsState(soc_new, w_e, w_g, temp, mode, t_state, pol_v_new)
     return StepResult(
         sp, nxt, fuel, p_fuel, i_b, v_b, p_chem, l_b, p_b, p_acc,
         p_fuel - t_e * w_e + p_fric,
@@ -601,6 +624,7 @@ def plant_finish(plant, state, mode, sp, dt):
         sp.mg1_electric_power_w + p_rec_dc,
         sp.mg1_loss_w + l_rec,
         sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + sp.boost_loss_w + li_rec,
+        p_pol,
     )
 
 
@@ -656,6 +680,7 @@ def record(out, k, plant, res, v1, speed_demanded):
     out.accessory_power_w[k] = res.accessory_power_w
     out.brake_power_w[k] = res.brake_power_w
     out.wheel_power_w[k] = res.wheel_power_w
+    out.battery_polarisation_power_w[k] = res.battery_polarisation_power_w
 
 
 # --- limits of the engine operating point (physics the decisions use) ---------------------------------
@@ -724,7 +749,8 @@ def torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt):
 @jit
 def split_at_power(plant, state, p, v0, v1, dt, grade):
     """``split`` with the engine fuelled at power p on the operating line (speed and torque limits applied)."""
-    return split_at_power_in(plant, state, step_context(plant, state.soc, v0, v1, dt, grade), p, dt)
+    ctx = step_context(plant, state.soc, state.battery_polarisation_v, v0, v1, dt, grade)
+    return split_at_power_in(plant, state, ctx, p, dt)
 
 
 @jit

@@ -27,7 +27,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .driveline import record_initial, speed_search, speed_search_next, trial_speed
 from .ecms import adaptive_equivalence, ecms_cannot_win
-from .electric import battery_state, battery_step_at, battery_window_limits_w
+from .electric import battery_state, battery_step_rc_at, battery_window_limits_rc_w
 from .ths import (
     FUELLED,
     OFF,
@@ -58,7 +58,8 @@ POWER_BISECTIONS = 30  # halvings of the engine power in the least-power and cha
 @jit
 def _least_power(plant, state, v0, v1, dt, gr, p_lo):
     """Least engine power ≥ p_lo at which MG1, MG2 and the battery can deliver; −1 if even full power cannot."""
-    return _least_power_in(plant, state, step_context(plant, state.soc, v0, v1, dt, gr), dt, p_lo)
+    ctx = step_context(plant, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
+    return _least_power_in(plant, state, ctx, dt, p_lo)
 
 
 @jit
@@ -105,7 +106,8 @@ def _battery_safe(plant, state, v0, v1, dt, gr):
     """(engine power, mode) of the first of engine off and a few fuelled powers whose battery power lies
     within the charge and discharge limits, the accessory load (which can be cut) aside (MG1/MG2 limits may
     be exceeded: a last resort, reported as a trace miss); engine off if none does."""
-    p_dis = battery_window_limits_w(plant.bat, state.soc, dt)[0] + plant.aux.accessory_power_w
+    p_dis = (battery_window_limits_rc_w(plant.bat, state.soc, state.battery_polarisation_v, dt)[0]
+             + plant.aux.accessory_power_w)
     rm = split(plant, state, OFF, 0.0, 0.0, v0, v1, dt, gr)
     if not rm.overcharge and rm.battery_power_w <= p_dis + 1e-6:
         return 0.0, OFF
@@ -146,7 +148,8 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
     aux = plant.aux
     soc = state.soc
     vbar = 0.5 * (v0 + v1)
-    ctx = step_context(plant, soc, v0, v1, dt, gr)  # road force, gear-set speeds, battery limits: once per step
+    # road force, gear-set speeds, battery limits: once per step
+    ctx = step_context(plant, soc, state.battery_polarisation_v, v0, v1, dt, gr)
     p_wheel = ctx.wheel_force_n * vbar
     p_dem = (p_wheel / ctl.driveline_efficiency_estimate if p_wheel > 0.0 else 0.0) + aux.accessory_power_w
     w_r = ctx.ring_speed_rad_s
@@ -181,7 +184,9 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
                 p_eng = aux.ool_power_max_w
             w_e = engine_speed_for_power(plant, p_eng, w_r)
             t_e = torque_for_power(plant, p_eng, w_e, w_r, w_ep, w_gp, dt)
-    res = split_in(plant, state, ctx, mode, w_e, t_e, dt)
+    # split_in's body, inlined (the step's one split on its common path: a call passes the whole plant by value)
+    res = split_elec(plant, split_mech(plant, w_ep, w_gp, ctx, mode, w_e, t_e, dt), ctx.battery_discharge_max_w,
+                     ctx.battery_charge_max_w)
     if not (res.ok_traction and res.mg1_ok):
         # more engine power: the least that makes MG2, MG1 and the battery feasible
         p_need = _least_power_in(plant, state, ctx, dt, p_eng if mode == FUELLED else 0.0)
@@ -211,8 +216,8 @@ def rule_decide(plant, ctl, state, v0, v1, dt, gr):
 @jit_inline
 def ecms_cost(plant, state, ctx, mode, w_e, t_e, dt, s, bst):
     """(feasible, P_fuel + s·P_batt,chem [W], split) of one ECMS candidate, on the plant's own fuel and battery
-    functions (``step_fuel_kg_s``, ``battery_step_at`` with ``bst`` = ``battery_state`` at the step's SOC, looked
-    up once per step)."""
+    functions (``step_fuel_kg_s``, ``battery_step_rc_at`` with ``bst`` = ``battery_state`` at the step's SOC, looked
+    up once per step, for the OCV, and the step OCV and resistances of ``ctx``)."""
     w = w_e
     t = t_e
     if mode == OFF:
@@ -231,7 +236,8 @@ def _ecms_cost_fuelled(plant, state, ctx, mode, w_e, t_e, dt, s, bst, p_fuel):
                     ctx.battery_discharge_max_w, ctx.battery_charge_max_w)
     if not sp.feasible:
         return False, 0.0, sp
-    p_chem = battery_step_at(plant.bat, state.soc, bst[0], bst[1], bst[2], sp.battery_power_w, dt)[2]
+    p_chem = battery_step_rc_at(plant.bat, state.soc, state.battery_polarisation_v, bst[0], ctx.battery_ocv_v,
+                                ctx.battery_r_dis_ohm, ctx.battery_r_chg_ohm, sp.battery_power_w, dt)[2]
     return True, p_fuel + s * p_chem, sp
 
 
@@ -243,7 +249,7 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     far (``ecms_cannot_win``) skips its split: the same decision as evaluating all."""
     s = adaptive_equivalence(plant.bat, plant.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
                              ctl.ecms_soc_gain, state.soc, v0, ctl.ecms_kinetic_share)
-    ctx = step_context(plant, state.soc, v0, v1, dt, gr)
+    ctx = step_context(plant, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
     bst = battery_state(plant.bat, state.soc)
     w_r = ctx.ring_speed_rad_s
     w_ep = state.engine_speed_rad_s

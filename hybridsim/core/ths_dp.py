@@ -18,7 +18,11 @@ the rest of the plant's state exactly (engine mode, so the start fuel; engine an
 inertia torques: they depend on the trace, not on the SOC), so the backward pass runs the exact plant step
 of a warm engine that follows the trace. The step is split once per (previous decision, decision) into its
 battery-independent mechanics (``split_mech``) and, per SOC grid point, its battery side (``split_elec``,
-``battery_step``). The forward pass then runs the plant from the exact state, choosing each step the decision
+``battery_step``). A battery with a 1-RC branch (``components/battery.py``) has its polarisation voltage as a
+further state, which the grid does not hold: the backward pass steps the battery with R0 alone (a step from a
+relaxed branch, V1 = 0, adds only R1·(1 − g), g = (τ/Δt)·(1 − e^(−Δt/τ)): 4 % of R1 for τ = 12.5 s, Δt = 1 s),
+an approximation of the cost-to-go only. The forward pass then runs the plant from the exact state (the
+polarisation voltage included), choosing each step the decision
 with the least fuel + J_{k+1}(SOC_{k+1}); where no decision is feasible (a trace the vehicle cannot follow) it
 falls back to the rules' best effort (``ths_control.fallback``).
 
@@ -32,7 +36,7 @@ from __future__ import annotations
 from . import jit, jit_inline
 from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
 from .driveline import record_initial
-from .electric import battery_step, battery_window_limits_w
+from .electric import battery_step, battery_step_at, battery_window_limits_w
 from .ths import (
     FUELLED,
     OFF,
@@ -96,7 +100,7 @@ def relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev
     ns = jk.shape[1]
     for layer in range(n_prev):
         w_prev = prev_w[layer] if prev_mode[layer] != OFF else 0.0
-        st = ThsState(soc_target, w_prev, (1.0 + k) * w_prev - k * w_r_prev, temp, prev_mode[layer], 0.0)
+        st = ThsState(soc_target, w_prev, (1.0 + k) * w_prev - k * w_r_prev, temp, prev_mode[layer], 0.0, 0.0)
         for d in range(nd):
             mode = dec_mode[d]
             t_e = decision_torque(plant, mode, dec_p[d], dec_w[d], w_r, w_prev, st.mg1_speed_rad_s, dt)
@@ -106,7 +110,7 @@ def relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev
             for i in range(ns):
                 sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
                 soc = soc0_grid + i * dsoc
-                p_b = sp.battery_power_w + recovery_dc_w(plant, soc, mode == OFF and w_prev == 0.0, w_prev,
+                p_b = sp.battery_power_w + recovery_dc_w(plant, soc, 0.0, mode == OFF and w_prev == 0.0, w_prev,
                                                           st.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
                 soc_next = battery_step(bat, soc, p_b, dt)[4]
                 c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
@@ -145,7 +149,7 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
             n_prev = 1  # the run starts with the engine off and at rest: decision 0 (OFF)
             prev_mode[0] = OFF
             prev_w[0] = 0.0
-        ctx = step_context(plant, soc_target, v0, v1, dt, grade[kk])  # its battery limits are not used
+        ctx = step_context(plant, soc_target, 0.0, v0, v1, dt, grade[kk])  # its battery limits are not used
         for i in range(ns):
             lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc0_grid + i * dsoc, dt)
         jk = j[kk - 1]
@@ -169,7 +173,7 @@ def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade
         dt = time_s[kk] - time_s[kk - 1]
         v0 = out.speed_mps[kk - 1]
         v1 = speed_mps[kk]
-        ctx = step_context(plant, state.soc, v0, v1, dt, grade[kk])
+        ctx = step_context(plant, state.soc, state.battery_polarisation_v, v0, v1, dt, grade[kk])
         w_r = 0.5 * (v0 + v1) / r * plant.pg.ring_ratio
         nd = decisions(plant, ctl, n_power, w_r, dec_mode, dec_w, dec_p)
         best = 1e300
@@ -184,9 +188,12 @@ def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade
                 continue
             fuel = step_fuel_kg_s(plant, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt) * dt
             p_b = sp.battery_power_w + recovery_dc_w(
-                plant, state.soc, mode == OFF and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s,
+                plant, state.soc, state.battery_polarisation_v, mode == OFF and state.engine_speed_rad_s == 0.0,
+                state.engine_speed_rad_s,
                 state.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
-            soc_next = battery_step(plant.bat, state.soc, p_b, dt)[4]
+            # the SOC the plant reaches (battery_step_rc_at: the current from the step OCV and resistance)
+            soc_next = battery_step_at(plant.bat, state.soc, ctx.battery_ocv_v, ctx.battery_r_dis_ohm,
+                                       ctx.battery_r_chg_ohm, p_b, dt)[4]
             c = fuel + cost_to_go(j[kk, d], soc0_grid, dsoc, soc_next)
             if c < best:
                 best = c

@@ -28,10 +28,10 @@ from . import jit, jit_inline
 from .chassis import wheel_force_n
 from .driveline import record_initial
 from .ecms import adaptive_equivalence
-from .electric import battery_state, battery_window_limits_w
-from .ths import initial_state, step_context
+from .electric import battery_state, battery_window_limits_rc_w
+from .ths import initial_state, split_in, step_context
 from .ths_control import ecms_cost, ecms_decide, rule_decide
-from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_step, record
+from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_at, rear_step, record
 
 RULE_BASED = 0
 ECMS = 1
@@ -65,9 +65,9 @@ def rear_rule(plant, pctl, f, v0, v1, dt):
 
 
 @jit_inline
-def rear_for(plant, soc, f_want, v0, v1, dt):
+def rear_for(plant, soc, pol_v, f_want, v0, v1, dt):
     """``rear_step`` within the battery power left besides the accessories (discharge) and the charge limit."""
-    p_dis, p_chg = battery_window_limits_w(plant.ths.bat, soc, dt)
+    p_dis, p_chg = battery_window_limits_rc_w(plant.ths.bat, soc, pol_v, dt)
     return rear_step(plant, f_want, v0, v1, dt, p_dis - plant.ths.aux.accessory_power_w, p_chg)
 
 
@@ -77,7 +77,7 @@ def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     split) of the best."""
     f = wheel_force_n(plant.ths.ch, v0, v1, dt, gr)
     f_rule = rear_rule(plant, pctl, f, v0, v1, dt)
-    rear = rear_for(plant, state.soc, f_rule, v0, v1, dt)
+    rear = rear_for(plant, state.soc, state.battery_polarisation_v, f_rule, v0, v1, dt)
     fp = front_plant(plant, rear, gr)
     d, v1a, sp = ecms_decide(fp, ctl, state, v0, v1, dt, gr)
     if plant.rear.enabled <= 0.0:
@@ -87,32 +87,58 @@ def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     bst = battery_state(plant.ths.bat, state.soc)
     ok, best = False, 0.0
     if v1a == v1:
-        ok, best, _ = ecms_cost(fp, state, step_context(fp, state.soc, v0, v1, dt, gr), d.engine_mode,
-                                d.engine_speed_rad_s, d.engine_torque_nm, dt, s, bst)
+        ctx = step_context(fp, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
+        ok, best, _ = ecms_cost(fp, state, ctx, d.engine_mode, d.engine_speed_rad_s, d.engine_torque_nm, dt, s, bst)
+    rear_r = rear  # the candidates tried: the rule's, then none
+    rear_z = rear
     for j in range(2):
         f_c = 0.0 if j == 0 else f  # none, or all of F (the rear axle's limits cut it to the most it can give)
-        rear_c = rear_for(plant, state.soc, f_c, v0, v1, dt)
+        rear_c = rear_for(plant, state.soc, state.battery_polarisation_v, f_c, v0, v1, dt)
+        if rear_c == rear_r or rear_c == rear_z:
+            continue  # the same rear axle as a candidate already tried (no rear force in the rule, or the axle's limits
+            # reached): the same front decision and cost, which cannot win where it did not
+        rear_z = rear_c
         fp_c = front_plant(plant, rear_c, gr)
         d_c, v1c, sp_c = ecms_decide(fp_c, ctl, state, v0, v1, dt, gr)
         if v1c != v1:
             if not ok and v1c > v1a:  # neither follows the trace: the one that comes nearer
                 fp, rear, d, v1a, sp = fp_c, rear_c, d_c, v1c, sp_c
             continue
-        ok_c, c, _ = ecms_cost(fp_c, state, step_context(fp_c, state.soc, v0, v1, dt, gr), d_c.engine_mode,
-                               d_c.engine_speed_rad_s, d_c.engine_torque_nm, dt, s, bst)
+        ctx_c = step_context(fp_c, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
+        ok_c, c, _ = ecms_cost(fp_c, state, ctx_c, d_c.engine_mode, d_c.engine_speed_rad_s, d_c.engine_torque_nm, dt,
+                               s, bst)
         if ok_c and (not ok or c < best):
             ok, best = True, c
             fp, rear, d, v1a, sp = fp_c, rear_c, d_c, v1c, sp_c
+    fp, rear, sp = settle(plant, state, fp, rear, d, sp, v0, v1, v1a, dt, gr)
     return fp, rear, d, v1a, sp
+
+
+@jit_inline
+def settle(plant, state, fp, rear, d, sp, v0, v1, v1a, dt, gr):
+    """(front plant, rear, split) of a step that ended at ``v1a``: where the front axle fell behind the demanded
+    ``v1``, the rear axle's torque at the speed reached (``rear_at``) and the front's split of the same decision with
+    that rear axle's DC power (its road force, hence the front's road load, unchanged)."""
+    if v1a == v1 or rear.force_n == 0.0:
+        return fp, rear, sp
+    rear_a = rear_at(plant, rear, v0, v1a)
+    fp_a = front_plant(plant, rear_a, gr)
+    sp_a = split_in(fp_a, state, step_context(fp_a, state.soc, state.battery_polarisation_v, v0, v1a, dt, gr),
+                    d.engine_mode,
+                    d.engine_speed_rad_s, d.engine_torque_nm, dt)
+    if not sp_a.feasible:  # (not seen: at the lower speed the rear machine draws less, within the same limits)
+        return fp, rear, sp
+    return fp_a, rear_a, sp_a
 
 
 @jit_inline
 def rule_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     """The rule-based decision of a step: (front plant, rear, decision, end speed, split)."""
     f = wheel_force_n(plant.ths.ch, v0, v1, dt, gr)
-    rear = rear_for(plant, state.soc, rear_rule(plant, pctl, f, v0, v1, dt), v0, v1, dt)
+    rear = rear_for(plant, state.soc, state.battery_polarisation_v, rear_rule(plant, pctl, f, v0, v1, dt), v0, v1, dt)
     fp = front_plant(plant, rear, gr)
     d, v1a, sp = rule_decide(fp, ctl, state, v0, v1, dt, gr)
+    fp, rear, sp = settle(plant, state, fp, rear, d, sp, v0, v1, v1a, dt, gr)
     return fp, rear, d, v1a, sp
 
 

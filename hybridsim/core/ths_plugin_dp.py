@@ -35,7 +35,7 @@ from . import jit
 from .chassis import wheel_force_n
 from .dp_grid import cost_to_go, terminal
 from .driveline import record_initial
-from .electric import battery_step, battery_window_limits_w
+from .electric import battery_step_at, battery_window_limits_w
 from .ths import (
     OFF,
     coolant_initial_c,
@@ -139,7 +139,7 @@ def backward(plant, ctl, pctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc,
             if repeats(plant, pctl, f, v0, v1, dt, rc, rear):
                 continue
             fp = front_plant(plant, rear, gr)
-            ctx = step_context(fp, soc_target, v0, v1, dt, gr)  # its battery limits are not used
+            ctx = step_context(fp, soc_target, 0.0, v0, v1, dt, gr)  # its battery limits are not used
             relax_layers(fp, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev_w, n_prev, dec_mode, dec_w,
                          dec_p, nd, j[kk], lim_dis, lim_chg, soc0_grid, dsoc, dt, jk)
 
@@ -175,7 +175,7 @@ def forward(plant, ctl, pctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps,
             if repeats(plant, pctl, f, v0, v1, dt, rc, rear):
                 continue
             fp = front_plant(plant, rear, gr)
-            ctx = step_context(fp, state.soc, v0, v1, dt, gr)
+            ctx = step_context(fp, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
             for d in range(nd):
                 mode = dec_mode[d]
                 t_e = decision_torque(fp, mode, dec_p[d], dec_w[d], w_r, state.engine_speed_rad_s,
@@ -185,9 +185,11 @@ def forward(plant, ctl, pctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps,
                     continue
                 fuel = step_fuel_kg_s(fp, state, mode, sp.engine_speed_rad_s, sp.engine_torque_nm, dt) * dt
                 p_b = sp.battery_power_w + recovery_dc_w(
-                    fp, state.soc, mode == OFF and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s,
+                    fp, state.soc, state.battery_polarisation_v, mode == OFF and state.engine_speed_rad_s == 0.0,
+                    state.engine_speed_rad_s,
                     state.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
-                soc_next = battery_step(ths.bat, state.soc, p_b, dt)[4]
+                soc_next = battery_step_at(ths.bat, state.soc, ctx.battery_ocv_v, ctx.battery_r_dis_ohm,
+                                           ctx.battery_r_chg_ohm, p_b, dt)[4]
                 c = fuel + cost_to_go(j[kk, d], soc0_grid, dsoc, soc_next)
                 if c < best:
                     best = c
@@ -198,7 +200,8 @@ def forward(plant, ctl, pctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps,
             mode = dec_mode[best_d]
             rear = rear_candidate(plant, pctl, f, v0, v1, dt, best_r)
             fp = front_plant(plant, rear, gr)
-            sp = split_in(fp, state, step_context(fp, state.soc, v0, v1, dt, gr), mode, dec_w[best_d], best_t, dt)
+            ctx = step_context(fp, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
+            sp = split_in(fp, state, ctx, mode, dec_w[best_d], best_t, dt)
         else:
             fp, rear, dcs, v1, sp = rule_step(plant, ctl, pctl, state, v0, v1, dt, gr)
             mode = dcs.engine_mode

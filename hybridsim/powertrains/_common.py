@@ -8,7 +8,7 @@ import numpy as np
 
 from .._version import __version__
 from ..cycles import Cycle
-from ..results import chassis_attrs
+from ..results import BALANCE_FAILED, chassis_attrs
 from ..vehicle import Vehicle
 
 
@@ -68,8 +68,10 @@ def soc_balance(run, soc_lo: float, soc_hi: float, soc_start: float, lhv: float,
     ``run(soc0) -> (out, fuel_kg, battery_chemical_j)``. The initial SOC is iterated (secant, kept in
     [soc_lo, soc_hi]) until the net battery energy is within ``tol`` of the fuel energy. If that does
     not happen within ``max_runs``, the fuel is interpolated to zero net battery energy by a straight
-    line through all runs (the K-factor correction). Returns (out of the last run, fuel at zero net
-    battery energy [kg], residual = ΔE_batt/E_fuel of the last run, runs, method).
+    line through all runs (the K-factor correction); where that line gives none (every run burnt the same
+    fuel, or it does not fall), the method is ``BALANCE_FAILED`` and the fuel the raw fuel of the run nearest
+    balance (not charge-balanced). Returns (out of the last run, fuel at zero net battery energy [kg],
+    residual = ΔE_batt/E_fuel of the last run, runs, method).
     """
     steps = soc_balance_steps(soc_lo, soc_hi, soc_start, lhv, tol=tol, max_runs=max_runs)
     s = next(steps)
@@ -118,12 +120,18 @@ def soc_balance_steps(soc_lo: float, soc_hi: float, soc_start: float, lhv: float
         return best[3], best[1], best[2] / max(best[1] * lhv, 1.0), len(runs), "iterated"
     eb = np.array([r[2] for r in runs])
     fu = np.array([r[1] for r in runs])
-    if np.ptp(eb) > 0:
+    resid = best[2] / max(best[1] * lhv, 1.0)
+    if np.ptp(eb) > 0 and np.ptp(fu) > 0:
         slope, icpt = np.polyfit(eb, fu, 1)
-        fuel0 = float(icpt)
-    else:
-        fuel0 = float(best[1])
-    return best[3], fuel0, best[2] / max(best[1] * lhv, 1.0), len(runs), "interpolated"
+        # the K-factor line: more net battery discharge, less fuel (slope < 0); a line that does not fall gives no
+        # fuel at zero battery energy (a negative intercept neither)
+        if slope < 0 and icpt >= 0:
+            return best[3], float(icpt), resid, len(runs), "interpolated"
+    # no fuel at zero net battery energy can be worked out: every run burnt the same fuel (a cycle too short for
+    # the engine to start from any initial SOC) or the line through the runs does not fall. Reported as it is: the
+    # raw fuel of the run nearest balance, not charge-balanced (results: BALANCE_FAILED); it was the line's
+    # intercept, e.g. 0 L/100 km "charge-balanced" with 13 kJ drawn from the battery and no fuel
+    return best[3], float(best[1]), resid, len(runs), BALANCE_FAILED
 
 
 class BalanceReference(NamedTuple):

@@ -30,8 +30,25 @@ def _ths_chassis(vehicle: Vehicle):
     return without_machine_drag(ch, vehicle.chassis, machines)
 
 
+_ARGS: dict = {}  # (id(vehicle), cold_start, ambient_c) → (vehicle, args); small, by identity (vehicles are immutable)
+
+
 def _ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
-    """(ThsPlantK, controller NamedTuple): the plant step's parameters and the decision layer's."""
+    """(ThsPlantK, controller NamedTuple): the plant step's parameters and the decision layer's (built once per
+    vehicle object and conditions: a charge-balanced run and its balance line reuse them; the kernels only read
+    them)."""
+    key = (id(vehicle), bool(cold_start), float(ambient_c))
+    hit = _ARGS.get(key)
+    if hit is not None and hit[0] is vehicle:
+        return hit[1]
+    args = _build_ths_args(vehicle, cold_start, ambient_c)
+    if len(_ARGS) >= 32:
+        _ARGS.pop(next(iter(_ARGS)))
+    _ARGS[key] = (vehicle, args)
+    return args
+
+
+def _build_ths_args(vehicle: Vehicle, cold_start: bool, ambient_c: float):
     from ..core.ths import ThsAuxK, ThsPlantK
 
     e = vehicle.engine
@@ -82,8 +99,8 @@ def _entry(strategy: int):
     None (then the dispatcher is called)."""
     from ..core.ths_control import KERNELS
 
-    k = KERNELS[int(strategy)]
-    sigs = getattr(k, "signatures", ())
-    if len(sigs) != 1:
+    # the dispatcher's overloads (signature → compiled code), not its ``signatures`` (a list built per call, ≈30 µs)
+    overloads = getattr(KERNELS[int(strategy)], "overloads", None)
+    if overloads is None or len(overloads) != 1:
         return None
-    return getattr(k.overloads.get(sigs[0]), "entry_point", None)
+    return getattr(next(iter(overloads.values())), "entry_point", None)

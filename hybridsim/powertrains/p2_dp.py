@@ -62,7 +62,7 @@ def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None,
     lim_dis, lim_chg = np.zeros(grid.size), np.zeros(grid.size)
     dsoc = float(grid[1] - grid[0])
     backward(plant, ctl, n_torque, float(soc0), float(terminal_penalty_kg(vehicle)), float(grid[0]), dsoc, t, v, g,
-             j, lim_dis, lim_chg, np.zeros(grid.size), np.zeros(grid.size), np.zeros(grid.size))
+             j, lim_dis, lim_chg, *(np.zeros(grid.size) for _ in range(5)))
     out = allocate(n)
     fallbacks = forward(plant, ctl, n_torque, float(soc0), float(terminal_penalty_kg(vehicle)), float(grid[0]),
                         dsoc, t, v, g, j, out)
