@@ -151,8 +151,12 @@ def motor_dc_power_floor_w(m, t, w):
     """A lower bound of ``motor_dc_power_w(m, t, w)[0]``: the DC power of the mechanical power t·ω alone. The loss is
     never negative (coefficients ≥ 0, idle share in [0, 1], map efficiencies in (0, 1], extrapolated zero-torque
     losses ≥ 0) and the DC power is non-decreasing in the AC power, both in floating point (rounding is monotone):
-    for a search that skips a candidate whose bound already loses. [W]"""
+    for a search that skips a candidate whose bound already loses. With the inverter loss model
+    (``inverter_efficiency`` 0) P_dc = P_ac + P_inv ≥ t·ω (P_inv ≥ 0: every term is, I ≥ I_P); a boost converter's
+    loss, outside this, is ≥ 0 too. [W]"""
     p = t * w
+    if m.inverter_efficiency <= 0.0:
+        return p
     if p >= 0.0:
         return p / m.inverter_efficiency
     return p * m.inverter_efficiency
