@@ -332,7 +332,7 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
     gives the force.
     """
     from .core.driveline import gear_output_torque
-    from .core.electric import motor_tmax
+    from .core.electric import mg2_torque_for_terminal_power, motor_tmax
     from .core.ths import FUELLED, ThsState, split_in, split_mech, step_context
 
     plant = _ths_plant(v, st)
@@ -360,7 +360,12 @@ def _ths_options(v: Vehicle, spd: float, st: _State, continuous: bool):
             m = split_mech(plant, w_e, 0.0, envelope, FUELLED, w_e, t_e, STEADY)
         t_m2 = m.mg2_torque_nm
         if w_m2 > 0:
-            t_m2 = min(t_m2, _motor_torque_for_power(mg2, w_m2, p_lim - p_aux - m.mg1_electric_power_w))
+            p_g = m.mg1_electric_power_w
+            t_m2 = min(t_m2, _motor_torque_for_power(mg2, w_m2, p_lim - p_aux - p_g))
+            # with a boost converter (its loss on the net DC power, core/electric.terminal_power_w) the largest
+            # torque whose terminal power stays within the limit (compiled bisection: one call)
+            t_m2 = mg2_torque_for_terminal_power(mg1, m.mg1_torque_nm, m.mg1_speed_rad_s, p_g, mg2, t_m2, w_m2,
+                                                 p_aux, p_lim)
         ring = m.ring_torque_delivered_nm + gear_output_torque(t_m2, pk.mg2_ratio, pk.mg2_reduction_efficiency)
         axle = gear_output_torque(ring, pk.ring_ratio, pk.final_drive_efficiency)
         state = ThsState(soc, w_e, m.mg1_speed_rad_s, 0.0, FUELLED, 1e9, 0.0)

@@ -551,7 +551,14 @@ def replace_path(vehicle: Vehicle, path: str, value: Any) -> Vehicle:
             return dataclasses.replace(obj, **{keys[0]: value})
         return dataclasses.replace(obj, **{keys[0]: rec(getattr(obj, keys[0]), keys[1:])})
 
-    return rec(vehicle, parts)
+    try:
+        return rec(vehicle, parts)
+    except ValueError as exc:
+        msg = str(exc)
+        if parts[0] == "motors" and msg.startswith("motors.") and not msg.startswith(f"motors.{parts[1]}."):
+            # a machine's own check names its key without the machine: name it, as the file loader does
+            raise ValueError(f"motors.{parts[1]}.{msg[len('motors.'):]}") from None
+        raise
 
 
 def parameter_attrs(vehicle: Vehicle, path: str) -> dict[str, str]:

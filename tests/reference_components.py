@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
-from hybridsim.components.motor import MG2_2010, loss_table
+from hybridsim.components.motor import INV_2004, MG2_2010, loss_table
 
 G = 9.80665  # standard gravity [m/s²]
 RPM = math.pi / 30.0  # 1 rpm in rad/s
@@ -98,7 +98,30 @@ class Machine:
         self.peak_power = m.peak_power_kw * 1e3
         self.max_speed = m.max_speed_rpm * RPM
         self.inertia = m.inertia_kgm2
-        self.eta_inv = m.inverter_efficiency
+        # the inverter: the legacy constant efficiency, nothing when the map includes it, else the loss model
+        # P_0 + V_0'·I + R'·I² + K_sw·V_dc·(I − I_P) fitted to ORNL/TM-2006/423 and scaled by the peak current
+        self.eta_inv = 1.0 if m.loss_map_includes_inverter else m.inverter_efficiency
+        i_pk = m.inverter_peak_current_a or 2.0 * m.peak_power_kw * 1e3 / m.dc_bus_voltage_v
+        r = i_pk / INV_2004["i_pk_a"]
+        f = m.inverter_loss_scale
+        self.inv = (INV_2004["fixed_w"] * r * f, INV_2004["cond_w_per_a"] * f, INV_2004["r_w_per_a2"] / r * f,
+                    INV_2004["sw_w_per_a_v"] * f)
+        self.amp_per_nm = i_pk / m.peak_torque_nm
+        # the bus: fixed at dc_bus_voltage_v, or variable from dc_bus_min_voltage_v up to it as the machine needs,
+        # V_max·(|ω|/ω_b)·√(e0² + (1 − e0²)·(T/T_pk)²); the boost converter on the net DC power of the machines:
+        # V_0b·I + R_b·I² + K_b·V_dc·I (switching only above the floor), I = |P|/V_min, coefficients from the
+        # 2004 devices: one leg of the 3 × 2√2/π the inverter's V_0' and K_sw sum, R_b two devices' slope at the
+        # converter's rated current P_pk/V_min
+        self.v_max = m.dc_bus_voltage_v
+        self.v_min = m.dc_bus_voltage_v if m.dc_bus_min_voltage_v is None else m.dc_bus_min_voltage_v
+        self.w_base = m.peak_power_kw * 1e3 / m.peak_torque_nm
+        self.e0 = m.no_load_voltage_fraction
+        legs = 3.0 * 2.0 * math.sqrt(2.0) / math.pi
+        self.boost = None
+        if self.v_min < self.v_max and self.eta_inv is None:
+            i_b = m.peak_power_kw * 1e3 / self.v_min
+            self.boost = (INV_2004["cond_w_per_a"] / legs * f, 2.0 * INV_2004["r_w_per_a2"] / 3.0 * 200.0 / i_b * f,
+                          INV_2004["sw_w_per_a_v"] / legs * f)
         # ADVISOR's scaling of the 2010 MG2 loss fit by the torque and speed ratios, times loss_scale
         s_t = m.peak_torque_nm / MG2_2010["torque_nm"]
         s_w = m.max_speed_rpm / MG2_2010["speed_rpm"]
@@ -138,19 +161,72 @@ class Machine:
         r = min(abs(t) / self.t_c, 1.0)
         return self.kc * t * t + drag * (self.f_idle + (1.0 - self.f_idle) * r) + self.c * r
 
+    def bus_voltage(self, t, w):
+        """The bus voltage this machine needs at (t, w), within the floor and ceiling [V]."""
+        if self.v_min >= self.v_max:
+            return self.v_max
+        v = self.v_max * abs(w) / self.w_base * math.sqrt(self.e0**2 + (1.0 - self.e0**2) * (t / self.peak_torque)**2)
+        return min(max(v, self.v_min), self.v_max)
+
+    def boost_loss(self, p_hv, v_dc):
+        """Boost converter loss for the machines' net DC power p_hv at bus voltage v_dc [W]."""
+        if self.boost is None:
+            return 0.0
+        v0, r, sw = self.boost
+        i = abs(p_hv) / self.v_min
+        return v0 * i + r * i * i + (sw * v_dc * i if v_dc > self.v_min else 0.0)
+
+    def inverter_dc(self, t, p_ac, w):
+        """DC power [W] for AC power p_ac at torque t, speed w: constant efficiency in the direction of flow, or
+        P_ac plus the loss model at the bus voltage (nothing at zero torque; current ∝ torque, at least P_ac at the
+        voltage limit)."""
+        if self.eta_inv is not None:
+            return p_ac / self.eta_inv if p_ac >= 0.0 else p_ac * self.eta_inv
+        if t == 0.0:
+            return p_ac
+        v = self.bus_voltage(t, w)
+        i_p = abs(p_ac) / (1.5 / math.sqrt(2.0) * v)
+        i = max(abs(t) * self.amp_per_nm, i_p)
+        p0, v0, r, sw = self.inv
+        p0 *= min(abs(t) / (0.01 * self.peak_torque), 1.0)  # ramped in over the first 1 % of peak torque
+        return p_ac + p0 + v0 * i + r * i * i + sw * v * (i - i_p)
+
     def dc_power(self, t, w):
-        """(DC power, machine loss, inverter loss) [W]; the inverter loses in the direction of flow."""
+        """(DC power, machine loss, inverter loss) [W]."""
         loss = self.loss(t, w)
         p_ac = t * w + loss
-        p_dc = p_ac / self.eta_inv if p_ac >= 0.0 else p_ac * self.eta_inv
+        p_dc = self.inverter_dc(t, p_ac, w)
         return p_dc, loss, p_dc - p_ac
 
     def generating_torque_for_dc_power(self, w, p_dc):
-        """Braking torque (≤ 0 for ω > 0) that returns DC power p_dc (< 0), i.e. AC power P_ac = p_dc/η_inv:
-        found by bisection on the AC power T·ω + loss between zero torque and the best generating point
-        (its most negative value); 0 if even zero torque draws more; the best generating point if P_ac is
-        beyond it (kernel rules)."""
-        p_ac = p_dc / self.eta_inv
+        """Braking torque (≤ 0 for ω > 0) whose DC power is p_dc (< 0). Constant inverter efficiency: the AC
+        power's torque (below). Loss model: the first torque, scanning |T| finely from zero to the envelope,
+        at which the DC power reaches p_dc, refined by bisection; else the best of 129 torques from 0 to T_pk."""
+        if self.eta_inv is not None:
+            return self.generating_torque_for_ac_power(w, p_dc / self.eta_inv)
+        sign = -1.0 if w > 0.0 else 1.0
+        if w == 0.0 or self.dc_power(0.0, w)[0] <= p_dc:
+            return 0.0
+        xs = np.linspace(0.0, self.peak_torque, 4001)
+        vals = np.array([self.dc_power(sign * x, w)[0] for x in xs])
+        below = np.nonzero(vals <= p_dc)[0]
+        if len(below) == 0:
+            # beyond reach: the kernel's rule, the best of 129 torques evenly from 0 to T_pk
+            grid = np.arange(129) * (self.peak_torque / 128)
+            return sign * grid[int(np.argmin([self.dc_power(sign * x, w)[0] for x in grid]))]
+        lo, hi = xs[below[0] - 1], xs[below[0]]
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            if self.dc_power(sign * mid, w)[0] > p_dc:
+                lo = mid
+            else:
+                hi = mid
+        return sign * lo
+
+    def generating_torque_for_ac_power(self, w, p_ac):
+        """Braking torque (≤ 0 for ω > 0) whose AC power T·ω + loss is p_ac (< 0): found by bisection between
+        zero torque and the best generating point (its most negative value); 0 if even zero torque draws more;
+        the best generating point if P_ac is beyond it (kernel rules)."""
         sign = -1.0 if w > 0.0 else 1.0
 
         def ac(x):
@@ -318,7 +394,9 @@ def rotor_recovery(engine, mg1, j_e, j_g, p_chg_max, mg1_idle, w_e0, w_e, w_g0, 
     t_rec = max(min(-p_avail / w_bar, mg1.torque_max(w_bar)), -mg1.torque_max(w_bar))
     dl = mg1.loss(t_rec, w_bar) - mg1.loss(0.0, w_bar)
     p_ac = t_rec * w_bar + dl
-    if p_ac >= 0.0 or p_b + p_ac * mg1.eta_inv < -p_chg_max:
+    if p_ac >= 0.0:
         return none
-    p_dc = p_ac * mg1.eta_inv
+    p_dc = mg1.inverter_dc(t_rec, p_ac, w_bar)
+    if p_dc >= 0.0 or p_b + p_dc < -p_chg_max:
+        return none
     return p_dc, dl, p_dc - p_ac, -t_rec * w_bar, p_fric

@@ -103,18 +103,34 @@ class Reference:
             t_m2 = max(t_m2, -t2max * share)
         p_g, l_g, li_g = self.mg1.dc_power(t_g, w_g)
         p_m, l_m, li_m = self.mg2.dc_power(t_m2, w_m2)
+        if t_m2 < 0.0 and p_m >= 0.0:  # braking that returns nothing: the friction brakes take it all
+            t_m2 = 0.0
+            p_m, l_m, li_m = self.mg2.dc_power(t_m2, w_m2)
         p_dis, p_chg = window_limits(self.bat, soc, dt)
-        p_b = p_g + p_m + self.p_aux
+
+        def boost(p_m2, t_m2):  # the boost converter (VCU) on the machines' net DC power, at the higher bus demand
+            v = max(self.mg1.bus_voltage(t_g, w_g), self.mg2.bus_voltage(t_m2, w_m2))
+            return self.mg2.boost_loss(p_g + p_m2, v)
+
+        l_bst = boost(p_m, t_m2)
+        p_b = p_g + p_m + l_bst + self.p_aux
         if p_b < -p_chg and t_m2 < 0.0:
-            t_lim = self.mg2.generating_torque_for_dc_power(w_m2, -p_chg - p_g - self.p_aux)
-            if t_lim > t_m2:
+            t_req, l_prev = t_m2, 0.0  # with a boost converter: up to three passes (core/ths.split_elec)
+            for _ in range(3):
+                t_lim = self.mg2.generating_torque_for_dc_power(w_m2, -p_chg - p_g - self.p_aux - l_prev)
+                if t_lim <= t_req:
+                    break
                 t_m2 = min(t_lim, 0.0)
                 p_m, l_m, li_m = self.mg2.dc_power(t_m2, w_m2)
-                p_b = p_g + p_m + self.p_aux
+                l_bst = boost(p_m, t_m2)
+                p_b = p_g + p_m + l_bst + self.p_aux
+                if l_bst == l_prev:
+                    break
+                l_prev = l_bst
         p_acc = self.p_aux
         if p_b > p_dis + 1e-6:
             p_acc = max(p_acc - (p_b - p_dis), 0.0)
-            p_b = p_g + p_m + p_acc
+            p_b = p_g + p_m + l_bst + p_acc
         x_del = _out(t_m2, self.i_mot, self.eta_mot)
         fuel = 0.0
         if mode != EV:
@@ -134,7 +150,7 @@ class Reference:
             mg2_electric_power_w=p_m, battery_current_a=i_b, battery_voltage_v=v_b, battery_power_w=p_b,
             soc=soc_new, coolant_temp_c=self.engine.coolant_after(coolant, p_fuel, dt), fuel_power_w=p_fuel,
             battery_chemical_power_w=p_chem, engine_loss_w=p_fuel - t_e * w_e + p_fric, mg1_loss_w=l_g + rec_loss,
-            mg2_loss_w=l_m, inverter_loss_w=li_g + li_m + rec_inv, battery_loss_w=l_b,
+            mg2_loss_w=l_m, inverter_loss_w=li_g + li_m + l_bst + rec_inv, battery_loss_w=l_b,
             generator_gear_loss_w=t_gin * w_e - t_gout * w_g,
             clutch_gear_loss_w=t_cl * w_e - t_cl_ax * w_w, reduction_loss_w=t_m2 * w_m2 - x_del * w_w,
             rotor_inertia_power_w=t_je * w_e + t_jg * w_g - p_rec - p_fric, accessory_power_w=p_acc,

@@ -8,6 +8,9 @@ import math
 from . import jit, jit_inline
 from .interp import interp1_uniform, interp2_uniform
 
+V_LIMIT_FACTOR = 3.0 / (2.0 * 2.0**0.5)  # P_ac = this × V_dc × I at modulation index × power factor = 1
+BOOST_ITERATIONS = 3  # regeneration cut to the charge limit: passes for the boost converter's loss (THS-II, i-MMD)
+
 
 @jit
 def motor_tmax(m, w):
@@ -38,14 +41,108 @@ def motor_loss_w(m, t, w):
 
 
 @jit
+def bus_voltage_v(m, t, w):
+    """The inverter's DC-link voltage at torque t, speed w (components/motor.py): fixed, or on a variable-voltage
+    bus the machine's demand V_max·(|ω|/ω_b)·√(e0² + (1 − e0²)·(T/T_pk)²) within [V_min, V_max]. [V]"""
+    if m.inv_v_min >= m.inv_v_max:
+        return m.inv_v_max
+    r = t / m.peak_torque_nm
+    e0 = m.inv_e0
+    v = m.inv_v_per_rad_s * abs(w) * math.sqrt(e0 * e0 + (1.0 - e0 * e0) * r * r)
+    if v < m.inv_v_min:
+        return m.inv_v_min
+    if v > m.inv_v_max:
+        return m.inv_v_max
+    return v
+
+
+@jit
+def inverter_loss_w(m, t, w, p_ac):
+    """Inverter loss at torque t, speed w and AC power p_ac (components/motor.py): zero at zero torque (not
+    switching), else P_0 + V_0'·I + R'·I² + K_sw·V_dc·(I − I_P), I = max(|T|·I_pk/T_pk, I_P),
+    I_P = |P_ac|/(1.06·V_dc), V_dc = :func:`bus_voltage_v`, P_0 ramped in linearly over the first 1 % of peak
+    torque. [W]"""
+    if t == 0.0:
+        return 0.0
+    v = bus_voltage_v(m, t, w)
+    i_p = abs(p_ac) / (V_LIMIT_FACTOR * v)
+    i = abs(t) * m.inv_a_per_nm
+    if i < i_p:
+        i = i_p
+    fixed = m.inv_fixed_w
+    t_ramp = 0.01 * m.peak_torque_nm  # P_0 ramps in over the first 1 % of peak torque: no step at T = 0
+    if abs(t) < t_ramp:
+        fixed *= abs(t) / t_ramp
+    return fixed + (m.inv_cond_w_per_a + m.inv_r_w_per_a2 * i) * i + m.inv_sw_w_per_a_v * v * (i - i_p)
+
+
+@jit
+def inverter_dc_power_w(m, t, w, p_ac):
+    """DC power [W] of the inverter feeding AC power p_ac at torque t, speed w: the legacy constant efficiency
+    (``inverter_efficiency`` > 0: P_ac/η motoring, P_ac·η generating) or P_ac + :func:`inverter_loss_w`."""
+    if m.inverter_efficiency > 0.0:
+        if p_ac >= 0.0:
+            return p_ac / m.inverter_efficiency
+        return p_ac * m.inverter_efficiency
+    return p_ac + inverter_loss_w(m, t, w, p_ac)
+
+
+@jit
+def boost_loss_w(m, p_hv, v_dc):
+    """Loss of the boost converter (components/motor.py; zero without one) carrying the machines' net DC power
+    p_hv between the pack (at the bus floor V_min, its nominal voltage) and the bus at v_dc:
+    V_0b·I_L + R_b·I_L² + K_b·V_dc·I_L (switching only while the bus is raised above its floor),
+    I_L = |p_hv|/V_min. [W]"""
+    if m.boost_r_ohm <= 0.0:
+        return 0.0
+    i = abs(p_hv) / m.inv_v_min
+    loss = (m.boost_v0_v + m.boost_r_ohm * i) * i
+    if v_dc > m.inv_v_min:
+        loss += m.boost_sw_w_per_a_v * v_dc * i
+    return loss
+
+
+@jit
+def terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fixed):
+    """(boost converter loss [W], terminal power [W]) of two machines on one bus (THS-II, i-MMD) with DC powers p_g,
+    p_m at their operating points and a fixed load p_fixed: the bus at the higher of their voltage demands
+    (:func:`bus_voltage_v`), the converter on their net DC power (:func:`boost_loss_w`; zero without one)."""
+    v_dc = max(bus_voltage_v(mg1, t_g, w_g), bus_voltage_v(mg2, t_m2, w_m2))
+    l_bst = boost_loss_w(mg2, p_g + p_m, v_dc)
+    return l_bst, p_g + p_m + l_bst + p_fixed
+
+
+@jit
+def regen_to_charge_limit(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_fixed, p_chg_max):
+    """MG2's regenerative torque t_m2 (< 0) cut so that the terminal power (:func:`terminal_power_w`) stays within
+    the charge limit p_chg_max: the torque whose DC power is −p_chg_max − p_g − p_fixed less the boost loss taken
+    from the previous pass's torque (which needs more than the new one: the terminal power rises to the limit from
+    beyond it, never over), ``BOOST_ITERATIONS`` passes at most, one without a boost converter.
+    Returns (cut, t_m2, p_m, l_m, li_m, l_bst, p_b): cut False if no smaller torque was needed (the rest then 0)."""
+    t_req = t_m2
+    cut = False
+    p_m = l_m = li_m = l_bst = p_b = 0.0
+    l_prev = 0.0
+    for _ in range(BOOST_ITERATIONS):
+        t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - p_fixed - l_prev)
+        if t_lim <= t_req:
+            break
+        t_m2 = t_lim if t_lim < 0.0 else 0.0
+        p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+        l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fixed)
+        cut = True
+        if l_bst == l_prev:
+            break
+        l_prev = l_bst
+    return cut, t_m2, p_m, l_m, li_m, l_bst, p_b
+
+
+@jit
 def motor_dc_power_w(m, t, w):
     """(DC power [W], machine loss [W], inverter loss [W]) at torque t, speed w."""
     loss = motor_loss_w(m, t, w)
     p_ac = t * w + loss
-    if p_ac >= 0.0:
-        p_dc = p_ac / m.inverter_efficiency
-    else:
-        p_dc = p_ac * m.inverter_efficiency
+    p_dc = inverter_dc_power_w(m, t, w, p_ac)
     return p_dc, loss, p_dc - p_ac
 
 
@@ -54,8 +151,12 @@ def motor_dc_power_floor_w(m, t, w):
     """A lower bound of ``motor_dc_power_w(m, t, w)[0]``: the DC power of the mechanical power t·ω alone. The loss is
     never negative (coefficients ≥ 0, idle share in [0, 1], map efficiencies in (0, 1], extrapolated zero-torque
     losses ≥ 0) and the DC power is non-decreasing in the AC power, both in floating point (rounding is monotone):
-    for a search that skips a candidate whose bound already loses. [W]"""
+    for a search that skips a candidate whose bound already loses. With the inverter loss model
+    (``inverter_efficiency`` 0) P_dc = P_ac + P_inv ≥ t·ω (P_inv ≥ 0: every term is, I ≥ I_P); a boost converter's
+    loss, outside this, is ≥ 0 too. [W]"""
     p = t * w
+    if m.inverter_efficiency <= 0.0:
+        return p
     if p >= 0.0:
         return p / m.inverter_efficiency
     return p * m.inverter_efficiency
@@ -106,12 +207,57 @@ def _map_torque_for_ac_power(m, w, p_ac):
 def motor_torque_for_dc_power(m, w, p_dc):
     """Generating torque (≤ 0 for ω > 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
 
-    With x = |T| and P_ac = p_dc/η_inv, D = ki|ω| + kw|ω|³ and f the idle share (``motor_loss_w``):
+    With the constant inverter efficiency the AC power is p_dc/η and :func:`_torque_for_ac_power` is exact.
+    With the inverter loss model, P_ac = p_dc − P_inv(T, P_ac) by fixed-point iteration; if that does not land
+    on p_dc from above (within 1e-9), a scan of |T| over [0, T_pk] in 128 steps and bisection on the first step
+    that reaches p_dc, keeping the side that charges no more than asked; if no torque reaches p_dc, the scanned
+    torque of least DC power (the best generating point to within T_pk/128).
+    """
+    if m.inverter_efficiency > 0.0:
+        return _torque_for_ac_power(m, w, p_dc / m.inverter_efficiency)
+    if w == 0.0 or motor_dc_power_w(m, 0.0, w)[0] <= p_dc:
+        return 0.0
+    p_ac = p_dc
+    t = 0.0
+    for _ in range(8):
+        t = _torque_for_ac_power(m, w, p_ac)
+        p_ac = p_dc - inverter_loss_w(m, t, w, t * w + motor_loss_w(m, t, w))
+    t = _torque_for_ac_power(m, w, p_ac)
+    got = motor_dc_power_w(m, t, w)[0]
+    if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):
+        return t
+    sg = -1.0 if w > 0.0 else 1.0  # generating: torque against the speed
+    n = 128
+    step = m.peak_torque_nm / n
+    best_k = 0
+    best_p = motor_dc_power_w(m, 0.0, w)[0]
+    for k in range(1, n + 1):
+        p_k = motor_dc_power_w(m, sg * k * step, w)[0]
+        if p_k <= p_dc:
+            lo = (k - 1) * step
+            hi = k * step
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if motor_dc_power_w(m, sg * mid, w)[0] > p_dc:
+                    lo = mid
+                else:
+                    hi = mid
+            return sg * lo
+        if p_k < best_p:
+            best_p = p_k
+            best_k = k
+    return sg * best_k * step
+
+
+@jit
+def _torque_for_ac_power(m, w, p_ac):
+    """Generating torque (≤ 0 for ω > 0) whose AC power equals p_ac (< 0); 0 if even zero torque draws more.
+
+    With x = |T|, D = ki|ω| + kw|ω|³ and f the idle share (``motor_loss_w``):
     below T_C, P_ac = −x·|ω| + kc·x² + f·D + (C + (1 − f)·D)·x/T_C, the root nearest zero of
     kc·x² − (|ω| − (C + (1 − f)·D)/T_C)·x + (f·D − P_ac) = 0; above it that of kc·x² − |ω|·x + (D + C − P_ac) = 0;
     beyond the best generating point, that point.
     """
-    p_ac = p_dc / m.inverter_efficiency
     aw = abs(w)
     if m.use_map > 0.0:
         return _map_torque_for_ac_power(m, w, p_ac)
@@ -156,6 +302,28 @@ def motor_torque_for_motoring_dc_power(m, w, p_dc):
     for _ in range(30):
         mid = 0.5 * (lo + hi)
         if motor_dc_power_w(m, mid, w)[0] <= p_dc:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def mg2_torque_for_terminal_power(mg1, t_g, w_g, p_g, mg2, t_hi, w_m2, p_fixed, p_lim):
+    """Largest MG2 torque in [0, t_hi] whose terminal power (:func:`terminal_power_w`: MG1's DC power p_g at
+    (t_g, w_g), MG2's, the boost converter's loss, the fixed load p_fixed) stays ≤ p_lim: t_hi if it does there,
+    else bisection, 30 halvings (the answer on the feasible side; the full-load THS-II model, performance.py). [N·m]"""
+    if t_hi <= 0.0:
+        return t_hi
+    p_hi = motor_dc_power_w(mg2, t_hi, w_m2)[0]
+    if terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_hi, w_m2, p_hi, p_fixed)[1] <= p_lim:
+        return t_hi
+    lo = 0.0
+    hi = t_hi
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        p_mid = motor_dc_power_w(mg2, mid, w_m2)[0]
+        if terminal_power_w(mg1, t_g, w_g, p_g, mg2, mid, w_m2, p_mid, p_fixed)[1] <= p_lim:
             lo = mid
         else:
             hi = mid

@@ -45,6 +45,8 @@ from .electric import (
     motor_loss_w,
     motor_tmax,
     motor_torque_for_dc_power,
+    regen_to_charge_limit,
+    terminal_power_w,
 )
 from .engine import engine_point
 from .interp import interp1_uniform
@@ -178,6 +180,7 @@ class SpSplit(NamedTuple):
     mg2_loss_w: float
     mg2_inverter_loss_w: float
     battery_power_w: float  # terminal, discharge > 0
+    boost_loss_w: float  # the boost converter's (VCU), on MG1's and MG2's net DC power (in battery_power_w)
 
 
 class SpStepResult(NamedTuple):
@@ -312,6 +315,13 @@ def mg2_close(plant, ctx, t_cl_ax):
     series mode), within its envelope and the regeneration fade: an :class:`SpMg2`."""
     ok_traction, limit, t_m2 = mg2_torque(plant, ctx, t_cl_ax)
     p_m, l_m, li_m = motor_dc_power_w(plant.mg2, t_m2, ctx.mg2_speed_rad_s)
+    if t_m2 < 0.0 and p_m >= 0.0:
+        # braking that returns nothing (the machine's and inverter's loss eat the generated power): the friction
+        # brakes take it all, MG2 idles
+        t_m2 = 0.0
+        p_m, l_m, li_m = motor_dc_power_w(plant.mg2, 0.0, ctx.mg2_speed_rad_s)
+        if limit == LIMIT_NONE:
+            limit = LIMIT_REGEN
     return SpMg2(ok_traction, limit, t_m2, p_m, l_m, li_m)
 
 
@@ -407,15 +417,16 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
     l_m = m.mg2_loss_w
     li_m = m.mg2_inverter_loss_w
     t_axle = m.axle_torque_nm
-    p_b = p_g + p_m + aux.accessory_power_w
+    mg1 = plant.mg1
+    t_g, w_g, p_fix = m.mg1_torque_nm, m.mg1_speed_rad_s, aux.accessory_power_w
+    l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fix)  # boost converter included
     overcharge = False
     if p_b < -p_chg_max:
         if t_m2 < 0.0:
-            t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w)
-            if t_lim > t_m2:
-                t_m2 = t_lim if t_lim < 0.0 else 0.0
-                p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-                p_b = p_g + p_m + aux.accessory_power_w
+            cut, t2, p2, l2, li2, lb2, pb2 = regen_to_charge_limit(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_fix,
+                                                                   p_chg_max)
+            if cut:
+                t_m2, p_m, l_m, li_m, l_bst, p_b = t2, p2, l2, li2, lb2, pb2
                 limit = LIMIT_BATTERY_CHARGE
         if p_b < -p_chg_max - 1e-6:
             overcharge = True
@@ -438,7 +449,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                 p_m = 0.0
                 l_m = l_idle
                 li_m = 0.0
-        p_b = p_g + p_m + aux.accessory_power_w
+        l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fix)
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
         limit = LIMIT_BATTERY_DISCHARGE
@@ -459,7 +470,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                    m.engine_inertia_torque_nm, m.generator_in_torque_nm, m.generator_out_torque_nm,
                    m.clutch_torque_nm, m.clutch_axle_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm,
                    m.mg1_inertia_torque_nm, p_g, m.mg1_loss_w, m.mg1_inverter_loss_w, w_m2, t_m2, x_del, p_m, l_m,
-                   li_m, p_b)
+                   li_m, p_b, l_bst)
 
 
 @jit
@@ -508,7 +519,7 @@ def plant_finish(plant, state, mode, sp, dt):
     p_dis_now = battery_window_limits_w(plant.bat, state.soc, dt)[0]
     if p_b > p_dis_now + 1e-6 and p_acc > 0.0:
         p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
-        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
+        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + sp.boost_loss_w + p_acc
     w_e0 = state.engine_speed_rad_s
     p_rec_dc, l_rec, li_rec, p_rec, p_fric = rotor_recovery(
         plant.eng, plant.mg1, plant.bat, state.soc, 0.0, mode == EV and w_e0 == 0.0, w_e0, w_e,
@@ -532,7 +543,7 @@ def plant_finish(plant, state, mode, sp, dt):
         sp.axle_torque_nm * w_wh,
         sp.mg1_electric_power_w + p_rec_dc,
         sp.mg1_loss_w + l_rec,
-        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + li_rec,
+        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + sp.boost_loss_w + li_rec,
     )
 
 

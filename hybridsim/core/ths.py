@@ -45,10 +45,13 @@ from .electric import (
     battery_step_rc_at,
     battery_window_limits_at,
     battery_window_limits_rc_w,
+    inverter_dc_power_w,
     motor_dc_power_w,
     motor_loss_w,
     motor_tmax,
     motor_torque_for_dc_power,
+    regen_to_charge_limit,
+    terminal_power_w,
 )
 from .engine import engine_point
 from .interp import interp1_uniform
@@ -196,6 +199,7 @@ class ThsSplit(NamedTuple):
     engine_inertia_torque_nm: float
     mg1_inertia_torque_nm: float
     battery_discharge_max_w: float  # the discharge limit the split was held to (the step's, at its SOC)
+    boost_loss_w: float  # the boost converter's, on MG1's and MG2's net DC power (in battery_power_w)
     battery_soc: float  # the SOC of the battery state below (the step context's)
     battery_ocv_v: float  # the step OCV of battery_state_rc at battery_soc (plant_finish steps the battery with it)
     battery_r_dis_ohm: float
@@ -224,7 +228,7 @@ class StepResult(NamedTuple):
     wheel_power_w: float
     mg1_electric_power_w: float  # the split's, plus the rotor recovery (``rotor_recovery``)
     mg1_loss_w: float  # as above
-    inverter_loss_w: float  # MG1's and MG2's inverters, with the recovery's
+    inverter_loss_w: float  # MG1's and MG2's inverters and the boost converter, with the recovery's
     battery_polarisation_power_w: float  # into the battery's 1-RC branch capacitance
 
 
@@ -422,6 +426,13 @@ def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
         plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt)
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
+    if t_m2 < 0.0 and p_m >= 0.0:
+        # braking that returns nothing (the machine's and inverter's loss eat the generated power): the friction
+        # brakes take it all, MG2 idles
+        t_m2 = 0.0
+        p_m, l_m, li_m = motor_dc_power_w(mg2, 0.0, w_m2)
+        if limit == LIMIT_NONE:
+            limit = LIMIT_REGEN
     t1max = motor_tmax(mg1, w_g)
     # MG1 must react the engine torque and accelerate its own rotor within its envelope;
     # MG1, pinion (both directions) and engine speeds within their limits
@@ -452,15 +463,16 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
     l_m = m.mg2_loss_w
     li_m = m.mg2_inverter_loss_w
     t_axle = m.axle_torque_nm
-    p_b = p_g + p_m + aux.accessory_power_w
+    mg1 = plant.mg1
+    t_g, w_g, p_fix = m.mg1_torque_nm, m.mg1_speed_rad_s, aux.accessory_power_w
+    l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fix)  # boost converter included
     overcharge = False
     if p_b < -p_chg_max:
         if t_m2 < 0.0:
-            t_lim = motor_torque_for_dc_power(mg2, w_m2, -p_chg_max - p_g - aux.accessory_power_w)
-            if t_lim > t_m2:
-                t_m2 = t_lim if t_lim < 0.0 else 0.0
-                p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-                p_b = p_g + p_m + aux.accessory_power_w
+            cut, t2, p2, l2, li2, lb2, pb2 = regen_to_charge_limit(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_fix,
+                                                                   p_chg_max)
+            if cut:
+                t_m2, p_m, l_m, li_m, l_bst, p_b = t2, p2, l2, li2, lb2, pb2
                 limit = LIMIT_BATTERY_CHARGE
         if p_b < -p_chg_max - 1e-6:
             overcharge = True
@@ -483,7 +495,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                 p_m = 0.0
                 l_m = l_idle
                 li_m = 0.0
-        p_b = p_g + p_m + aux.accessory_power_w
+        l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fix)
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
         limit = LIMIT_BATTERY_DISCHARGE
@@ -504,7 +516,7 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
                     w_r, w_m2, m.engine_speed_rad_s, m.engine_torque_nm, m.mg1_speed_rad_s, m.mg1_torque_nm, t_m2,
                     m.carrier_torque_nm, m.sun_torque_nm, t_r_del, x_del, t_ring, t_axle_pt, p_g,
                     m.mg1_loss_w, m.mg1_inverter_loss_w, p_m, l_m, li_m, p_b, m.engine_inertia_torque_nm,
-                    m.mg1_inertia_torque_nm, p_dis_max, m.battery_soc, m.battery_ocv_v, m.battery_r_dis_ohm,
+                    m.mg1_inertia_torque_nm, p_dis_max, l_bst, m.battery_soc, m.battery_ocv_v, m.battery_r_dis_ohm,
                     m.battery_r_chg_ohm)
 
 
@@ -575,7 +587,9 @@ def rotor_recovery(eng, mg1, bat, soc, pol_v, mg1_idle, w_e0, w_e, t_je, w_g0, w
     p_ac = -p_mech + dl
     if p_ac >= 0.0:
         return 0.0, 0.0, 0.0, 0.0, 0.0
-    p_dc = p_ac * mg1.inverter_efficiency
+    p_dc = inverter_dc_power_w(mg1, t_rec, w_bar, p_ac)
+    if p_dc >= 0.0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
     if p_b + p_dc < -battery_window_limits_rc_w(bat, soc, pol_v, dt)[1]:
         return 0.0, 0.0, 0.0, 0.0, 0.0
     return p_dc, dl, p_dc - p_ac, p_mech, p_fric
@@ -610,7 +624,7 @@ def plant_finish(plant, state, mode, sp, dt):
     p_dis_now = sp.battery_discharge_max_w  # battery_window_limits_w(plant.bat, state.soc, dt)[0], as split_in had it
     if p_b > p_dis_now + 1e-6 and p_acc > 0.0:  # (the limit tolerance of split_elec)
         p_acc = max(p_acc - (p_b - p_dis_now), 0.0)
-        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + p_acc
+        p_b = sp.mg1_electric_power_w + sp.mg2_electric_power_w + sp.boost_loss_w + p_acc
     p_rec_dc = l_rec = li_rec = p_rec = p_fric = 0.0
     if recovery_possible(mode == OFF and state.engine_speed_rad_s == 0.0, state.engine_speed_rad_s, w_e,
                          state.mg1_speed_rad_s, sp.mg1_speed_rad_s):
@@ -643,7 +657,7 @@ def plant_finish(plant, state, mode, sp, dt):
         sp.axle_torque_nm * w_wh,
         sp.mg1_electric_power_w + p_rec_dc,
         sp.mg1_loss_w + l_rec,
-        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + li_rec,
+        sp.mg1_inverter_loss_w + sp.mg2_inverter_loss_w + sp.boost_loss_w + li_rec,
         p_pol,
     )
 

@@ -244,7 +244,8 @@ def plant_finish(plant, fp, state, mode, sp, rear, dt):
     p_acc = acc - excess if excess > 0.0 else acc
     if p_acc < 0.0:
         p_acc = 0.0
-    p_b = res.mg1_electric_power_w + sp.mg2_electric_power_w + rear.electric_power_w + p_acc  # with MG1's recovery
+    # with MG1's recovery and the boost converter's loss (on the front machines' net DC power, as split_elec)
+    p_b = res.mg1_electric_power_w + sp.mg2_electric_power_w + sp.boost_loss_w + rear.electric_power_w + p_acc
     bat = plant.ths.bat
     pol_v = state.battery_polarisation_v
     ocv, ocv_s, rd_s, rc_s = battery_state_rc(bat, state.soc, pol_v, dt)

@@ -35,7 +35,8 @@ def motor_kernel(vehicle: Vehicle, axle: str):
     from ..components.motor import _NO_MAP, MotorK
 
     # the map arrays are the real machines' read-only placeholder, so that the kernel keeps one signature
-    return MotorK(0.0, 0.0, 1e12, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, _NO_MAP, _NO_MAP, 1.0, 1.0, 1.0)
+    return MotorK(0.0, 0.0, 1e12, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, _NO_MAP, _NO_MAP, 1.0, 1.0, 1.0,
+                  *(0.0,) * 12)
 
 
 def rotor_inertia_kgm2(vehicle: Vehicle, axle: str) -> float:
