@@ -35,7 +35,9 @@ def test_import_loads_no_heavy_module():
 def test_plain_dataset_equals_xarray_constructor():
     import xarray as xr
 
-    from hybridsim.results import plain_dataset
+    from hybridsim.results import _direct_variables, plain_dataset
+
+    assert _direct_variables()  # this xarray's Variables are made by setting their slots (checked against xarray)
 
     t = np.arange(5.0)
     data = {"a": ("time", t * 2, {"units": "m"}), "b": ((), np.asarray(3.0), {"units": "kg"})}
