@@ -132,6 +132,23 @@ def j2951_from_arrays(time_s, speed_target_mps, speed_driven_mps, *, road_load_n
     return j2951_ratings(sums, t.size)
 
 
+def j2951_of_run(time_s, speed_target_mps, speed_driven_mps, grade, ch) -> dict[str, float]:
+    """:func:`j2951_from_arrays` of a run's own traces (float64 arrays of one length on an increasing time base,
+    as a kernel's cycle and output are), with its kernel chassis ``ch``: the same sums and ratings, without the
+    checks, and without copying the arrays that are C-contiguous and writeable already."""
+    from .core.summary import j2951_sums
+
+    def f64(a):  # a writeable C-contiguous float64 array: a read-only one would compile the sums a second time
+        if type(a) is np.ndarray and a.dtype == np.float64 and a.flags.c_contiguous and a.flags.writeable:
+            return a
+        return np.require(a, np.float64, ["C", "W"])
+
+    sums = np.empty(9)
+    j2951_sums(f64(time_s), f64(speed_target_mps), f64(speed_driven_mps), f64(grade), float(ch.c0_n),
+               float(ch.c1_n_per_mps), float(ch.c2_n_per_mps2), float(ch.mass_kg), float(ch.mass_eff_kg), sums)
+    return j2951_ratings(sums, len(time_s))
+
+
 def j2951_ratings(sums, n: int) -> dict[str, float]:
     """The six metrics from the nine sums of ``core.summary.j2951_sums`` over ``n`` samples (the compiled batch
     path computes the sums in its kernel and rates here, as :func:`j2951_from_arrays` does)."""

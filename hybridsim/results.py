@@ -124,9 +124,16 @@ def plain_dataset(data_vars: dict, coords: dict, attrs: dict) -> xr.Dataset:
     ``dask`` (≈0.5 s to import when installed) out of a run that never uses it (issue 16: cold start)."""
     import pandas as pd
 
+    direct = _direct_variables()
+
     def var(dims, values, a):
         dims = (dims,) if isinstance(dims, str) else tuple(dims)
-        return xr.Variable(dims, np.asarray(values), dict(a or {}), fastpath=True)
+        values = np.asarray(values)
+        if direct and values.ndim == len(dims) and len(set(dims)) == len(dims):
+            v = object.__new__(xr.Variable)  # what Variable(dims, values, a, fastpath=True) does, ≈5× faster
+            v._data, v._dims, v._attrs, v._encoding = values, dims, dict(a) if a else None, None
+            return v
+        return xr.Variable(dims, values, dict(a or {}), fastpath=True)
 
     cvars = {k: var(*v) for k, v in coords.items()}
     indexes = {}
@@ -142,8 +149,25 @@ def plain_dataset(data_vars: dict, coords: dict, attrs: dict) -> xr.Dataset:
         from xarray.core.variable import calculate_dimensions
 
         variables = {**dvars, **cvars}
-        return construct(variables, set(cvars), calculate_dimensions(variables), dict(attrs), indexes)
+        scalars = all(not v.dims for v in variables.values())  # a summary: no dimension (calculate_dimensions: {})
+        return construct(variables, set(cvars), {} if scalars else calculate_dimensions(variables), dict(attrs),
+                         indexes)
     return xr.Dataset(dvars, coords=xr.Coordinates(cvars, indexes=indexes), attrs=attrs)
+
+
+@functools.cache
+def _direct_variables() -> bool:
+    """Whether this xarray's ``Variable(dims, values, attrs, fastpath=True)``, for a numpy array and a tuple of as
+    many distinct dimension names as it has axes, only sets the four slots ``_data``, ``_dims``, ``_attrs``,
+    ``_encoding`` (as xarray 2023–2026 does): checked once against the constructor; if not, the constructor is used."""
+    ref = xr.Variable(("x",), np.zeros(2), {"units": "s"}, fastpath=True)
+    slots = {s for c in type(ref).__mro__ for s in getattr(c, "__slots__", ())}
+    if slots != {"_data", "_dims", "_attrs", "_encoding"} or getattr(ref, "__dict__", {}):
+        return False
+    got = object.__new__(xr.Variable)
+    got._data, got._dims, got._attrs, got._encoding = ref._data, ("x",), {"units": "s"}, None
+    return (got._data is ref._data and got._dims == ref._dims and got._attrs == ref._attrs
+            and got._encoding == ref._encoding and got.identical(ref))
 
 
 PHASE_ATTRS = {"long_name": "phase of the drive cycle (a boundary sample belongs to the earlier phase)"}
@@ -228,10 +252,9 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
     state-of-charge handling) and the same facts as separate attributes. ``coolant_init_c``: the run started
     with the coolant at that temperature (``simulate(initial_state=…)``), not soaked at the ambient. Returns
     ``attrs``."""
-    from pathlib import Path
-
-    path = Path(vehicle.source) if getattr(vehicle, "source", "") else None
-    digest = _file_sha256(str(path)) if path is not None and path.is_file() else ""
+    source = getattr(vehicle, "source", "")
+    path_str, path_name = _path_parts(str(source)) if source else ("", "")
+    digest = _file_sha256_if_file(path_str) if source else ""
     strategy = type(vehicle.controller).__name__ if vehicle.controller is not None else "none"
     soc = getattr(out, "soc", None)
     balanced = is_charge_balanced(attrs)
@@ -260,11 +283,11 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
         "Conventions": CF_CONVENTIONS,
         "title": f"hybridsim: {vehicle.name} over {cycle.name}",
         "source": (f"hybridsim {attrs.get('hybridsim_version', '')}; vehicle {vehicle.id} "
-                   f"({path.name if path else 'built in memory'}"
+                   f"({path_name if source else 'built in memory'}"
                    f"{', sha256 ' + digest[:16] if digest else ''}); cycle {cycle.name}; strategy {strategy}; "
                    f"{start_text}; {soc_text}"),
         "references": "docs/sources.md (bibliography); vehicle file comments give each parameter's source",
-        "vehicle_file": str(path) if path else "",
+        "vehicle_file": path_str,
         "vehicle_file_sha256": digest,
         "strategy": strategy,
         "soc_handling": soc_text,
@@ -277,6 +300,27 @@ def describe_run(vehicle, cycle, out: NamedTuple, attrs: dict, *, cold_start: bo
     if coolant_init_c is not None:
         attrs["coolant_init_c"] = float(coolant_init_c)
     return attrs
+
+
+@functools.lru_cache(maxsize=256)
+def _path_parts(source: str) -> tuple[str, str]:
+    """(``str(Path(source))``, ``Path(source).name``), cached (batches describe one vehicle file many times)."""
+    from pathlib import Path
+
+    p = Path(source)
+    return str(p), p.name
+
+
+def _file_sha256_if_file(path: str) -> str:
+    """:func:`_file_sha256` of ``path`` if it is a file (``Path.is_file``, one ``stat``), else ""."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return ""
+    return _sha256_cached(path, st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else ""
 
 
 def _file_sha256(path: str) -> str:
@@ -362,17 +406,19 @@ def summarize(ds: xr.Dataset) -> dict:
     return _summary(ds["time"].values, {n: ds[n].values for n in ds.data_vars}, ds.attrs)
 
 
-def _summary(t: np.ndarray, data: dict, attrs) -> dict:
+def _summary(t: np.ndarray, data: dict, attrs, *, checked: bool = False) -> dict:
     """The one implementation behind :func:`summarize` (time-series Dataset) and :func:`summary_values`
     (kernel output): ``data`` maps Dataset variable names to arrays on ``t``. The sums run in one
-    compiled call (``core/summary.run_sums``)."""
+    compiled call (``core/summary.run_sums``). ``checked``: the time base is a kernel's (increasing, the
+    traces on it), not a Dataset's to be checked."""
     from .core.summary import run_sums
 
     def f64(x, dtype):  # C-contiguous and writeable, so that run_sums compiles once (read-only is another type)
+        if type(x) is np.ndarray and x.dtype == dtype and x.flags.c_contiguous and x.flags.writeable:
+            return x  # (np.require's answer, without its ≈3 µs of argument handling)
         return np.require(x, dtype, ["C", "W"])
 
-    flows = [n for n in data if n in VARIABLES and VARIABLES[n].role]
-    rows = flows + [n for n in ("fuel_rate", "battery_power") if n in data]
+    flows, rows = _flow_rows(tuple(data))
     sums = np.empty(len(rows))
     ch = chassis_from_attrs(attrs)
     dist_m, dist_cycle_m, wheel_j, miss_max, miss_steps = run_sums(
@@ -388,7 +434,25 @@ def _summary(t: np.ndarray, data: dict, attrs) -> dict:
         cut_s = float(np.sum(np.diff(t)[short]))
     return summary_from_sums(float(t[-1] - t[0]), attrs, flows, totals,
                              (dist_m, dist_cycle_m, wheel_j, miss_max, miss_steps), soc, cut_s,
-                             _drive_quality(t, data, ch))
+                             _drive_quality(t, data, ch, checked=checked))
+
+
+def _flow_rows(names: tuple) -> tuple[list, list]:
+    """(the energy flows among ``names``, the rows ``run_sums`` sums: those flows, then ``fuel_rate`` and
+    ``battery_power`` where present), in the order of ``names``; cached per set of names and registry state."""
+    return _flow_rows_cached(names, _registry_version())
+
+
+@functools.lru_cache(maxsize=64)
+def _flow_rows_cached(names: tuple, version: int) -> tuple[list, list]:
+    flows = [n for n in names if n in VARIABLES and VARIABLES[n].role]
+    return flows, flows + [n for n in ("fuel_rate", "battery_power") if n in names]
+
+
+def _registry_version() -> int:
+    from .architectures import _Registry
+
+    return _Registry.version
 
 
 def summary_from_sums(duration_s: float, attrs, flows: list, totals: dict, run: tuple, soc: tuple, cut_s: float,
@@ -450,13 +514,17 @@ def summary_from_sums(duration_s: float, attrs, flows: list, totals: dict, run: 
     return summary
 
 
-def _drive_quality(t: np.ndarray, data: dict, ch) -> dict:
-    """SAE J2951 metrics of the achieved against the scheduled trace (:mod:`hybridsim.drive_quality`)."""
-    from .drive_quality import j2951_from_arrays
+def _drive_quality(t: np.ndarray, data: dict, ch, *, checked: bool = False) -> dict:
+    """SAE J2951 metrics of the achieved against the scheduled trace (:mod:`hybridsim.drive_quality`);
+    ``checked``: the traces are a kernel's on its time base (``j2951_of_run``, the same sums unchecked)."""
+    from .drive_quality import j2951_from_arrays, j2951_of_run
 
-    q = j2951_from_arrays(t, data["speed_cycle"], data["speed"],
-                          road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
-                          mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
+    if checked:
+        q = j2951_of_run(t, data["speed_cycle"], data["speed"], data["grade"], ch)
+    else:
+        q = j2951_from_arrays(t, data["speed_cycle"], data["speed"],
+                              road_load_n=(ch.c0_n, ch.c1_n_per_mps, ch.c2_n_per_mps2), mass_kg=ch.mass_kg,
+                              mass_eff_kg=ch.mass_eff_kg, grade=data["grade"])
     return finite_or_none(q)
 
 
@@ -505,7 +573,7 @@ def summary_values(cycle, out: NamedTuple, attrs: dict) -> dict:
     data = {"speed_cycle": cycle.speed_mps, "grade": cycle.grade}
     for f in out._fields:
         data[KERNEL_NAMES[f]] = getattr(out, f)
-    return _summary(np.asarray(cycle.time_s, dtype=np.float64), data, attrs)
+    return _summary(np.asarray(cycle.time_s, dtype=np.float64), data, attrs, checked=True)
 
 
 def summary_fields(summary: dict) -> dict[str, float | int]:
@@ -539,8 +607,15 @@ def summary_dataset(cycle, out: NamedTuple, attrs: dict) -> xr.Dataset:
         if k in s:
             a[k] = s[k]
     a["cold_start"] = int(s["cold_start"])
-    data = {k: ((), np.asarray(x), summary_var_attrs(k)) for k, x in summary_fields(s).items()}
-    return plain_dataset(data, {}, a)
+    version = _registry_version()
+    data = {k: ((), np.asarray(x), _summary_var_attrs(k, version)) for k, x in summary_fields(s).items()}
+    return plain_dataset(data, {}, a)  # (which copies every attribute dict)
+
+
+@functools.lru_cache(maxsize=512)
+def _summary_var_attrs(name: str, version: int) -> dict:
+    """:func:`summary_var_attrs` cached per registry state (not to be mutated: ``plain_dataset`` copies it)."""
+    return summary_var_attrs(name)
 
 
 def _summary_from_scalars(ds: xr.Dataset) -> dict:

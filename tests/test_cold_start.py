@@ -32,25 +32,12 @@ def test_import_loads_no_heavy_module():
     assert _loaded_after("import hybridsim") == []
 
 
-def test_first_ths_run_loads_no_heavy_module():
-    """simulate() (time series and record=False) of a THS-II car: no scipy.optimize/interpolate, matplotlib or
-    dask (xarray would import dask to check each array's type; results.plain_dataset builds without that), nor
-    scipy.linalg (numba's import-time BLAS probe, deferred by hybridsim.core). Then, in the same interpreter: numba's
-    own probe is back in place, and a numba function using BLAS compiled afterwards finds scipy's BLAS."""
-    code = ("import hybridsim as hs\nv = hs.load_vehicle('ralink')\nc = hs.load_cycle('wltc')\n"
-            "hs.simulate(v, c)\nhs.simulate(v, c, record=False)")
-    blas = ("import numpy as np\nfrom numba import njit\nimport numba.np.arraymath as am, numba.np.linalg as la\n"
-            "assert am._HAVE_BLAS and am.ensure_blas is la.ensure_blas\n"
-            "assert la.ensure_blas.__module__ == 'numba.np.linalg'\n"
-            "assert njit(lambda x: np.dot(x, x))(np.arange(6.0)) == 55.0\n"
-            "assert 'scipy.linalg' in sys.modules")
-    assert _loaded_after(code, blas if os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0") else "") == []
-
-
 def test_plain_dataset_equals_xarray_constructor():
     import xarray as xr
 
-    from hybridsim.results import plain_dataset
+    from hybridsim.results import _direct_variables, plain_dataset
+
+    assert _direct_variables()  # this xarray's Variables are made by setting their slots (checked against xarray)
 
     t = np.arange(5.0)
     data = {"a": ("time", t * 2, {"units": "m"}), "b": ((), np.asarray(3.0), {"units": "kg"})}
@@ -124,3 +111,67 @@ def test_operating_line_equals_one_power_at_a_time():
     speed = np.maximum.accumulate(speed)
     assert np.array_equal(got.power_w, power) and np.array_equal(got.speed_rad_s, speed)
     assert np.array_equal(got.torque_nm, power / speed)
+
+
+_FIRST_RUN = """
+import json, sys
+import hybridsim as hs
+v, c = hs.load_vehicle('ralink'), hs.load_cycle('wltc')
+hs.simulate(v, c)
+first = hs.simulate(v, c, record=False)
+from numba.core import entrypoints
+from numba.core.runtime import rtsys
+state = {'heavy': [m for m in HEAVY if m in sys.modules],
+         'prepared': {'registries': 'numba.np.arraymath' in sys.modules, 'runtime': rtsys._init,
+                      'entry points': entrypoints._already_initialized},
+         'unused modules': [m for m in ('hybridsim.batch', 'hybridsim.performance', 'hybridsim.procedures')
+                            if m in sys.modules]}
+if JIT:  # numba's own BLAS probe is back, and a compile after the unprepared loads works (numba prepares it)
+    import numpy as np
+    from numba import njit
+    import numba.np.arraymath as am, numba.np.linalg as la
+    assert am._HAVE_BLAS and am.ensure_blas is la.ensure_blas
+    assert la.ensure_blas.__module__ == 'numba.np.linalg'
+    assert njit(lambda x: np.dot(x, x))(np.arange(6.0)) == 55.0
+    assert 'scipy.linalg' in sys.modules
+state['first'], state['again'] = hs.summarize(first), hs.summarize(hs.simulate(v, c, record=False))
+print(json.dumps(state))
+"""
+
+
+def test_first_ths_run_loads_no_heavy_module():
+    """simulate() (time series and record=False) of a THS-II car: no scipy.optimize/interpolate, matplotlib or
+    dask (xarray would import dask to check each array's type; results.plain_dataset builds without that), nor
+    scipy.linalg (numba's import-time BLAS probe, deferred by hybridsim.core), nor the package's modules a plain
+    run does not use. From a warm cache the kernels load without numba's preparations for a compile (the target's
+    typing and lowering registries, the runtime, the extensions' entry points: ``core._load_overload_unrefreshed``).
+    Then, in the same interpreter: numba's own BLAS probe is back in place, a numba function using BLAS compiled
+    afterwards finds scipy's BLAS, and a run after that compile gives the same bits as the first and as this
+    process's run."""
+    import json
+
+    jit = os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
+    v, c = hs.load_vehicle("ralink"), hs.load_cycle("wltc")
+    ref = json.loads(json.dumps(hs.summarize(hs.simulate(v, c, record=False))))  # also warms the child's cache
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    code = f"HEAVY = {HEAVY!r}\nJIT = {jit!r}\n" + _FIRST_RUN
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = json.loads(res.stdout.splitlines()[-1])
+    assert out["heavy"] == [] and out["unused modules"] == []
+    if jit:
+        assert out["prepared"] == {"registries": False, "runtime": False, "entry points": False}
+    assert out["first"] == ref and out["again"] == ref
+
+
+def test_lazy_attributes_of_the_package():
+    """``hybridsim.<name>`` of the names imported on first use: the same objects as their modules'."""
+    import hybridsim.batch
+    import hybridsim.performance
+    import hybridsim.procedures
+
+    assert hs.sweep is hybridsim.batch.sweep and hs.simulate_many is hybridsim.batch.simulate_many
+    assert hs.performance is hybridsim.performance and hs.procedures is hybridsim.procedures
+    assert set(hs.__all__) <= set(dir(hs))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        hs.nope  # noqa: B018

@@ -386,6 +386,34 @@ def test_compiled_run_sums_agree_with_the_numpy_definitions():
     assert miss_max == np.max(vc - v) and steps == int(np.sum(vc - v > 1e-3))
 
 
+def test_compiled_run_sums_are_the_sequential_sums_bit_for_bit():
+    """run_sums sums four rows per sweep: each row's sum is still its own left-to-right sum, the same bits as the
+    row summed alone (the remainder path); a level road's (cos θ, sin θ) are libm's (1, ±0) for grade ±0."""
+    import math
+
+    from hybridsim.components.chassis import ChassisK
+    from hybridsim.core.summary import _cos_sin_atan, run_sums
+
+    rng = np.random.default_rng(5)
+    n = 700
+    t = np.cumsum(rng.uniform(0.2, 2.0, n))
+    v = np.abs(rng.normal(10.0, 8.0, n))
+    grade = np.where(rng.random(n) < 0.5, 0.0, rng.normal(0.0, 0.04, n))
+    grade[::7] = -0.0
+    flows = rng.normal(0.0, 1e4, (9, n))
+    ch = ChassisK(1500.0, 1540.0, 0.31, 150.0, 2.0, 0.45)
+    sums = np.empty(9)
+    run = run_sums(t, v, v, grade, v * 0.0, flows, ch, sums)
+    for r in range(9):
+        one = np.empty(1)
+        assert run_sums(t, v, v, grade, v * 0.0, np.ascontiguousarray(flows[r:r + 1]), ch, one) == run
+        assert one[0] == sums[r], r
+    for g in (0.0, -0.0, 0.05, -0.3):
+        th = math.atan(g)
+        got, ref = getattr(_cos_sin_atan, "py_func", _cos_sin_atan)(g), (math.cos(th), math.sin(th))
+        assert got == ref and math.copysign(1.0, got[1]) == math.copysign(1.0, ref[1])
+
+
 def test_nimh_polarisation_split_from_the_nrel_hppc_fit():
     """The NiMH packs' 1-RC split (``ohmic_fraction``, ``polarisation_fraction``, ``polarisation_time_constant_s``)
     derived from NREL's HPPC fit of the Panasonic prismatic module (vehicles/maps/battery_nimh_module_advisor_ess_

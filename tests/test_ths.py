@@ -656,3 +656,28 @@ def test_engine_torque_capped_by_what_mg1_can_react_in_transients():
 
 def motor_tmax_py(m, w):
     return min(m.peak_torque_nm, m.peak_power_kw * 1e3 / abs(w)) if w != 0 else m.peak_torque_nm
+
+
+def test_a_further_pass_calls_the_typed_entry_point():
+    """_run_ths_once calls the kernel's compiled entry point once the dispatcher has typed the same arguments
+    (the same ``args`` object, cycle arrays as writeable or not): the outputs of every way of calling are the same
+    bits (a read-only cycle and rebuilt arguments are typed by the dispatcher again)."""
+    from hybridsim.powertrains import _ths_plant
+
+    v = ralink()
+    cyc = head(hs.load_cycle("wltc"), 300)
+    args = _ths_args(v, False, 23.0)
+    first = _run_ths_once(args, 0.6, cyc)
+    again = _run_ths_once(args, 0.6, cyc)
+    frozen = [np.array(a) for a in (cyc.time_s, cyc.speed_mps, cyc.grade)]
+    for a in frozen:
+        a.setflags(write=False)
+    ro = hs.Cycle(name=cyc.name, time_s=frozen[0], speed_mps=frozen[1], grade=frozen[2])
+    rebuilt = _ths_plant._build_ths_args(v, False, 23.0)
+    for out in (again, _run_ths_once(args, 0.6, ro), _run_ths_once(rebuilt, 0.6, cyc)):
+        for f in ThsOut._fields:
+            assert_array_equal(getattr(out, f), getattr(first, f), err_msg=f)
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0"):
+        keys = [k for k, (a, _) in _ths_plant._TYPED.items() if a is args]
+        assert keys and all(_ths_plant._typed_entry(k, args) is not None for k in keys)
+        assert _ths_plant._typed_entry((id(rebuilt) + 1, 0, True, True, True), rebuilt) is None

@@ -38,6 +38,7 @@ import importlib.util
 import os
 import re
 import sys
+import weakref
 from pathlib import Path
 
 from numba import config, njit, types
@@ -178,7 +179,8 @@ def _blas_probe_deferred() -> None:
 
 
 class _DeferBlasProbe(importlib.abc.MetaPathFinder):
-    """Cold start: numba's first compile or cache load imports ``numba.np.arraymath``, whose module body calls
+    """Cold start: numba's first compile (numba's cache load too, but not this package's: see
+    ``_load_overload_unrefreshed``) imports ``numba.np.arraymath``, whose module body calls
     ``numba.np.linalg.ensure_blas()``, which imports ``scipy.linalg`` (≈0.2 s of a 1.2 s cold start; scipy.linalg
     clones numpy for its array API and imports numpy.f2py, numpy.testing, numpy.ma on the way). No hybridsim kernel
     uses BLAS. This finder runs arraymath's module body, at its own place in numba's import order, with a probe
@@ -212,19 +214,52 @@ class _DeferBlasProbe(importlib.abc.MetaPathFinder):
         return spec
 
 
-def _load_target() -> None:
-    """numba's CPU target context loaded now, not at the first kernel call (the same work: numba does it before its
-    first compile or cache load), with the BLAS probe deferred."""
-    if config.DISABLE_JIT or "numba.np.arraymath" in sys.modules:
-        return
-    if not any(isinstance(f, _DeferBlasProbe) for f in sys.meta_path):
-        sys.meta_path.insert(0, _DeferBlasProbe())
-    from numba.core.registry import cpu_target
+def _load_overload_unrefreshed(self, sig, target_context):
+    """numba's ``Cache.load_overload`` without the preparations for a compile, for a kernel of this package.
 
-    cpu_target.target_context.refresh()
+    Before it loads a cached kernel numba refreshes the CPU target: it imports and installs every typing and
+    lowering registry (``numba.np.arraymath``, ``npyimpl``, ``typed``, ``random`` …; ≈0.25 s of a ≈1.2 s cold
+    start), and initialises its runtime (≈0.03 s: registers the runtime's symbols and compiles its atomic
+    functions); before that, at a dispatcher's first call, it runs the ``numba_extensions`` entry points of every
+    installed distribution (≈0.03 s reading their metadata). Loading a kernel compiled earlier needs none of it:
+    the code generator is made with the target context, the C helper symbols when the context is made, and this
+    package's kernels run without the runtime (``_nrt=False``, so their code refers to none of its symbols; a kernel
+    not made by this module's decorators still initialises it). A compile, here or anywhere else, still refreshes
+    the target first (numba's compiler does), and on a cache miss the entry points run here, before the compile
+    that follows: nothing is skipped, only deferred to the first compile (issue 16: cold start)."""
+    if not isinstance(self._impl.locator, _CoreSourceStamp):
+        return _numba_load_overload(self, sig, target_context)
+    if self not in _NO_RUNTIME:
+        from numba.core.runtime import rtsys
+
+        rtsys.initialize(target_context)
+    cres = None
+    with self._guard_against_spurious_io_errors():
+        cres = self._load_overload(sig, target_context)
+    if cres is None:  # numba compiles next: the extensions first, as the dispatcher's first call would have run them
+        from numba.core import entrypoints
+
+        entrypoints.init_all()
+    return cres
 
 
-_load_target()
+#: The caches of the kernels made by this module's decorators: all compiled without the numba runtime.
+_NO_RUNTIME: weakref.WeakSet = weakref.WeakSet()
+
+
+def _no_init_hook() -> None:
+    """A dispatcher's ``_compilation_chain_init_hook`` for a cached kernel: the entry points run on a cache miss
+    (``_load_overload_unrefreshed``), not at the first call."""
+
+
+_CACHE = _numba_name("Cache")
+_numba_load_overload = getattr(_CACHE.load_overload, "__wrapped__", _CACHE.load_overload)
+_load_overload_unrefreshed.__wrapped__ = _numba_load_overload
+_CACHE.load_overload = _load_overload_unrefreshed
+
+if not config.DISABLE_JIT and "numba.np.arraymath" not in sys.modules \
+        and not any(isinstance(f, _DeferBlasProbe) for f in sys.meta_path):
+    sys.meta_path.insert(0, _DeferBlasProbe())  # for the first compile's refresh (a cache load does not refresh)
 
 
 def _one_signature(dispatcher):
@@ -262,9 +297,18 @@ def zeros_rows(n_rows: int, n: int):
     return list(np.zeros((n_rows, 8 * lines))[:, :n])
 
 
+def _house_njit(fn, **options):
+    """``njit(cache=CACHE, nogil=True, _nrt=False, **options)`` compiled for unliteral argument types."""
+    dispatcher = njit(cache=CACHE, nogil=True, _nrt=False, **options)(fn)
+    if CACHE and hasattr(dispatcher, "_compilation_chain_init_hook"):
+        _NO_RUNTIME.add(dispatcher._cache)
+        dispatcher._compilation_chain_init_hook = _no_init_hook
+    return _one_signature(dispatcher)
+
+
 def jit(fn):
     """The house decorator: ``njit(cache=CACHE, nogil=True, _nrt=False)``, compiled for unliteral argument types."""
-    return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False)(fn))
+    return _house_njit(fn)
 
 
 def jit_simd(fn):
@@ -272,9 +316,9 @@ def jit_simd(fn):
     raising), so that LLVM can vectorise a loop over an array (SIMD); the same IEEE arithmetic otherwise. For the
     few array loops where that matters (``dp_grid.soc_after``); functions it calls are inlined (``jit_inline``) to
     be lowered under the same error model."""
-    return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False, error_model="numpy")(fn))
+    return _house_njit(fn, error_model="numpy")
 
 
 def jit_inline(fn):
     """``jit`` plus ``inline="always"`` (numba-level inlining into every caller; use for small hot helpers)."""
-    return _one_signature(njit(cache=CACHE, nogil=True, _nrt=False, inline="always")(fn))
+    return _house_njit(fn, inline="always")

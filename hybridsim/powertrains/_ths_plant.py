@@ -81,26 +81,64 @@ def _ool(engine):
 def _run_ths_once(args, soc0: float, cycle: Cycle, strategy: int = 0, entry=None):
     """One kernel pass from SOC ``soc0`` with the decisions of ``strategy`` (``core.ths_control`` code).
 
-    ``entry``: the strategy kernel's compiled entry point (:func:`_entry`), for a further pass with the same
-    ``args`` and ``cycle`` as an earlier one: it skips the dispatcher's typing of the nested argument tuples
-    (≈60 µs a call; the types are those the earlier pass was compiled for)."""
+    The kernel is called through its compiled entry point once the dispatcher has typed the same ``args`` object
+    with cycle arrays of the same kind (``_typed_entry``): numba's dispatcher types every nested argument tuple on
+    every call (≈25 µs). ``entry``: the strategy kernel's compiled entry point (:func:`_entry`), for a further pass
+    with the same ``args`` and ``cycle`` as an earlier one."""
     from ..core.ths import allocate
     from ..core.ths_control import KERNELS
 
     out = allocate(cycle.time_s.shape[0])
-    (entry or KERNELS[int(strategy)])(*args, float(soc0), np.ascontiguousarray(cycle.time_s, dtype=np.float64),
-                                      np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
-                                      np.ascontiguousarray(cycle.grade, dtype=np.float64), out)
+    arrays = (np.ascontiguousarray(cycle.time_s, dtype=np.float64),
+              np.ascontiguousarray(cycle.speed_mps, dtype=np.float64),
+              np.ascontiguousarray(cycle.grade, dtype=np.float64))
+    key = (id(args), int(strategy), *(a.flags.writeable for a in arrays))
+    if entry is None:
+        entry = _typed_entry(key, args)
+    if entry is not None:
+        entry(*args, float(soc0), *arrays, out)
+        return out
+    KERNELS[int(strategy)](*args, float(soc0), *arrays, out)
+    cres = _only_overload(int(strategy))
+    if cres is not None:  # the dispatcher typed these arguments: this is their compiled code
+        if len(_TYPED) >= 32:
+            _TYPED.pop(next(iter(_TYPED)))
+        _TYPED[key] = (args, cres)
     return out
+
+
+#: (id(args), strategy, the cycle arrays' writeable flags) → (args, the kernel's compiled result the dispatcher chose
+#: for them). The types of a call's arguments are fixed by these: ``args`` is a tuple of NamedTuples of floats and
+#: arrays (kept here, so its id is not reused), the cycle arrays are C-contiguous float64 (read-only or not), the
+#: output comes from ``allocate``, the SOC is a float.
+_TYPED: dict = {}
+
+
+def _only_overload(strategy: int):
+    """The strategy kernel's compiled result if it has exactly one signature (the design: one), else None.
+
+    ``dict.values`` of the dispatcher's ``overloads`` (an OrderedDict keyed by signature): OrderedDict's own
+    ``values()`` looks every key up again, hashing each signature's nested NamedTuple types (≈40 µs)."""
+    from ..core.ths_control import KERNELS
+
+    overloads = getattr(KERNELS[int(strategy)], "overloads", None)
+    if overloads is None or len(overloads) != 1:
+        return None
+    return next(iter(dict.values(overloads)))
+
+
+def _typed_entry(key: tuple, args):
+    """The compiled entry point for a call whose arguments have the types of an earlier dispatched call (``_TYPED``),
+    if that compiled result is still the kernel's only one; else None (the dispatcher is called)."""
+    hit = _TYPED.get(key)
+    if hit is None or hit[0] is not args:
+        return None
+    cres = _only_overload(key[1])
+    return cres.entry_point if cres is hit[1] else None
 
 
 def _entry(strategy: int):
     """The compiled entry point of the strategy's kernel if it has exactly one signature (the design: one), else
     None (then the dispatcher is called)."""
-    from ..core.ths_control import KERNELS
-
-    # the dispatcher's overloads (signature → compiled code), not its ``signatures`` (a list built per call, ≈30 µs)
-    overloads = getattr(KERNELS[int(strategy)], "overloads", None)
-    if overloads is None or len(overloads) != 1:
-        return None
-    return getattr(next(iter(overloads.values())), "entry_point", None)
+    cres = _only_overload(strategy)
+    return None if cres is None else getattr(cres, "entry_point", None)

@@ -14,7 +14,7 @@ from ._common import (  # noqa: F401  (BalanceReference, REFERENCE_TOL: public h
     linear_balance,
     soc_balance,
 )
-from ._ths_plant import _entry, _ool, _run_ths_once, _ths_args, _ths_chassis  # noqa: F401  (_ool: for the tests)
+from ._ths_plant import _ool, _run_ths_once, _ths_args, _ths_chassis  # noqa: F401  (_ool: for the tests)
 
 STRATEGY_CODES = {"rule_based": 0, "ecms": 1}  # core.ths_control RULE_BASED, ECMS
 
@@ -50,12 +50,9 @@ def _run_ths(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool, ambient_c: flo
     b = vehicle.battery
     start = vehicle.controller.soc_target if soc_init is None else soc_init
     code = STRATEGY_CODES[strategy]
-    entry = []
 
     def run(s):
-        out = _run_ths_once(args, s, cycle, code, entry[0] if entry else None)
-        if not entry:
-            entry.append(_entry(code))
+        out = _run_ths_once(args, s, cycle, code)
         fuel, eb = energies(out, cycle)
         return out, fuel, eb
 
