@@ -123,6 +123,30 @@ def test_ecms_is_charge_sustaining_without_iteration(cycle_name):
     assert b.soc_min - 1e-9 <= ds.soc.min() and ds.soc.max() <= b.soc_max + 1e-9
 
 
+def test_ecms_bounds_lie_below_what_they_bound():
+    """The bounds that let an ECMS candidate skip its split (core/ecms.py) lie below the powers they bound, in floating
+    point: a machine's DC power without its loss (``motor_dc_power_floor_w``) below its DC power, for a fitted and a
+    measured-map machine in every quadrant; a pack's chemical power at least (OCV/step OCV)·terminal power, for the
+    1-RC NiMH pack polarised either way and at rest. A bound above would let ECMS skip the candidate that wins."""
+    from hybridsim.core.electric import battery_state_rc, battery_step_rc_at, motor_dc_power_floor_w, motor_dc_power_w
+
+    v = ralink()
+    mg1, mg2 = v.motors["mg1"].to_kernel(), v.motors["mg2"].to_kernel()
+    assert mg1.use_map == 0.0 and mg2.use_map > 0.0  # the fit, the Levin's measured MG2 map
+    for m in (mg1, mg2):
+        for w in np.linspace(-1.05, 1.05, 43) * m.max_speed_rad_s:
+            for t in np.linspace(-1.05, 1.05, 43) * m.peak_torque_nm:
+                assert motor_dc_power_floor_w(m, t, w) <= motor_dc_power_w(m, t, w)[0]
+    b = v.battery.to_kernel()
+    assert b.r1_ohm.max() > 0.0  # the 1-RC branch
+    for soc in (0.45, 0.6):
+        for pol_v in (-3.0, 0.0, 3.0):
+            ocv, ocv_s, rd, rc = battery_state_rc(b, soc, pol_v, 1.0)
+            for p in np.linspace(-30e3, 30e3, 61):
+                p_chem = battery_step_rc_at(b, soc, pol_v, ocv, ocv_s, rd, rc, p, 1.0)[2]
+                assert p_chem >= ocv / ocv_s * p - 1e-9 * abs(p)
+
+
 # --- DP ------------------------------------------------------------------------------------------------
 
 def _brute_force(vehicle, cycle, n_power, soc0):

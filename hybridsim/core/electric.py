@@ -49,6 +49,18 @@ def motor_dc_power_w(m, t, w):
     return p_dc, loss, p_dc - p_ac
 
 
+@jit_inline
+def motor_dc_power_floor_w(m, t, w):
+    """A lower bound of ``motor_dc_power_w(m, t, w)[0]``: the DC power of the mechanical power t·ω alone. The loss is
+    never negative (coefficients ≥ 0, idle share in [0, 1], map efficiencies in (0, 1], extrapolated zero-torque
+    losses ≥ 0) and the DC power is non-decreasing in the AC power, both in floating point (rounding is monotone):
+    for a search that skips a candidate whose bound already loses. [W]"""
+    p = t * w
+    if p >= 0.0:
+        return p / m.inverter_efficiency
+    return p * m.inverter_efficiency
+
+
 @jit
 def _nearest_root(a, b, c):
     """Smaller root of a·x² − b·x + c = 0 (b > 0, c > 0), without cancellation; −1 if there is none."""

@@ -278,9 +278,9 @@ class SpMg2(NamedTuple):
 
 
 @jit_inline
-def mg2_close(plant, ctx, t_cl_ax):
-    """MG2 closing the step's axle torque besides ``t_cl_ax`` from the lock-up path (0 with the clutch open: EV and
-    series mode), within its envelope and the regeneration fade: an :class:`SpMg2`."""
+def mg2_torque(plant, ctx, t_cl_ax):
+    """(within its envelope, limit, torque [N·m]) of MG2 closing the step's axle torque besides ``t_cl_ax``
+    (``mg2_close`` without the machine's power)."""
     gr = plant.gr
     limit = LIMIT_NONE
     x = ctx.axle_torque_nm - t_cl_ax
@@ -296,6 +296,14 @@ def mg2_close(plant, ctx, t_cl_ax):
         if t_m2 < tmin:
             t_m2 = tmin
             limit = LIMIT_REGEN
+    return ok_traction, limit, t_m2
+
+
+@jit_inline
+def mg2_close(plant, ctx, t_cl_ax):
+    """MG2 closing the step's axle torque besides ``t_cl_ax`` from the lock-up path (0 with the clutch open: EV and
+    series mode), within its envelope and the regeneration fade: an :class:`SpMg2`."""
+    ok_traction, limit, t_m2 = mg2_torque(plant, ctx, t_cl_ax)
     p_m, l_m, li_m = motor_dc_power_w(plant.mg2, t_m2, ctx.mg2_speed_rad_s)
     return SpMg2(ok_traction, limit, t_m2, p_m, l_m, li_m)
 

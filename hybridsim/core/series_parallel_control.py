@@ -29,9 +29,17 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .chassis import wheel_force_n
-from .driveline import record_initial, speed_search, speed_search_next, trial_speed
-from .ecms import adaptive_equivalence, ecms_cannot_win
-from .electric import battery_state, battery_step_at, battery_window_limits_w
+from .driveline import (
+    gear_input_torque,
+    gear_output_torque,
+    record_initial,
+    rotor_inertia_torque,
+    speed_search,
+    speed_search_next,
+    trial_speed,
+)
+from .ecms import adaptive_equivalence, ecms_cannot_win, ecms_terminal_floor
+from .electric import battery_state, battery_step_at, battery_window_limits_w, motor_dc_power_floor_w, motor_dc_power_w
 from .engine import engine_point
 from .series_parallel import (
     ENGINE,
@@ -41,6 +49,7 @@ from .series_parallel import (
     engine_speed_for_power,
     initial_state,
     mg2_close,
+    mg2_torque,
     plant_finish,
     record,
     series_torque_for_power,
@@ -207,14 +216,24 @@ def kinetic_share(ke_shed_j, e_back_j):
 @jit
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
     """The ECMS decision for one step with kinetic share ``share`` (module docstring): (decision, end speed,
-    split)."""
+    split).
+
+    A fuelled candidate whose fuel power and a lower bound of its battery power show it cannot beat the best so far
+    (``ecms_cannot_win``) skips its split: the same decision as evaluating all. The bound: MG1's (series) or MG2's
+    (engine drive) DC power without its loss (``motor_dc_power_floor_w``) at the candidate's torque, the other
+    machine's exact power (MG2 with the clutch open, MG1 at zero torque: once per step), and the charge limit
+    (``ecms_terminal_floor``); a Rint pack: the chemical power is at least the terminal power."""
     s = adaptive_equivalence(plant.bat, plant.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
                              ctl.ecms_soc_gain, state.soc, v0, share)
     lim = battery_window_limits_w(plant.bat, state.soc, dt)
     bst = battery_state(plant.bat, state.soc)
     ctx = step_context(plant, v0, v1, dt, gr)
     m2 = mg2_close(plant, ctx, 0.0)
-    p_term_min = -lim[1] - 1e-6  # split_elec: beyond it, overcharge (infeasible)
+    eng = plant.eng
+    mg1 = plant.mg1
+    gear = plant.gr
+    acc = plant.aux.accessory_power_w
+    w_e_prev = state.engine_speed_rad_s
     ok, best, best_sp = _ecms_cost(plant, state, EV, 0.0, 0.0, ctx, m2, (0.0, 0.0, 0.0), dt, s, lim, bst, 0.0)
     best_d = SpDecision(EV, 0.0, 0.0)
     n = int(ctl.ecms_power_points)
@@ -223,23 +242,40 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr, share):
         p = p_max * j / n
         w = engine_speed_for_power(plant, p)
         t = series_torque_for_power(plant, state, p, w, dt)
-        ep = engine_point(plant.eng, w, t)
+        ep = engine_point(eng, w, t)
         p_fuel = _fuel_power(plant, state, SERIES, w, ep, dt)
-        if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
-            continue
+        if ok:
+            # MG1's torque as split_in_given's (series mode), its DC power without its loss
+            w_g = w * gear.generator_ratio
+            t_je = rotor_inertia_torque(eng.inertia_kgm2, w, w_e_prev, dt)
+            t_jg = rotor_inertia_torque(mg1.inertia_kgm2, w_g, w_e_prev * gear.generator_ratio, dt)
+            t_gout = gear_output_torque(t - t_je, 1.0 / gear.generator_ratio, gear.generator_efficiency)
+            p_b_floor = motor_dc_power_floor_w(mg1, t_jg - t_gout, w_g) + m2.electric_power_w + acc
+            if ecms_cannot_win(p_fuel, s, ecms_terminal_floor(p_b_floor, lim[1]), best):
+                continue
         ok2, c, sp = _ecms_cost(plant, state, SERIES, w, t, ctx, m2, ep, dt, s, lim, bst, p_fuel)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_d = True, c, sp, SpDecision(SERIES, w, t)
     vbar = 0.5 * (v0 + v1)
-    w_lock = vbar / plant.ch.wheel_radius_m * plant.gr.engine_ratio
-    if w_lock >= plant.aux.engine_min_speed_rad_s and w_lock <= plant.eng.max_speed_rad_s:
-        t_wot = engine_point(plant.eng, w_lock, 0.0)[0]
+    w_lock = vbar / plant.ch.wheel_radius_m * gear.engine_ratio
+    if w_lock >= plant.aux.engine_min_speed_rad_s and w_lock <= eng.max_speed_rad_s:
+        t_wot = engine_point(eng, w_lock, 0.0)[0]
+        # split_in_given's engine drive: MG1 at zero torque, the engine's and MG1's inertia torques (once per step)
+        w_g = w_lock * gear.generator_ratio
+        t_je = rotor_inertia_torque(eng.inertia_kgm2, w_lock, w_e_prev, dt)
+        t_jg = rotor_inertia_torque(mg1.inertia_kgm2, w_g, w_e_prev * gear.generator_ratio, dt)
+        t_gin = gear_input_torque(t_jg, 1.0 / gear.generator_ratio, gear.generator_efficiency)
+        p_g = motor_dc_power_w(mg1, 0.0, w_g)[0]
         for j in range(0, n + 1):
             t = t_wot * j / n
-            ep = engine_point(plant.eng, w_lock, t)
+            ep = engine_point(eng, w_lock, t)
             p_fuel = _fuel_power(plant, state, ENGINE, w_lock, ep, dt)
-            if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
-                continue
+            if ok:
+                t_cl_ax = gear_output_torque(t - t_je - t_gin, gear.engine_ratio, gear.engine_efficiency)
+                t_m2 = mg2_torque(plant, ctx, t_cl_ax)[2]
+                p_b_floor = p_g + motor_dc_power_floor_w(plant.mg2, t_m2, ctx.mg2_speed_rad_s) + acc
+                if ecms_cannot_win(p_fuel, s, ecms_terminal_floor(p_b_floor, lim[1]), best):
+                    continue
             ok2, c, sp = _ecms_cost(plant, state, ENGINE, w_lock, t, ctx, m2, ep, dt, s, lim, bst, p_fuel)
             if ok2 and (not ok or c < best):
                 ok, best, best_sp, best_d = True, c, sp, SpDecision(ENGINE, w_lock, t)

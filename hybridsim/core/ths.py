@@ -362,16 +362,15 @@ def split_in(plant, state, ctx, mode, w_e, t_e, dt):
 
 
 @jit_inline
-def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
-    """Gear set, rotor inertias, MG1 and MG2 for an engine choice, from the previous engine and MG1 speeds:
-    a :class:`ThsMech` (no battery limit applied yet)."""
+def split_torques(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
+    """The torques of ``split_mech`` (before any machine's power): (ω_e, T_e, ω_g, T_J,e, T_J,g, T_c, T_s, T_r delivered
+    by the gear set, T_MG1, T_MG2, MG2 within its envelope, limit); for a search that bounds a candidate's battery
+    power before its machines' losses (ECMS)."""
     pg = plant.pg
     eng = plant.eng
     mg1 = plant.mg1
-    mg2 = plant.mg2
     limit = LIMIT_NONE
     w_r = ctx.ring_speed_rad_s
-    w_m2 = ctx.mg2_speed_rad_s
     if mode == OFF:
         w_e = 0.0
         t_e = 0.0
@@ -406,6 +405,21 @@ def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
         if t_m2 < tmin:
             t_m2 = tmin
             limit = LIMIT_REGEN
+    return w_e, t_e, w_g, t_je, t_jg, t_c, t_s, t_r_del, t_g, t_m2, ok_traction, limit
+
+
+@jit_inline
+def split_mech(plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt):
+    """Gear set, rotor inertias, MG1 and MG2 for an engine choice, from the previous engine and MG1 speeds:
+    a :class:`ThsMech` (no battery limit applied yet)."""
+    pg = plant.pg
+    eng = plant.eng
+    mg1 = plant.mg1
+    mg2 = plant.mg2
+    w_r = ctx.ring_speed_rad_s
+    w_m2 = ctx.mg2_speed_rad_s
+    w_e, t_e, w_g, t_je, t_jg, t_c, t_s, t_r_del, t_g, t_m2, ok_traction, limit = split_torques(
+        plant, w_e_prev, w_g_prev, ctx, mode, w_e, t_e, dt)
     p_g, l_g, li_g = motor_dc_power_w(mg1, t_g, w_g)
     p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
     t1max = motor_tmax(mg1, w_g)

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from . import jit, jit_inline
 from .driveline import record_initial, speed_search, speed_search_next, trial_speed
-from .ecms import adaptive_equivalence, ecms_cannot_win
-from .electric import battery_state, battery_step_rc_at, battery_window_limits_rc_w
+from .ecms import adaptive_equivalence, ecms_cannot_win, ecms_terminal_floor
+from .electric import battery_state, battery_step_rc_at, battery_window_limits_rc_w, motor_dc_power_floor_w
 from .ths import (
     FUELLED,
     OFF,
@@ -45,6 +45,7 @@ from .ths import (
     split_elec,
     split_in,
     split_mech,
+    split_torques,
     step_context,
     step_fuel_kg_s,
     torque_for_power,
@@ -245,8 +246,10 @@ def _ecms_cost_fuelled(plant, state, ctx, mode, w_e, t_e, dt, s, bst, p_fuel):
 def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     """The ECMS decision for one step (module docstring): (decision, end speed, split).
 
-    Every candidate is compared, but a fuelled candidate whose fuel power alone shows it cannot beat the best so
-    far (``ecms_cannot_win``) skips its split: the same decision as evaluating all."""
+    Every candidate is compared, but a fuelled candidate whose fuel power and a lower bound of its battery power show
+    it cannot beat the best so far (``ecms_cannot_win``) skips its split: the same decision as evaluating all. The
+    bound: MG1's and MG2's DC power without their losses (``motor_dc_power_floor_w``) at the split's torques
+    (``split_torques``), and the charge limit (``ecms_terminal_floor``)."""
     s = adaptive_equivalence(plant.bat, plant.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
                              ctl.ecms_soc_gain, state.soc, v0, ctl.ecms_kinetic_share)
     ctx = step_context(plant, state.soc, state.battery_polarisation_v, v0, v1, dt, gr)
@@ -255,7 +258,11 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
     w_ep = state.engine_speed_rad_s
     w_gp = state.mg1_speed_rad_s
     lhv = plant.eng.lhv_j_per_kg
-    p_term_min = -ctx.battery_charge_max_w - 1e-6  # split_elec: beyond it, overcharge (infeasible)
+    mg1 = plant.mg1
+    mg2 = plant.mg2
+    acc = plant.aux.accessory_power_w
+    w_m2 = ctx.mg2_speed_rad_s
+    chem_per_term = bst[0] / ctx.battery_ocv_v  # OCV / step OCV (ecms_cannot_win): 1 on a Rint pack
     ok, best, best_sp = ecms_cost(plant, state, ctx, OFF, 0.0, 0.0, dt, s, bst)
     best_mode = OFF
     best_w = 0.0
@@ -271,8 +278,13 @@ def ecms_decide(plant, ctl, state, v0, v1, dt, gr):
         w = engine_speed_for_power(plant, p, w_r)
         t = torque_for_power(plant, p, w, w_r, w_ep, w_gp, dt)
         p_fuel = step_fuel_kg_s(plant, state, FUELLED, w, t, dt) * lhv
-        if ok and ecms_cannot_win(p_fuel, s, p_term_min, best):
-            continue
+        if ok:
+            # the torques of split_mech, both machines' DC power without their losses
+            tq = split_torques(plant, w_ep, w_gp, ctx, FUELLED, w, t, dt)
+            p_b_floor = motor_dc_power_floor_w(mg1, tq[8], tq[2]) + motor_dc_power_floor_w(mg2, tq[9], w_m2) + acc
+            if ecms_cannot_win(p_fuel, s, chem_per_term * ecms_terminal_floor(p_b_floor, ctx.battery_charge_max_w),
+                               best):
+                continue
         ok2, c, sp = _ecms_cost_fuelled(plant, state, ctx, FUELLED, w, t, dt, s, bst, p_fuel)
         if ok2 and (not ok or c < best):
             ok, best, best_sp, best_mode, best_w, best_t = True, c, sp, FUELLED, w, t
