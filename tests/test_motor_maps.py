@@ -5,9 +5,12 @@ machine-only efficiency at every measured cell inside the torque envelope and th
 (the padded/copied rows of each file are left out, see the file headers). Reported per torque band: all
 cells, torque above 10 % of peak (the issue's |Δη| ≤ 2-point goal) and below 20 % of peak.
 
-* 2010 Prius MG2 (ORNL via U. Michigan): the map the default coefficients were fitted to; checks the
-  functional form (copper ∝ T², iron ∝ ω, windage ∝ ω³, the constant C ramped in to the lowest
-  measured torque).
+* 2010 Prius MG2 (ORNL via U. Michigan): the map the default coefficients were fitted to (with C = 0); checks
+  the functional form (copper ∝ T², iron ∝ ω, windage ∝ ω³). The map itself wants a constant of about 350 W
+  at every torque, which no machine measured apart from its inverter shows:
+* 2004 Prius MG2 (ORNL/TM-2006/423 Table B-1): measured shaft and inverter-output power, so the machine's own
+  loss; the four-term form fitted to it puts the constant at 0 W, and the scaled default fit is checked against
+  it.
 * Gen-1 Prius MG2 (30 kW) and MG1 (15 kW) (NREL ADVISOR, Unique Mobility tests): checks ADVISOR's
   torque/speed scaling rule that every other machine in the package relies on. It does not hold across
   machine generations (the 1999 machines lose far more at low torque than a scaled 2010 machine), which
@@ -71,16 +74,21 @@ def _report(key):
 
 
 def test_loss_model_reproduces_the_2010_mg2_map_it_was_fitted_to():
+    # issue 13: the fit has no constant term since the ORNL 2004 MG2 measured apart from its inverter has none
+    # (test_measured_prius_machine_loss_has_no_constant_term); the 2010 map's low-torque cells, which want
+    # ≈ 350 W of it, are now missed by up to 12.8 points at 1,000 rpm and 10 N·m (with C 347 W: rms 1.12 / 1.31
+    # / 1.62 points)
     _report("mg2_2010")
     s = band_stats("mg2_2010")
-    assert s["T>10%"][1] < 1.5  # rms, points (measured: 1.12)
-    assert s["all"][1] < 1.5  # (1.31)
-    assert s["T<20%"][1] < 2.0  # (1.62)
+    assert s["T>10%"][1] < 1.8  # rms, points (measured: 1.68)
+    assert s["all"][1] < 2.5  # (2.34)
+    assert s["T<20%"][1] < 3.5  # (3.33)
 
 
-@pytest.mark.xfail(strict=True, reason="goal |Δη| ≤ 2 points above 10 % of peak torque: the 4-term loss form "
-                   "misses the 2010 MG2 map by up to 2.97 points at its high-torque, low-speed corner (1,000 rpm, "
-                   "190-200 N·m); a machine given its measured map (loss_map_file, as the Levin's MG2) meets it, "
+@pytest.mark.xfail(strict=True, reason="goal |Δη| ≤ 2 points above 10 % of peak torque: the loss form without "
+                   "a constant misses the 2010 MG2 map by up to 7.65 points at its low-speed, low-torque cells "
+                   "(1,000 rpm, 30 N·m; 2.97 points with the fitted C 347 W, which the machine-only ORNL 2004 MG2 "
+                   "data refute); a machine given its measured map (loss_map_file, as the Levin's MG2) meets it, "
                    "see test_map_machine_reproduces_its_map")
 def test_loss_model_within_two_points_of_the_2010_mg2_map_above_10_percent_torque():
     assert band_stats("mg2_2010")["T>10%"][2] <= 2.0
@@ -88,11 +96,59 @@ def test_loss_model_within_two_points_of_the_2010_mg2_map_above_10_percent_torqu
 
 @pytest.mark.parametrize("key", ["mg2_gen1", "mg1_gen1"])
 @pytest.mark.xfail(strict=True, reason="ADVISOR's torque/speed scaling of the 2010 MG2 loss fit does not carry "
-                   "to the 1999 gen-1 machines (rms 5.8-9.8 points above 10 % torque): scaling across machine "
+                   "to the 1999 gen-1 machines (rms 5.8-9.9 points above 10 % torque): scaling across machine "
                    "generations is an estimate, as components.md §2.2 marks it")
 def test_scaled_loss_model_against_the_gen1_maps(key):
     _report(key)
     assert band_stats(key)["T>10%"][1] <= 2.0
+
+
+# --- the loss model's form against a Prius machine measured apart from its inverter -------------------------
+
+ORNL_2004 = "motor_prius2004_mg2_ornl_tableb1.csv"  # 2004 Prius MG2: 50 kW, 400 N·m, 6,000 rpm (file header)
+
+
+def _ornl_2004():
+    """(ω [rad/s], T [N·m], shaft power [W], machine-only loss [W]) at the measured points."""
+    d = read_map(ORNL_2004)
+    w, t, p = d["speed_rpm"] * RPM, d["torque_nm"], d["p_mech_w"]
+    return w, t, p, d["p_ac_w"] - p
+
+
+def test_measured_prius_machine_loss_has_no_constant_term():
+    """Copper, iron, windage and a constant fitted (non-negative least squares) to ORNL's 2004 Prius MG2 loss,
+    shaft to inverter output: the constant comes out 0, the reason the default fit has none; the 20 N·m row
+    below 1,200 rpm falls linearly to about the copper loss at standstill."""
+    from scipy.optimize import nnls
+
+    w, t, p, loss = _ornl_2004()
+    a = np.column_stack([t**2, w, w**3, np.ones_like(w)])
+    x, _ = nnls(a, loss)
+    d = (p / (p + a @ x) - p / (p + loss)) * 100.0
+    row = (t < 21.0) & (w < 1200.0 * RPM)
+    slope, at_rest = np.polyfit(w[row] / RPM, loss[row], 1)
+    print(f"ORNL 2004 MG2, {len(t)} points: kc {x[0]:.4f}, ki {x[1]:.3f}, kw {x[2]:.3g}, C {x[3]:.1f} W; rms |Δη| "
+          f"{np.sqrt(np.mean(d**2)):.2f} points; 20 N·m row {slope:.3f} W/rpm, {at_rest:.0f} W at rest")
+    assert len(t) == 264
+    assert x[3] < 10.0  # W (measured: 0.0; the 2010 fit's 347 W scaled to this machine would be 298 W)
+    assert np.sqrt(np.mean(d**2)) < 3.0  # points (2.79)
+    assert 0.0 < at_rest < 80.0  # W (39; the fit's copper loss at 20 N·m: 33 W)
+
+
+def test_scaled_default_loss_model_against_the_measured_2004_machine():
+    """The default fit scaled to the 2004 MG2's rating (ADVISOR's rule) against its measured machine-only loss:
+    unbiased at low torque, where the constant term of the fit used to charge 298 W too much at low speed."""
+    w, t, p, loss = _ornl_2004()
+    k = Motor(peak_power_kw=50, peak_torque_nm=400, max_speed_rpm=6000).to_kernel()
+    model = np.array([motor_loss_w(k, ti, wi) for ti, wi in zip(t, w, strict=True)])
+    d = (p / (p + model) - p / (p + loss)) * 100.0
+    low = t < 45.0
+    print(f"scaled fit vs ORNL 2004 MG2: rms |Δη| {np.sqrt(np.mean(d**2)):.2f} points, mean {d.mean():+.2f}; "
+          f"below 45 N·m mean {d[low].mean():+.2f} points")
+    assert np.sqrt(np.mean(d**2)) < 3.0  # points (2.51; 3.42 with C)
+    assert abs(d[low].mean()) < 1.0  # points (+0.21; −1.92 with C)
+    i = np.argmin(np.abs(w - 303 * RPM) + np.abs(t - 20.2))  # 303 rpm, 20.2 N·m: measured 127 W
+    assert loss[i] == pytest.approx(127.0) and model[i] == pytest.approx(118.2, abs=0.5)
 
 
 # --- a measured map as the machine's loss model (motors.<name>.loss_map_file) --------------------------
@@ -217,7 +273,7 @@ def test_residual_plot_draws():
 
     fname, col, motor, *_ = MAPS["mg2_2010"]
     ax = plot_machine_map_error(motor, data_dir("vehicles") / "maps" / fname, col, speed_min_rpm=999)
-    assert ax.get_title().startswith("motor_prius2010_mg2_umich_eff.csv: rms 1.31")
+    assert ax.get_title().startswith("motor_prius2010_mg2_umich_eff.csv: rms 2.34")  # issue 13: C = 0 (1.31 with C)
     assert len(ax.collections[0].get_offsets()) == efficiency_error_points("mg2_2010")[0].size
 
 

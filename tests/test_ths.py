@@ -436,20 +436,25 @@ def test_battery_rc_step_by_hand():
 
 
 def fitted_mg2():
-    """The 2010 Prius MG2 (the Levin's) with the loss fit instead of its measured map: kc 0.236, ki 0.796,
-    kw 6.44e-7, C 347 (the Levin's file uses the map itself, tests/test_motor_maps.py), and the legacy constant
-    inverter efficiency 0.95 so that the DC power can be checked by hand (the inverter loss model that the Levin's
-    file now uses is checked against ORNL's measurements in tests/test_inverter.py)."""
+    """The 2010 Prius MG2 (the Levin's) with the loss fit instead of its measured map: kc 0.2438, ki 1.554,
+    kw 2.68e-7, C 0 (issue 13; the Levin's file uses the map itself, tests/test_motor_maps.py), and the legacy
+    constant inverter efficiency 0.95 so that the DC power can be checked by hand (the inverter loss model that the
+    Levin's file now uses is checked against ORNL's measurements in tests/test_inverter.py)."""
     return dataclasses.replace(ralink().motors["mg2"], loss_map_file=None, inverter_efficiency=0.95).to_kernel()
 
 
 def test_motor_dc_power_by_hand():
     mg2 = fitted_mg2()
     # motoring 100 N·m at 300 rad/s
-    loss = 0.236 * 100**2 + 0.796 * 300 + 6.44e-7 * 300**3 + 347.0
-    assert loss == pytest.approx(2963.188, rel=1e-12)
+    loss = 0.2438 * 100**2 + 1.554 * 300 + 2.68e-7 * 300**3
+    assert loss == pytest.approx(2911.436, rel=1e-12)
     p_dc, l_m, l_inv = motor_dc_power_w(mg2, 100.0, 300.0)
     assert l_m == pytest.approx(loss, rel=1e-12)
+    # a constant loss given in the file (loss_c_w) is drawn in full above T_C = 10 N·m
+    with_c = dataclasses.replace(ralink().motors["mg2"], loss_map_file=None, loss_c_w=347.0).to_kernel()
+    assert motor_dc_power_w(with_c, 100.0, 300.0)[1] == pytest.approx(loss + 347.0, rel=1e-12)
+    assert motor_dc_power_w(with_c, 5.0, 300.0)[1] == pytest.approx(
+        0.2438 * 25 + (1.554 * 300 + 2.68e-7 * 300**3) * (0.1 + 0.9 * 0.5) + 347.0 * 0.5, rel=1e-12)
     assert p_dc == pytest.approx((100 * 300 + loss) / 0.95, rel=1e-12)
     assert l_inv == pytest.approx(p_dc - (100 * 300 + loss), rel=1e-12)
     # generating −100 N·m at 300 rad/s: the inverter multiplies
@@ -459,12 +464,12 @@ def test_motor_dc_power_by_hand():
     # zero torque (inverter off): the idle share f = 0.1 of the iron and windage drags the spinning rotor, no
     # constant loss (components/motor.NO_LOAD_DRAG_FRACTION)
     p_dc, l_m, _ = motor_dc_power_w(mg2, 0.0, 300.0)
-    assert l_m == pytest.approx(0.1 * (0.796 * 300 + 6.44e-7 * 300**3), rel=1e-12)
+    assert l_m == pytest.approx(0.1 * (1.554 * 300 + 2.68e-7 * 300**3), rel=1e-12)
     assert p_dc == pytest.approx(l_m / 0.95, rel=1e-12)
-    # MG1: the MG2 fit scaled by torque 80/207 (same top speed): kc·207/80, ki·80/207, kw·80/207, C·80/207
+    # MG1: the MG2 fit scaled by torque 80/207 (same top speed): kc·207/80, ki·80/207, kw·80/207
     mg1 = ralink().motors["mg1"].to_kernel()
     s_t = 80 / 207
-    loss1 = 0.236 / s_t * 20**2 + 0.796 * s_t * 500 + 6.44e-7 * s_t * 500**3 + 347.0 * s_t
+    loss1 = 0.2438 / s_t * 20**2 + 1.554 * s_t * 500 + 2.68e-7 * s_t * 500**3
     assert motor_dc_power_w(mg1, -20.0, 500.0)[1] == pytest.approx(loss1, rel=1e-12)
 
 
@@ -473,7 +478,7 @@ def test_motor_dc_power_by_hand():
 def test_motor_torque_for_dc_power_inverts_dc_power(w, p_dc):
     mg2 = fitted_mg2()
     t = motor_torque_for_dc_power(mg2, w, p_dc)
-    best = -w / (2 * 0.236)  # the most a generator at w returns: dP/dT = 0
+    best = -w / (2 * 0.2438)  # the most a generator at w returns: dP/dT = 0
     if t == pytest.approx(best, rel=1e-12):
         assert motor_dc_power_w(mg2, best, w)[0] > p_dc  # p_dc is beyond the machine: its best point
     else:

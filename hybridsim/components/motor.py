@@ -7,12 +7,18 @@ generating. Losses (§2.2; Larminie & Lowry, *Electric Vehicle Technology Explai
                    (copper, iron and windage, "constant"; f = no_load_drag_fraction)
     P_ac = T·ω + P_loss                                             (> 0 motoring, < 0 generating)
 
-Iron and windage loss drag a spinning rotor at zero torque. The constant C is what the least-squares fit
-needs at the map's lowest measured torque (10 N·m on the 2010 MG2: about 300 W more loss there than
-copper, iron and windage explain); the map says nothing below that torque, and a machine whose inverter
-is not switching (zero torque) has no such loss, so C ramps in linearly from zero torque to
-T_C = the lowest measured torque (scaled like the torque), instead of stepping from 0 to C at the
-smallest torque (which charged an MG1 that only spins its own rotor the full C).
+Iron and windage loss drag a spinning rotor at zero torque. The constant C (a loss independent of torque
+and speed) is zero in the default fit: a machine has no such loss. The one Prius traction machine measured
+on its own, with its inverter measured apart (ORNL's 2004 Prius MG2, Table B-1 of ORNL/TM-2006/423 [O1];
+``vehicles/maps/motor_prius2004_mg2_ornl_tableb1.csv``), gives C = 0 W when the four terms are fitted to
+its machine-only loss (non-negative least squares, 264 points at 297–6,005 rpm and 19–160 N·m; its loss at
+20 N·m falls linearly to 39 W at standstill, the copper loss), whereas a fit with C scaled to it charges
+298 W more at every low-speed point (tests/test_motor_maps.py). The digitised 2010 MG2 map the coefficients
+come from needs C ≈ 350 W at every torque (its boundary, machine alone or with the inverter, is not stated,
+maps/PROVENANCE.md); a loss of that kind is an inverter's (control and gate drive; ORNL's 2004 inverter loses
+70–160 W at 20 N·m), which the inverter model books, or an artefact of the digitised contours. C stays a
+parameter (``loss_c_w``) for a machine whose measured loss has one; it ramps in linearly from zero torque to
+T_C = the lowest torque of the 2010 map (10 N·m, scaled like the torque), as the operating share of D does.
 
 **Idle machine** (T = 0, inverter not switching): it loses the share ``f = no_load_drag_fraction`` of the
 iron and windage terms D, the drag of the magnets' flux and the rotor alone; from the first N·m the operating
@@ -24,9 +30,10 @@ evidence: ``NO_LOAD_DRAG_FRACTION``). What an idle machine loses is what a coast
 (``no_load_loss_w``, ``components/coastdown.py``). With a measured map the zero-torque column (extrapolated)
 is scaled by f and the bilinear interpolation to the first torque column ramps the rest in.
 
-The default coefficients are the least-squares fit to the
-measured 2010 Prius MG2 map (kc = 0.236 W/(N·m)², ki = 0.796 W·s/rad, kw = 6.44e-7 W·s³/rad³,
-C = 347 W; peak 207 N·m, 13,500 rpm), scaled to another machine by its torque and speed ratios
+The default coefficients are the least-squares fit (loss in W; 216 cells at 1,000–12,000 rpm and ≥ 10 N·m
+inside the envelope) to the measured 2010 Prius MG2 map with C = 0 (kc = 0.2438 W/(N·m)², ki = 1.554 W·s/rad,
+kw = 2.68e-7 W·s³/rad³; peak 207 N·m, 13,500 rpm; with C free the same fit gave kc 0.236, ki 0.796,
+kw 6.44e-7, C 347 W until issue 13), scaled to another machine by its torque and speed ratios
 (ADVISOR's rule, §2.2): kc' = kc·s_ω/s_T, ki' = ki·s_T, kw' = kw·s_T/s_ω², C' = C·s_T·s_ω, times
 ``loss_scale`` (e.g. 0.7 for a modern machine).
 
@@ -140,7 +147,9 @@ BOOST_2004 = dict(v0_v=INV_2004["cond_w_per_a"] / _LEGS, r_ohm_at_200a=2.0 * INV
 # (docs/bev_energy_flow.py, components/coastdown.py).
 NO_LOAD_DRAG_FRACTION = 0.1
 
-MG2_2010 = dict(kc=0.236, ki=0.796, kw=6.44e-7, c=347.0, torque_nm=207.0, speed_rpm=13500.0,
+# S* (fit, see the module docstring): the 2010 MG2 map with C = 0, C = 0 from the ORNL 2004 MG2's measured
+# machine-only loss [O1]
+MG2_2010 = dict(kc=0.2438, ki=1.554, kw=2.68e-7, c=0.0, torque_nm=207.0, speed_rpm=13500.0,
                 c_full_torque_nm=10.0)  # the map's lowest measured torque (maps/motor_prius2010_mg2_umich_eff.csv)
 
 
