@@ -249,6 +249,25 @@ def motor_torque_for_dc_power(m, w, p_dc):
     return sg * best_k * step
 
 
+@jit_inline
+def regen_at_zero_dc_power(m, t, w):
+    """(torque, DC power, machine loss, inverter loss) of a regenerating machine (t < 0) whose DC power at t is
+    drawn, not recovered (at low speed its loss exceeds what it recovers), when the battery may not give it: the
+    machine brakes only as hard as its own loss, at zero DC power (the torque nearest zero that recovers it); if even
+    that draws power, the inverter is off and the rotor's idle drag is taken from the shaft (the braking torque it
+    makes, if no more than t asks), no DC power. The friction brakes take the rest of t."""
+    t_dem = t
+    t_zero = motor_torque_for_dc_power(m, w, 0.0)
+    t = t_zero if t_zero > t else t
+    p, l_m, l_i = motor_dc_power_w(m, t, w)
+    if p > 0.0 and w != 0.0:
+        l_idle = motor_loss_w(m, 0.0, w)
+        t_drag = -l_idle / w
+        if t_dem <= t_drag <= 0.0:
+            return t_drag, 0.0, l_idle, 0.0
+    return t, p, l_m, l_i
+
+
 @jit
 def _torque_for_ac_power(m, w, p_ac):
     """Generating torque (≤ 0 for ω > 0) whose AC power equals p_ac (< 0); 0 if even zero torque draws more.

@@ -42,9 +42,8 @@ from .electric import (
     battery_step,
     battery_window_limits_w,
     motor_dc_power_w,
-    motor_loss_w,
     motor_tmax,
-    motor_torque_for_dc_power,
+    regen_at_zero_dc_power,
     regen_to_charge_limit,
     terminal_power_w,
 )
@@ -432,23 +431,9 @@ def split_elec(plant, m, p_dis_max, p_chg_max):
             overcharge = True
             limit = LIMIT_BATTERY_CHARGE
     if p_b > p_dis_max + 1e-6 and t_m2 < 0.0 and p_m > 0.0:
-        # regeneration that draws power (at low speed the machine's loss exceeds what it recovers) beyond what the
-        # battery may give: MG2 brakes only as hard as its own loss, at zero DC power (the torque nearest zero that
-        # recovers it), and the friction brakes take the rest
-        t_dem = t_m2
-        t_zero = motor_torque_for_dc_power(mg2, w_m2, 0.0)
-        t_m2 = t_zero if t_zero > t_m2 else t_m2
-        p_m, l_m, li_m = motor_dc_power_w(mg2, t_m2, w_m2)
-        if p_m > 0.0 and w_m2 != 0.0:
-            # too slow to recover even its own loss: the inverter off, the rotor's idle drag taken from the shaft
-            # (the braking torque it makes), no DC power
-            l_idle = motor_loss_w(mg2, 0.0, w_m2)
-            t_drag = -l_idle / w_m2
-            if t_dem <= t_drag <= 0.0:
-                t_m2 = t_drag
-                p_m = 0.0
-                l_m = l_idle
-                li_m = 0.0
+        # regeneration that draws power beyond what the battery may give: MG2 at zero DC power, the friction brakes
+        # take the rest
+        t_m2, p_m, l_m, li_m = regen_at_zero_dc_power(mg2, t_m2, w_m2)
         l_bst, p_b = terminal_power_w(mg1, t_g, w_g, p_g, mg2, t_m2, w_m2, p_m, p_fix)
     if p_b > p_dis_max + 1e-6:
         ok_traction = False
