@@ -208,10 +208,12 @@ def motor_torque_for_dc_power(m, w, p_dc):
     """Generating torque (≤ 0 for ω > 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
 
     With the constant inverter efficiency the AC power is p_dc/η and :func:`_torque_for_ac_power` is exact.
-    With the inverter loss model, P_ac = p_dc − P_inv(T, P_ac) by fixed-point iteration; if that does not land
-    on p_dc from above (within 1e-9), a scan of |T| over [0, T_pk] in 128 steps and bisection on the first step
-    that reaches p_dc, keeping the side that charges no more than asked; if no torque reaches p_dc, the scanned
-    torque of least DC power (the best generating point to within T_pk/128).
+    With the inverter loss model, P_ac = p_dc − P_inv(T, P_ac) by fixed-point iteration, its torque then refined
+    to the root itself (the last torque from zero that charges no more than asked) by bisection over a bracket
+    one doubled secant step wide; if the fixed point does not land on p_dc from above (within 1e-9), a scan of |T|
+    over [0, T_pk] in 128 steps and bisection on the first step that reaches p_dc, keeping the side that charges
+    no more than asked; if no torque reaches p_dc, the scanned torque of least DC power (the best generating point
+    to within T_pk/128).
     """
     if m.inverter_efficiency > 0.0:
         return _torque_for_ac_power(m, w, p_dc / m.inverter_efficiency)
@@ -224,9 +226,28 @@ def motor_torque_for_dc_power(m, w, p_dc):
         p_ac = p_dc - inverter_loss_w(m, t, w, t * w + motor_loss_w(m, t, w))
     t = _torque_for_ac_power(m, w, p_ac)
     got = motor_dc_power_w(m, t, w)[0]
-    if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):
-        return t
     sg = -1.0 if w > 0.0 else 1.0  # generating: torque against the speed
+    if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):
+        if got == p_dc:
+            return t
+        # the fixed point lands within 1e-9 of p_dc, not on it: the root itself, to the last bits, by bisection
+        # between it and a point one secant step (doubled, plus a margin) further
+        x_lo = abs(t)
+        dx = max(1e-7 * x_lo, 1e-9)
+        slope = (motor_dc_power_w(m, sg * (x_lo + dx), w)[0] - got) / dx
+        if slope < 0.0:
+            x_hi = x_lo + 2.0 * (got - p_dc) / -slope + 1e-12 * (x_lo + 1.0)
+            if motor_dc_power_w(m, sg * x_hi, w)[0] <= p_dc:
+                for _ in range(64):
+                    mid = 0.5 * (x_lo + x_hi)
+                    if mid <= x_lo or mid >= x_hi:
+                        break
+                    if motor_dc_power_w(m, sg * mid, w)[0] >= p_dc:
+                        x_lo = mid
+                    else:
+                        x_hi = mid
+                return sg * x_lo
+        return t
     n = 128
     step = m.peak_torque_nm / n
     best_k = 0
@@ -260,7 +281,7 @@ def regen_at_zero_dc_power(m, t, w):
     t_zero = motor_torque_for_dc_power(m, w, 0.0)
     t = t_zero if t_zero > t else t
     p, l_m, l_i = motor_dc_power_w(m, t, w)
-    if p > 0.0 and w != 0.0:
+    if p > 1e-6 and w != 0.0:  # (at the root itself p is 0 to rounding, either side: the root is taken)
         l_idle = motor_loss_w(m, 0.0, w)
         t_drag = -l_idle / w
         if t_dem <= t_drag <= 0.0:
