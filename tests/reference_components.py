@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
+from scipy.optimize import minimize_scalar
 
 from hybridsim.components.motor import INV_2004, MG2_2010, loss_table
 
@@ -200,24 +201,35 @@ class Machine:
 
     def generating_torque_for_dc_power(self, w, p_dc):
         """Braking torque (≤ 0 for ω > 0) whose DC power is p_dc (< 0). Constant inverter efficiency: the AC
-        power's torque (below). Loss model: the first torque, scanning |T| finely from zero to the envelope,
-        at which the DC power reaches p_dc, refined by bisection; else the best of 129 torques from 0 to T_pk."""
+        power's torque (below). Loss model: the first torque from zero at which the DC power reaches p_dc, found
+        on 129 torques from 0 to T_pk (the kernel's fallback grid) and refined by bisection; where no grid torque
+        reaches it, the least DC power between the neighbours of the best one (bounded minimisation: the DC power
+        is convex in |T| there) decides: the first crossing before it if it reaches p_dc, else (beyond reach) the
+        kernel's rule, the best of the 129."""
         if self.eta_inv is not None:
             return self.generating_torque_for_ac_power(w, p_dc / self.eta_inv)
         sign = -1.0 if w > 0.0 else 1.0
         if w == 0.0 or self.dc_power(0.0, w)[0] <= p_dc:
             return 0.0
-        xs = np.linspace(0.0, self.peak_torque, 4001)
-        vals = np.array([self.dc_power(sign * x, w)[0] for x in xs])
+
+        def dc(x):
+            return self.dc_power(sign * x, w)[0]
+
+        xs = np.arange(129) * (self.peak_torque / 128)
+        vals = np.array([dc(x) for x in xs])
         below = np.nonzero(vals <= p_dc)[0]
-        if len(below) == 0:
-            # beyond reach: the kernel's rule, the best of 129 torques evenly from 0 to T_pk
-            grid = np.arange(129) * (self.peak_torque / 128)
-            return sign * grid[int(np.argmin([self.dc_power(sign * x, w)[0] for x in grid]))]
-        lo, hi = xs[below[0] - 1], xs[below[0]]
+        if len(below) > 0:
+            lo, hi = xs[below[0] - 1], xs[below[0]]
+        else:
+            k = int(np.argmin(vals))
+            a, b = xs[max(k - 1, 0)], xs[min(k + 1, 128)]
+            best = minimize_scalar(dc, bounds=(a, b), method="bounded", options={"xatol": 1e-12 * self.peak_torque})
+            if best.fun > p_dc:
+                return sign * xs[k]
+            lo, hi = a, best.x
         for _ in range(80):
             mid = 0.5 * (lo + hi)
-            if self.dc_power(sign * mid, w)[0] > p_dc:
+            if dc(mid) > p_dc:
                 lo = mid
             else:
                 hi = mid
