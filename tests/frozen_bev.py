@@ -2,7 +2,8 @@
 plant step (``core/bev.py``) and decisions (``core/bev_control.py``). Used only by ``test_plant_split.py`` to show
 that the rule-based results of the split kernel are bit-identical to the old one's. Do not edit: it is the
 yardstick; delete it when the comparison is no longer wanted. (It imports the shared component functions of
-``hybridsim.core``, so that a later change to those changes both sides alike.)
+``hybridsim.core``, so that a later change to those changes both sides alike; so too the freewheeling machines'
+torques and powers, since the empty-battery fix that books them at zero DC power, ``core.bev.freewheel_*``.)
 
 Time-loop kernel of a dual-motor battery-electric car: front machine → single reduction → front axle,
 rear machine → 2-speed gearbox → rear axle, one battery (``components/drive_unit.py``, ``control/bev.py``).
@@ -50,6 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from hybridsim.core import jit
+from hybridsim.core.bev import braking_wheel_torques, freewheel_axle_powers, freewheel_torques
 from hybridsim.core.chassis import G, wheel_force_n
 from hybridsim.core.driveline import TRACE_MISS_BISECTIONS, gear_input_torque, regen_fade
 from hybridsim.core.electric import (
@@ -57,7 +59,6 @@ from hybridsim.core.electric import (
     battery_window_limits_w,
     motor_dc_power_w,
     motor_tmax,
-    motor_torque_for_dc_power,
 )
 
 N_GRID = 24  # grid intervals of the split search
@@ -334,17 +335,6 @@ def regen_step(ch, mf, mr, dr, ctl, aux, v0, v1, dt, grade, g_prev, p_chg):
 
 
 @jit
-def freewheel_torques(mf, mr, dr, g, w_wheel):
-    """Wheel torques (≤ 0) at which each machine generates exactly its own losses (DC power 0): the drag
-    of machines whose inverters draw nothing from an empty battery."""
-    i_f = dr.front_ratio
-    i_r = dr.rear_ratios[g]
-    t_mf = motor_torque_for_dc_power(mf, w_wheel * i_f, 0.0)
-    t_mr = motor_torque_for_dc_power(mr, w_wheel * i_r, 0.0)
-    return t_mf * i_f / dr.front_efficiency, t_mr * i_r / dr.rear_efficiencies[g]
-
-
-@jit
 def _freewheel_ok(ch, mf, mr, dr, aux, v0, v1, dt, grade, g, r):
     """The freewheeling machines' drag is no more than the road force asks for at end speed v1."""
     w = 0.5 * (v0 + v1) / r
@@ -427,10 +417,10 @@ def run_bev(ch, mf, mr, dr, ctl, aux, b, soc0, time_s, speed_mps, grade, out):
             v1 = lo
             w = 0.5 * (v0 + v1) / r
             f = wheel_force_n(ch, v0, v1, dt, grade[k])
-            tf, t_rear = freewheel_torques(mf, mr, dr, g, w)
+            res = freewheel_axle_powers(mf, mr, dr, g, w)
+            tf, t_rear = braking_wheel_torques(dr, g, res[2], res[3])
             t_el = tf + t_rear
             p_rotor = dm * (v1 - v0) / dt * w * r
-            res = axle_powers(mf, mr, dr, g, w, tf, t_rear)
             p_el = res[0]
             p_aux = 0.0
         i_b, v_b, p_chem, l_b, soc_new = battery_step(b, soc, p_el + p_aux, dt)

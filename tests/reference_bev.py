@@ -110,10 +110,27 @@ class ReferenceBev:
         shaft = t_mf * w * self.i_f + t_mr * w * self.i_r[g]
         return pf + pr, shaft, t_mf, t_mr, pf, pr, lf, lr, invf + invr
 
+    @staticmethod
+    def freewheel(m, w):
+        """(torque, DC power, machine loss, inverter loss) of a machine whose inverter draws nothing: the generating
+        torque at DC power 0; where even that draws power (at low speed its losses exceed what it recovers), the
+        inverter off and the rotor's zero-torque loss taken from the shaft, no DC power."""
+        t = m.generating_torque_for_dc_power(w, 0.0)
+        p, loss, inv = m.dc_power(t, w)
+        if p > 1e-6 and w != 0.0 and -m.loss(0.0, w) / w <= 0.0:  # (p at the root: 0 to rounding, either side)
+            return -m.loss(0.0, w) / w, 0.0, m.loss(0.0, w), 0.0
+        return t, p, loss, inv
+
+    def freewheel_powers(self, g, w):
+        """``powers`` of freewheeling machines (``freewheel``)."""
+        t_mf, pf, lf, invf = self.freewheel(self.front, w * self.i_f)
+        t_mr, pr, lr, invr = self.freewheel(self.rear, w * self.i_r[g])
+        shaft = t_mf * w * self.i_f + t_mr * w * self.i_r[g]
+        return pf + pr, shaft, t_mf, t_mr, pf, pr, lf, lr, invf + invr
+
     def freewheel_torques(self, g, w):
-        """Wheel torques (≤ 0) at which each machine generates exactly its own losses (DC power 0)."""
-        t_mf = self.front.generating_torque_for_dc_power(w * self.i_f, 0.0)
-        t_mr = self.rear.generating_torque_for_dc_power(w * self.i_r[g], 0.0)
+        """Wheel torques (≤ 0) of freewheeling machines (``freewheel``)."""
+        t_mf, t_mr = self.freewheel_powers(g, w)[2:4]
         return t_mf * self.i_f / self.eta_f, t_mr * self.i_r[g] / self.eta_r[g]
 
     def gearbox_loss(self, t_m, w_m, eta):
@@ -314,7 +331,7 @@ def run_reference(vehicle, cycle, soc0=None) -> dict[str, np.ndarray]:
             tf, t_rear = car.freewheel_torques(g, w)
             t_el = tf + t_rear
             p_rotor = car.extra_rotor_mass(g) * (v1 - v0) / dt * w * car.r
-            p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.powers(g, w, tf, t_rear)
+            p_el, shaft, t_mf, t_mr, pf, pr, lf, lr, inv = car.freewheel_powers(g, w)
             gbx = (car.gearbox_loss(t_mf, w * car.i_f, car.eta_f)
                    + car.gearbox_loss(t_mr, w * car.i_r[g], car.eta_r[g]))
             p_acc = 0.0

@@ -56,7 +56,7 @@ import numpy as np
 from . import jit, jit_inline, zeros_rows
 from .chassis import G, wheel_force_n
 from .driveline import gear_input_torque
-from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, regen_at_zero_dc_power
 
 
 class BevAuxK(NamedTuple):
@@ -208,16 +208,33 @@ def split_dc_power(mf, mr, dr, g, w_wheel, t_total, t_front, p_dis, p_sys, p_aux
 
 
 @jit
-def freewheel_torques(mf, mr, dr, g, w_wheel):
-    """Wheel torques (≤ 0) at which each machine generates exactly its own losses (DC power 0): the drag
-    of machines whose inverters draw nothing from an empty battery."""
+def freewheel_axle_powers(mf, mr, dr, g, w_wheel):
+    """:func:`axle_powers` of freewheeling machines, whose inverters draw nothing from an empty battery: each
+    generates exactly its own losses (DC power 0) or, where even that would draw power (at low speed the loss
+    exceeds what it recovers), its inverter is off and its rotor's zero-torque loss is taken from the shaft
+    (:func:`core.electric.regen_at_zero_dc_power` with no bound on the braking)."""
     i_f = dr.front_ratio
     i_r = dr.rear_ratios[g]
-    t_mf = motor_torque_for_dc_power(mf, w_wheel * i_f, 0.0)
-    t_mr = motor_torque_for_dc_power(mr, w_wheel * i_r, 0.0)
-    return t_mf * i_f / dr.front_efficiency, t_mr * i_r / dr.rear_efficiencies[g]
+    w_mf = w_wheel * i_f
+    w_mr = w_wheel * i_r
+    t_mf, p_f, l_f, inv_f = regen_at_zero_dc_power(mf, -np.inf, w_mf)
+    t_mr, p_r, l_r, inv_r = regen_at_zero_dc_power(mr, -np.inf, w_mr)
+    return p_f + p_r, t_mf * w_mf + t_mr * w_mr, t_mf, t_mr, p_f, p_r, l_f, l_r, inv_f + inv_r
 
 
+@jit
+def freewheel_torques(mf, mr, dr, g, w_wheel):
+    """Wheel torques (≤ 0) of freewheeling machines (:func:`freewheel_axle_powers`): the drag of machines
+    whose inverters draw nothing from an empty battery."""
+    res = freewheel_axle_powers(mf, mr, dr, g, w_wheel)
+    return braking_wheel_torques(dr, g, res[2], res[3])
+
+
+@jit_inline
+def braking_wheel_torques(dr, g, t_mf, t_mr):
+    """Wheel torques of machines braking the car with torques t_mf, t_mr ≤ 0 (the wheels drive the reductions:
+    T_wheel = T_motor·i/η)."""
+    return t_mf * dr.front_ratio / dr.front_efficiency, t_mr * dr.rear_ratios[g] / dr.rear_efficiencies[g]
 
 
 class BevPlantK(NamedTuple):
@@ -361,9 +378,9 @@ def split(plant, ctx, d):
     p_dis_batt = ctx.battery_discharge_max_w
     limit = LIMIT_NONE
     if d.freewheel:
-        tf, t_rear = freewheel_torques(mf, mr, dr, g, w)
+        res = freewheel_axle_powers(mf, mr, dr, g, w)
+        tf, t_rear = braking_wheel_torques(dr, g, res[2], res[3])
         t_el = tf + t_rear
-        res = axle_powers(mf, mr, dr, g, w, tf, t_rear)
         p_aux = 0.0
         limit = LIMIT_BATTERY_DISCHARGE
     else:
