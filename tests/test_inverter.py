@@ -1,6 +1,6 @@
 """The inverter loss model (components/motor.py) by hand and against ORNL's measured 2004 Prius MG2 inverter.
 
-ORNL/TM-2006/423 Table B-1 (tests/data/ornl_2004_prius_mg2_inverter_table_b1.csv, provenance in its header):
+ORNL/TM-2006/423 Table B-1 (vehicles/maps/motor_prius2004_mg2_ornl_tableb1.csv, provenance in its header):
 428 dynamometer points of the 2004 Prius MG2 with its inverter at a 500 V bus, each with true DC, AC and shaft
 power and the phase current. The model's coefficients are the least-squares fit to its 393 usable points
 (torque < 300 N·m); these tests check the kernel against them with the model's own current (∝ torque, at least
@@ -21,7 +21,7 @@ from hybridsim.core.electric import inverter_loss_w, motor_dc_power_w, motor_los
 
 RPM = math.pi / 30.0
 REPO = Path(__file__).resolve().parent.parent
-TABLE_B1 = REPO / "tests" / "data" / "ornl_2004_prius_mg2_inverter_table_b1.csv"
+TABLE_B1 = REPO / "vehicles" / "maps" / "motor_prius2004_mg2_ornl_tableb1.csv"
 MG2_2010_MAP = REPO / "vehicles" / "maps" / "motor_prius2010_mg2_umich_eff.csv"
 # the 2004 MG2 as ORNL tested it: 50 kW, 400 N·m, 6,000 rpm, 500 V bus (components.md §2.2 [O1])
 MG2_2004 = Motor(peak_power_kw=50, peak_torque_nm=400, max_speed_rpm=6000, dc_bus_voltage_v=500)

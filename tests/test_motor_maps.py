@@ -111,6 +111,7 @@ ORNL_2004 = "motor_prius2004_mg2_ornl_tableb1.csv"  # 2004 Prius MG2: 50 kW, 400
 def _ornl_2004():
     """(ω [rad/s], T [N·m], shaft power [W], machine-only loss [W]) at the measured points."""
     d = read_map(ORNL_2004)
+    d = d[d["torque_nm"] <= 160.0]  # the low-torque rows, where a constant loss term would show (file header)
     w, t, p = d["speed_rpm"] * RPM, d["torque_nm"], d["p_mech_w"]
     return w, t, p, d["p_ac_w"] - p
 

@@ -50,7 +50,7 @@ the bus bars, and ``K_sw·V_dc·(I − I_P)`` the switching loss ∝ current × 
 the controller goes from sine PWM through overmodulation to the rectangular-wave mode of Toyota's THS motor
 control (m·cos φ → 1, few switchings). Coefficients: the least-squares fit to the 393 usable points of
 ORNL/TM-2006/423 [O1] Table B-1 (2004 Prius MG2 inverter at 496–505 V, torque < 300 N·m; ``INV_2004``;
-tests/data/ornl_2004_prius_mg2_inverter_table_b1.csv, tests/test_inverter.py), with the
+vehicles/maps/motor_prius2004_mg2_ornl_tableb1.csv, tests/test_inverter.py), with the
 current model above: rms error 0.55 efficiency points, max 2.4 (a constant 0.97 misses the same points by
 2.6 points rms, max 10.7). ``I_pk``, the phase current at peak torque, defaults to ``2·P_pk/V_dc`` (the 2004
 MG2: 200 A at 400 N·m, 50 kW, 500 V); to another inverter ``P_0`` scales with ``I_pk/200 A`` and ``R'`` with
