@@ -260,21 +260,49 @@ def _table_lines(text: str, vehicle_id: str) -> list[str]:
     return [ln for ln in text.splitlines() if ln.startswith(f"| {vehicle_id} |")]
 
 
+def _committed_sections(mv) -> tuple[str, str]:
+    """docs/validation.md before and from the controller table's heading."""
+    text = mv.TABLE.read_text(encoding="utf-8")
+    head, sep, bound = text.partition(mv.BOUND_HEADING)
+    assert sep, f"docs/validation.md has no '{mv.BOUND_HEADING}'"
+    return head, bound
+
+
+def _assert_rows_up_to_date(mv, old: list[str], new: list[str], what: str) -> None:
+    assert len(new) == len(old), (f"docs/validation.md has {len(old)} rows of {what}, the script writes "
+                                  f"{len(new)}; run python docs/make_validation.py")
+    bad = [f"- {o}\n+ {n}" for o, n in zip(old, new, strict=True) if not mv._same_row(o, n)]
+    assert not bad, "docs/validation.md is out of date; run python docs/make_validation.py:\n" + "\n".join(bad)
+
+
 @pytest.mark.validation
 @pytest.mark.parametrize("vehicle_id", hs.list_vehicles())
 def test_committed_validation_table_is_up_to_date(vehicle_id):
     """docs/validation.md holds, for each shipped vehicle, the rows ``python docs/make_validation.py`` writes now
-    (claims, step table, the controller's share): one vehicle per test, so that the suite's workers share the
-    DP runs; the prose and headers are code, the rows are the physics."""
+    in the claims and step tables (the controller's share: the next test); the prose and headers are code, the
+    rows are the physics."""
+    from hybridsim.verify import verify
+
     mv = _make_validation()
-    rows, text = mv.build([vehicle_id])
-    new = _table_lines(text, vehicle_id)
-    old = _table_lines(mv.TABLE.read_text(encoding="utf-8"), vehicle_id)
-    assert len(new) == len(old), (f"docs/validation.md has {len(old)} rows of {vehicle_id}, the script writes "
-                                  f"{len(new)}; run python docs/make_validation.py")
-    bad = [f"- {o}\n+ {n}" for o, n in zip(old, new, strict=True) if not mv._same_row(o, n)]
-    assert not bad, "docs/validation.md is out of date; run python docs/make_validation.py:\n" + "\n".join(bad)
+    rows = verify([vehicle_id])
+    new = _table_lines(mv.render(rows, ""), vehicle_id)
+    _assert_rows_up_to_date(mv, _table_lines(_committed_sections(mv)[0], vehicle_id), new, vehicle_id)
     print(f"\n{vehicle_id}: {len(rows)} comparisons up to date")
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize("cycle", ["udds", "hwfet", "us06"])
+@pytest.mark.parametrize("vehicle_id", hs.list_vehicles())
+def test_committed_controller_table_is_up_to_date(vehicle_id, cycle):
+    """The controller table's row of each vehicle and cycle (a DP run each: one per test, so that the suite's
+    workers share them) as ``python docs/make_validation.py`` writes it now; none where the script writes none."""
+    mv = _make_validation()
+    assert cycle in {c for _, c, _ in mv.BOUND_CYCLES}
+    label = next(lab for _, c, lab in mv.BOUND_CYCLES if c == cycle)
+    key = f"| {vehicle_id} | {label} |"
+    new = [ln for ln in mv.controller_bound([vehicle_id], cycles=[cycle]).splitlines() if ln.startswith(key)]
+    old = [ln for ln in _committed_sections(mv)[1].splitlines() if ln.startswith(key)]
+    _assert_rows_up_to_date(mv, old, new, f"{vehicle_id} {label}")
 
 
 def test_committed_validation_table_has_no_rows_of_unknown_vehicles():
