@@ -370,6 +370,27 @@ def test_break_off_rule():
     assert _break_off_index(ds) == 14
 
 
+def test_range_warns_of_a_trace_miss_only_before_the_break_off(turbo):
+    """Driving to break-off ends in a trace miss by definition (the empty battery): the range procedure does not warn
+    of it, but does warn of a shortfall before it (the car's own: here one sample of 130 km/h in a 60 km/h cruise,
+    too short to break the test off) and still counts the range to the break-off."""
+    import warnings
+
+    from hybridsim.errors import TraceMissWarning
+    from hybridsim.procedures.bev import wltp_bev
+
+    t = np.arange(0, 45000.0 + 1)
+    v = np.where(t < 20, t * 3.0, 60.0)
+    spiked = np.where(t == 100, 130.0, v)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TraceMissWarning)
+        plain = wltp_bev(turbo, _cycle("const60", t, v))
+    assert not [w for w in caught if issubclass(w.category, TraceMissWarning)]
+    with pytest.warns(TraceMissWarning, match=r"fell behind the trace by up to [3-9]\d\.\d km/h \(1 samples"):
+        spike = wltp_bev(turbo, _cycle("spike", t, spiked))
+    assert spike["range_km"] == pytest.approx(plain["range_km"], rel=2e-3)
+
+
 def test_constant_speed_range_by_hand(turbo):
     """Constant 60 km/h: the battery terminal power P is constant (machine DC power does not depend on the
     pack voltage), so by hand (Rint, discharge: I = (OCV − √(OCV² − 4·R·P))/(2R), dSOC/dt = −I/Q) the time

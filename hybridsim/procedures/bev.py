@@ -24,14 +24,17 @@ energy per distance; unadjusted (raw lab) values, plus EPA's optional 0.7 derati
 from __future__ import annotations
 
 import math
+import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
 from ..architectures import get as architecture
 from ..architectures import names
 from ..cycles import Cycle
+from ..errors import TraceMissWarning
 from ..results import summarize
-from ..simulate import recharge, simulate
+from ..simulate import _warn_trace_miss, recharge, simulate
 from ..units import J_PER_KWH, KMH_PER_MPS, M_PER_KM
 from ..vehicle import Vehicle
 
@@ -81,6 +84,19 @@ def _break_off_index(ds) -> int | None:
     return None
 
 
+def _before_break_off(ds, k: int | None) -> SimpleNamespace:
+    """The run's trace miss [m/s] before the streak of samples beyond the tolerance that ends at the break-off
+    sample ``k`` (the whole run if ``k`` is None): a shortfall there is the car's, not the empty battery's."""
+    miss = ds["trace_miss"].values
+    if k is None:
+        return SimpleNamespace(trace_miss_mps=miss)
+    beyond = miss * KMH_PER_MPS > BREAK_OFF_SPEED_TOL_KMH
+    start = k
+    while start > 0 and beyond[start - 1]:
+        start -= 1
+    return SimpleNamespace(trace_miss_mps=miss[:start])
+
+
 def _distance_m(ds, k_end: int) -> float:
     t = ds["time"].values[: k_end + 1]
     v = ds["speed"].values[: k_end + 1]
@@ -102,11 +118,14 @@ def consecutive_cycle_range(test_vehicle: Vehicle, cycle: Cycle) -> dict:
     first = None
     n_full = 0
     for _ in range(MAX_CYCLES):
-        ds = simulate(test_vehicle, cycle, soc_init=soc, soc_balance=False)
+        with warnings.catch_warnings():  # the break-off's own trace miss ends the test: warned below, without it
+            warnings.simplefilter("ignore", TraceMissWarning)
+            ds = simulate(test_vehicle, cycle, soc_init=soc, soc_balance=False)
         s = summarize(ds)
         if first is None:
             first = s
         k = _break_off_index(ds)
+        _warn_trace_miss(test_vehicle, cycle, _before_break_off(ds, k))
         if k is not None:
             dist += _distance_m(ds, k)
             e_term += _terminal_j(ds, k)
