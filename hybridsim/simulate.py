@@ -112,7 +112,7 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
     out, attrs = _run_case(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                            soc_init=soc_init, soc_balance=soc_balance, strategy=strategy, initial_state=initial_state)
     kc = kernel_cycle(cycle, vehicle.architecture)[0]
-    _warn_trace_miss(vehicle, kc, out)
+    _warn_trace_miss(vehicle, kc, out.trace_miss_mps)
     ds = summary_dataset(kc, out, attrs) if not record else to_dataset(kc, out, attrs)
     ds.attrs["history"] = _history(vehicle, cycle, cold_start=cold_start, ambient_temp_c=ambient_temp_c,
                                    soc_init=soc_init, soc_balance=soc_balance, record=record,
@@ -125,17 +125,18 @@ def simulate(vehicle: Vehicle, cycle: Cycle, *, cold_start: bool = False, ambien
 TRACE_MISS_WARN_KMH = 2.0
 
 
-def _warn_trace_miss(vehicle: Vehicle, cycle: Cycle, out) -> None:
-    """Warn when the vehicle fell behind the trace by more than :data:`TRACE_MISS_WARN_KMH`."""
+def _warn_trace_miss(vehicle: Vehicle, cycle: Cycle, trace_miss_mps) -> None:
+    """Warn when the vehicle fell behind the trace (``trace_miss_mps``, per sample) by more than
+    :data:`TRACE_MISS_WARN_KMH`."""
     import warnings
 
     import numpy as np
 
     from .units import KMH_PER_MPS
 
-    miss_kmh = float(np.max(out.trace_miss_mps, initial=0.0)) * KMH_PER_MPS
+    miss_kmh = float(np.max(trace_miss_mps, initial=0.0)) * KMH_PER_MPS
     if miss_kmh > TRACE_MISS_WARN_KMH:
-        steps = int(np.count_nonzero(np.asarray(out.trace_miss_mps) * KMH_PER_MPS > TRACE_MISS_WARN_KMH))
+        steps = int(np.count_nonzero(np.asarray(trace_miss_mps) * KMH_PER_MPS > TRACE_MISS_WARN_KMH))
         warnings.warn(f"{vehicle.id} on {cycle.name}: the vehicle fell behind the trace by up to {miss_kmh:.1f} km/h "
                       f"({steps} samples beyond {TRACE_MISS_WARN_KMH:g} km/h); the figures are those of the speed it "
                       "could drive, not of the cycle (summarize(ds)['trace_miss_max_kmh'])",

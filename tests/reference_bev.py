@@ -117,8 +117,10 @@ class ReferenceBev:
         inverter off and the rotor's zero-torque loss taken from the shaft, no DC power."""
         t = m.generating_torque_for_dc_power(w, 0.0)
         p, loss, inv = m.dc_power(t, w)
-        if p > 1e-6 and w != 0.0 and -m.loss(0.0, w) / w <= 0.0:  # (p at the root: 0 to rounding, either side)
-            return -m.loss(0.0, w) / w, 0.0, m.loss(0.0, w), 0.0
+        if p > 1e-6 and w != 0.0:  # (p at the root: 0 to rounding, either side)
+            l_idle = m.loss(0.0, w)
+            if -l_idle / w <= 0.0:
+                return -l_idle / w, 0.0, l_idle, 0.0
         return t, p, loss, inv
 
     def freewheel_powers(self, g, w):

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -68,8 +67,9 @@ def wall_kwh_per_100km(vehicle: Vehicle, ds) -> float:
     return wall_j / J_PER_KWH / s["distance_km"] * 100.0 if s["distance_km"] > 0 else math.nan
 
 
-def _break_off_index(ds) -> int | None:
-    """Index of the sample at which the break-off criterion is met, or None."""
+def _break_off(ds) -> tuple[int, int] | None:
+    """(first, last) sample of the streak of trace misses beyond the tolerance that meets the break-off criterion
+    (the last is where it is met), or None."""
     t = ds["time"].values
     miss = ds["trace_miss"].values * KMH_PER_MPS > BREAK_OFF_SPEED_TOL_KMH
     start = None
@@ -78,23 +78,16 @@ def _break_off_index(ds) -> int | None:
             if start is None:
                 start = k
             if t[k] - t[start] >= BREAK_OFF_TIME_S:
-                return k
+                return start, k
         else:
             start = None
     return None
 
 
-def _before_break_off(ds, k: int | None) -> SimpleNamespace:
-    """The run's trace miss [m/s] before the streak of samples beyond the tolerance that ends at the break-off
-    sample ``k`` (the whole run if ``k`` is None): a shortfall there is the car's, not the empty battery's."""
-    miss = ds["trace_miss"].values
-    if k is None:
-        return SimpleNamespace(trace_miss_mps=miss)
-    beyond = miss * KMH_PER_MPS > BREAK_OFF_SPEED_TOL_KMH
-    start = k
-    while start > 0 and beyond[start - 1]:
-        start -= 1
-    return SimpleNamespace(trace_miss_mps=miss[:start])
+def _break_off_index(ds) -> int | None:
+    """Index of the sample at which the break-off criterion is met, or None."""
+    b = _break_off(ds)
+    return None if b is None else b[1]
 
 
 def _distance_m(ds, k_end: int) -> float:
@@ -124,8 +117,10 @@ def consecutive_cycle_range(test_vehicle: Vehicle, cycle: Cycle) -> dict:
         s = summarize(ds)
         if first is None:
             first = s
-        k = _break_off_index(ds)
-        _warn_trace_miss(test_vehicle, cycle, _before_break_off(ds, k))
+        streak = _break_off(ds)
+        k = None if streak is None else streak[1]
+        # a shortfall before the break-off's streak is the car's, not the empty battery's
+        _warn_trace_miss(test_vehicle, cycle, ds["trace_miss"].values[: None if streak is None else streak[0]])
         if k is not None:
             dist += _distance_m(ds, k)
             e_term += _terminal_j(ds, k)
