@@ -203,6 +203,22 @@ def _map_torque_for_ac_power(m, w, p_ac):
     return -best_x if w > 0.0 else best_x
 
 
+@jit_inline
+def _dc_power_floor_quadratic(m, aw):
+    """(a2, b1, c0, ok): q(x) = a2·x² − b1·x + c0 ≤ P_dc at generating torque |T| = x, speed |ω| = aw, for the
+    parametric loss with the inverter loss model. The machine loses at least kc·x² + f·D (``motor_loss_w``; every
+    term ≥ 0) and the inverter at least V_0'·I + R'·I² with I ≥ x·I_pk/T_pk (its fixed and switching parts are
+    ≥ 0: I ≥ I_P), while the shaft gives x·|ω|. ok False (no bound) with a loss map or a negative coefficient."""
+    ok = (m.use_map <= 0.0 and m.kc >= 0.0 and m.ki >= 0.0 and m.kw >= 0.0 and m.c_w >= 0.0
+          and 0.0 <= m.idle_fraction <= 1.0 and m.inv_fixed_w >= 0.0 and m.inv_cond_w_per_a >= 0.0
+          and m.inv_r_w_per_a2 >= 0.0 and m.inv_sw_w_per_a_v >= 0.0 and m.inv_a_per_nm >= 0.0)
+    a = m.inv_a_per_nm
+    a2 = m.kc + m.inv_r_w_per_a2 * a * a
+    b1 = aw - m.inv_cond_w_per_a * a
+    c0 = m.idle_fraction * (m.ki * aw + m.kw * aw * aw * aw)
+    return a2, b1, c0, ok
+
+
 @jit
 def motor_torque_for_dc_power(m, w, p_dc):
     """Generating torque (≤ 0 for ω > 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
@@ -213,46 +229,76 @@ def motor_torque_for_dc_power(m, w, p_dc):
     one doubled secant step wide; if the fixed point does not land on p_dc from above (within 1e-9), a scan of |T|
     over [0, T_pk] in 128 steps and bisection on the first step that reaches p_dc, keeping the side that charges
     no more than asked; if no torque reaches p_dc, the scanned torque of least DC power (the best generating point
-    to within T_pk/128).
+    to within T_pk/128; the first of equals).
+
+    Where a quadratic floor of the DC power (:func:`_dc_power_floor_quadratic`) shows p_dc out of reach the fixed
+    point is skipped, and the scan evaluates only the torques whose floor could still reach p_dc or beat the best
+    found (it looks at the end of the range and the floor's own minimum first): the same torque as the full scan,
+    with a margin of 1e-6 of the machine's power scale over rounding.
     """
     if m.inverter_efficiency > 0.0:
         return _torque_for_ac_power(m, w, p_dc / m.inverter_efficiency)
-    if w == 0.0 or motor_dc_power_w(m, 0.0, w)[0] <= p_dc:
+    p_zero = motor_dc_power_w(m, 0.0, w)[0]
+    if w == 0.0 or p_zero <= p_dc:
         return 0.0
-    p_ac = p_dc
-    t = 0.0
-    for _ in range(8):
-        t = _torque_for_ac_power(m, w, p_ac)
-        p_ac = p_dc - inverter_loss_w(m, t, w, t * w + motor_loss_w(m, t, w))
-    t = _torque_for_ac_power(m, w, p_ac)
-    got = motor_dc_power_w(m, t, w)[0]
+    aw = abs(w)
+    t_pk = m.peak_torque_nm
     sg = -1.0 if w > 0.0 else 1.0  # generating: torque against the speed
-    if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):
-        if got == p_dc:
+    a2, b1, c0, bounded = _dc_power_floor_quadratic(m, aw)
+    margin = 1e-6 * (aw * t_pk + c0 + abs(p_dc) + 1.0)
+    x_q = t_pk
+    if bounded:
+        if a2 > 0.0:
+            x_q = min(max(b1 / (2.0 * a2), 0.0), t_pk)
+        elif b1 <= 0.0:
+            x_q = 0.0
+    out_of_reach = bounded and (a2 * x_q - b1) * x_q + c0 > p_dc + margin
+    if not out_of_reach:
+        p_ac = p_dc
+        t = 0.0
+        for _ in range(8):
+            t = _torque_for_ac_power(m, w, p_ac)
+            p_ac = p_dc - inverter_loss_w(m, t, w, t * w + motor_loss_w(m, t, w))
+        t = _torque_for_ac_power(m, w, p_ac)
+        got = motor_dc_power_w(m, t, w)[0]
+        if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):
+            if got == p_dc:
+                return t
+            # the fixed point lands within 1e-9 of p_dc, not on it: the root itself, to the last bits, by
+            # bisection between it and a point one secant step (doubled, plus a margin) further
+            x_lo = abs(t)
+            dx = max(1e-7 * x_lo, 1e-9)
+            slope = (motor_dc_power_w(m, sg * (x_lo + dx), w)[0] - got) / dx
+            if slope < 0.0:
+                x_hi = x_lo + 2.0 * (got - p_dc) / -slope + 1e-12 * (x_lo + 1.0)
+                if motor_dc_power_w(m, sg * x_hi, w)[0] <= p_dc:
+                    for _ in range(64):
+                        mid = 0.5 * (x_lo + x_hi)
+                        if mid <= x_lo or mid >= x_hi:
+                            break
+                        if motor_dc_power_w(m, sg * mid, w)[0] >= p_dc:
+                            x_lo = mid
+                        else:
+                            x_hi = mid
+                    return sg * x_lo
             return t
-        # the fixed point lands within 1e-9 of p_dc, not on it: the root itself, to the last bits, by bisection
-        # between it and a point one secant step (doubled, plus a margin) further
-        x_lo = abs(t)
-        dx = max(1e-7 * x_lo, 1e-9)
-        slope = (motor_dc_power_w(m, sg * (x_lo + dx), w)[0] - got) / dx
-        if slope < 0.0:
-            x_hi = x_lo + 2.0 * (got - p_dc) / -slope + 1e-12 * (x_lo + 1.0)
-            if motor_dc_power_w(m, sg * x_hi, w)[0] <= p_dc:
-                for _ in range(64):
-                    mid = 0.5 * (x_lo + x_hi)
-                    if mid <= x_lo or mid >= x_hi:
-                        break
-                    if motor_dc_power_w(m, sg * mid, w)[0] >= p_dc:
-                        x_lo = mid
-                    else:
-                        x_hi = mid
-                return sg * x_lo
-        return t
     n = 128
-    step = m.peak_torque_nm / n
+    step = t_pk / n
     best_k = 0
-    best_p = motor_dc_power_w(m, 0.0, w)[0]
+    best_p = p_zero
+    if out_of_reach:
+        # no torque reaches p_dc: only the least DC power is sought; start from the candidates likeliest to hold
+        # it (the end of the range, the floor's minimum) so that the floor rules out most of the others
+        for k in (n, int(x_q / step + 0.5)):
+            p_k = motor_dc_power_w(m, sg * k * step, w)[0]
+            if p_k < best_p or (p_k == best_p and k < best_k):
+                best_p = p_k
+                best_k = k
     for k in range(1, n + 1):
+        if bounded:
+            x = k * step
+            if (a2 * x - b1) * x + c0 > max(p_dc, best_p) + margin:
+                continue  # its DC power can neither reach p_dc nor beat the best so far
         p_k = motor_dc_power_w(m, sg * k * step, w)[0]
         if p_k <= p_dc:
             lo = (k - 1) * step
@@ -264,7 +310,7 @@ def motor_torque_for_dc_power(m, w, p_dc):
                 else:
                     hi = mid
             return sg * lo
-        if p_k < best_p:
+        if p_k < best_p or (p_k == best_p and k < best_k):
             best_p = p_k
             best_k = k
     return sg * best_k * step

@@ -76,6 +76,7 @@ Nothing here raises; nothing allocates in the time loop; any dt works.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -239,7 +240,8 @@ class P2Gear(NamedTuple):
     crank_power_w: float  # booked in this step (earlier starts and a new one)
     crank_slip_power_w: float
     motor_torque_max_nm: float
-    motor_torque_min_charge_nm: float  # most negative motor torque the battery's charge limit allows (≤ 0)
+    motor_torque_min_charge_nm: float  # most negative motor torque the battery's charge limit allows (≤ 0); NaN:
+    # not solved yet (``gear_context`` leaves it to the first split that needs it, :func:`charge_limit_torque`)
     fixed_power_w: float  # battery power drawn whatever the motor does: accessories and cranking
     engine_torque_max_nm: float  # WOT at the engine speed
     engine_drag_nm: float  # motoring torque at the engine speed (fuel cut)
@@ -445,11 +447,32 @@ def gear_context(plant, state, ctx, g, eng_on, dt):
     p_fix = aux.accessory_power_w + p_ck + p_cs
     # most negative motor torque the battery can absorb (charge limit; accessories and cranking included)
     p_min = -ctx.battery_charge_max_w - p_fix
-    t_lim = 0.0
-    if p_min < 0.0 and ok:
-        t_lim = motor_torque_for_dc_power(plant.mot, w_in, p_min)
+    t_lim = math.nan if p_min < 0.0 and ok else 0.0  # solved when a split regenerates (charge_limit_torque)
     return P2Gear(ok, g, eng_on, w_in, t_in, t_jm, t_sh, t_req, t_sh_time, e_sh_m, e_sh_e, p_sh_m, p_sh_e, w_e, clutch,
                   t_je, e_ck, e_cs, p_ck, p_cs, t_mmax, t_lim, p_fix, t_max0, t_mot0)
+
+
+@jit_inline
+def charge_limit_torque(plant, ctx, gc):
+    """``gc.motor_torque_min_charge_nm``, solved (``core.electric.motor_torque_for_dc_power`` for the charge limit
+    with accessories and cranking) if ``gear_context`` left it NaN: the solve is the costly part of a gear's
+    context, and only a split whose motor torque is negative needs it. [N·m]"""
+    t_lim = gc.motor_torque_min_charge_nm
+    if t_lim != t_lim:
+        t_lim = motor_torque_for_dc_power(plant.mot, gc.input_speed_rad_s, -ctx.battery_charge_max_w - gc.fixed_power_w)
+    return t_lim
+
+
+@jit_inline
+def with_charge_limit(plant, ctx, gc):
+    """``gc`` with its charge-limit torque solved (:func:`charge_limit_torque`): for a caller that splits the same
+    gear context many times (ECMS candidates, DP decisions), so that the solve runs once."""
+    return P2Gear(gc.ok, gc.gear, gc.engine_on, gc.input_speed_rad_s, gc.input_torque_nm, gc.input_inertia_torque_nm,
+                  gc.shift_torque_nm, gc.required_torque_nm, gc.shift_time_s, gc.shift_energy_input_j,
+                  gc.shift_energy_engine_j, gc.shift_power_input_w, gc.shift_power_engine_w, gc.engine_speed_rad_s,
+                  gc.clutch_state, gc.engine_inertia_torque_nm, gc.crank_energy_j, gc.crank_slip_energy_j,
+                  gc.crank_power_w, gc.crank_slip_power_w, gc.motor_torque_max_nm, charge_limit_torque(plant, ctx, gc),
+                  gc.fixed_power_w, gc.engine_torque_max_nm, gc.engine_drag_nm)
 
 
 @jit_inline
@@ -507,7 +530,6 @@ def split_gear(plant, state, ctx, gc, t_c, dt):
     p_ck = gc.crank_power_w
     p_cs = gc.crank_slip_power_w
     p_fix = gc.fixed_power_w
-    t_lim = gc.motor_torque_min_charge_nm
     if not gc.engine_on:
         if t_in < 0.0:
             t_m = t_jm + t_sh + t_in * aux.regen_share * regen_fade(ctx.mean_speed_mps, aux.regen_fade_speed_mps)
@@ -520,9 +542,11 @@ def split_gear(plant, state, ctx, gc, t_c, dt):
         if t_m < -t_mmax:
             t_m = -t_mmax
             limit = LIMIT_REGEN
-        if t_m < 0.0 and t_m < t_lim:
-            t_m = t_lim
-            limit = LIMIT_BATTERY_CHARGE
+        if t_m < 0.0 or w_in < 0.0:  # only a negative motor torque can fall below it (≤ 0 for ω ≥ 0)
+            t_lim = charge_limit_torque(plant, ctx, gc)
+            if t_m < t_lim:
+                t_m = t_lim
+                limit = LIMIT_BATTERY_CHARGE
         p_dc = motor_dc_power_w(mot, t_m, w_in)[0]
         if p_dc > 0.0 and p_dc + p_fix > p_dis + 1e-6:
             return _booked_infeasible(plant, state, ctx, gc, LIMIT_BATTERY_DISCHARGE, dt)
@@ -543,8 +567,12 @@ def split_gear(plant, state, ctx, gc, t_c, dt):
     t_m = t_req - t_c
     if t_m > t_mmax + 1e-9:
         return _booked_infeasible(plant, state, ctx, gc, LIMIT_MOTOR_TORQUE, dt)
-    t_m_lo = max(-t_mmax, t_lim)
     t_in_act = t_in
+    t_m_lo = -t_mmax
+    t_lim = 0.0
+    if t_m < 0.0 or w_in < 0.0:  # only a negative motor torque can fall below the limits (both ≤ 0 for ω ≥ 0)
+        t_lim = charge_limit_torque(plant, ctx, gc)
+        t_m_lo = max(-t_mmax, t_lim)
     if t_m < t_m_lo:
         # the motor or battery cannot absorb all: the engine gives less ...
         limit = LIMIT_BATTERY_CHARGE if t_lim > -t_mmax else LIMIT_MOTOR_TORQUE

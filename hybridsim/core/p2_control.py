@@ -49,6 +49,7 @@ from .p2 import (
     split_gear,
     step_fuel_kg_s,
     terminal_power_w,
+    with_charge_limit,
 )
 
 RULE_BASED = 0
@@ -276,6 +277,7 @@ def _ecms_gear(plant, ctl, state, ctx, g, dt, s, bst, best, best_sp, best_d):
     gc = gear_context(plant, state, ctx, g, True, dt)
     if not gc.ok:
         return best, best_sp, best_d
+    gc = with_charge_limit(plant, ctx, gc)  # solved once for every candidate below
     n = int(ctl.ecms_torque_points)
     t_top = gc.engine_torque_max_nm - gc.engine_inertia_torque_nm
     for j in range(-2, n + 1):

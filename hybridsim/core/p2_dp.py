@@ -45,6 +45,7 @@ from .p2 import (
     step_context,
     step_fuel_kg_s,
     terminal_power_w,
+    with_charge_limit,
 )
 from .p2_control import rule_decide
 
@@ -167,6 +168,7 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
                     gc = gear_context(plant, st, ctx, g, on, dt)
                     if not gc.ok:
                         continue
+                    gc = with_charge_limit(plant, ctx, gc)  # solved once for every decision below
                     jn = j[kk, 2 * g + on_i]
                     for jt in range(-1 if on else n_torque, n_torque + 1):
                         t_c = clutch_torque(gc, jt, n_torque) if on else 0.0
@@ -242,6 +244,7 @@ def forward(plant, ctl, n_torque, soc0, penalty_kg, soc0_grid, dsoc, time_s, spe
                 gc = gear_context(plant, state, ctx, g, on, dt)
                 if not gc.ok:
                     continue
+                gc = with_charge_limit(plant, ctx, gc)  # solved once for every decision below
                 jn = j[kk, 2 * g + on_i]
                 for jt in range(-1 if on else n_torque, n_torque + 1):
                     t_c = clutch_torque(gc, jt, n_torque) if on else 0.0
