@@ -194,3 +194,61 @@ def test_regeneration_that_returns_nothing_goes_to_the_friction_brakes():
     idle = braking & (t_m2 == 0.0)  # at the lower speeds it idles while braking: the friction brakes take it all
     assert idle.any() and np.all(ds["brake_power"].values[idle] > 0.0)
     assert energy_balance(ds)["rel_error"] < 1e-9
+
+
+def _shipped_machines():
+    """Every shipped vehicle's machines with the parametric loss and the inverter loss model, as kernel records."""
+    import hybridsim as hs
+
+    out = []
+    for path in sorted((REPO / "vehicles").glob("*.toml")):
+        for name, motor in hs.load_vehicle(path.stem).motors.items():
+            k = motor.to_kernel()
+            if k.use_map <= 0.0 and k.inverter_efficiency <= 0.0:
+                out.append((f"{path.stem}.{name}", k, motor.max_speed_rpm * RPM))
+    return out
+
+
+def _full_scan(k, w, p_dc):
+    """The generating torque of a DC power out of reach within [0, T_pk], the slow obvious way: every one of the 129
+    torques 0, T_pk/128, … T_pk evaluated, the first of least DC power (the kernel's rule)."""
+    xs = np.arange(129) * (k.peak_torque_nm / 128)
+    p = [motor_dc_power_w(k, -np.sign(w) * x, w)[0] for x in xs]
+    return -np.sign(w) * xs[int(np.argmin(p))], min(p)
+
+
+def test_dc_power_floor_and_the_shortcuts_it_allows():
+    """The quadratic floor of the DC power (core/electric._dc_power_floor_quadratic) never exceeds the DC power (every
+    shipped machine, speeds over ± top speed, 257 torques to T_pk); where the kernel's solve takes it to skip work,
+    the answer is the slow full scan's; and ``dc_power_torque_is_below`` says "below" only where the solve's torque
+    is below (random points). Also: the solve stays within [−T_pk, 0]."""
+    from hybridsim.core.electric import _dc_power_floor_quadratic, dc_power_torque_is_below
+
+    rng = np.random.default_rng(7)
+    machines = _shipped_machines()
+    assert len(machines) >= 10
+    n_out = n_below = 0
+    for label, k, w_max in machines:
+        t_pk = k.peak_torque_nm
+        xs = np.linspace(0.0, t_pk, 257)
+        for w in np.linspace(-w_max, w_max, 41):
+            a2, b1, c0, ok = _dc_power_floor_quadratic(k, abs(w))
+            assert ok, label
+            p = np.array([motor_dc_power_w(k, -np.sign(w) * x, w)[0] for x in xs])
+            floor = np.minimum(a2 * xs * xs - b1 * xs + c0, 0.0)
+            assert np.all(floor <= p + 1e-9 * (abs(w) * t_pk + 1.0)), (label, w)
+        for _ in range(150):
+            w = rng.uniform(0.005, 1.0) * w_max
+            p_dc = -rng.uniform(0.02, 2.0) * w * t_pk
+            t = motor_torque_for_dc_power(k, w, p_dc)
+            assert -t_pk <= t <= 0.0, (label, w, p_dc, t)
+            t_grid, p_min = _full_scan(k, w, p_dc)
+            if p_min > p_dc:  # out of reach within the envelope: the full scan's answer, to the bit
+                n_out += 1
+                assert t == t_grid, (label, w, p_dc, t, t_grid)
+            t_m = -rng.uniform(0.0, 1.0) * t_pk
+            if dc_power_torque_is_below(k, w, p_dc, t_m):
+                n_below += 1
+                assert t < t_m, (label, w, p_dc, t_m, t)
+    print(f"\n{len(machines)} machines: {n_out} points out of reach (= full scan), {n_below} decided 'below' (all true)")
+    assert n_out > 50 and n_below > 50

@@ -205,17 +205,25 @@ def _map_torque_for_ac_power(m, w, p_ac):
 
 @jit_inline
 def _dc_power_floor_quadratic(m, aw):
-    """(a2, b1, c0, ok): q(x) = a2·x² − b1·x + c0 ≤ P_dc at generating torque |T| = x, speed |ω| = aw, for the
-    parametric loss with the inverter loss model. The machine loses at least kc·x² + f·D (``motor_loss_w``; every
-    term ≥ 0) and the inverter at least V_0'·I + R'·I² with I ≥ x·I_pk/T_pk (its fixed and switching parts are
-    ≥ 0: I ≥ I_P), while the shaft gives x·|ω|. ok False (no bound) with a loss map or a negative coefficient."""
+    """(a2, b1, c0, ok): min(q(x), 0) with q(x) = a2·x² − b1·x + c0 is a floor of P_dc at generating torque
+    |T| = x ∈ [0, T_pk], speed |ω| = aw, for the parametric loss with the inverter loss model. Where P_ac ≥ 0,
+    P_dc ≥ 0. Where P_ac < 0 the switching term K_sw·V·(I − I_P) is K_sw·V·I + s·P_ac with s = K_sw/1.06 (I_P =
+    |P_ac|/(1.06·V)), so P_dc = (1 + s)·P_ac + P_0·min(x/(0.01·T_pk), 1) + V_0'·I + R'·I² + K_sw·V·I, with
+    V ≥ V_min, I ≥ x·I_pk/T_pk and P_ac = −x·|ω| + kc·x² + f·D + ((1 − f)·D + C)·min(x/T_C, 1)
+    (``motor_loss_w``, ``inverter_loss_w``); each concave ramp (0 at x = 0) is at least its chord over [0, T_pk].
+    ok False (no floor) with a loss map or a negative coefficient."""
     ok = (m.use_map <= 0.0 and m.kc >= 0.0 and m.ki >= 0.0 and m.kw >= 0.0 and m.c_w >= 0.0
           and 0.0 <= m.idle_fraction <= 1.0 and m.inv_fixed_w >= 0.0 and m.inv_cond_w_per_a >= 0.0
-          and m.inv_r_w_per_a2 >= 0.0 and m.inv_sw_w_per_a_v >= 0.0 and m.inv_a_per_nm >= 0.0)
+          and m.inv_r_w_per_a2 >= 0.0 and m.inv_sw_w_per_a_v >= 0.0 and m.inv_a_per_nm >= 0.0
+          and m.c_full_torque_nm > 0.0 and m.peak_torque_nm > 0.0 and m.inv_v_min > 0.0)
     a = m.inv_a_per_nm
-    a2 = m.kc + m.inv_r_w_per_a2 * a * a
-    b1 = aw - m.inv_cond_w_per_a * a
-    c0 = m.idle_fraction * (m.ki * aw + m.kw * aw * aw * aw)
+    s = 1.0 + m.inv_sw_w_per_a_v / V_LIMIT_FACTOR
+    drag = m.ki * aw + m.kw * aw * aw * aw
+    ramp = ((1.0 - m.idle_fraction) * drag + m.c_w) * min(1.0 / m.c_full_torque_nm, 1.0 / m.peak_torque_nm)
+    v_lo = min(m.inv_v_min, m.inv_v_max)
+    a2 = s * m.kc + m.inv_r_w_per_a2 * a * a
+    b1 = s * (aw - ramp) - m.inv_fixed_w / m.peak_torque_nm - (m.inv_cond_w_per_a + m.inv_sw_w_per_a_v * v_lo) * a
+    c0 = s * m.idle_fraction * drag
     return a2, b1, c0, ok
 
 
@@ -226,15 +234,17 @@ def motor_torque_for_dc_power(m, w, p_dc):
     With the constant inverter efficiency the AC power is p_dc/η and :func:`_torque_for_ac_power` is exact.
     With the inverter loss model, P_ac = p_dc − P_inv(T, P_ac) by fixed-point iteration, its torque then refined
     to the root itself (the last torque from zero that charges no more than asked) by bisection over a bracket
-    one doubled secant step wide; if the fixed point does not land on p_dc from above (within 1e-9), a scan of |T|
+    one doubled secant step wide; if the fixed point does not land on p_dc from above (within 1e-9) within T_pk, a
+    scan of |T|
     over [0, T_pk] in 128 steps and bisection on the first step that reaches p_dc, keeping the side that charges
     no more than asked; if no torque reaches p_dc, the scanned torque of least DC power (the best generating point
     to within T_pk/128; the first of equals).
 
     Where a quadratic floor of the DC power (:func:`_dc_power_floor_quadratic`) shows p_dc out of reach the fixed
     point is skipped, and the scan evaluates only the torques whose floor could still reach p_dc or beat the best
-    found (it looks at the end of the range and the floor's own minimum first): the same torque as the full scan,
-    with a margin of 1e-6 of the machine's power scale over rounding.
+    found (it looks at the end of the range and the floor's own minimum first, and only between the torques where
+    the floor crosses the threshold): the same torque as the full scan, with a margin of 1e-6 of the machine's power
+    scale over rounding.
     """
     if m.inverter_efficiency > 0.0:
         return _torque_for_ac_power(m, w, p_dc / m.inverter_efficiency)
@@ -252,7 +262,7 @@ def motor_torque_for_dc_power(m, w, p_dc):
             x_q = min(max(b1 / (2.0 * a2), 0.0), t_pk)
         elif b1 <= 0.0:
             x_q = 0.0
-    out_of_reach = bounded and (a2 * x_q - b1) * x_q + c0 > p_dc + margin
+    out_of_reach = bounded and min((a2 * x_q - b1) * x_q + c0, 0.0) > p_dc + margin
     if not out_of_reach:
         p_ac = p_dc
         t = 0.0
@@ -261,7 +271,7 @@ def motor_torque_for_dc_power(m, w, p_dc):
             p_ac = p_dc - inverter_loss_w(m, t, w, t * w + motor_loss_w(m, t, w))
         t = _torque_for_ac_power(m, w, p_ac)
         got = motor_dc_power_w(m, t, w)[0]
-        if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0):
+        if got >= p_dc and got - p_dc <= 1e-9 * (abs(p_dc) + 1.0) and abs(t) <= t_pk:
             if got == p_dc:
                 return t
             # the fixed point lands within 1e-9 of p_dc, not on it: the root itself, to the last bits, by
@@ -294,10 +304,22 @@ def motor_torque_for_dc_power(m, w, p_dc):
             if p_k < best_p or (p_k == best_p and k < best_k):
                 best_p = p_k
                 best_k = k
-    for k in range(1, n + 1):
+    k_lo = 1
+    k_hi = n
+    thr = max(p_dc, best_p) + margin
+    if bounded and a2 > 0.0 and thr < 0.0:
+        # the floor reaches thr only between the roots of a2·x² − b1·x + c0 − thr (none: no torque can)
+        disc = b1 * b1 - 4.0 * a2 * (c0 - thr)
+        if disc < 0.0:
+            k_hi = 0
+        else:
+            sq = math.sqrt(disc)
+            k_lo = max(1, int((b1 - sq) / (2.0 * a2 * step)) - 1)
+            k_hi = min(n, int((b1 + sq) / (2.0 * a2 * step)) + 2)
+    for k in range(k_lo, k_hi + 1):
         if bounded:
             x = k * step
-            if (a2 * x - b1) * x + c0 > max(p_dc, best_p) + margin:
+            if min((a2 * x - b1) * x + c0, 0.0) > max(p_dc, best_p) + margin:
                 continue  # its DC power can neither reach p_dc nor beat the best so far
         p_k = motor_dc_power_w(m, sg * k * step, w)[0]
         if p_k <= p_dc:
@@ -314,6 +336,36 @@ def motor_torque_for_dc_power(m, w, p_dc):
             best_p = p_k
             best_k = k
     return sg * best_k * step
+
+
+@jit_inline
+def dc_power_torque_is_below(m, w, p_dc, t):
+    """Whether ``motor_torque_for_dc_power(m, w, p_dc)`` is certainly below t (a generating torque, ω > 0,
+    −T_pk < t < 0), decided from the DC power's floor (:func:`_dc_power_floor_quadratic`) and the DC power at
+    −T_pk, without the solve: (a) on [0, |t|] the floor stays above p_dc (so does the DC power: any torque reaching
+    p_dc is beyond |t|), and (b) the DC power at T_pk is below the floor's least value on [0, |t|] (so is the scan's
+    best point). False: not decided (the caller solves). A caller that compares t with the solve's torque only
+    needs this where it holds."""
+    if m.inverter_efficiency > 0.0 or w <= 0.0 or not t < 0.0 or p_dc >= 0.0:
+        return False
+    x = -t
+    t_pk = m.peak_torque_nm
+    if x >= t_pk:
+        return False
+    a2, b1, c0, ok = _dc_power_floor_quadratic(m, w)
+    if not ok:
+        return False
+    margin = 1e-6 * (w * t_pk + c0 + abs(p_dc) + 1.0)
+    x_v = x
+    if a2 > 0.0:
+        x_v = min(max(b1 / (2.0 * a2), 0.0), x)
+    elif b1 <= 0.0:
+        x_v = 0.0
+    q_min = min((a2 * x_v - b1) * x_v + c0, 0.0)  # the floor's least value on [0, |t|]
+    if q_min <= p_dc + margin:
+        return False
+    n = 128
+    return motor_dc_power_w(m, -1.0 * n * (t_pk / n), w)[0] < q_min - margin
 
 
 @jit_inline

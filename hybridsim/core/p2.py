@@ -84,7 +84,14 @@ import numpy as np
 from . import jit, jit_inline, zeros_rows
 from .chassis import wheel_force_n
 from .driveline import gear_input_torque, gear_output_torque, regen_fade
-from .electric import battery_step, battery_window_limits_w, motor_dc_power_w, motor_tmax, motor_torque_for_dc_power
+from .electric import (
+    battery_step,
+    battery_window_limits_w,
+    dc_power_torque_is_below,
+    motor_dc_power_w,
+    motor_tmax,
+    motor_torque_for_dc_power,
+)
 from .engine import engine_point
 from .thermal import (
     ThermalK,  # noqa: F401  (re-exported for the type of P2PlantK.th)
@@ -453,26 +460,41 @@ def gear_context(plant, state, ctx, g, eng_on, dt):
 
 
 @jit_inline
-def charge_limit_torque(plant, ctx, gc):
-    """``gc.motor_torque_min_charge_nm``, solved (``core.electric.motor_torque_for_dc_power`` for the charge limit
-    with accessories and cranking) if ``gear_context`` left it NaN: the solve is the costly part of a gear's
-    context, and only a split whose motor torque is negative needs it. [N·m]"""
+def charge_limit_torque(plant, ctx, gc, t_m):
+    """The motor's charge-limit torque of ``gc`` for comparing with a motor torque t_m: ``gc``'s own if solved,
+    else −inf where the limit is certainly below t_m (``core.electric.dc_power_torque_is_below``; every use of
+    the limit in ``split_gear`` then reads the same as with the solved value: no cut, and the envelope the tighter
+    bound), else solved (``core.electric.motor_torque_for_dc_power`` for the charge limit with accessories and
+    cranking): the solve is the costly part of a gear, and only a split whose motor torque is negative needs it.
+    [N·m]"""
     t_lim = gc.motor_torque_min_charge_nm
     if t_lim != t_lim:
-        t_lim = motor_torque_for_dc_power(plant.mot, gc.input_speed_rad_s, -ctx.battery_charge_max_w - gc.fixed_power_w)
+        w_in = gc.input_speed_rad_s
+        p_min = -ctx.battery_charge_max_w - gc.fixed_power_w
+        if dc_power_torque_is_below(plant.mot, w_in, p_min, t_m):
+            return -INF
+        t_lim = motor_torque_for_dc_power(plant.mot, w_in, p_min)
     return t_lim
 
 
 @jit_inline
 def with_charge_limit(plant, ctx, gc):
-    """``gc`` with its charge-limit torque solved (:func:`charge_limit_torque`): for a caller that splits the same
-    gear context many times (ECMS candidates, DP decisions), so that the solve runs once."""
+    """``gc`` with its charge-limit torque settled for every split of it (:func:`charge_limit_torque` at the most
+    negative motor torque a split can ask: the envelope with the engine off, the required torque less the engine's
+    WOT clutch torque with it on), for a caller that splits the same gear context many times (ECMS candidates, DP
+    decisions): decided or solved once."""
+    if gc.engine_on:
+        t_floor = gc.required_torque_nm - (gc.engine_torque_max_nm - gc.engine_inertia_torque_nm)
+        t_floor -= 1e-6 * (abs(t_floor) + 1.0)
+    else:
+        t_floor = -gc.motor_torque_max_nm
     return P2Gear(gc.ok, gc.gear, gc.engine_on, gc.input_speed_rad_s, gc.input_torque_nm, gc.input_inertia_torque_nm,
                   gc.shift_torque_nm, gc.required_torque_nm, gc.shift_time_s, gc.shift_energy_input_j,
                   gc.shift_energy_engine_j, gc.shift_power_input_w, gc.shift_power_engine_w, gc.engine_speed_rad_s,
                   gc.clutch_state, gc.engine_inertia_torque_nm, gc.crank_energy_j, gc.crank_slip_energy_j,
-                  gc.crank_power_w, gc.crank_slip_power_w, gc.motor_torque_max_nm, charge_limit_torque(plant, ctx, gc),
-                  gc.fixed_power_w, gc.engine_torque_max_nm, gc.engine_drag_nm)
+                  gc.crank_power_w, gc.crank_slip_power_w, gc.motor_torque_max_nm,
+                  charge_limit_torque(plant, ctx, gc, t_floor), gc.fixed_power_w, gc.engine_torque_max_nm,
+                  gc.engine_drag_nm)
 
 
 @jit_inline
@@ -543,7 +565,7 @@ def split_gear(plant, state, ctx, gc, t_c, dt):
             t_m = -t_mmax
             limit = LIMIT_REGEN
         if t_m < 0.0 or w_in < 0.0:  # only a negative motor torque can fall below it (≤ 0 for ω ≥ 0)
-            t_lim = charge_limit_torque(plant, ctx, gc)
+            t_lim = charge_limit_torque(plant, ctx, gc, t_m)
             if t_m < t_lim:
                 t_m = t_lim
                 limit = LIMIT_BATTERY_CHARGE
@@ -571,7 +593,7 @@ def split_gear(plant, state, ctx, gc, t_c, dt):
     t_m_lo = -t_mmax
     t_lim = 0.0
     if t_m < 0.0 or w_in < 0.0:  # only a negative motor torque can fall below the limits (both ≤ 0 for ω ≥ 0)
-        t_lim = charge_limit_torque(plant, ctx, gc)
+        t_lim = charge_limit_torque(plant, ctx, gc, t_m)
         t_m_lo = max(-t_mmax, t_lim)
     if t_m < t_m_lo:
         # the motor or battery cannot absorb all: the engine gives less ...
