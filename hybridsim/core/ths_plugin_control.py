@@ -31,7 +31,7 @@ from .ecms import adaptive_equivalence
 from .electric import battery_state, battery_window_limits_rc_w
 from .ths import initial_state, split_in, step_context
 from .ths_control import ecms_cost, ecms_decide, rule_decide
-from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_at, rear_step, record
+from .ths_plugin import axle_traction_n, front_plant, no_rear, plant_finish, rear_at, rear_step, record
 
 RULE_BASED = 0
 ECMS = 1
@@ -66,7 +66,10 @@ def rear_rule(plant, pctl, f, v0, v1, dt):
 
 @jit_inline
 def rear_for(plant, soc, pol_v, f_want, v0, v1, dt):
-    """``rear_step`` within the battery power left besides the accessories (discharge) and the charge limit."""
+    """``rear_step`` within the battery power left besides the accessories (discharge) and the charge limit; no rear
+    axle (``no_rear``) without a rear machine, before looking up the battery's limits."""
+    if plant.rear.enabled <= 0.0:
+        return no_rear()
     p_dis, p_chg = battery_window_limits_rc_w(plant.ths.bat, soc, pol_v, dt)
     return rear_step(plant, f_want, v0, v1, dt, p_dis - plant.ths.aux.accessory_power_w, p_chg)
 
@@ -75,13 +78,15 @@ def rear_for(plant, soc, pol_v, f_want, v0, v1, dt):
 def ecms_step(plant, ctl, pctl, state, v0, v1, dt, gr):
     """The ECMS decision of a CS step over the rear-force candidates: (front plant, rear, decision, end speed,
     split) of the best."""
+    if plant.rear.enabled <= 0.0:  # the THS-II's own ECMS, on the plant without a rear axle
+        fp = front_plant(plant, no_rear(), gr)
+        d, v1a, sp = ecms_decide(fp, ctl, state, v0, v1, dt, gr)
+        return fp, no_rear(), d, v1a, sp
     f = wheel_force_n(plant.ths.ch, v0, v1, dt, gr)
     f_rule = rear_rule(plant, pctl, f, v0, v1, dt)
     rear = rear_for(plant, state.soc, state.battery_polarisation_v, f_rule, v0, v1, dt)
     fp = front_plant(plant, rear, gr)
     d, v1a, sp = ecms_decide(fp, ctl, state, v0, v1, dt, gr)
-    if plant.rear.enabled <= 0.0:
-        return fp, rear, d, v1a, sp
     s = adaptive_equivalence(fp.bat, fp.ch.mass_eff_kg, ctl.soc_target, ctl.ecms_equivalence_factor,
                              ctl.ecms_soc_gain, state.soc, v0, ctl.ecms_kinetic_share)
     bst = battery_state(plant.ths.bat, state.soc)
