@@ -195,6 +195,15 @@ class Cycle:
     phases: tuple[Phase, ...] = ()
     source: str = ""
 
+    def __setstate__(self, state: dict) -> None:
+        # unpickled (a process or Dask sweep's worker), numpy arrays come back writeable: read-only again, as
+        # every Cycle's are, or each worker would compile every kernel a second time (a writeable array is
+        # another numba type) and a kernel would carry two signatures
+        for key in ("time_s", "speed_mps", "grade"):
+            if isinstance(state.get(key), np.ndarray):
+                state[key].flags.writeable = False
+        self.__dict__.update(state)
+
     def __post_init__(self) -> None:
         time = _frozen_array(self.time_s, "time_s")
         if time.size < 2:

@@ -250,5 +250,6 @@ def test_dc_power_floor_and_the_shortcuts_it_allows():
             if dc_power_torque_is_below(k, w, p_dc, t_m):
                 n_below += 1
                 assert t < t_m, (label, w, p_dc, t_m, t)
-    print(f"\n{len(machines)} machines: {n_out} points out of reach (= full scan), {n_below} decided 'below' (all true)")
+    print(f"\n{len(machines)} machines: {n_out} points out of reach (= full scan), {n_below} decided 'below' "
+          "(all true)")
     assert n_out > 50 and n_below > 50

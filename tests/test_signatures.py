@@ -1,7 +1,8 @@
 """One compiled signature per kernel (issue 14): a fresh process runs a representative set (every shipped vehicle on
 NEDC and US06 with summaries and ``record=False``, a cold start, ECMS and DP for THS-II, P2 and the
-series-parallel, DP for the THS-II plug-in, a THS-II summary sweep, and each architecture's full-load
-performance, which calls plant functions from Python), then every numba dispatcher of ``hybridsim.core`` must
+series-parallel, DP for the THS-II plug-in, a THS-II summary sweep, runs on a pickled vehicle and cycle (what a
+process or Dask sweep's workers get), and each architecture's full-load performance, which calls plant functions
+from Python), then every numba dispatcher of ``hybridsim.core`` must
 hold at most one signature, and each kernel exactly one. Another argument type (an int for a float, a read-only
 array, a literal constant from a compiled caller: ``core/__init__.py``'s ``_one_signature``) would cost a
 compile and a cache entry.
@@ -49,6 +50,10 @@ hs.optimal(tank, tiny, soc_grid=11, power_points=2)
 hs.optimal(insight, tiny, soc_grid=11)
 hs.optimal(rav4, tiny, soc_grid=11, power_points=2)
 hs.sweep(ralink, nedc, {"chassis.mass_kg": [1400.0, 1500.0]}, summary_only=True)
+# a vehicle and cycle that went through pickle, as a process or Dask sweep's workers get them
+import pickle
+for x in (ralink, tank, hs.load_vehicle("xingyue_l")):
+    hs.simulate(pickle.loads(pickle.dumps(x)), pickle.loads(pickle.dumps(nedc)), record=False)
 sigs = {}
 for m in pkgutil.iter_modules(core.__path__):
     mod = importlib.import_module("hybridsim.core." + m.name)
