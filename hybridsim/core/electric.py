@@ -227,6 +227,24 @@ def _dc_power_floor_quadratic(m, aw):
     return a2, b1, c0, ok
 
 
+@jit_inline
+def _floor_least(a2, b1, c0, x_hi):
+    """(x, min(q(x), 0)) at the least of the floor q(x) = a2·x² − b1·x + c0 of ``_dc_power_floor_quadratic`` over
+    [0, x_hi]: its vertex clipped to the interval (an end where q is linear)."""
+    x = x_hi
+    if a2 > 0.0:
+        x = min(max(b1 / (2.0 * a2), 0.0), x_hi)
+    elif b1 <= 0.0:
+        x = 0.0
+    return x, min((a2 * x - b1) * x + c0, 0.0)
+
+
+@jit_inline
+def _floor_margin(aw, t_pk, c0, p_dc):
+    """What the floor-based shortcuts leave over rounding: 1e-6 of the machine's power scale. [W]"""
+    return 1e-6 * (aw * t_pk + c0 + abs(p_dc) + 1.0)
+
+
 @jit
 def motor_torque_for_dc_power(m, w, p_dc):
     """Generating torque (≤ 0 for ω > 0) whose DC power equals p_dc (< 0); 0 if even zero torque draws more.
@@ -235,10 +253,9 @@ def motor_torque_for_dc_power(m, w, p_dc):
     With the inverter loss model, P_ac = p_dc − P_inv(T, P_ac) by fixed-point iteration, its torque then refined
     to the root itself (the last torque from zero that charges no more than asked) by bisection over a bracket
     one doubled secant step wide; if the fixed point does not land on p_dc from above (within 1e-9) within T_pk, a
-    scan of |T|
-    over [0, T_pk] in 128 steps and bisection on the first step that reaches p_dc, keeping the side that charges
-    no more than asked; if no torque reaches p_dc, the scanned torque of least DC power (the best generating point
-    to within T_pk/128; the first of equals).
+    scan of |T| over [0, T_pk] in 128 steps and bisection on the first step that reaches p_dc, keeping the side that
+    charges no more than asked; if no torque reaches p_dc, the scanned torque of least DC power (the best generating
+    point to within T_pk/128; the first of equals).
 
     Where a quadratic floor of the DC power (:func:`_dc_power_floor_quadratic`) shows p_dc out of reach the fixed
     point is skipped, and the scan evaluates only the torques whose floor could still reach p_dc or beat the best
@@ -255,14 +272,9 @@ def motor_torque_for_dc_power(m, w, p_dc):
     t_pk = m.peak_torque_nm
     sg = -1.0 if w > 0.0 else 1.0  # generating: torque against the speed
     a2, b1, c0, bounded = _dc_power_floor_quadratic(m, aw)
-    margin = 1e-6 * (aw * t_pk + c0 + abs(p_dc) + 1.0)
-    x_q = t_pk
-    if bounded:
-        if a2 > 0.0:
-            x_q = min(max(b1 / (2.0 * a2), 0.0), t_pk)
-        elif b1 <= 0.0:
-            x_q = 0.0
-    out_of_reach = bounded and min((a2 * x_q - b1) * x_q + c0, 0.0) > p_dc + margin
+    margin = _floor_margin(aw, t_pk, c0, p_dc)
+    x_q, q_least = _floor_least(a2, b1, c0, t_pk)
+    out_of_reach = bounded and q_least > p_dc + margin
     if not out_of_reach:
         p_ac = p_dc
         t = 0.0
@@ -355,13 +367,8 @@ def dc_power_torque_is_below(m, w, p_dc, t):
     a2, b1, c0, ok = _dc_power_floor_quadratic(m, w)
     if not ok:
         return False
-    margin = 1e-6 * (w * t_pk + c0 + abs(p_dc) + 1.0)
-    x_v = x
-    if a2 > 0.0:
-        x_v = min(max(b1 / (2.0 * a2), 0.0), x)
-    elif b1 <= 0.0:
-        x_v = 0.0
-    q_min = min((a2 * x_v - b1) * x_v + c0, 0.0)  # the floor's least value on [0, |t|]
+    margin = _floor_margin(w, t_pk, c0, p_dc)
+    q_min = _floor_least(a2, b1, c0, x)[1]  # the floor's least value on [0, |t|]
     if q_min <= p_dc + margin:
         return False
     n = 128
