@@ -33,10 +33,12 @@ raises or allocates.
 
 from __future__ import annotations
 
+import math
+
 from . import jit, jit_inline
 from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
 from .driveline import record_initial
-from .electric import battery_step, battery_step_at, battery_window_limits_w
+from .electric import battery_state, battery_step_at, battery_window_limits_at
 from .ths import (
     FUELLED,
     OFF,
@@ -89,13 +91,36 @@ def decision_torque(plant, mode, p, w, w_r, w_e_prev, w_g_prev, dt):
     return 0.0
 
 
+@jit
+def grid_battery_states(bat, soc0_grid, dsoc, ocv, r_dis, r_chg):
+    """Fill the battery state (OCV, R_dis, R_chg: ``battery_state``) at every SOC grid point (the arrays' size):
+    the backward pass steps every grid point many times a step; its SOC transitions and limits read them here."""
+    for i in range(ocv.shape[0]):
+        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc0_grid + i * dsoc)
+
+
+@jit
+def grid_window_limits(bat, soc0_grid, dsoc, ocv, r_dis, r_chg, dt, lim_dis, lim_chg):
+    """The step's (discharge, charge) limits (``battery_window_limits_w``) at every SOC grid point, from the grid's
+    battery states (``grid_battery_states``). [W]"""
+    for i in range(ocv.shape[0]):
+        lim_dis[i], lim_chg[i] = battery_window_limits_at(bat, soc0_grid + i * dsoc, ocv[i], r_dis[i], r_chg[i], dt)
+
+
 @jit_inline
 def relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev_w, n_prev, dec_mode, dec_w, dec_p, nd,
-                 j_next, lim_dis, lim_chg, soc0_grid, dsoc, dt, jk):
+                 j_next, lim_dis, lim_chg, ocv, r_dis, r_chg, soc0_grid, dsoc, dt, jk):
     """One interval of the backward induction on ``plant``: for every previous decision (layer: the engine state
     the step starts from), decision d and SOC grid point i, lower ``jk[layer, i]`` to the step's fuel plus the
     cost-to-go ``j_next[d]`` from the SOC it reaches (+ ``INFEASIBLE_KG`` where the split is infeasible). Shared by
-    the THS-II DP and its plug-in's (which calls it once per rear-axle force, on the front plant)."""
+    the THS-II DP and its plug-in's (which calls it once per rear-axle force, on the front plant).
+
+    A split's battery side depends on the SOC only where a battery limit binds: it is taken once without limits
+    and again only where its terminal power lies outside a grid point's limits (``split_elec``'s own tests) and
+    those limits differ from the last ones it was taken at (within the SOC window the power limits are mostly the
+    same at every grid point, and a regeneration cut to the charge limit is a root solve), so every grid point
+    reads what ``split_elec`` at its limits returns. The SOC transition steps the grid
+    point's battery state (``ocv``, ``r_dis``, ``r_chg``: ``grid_battery_states``) as ``battery_step`` would."""
     bat = plant.bat
     ns = jk.shape[1]
     for layer in range(n_prev):
@@ -107,12 +132,22 @@ def relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev
             m = split_mech(plant, st.engine_speed_rad_s, st.mg1_speed_rad_s, ctx, mode, dec_w[d], t_e, dt)
             fuel = step_fuel_kg_s(plant, st, mode, m.engine_speed_rad_s, m.engine_torque_nm, dt) * dt
             jn = j_next[d]
+            sp0 = split_elec(plant, m, math.inf, math.inf)  # no limit binds
+            p_b0 = sp0.battery_power_w
+            sp_lim = sp0  # the last split at binding limits, and those limits
+            c_dis = c_chg = math.nan
             for i in range(ns):
-                sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
+                sp = sp0
+                if not (p_b0 >= -lim_chg[i] and p_b0 <= lim_dis[i] + 1e-6):
+                    if lim_dis[i] != c_dis or lim_chg[i] != c_chg:
+                        sp_lim = split_elec(plant, m, lim_dis[i], lim_chg[i])
+                        c_dis = lim_dis[i]
+                        c_chg = lim_chg[i]
+                    sp = sp_lim
                 soc = soc0_grid + i * dsoc
                 p_b = sp.battery_power_w + recovery_dc_w(plant, soc, 0.0, mode == OFF and w_prev == 0.0, w_prev,
                                                           st.mg1_speed_rad_s, sp, sp.battery_power_w, dt)
-                soc_next = battery_step(bat, soc, p_b, dt)[4]
+                soc_next = battery_step_at(bat, soc, ocv[i], r_dis[i], r_chg[i], p_b, dt)[4]
                 c = fuel + cost_to_go(jn, soc0_grid, dsoc, soc_next)
                 if not sp.feasible:
                     c += INFEASIBLE_KG
@@ -122,10 +157,11 @@ def relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev
 
 @jit
 def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j,
-             dec_mode, dec_w, dec_p, prev_mode, prev_w, prev_p, lim_dis, lim_chg):
+             dec_mode, dec_w, dec_p, prev_mode, prev_w, prev_p, lim_dis, lim_chg, ocv, r_dis, r_chg):
     """Backward induction: fill J[k, d, i], the least fuel from sample k to the end with SOC grid point i after
     decision d of the step that ended at sample k (its engine mode and speed are the plant's state); J[n−1] = φ.
-    ``dec_*``, ``prev_*`` (n_power + 2) and ``lim_*`` (grid points) are work arrays."""
+    ``dec_*``, ``prev_*`` (n_power + 2), ``lim_*`` and ``ocv``, ``r_dis``, ``r_chg`` (grid points) are work
+    arrays."""
     n = time_s.shape[0]
     ns = j.shape[2]
     r = plant.ch.wheel_radius_m
@@ -133,6 +169,7 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
     k = plant.pg.k
     bat = plant.bat
     temp = coolant_initial_c(plant.th)
+    grid_battery_states(bat, soc0_grid, dsoc, ocv, r_dis, r_chg)
     for layer in range(j.shape[1]):
         terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
     for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
@@ -150,14 +187,13 @@ def backward(plant, ctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_
             prev_mode[0] = OFF
             prev_w[0] = 0.0
         ctx = step_context(plant, soc_target, 0.0, v0, v1, dt, grade[kk])  # its battery limits are not used
-        for i in range(ns):
-            lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc0_grid + i * dsoc, dt)
+        grid_window_limits(bat, soc0_grid, dsoc, ocv, r_dis, r_chg, dt, lim_dis, lim_chg)
         jk = j[kk - 1]
         for layer in range(j.shape[1]):
             for i in range(ns):
                 jk[layer, i] = 1e300
         relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev_w, n_prev, dec_mode, dec_w,
-                     dec_p, nd, j[kk], lim_dis, lim_chg, soc0_grid, dsoc, dt, jk)
+                     dec_p, nd, j[kk], lim_dis, lim_chg, ocv, r_dis, r_chg, soc0_grid, dsoc, dt, jk)
 
 @jit
 def forward(plant, ctl, n_power, soc0, soc0_grid, dsoc, time_s, speed_mps, grade, j, dec_mode, dec_w, dec_p, out):

@@ -35,7 +35,7 @@ from . import jit
 from .chassis import wheel_force_n
 from .dp_grid import cost_to_go, terminal
 from .driveline import record_initial
-from .electric import battery_step_at, battery_window_limits_w
+from .electric import battery_step_at
 from .ths import (
     OFF,
     coolant_initial_c,
@@ -45,7 +45,7 @@ from .ths import (
     step_context,
     step_fuel_kg_s,
 )
-from .ths_dp import decision_torque, decisions, relax_layers
+from .ths_dp import decision_torque, decisions, grid_battery_states, grid_window_limits, relax_layers
 from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_step, record
 from .ths_plugin_control import rear_rule, rule_step
 
@@ -96,7 +96,7 @@ def repeats(plant, pctl, f, v0, v1, dt, rc, rear):
 
 @jit
 def backward(plant, ctl, pctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j,
-             dec_mode, dec_w, dec_p, prev_mode, prev_w, prev_p, lim_dis, lim_chg):
+             dec_mode, dec_w, dec_p, prev_mode, prev_w, prev_p, lim_dis, lim_chg, ocv, r_dis, r_chg):
     """Backward induction: J[k, e, i], the least fuel from sample k to the end with SOC grid point i after engine
     decision e of the step that ended at sample k; J[n−1] = φ. ``dec_*``, ``prev_*`` (n_power + 2) and ``lim_*``
     (grid points) are work arrays. ``ctl`` is the CS rules' ``ThsControlK`` (its spin speed), ``pctl`` the
@@ -110,6 +110,7 @@ def backward(plant, ctl, pctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc,
     bat = ths.bat
     temp = coolant_initial_c(ths.th)
     nr = n_rear(plant)
+    grid_battery_states(bat, soc0_grid, dsoc, ocv, r_dis, r_chg)
     for layer in range(j.shape[1]):
         terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
     for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
@@ -127,8 +128,7 @@ def backward(plant, ctl, pctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc,
             n_prev = 1  # the run starts with the engine off and at rest: decision 0 (OFF)
             prev_mode[0] = OFF
             prev_w[0] = 0.0
-        for i in range(ns):
-            lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc0_grid + i * dsoc, dt)
+        grid_window_limits(bat, soc0_grid, dsoc, ocv, r_dis, r_chg, dt, lim_dis, lim_chg)
         jk = j[kk - 1]
         for layer in range(j.shape[1]):
             for i in range(ns):
@@ -141,7 +141,7 @@ def backward(plant, ctl, pctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc,
             fp = front_plant(plant, rear, gr)
             ctx = step_context(fp, soc_target, 0.0, v0, v1, dt, gr)  # its battery limits are not used
             relax_layers(fp, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev_w, n_prev, dec_mode, dec_w,
-                         dec_p, nd, j[kk], lim_dis, lim_chg, soc0_grid, dsoc, dt, jk)
+                         dec_p, nd, j[kk], lim_dis, lim_chg, ocv, r_dis, r_chg, soc0_grid, dsoc, dt, jk)
 
 
 @jit

@@ -35,9 +35,10 @@ def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power
     dm, dw, dt_ = np.zeros(nd, dtype=np.int64), np.zeros(nd), np.zeros(nd)
     pm, pw, pt = np.zeros(nd, dtype=np.int64), np.zeros(nd), np.zeros(nd)
     lim_dis, lim_chg = np.zeros(grid.size), np.zeros(grid.size)
+    ocv, r_dis, r_chg = np.zeros(grid.size), np.zeros(grid.size), np.zeros(grid.size)
     dsoc = float(grid[1] - grid[0])
     backward(plant, ctl, power_points, float(soc0), float(terminal_penalty_kg(vehicle)), float(grid[0]), dsoc,
-             t, v, g, j, dm, dw, dt_, pm, pw, pt, lim_dis, lim_chg)
+             t, v, g, j, dm, dw, dt_, pm, pw, pt, lim_dis, lim_chg, ocv, r_dis, r_chg)
     out = allocate(n)
     fallbacks = forward(plant, ctl, power_points, float(soc0), float(grid[0]), dsoc, t, v, g, j, dm, dw, dt_, out)
     return out, j, grid, int(fallbacks)

@@ -60,7 +60,7 @@ def solve(vehicle: Vehicle, cycle: Cycle, *, soc_init=None, soc_grid=None, power
     pm, pw, pp = np.zeros(nd, dtype=np.int64), np.zeros(nd), np.zeros(nd)
     dsoc = float(grid[1] - grid[0])
     backward(plant, ctl, pctl, n_power, float(soc0), float(terminal_penalty_kg(vehicle)), float(grid[0]), dsoc,
-             t, v, g, j, dm, dw, dp, pm, pw, pp, np.zeros(grid.size), np.zeros(grid.size))
+             t, v, g, j, dm, dw, dp, pm, pw, pp, *(np.zeros(grid.size) for _ in range(5)))
     out = allocate(n)
     fallbacks = forward(plant, ctl, pctl, n_power, float(soc0), float(grid[0]), dsoc, t, v, g, j, dm, dw, dp, out)
     return out, j, grid, int(fallbacks)
