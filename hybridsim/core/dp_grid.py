@@ -13,7 +13,7 @@ an idling car drawing its accessory load). Nothing here raises or allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline, jit_simd
-from .electric import battery_step_at
+from .electric import battery_state, battery_step_at, battery_window_limits_at
 
 INFEASIBLE_KG = 1e6  # cost of an infeasible step or a state off the grid (≫ any cycle's fuel)
 
@@ -64,3 +64,19 @@ def soc_after(bat, soc, ocv, r_dis, r_chg, p_term, dt, out):
     loop LLVM vectorises (``jit_simd``)."""
     for i in range(out.shape[0]):
         out[i] = battery_step_at(bat, soc[i], ocv[i], r_dis[i], r_chg[i], p_term, dt)[4]
+
+
+@jit
+def grid_battery_states(bat, soc0_grid, dsoc, ocv, r_dis, r_chg):
+    """Fill the battery state (OCV, R_dis, R_chg: ``battery_state``) at every SOC grid point (the arrays' size):
+    the backward pass steps every grid point many times a step; its SOC transitions and limits read them here."""
+    for i in range(ocv.shape[0]):
+        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc0_grid + i * dsoc)
+
+
+@jit
+def grid_window_limits(bat, soc0_grid, dsoc, ocv, r_dis, r_chg, dt, lim_dis, lim_chg):
+    """The step's (discharge, charge) limits (``battery_window_limits_w``) at every SOC grid point, from the grid's
+    battery states (``grid_battery_states``). [W]"""
+    for i in range(ocv.shape[0]):
+        lim_dis[i], lim_chg[i] = battery_window_limits_at(bat, soc0_grid + i * dsoc, ocv[i], r_dis[i], r_chg[i], dt)

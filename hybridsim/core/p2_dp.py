@@ -29,8 +29,8 @@ allocates.
 from __future__ import annotations
 
 from . import jit, jit_inline
-from .dp_grid import INFEASIBLE_KG, interp_feasible, soc_after, terminal
-from .electric import battery_state, battery_step, battery_step_at, battery_window_limits_w
+from .dp_grid import INFEASIBLE_KG, grid_battery_states, grid_window_limits, interp_feasible, soc_after, terminal
+from .electric import battery_step, battery_step_at
 from .p2 import (
     P2Ctx,
     P2Decision,
@@ -134,14 +134,13 @@ def backward(plant, ctl, n_torque, soc_target, penalty_kg, soc0_grid, dsoc, time
         terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
     for i in range(ns):
         soc[i] = soc0_grid + i * dsoc
-        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc[i])
+    grid_battery_states(bat, soc0_grid, dsoc, ocv, r_dis, r_chg)
     for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
         dt = time_s[kk] - time_s[kk - 1]
         v0 = speed_mps[kk - 1]
         v1 = speed_mps[kk]
         w_wp = 0.5 * (speed_mps[kk - 2] + v0) / r if kk >= 2 else 0.0
-        for i in range(ns):
-            lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc[i], dt)
+        grid_window_limits(bat, soc0_grid, dsoc, ocv, r_dis, r_chg, dt, lim_dis, lim_chg)
         jk = j[kk - 1]
         for layer in range(nl):
             for i in range(ns):

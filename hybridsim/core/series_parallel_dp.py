@@ -33,10 +33,12 @@ Nothing here raises or allocates.
 
 from __future__ import annotations
 
+import math
+
 from . import jit, jit_inline
-from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
+from .dp_grid import INFEASIBLE_KG, cost_to_go, grid_battery_states, grid_window_limits, terminal
 from .driveline import record_initial
-from .electric import battery_state, battery_step, battery_step_at, battery_window_limits_w
+from .electric import battery_step, battery_step_at, battery_window_limits_w
 from .engine import engine_point
 from .series_parallel import (
     ENGINE,
@@ -119,8 +121,7 @@ def backward(plant, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, sp
     temp = coolant_initial_c(plant.th)
     for layer in range(nl):
         terminal(soc0_grid, dsoc, soc_target, penalty_kg, j[n - 1, layer])
-    for i in range(ns):
-        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc0_grid + i * dsoc)
+    grid_battery_states(bat, soc0_grid, dsoc, ocv, r_dis, r_chg)
     for kk in range(n - 1, 0, -1):  # interval kk: samples kk−1 → kk; fills J[kk − 1]
         dt = time_s[kk] - time_s[kk - 1]
         v0 = speed_mps[kk - 1]
@@ -128,8 +129,7 @@ def backward(plant, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, sp
         w_lock = locked_speed(plant, v0, v1)
         lock_ok = lock_allowed(plant, w_lock)
         w_lock_prev = locked_speed(plant, speed_mps[kk - 2], v0) if kk >= 2 else 0.0
-        for i in range(ns):
-            lim_dis[i], lim_chg[i] = battery_window_limits_w(bat, soc0_grid + i * dsoc, dt)
+        grid_window_limits(bat, soc0_grid, dsoc, ocv, r_dis, r_chg, dt, lim_dis, lim_chg)
         jk = j[kk - 1]
         for layer in range(nl):
             for i in range(ns):
@@ -152,13 +152,22 @@ def backward(plant, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, sp
                 p_b0 = sp0.battery_power_w
                 pen0 = 0.0 if sp0.feasible else INFEASIBLE_KG
                 jn = j[kk, layer_of(d, n_power)]
+                # the split at binding limits, recomputed only where the limits differ from the last ones it was
+                # taken at (within the SOC window they are mostly the same at every grid point; a regeneration cut
+                # to the charge limit is a root solve)
+                p_b_lim = pen_lim = c_dis = c_chg = math.nan
                 for i in range(ns):
                     p_b = p_b0
                     pen = pen0
                     if p_b0 < -lim_chg[i] or p_b0 > lim_dis[i] + 1e-6:
-                        sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
-                        p_b = sp.battery_power_w
-                        pen = 0.0 if sp.feasible else INFEASIBLE_KG
+                        if lim_dis[i] != c_dis or lim_chg[i] != c_chg:
+                            sp = split_elec(plant, m, lim_dis[i], lim_chg[i])
+                            p_b_lim = sp.battery_power_w
+                            pen_lim = 0.0 if sp.feasible else INFEASIBLE_KG
+                            c_dis = lim_dis[i]
+                            c_chg = lim_chg[i]
+                        p_b = p_b_lim
+                        pen = pen_lim
                     p_b += recovery_dc_w(plant, soc0_grid + i * dsoc, 0.0, mode == EV and st.engine_speed_rad_s == 0.0,
                                          st.engine_speed_rad_s, st.engine_speed_rad_s * plant.gr.generator_ratio, sp0,
                                          p_b, dt)

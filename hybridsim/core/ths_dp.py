@@ -36,9 +36,9 @@ from __future__ import annotations
 import math
 
 from . import jit, jit_inline
-from .dp_grid import INFEASIBLE_KG, cost_to_go, terminal
+from .dp_grid import INFEASIBLE_KG, cost_to_go, grid_battery_states, grid_window_limits, terminal
 from .driveline import record_initial
-from .electric import battery_state, battery_step_at, battery_window_limits_at
+from .electric import battery_step_at
 from .ths import (
     FUELLED,
     OFF,
@@ -89,22 +89,6 @@ def decision_torque(plant, mode, p, w, w_r, w_e_prev, w_g_prev, dt):
     if mode == FUELLED:
         return torque_for_power(plant, p, w, w_r, w_e_prev, w_g_prev, dt)
     return 0.0
-
-
-@jit
-def grid_battery_states(bat, soc0_grid, dsoc, ocv, r_dis, r_chg):
-    """Fill the battery state (OCV, R_dis, R_chg: ``battery_state``) at every SOC grid point (the arrays' size):
-    the backward pass steps every grid point many times a step; its SOC transitions and limits read them here."""
-    for i in range(ocv.shape[0]):
-        ocv[i], r_dis[i], r_chg[i] = battery_state(bat, soc0_grid + i * dsoc)
-
-
-@jit
-def grid_window_limits(bat, soc0_grid, dsoc, ocv, r_dis, r_chg, dt, lim_dis, lim_chg):
-    """The step's (discharge, charge) limits (``battery_window_limits_w``) at every SOC grid point, from the grid's
-    battery states (``grid_battery_states``). [W]"""
-    for i in range(ocv.shape[0]):
-        lim_dis[i], lim_chg[i] = battery_window_limits_at(bat, soc0_grid + i * dsoc, ocv[i], r_dis[i], r_chg[i], dt)
 
 
 @jit_inline

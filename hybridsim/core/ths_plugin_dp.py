@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from . import jit
 from .chassis import wheel_force_n
-from .dp_grid import cost_to_go, terminal
+from .dp_grid import cost_to_go, grid_battery_states, grid_window_limits, terminal
 from .driveline import record_initial
 from .electric import battery_step_at
 from .ths import (
@@ -45,7 +45,7 @@ from .ths import (
     step_context,
     step_fuel_kg_s,
 )
-from .ths_dp import decision_torque, decisions, grid_battery_states, grid_window_limits, relax_layers
+from .ths_dp import decision_torque, decisions, relax_layers
 from .ths_plugin import axle_traction_n, front_plant, plant_finish, rear_step, record
 from .ths_plugin_control import rear_rule, rule_step
 
