@@ -54,7 +54,9 @@ BEFORE_SPLIT = (
 )
 ECMS = (("THS-II", "ralink"), ("series-parallel", "insight_2022"), ("P2 (CS)", "tank300_hi4t"),
         ("THS-II plug-in (CS)", "prius_prime"))
-DP = (("P2", "tank300_hi4t", 201),)
+DP = (("THS-II", "ralink", 201), ("series-parallel", "insight_2022", 201),
+      ("P2 (plug-in, CS band)", "tank300_hi4t", 201), ("P2 (full hybrid)", "ioniq_hybrid_2022", 201),
+      ("THS-II plug-in (CS band)", "prius_prime", 201))
 
 _WORKER = r"""
 import json, sys, time, warnings
