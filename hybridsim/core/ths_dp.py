@@ -11,23 +11,25 @@ deciding feasibility (every limit), fuel and the SOC at the end of the step. λ_
 of stored energy, so the optimum ends at SOC_0 (to the grid's resolution). The engine warm: a cold start's
 coolant temperature would be a further state (``simulate`` refuses ``strategy="dp"`` with ``cold_start``).
 
-State of the DP: the SOC on a uniform grid (the cost-to-go J_k is interpolated linearly between grid points,
-an infeasible point never blended with a feasible one: ``core/dp_grid.py``; beyond the grid a state is
-infeasible) × the decision taken in the previous step. The previous decision fixes
-the rest of the plant's state exactly (engine mode, so the start fuel; engine and MG1 speeds, so the rotor
-inertia torques: they depend on the trace, not on the SOC), so the backward pass runs the exact plant step
-of a warm engine that follows the trace. The step is split once per (previous decision, decision) into its
-battery-independent mechanics (``split_mech``) and, per SOC grid point, its battery side (``split_elec``,
-``battery_step``). A battery with a 1-RC branch (``components/battery.py``) has its polarisation voltage as a
-further state, which the grid does not hold: the backward pass steps the battery with R0 alone (a step from a
-relaxed branch, V1 = 0, adds only R1·(1 − g), g = (τ/Δt)·(1 − e^(−Δt/τ)): 4 % of R1 for τ = 12.5 s, Δt = 1 s),
-an approximation of the cost-to-go only. The forward pass then runs the plant from the exact state (the
-polarisation voltage included), choosing each step the decision
-with the least fuel + J_{k+1}(SOC_{k+1}); where no decision is feasible (a trace the vehicle cannot follow) it
-falls back to the rules' best effort (``ths_control.fallback``).
+State of the DP: the SOC on a uniform grid (the cost-to-go J_k is interpolated linearly between grid points, an
+infeasible point never blended with a feasible one: ``core/dp_grid.py``; beyond the grid a state is infeasible) ×
+the decision taken in the previous step. The previous decision fixes the rest of the plant's state exactly (engine
+mode, so the start fuel; engine and MG1 speeds, so the rotor inertia torques: they depend on the trace, not on the
+SOC), so the backward pass runs the exact plant step of a warm engine that follows the trace. The step is split once
+per (previous decision, decision) into its battery-independent mechanics (``split_mech``) and its battery side
+(``split_elec``) with the limits open; per SOC grid point the battery step, and ``split_elec`` again only where that
+point's limits bind and differ from the last ones it was taken at (``relax_layers``). A battery with a 1-RC branch
+(``components/battery.py``) has its polarisation voltage as a further state, which the grid does not hold: the
+backward pass steps the battery with R0 alone (a step from a relaxed branch, V1 = 0, adds only R1·(1 − g), g =
+(τ/Δt)·(1 − e^(−Δt/τ)): 4 % of R1 for τ = 12.5 s, Δt = 1 s), an approximation of the cost-to-go only. The forward
+pass then runs the plant from the exact state (the polarisation voltage included), choosing each step the decision
+with the least fuel + J_{k+1}(SOC_{k+1}); where no decision is feasible (a trace the vehicle cannot follow) it falls
+back to the rules' best effort (``ths_control.fallback``).
 
-Work: steps × (N + 2)² × grid points battery-side evaluations. Memory: J is steps × (N + 2) × grid points
-float64, preallocated by the caller (WLTC, N = 12, 201 points: 1,801 × 14 × 201 × 8 B ≈ 41 MB). Nothing here
+Work: steps × (N + 2)² × grid points battery steps, plus a split at binding limits per distinct limit (a
+regeneration cut to the charge limit is three root solves: ``electric.regen_to_charge_limit``; in the charge-derate
+band every grid point has its own limit, and these solves are most of the time). Memory: J is steps × (N + 2) × grid
+points float64, preallocated by the caller (WLTC, N = 12, 201 points: 1,801 × 14 × 201 × 8 B ≈ 41 MB). Nothing here
 raises or allocates.
 """
 
