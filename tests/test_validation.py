@@ -40,6 +40,12 @@ _TAYCAN = ("what the wall figure holds besides traction, a time-based load: the 
            "NO_LOAD_DRAG_FRACTION; -18 / -12 % when the coast-down subtraction took their whole loaded zero-torque "
            "loss)")
 
+def _coast(x):
+    """The figure while the coast-down subtraction took the machines' whole loaded zero-torque loss; closes the
+    parenthesis :func:`_since_c` opens."""
+    return f"; {x} % with the whole loaded zero-torque loss as coast-down drag): "
+
+
 def _since_c(now, with_c, flat, eta):
     """The opening of a reason: the figure now, then with the loss fit's constant term C (dropped in issue 13 on
     ORNL's machine-only 2004 MG2 data) and with C and the flat inverter efficiency ``eta`` (before the inverter loss
@@ -133,28 +139,21 @@ _RAV4 = ("the parametric Willans map of the A25A-FXS (no public map; 41 % peak p
          "estimates), which sets the engine-dominated HWFET and US06; MG1 size and MG2 reduction are estimates")
 OUTSIDE.update({
     ("prius_prime", "fuel_ftp75_l_per_100km"): _since_c("+7.2", "+9.9", "+10.5", "0.96")
-                                               + "; +4.5 % with the whole loaded zero-torque loss as coast-down "
-                                               "drag): " + _PRIME,
+                                               + _coast("+4.5") + _PRIME,
     ("prius_prime", "fuel_hot_udds_l_per_100km"): _since_c("+11.4", "+14.5", "+15.2", "0.96")
-                                                  + "; +9.0 % with the whole loaded zero-torque loss as coast-down "
-                                                  "drag): " + _PRIME,
+                                                  + _coast("+9.0") + _PRIME,
     ("prius_prime", "fuel_hwfet_l_per_100km"): _since_c("+17.0", "+17.5", "+17.4", "0.96")
-                                               + "; +10.8 % with the whole loaded zero-torque loss as coast-down "
-                                               "drag): " + _PRIME + "; the gen-3 engine map",
+                                               + _coast("+10.8") + _PRIME + "; the gen-3 engine map",
     ("prius_prime", "fuel_us06_l_per_100km"): _since_c("+7.5", "+7.9", "+9.5", "0.96")
-                                              + "; +4.6 % with the whole loaded zero-torque loss as coast-down "
-                                              "drag): " + _PRIME + "; the gen-3 engine map's high-load region",
+                                              + _coast("+4.6") + _PRIME + "; the gen-3 engine map's high-load region",
     ("rav4_prime", "fuel_hot_udds_l_per_100km"): _since_c("+5.6", "+12.8", "+9.6", "0.96")
                                                  + "; FTP-75 -3.3 %, inside: the cold bag's low-load fuel offsets "
-                                                 "it; +2.0 % with the whole loaded zero-torque loss as coast-down "
-                                                 "drag): " + _PRIME.replace("Prius's", "Prius family's") + "; "
-                                                 + _RAV4,
+                                                 "it" + _coast("+2.0") + _PRIME.replace("Prius's", "Prius family's")
+                                                 + "; " + _RAV4,
     ("rav4_prime", "fuel_hwfet_l_per_100km"): _since_c("+19.4", "+21.2", "+20.7", "0.96")
-                                              + "; +11.8 % with the whole loaded zero-torque loss as coast-down "
-                                              "drag): " + _RAV4,
+                                              + _coast("+11.8") + _RAV4,
     ("rav4_prime", "fuel_us06_l_per_100km"): _since_c("+11.6", "+12.5", "+12.6", "0.96")
-                                             + "; +7.7 % with the whole loaded zero-torque loss as coast-down "
-                                             "drag): " + _RAV4 + "; the E-Four rule's fixed 20 % rear share",
+                                             + _coast("+7.7") + _RAV4 + "; the E-Four rule's fixed 20 % rear share",
 })
 
 CASES = [("prius_2016", q) for q in ("fuel_ftp75_l_per_100km", "fuel_hot_udds_l_per_100km",
