@@ -105,8 +105,8 @@ def relax_layers(plant, ctx, soc_target, temp, k, w_r, w_r_prev, prev_mode, prev
     and again only where its terminal power lies outside a grid point's limits (``split_elec``'s own tests) and
     those limits differ from the last ones it was taken at (within the SOC window the power limits are mostly the
     same at every grid point, and a regeneration cut to the charge limit is a root solve), so every grid point
-    reads what ``split_elec`` at its limits returns. The SOC transition steps the grid
-    point's battery state (``ocv``, ``r_dis``, ``r_chg``: ``grid_battery_states``) as ``battery_step`` would."""
+    reads what ``split_elec`` at its limits returns. The SOC transition steps the grid point's battery state
+    (``ocv``, ``r_dis``, ``r_chg``: ``grid_battery_states``) as ``battery_step`` would."""
     bat = plant.bat
     ns = jk.shape[1]
     for layer in range(n_prev):

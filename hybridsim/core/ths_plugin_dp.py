@@ -98,9 +98,9 @@ def repeats(plant, pctl, f, v0, v1, dt, rc, rear):
 def backward(plant, ctl, pctl, n_power, soc_target, penalty_kg, soc0_grid, dsoc, time_s, speed_mps, grade, j,
              dec_mode, dec_w, dec_p, prev_mode, prev_w, prev_p, lim_dis, lim_chg, ocv, r_dis, r_chg):
     """Backward induction: J[k, e, i], the least fuel from sample k to the end with SOC grid point i after engine
-    decision e of the step that ended at sample k; J[n−1] = φ. ``dec_*``, ``prev_*`` (n_power + 2) and ``lim_*``
-    (grid points) are work arrays. ``ctl`` is the CS rules' ``ThsControlK`` (its spin speed), ``pctl`` the
-    plug-in's (the rear rule)."""
+    decision e of the step that ended at sample k; J[n−1] = φ. ``dec_*``, ``prev_*`` (n_power + 2), ``lim_*`` and
+    ``ocv``, ``r_dis``, ``r_chg`` (grid points) are work arrays. ``ctl`` is the CS rules' ``ThsControlK`` (its spin
+    speed), ``pctl`` the plug-in's (the rear rule)."""
     n = time_s.shape[0]
     ns = j.shape[2]
     ths = plant.ths
